@@ -1,0 +1,37 @@
+// Builds every WebAssembly flavour of assembly/ into build/*.wasm (targets in asconfig.json):
+//   scalar, simd, relaxed (relaxed-simd FMA), simd-mt and relaxed-mt (shared imported memory for
+//   worker threads). Uses the AssemblyScript compiler API in-process (no Python, no shell), then
+//   binaryen's wasm-opt -O3 (shipped with assemblyscript), and prints raw and gzipped sizes.
+import asc from "assemblyscript/asc";
+import binaryen from "binaryen";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { gzipSync } from "node:zlib";
+
+const config = JSON.parse(readFileSync(new URL("../asconfig.json", import.meta.url), "utf8"));
+const targets = Object.keys(config.targets);
+mkdirSync("build", { recursive: true });
+
+let totalGz = 0;
+for (const target of targets) {
+  const { error, stderr } = await asc.main(["--config", "asconfig.json", "--target", target]);
+  if (error) {
+    console.error(stderr.toString());
+    throw new Error(`asc failed for target ${target}: ${error.message}`);
+  }
+  const outFile = config.targets[target].outFile;
+  const raw = readFileSync(outFile);
+  // wasm-opt -O3 pass over the asc output (asc already optimizes; this mostly trims a little more).
+  const mod = binaryen.readBinary(raw);
+  mod.setFeatures(binaryen.Features.All);
+  binaryen.setOptimizeLevel(3);
+  binaryen.setShrinkLevel(0);
+  mod.optimize();
+  const opt = mod.emitBinary();
+  mod.dispose();
+  const bytes = opt.length < raw.length ? opt : raw;
+  writeFileSync(outFile, bytes);
+  const gz = gzipSync(bytes, { level: 9 }).length;
+  totalGz += gz;
+  console.log(`${outFile.padEnd(32)} ${String(bytes.length).padStart(7)} B  ${String(gz).padStart(6)} B gzip`);
+}
+console.log(`${"total".padEnd(32)} ${" ".repeat(9)}  ${String(totalGz).padStart(6)} B gzip`);
