@@ -1,0 +1,15 @@
+// Bundles src/ into dist/: one ESM file for Node, browsers, workers and edge runtimes, with the
+// wasm bytes inlined (no fetch, no fs, no setWasmPaths) and WGSL inlined as text.
+import { build } from "esbuild";
+import { esbuildLoaders } from "./assetLoaders.mjs";
+
+const common = {
+  bundle: true,
+  loader: esbuildLoaders,
+  target: "es2022",
+  sourcemap: true,
+  logLevel: "warning",
+};
+
+await build({ ...common, entryPoints: ["src/index.ts"], outfile: "dist/index.js", format: "esm", platform: "neutral", mainFields: ["module", "main"] });
+await build({ ...common, entryPoints: ["src/index.ts"], outfile: "dist/downhill.min.js", format: "esm", platform: "neutral", minify: true, sourcemap: false });

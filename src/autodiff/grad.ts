@@ -1,0 +1,107 @@
+/**
+ * Reverse-mode autodiff over parameter trees: grad, valueAndGrad, vjp.
+ *
+ * Each call wraps the inputs in fresh leaf tensors. If an input is itself being differentiated
+ * by an enclosing call (it carries a graph), the leaf is recorded as an identity of it and the
+ * backward pass is recorded too, so the gradient stays differentiable: grad of grad works.
+ */
+import { ArgumentError, DownhillError } from "../errors.js";
+import { Tensor } from "../tensor/tensor.js";
+import { treeFlattenWithPaths, treeUnflatten, type Tree } from "../tensor/tree.js";
+import { fmt } from "../tensor/shape.js";
+import { record } from "./tape.js";
+import { backward } from "./backward.js";
+import { detach } from "../ops/shape.js";
+import { zerosLike, onesLike } from "../tensor/create.js";
+
+/** Error for a function whose output cannot be differentiated as asked. */
+export class GradientError extends DownhillError {}
+
+/** A fresh leaf sharing `t`'s storage; linked to `t` by an identity node when `t` is itself traced. */
+export function makeLeaf(t: Tensor): Tensor {
+  const leaf = new Tensor(t._data, t.shape);
+  if (t.requiresGrad) record(leaf, "leaf", [t], (g) => [g]);
+  leaf._leaf = true;
+  return leaf;
+}
+
+export interface Leaves {
+  tree: Tree;
+  list: Tensor[];
+  /** True when an enclosing differentiation traces these inputs. */
+  nested: boolean;
+}
+
+export function makeLeaves(x: Tree, op: string): Leaves {
+  const flat = treeFlattenWithPaths(x, `${op}: x`);
+  const list = flat.map(([, t]) => makeLeaf(t));
+  return { tree: treeUnflatten(x, list) as Tree, list, nested: flat.some(([, t]) => t.requiresGrad) };
+}
+
+function checkScalar(op: string, value: unknown): Tensor {
+  if (!(value instanceof Tensor)) throw new GradientError(`${op}: f must return a Tensor, got ${typeof value}`);
+  if (value.size !== 1) throw new GradientError(`${op}: f must return a scalar (one value), got shape ${fmt(value.shape)}; reduce it with sum() or mean(), or use vjp()`);
+  return value;
+}
+
+function gradsTree(leaves: Leaves, gs: Array<Tensor | null>): Tree {
+  return treeUnflatten(leaves.tree, gs.map((g, i) => g ?? zerosLike(leaves.list[i]))) as Tree;
+}
+
+/** Cotangents of a tree of leaves for a scalar output. */
+function scalarGrads(op: string, value: unknown, leaves: Leaves): { value: Tensor; grad: Tree } {
+  const v = checkScalar(op, value);
+  const gs = backward(v, onesLike(v), leaves.list, leaves.nested);
+  return { value: leaves.nested ? v : detach(v), grad: gradsTree(leaves, gs) };
+}
+
+/**
+ * The value of a scalar function and its gradient, in the same tree shape as `x`.
+ * @example valueAndGrad((x) => x.square().sum())(tensor([1, 2]))  // { value: 5, grad: [2, 4] }
+ */
+export function valueAndGrad<X extends Tree, A extends unknown[]>(f: (x: X, ...args: A) => Tensor) {
+  return (x: X, ...args: A): { value: Tensor; grad: X } => {
+    const leaves = makeLeaves(x, "valueAndGrad");
+    const r = scalarGrads("valueAndGrad", f(leaves.tree as X, ...args), leaves);
+    return r as { value: Tensor; grad: X };
+  };
+}
+
+/** The gradient of a scalar function, in the same tree shape as `x`. */
+export function grad<X extends Tree, A extends unknown[]>(f: (x: X, ...args: A) => Tensor) {
+  const vg = valueAndGrad(f);
+  return (x: X, ...args: A): X => vg(x, ...args).grad;
+}
+
+/**
+ * Vector-Jacobian product: the output of `f` at `x`, and a function mapping a cotangent of the
+ * output's shape to cotangents of `x` (callable many times).
+ */
+export function vjp<X extends Tree>(f: (x: X) => Tensor, x: X): { value: Tensor; vjp: (cotangent: Tensor) => X } {
+  const leaves = makeLeaves(x, "vjp");
+  const out = f(leaves.tree as X);
+  if (!(out instanceof Tensor)) throw new GradientError(`vjp: f must return a Tensor, got ${typeof out}`);
+  return {
+    value: leaves.nested ? out : detach(out),
+    vjp: (ct: Tensor) => {
+      if (!(ct instanceof Tensor) || ct.shape.join() !== out.shape.join()) {
+        throw new ArgumentError(`vjp: cotangent must be a Tensor of the output's shape ${fmt(out.shape)}, got ${ct instanceof Tensor ? fmt(ct.shape) : typeof ct}`);
+      }
+      return gradsTree(leaves, backward(out, ct, leaves.list, leaves.nested || ct.requiresGrad)) as X;
+    },
+  };
+}
+
+/** sum_i <a_i, b_i> over two trees of equal structure, as a scalar tensor. */
+export function treeDot(a: Tree, b: Tree): Tensor {
+  const la = treeFlattenWithPaths(a), lb = treeFlattenWithPaths(b, "v");
+  if (la.length !== lb.length) throw new ArgumentError(`tree mismatch: ${la.length} leaves vs ${lb.length} in v`);
+  let acc: Tensor | null = null;
+  la.forEach(([p, t], i) => {
+    const u = lb[i][1];
+    if (t.shape.join() !== u.shape.join()) throw new ArgumentError(`v.${p}: shape ${fmt(u.shape)} does not match x's ${fmt(t.shape)}`);
+    const d = t.mul(u).sum();
+    acc = acc ? acc.add(d) : d;
+  });
+  return acc!;
+}

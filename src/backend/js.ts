@@ -1,0 +1,238 @@
+/**
+ * The readable reference backend: every kernel as plain loops over typed arrays.
+ * Fast backends (WebAssembly, WebGPU) implement a hot subset and are tested against these.
+ */
+import type { FloatArray } from "../tensor/dtype.js";
+import { stridesOf, type Shape } from "../tensor/shape.js";
+
+export type BinaryOp = "add" | "sub" | "mul" | "div" | "pow" | "max" | "min" | "gt" | "ge" | "lt" | "le" | "eq";
+export type UnaryOp = "neg" | "exp" | "log" | "sqrt" | "abs" | "sign" | "tanh" | "sigmoid" | "erf";
+
+function unaryFn(op: UnaryOp): (x: number) => number {
+  switch (op) {
+    case "neg": return (x) => -x;
+    case "exp": return Math.exp;
+    case "log": return Math.log;
+    case "sqrt": return Math.sqrt;
+    case "abs": return Math.abs;
+    case "sign": return (x) => (x > 0 ? 1 : x < 0 ? -1 : 0);
+    case "tanh": return Math.tanh;
+    case "sigmoid": return (x) => (x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x)));
+    case "erf": return erf;
+  }
+}
+
+export function unary(op: UnaryOp, x: FloatArray, out: FloatArray): void {
+  const n = x.length;
+  if (op === "neg") { for (let i = 0; i < n; i++) out[i] = -x[i]; return; }
+  const f = unaryFn(op);
+  for (let i = 0; i < n; i++) out[i] = f(x[i]);
+}
+
+function binaryFn(op: BinaryOp): (a: number, b: number) => number {
+  switch (op) {
+    case "add": return (a, b) => a + b;
+    case "sub": return (a, b) => a - b;
+    case "mul": return (a, b) => a * b;
+    case "div": return (a, b) => a / b;
+    case "pow": return Math.pow;
+    case "max": return (a, b) => (a >= b || Number.isNaN(a) ? a : b);
+    case "min": return (a, b) => (a <= b || Number.isNaN(a) ? a : b);
+    case "gt": return (a, b) => (a > b ? 1 : 0);
+    case "ge": return (a, b) => (a >= b ? 1 : 0);
+    case "lt": return (a, b) => (a < b ? 1 : 0);
+    case "le": return (a, b) => (a <= b ? 1 : 0);
+    case "eq": return (a, b) => (a === b ? 1 : 0);
+  }
+}
+
+/** Strides of `shape` aligned to `outShape` (0 on broadcast dimensions). */
+function broadcastStrides(shape: Shape, outShape: Shape): number[] {
+  const s = stridesOf(shape);
+  const r = new Array<number>(outShape.length).fill(0);
+  const off = outShape.length - shape.length;
+  for (let i = 0; i < shape.length; i++) r[off + i] = shape[i] === 1 ? 0 : s[i];
+  return r;
+}
+
+/** out = a (op) b with NumPy broadcasting; out has `outShape`. */
+export function binary(op: BinaryOp, a: FloatArray, aShape: Shape, b: FloatArray, bShape: Shape, out: FloatArray, outShape: Shape): void {
+  const n = out.length;
+  const f = binaryFn(op);
+  // Fast paths: equal sizes (same shape), a scalar operand, or b repeating over a's leading dims.
+  if (a.length === n && b.length === n) {
+    switch (op) {
+      case "add": for (let i = 0; i < n; i++) out[i] = a[i] + b[i]; return;
+      case "sub": for (let i = 0; i < n; i++) out[i] = a[i] - b[i]; return;
+      case "mul": for (let i = 0; i < n; i++) out[i] = a[i] * b[i]; return;
+      case "div": for (let i = 0; i < n; i++) out[i] = a[i] / b[i]; return;
+      default: for (let i = 0; i < n; i++) out[i] = f(a[i], b[i]); return;
+    }
+  }
+  if (b.length === 1) {
+    const bv = b[0];
+    switch (op) {
+      case "add": for (let i = 0; i < n; i++) out[i] = a[i] + bv; return;
+      case "sub": for (let i = 0; i < n; i++) out[i] = a[i] - bv; return;
+      case "mul": for (let i = 0; i < n; i++) out[i] = a[i] * bv; return;
+      case "div": for (let i = 0; i < n; i++) out[i] = a[i] / bv; return;
+      default: for (let i = 0; i < n; i++) out[i] = f(a[i], bv); return;
+    }
+  }
+  if (a.length === 1) {
+    const av = a[0];
+    for (let i = 0; i < n; i++) out[i] = f(av, b[i]);
+    return;
+  }
+  if (a.length === n && isSuffix(bShape, outShape)) {
+    const m = b.length;
+    if (op === "add") { for (let i = 0; i < n; i += m) for (let j = 0; j < m; j++) out[i + j] = a[i + j] + b[j]; return; }
+    for (let i = 0; i < n; i += m) for (let j = 0; j < m; j++) out[i + j] = f(a[i + j], b[j]);
+    return;
+  }
+  const sa = broadcastStrides(aShape, outShape);
+  const sb = broadcastStrides(bShape, outShape);
+  walk(outShape, sa, sb, (o, ia, ib) => { out[o] = f(a[ia], b[ib]); });
+}
+
+/** out = cond != 0 ? a : b, all three broadcast to outShape. */
+export function where(cond: FloatArray, cShape: Shape, a: FloatArray, aShape: Shape, b: FloatArray, bShape: Shape, out: FloatArray, outShape: Shape): void {
+  const sc = broadcastStrides(cShape, outShape);
+  const sa = broadcastStrides(aShape, outShape);
+  const sb = broadcastStrides(bShape, outShape);
+  const rank = outShape.length;
+  const idx = new Array<number>(rank).fill(0);
+  let ic = 0, ia = 0, ib = 0;
+  for (let o = 0; o < out.length; o++) {
+    out[o] = cond[ic] !== 0 ? a[ia] : b[ib];
+    for (let d = rank - 1; d >= 0; d--) {
+      idx[d]++; ic += sc[d]; ia += sa[d]; ib += sb[d];
+      if (idx[d] < outShape[d]) break;
+      ic -= sc[d] * outShape[d]; ia -= sa[d] * outShape[d]; ib -= sb[d] * outShape[d];
+      idx[d] = 0;
+    }
+  }
+}
+
+/** True when `s`, without leading 1s, equals the trailing dimensions of `full`. */
+function isSuffix(s: Shape, full: Shape): boolean {
+  let i = 0;
+  while (i < s.length && s[i] === 1) i++;
+  const t = s.slice(i);
+  if (t.length > full.length) return false;
+  const off = full.length - t.length;
+  for (let j = 0; j < t.length; j++) if (t[j] !== full[off + j]) return false;
+  return true;
+}
+
+/** Odometer over `shape` with two strided inputs; calls fn(outIndex, aIndex, bIndex). */
+function walk(shape: Shape, sa: number[], sb: number[], fn: (o: number, ia: number, ib: number) => void): void {
+  const rank = shape.length;
+  const n = shape.reduce((x, y) => x * y, 1);
+  const idx = new Array<number>(rank).fill(0);
+  let ia = 0, ib = 0;
+  for (let o = 0; o < n; o++) {
+    fn(o, ia, ib);
+    for (let d = rank - 1; d >= 0; d--) {
+      idx[d]++; ia += sa[d]; ib += sb[d];
+      if (idx[d] < shape[d]) break;
+      ia -= sa[d] * shape[d]; ib -= sb[d] * shape[d];
+      idx[d] = 0;
+    }
+  }
+}
+
+/**
+ * Reduces `x` over `axes` (sorted, unique). `out` has the keepDims shape's size.
+ * Sums accumulate in float64 so float32 sums do not drift with the length.
+ */
+export function reduce(op: "sum" | "max", x: FloatArray, shape: Shape, axes: readonly number[], out: FloatArray): void {
+  const rank = shape.length;
+  const outShape = shape.map((d, i) => (axes.includes(i) ? 1 : d));
+  const so = broadcastStrides(outShape, shape);
+  const acc = new Float64Array(out.length).fill(op === "sum" ? 0 : -Infinity);
+  // Fast path: reducing only the last axis of a contiguous block.
+  if (axes.length === 1 && axes[0] === rank - 1) {
+    const m = shape[rank - 1];
+    for (let r = 0, i = 0; r < acc.length; r++) {
+      let s = op === "sum" ? 0 : -Infinity;
+      if (op === "sum") for (let j = 0; j < m; j++) s += x[i++];
+      else for (let j = 0; j < m; j++) { const v = x[i++]; if (v > s || Number.isNaN(v)) s = v; }
+      acc[r] = s;
+    }
+  } else if (op === "sum") {
+    walk(shape, so, so, (i, o) => { acc[o] += x[i]; });
+  } else {
+    walk(shape, so, so, (i, o) => { const v = x[i]; if (v > acc[o] || Number.isNaN(v)) acc[o] = v; });
+  }
+  for (let i = 0; i < out.length; i++) out[i] = acc[i];
+}
+
+/** out = x permuted by `perm` (out.shape[i] = shape[perm[i]]). */
+export function transpose(x: FloatArray, shape: Shape, perm: readonly number[], out: FloatArray): void {
+  const rank = shape.length;
+  const inStrides = stridesOf(shape);
+  const outShape = perm.map((p) => shape[p]);
+  if (rank === 2 && perm[0] === 1) {
+    const [r, c] = shape;
+    for (let i = 0; i < r; i++) for (let j = 0; j < c; j++) out[j * r + i] = x[i * c + j];
+    return;
+  }
+  const s = perm.map((p) => inStrides[p]);
+  walk(outShape, s, s, (o, i) => { out[o] = x[i]; });
+}
+
+/** C[m,n] = op(A) op(B) for one matrix pair; op transposes when the flag is set. */
+export function matmul(a: FloatArray, b: FloatArray, c: FloatArray, m: number, k: number, n: number, transA: boolean, transB: boolean): void {
+  c.fill(0);
+  if (!transA && !transB) {
+    for (let i = 0; i < m; i++) {
+      const ci = i * n;
+      for (let p = 0; p < k; p++) {
+        const av = a[i * k + p];
+        if (av === 0) continue;
+        const bp = p * n;
+        for (let j = 0; j < n; j++) c[ci + j] += av * b[bp + j];
+      }
+    }
+    return;
+  }
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j < n; j++) {
+      let s = 0;
+      for (let p = 0; p < k; p++) {
+        const av = transA ? a[p * m + i] : a[i * k + p];
+        const bv = transB ? b[j * k + p] : b[p * n + j];
+        s += av * bv;
+      }
+      c[i * n + j] = s;
+    }
+  }
+}
+
+/**
+ * erf(x) to about 1e-15 relative: Maclaurin series for |x| < 2.5, continued fraction for erfc beyond.
+ */
+export function erf(x: number): number {
+  if (Number.isNaN(x)) return NaN;
+  const ax = Math.abs(x);
+  if (ax < 2.5) {
+    // erf(x) = 2/sqrt(pi) * sum_n (-1)^n x^(2n+1) / (n! (2n+1))
+    let term = ax, sum = ax;
+    const x2 = ax * ax;
+    for (let n = 1; n < 80; n++) {
+      term *= -x2 / n;
+      const add = term / (2 * n + 1);
+      sum += add;
+      if (Math.abs(add) < 1e-17 * Math.abs(sum)) break;
+    }
+    const r = (2 / Math.sqrt(Math.PI)) * sum;
+    return x < 0 ? -r : r;
+  }
+  if (ax > 6) return x < 0 ? -1 : 1;
+  // erfc(x) = exp(-x^2)/sqrt(pi) * 1/(x + (1/2)/(x + 1/(x + (3/2)/(x + 2/(x + ...)))))
+  let f = ax;
+  for (let k = 60; k >= 1; k--) f = ax + k / 2 / f;
+  const erfc = Math.exp(-ax * ax) / Math.sqrt(Math.PI) / f;
+  return x < 0 ? erfc - 1 : 1 - erfc;
+}

@@ -1,0 +1,55 @@
+/**
+ * Capability detection and kernel dispatch in one place. The JS reference runs everything;
+ * once `ready()` has started the WebAssembly core, the hot kernels go there.
+ */
+import type { FloatArray } from "../tensor/dtype.js";
+import * as js from "./js.js";
+import { initWasm, wasmKernelsSync, type WasmKernels } from "./wasm/index.js";
+
+export type BackendName = "js" | "wasm";
+
+let preferred: BackendName = "wasm";
+let initError: unknown = null;
+
+/** Below this many multiply-adds the JS loop beats the copy into WebAssembly memory. */
+const WASM_MATMUL_MIN_FLOPS = 4096;
+
+function wasm(): WasmKernels | null {
+  return preferred === "wasm" ? wasmKernelsSync() : null;
+}
+
+/**
+ * Starts the WebAssembly core (lazily, never at import). Until it resolves, or if it fails,
+ * every op runs on the JS reference backend; the reason for a failure is kept in `backendInfo()`.
+ */
+export async function ready(options: { backend?: BackendName; threads?: number | "auto" } = {}): Promise<void> {
+  if (options.backend) preferred = options.backend;
+  if (preferred !== "wasm") return;
+  try {
+    await initWasm({ threads: options.threads ?? "auto" });
+  } catch (e) {
+    initError = e;
+    preferred = "js";
+  }
+}
+
+/** Chooses the backend for later ops (`"js"` forces the reference loops). */
+export function setBackend(name: BackendName): void {
+  preferred = name;
+}
+
+export function backendInfo(): { backend: BackendName; variant: string | null; threads: number; error: string | null } {
+  const w = wasm();
+  return {
+    backend: w ? "wasm" : "js",
+    variant: w ? w.variant : null,
+    threads: w ? w.threads : 1,
+    error: initError ? String(initError) : null,
+  };
+}
+
+export function matmul(a: FloatArray, b: FloatArray, c: FloatArray, m: number, k: number, n: number, transA: boolean, transB: boolean): void {
+  const w = wasm();
+  if (w && m * k * n >= WASM_MATMUL_MIN_FLOPS) w.matmul(a, b, c, m, k, n, transA, transB);
+  else js.matmul(a, b, c, m, k, n, transA, transB);
+}

@@ -1,0 +1,130 @@
+/**
+ * Elementwise primitives: each op's forward kernel, shape rule (NumPy broadcasting) and
+ * vector-Jacobian product sit together. Gradients of broadcast operands are summed back to
+ * the operand's shape by `sumTo`.
+ */
+import * as js from "../backend/js.js";
+import { broadcastShapes, sameShape } from "../tensor/shape.js";
+import { Tensor, type TensorLike } from "../tensor/tensor.js";
+import { record } from "../autodiff/tape.js";
+import { arrayFor, type DType } from "../tensor/dtype.js";
+import { empty, lift, pair, assertTensor } from "./util.js";
+import { sumTo } from "./shape.js";
+import { ArgumentError } from "../errors.js";
+
+type BinaryRule = (g: Tensor, a: Tensor, b: Tensor, out: Tensor, needs: readonly boolean[]) => [Tensor | null, Tensor | null];
+
+function binary(op: js.BinaryOp, name: string, a: TensorLike, b: TensorLike, rule: BinaryRule | null): Tensor {
+  const [A, B] = pair(name, a, b);
+  const shape = sameShape(A.shape, B.shape) ? A.shape : broadcastShapes(name, A.shape, B.shape);
+  const out = empty(shape, A.dtype);
+  js.binary(op, A._data, A.shape, B._data, B.shape, out._data, shape);
+  if (!rule) return out;
+  return record(out, name, [A, B], (g, needs) => {
+    const [ga, gb] = rule(g, A, B, out, needs);
+    return [ga && sumTo(ga, A.shape), gb && sumTo(gb, B.shape)];
+  });
+}
+
+/** a + b */
+export function add(a: TensorLike, b: TensorLike): Tensor {
+  return binary("add", "add", a, b, (g) => [g, g]);
+}
+/** a - b */
+export function sub(a: TensorLike, b: TensorLike): Tensor {
+  return binary("sub", "sub", a, b, (g, _a, _b, _o, n) => [g, n[1] ? neg(g) : null]);
+}
+/** a * b */
+export function mul(a: TensorLike, b: TensorLike): Tensor {
+  return binary("mul", "mul", a, b, (g, A, B, _o, n) => [n[0] ? mul(g, B) : null, n[1] ? mul(g, A) : null]);
+}
+/** a / b; d/db = -a/b^2 = -out/b */
+export function div(a: TensorLike, b: TensorLike): Tensor {
+  return binary("div", "div", a, b, (g, _A, B, out, n) => [n[0] ? div(g, B) : null, n[1] ? neg(div(mul(g, out), B)) : null]);
+}
+/** a ** b; d/da = b a^(b-1), d/db = log(a) a^b (taken as 0 where a <= 0). */
+export function pow(a: TensorLike, b: TensorLike): Tensor {
+  return binary("pow", "pow", a, b, (g, A, B, out, n) => [
+    n[0] ? mul(g, mul(B, pow(A, sub(B, 1)))) : null,
+    n[1] ? mul(g, mul(out, where(greater(A, 0), log(where(greater(A, 0), A, 1)), 0))) : null,
+  ]);
+}
+/** Elementwise maximum; on ties the gradient is split evenly (as in PyTorch). */
+export function maximum(a: TensorLike, b: TensorLike): Tensor {
+  return binary("max", "maximum", a, b, (g, A, B) => {
+    const share = add(greater(A, B), mul(equal(A, B), 0.5));
+    return [mul(g, share), mul(g, sub(1, share))];
+  });
+}
+/** Elementwise minimum; ties split evenly. */
+export function minimum(a: TensorLike, b: TensorLike): Tensor {
+  return binary("min", "minimum", a, b, (g, A, B) => {
+    const share = add(less(A, B), mul(equal(A, B), 0.5));
+    return [mul(g, share), mul(g, sub(1, share))];
+  });
+}
+/** 1 where a > b, else 0 (no gradient). */
+export function greater(a: TensorLike, b: TensorLike): Tensor { return binary("gt", "greater", a, b, null); }
+export function greaterEqual(a: TensorLike, b: TensorLike): Tensor { return binary("ge", "greaterEqual", a, b, null); }
+export function less(a: TensorLike, b: TensorLike): Tensor { return binary("lt", "less", a, b, null); }
+export function lessEqual(a: TensorLike, b: TensorLike): Tensor { return binary("le", "lessEqual", a, b, null); }
+export function equal(a: TensorLike, b: TensorLike): Tensor { return binary("eq", "equal", a, b, null); }
+
+type UnaryRule = (g: Tensor, x: Tensor, out: Tensor) => Tensor;
+
+function unary(op: js.UnaryOp, x: Tensor, rule: UnaryRule | null): Tensor {
+  assertTensor(op, "x", x);
+  const out = empty(x.shape, x.dtype);
+  js.unary(op, x._data, out._data);
+  if (!rule) return out;
+  return record(out, op, [x], (g) => [rule(g, x, out)]);
+}
+
+export function neg(x: Tensor): Tensor { return unary("neg", x, (g) => neg(g)); }
+export function exp(x: Tensor): Tensor { return unary("exp", x, (g, _x, out) => mul(g, out)); }
+export function log(x: Tensor): Tensor { return unary("log", x, (g, X) => div(g, X)); }
+export function sqrt(x: Tensor): Tensor { return unary("sqrt", x, (g, _x, out) => div(g, mul(out, 2))); }
+export function abs(x: Tensor): Tensor { return unary("abs", x, (g, X) => mul(g, sign(X))); }
+/** -1, 0 or 1 (no gradient). */
+export function sign(x: Tensor): Tensor { return unary("sign", x, null); }
+/** tanh; d/dx = 1 - tanh^2 */
+export function tanh(x: Tensor): Tensor { return unary("tanh", x, (g, _x, y) => mul(g, sub(1, mul(y, y)))); }
+/** Logistic sigmoid, computed without overflow; d/dx = s (1 - s) */
+export function sigmoid(x: Tensor): Tensor { return unary("sigmoid", x, (g, _x, s) => mul(g, mul(s, sub(1, s)))); }
+/** Gauss error function; d/dx = 2/sqrt(pi) exp(-x^2) */
+export function erf(x: Tensor): Tensor {
+  return unary("erf", x, (g, X) => mul(g, mul(exp(neg(mul(X, X))), 2 / Math.sqrt(Math.PI))));
+}
+/** x^2 */
+export function square(x: Tensor): Tensor { return mul(x, x); }
+
+/** cond ? a : b, elementwise with broadcasting; `cond` is any tensor (non-zero = true). */
+export function where(cond: Tensor, a: TensorLike, b: TensorLike): Tensor {
+  assertTensor("where", "cond", cond);
+  const [A, B] = pair("where", a, b);
+  const shape = broadcastShapes("where", broadcastShapes("where", cond.shape, A.shape), B.shape);
+  const out = empty(shape, A.dtype);
+  js.where(cond._data, cond.shape, A._data, A.shape, B._data, B.shape, out._data, shape);
+  return record(out, "where", [A, B], (g, n) => [
+    n[0] ? sumTo(where(cond, g, 0), A.shape) : null,
+    n[1] ? sumTo(where(cond, 0, g), B.shape) : null,
+  ]);
+}
+
+/** Limits values to [lo, hi]. */
+export function clip(x: Tensor, lo: number, hi: number): Tensor {
+  if (!(lo <= hi)) throw new ArgumentError(`clip: lo (${lo}) must not exceed hi (${hi})`);
+  return minimum(maximum(x, lo), hi);
+}
+
+/** The same values in another dtype (gradients are cast back). */
+export function cast(x: Tensor, dtype: DType): Tensor {
+  assertTensor("cast", "x", x);
+  if (x.dtype === dtype) return x;
+  const a = arrayFor(dtype, x.size);
+  a.set(x._data);
+  const out = new Tensor(a, x.shape);
+  return record(out, "cast", [x], (g) => [cast(g, x.dtype)]);
+}
+
+export { lift };

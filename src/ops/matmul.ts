@@ -1,0 +1,58 @@
+/**
+ * Matrix product with NumPy semantics: 1-D operands are promoted (and the added dimension
+ * dropped), leading dimensions are batch dimensions and broadcast. The kernel reads transposed
+ * operands in place, so the backward pass never materialises a transpose.
+ */
+import * as backend from "../backend/select.js";
+import { ShapeError } from "../errors.js";
+import { broadcastShapes, fmt, sameShape, sizeOf } from "../tensor/shape.js";
+import type { Tensor } from "../tensor/tensor.js";
+import { record } from "../autodiff/tape.js";
+import { empty, assertTensor } from "./util.js";
+import { broadcastTo, reshape, sumTo } from "./shape.js";
+import { DTypeError } from "../errors.js";
+
+/** a @ b */
+export function matmul(a: Tensor, b: Tensor): Tensor {
+  assertTensor("matmul", "a", a);
+  assertTensor("matmul", "b", b);
+  if (a.rank === 0 || b.rank === 0) throw new ShapeError(`matmul: operands must have rank >= 1, got ${fmt(a.shape)} and ${fmt(b.shape)}`);
+  const A = a.rank === 1 ? reshape(a, [1, a.shape[0]]) : a;
+  const B = b.rank === 1 ? reshape(b, [b.shape[0], 1]) : b;
+  let out = matmulT(A, B, false, false);
+  if (a.rank === 1) out = reshape(out, [...out.shape.slice(0, -2), out.shape[out.rank - 1]]);
+  if (b.rank === 1) out = reshape(out, out.shape.slice(0, -1));
+  return out;
+}
+
+/**
+ * op(a) @ op(b) over the last two dimensions, where op transposes when its flag is set.
+ * With C = op(A) op(B) and cotangent G:
+ *   dA = G op(B)^T        (or op(B) G^T when A is read transposed)
+ *   dB = op(A)^T G        (or G^T op(A) when B is read transposed)
+ */
+export function matmulT(a: Tensor, b: Tensor, transA: boolean, transB: boolean): Tensor {
+  if (a.dtype !== b.dtype) throw new DTypeError(`matmul: operands have dtypes ${a.dtype} and ${b.dtype}`);
+  const [ar, ac] = a.shape.slice(-2), [br, bc] = b.shape.slice(-2);
+  const m = transA ? ac : ar, k = transA ? ar : ac;
+  const kb = transB ? bc : br, n = transB ? br : bc;
+  if (k !== kb) {
+    throw new ShapeError(`matmul: inner dimensions differ: ${fmt(a.shape)}${transA ? "^T" : ""} @ ${fmt(b.shape)}${transB ? "^T" : ""} (${k} vs ${kb})`);
+  }
+  const batch = broadcastShapes("matmul (batch dimensions)", a.shape.slice(0, -2), b.shape.slice(0, -2));
+  const A = sameShape(a.shape.slice(0, -2), batch) ? a : broadcastTo(a, [...batch, ar, ac]);
+  const B = sameShape(b.shape.slice(0, -2), batch) ? b : broadcastTo(b, [...batch, br, bc]);
+  const out = empty([...batch, m, n], a.dtype);
+  const nb = sizeOf(batch), sa = m * k, sb = k * n, sc = m * n;
+  for (let i = 0; i < nb; i++) {
+    const ad = nb === 1 ? A._data : A._data.subarray(i * sa, (i + 1) * sa);
+    const bd = nb === 1 ? B._data : B._data.subarray(i * sb, (i + 1) * sb);
+    const cd = nb === 1 ? out._data : out._data.subarray(i * sc, (i + 1) * sc);
+    backend.matmul(ad, bd, cd, m, k, n, transA, transB);
+  }
+  return record(out, "matmul", [a, b], (g, needs) => {
+    const ga = !needs[0] ? null : transA ? matmulT(b, g, transB, true) : matmulT(g, b, false, !transB);
+    const gb = !needs[1] ? null : transB ? matmulT(g, a, true, transA) : matmulT(a, g, !transA, false);
+    return [ga && sumTo(ga, a.shape), gb && sumTo(gb, b.shape)];
+  });
+}

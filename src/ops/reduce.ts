@@ -1,0 +1,53 @@
+/** Reductions over axes (negative axes count from the end), with `keepDims`. */
+import * as js from "../backend/js.js";
+import { normAxes } from "../tensor/shape.js";
+import type { Tensor, Axis } from "../tensor/tensor.js";
+import { record } from "../autodiff/tape.js";
+import { empty, assertTensor } from "./util.js";
+import { reshape, broadcastTo } from "./shape.js";
+import { mul, div, equal, neg } from "./elementwise.js";
+
+function reducedShapes(x: Tensor, axes: number[]): { keep: number[]; drop: number[] } {
+  const keep = x.shape.map((d, i) => (axes.includes(i) ? 1 : d));
+  const drop = x.shape.filter((_, i) => !axes.includes(i));
+  return { keep, drop };
+}
+
+/** Sum over `axis` (all axes by default). */
+export function sum(x: Tensor, axis?: Axis, keepDims = false): Tensor {
+  assertTensor("sum", "x", x);
+  const axes = normAxes("sum", axis, x.rank);
+  const { keep, drop } = reducedShapes(x, axes);
+  const out = empty(keepDims ? keep : drop, x.dtype);
+  if (axes.length === 0) out._data.set(x._data);
+  else js.reduce("sum", x._data, x.shape, axes, out._data);
+  return record(out, "sum", [x], (g) => [broadcastTo(reshape(g, keep), x.shape)]);
+}
+
+/** Mean over `axis` (all axes by default). */
+export function mean(x: Tensor, axis?: Axis, keepDims = false): Tensor {
+  assertTensor("mean", "x", x);
+  const axes = normAxes("mean", axis, x.rank);
+  const count = axes.reduce((n, a) => n * x.shape[a], 1);
+  return div(sum(x, axes, keepDims), count);
+}
+
+/** Maximum over `axis`; the gradient is shared evenly among tied maxima. */
+export function max(x: Tensor, axis?: Axis, keepDims = false): Tensor {
+  assertTensor("max", "x", x);
+  const axes = normAxes("max", axis, x.rank);
+  const { keep, drop } = reducedShapes(x, axes);
+  const out = empty(keepDims ? keep : drop, x.dtype);
+  if (axes.length === 0) out._data.set(x._data);
+  else js.reduce("max", x._data, x.shape, axes, out._data);
+  return record(out, "max", [x], (g) => {
+    const mask = equal(x, reshape(out, keep));
+    const count = sum(mask, axes, true);
+    return [mul(reshape(g, keep), div(mask, count))];
+  });
+}
+
+/** Minimum over `axis`. */
+export function min(x: Tensor, axis?: Axis, keepDims = false): Tensor {
+  return neg(max(neg(x), axis, keepDims));
+}

@@ -1,0 +1,123 @@
+import { ArgumentError } from "../errors.js";
+import { arrayFor, DEFAULT_DTYPE, type DType, type FloatArray } from "./dtype.js";
+import { checkShape, sizeOf, type Shape } from "./shape.js";
+import { Rng } from "./random.js";
+import { Tensor } from "./tensor.js";
+
+export interface DTypeOption {
+  dtype?: DType;
+}
+export interface RandomOptions extends DTypeOption {
+  /** Seed of the documented generator in tensor/random.ts (default 0). */
+  seed?: number;
+  /** Or a generator to draw from (its state advances). */
+  rng?: Rng;
+}
+
+type Nested = number | readonly Nested[];
+
+function checkDType(op: string, dtype: DType | undefined): DType {
+  const d = dtype ?? DEFAULT_DTYPE;
+  if (d !== "float32" && d !== "float64") throw new ArgumentError(`${op}: dtype must be "float32" or "float64", got ${JSON.stringify(d)}`);
+  return d;
+}
+
+/**
+ * A tensor from a number, nested arrays of numbers, or a typed array (with `shape`).
+ * @example tensor([[1, 2], [3, 4]], { dtype: "float64" })
+ */
+export function tensor(data: Nested | ArrayLike<number>, options: DTypeOption & { shape?: Shape } = {}): Tensor {
+  const dtype = checkDType("tensor", options.dtype ?? (data instanceof Float64Array ? "float64" : undefined));
+  if (ArrayBuffer.isView(data)) {
+    const arr = arrayFor(dtype, (data as ArrayLike<number>).length);
+    arr.set(data as ArrayLike<number>);
+    return new Tensor(arr, options.shape ? checkShape("tensor", options.shape) : [arr.length]);
+  }
+  const shape: number[] = [];
+  let probe: Nested | ArrayLike<number> = data as Nested;
+  while (Array.isArray(probe)) {
+    shape.push(probe.length);
+    probe = probe[0] as Nested;
+  }
+  const flat: number[] = [];
+  const visit = (v: Nested, dim: number): void => {
+    if (dim === shape.length) {
+      if (typeof v !== "number") throw new ArgumentError(`tensor: ragged or non-numeric data at depth ${dim}`);
+      flat.push(v);
+      return;
+    }
+    if (!Array.isArray(v) || v.length !== shape[dim]) throw new ArgumentError(`tensor: ragged nested array at depth ${dim} (expected length ${shape[dim]})`);
+    for (const e of v) visit(e, dim + 1);
+  };
+  visit(data as Nested, 0);
+  const arr = arrayFor(dtype, flat.length);
+  arr.set(flat);
+  return new Tensor(arr, options.shape ? checkShape("tensor", options.shape) : shape);
+}
+
+/** A scalar (rank-0) tensor. */
+export function scalar(value: number, dtype: DType = DEFAULT_DTYPE): Tensor {
+  const a = arrayFor(dtype, 1);
+  a[0] = value;
+  return new Tensor(a, []);
+}
+
+export function full(shape: Shape, value: number, options: DTypeOption = {}): Tensor {
+  const s = checkShape("full", shape);
+  const a = arrayFor(checkDType("full", options.dtype), sizeOf(s));
+  if (value !== 0) a.fill(value);
+  return new Tensor(a, s);
+}
+export function zeros(shape: Shape, options: DTypeOption = {}): Tensor {
+  return full(shape, 0, options);
+}
+export function ones(shape: Shape, options: DTypeOption = {}): Tensor {
+  return full(shape, 1, options);
+}
+export function zerosLike(t: Tensor): Tensor {
+  return full(t.shape, 0, { dtype: t.dtype });
+}
+export function onesLike(t: Tensor): Tensor {
+  return full(t.shape, 1, { dtype: t.dtype });
+}
+export function fullLike(t: Tensor, value: number): Tensor {
+  return full(t.shape, value, { dtype: t.dtype });
+}
+
+/** The n x n identity matrix. */
+export function eye(n: number, options: DTypeOption = {}): Tensor {
+  const t = zeros([n, n], options);
+  for (let i = 0; i < n; i++) t._data[i * n + i] = 1;
+  return t;
+}
+
+/** [start, start + step, ...) below `stop`. */
+export function arange(start: number, stop?: number, step = 1, options: DTypeOption = {}): Tensor {
+  if (stop === undefined) [start, stop] = [0, start];
+  if (!(step !== 0 && Number.isFinite(step))) throw new ArgumentError(`arange: step must be a finite non-zero number, got ${step}`);
+  const n = Math.max(0, Math.ceil((stop - start) / step));
+  const a = arrayFor(checkDType("arange", options.dtype), n);
+  for (let i = 0; i < n; i++) a[i] = start + i * step;
+  return new Tensor(a, [n]);
+}
+
+function fillRandom(op: string, shape: Shape, options: RandomOptions, draw: (rng: Rng) => number): Tensor {
+  const s = checkShape(op, shape);
+  const dtype = checkDType(op, options.dtype);
+  const rng = options.rng ?? new Rng(options.seed ?? 0);
+  const a: FloatArray = arrayFor(dtype, sizeOf(s));
+  for (let i = 0; i < a.length; i++) a[i] = draw(rng);
+  return new Tensor(a, s);
+}
+
+/** Standard normal samples (Box-Muller over xoshiro128**, see tensor/random.ts). */
+export function randn(shape: Shape, options: RandomOptions = {}): Tensor {
+  return fillRandom("randn", shape, options, (r) => r.normal());
+}
+
+/** Uniform samples in [low, high) (default [0, 1)). */
+export function rand(shape: Shape, options: RandomOptions & { low?: number; high?: number } = {}): Tensor {
+  const low = options.low ?? 0;
+  const high = options.high ?? 1;
+  return fillRandom("rand", shape, options, (r) => low + (high - low) * r.uniform());
+}
