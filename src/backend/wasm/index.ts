@@ -1,0 +1,303 @@
+// The WebAssembly backend's kernels: instantiation (variant chosen by WebAssembly.validate),
+// the arena over linear memory, optional worker threads, and typed-array wrappers that copy
+// operands into wasm memory, run a kernel from assembly/, and copy results out.
+//
+// Binaries (built by scripts/buildWasm.mjs from the same assembly/ sources, inlined as bytes):
+//   relaxed-simd  f32x4/f64x2.relaxed_madd FMA      simd  plain v128      scalar  no SIMD
+//   *-mt          the same code on an imported shared memory, used when worker threads are on.
+// Nothing happens at import time; `initWasm()` compiles and instantiates lazily.
+
+import scalarBytes from "../../../build/downhill.scalar.wasm";
+import simdBytes from "../../../build/downhill.simd.wasm";
+import relaxedBytes from "../../../build/downhill.relaxed.wasm";
+import simdMtBytes from "../../../build/downhill.simd-mt.wasm";
+import relaxedMtBytes from "../../../build/downhill.relaxed-mt.wasm";
+import { hardwareConcurrency, sharedMemorySupported } from "../../platform";
+import { Arena } from "./arena";
+import { ThreadPool } from "./threadPool";
+
+export type FloatArray = Float32Array | Float64Array;
+export type WasmVariant = "relaxed-simd" | "simd" | "scalar";
+
+export interface WasmKernels {
+  readonly variant: WasmVariant;
+  /** Threads a large matmul is split over (calling thread included); 1 without shared memory/workers. */
+  readonly threads: number;
+  /** C[m,n] = op(A) @ op(B); op(A) = A [m,k] or, with transA, A stored [k,m]; op(B) = B [k,n] or, with transB, B stored [n,k]. */
+  matmul(a: FloatArray, b: FloatArray, c: FloatArray, m: number, k: number, n: number, transA: boolean, transB: boolean): void;
+  dot(x: FloatArray, y: FloatArray): number;
+  nrm2(x: FloatArray): number;
+  axpy(alpha: number, x: FloatArray, y: FloatArray): void;
+  scal(alpha: number, x: FloatArray): void;
+  cholesky(a: Float64Array, n: number): Float64Array | null;
+  choleskySolve(l: Float64Array, n: number, b: Float64Array): Float64Array;
+  symEig(a: Float64Array, n: number): { values: Float64Array; vectors: Float64Array };
+  readonly exports: Record<string, unknown>;
+  alloc(bytes: number): number;
+  free(ptr: number): void;
+  memory(): ArrayBuffer | SharedArrayBuffer;
+}
+
+export interface InitWasmOptions {
+  /** Total compute threads including the caller; "auto" = min(available cores, 4). Default "auto". */
+  threads?: number | "auto";
+  /** Force a variant (must validate here); default: best that validates, relaxed-simd > simd > scalar. */
+  variant?: WasmVariant;
+}
+
+/** The raw ABI of assembly/index.ts (pointers are byte offsets, counts are elements). */
+interface WasmCore {
+  heapBase(): number;
+  matmulWorkBytes(): number;
+  packedBElementsF32(k: number, n: number): number;
+  packedBElementsF64(k: number, n: number): number;
+  packBF32(bPtr: number, bpPtr: number, k: number, n: number, transB: number): void;
+  packBF64(bPtr: number, bpPtr: number, k: number, n: number, transB: number): void;
+  matmulF32(aPtr: number, bpPtr: number, cPtr: number, m: number, k: number, n: number, transA: number, rowStart: number, rowEnd: number, workPtr: number): void;
+  matmulF64(aPtr: number, bpPtr: number, cPtr: number, m: number, k: number, n: number, transA: number, rowStart: number, rowEnd: number, workPtr: number): void;
+  dotF32(xPtr: number, yPtr: number, n: number): number;
+  dotF64(xPtr: number, yPtr: number, n: number): number;
+  nrm2F32(xPtr: number, n: number): number;
+  nrm2F64(xPtr: number, n: number): number;
+  axpyF32(alpha: number, xPtr: number, yPtr: number, n: number): void;
+  axpyF64(alpha: number, xPtr: number, yPtr: number, n: number): void;
+  scalF32(alpha: number, xPtr: number, n: number): void;
+  scalF64(alpha: number, xPtr: number, n: number): void;
+  choleskyF64(aPtr: number, n: number): number;
+  choleskySolveF64(lPtr: number, n: number, bPtr: number): void;
+  symEigF64(aPtr: number, vPtr: number, n: number, maxSweeps: number): number;
+  memory?: WebAssembly.Memory;
+}
+
+/** Below this many multiply-adds (m*k*n) a matmul stays on the calling thread. */
+const THREAD_MIN_MACS = 128 * 128 * 128;
+const MAX_AUTO_THREADS = 4;
+/** Shared memory limits; must match asconfig.json's initialMemory/maximumMemory of the -mt targets. */
+const SHARED_INITIAL_PAGES = 16;
+const SHARED_MAX_PAGES = 16384;
+
+type Bytes = Uint8Array<ArrayBuffer>;
+const variantBytes = { "relaxed-simd": relaxedBytes, simd: simdBytes, scalar: scalarBytes } as Record<WasmVariant, Bytes>;
+const sharedVariantBytes = { "relaxed-simd": relaxedMtBytes, simd: simdMtBytes } as Partial<Record<WasmVariant, Bytes>>;
+
+const instances = new Map<string, Promise<WasmKernels>>();
+let lastReady: WasmKernels | null = null;
+
+/** Which variants validate in this engine, best first. */
+export function supportedVariants(): WasmVariant[] {
+  return (["relaxed-simd", "simd", "scalar"] as const).filter((v) => WebAssembly.validate(variantBytes[v]));
+}
+
+/** Compiles and instantiates the best (or requested) binary; idempotent per options. */
+export function initWasm(options: InitWasmOptions = {}): Promise<WasmKernels> {
+  const key = JSON.stringify([options.threads ?? "auto", options.variant ?? "best"]);
+  let p = instances.get(key);
+  if (!p) {
+    p = create(options).then((kernels) => (lastReady = kernels));
+    p.catch(() => instances.delete(key));
+    instances.set(key, p);
+  }
+  return p;
+}
+
+/** The most recently initialised kernels if `initWasm` already resolved, else null. */
+export function wasmKernelsSync(): WasmKernels | null {
+  return lastReady;
+}
+
+async function create(options: InitWasmOptions): Promise<WasmKernels> {
+  const variant = options.variant ?? supportedVariants()[0];
+  if (!variant || !WebAssembly.validate(variantBytes[variant])) throw new Error(`downhill: wasm variant "${options.variant}" does not validate in this engine`);
+  const cores = await hardwareConcurrency();
+  const wanted = options.threads === undefined || options.threads === "auto" ? Math.min(cores, MAX_AUTO_THREADS) : Math.max(1, Math.floor(options.threads));
+
+  const sharedBytes = sharedVariantBytes[variant];
+  if (wanted > 1 && sharedBytes && sharedMemorySupported() && WebAssembly.validate(sharedBytes)) {
+    const memory = new WebAssembly.Memory({ initial: SHARED_INITIAL_PAGES, maximum: SHARED_MAX_PAGES, shared: true });
+    const module = await WebAssembly.compile(sharedBytes);
+    const instance = await WebAssembly.instantiate(module, { env: { memory } });
+    const core = instance.exports as unknown as WasmCore;
+    const arena = new Arena(memory, core.heapBase());
+    const ctlPtr = arena.alloc((wanted - 1) * 16 * 4);
+    arena.views().i32.fill(0, ctlPtr >> 2, (ctlPtr >> 2) + (wanted - 1) * 16);
+    const pool = await ThreadPool.start(module, memory, ctlPtr, wanted - 1, ["matmulF32", "matmulF64"]);
+    if (pool) return new Kernels(variant, instance, core, memory, arena, pool);
+    arena.free(ctlPtr);
+  }
+  const instance = await WebAssembly.instantiate(await WebAssembly.compile(variantBytes[variant]), { env: {} });
+  const core = instance.exports as unknown as WasmCore;
+  const memory = core.memory!;
+  return new Kernels(variant, instance, core, memory, new Arena(memory, core.heapBase()), null);
+}
+
+class Kernels implements WasmKernels {
+  readonly threads: number;
+  readonly exports: Record<string, unknown>;
+  /** Per-thread scratch for the packed A block (index 0: calling thread). */
+  private readonly workPtrs: number[];
+  /** One reusable region for matmul/BLAS operands, grown on demand. */
+  private scratchPtr = 0;
+  private scratchBytes = 0;
+
+  constructor(
+    readonly variant: WasmVariant,
+    instance: WebAssembly.Instance,
+    private readonly core: WasmCore,
+    private readonly mem: WebAssembly.Memory,
+    private readonly arena: Arena,
+    private readonly pool: ThreadPool | null,
+  ) {
+    this.exports = instance.exports as Record<string, unknown>;
+    this.threads = 1 + (pool?.size ?? 0);
+    this.workPtrs = Array.from({ length: this.threads }, () => arena.alloc(core.matmulWorkBytes()));
+  }
+
+  alloc(bytes: number): number {
+    return this.arena.alloc(bytes);
+  }
+  free(ptr: number): void {
+    this.arena.free(ptr);
+  }
+  memory(): ArrayBuffer | SharedArrayBuffer {
+    return this.mem.buffer;
+  }
+
+  /** A scratch region of at least `bytes`, valid until the next call that uses scratch. */
+  private scratch(bytes: number): number {
+    if (bytes > this.scratchBytes) {
+      if (this.scratchBytes > 0) this.arena.free(this.scratchPtr);
+      this.scratchBytes = Math.max(bytes, this.scratchBytes * 1.5);
+      this.scratchPtr = this.arena.alloc(this.scratchBytes);
+    }
+    return this.scratchPtr;
+  }
+
+  /** Copies `x` to byte offset `ptr` of linear memory. */
+  private put(ptr: number, x: FloatArray): void {
+    const v = this.arena.views();
+    if (x instanceof Float32Array) v.f32.set(x, ptr >> 2);
+    else v.f64.set(x, ptr >> 3);
+  }
+
+  /** Copies linear memory at `ptr` into `out` (same element type). */
+  private get(ptr: number, out: FloatArray): void {
+    const v = this.arena.views();
+    if (out instanceof Float32Array) out.set(v.f32.subarray(ptr >> 2, (ptr >> 2) + out.length));
+    else out.set(v.f64.subarray(ptr >> 3, (ptr >> 3) + out.length));
+  }
+
+  matmul(a: FloatArray, b: FloatArray, c: FloatArray, m: number, k: number, n: number, transA: boolean, transB: boolean): void {
+    const f32 = a instanceof Float32Array;
+    if (f32 !== b instanceof Float32Array || f32 !== c instanceof Float32Array) throw new TypeError("downhill matmul: a, b and c must share one dtype");
+    if (a.length < m * k || b.length < k * n || c.length < m * n) throw new RangeError(`downhill matmul: arrays too short for [${m},${k}] @ [${k},${n}]`);
+    if (m === 0 || n === 0) return;
+    const size = f32 ? 4 : 8;
+    const bpElements = f32 ? this.core.packedBElementsF32(k, n) : this.core.packedBElementsF64(k, n);
+    // Scratch layout: | A (m*k) | B (k*n) | C (m*n) | packed B |, each 64-byte aligned.
+    const aBytes = al(m * k * size), bBytes = al(k * n * size), cBytes = al(m * n * size);
+    const aPtr = this.scratch(aBytes + bBytes + cBytes + bpElements * size);
+    const bPtr = aPtr + aBytes, cPtr = bPtr + bBytes, bpPtr = cPtr + cBytes;
+    this.put(aPtr, a.length === m * k ? a : a.subarray(0, m * k));
+    this.put(bPtr, b.length === k * n ? b : b.subarray(0, k * n));
+    const core = this.core;
+    const tA = transA ? 1 : 0;
+    if (f32) core.packBF32(bPtr, bpPtr, k, n, transB ? 1 : 0);
+    else core.packBF64(bPtr, bpPtr, k, n, transB ? 1 : 0);
+    const kernel = f32 ? core.matmulF32 : core.matmulF64;
+
+    const threads = this.pool && m * k * n >= THREAD_MIN_MACS ? Math.min(this.threads, Math.floor(m / 8)) : 1;
+    if (threads <= 1) {
+      kernel(aPtr, bpPtr, cPtr, m, k, n, tA, 0, m, this.workPtrs[0]);
+    } else {
+      // Split rows into `threads` bands (multiples of the 4-row micro-tile); workers take bands
+      // 1..threads-1, the calling thread takes band 0, then waits for the workers.
+      const band = Math.ceil(m / threads / 4) * 4;
+      let used = 0;
+      for (let t = 1; t < threads; t++) {
+        const r0 = Math.min(m, t * band), r1 = Math.min(m, (t + 1) * band);
+        if (r0 >= r1) break;
+        this.pool!.dispatch(t - 1, f32 ? "matmulF32" : "matmulF64", [aPtr, bpPtr, cPtr, m, k, n, tA, r0, r1, this.workPtrs[t]]);
+        used = t;
+      }
+      kernel(aPtr, bpPtr, cPtr, m, k, n, tA, 0, Math.min(m, band), this.workPtrs[0]);
+      this.pool!.wait(used);
+    }
+    this.get(cPtr, c.length === m * n ? c : c.subarray(0, m * n));
+  }
+
+  dot(x: FloatArray, y: FloatArray): number {
+    const n = Math.min(x.length, y.length);
+    const size = x instanceof Float32Array ? 4 : 8;
+    if (size !== (y instanceof Float32Array ? 4 : 8)) throw new TypeError("downhill dot: x and y must share one dtype");
+    const xPtr = this.scratch(al(n * size) * 2), yPtr = xPtr + al(n * size);
+    this.put(xPtr, x.subarray(0, n));
+    this.put(yPtr, y.subarray(0, n));
+    return size === 4 ? this.core.dotF32(xPtr, yPtr, n) : this.core.dotF64(xPtr, yPtr, n);
+  }
+
+  nrm2(x: FloatArray): number {
+    const xPtr = this.scratch(x.length * x.BYTES_PER_ELEMENT);
+    this.put(xPtr, x);
+    return x instanceof Float32Array ? this.core.nrm2F32(xPtr, x.length) : this.core.nrm2F64(xPtr, x.length);
+  }
+
+  axpy(alpha: number, x: FloatArray, y: FloatArray): void {
+    const n = Math.min(x.length, y.length);
+    const size = y.BYTES_PER_ELEMENT;
+    if (size !== x.BYTES_PER_ELEMENT) throw new TypeError("downhill axpy: x and y must share one dtype");
+    const xPtr = this.scratch(al(n * size) * 2), yPtr = xPtr + al(n * size);
+    this.put(xPtr, x.subarray(0, n));
+    this.put(yPtr, y.subarray(0, n));
+    if (size === 4) this.core.axpyF32(alpha, xPtr, yPtr, n);
+    else this.core.axpyF64(alpha, xPtr, yPtr, n);
+    this.get(yPtr, y.subarray(0, n));
+  }
+
+  scal(alpha: number, x: FloatArray): void {
+    const xPtr = this.scratch(x.length * x.BYTES_PER_ELEMENT);
+    this.put(xPtr, x);
+    if (x instanceof Float32Array) this.core.scalF32(alpha, xPtr, x.length);
+    else this.core.scalF64(alpha, xPtr, x.length);
+    this.get(xPtr, x);
+  }
+
+  cholesky(a: Float64Array, n: number): Float64Array | null {
+    const aPtr = this.scratch(n * n * 8);
+    this.put(aPtr, a.subarray(0, n * n));
+    if (this.core.choleskyF64(aPtr, n) === 0) return null;
+    const l = new Float64Array(n * n);
+    this.get(aPtr, l);
+    return l;
+  }
+
+  choleskySolve(l: Float64Array, n: number, b: Float64Array): Float64Array {
+    const lPtr = this.scratch(al(n * n * 8) + n * 8), bPtr = lPtr + al(n * n * 8);
+    this.put(lPtr, l.subarray(0, n * n));
+    this.put(bPtr, b.subarray(0, n));
+    this.core.choleskySolveF64(lPtr, n, bPtr);
+    const x = new Float64Array(n);
+    this.get(bPtr, x);
+    return x;
+  }
+
+  symEig(a: Float64Array, n: number): { values: Float64Array; vectors: Float64Array } {
+    const aPtr = this.scratch(al(n * n * 8) * 2), vPtr = aPtr + al(n * n * 8);
+    this.put(aPtr, a.subarray(0, n * n));
+    this.core.symEigF64(aPtr, vPtr, n, 100);
+    const d = new Float64Array(n * n), v = new Float64Array(n * n);
+    this.get(aPtr, d);
+    this.get(vPtr, v);
+    // Sort eigenpairs ascending; eigenvectors are the columns of V.
+    const order = Array.from({ length: n }, (_, i) => i).sort((i, j) => d[i * n + i] - d[j * n + j]);
+    const values = new Float64Array(n), vectors = new Float64Array(n * n);
+    order.forEach((src, dst) => {
+      values[dst] = d[src * n + src];
+      for (let r = 0; r < n; r++) vectors[r * n + dst] = v[r * n + src];
+    });
+    return { values, vectors };
+  }
+}
+
+function al(bytes: number): number {
+  return Math.ceil(bytes / 64) * 64;
+}

@@ -1,0 +1,48 @@
+// Runs the shared suite on every WebAssembly binary that validates in this Node, single-threaded
+// and (where a shared-memory build exists) with worker threads.
+import * as v8 from "node:v8";
+import { describe, expect, it } from "vitest";
+import { initWasm, supportedVariants, type WasmVariant } from "../../src/backend/wasm/index";
+import { describeWasmKernels, randomArray } from "./suite";
+
+// Node 20 ships relaxed SIMD behind a flag (Chromium validates it by default); enable it so the
+// relaxed-simd binary is exercised too. Must run before the first WebAssembly.validate.
+v8.setFlagsFromString("--experimental-wasm-relaxed-simd");
+
+const variants = supportedVariants();
+
+describe("variant selection", () => {
+  it("validates scalar and simd and picks the best by default", async () => {
+    expect(variants).toContain("scalar");
+    expect(variants).toContain("simd");
+    const w = await initWasm({ threads: 1 });
+    expect(w.variant).toBe(variants[0]);
+    expect(w.threads).toBe(1);
+    expect(await initWasm({ threads: 1 })).toBe(w); // idempotent per options
+  });
+});
+
+for (const variant of variants) {
+  describeWasmKernels(`${variant}, 1 thread`, () => initWasm({ variant, threads: 1 }));
+}
+for (const variant of ["relaxed-simd", "simd"] as WasmVariant[]) {
+  if (!variants.includes(variant)) continue;
+  describeWasmKernels(`${variant}, 2 threads`, async () => {
+    const w = await initWasm({ variant, threads: 2 });
+    expect(w.threads).toBe(2);
+    return w;
+  });
+
+  it(`${variant}: threaded matmul is bitwise identical to single-threaded`, async () => {
+    const one = await initWasm({ variant, threads: 1 });
+    const two = await initWasm({ variant, threads: 2 });
+    const [m, k, n] = [301, 257, 190];
+    for (const Ctor of [Float32Array, Float64Array]) {
+      const a = randomArray(Ctor, m * k, 7), b = randomArray(Ctor, k * n, 8);
+      const c1 = new Ctor(m * n), c2 = new Ctor(m * n);
+      one.matmul(a, b, c1, m, k, n, false, true);
+      two.matmul(a, b, c2, m, k, n, false, true);
+      expect(c2).toEqual(c1);
+    }
+  });
+}

@@ -1,0 +1,225 @@
+// One suite factory for the WebAssembly kernels, run on every binary that validates
+// (scalar, simd, relaxed-simd, and the threaded shared-memory builds): see kernels.test.ts.
+// References are naive float64 loops; tolerances are rigorous rounding-error bounds
+// (|fl(sum) - sum| <= k u sum|terms|), so a wrong element or a missing term fails.
+import { describe, expect, it } from "vitest";
+import type { FloatArray, WasmKernels } from "../../src/backend/wasm/index";
+
+const U32 = 2 ** -24;
+const U64 = 2 ** -53;
+
+/** Deterministic uniform(-1, 1) values (mulberry32). */
+export function randomArray<T extends FloatArray>(ctor: { new (n: number): T }, n: number, seed: number): T {
+  const out = new ctor(n);
+  let s = seed >>> 0;
+  for (let i = 0; i < n; i++) {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    out[i] = (((t ^ (t >>> 14)) >>> 0) / 4294967296) * 2 - 1;
+  }
+  return out;
+}
+
+/** Float64 reference of op(A) @ op(B), plus sum_p |A[i,p] B[p,j]| for the error bound. */
+function matmulRef(a: FloatArray, b: FloatArray, m: number, k: number, n: number, transA: boolean, transB: boolean) {
+  const c = new Float64Array(m * n), abs = new Float64Array(m * n);
+  for (let i = 0; i < m; i++)
+    for (let j = 0; j < n; j++) {
+      let s = 0, t = 0;
+      for (let p = 0; p < k; p++) {
+        const x = (transA ? a[p * m + i] : a[i * k + p]) * (transB ? b[j * k + p] : b[p * n + j]);
+        s += x;
+        t += Math.abs(x);
+      }
+      c[i * n + j] = s;
+      abs[i * n + j] = t;
+    }
+  return { c, abs };
+}
+
+function expectWithinBound(got: ArrayLike<number>, want: ArrayLike<number>, bound: (i: number) => number, what: string) {
+  expect(got.length).toBe(want.length);
+  for (let i = 0; i < want.length; i++) {
+    const err = Math.abs(got[i] - want[i]);
+    if (!(err <= bound(i))) throw new Error(`${what}: element ${i}: got ${got[i]}, want ${want[i]} (err ${err} > bound ${bound(i)})`);
+  }
+}
+
+const SHAPES: [number, number, number][] = [
+  [1, 1, 1],
+  [3, 5, 7],
+  [17, 33, 65],
+  [128, 64, 257],
+  [37, 300, 211], // crosses the KC = 256 depth block, ragged m and n
+  [200, 9, 300], // large enough to use threads with a short k
+];
+
+export function describeWasmKernels(name: string, getKernels: () => Promise<WasmKernels>) {
+  describe(`wasm kernels: ${name}`, () => {
+    for (const [Ctor, dtype, u] of [
+      [Float32Array, "f32", U32],
+      [Float64Array, "f64", U64],
+    ] as const) {
+      for (const [m, k, n] of SHAPES) {
+        for (const transA of [false, true]) {
+          for (const transB of [false, true]) {
+            it(`matmul ${dtype} ${m}x${k}x${n} transA=${transA} transB=${transB}`, async () => {
+              const w = await getKernels();
+              const a = randomArray(Ctor as new (n: number) => FloatArray, m * k, 1 + m + k);
+              const b = randomArray(Ctor as new (n: number) => FloatArray, k * n, 2 + k * n);
+              const c = new (Ctor as new (n: number) => FloatArray)(m * n).fill(NaN);
+              w.matmul(a, b, c, m, k, n, transA, transB);
+              const ref = matmulRef(a, b, m, k, n, transA, transB);
+              // gamma_k = k u / (1 - k u) bounds the error of any summation order, with or without FMA.
+              const gamma = (k * u) / (1 - k * u);
+              expectWithinBound(c, ref.c, (i) => gamma * ref.abs[i] + (dtype === "f32" ? 1e-30 : 0), `matmul ${dtype}`);
+            });
+          }
+        }
+      }
+    }
+
+    it("matmul with k = 0 writes zeros; m or n = 0 is a no-op", async () => {
+      const w = await getKernels();
+      const c = new Float32Array(6).fill(7);
+      w.matmul(new Float32Array(0), new Float32Array(0), c, 2, 0, 3, false, false);
+      expect(Array.from(c)).toEqual([0, 0, 0, 0, 0, 0]);
+      w.matmul(new Float64Array(0), new Float64Array(5), new Float64Array(0), 0, 1, 5, false, false);
+    });
+
+    it("matmul rejects mixed dtypes", async () => {
+      const w = await getKernels();
+      expect(() => w.matmul(new Float32Array(1), new Float64Array(1), new Float32Array(1), 1, 1, 1, false, false)).toThrow(TypeError);
+    });
+
+    for (const [Ctor, dtype, u] of [
+      [Float32Array, "f32", U32],
+      [Float64Array, "f64", U64],
+    ] as const) {
+      it(`dot, nrm2, axpy, scal ${dtype}`, async () => {
+        const w = await getKernels();
+        for (const n of [0, 1, 3, 8, 17, 1000]) {
+          const x = randomArray(Ctor as new (n: number) => FloatArray, n, 10 + n);
+          const y = randomArray(Ctor as new (n: number) => FloatArray, n, 20 + n);
+          let dot = 0, absDot = 0, ssq = 0;
+          for (let i = 0; i < n; i++) {
+            dot += x[i] * y[i];
+            absDot += Math.abs(x[i] * y[i]);
+            ssq += x[i] * x[i];
+          }
+          expectWithinBound([w.dot(x, y)], [dot], () => n * u * absDot * 1.01, `dot n=${n}`);
+          expectWithinBound([w.nrm2(x)], [Math.sqrt(ssq)], () => (n + 4) * u * Math.sqrt(ssq), `nrm2 n=${n}`);
+
+          const alpha = 0.75;
+          const yAxpy = y.slice();
+          w.axpy(alpha, x, yAxpy);
+          // One rounding (fused) or two (mul then add): within 2u (|alpha x| + |y|).
+          expectWithinBound(yAxpy, Array.from(y, (yi, i) => alpha * x[i] + yi), (i) => 2 * u * (Math.abs(alpha * x[i]) + Math.abs(y[i])), `axpy n=${n}`);
+
+          const xs = x.slice();
+          w.scal(-2.5, xs);
+          expect(Array.from(xs)).toEqual(Array.from(x, (xi) => (dtype === "f32" ? Math.fround(-2.5 * xi) : -2.5 * xi)));
+        }
+      });
+
+      it(`nrm2 ${dtype} neither overflows nor underflows`, async () => {
+        const w = await getKernels();
+        const big = dtype === "f32" ? 1e30 : 1e300;
+        const tiny = dtype === "f32" ? 1e-30 : 1e-300;
+        for (const s of [big, tiny]) {
+          const x = new (Ctor as new (n: number) => FloatArray)([3 * s, -4 * s, 0]);
+          const want = 5 * (dtype === "f32" ? Math.fround(s) : s);
+          expectWithinBound([w.nrm2(x)], [want], () => 8 * u * want, `nrm2 scale ${s}`);
+        }
+        expect(w.nrm2(new (Ctor as new (n: number) => FloatArray)(5))).toBe(0);
+      });
+    }
+
+    it("cholesky and choleskySolve on random SPD matrices", async () => {
+      const w = await getKernels();
+      for (const n of [1, 2, 5, 30]) {
+        const mat = randomArray(Float64Array, n * n, 100 + n);
+        const a = new Float64Array(n * n); // A = M M^T + n I
+        for (let i = 0; i < n; i++)
+          for (let j = 0; j < n; j++) {
+            let s = i === j ? n : 0;
+            for (let p = 0; p < n; p++) s += mat[i * n + p] * mat[j * n + p];
+            a[i * n + j] = s;
+          }
+        const l = w.cholesky(a, n);
+        expect(l).not.toBeNull();
+        let normA = 0;
+        for (const v of a) normA = Math.max(normA, Math.abs(v));
+        for (let i = 0; i < n; i++)
+          for (let j = 0; j < n; j++) {
+            if (j > i) expect(l![i * n + j]).toBe(0);
+            let s = 0;
+            for (let p = 0; p < n; p++) s += l![i * n + p] * l![j * n + p];
+            expect(Math.abs(s - a[i * n + j])).toBeLessThanOrEqual(4 * n * U64 * normA);
+          }
+        const b = randomArray(Float64Array, n, 200 + n);
+        const x = w.choleskySolve(l!, n, b);
+        for (let i = 0; i < n; i++) {
+          let s = 0;
+          for (let j = 0; j < n; j++) s += a[i * n + j] * x[j];
+          expect(Math.abs(s - b[i])).toBeLessThanOrEqual(1e-12 * n * normA);
+        }
+      }
+    });
+
+    it("cholesky returns null when the matrix is not positive definite", async () => {
+      const w = await getKernels();
+      expect(w.cholesky(new Float64Array([1, 2, 2, 1]), 2)).toBeNull(); // eigenvalues 3, -1
+      expect(w.cholesky(new Float64Array([-1]), 1)).toBeNull();
+      expect(w.cholesky(new Float64Array([1, 1, 1, 1]), 2)).toBeNull(); // singular
+      expect(w.cholesky(new Float64Array([4, 2, 2, 3]), 2)).not.toBeNull();
+    });
+
+    it("symEig reconstructs A = V diag(w) V^T with orthonormal V and ascending w", async () => {
+      const w = await getKernels();
+      for (const n of [1, 2, 3, 8, 25]) {
+        const r = randomArray(Float64Array, n * n, 300 + n);
+        const a = new Float64Array(n * n);
+        for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) a[i * n + j] = r[i * n + j] + r[j * n + i];
+        const { values, vectors: v } = w.symEig(a, n);
+        expect(values.length).toBe(n);
+        for (let i = 1; i < n; i++) expect(values[i]).toBeGreaterThanOrEqual(values[i - 1]);
+        let normA = 0;
+        for (const x of a) normA += x * x;
+        normA = Math.sqrt(normA);
+        for (let i = 0; i < n; i++)
+          for (let j = 0; j < n; j++) {
+            let rec = 0, gram = 0;
+            for (let p = 0; p < n; p++) {
+              rec += v[i * n + p] * values[p] * v[j * n + p];
+              gram += v[p * n + i] * v[p * n + j];
+            }
+            expect(Math.abs(rec - a[i * n + j])).toBeLessThanOrEqual(1e-13 * n * normA);
+            expect(Math.abs(gram - (i === j ? 1 : 0))).toBeLessThanOrEqual(1e-13 * n);
+          }
+      }
+      // Known spectrum: [[2,1],[1,2]] -> 1, 3.
+      const { values } = w.symEig(new Float64Array([2, 1, 1, 2]), 2);
+      expect(values[0]).toBeCloseTo(1, 14);
+      expect(values[1]).toBeCloseTo(3, 14);
+    });
+
+    it("arena alloc/free and memory views survive growth", async () => {
+      const w = await getKernels();
+      const p1 = w.alloc(100);
+      const p2 = w.alloc(8 << 20); // forces memory.grow
+      expect(p1 % 16).toBe(0);
+      expect(p2).toBeGreaterThan(p1);
+      expect(w.memory().byteLength).toBeGreaterThanOrEqual(p2 + (8 << 20));
+      new Float32Array(w.memory(), p2, 4).set([1, 2, 3, 4]);
+      expect(Array.from(new Float32Array(w.memory(), p2, 4))).toEqual([1, 2, 3, 4]);
+      w.free(p2);
+      w.free(p1);
+      expect(w.alloc(100)).toBe(p1);
+      w.free(p1);
+      expect(typeof w.exports.matmulF32).toBe("function");
+    });
+  });
+}
