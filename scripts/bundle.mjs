@@ -9,6 +9,8 @@ const common = {
   target: "es2022",
   sourcemap: true,
   logLevel: "warning",
+  // Node built-ins are reached only via dynamic import() in src/platform.ts, behind runtime checks.
+  external: ["node:*"],
 };
 
 await build({ ...common, entryPoints: ["src/index.ts"], outfile: "dist/index.js", format: "esm", platform: "neutral", mainFields: ["module", "main"] });
