@@ -1,0 +1,90 @@
+import { describe, it, expect, beforeAll } from "vitest";
+import * as dh from "../../src/index.js";
+import { BACKENDS, useBackend, inputs, checkOpGrad } from "../helpers.js";
+
+const t = (x: unknown, dtype: dh.DType = "float64") => dh.tensor(x as number[], { dtype });
+
+describe.each(BACKENDS)("elementwise ops on %s", (backend) => {
+  beforeAll(() => useBackend(backend));
+
+  it("computes hand-checked values", () => {
+    const a = t([[1, 2], [3, 4]]), b = t([10, 20]);
+    expect(dh.add(a, b)).toBeAllclose([11, 22, 13, 24]);
+    expect(dh.sub(a, 1)).toBeAllclose([0, 1, 2, 3]);
+    expect(dh.mul(2, a)).toBeAllclose([2, 4, 6, 8]);
+    expect(dh.div(a, b)).toBeAllclose([0.1, 0.1, 0.3, 0.2]);
+    expect(dh.pow(a, 2)).toBeAllclose([1, 4, 9, 16]);
+    expect(dh.maximum(a, 2.5)).toBeAllclose([2.5, 2.5, 3, 4]);
+    expect(dh.minimum(a, 2.5)).toBeAllclose([1, 2, 2.5, 2.5]);
+    expect(dh.neg(a)).toBeAllclose([-1, -2, -3, -4]);
+    expect(dh.exp(t([0, 1]))).toBeAllclose([1, Math.E]);
+    expect(dh.log(t([1, Math.E]))).toBeAllclose([0, 1]);
+    expect(dh.sqrt(t([4, 9]))).toBeAllclose([2, 3]);
+    expect(dh.abs(t([-2, 3]))).toBeAllclose([2, 3]);
+    expect(dh.tanh(t([0, 1]))).toBeAllclose([0, Math.tanh(1)]);
+    expect(dh.sigmoid(t([0, -800, 800]))).toBeAllclose([0.5, 0, 1]);
+    expect(dh.erf(t([0, 0.5, 1, 3, -2]))).toBeAllclose([0, 0.5204998778130465, 0.8427007929497149, 0.9999779095030014, -0.9953222650189527], { atol: 1e-14, rtol: 1e-13 });
+    expect(dh.where(t([1, 0, 1]), t([1, 2, 3]), 0)).toBeAllclose([1, 0, 3]);
+    expect(dh.greater(t([1, 2, 3]), 2)).toBeAllclose([0, 0, 1]);
+    expect(dh.clip(t([-5, 0.5, 5]), -1, 1)).toBeAllclose([-1, 0.5, 1]);
+  });
+
+  it("broadcasts like NumPy", () => {
+    const a = dh.arange(6, undefined, 1, { dtype: "float64" }).reshape([2, 3, 1]);
+    const b = dh.arange(4, undefined, 1, { dtype: "float64" }).reshape([1, 4]);
+    const c = dh.add(a, b);
+    expect(c.shape).toEqual([2, 3, 4]);
+    const expected = [0, 1].map((i) => [0, 1, 2].map((j) => [0, 1, 2, 3].map((k) => i * 3 + j + k)));
+    expect(c.toArray()).toEqual(expected);
+  });
+
+  const binaryCases: Array<[string, (a: dh.Tensor, b: dh.Tensor) => dh.Tensor, number[], number[], boolean?]> = [
+    ["add", dh.add, [3, 4], [4]],
+    ["sub", dh.sub, [2, 1, 3], [4, 1]],
+    ["mul", dh.mul, [3, 1], [1, 5]],
+    ["div", dh.div, [3, 4], [3, 1], true],
+    ["pow", dh.pow, [2, 3], [3], true],
+    ["maximum", dh.maximum, [4, 3], [3]],
+    ["minimum", dh.minimum, [4, 3], [4, 1]],
+  ];
+  it.each(binaryCases)("%s: gradient vs central differences, reduced to broadcast shapes", (_n, op, sa, sb, positive) => {
+    const [a, b] = inputs([sa, sb], 7, { positive });
+    const [ga, gb] = dh.grad((xs: dh.Tensor[]) => op(xs[0], xs[1]).sum())([a, b]);
+    expect(ga.shape).toEqual(sa);
+    expect(gb.shape).toEqual(sb);
+    checkOpGrad(op, [a, b]);
+  });
+
+  const unaryCases: Array<[string, (a: dh.Tensor) => dh.Tensor, boolean?]> = [
+    ["neg", dh.neg], ["exp", dh.exp], ["log", dh.log, true], ["sqrt", dh.sqrt, true], ["abs", dh.abs],
+    ["tanh", dh.tanh], ["sigmoid", dh.sigmoid], ["erf", dh.erf], ["square", dh.square],
+    ["relu", dh.relu], ["leakyRelu", (x) => dh.leakyRelu(x, 0.1)], ["elu", dh.elu], ["gelu", dh.gelu],
+    ["gelu(tanh)", (x) => dh.gelu(x, "tanh")], ["softplus", dh.softplus],
+    ["softmax", (x) => dh.softmax(x)], ["logSoftmax", (x) => dh.logSoftmax(x, 0)],
+    ["where", (x) => dh.where(dh.greater(x, 0.1), dh.mul(x, x), dh.exp(x))],
+  ];
+  it.each(unaryCases)("%s: gradient vs central differences", (_n, op, positive) => {
+    checkOpGrad(op, inputs([[3, 5]], 3, { positive }));
+  });
+
+  it("gives finite gradients of elu and softplus for large inputs (no inf * 0)", () => {
+    const x = t([1000, -1000, 0.5]);
+    expect(Array.from(dh.grad((v: dh.Tensor) => dh.elu(v).sum())(x)._data).every(Number.isFinite)).toBe(true);
+    expect(Array.from(dh.grad((v: dh.Tensor) => dh.softplus(v).sum())(x)._data).every(Number.isFinite)).toBe(true);
+    expect(dh.logSoftmax(t([1000, 0]))).toBeAllclose([0, -1000]);
+  });
+
+  it("keeps float32 as float32 and lifts numbers to the tensor's dtype", () => {
+    const a = dh.tensor([1, 2]);
+    expect(a.dtype).toBe("float32");
+    expect(dh.add(a, 0.1).dtype).toBe("float32");
+    expect(dh.add(a, 0.1)._data[0]).toBe(Math.fround(1 + Math.fround(0.1)));
+  });
+
+  it("rejects mixed dtypes and incompatible shapes with named errors", () => {
+    expect(() => dh.add(dh.tensor([1]), t([1]))).toThrow(dh.DTypeError);
+    expect(() => dh.add(t([1, 2, 3]), t([1, 2]))).toThrow(/add: shapes \[3\] and \[2\] cannot be broadcast/);
+    expect(() => dh.mul([1, 2] as unknown as dh.Tensor, 2)).toThrow(/mul: a must be a Tensor or a number, got an array/);
+    expect(() => dh.clip(t([1]), 2, 1)).toThrow(dh.ArgumentError);
+  });
+});
