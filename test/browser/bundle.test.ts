@@ -1,0 +1,131 @@
+// The built bundle (dist/index.js: one ESM file, wasm bytes inlined) in real headless Chromium:
+// it loads on a page and in a module Web Worker, starts the SIMD WebAssembly core, and computes a
+// gradient and matmuls that agree with plain JS loops. `npm test` builds dist/ first; this file
+// builds nothing. Pages live in test/browser/pages/, served with COOP/COEP (cross-origin isolated)
+// and, for the fallback check, without.
+import { existsSync, readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { browserSkipReason, launchChromium, type LaunchedBrowser } from "./chromium.js";
+import { serveStatic, type StaticServer } from "./server.js";
+
+const root = fileURLToPath(new URL("../..", import.meta.url));
+const bundlePath = `${root}dist/index.js`;
+const skipReason = browserSkipReason(); // throws under CI=true when Chromium is missing
+
+interface MatmulCheck { n: number; dtype: string; shape: number[]; scaledErr: number }
+interface Checks {
+  info: { backend: string; variant: string | null; threads: number; error: string | null };
+  readyMs: number;
+  crossOriginIsolated: boolean;
+  sharedArrayBuffer: boolean;
+  hardwareConcurrency: number | null;
+  grad: number[];
+  matmul64: MatmulCheck;
+  matmul256: MatmulCheck;
+}
+interface PageResult { page: Checks; worker: Checks; error?: string }
+
+/** u = 2^-24, the f32 unit roundoff; a length-n dot product is within n u |a|.|b|. */
+const F32_U = 2 ** -24;
+
+function expectCorrect(r: Checks): void {
+  expect(r.info.error).toBeNull();
+  expect(r.info.backend).toBe("wasm");
+  expect(["simd", "relaxed-simd"]).toContain(r.info.variant);
+  expect(r.grad).toEqual([2, 4, 6]);
+  for (const m of [r.matmul64, r.matmul256]) {
+    expect(m.shape).toEqual([m.n, m.n]);
+    expect(m.dtype).toBe("float32");
+    expect(m.scaledErr).toBeLessThan(m.n * F32_U);
+  }
+}
+
+describe.skipIf(skipReason !== null)("built bundle in headless Chromium", () => {
+  let chrome: LaunchedBrowser;
+  let isolated: StaticServer;
+  let plain: StaticServer;
+
+  beforeAll(async () => {
+    if (!existsSync(bundlePath)) throw new Error(`${bundlePath} is missing: run \`npm run build\` first (npm test does)`);
+    chrome = await launchChromium();
+    isolated = await serveStatic(root, { isolate: true });
+    plain = await serveStatic(root, { isolate: false });
+  });
+  afterAll(async () => {
+    await chrome?.close();
+    await isolated?.close();
+    await plain?.close();
+  });
+
+  async function run(server: StaticServer): Promise<PageResult> {
+    const page = await chrome.context.newPage();
+    const errors: string[] = [];
+    page.on("pageerror", (e) => errors.push(`pageerror: ${e.message}`));
+    page.on("console", (m) => {
+      if (m.type() === "error") errors.push(`console.error: ${m.text()}`);
+    });
+    try {
+      await page.goto(`${server.origin}/test/browser/pages/index.html`);
+      await page.waitForFunction(() => (window as unknown as { __downhill?: unknown }).__downhill !== undefined, null, { timeout: 60_000 });
+      const result = await page.evaluate(() => (window as unknown as { __downhill: PageResult }).__downhill);
+      expect(errors).toEqual([]);
+      if (result.error) throw new Error(result.error);
+      return result;
+    } finally {
+      await page.close();
+    }
+  }
+
+  it("loads on a cross-origin-isolated page and in a module worker, SIMD core, correct grad and matmul", async () => {
+    const r = await run(isolated);
+    console.log(`[${chrome.version}] page:   ${JSON.stringify(summary(r.page))}`);
+    console.log(`[${chrome.version}] worker: ${JSON.stringify(summary(r.worker))}`);
+    expect(r.page.crossOriginIsolated).toBe(true);
+    expect(r.page.sharedArrayBuffer).toBe(true);
+    expectCorrect(r.page);
+    expect(r.worker.crossOriginIsolated).toBe(true);
+    expectCorrect(r.worker);
+    // The bytes are inlined: nothing but the page, its scripts and the bundle was fetched.
+    expect(isolated.requested.filter((p) => p.endsWith(".wasm"))).toEqual([]);
+  });
+
+  it("uses worker threads over shared memory when cross-origin isolated", async () => {
+    const r = await run(isolated);
+    const cores = r.page.hardwareConcurrency ?? 1;
+    // The pool takes min(cores, 4) threads, calling thread included (src/backend/wasm/index.ts).
+    const expected = Math.min(cores, 4);
+    console.log(`[chromium] cores ${cores}: page threads ${r.page.info.threads}, worker threads ${r.worker.info.threads} (expected ${expected})`);
+    expect(r.page.info.threads).toBe(expected);
+    expect(r.worker.info.threads).toBe(expected);
+  });
+
+  it("falls back to one thread, still correct, on a page that is not cross-origin isolated", async () => {
+    const r = await run(plain);
+    console.log(`[chromium] not isolated: page ${JSON.stringify(summary(r.page))}`);
+    expect(r.page.crossOriginIsolated).toBe(false);
+    expect(r.page.info.threads).toBe(1);
+    expectCorrect(r.page);
+    expect(r.worker.info.threads).toBe(1);
+    expectCorrect(r.worker);
+  });
+
+  it("the bundle has no static node: import (a browser would fail to load it)", () => {
+    const src = readFileSync(bundlePath, "utf8");
+    const staticNodeImports = src.match(/^\s*(import|export)\b[^;]*?\bfrom\s*["']node:[^"']+["']|^\s*import\s*["']node:[^"']+["']/gm) ?? [];
+    expect(staticNodeImports).toEqual([]);
+  });
+});
+
+function summary(c: Checks) {
+  return {
+    backend: c.info.backend,
+    variant: c.info.variant,
+    threads: c.info.threads,
+    isolated: c.crossOriginIsolated,
+    readyMs: Math.round(c.readyMs),
+    grad: c.grad,
+    err64: +(c.matmul64.scaledErr / (64 * F32_U)).toFixed(4),
+    err256: +(c.matmul256.scaledErr / (256 * F32_U)).toFixed(4),
+  };
+}
