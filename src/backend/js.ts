@@ -24,25 +24,17 @@ function unaryFn(op: UnaryOp): (x: number) => number {
 
 export function unary(op: UnaryOp, x: FloatArray, out: FloatArray): void {
   const n = x.length;
-  if (op === "neg") { for (let i = 0; i < n; i++) out[i] = -x[i]; return; }
-  const f = unaryFn(op);
-  for (let i = 0; i < n; i++) out[i] = f(x[i]);
-}
-
-function binaryFn(op: BinaryOp): (a: number, b: number) => number {
   switch (op) {
-    case "add": return (a, b) => a + b;
-    case "sub": return (a, b) => a - b;
-    case "mul": return (a, b) => a * b;
-    case "div": return (a, b) => a / b;
-    case "pow": return Math.pow;
-    case "max": return (a, b) => (a >= b || Number.isNaN(a) ? a : b);
-    case "min": return (a, b) => (a <= b || Number.isNaN(a) ? a : b);
-    case "gt": return (a, b) => (a > b ? 1 : 0);
-    case "ge": return (a, b) => (a >= b ? 1 : 0);
-    case "lt": return (a, b) => (a < b ? 1 : 0);
-    case "le": return (a, b) => (a <= b ? 1 : 0);
-    case "eq": return (a, b) => (a === b ? 1 : 0);
+    case "neg": for (let i = 0; i < n; i++) out[i] = -x[i]; return;
+    case "exp": for (let i = 0; i < n; i++) out[i] = Math.exp(x[i]); return;
+    case "log": for (let i = 0; i < n; i++) out[i] = Math.log(x[i]); return;
+    case "sqrt": for (let i = 0; i < n; i++) out[i] = Math.sqrt(x[i]); return;
+    case "abs": for (let i = 0; i < n; i++) out[i] = Math.abs(x[i]); return;
+    case "tanh": for (let i = 0; i < n; i++) out[i] = Math.tanh(x[i]); return;
+    default: {
+      const f = unaryFn(op);
+      for (let i = 0; i < n; i++) out[i] = f(x[i]);
+    }
   }
 }
 
@@ -58,45 +50,71 @@ function broadcastStrides(shape: Shape, outShape: Shape): number[] {
 /** out = a (op) b with NumPy broadcasting; out has `outShape`. */
 export function binary(op: BinaryOp, a: FloatArray, aShape: Shape, b: FloatArray, bShape: Shape, out: FloatArray, outShape: Shape): void {
   const n = out.length;
-  const f = binaryFn(op);
-  // Fast paths: equal sizes (same shape), a scalar operand, or b repeating over a's leading dims.
-  if (a.length === n && b.length === n) {
-    switch (op) {
-      case "add": for (let i = 0; i < n; i++) out[i] = a[i] + b[i]; return;
-      case "sub": for (let i = 0; i < n; i++) out[i] = a[i] - b[i]; return;
-      case "mul": for (let i = 0; i < n; i++) out[i] = a[i] * b[i]; return;
-      case "div": for (let i = 0; i < n; i++) out[i] = a[i] / b[i]; return;
-      default: for (let i = 0; i < n; i++) out[i] = f(a[i], b[i]); return;
-    }
-  }
-  if (b.length === 1) {
-    const bv = b[0];
-    switch (op) {
-      case "add": for (let i = 0; i < n; i++) out[i] = a[i] + bv; return;
-      case "sub": for (let i = 0; i < n; i++) out[i] = a[i] - bv; return;
-      case "mul": for (let i = 0; i < n; i++) out[i] = a[i] * bv; return;
-      case "div": for (let i = 0; i < n; i++) out[i] = a[i] / bv; return;
-      default: for (let i = 0; i < n; i++) out[i] = f(a[i], bv); return;
-    }
-  }
-  if (a.length === 1) {
-    const av = a[0];
-    for (let i = 0; i < n; i++) out[i] = f(av, b[i]);
+  // Fast paths: each operand either full-size or a scalar; or b repeating over a's leading dims.
+  if ((a.length === n || a.length === 1) && (b.length === n || b.length === 1)) {
+    binaryRow(op, a, 0, a.length === n ? 1 : 0, b, 0, b.length === n ? 1 : 0, out, 0, n);
     return;
   }
   if (a.length === n && isSuffix(bShape, outShape)) {
     const m = b.length;
-    if (op === "add") { for (let i = 0; i < n; i += m) for (let j = 0; j < m; j++) out[i + j] = a[i + j] + b[j]; return; }
-    for (let i = 0; i < n; i += m) for (let j = 0; j < m; j++) out[i + j] = f(a[i + j], b[j]);
+    for (let i = 0; i < n; i += m) binaryRow(op, a, i, 1, b, 0, 1, out, i, m);
     return;
   }
   const sa = broadcastStrides(aShape, outShape);
   const sb = broadcastStrides(bShape, outShape);
-  walk(outShape, sa, sb, (o, ia, ib) => { out[o] = f(a[ia], b[ib]); });
+  walkRows(outShape, sa, sb, (o, ia, ib, len, da, db) => binaryRow(op, a, ia, da, b, ib, db, out, o, len));
+}
+
+/** One strided run of a binary op; the op switch sits outside the loop so each loop stays monomorphic. */
+function binaryRow(op: BinaryOp, a: FloatArray, ia: number, da: number, b: FloatArray, ib: number, db: number, out: FloatArray, o: number, len: number): void {
+  const end = o + len;
+  switch (op) {
+    case "add": for (; o < end; o++, ia += da, ib += db) out[o] = a[ia] + b[ib]; return;
+    case "sub": for (; o < end; o++, ia += da, ib += db) out[o] = a[ia] - b[ib]; return;
+    case "mul": for (; o < end; o++, ia += da, ib += db) out[o] = a[ia] * b[ib]; return;
+    case "div": for (; o < end; o++, ia += da, ib += db) out[o] = a[ia] / b[ib]; return;
+    case "pow": for (; o < end; o++, ia += da, ib += db) out[o] = Math.pow(a[ia], b[ib]); return;
+    case "max": for (; o < end; o++, ia += da, ib += db) { const x = a[ia], y = b[ib]; out[o] = x >= y || x !== x ? x : y; } return;
+    case "min": for (; o < end; o++, ia += da, ib += db) { const x = a[ia], y = b[ib]; out[o] = x <= y || x !== x ? x : y; } return;
+    case "gt": for (; o < end; o++, ia += da, ib += db) out[o] = a[ia] > b[ib] ? 1 : 0; return;
+    case "ge": for (; o < end; o++, ia += da, ib += db) out[o] = a[ia] >= b[ib] ? 1 : 0; return;
+    case "lt": for (; o < end; o++, ia += da, ib += db) out[o] = a[ia] < b[ib] ? 1 : 0; return;
+    case "le": for (; o < end; o++, ia += da, ib += db) out[o] = a[ia] <= b[ib] ? 1 : 0; return;
+    case "eq": for (; o < end; o++, ia += da, ib += db) out[o] = a[ia] === b[ib] ? 1 : 0; return;
+  }
+}
+
+/**
+ * Odometer over all dimensions but the last; calls fn once per output row with the row's
+ * start offsets and the inputs' strides along the last dimension.
+ */
+function walkRows(shape: Shape, sa: number[], sb: number[], fn: (o: number, ia: number, ib: number, len: number, da: number, db: number) => void): void {
+  const rank = shape.length;
+  if (rank === 0) { fn(0, 0, 0, 1, 0, 0); return; }
+  const len = shape[rank - 1], da = sa[rank - 1], db = sb[rank - 1];
+  let rows = 1;
+  for (let d = 0; d < rank - 1; d++) rows *= shape[d];
+  const idx = new Array<number>(rank).fill(0);
+  let ia = 0, ib = 0;
+  for (let r = 0, o = 0; r < rows; r++, o += len) {
+    fn(o, ia, ib, len, da, db);
+    for (let d = rank - 2; d >= 0; d--) {
+      idx[d]++; ia += sa[d]; ib += sb[d];
+      if (idx[d] < shape[d]) break;
+      ia -= sa[d] * shape[d]; ib -= sb[d] * shape[d];
+      idx[d] = 0;
+    }
+  }
 }
 
 /** out = cond != 0 ? a : b, all three broadcast to outShape. */
 export function where(cond: FloatArray, cShape: Shape, a: FloatArray, aShape: Shape, b: FloatArray, bShape: Shape, out: FloatArray, outShape: Shape): void {
+  const n = out.length;
+  if ((cond.length === n || cond.length === 1) && (a.length === n || a.length === 1) && (b.length === n || b.length === 1)) {
+    const dc = cond.length === n ? 1 : 0, da = a.length === n ? 1 : 0, db = b.length === n ? 1 : 0;
+    for (let i = 0, ic = 0, ia = 0, ib = 0; i < n; i++, ic += dc, ia += da, ib += db) out[i] = cond[ic] !== 0 ? a[ia] : b[ib];
+    return;
+  }
   const sc = broadcastStrides(cShape, outShape);
   const sa = broadcastStrides(aShape, outShape);
   const sb = broadcastStrides(bShape, outShape);
@@ -159,6 +177,22 @@ export function reduce(op: "sum" | "max", x: FloatArray, shape: Shape, axes: rea
       if (op === "sum") for (let j = 0; j < m; j++) s += x[i++];
       else for (let j = 0; j < m; j++) { const v = x[i++]; if (v > s || Number.isNaN(v)) s = v; }
       acc[r] = s;
+    }
+  } else if (axes[axes.length - 1] - axes[0] === axes.length - 1) {
+    // A contiguous block of axes: view x as [outer, r, inner] and reduce the middle.
+    let outer = 1, r = 1, inner = 1;
+    for (let d = 0; d < rank; d++) {
+      if (d < axes[0]) outer *= shape[d];
+      else if (d <= axes[axes.length - 1]) r *= shape[d];
+      else inner *= shape[d];
+    }
+    for (let o = 0; o < outer; o++) {
+      const base = o * inner;
+      for (let k = 0; k < r; k++) {
+        const src = (o * r + k) * inner;
+        if (op === "sum") for (let j = 0; j < inner; j++) acc[base + j] += x[src + j];
+        else for (let j = 0; j < inner; j++) { const v = x[src + j]; if (v > acc[base + j] || Number.isNaN(v)) acc[base + j] = v; }
+      }
     }
   } else if (op === "sum") {
     walk(shape, so, so, (i, o) => { acc[o] += x[i]; });

@@ -1,0 +1,61 @@
+// One MLP training gradient step (batch 128, 784-256-10, ReLU, softmax cross-entropy), f32:
+// downhill's valueAndGrad vs TensorFlow.js (wasm backend) tf.variableGrads, in the same run.
+import * as dh from "../dist/index.js";
+import { createRequire } from "node:module";
+import { dirname } from "node:path";
+
+const B = 128, D = 784, H = 256, C = 10;
+const STEPS = Number(process.env.STEPS ?? 30);
+
+function median(xs) { const s = [...xs].sort((a, b) => a - b); return s[s.length >> 1]; }
+function time(fn, n) {
+  for (let i = 0; i < 3; i++) fn();
+  const ts = [];
+  for (let i = 0; i < n; i++) { const t0 = performance.now(); fn(); ts.push(performance.now() - t0); }
+  return median(ts);
+}
+
+async function downhillStep() {
+  await dh.ready();
+  const x = dh.rand([B, D], { seed: 1 });
+  const labels = Array.from({ length: B }, (_, i) => (i * 7) % C);
+  const y = dh.oneHot(labels, C);
+  const params = {
+    w1: dh.randn([D, H], { seed: 2 }).mul(Math.sqrt(2 / D)), b1: dh.zeros([H]),
+    w2: dh.randn([H, C], { seed: 3 }).mul(Math.sqrt(2 / H)), b2: dh.zeros([C]),
+  };
+  const loss = (p) => {
+    const h = dh.relu(dh.add(dh.matmul(x, p.w1), p.b1));
+    const logits = dh.add(dh.matmul(h, p.w2), p.b2);
+    return dh.neg(dh.mean(dh.sum(dh.mul(dh.logSoftmax(logits), y), -1)));
+  };
+  const vg = dh.valueAndGrad(loss);
+  const fwd = time(() => loss(params).item(), STEPS);
+  const step = time(() => { const r = vg(params); r.grad.w1._data[0]; }, STEPS);
+  return { fwd, step, info: dh.backendInfo() };
+}
+
+async function tfjsStep() {
+  const require = createRequire(import.meta.url);
+  const tf = require("@tensorflow/tfjs");
+  const wasm = require("@tensorflow/tfjs-backend-wasm");
+  wasm.setWasmPaths(dirname(require.resolve("@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm")) + "/");
+  await tf.setBackend("wasm");
+  await tf.ready();
+  const x = tf.randomUniform([B, D]);
+  const y = tf.oneHot(tf.tensor1d(Array.from({ length: B }, (_, i) => (i * 7) % C), "int32"), C).toFloat();
+  const w1 = tf.variable(tf.randomNormal([D, H]).mul(Math.sqrt(2 / D))), b1 = tf.variable(tf.zeros([H]));
+  const w2 = tf.variable(tf.randomNormal([H, C]).mul(Math.sqrt(2 / H))), b2 = tf.variable(tf.zeros([C]));
+  const loss = () => tf.losses.softmaxCrossEntropy(y, tf.relu(x.matMul(w1).add(b1)).matMul(w2).add(b2));
+  const fwd = time(() => tf.tidy(() => loss().dataSync()), STEPS);
+  const step = time(() => tf.tidy(() => { const { grads } = tf.variableGrads(loss); grads[w1.name].dataSync(); }), STEPS);
+  return { fwd, step };
+}
+
+const d = await downhillStep();
+const t = await tfjsStep();
+console.log(`\nMLP 784-256-10, batch ${B}, f32 — downhill ${d.info.backend}/${d.info.variant} threads=${d.info.threads}`);
+console.log("                     downhill ms   tfjs-wasm ms   speed-up");
+console.log(`forward              ${d.fwd.toFixed(2).padStart(11)}   ${t.fwd.toFixed(2).padStart(12)}   ${(t.fwd / d.fwd).toFixed(2)}x`);
+console.log(`forward+backward     ${d.step.toFixed(2).padStart(11)}   ${t.step.toFixed(2).padStart(12)}   ${(t.step / d.step).toFixed(2)}x`);
+process.exit(0);
