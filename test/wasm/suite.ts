@@ -53,7 +53,9 @@ const SHAPES: [number, number, number][] = [
   [17, 33, 65],
   [128, 64, 257],
   [37, 300, 211], // crosses the KC = 256 depth block, ragged m and n
-  [200, 9, 300], // large enough to use threads with a short k
+  [200, 9, 300], // short k
+  [160, 150, 170], // above the threading threshold (m*k*n >= 140^3): split over threads
+  [45, 330, 260], // threaded, ragged row bands, crosses KC
 ];
 
 export function describeWasmKernels(name: string, getKernels: () => Promise<WasmKernels>) {

@@ -69,8 +69,12 @@ interface WasmCore {
   memory?: WebAssembly.Memory;
 }
 
-/** Below this many multiply-adds (m*k*n) a matmul stays on the calling thread. */
-const THREAD_MIN_MACS = 128 * 128 * 128;
+/**
+ * Below this many multiply-adds (m*k*n) a matmul stays on the calling thread: waking a worker
+ * costs ~20-40 us here, break-even measured near 128^3 (bench/matmul.bench.mjs, 2 cores).
+ * A worker spinning before it blocks was tried and measured slower on this 2-core machine.
+ */
+const THREAD_MIN_MACS = 140 * 140 * 140;
 const MAX_AUTO_THREADS = 4;
 /** Shared memory limits; must match asconfig.json's initialMemory/maximumMemory of the -mt targets. */
 const SHARED_INITIAL_PAGES = 16;

@@ -1,0 +1,105 @@
+// f32 square (and tall-skinny) matmul throughput: downhill's WebAssembly kernels, single-threaded
+// and threaded, next to tfjs-backend-wasm (XNNPACK) and tfjs-cpu from the same run. Prints GFLOP/s
+// and ratios; never asserts times.
+//
+//   npm run build:wasm && node bench/matmul.bench.mjs        (bundles src/backend/wasm on the fly)
+//   node bench/matmul.bench.mjs --quick                      (shorter timing windows)
+//
+// Node 20 needs --experimental-wasm-relaxed-simd for the relaxed-simd binary; this script turns
+// it on via v8.setFlagsFromString before anything is compiled (pass --no-relaxed to skip it).
+import { build } from "esbuild";
+import { readdirSync, readFileSync, mkdirSync } from "node:fs";
+import { gzipSync } from "node:zlib";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import { pathToFileURL, fileURLToPath } from "node:url";
+import * as v8 from "node:v8";
+import { esbuildLoaders } from "../scripts/assetLoaders.mjs";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const quick = process.argv.includes("--quick");
+if (!process.argv.includes("--no-relaxed")) v8.setFlagsFromString("--experimental-wasm-relaxed-simd");
+
+// Bundle the wasm backend exactly as the library bundle does (bytes inlined by the binary loader).
+mkdirSync(join(root, "build/bench"), { recursive: true });
+const outfile = join(root, "build/bench/wasm.mjs");
+await build({
+  entryPoints: [join(root, "src/backend/wasm/index.ts")], outfile, bundle: true, format: "esm",
+  platform: "neutral", external: ["node:*"], loader: esbuildLoaders, logLevel: "warning", target: "es2022",
+});
+const { initWasm } = await import(pathToFileURL(outfile).href);
+
+const require = createRequire(import.meta.url);
+const tf = await import("@tensorflow/tfjs");
+const { setWasmPaths } = await import("@tensorflow/tfjs-backend-wasm");
+setWasmPaths(dirname(require.resolve("@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm")) + "/");
+
+const SHAPES = [[128, 128, 128], [256, 256, 256], [512, 512, 512], [1024, 1024, 1024], [4096, 256, 256]];
+const WINDOW_MS = quick ? 300 : 1000;
+
+/**
+ * Seconds per call of fn: the fastest of all calls in a WINDOW_MS window (at least 5 calls),
+ * after a warm-up call. The minimum is used because this shared 2-core machine is noisy; it is
+ * applied identically to every contender in the run.
+ */
+function timeIt(fn) {
+  fn();
+  let best = Infinity, reps = 0;
+  const t0 = performance.now();
+  do {
+    const t = performance.now();
+    fn();
+    best = Math.min(best, performance.now() - t);
+    reps++;
+  } while (reps < 5 || performance.now() - t0 < WINDOW_MS);
+  return best / 1e3;
+}
+
+function rand(n) {
+  const x = new Float32Array(n);
+  for (let i = 0; i < n; i++) x[i] = Math.random() * 2 - 1;
+  return x;
+}
+
+const one = await initWasm({ threads: 1 });
+const many = await initWasm({ threads: "auto" });
+console.log(`downhill wasm: variant ${one.variant}; threaded instance: variant ${many.variant}, ${many.threads} threads`);
+
+async function tfjsTimes(backend, shapes) {
+  await tf.setBackend(backend);
+  await tf.ready();
+  const out = new Map();
+  for (const [m, k, n] of shapes) {
+    const a = tf.tensor2d(rand(m * k), [m, k]), b = tf.tensor2d(rand(k * n), [k, n]);
+    out.set(`${m}x${k}x${n}`, timeIt(() => { const c = tf.matMul(a, b); c.dataSync(); c.dispose(); }));
+    a.dispose(); b.dispose();
+  }
+  return out;
+}
+const tfWasm = await tfjsTimes("wasm", SHAPES);
+console.log(`tfjs-wasm: simd ${tf.env().getBool("WASM_HAS_SIMD_SUPPORT")}, multithread ${tf.env().getBool("WASM_HAS_MULTITHREAD_SUPPORT")}`);
+const tfCpu = await tfjsTimes("cpu", SHAPES.filter(([m, k, n]) => m * k * n <= 256 ** 3));
+
+const gf = (m, k, n, s) => (2 * m * k * n) / s / 1e9;
+const fmt = (x) => (x === undefined ? "-" : x.toFixed(1)).padStart(8);
+console.log(`\nf32 matmul GFLOP/s (C = A @ B, copies in/out of wasm memory included)`);
+console.log(["shape".padEnd(15), "dh 1T", `dh ${many.threads}T`, "tfjs-wasm", "tfjs-cpu", "1T/tfw", `${many.threads}T/tfw`, `${many.threads}T/1T`].map((s, i) => (i ? s.padStart(8) : s)).join(" "));
+for (const [m, k, n] of SHAPES) {
+  const key = `${m}x${k}x${n}`;
+  const a = rand(m * k), b = rand(k * n), c = new Float32Array(m * n);
+  const s1 = timeIt(() => one.matmul(a, b, c, m, k, n, false, false));
+  const sT = timeIt(() => many.matmul(a, b, c, m, k, n, false, false));
+  const g1 = gf(m, k, n, s1), gT = gf(m, k, n, sT), gW = gf(m, k, n, tfWasm.get(key));
+  const gC = tfCpu.has(key) ? gf(m, k, n, tfCpu.get(key)) : undefined;
+  console.log([key.padEnd(15), fmt(g1), fmt(gT), fmt(gW), fmt(gC), fmt(g1 / gW), fmt(gT / gW), fmt(gT / g1)].join(" "));
+}
+
+console.log(`\nwasm binaries (inlined into the bundle):`);
+let total = 0;
+for (const f of readdirSync(join(root, "build")).filter((f) => f.endsWith(".wasm")).sort()) {
+  const bytes = readFileSync(join(root, "build", f));
+  const gz = gzipSync(bytes, { level: 9 }).length;
+  total += gz;
+  console.log(`  ${f.padEnd(28)} ${String(bytes.length).padStart(7)} B  ${String(gz).padStart(6)} B gzip`);
+}
+console.log(`  ${"total".padEnd(28)} ${" ".repeat(9)}  ${String(total).padStart(6)} B gzip`);
