@@ -2,7 +2,7 @@
 // and (where a shared-memory build exists) with worker threads.
 import * as v8 from "node:v8";
 import { describe, expect, it } from "vitest";
-import { initWasm, supportedVariants, type WasmVariant } from "../../src/backend/wasm/index";
+import { initWasm, supportedVariants, type FloatArray, type WasmVariant } from "../../src/backend/wasm/index";
 import { describeWasmKernels, randomArray } from "./suite";
 
 // Node 20 ships relaxed SIMD behind a flag (Chromium validates it by default); enable it so the
@@ -37,7 +37,7 @@ for (const variant of ["relaxed-simd", "simd"] as WasmVariant[]) {
     const one = await initWasm({ variant, threads: 1 });
     const two = await initWasm({ variant, threads: 2 });
     const [m, k, n] = [301, 257, 190];
-    for (const Ctor of [Float32Array, Float64Array]) {
+    for (const Ctor of [Float32Array, Float64Array] as (new (n: number) => FloatArray)[]) {
       const a = randomArray(Ctor, m * k, 7), b = randomArray(Ctor, k * n, 8);
       const c1 = new Ctor(m * n), c2 = new Ctor(m * n);
       one.matmul(a, b, c1, m, k, n, false, true);

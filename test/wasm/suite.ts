@@ -131,7 +131,8 @@ export function describeWasmKernels(name: string, getKernels: () => Promise<Wasm
         const big = dtype === "f32" ? 1e30 : 1e300;
         const tiny = dtype === "f32" ? 1e-30 : 1e-300;
         for (const s of [big, tiny]) {
-          const x = new (Ctor as new (n: number) => FloatArray)([3 * s, -4 * s, 0]);
+          const x = new (Ctor as new (n: number) => FloatArray)(3);
+          x.set([3 * s, -4 * s, 0]);
           const want = 5 * (dtype === "f32" ? Math.fround(s) : s);
           expectWithinBound([w.nrm2(x)], [want], () => 8 * u * want, `nrm2 scale ${s}`);
         }
