@@ -1,0 +1,51 @@
+/**
+ * Limited-memory BFGS (Nocedal & Wright, Algorithm 7.4 and 7.5) with a strong-Wolfe line search.
+ * The direction p = -H_k g comes from the two-loop recursion over the last m pairs
+ *   s_i = x_{i+1} - x_i,  y_i = g_{i+1} - g_i,  rho_i = 1 / (y_i^T s_i),
+ * with the initial matrix H_k^0 = gamma I, gamma = s^T y / y^T y of the newest pair (eq. 7.20).
+ * A pair with y^T s <= eps y^T y (not enough curvature) is skipped, so H_k stays positive definite.
+ * The first step is scaled to length 1 (alpha_0 = min(1, 1/||g||)); later ones start at alpha = 1.
+ */
+import type { Run } from "./run.js";
+import { dot } from "./linalg.js";
+import { wolfeStep } from "./wolfeStep.js";
+
+export interface LbfgsOptions { m: number; c1: number; c2: number }
+
+export function lbfgs(run: Run, opts: LbfgsOptions): void {
+  const S: Float64Array[] = [], Y: Float64Array[] = [], R: number[] = [];
+  const n = run.x.length;
+  const alphas = new Float64Array(opts.m);
+  while (!run.done) {
+    // Two-loop recursion: q = g; newest to oldest q -= a_i y_i; r = gamma q; oldest to newest r += s_i (a_i - b_i).
+    const q = Float64Array.from(run.g);
+    for (let i = S.length - 1; i >= 0; i--) {
+      alphas[i] = R[i] * dot(S[i], q);
+      for (let j = 0; j < n; j++) q[j] -= alphas[i] * Y[i][j];
+    }
+    const k = S.length - 1;
+    const gamma = k >= 0 ? dot(S[k], Y[k]) / dot(Y[k], Y[k]) : 1;
+    for (let j = 0; j < n; j++) q[j] *= gamma;
+    for (let i = 0; i < S.length; i++) {
+      const b = R[i] * dot(Y[i], q);
+      for (let j = 0; j < n; j++) q[j] += S[i][j] * (alphas[i] - b);
+    }
+    const p = q.map((v) => -v);
+    if (!(dot(p, run.g) < 0)) {
+      // Rounding made the direction uphill: drop the memory and use steepest descent.
+      S.length = Y.length = R.length = 0;
+      for (let j = 0; j < n; j++) p[j] = -run.g[j];
+    }
+    const alpha0 = S.length === 0 ? Math.min(1, 1 / run.gradNorm) : 1;
+    const step = wolfeStep(run, p, { alpha0, c1: opts.c1, c2: opts.c2 });
+    if (!step) break;
+    const s = new Float64Array(n), y = new Float64Array(n);
+    for (let j = 0; j < n; j++) { s[j] = step.x[j] - run.x[j]; y[j] = step.ev.g[j] - run.g[j]; }
+    const sy = dot(s, y), yy = dot(y, y);
+    if (sy > 2.220446049250313e-16 * yy && yy > 0) {
+      if (S.length === opts.m) { S.shift(); Y.shift(); R.shift(); }
+      S.push(s); Y.push(y); R.push(1 / sy);
+    }
+    run.accept(step.x, step.ev.f, step.ev.g);
+  }
+}

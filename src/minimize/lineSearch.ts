@@ -1,0 +1,133 @@
+/**
+ * Line searches on phi(alpha) = f(x + alpha p), for a descent direction p (phi'(0) < 0).
+ *
+ * - `backtrackingArmijo` (Nocedal & Wright, Algorithm 3.1): alpha <- rho alpha until the
+ *   sufficient-decrease (Armijo) condition  phi(alpha) <= phi(0) + c1 alpha phi'(0)  holds.
+ * - `strongWolfe` (Nocedal & Wright, Algorithms 3.5 and 3.6): bracketing then zoom, until
+ *     phi(alpha) <= phi(0) + c1 alpha phi'(0)   and   |phi'(alpha)| <= c2 |phi'(0)|.
+ * Neither throws when it fails: the result says `ok: false` with a reason, and the caller
+ * reports it in the minimize record.
+ */
+import { ArgumentError } from "../errors.js";
+
+export interface LineSearchResult {
+  /** The accepted step (the last one tried when `ok` is false). */
+  alpha: number;
+  /** phi(alpha). */
+  f: number;
+  /** phi'(alpha) when it was evaluated (strong Wolfe), else NaN. */
+  d: number;
+  /** Evaluations of phi made by the search. */
+  nfev: number;
+  ok: boolean;
+  message: string;
+}
+
+export interface ArmijoOptions {
+  /** First trial step. Default 1. */
+  alpha0?: number;
+  /** Sufficient-decrease constant. Default 1e-4. */
+  c1?: number;
+  /** Contraction factor in (0, 1). Default 0.5. */
+  rho?: number;
+  /** Give up after this many evaluations. Default 60. */
+  maxIter?: number;
+}
+
+/**
+ * Backtracking line search with the Armijo condition (Nocedal & Wright, Alg. 3.1):
+ *   alpha_0 = alpha0;  while phi(alpha) > phi(0) + c1 alpha phi'(0):  alpha <- rho alpha.
+ * A non-finite phi(alpha) counts as a failed trial (the step is shrunk).
+ * @example backtrackingArmijo((a) => (1 - a) ** 2, 1, -2)  // alpha = 1, f = 0
+ */
+export function backtrackingArmijo(phi: (alpha: number) => number, phi0: number, dphi0: number, options: ArmijoOptions = {}): LineSearchResult {
+  const { alpha0 = 1, c1 = 1e-4, rho = 0.5, maxIter = 60 } = options;
+  if (!(rho > 0 && rho < 1)) throw new ArgumentError(`backtrackingArmijo: rho must be in (0, 1), got ${rho}`);
+  if (!(dphi0 < 0)) return { alpha: 0, f: phi0, d: dphi0, nfev: 0, ok: false, message: `not a descent direction (phi'(0) = ${dphi0})` };
+  let alpha = alpha0;
+  let f = NaN;
+  for (let i = 1; i <= maxIter; i++) {
+    f = phi(alpha);
+    if (f <= phi0 + c1 * alpha * dphi0) return { alpha, f, d: NaN, nfev: i, ok: true, message: "Armijo condition satisfied" };
+    alpha *= rho;
+  }
+  return { alpha: alpha / rho, f, d: NaN, nfev: maxIter, ok: false, message: `no sufficient decrease after ${maxIter} backtracking steps` };
+}
+
+export interface WolfeOptions {
+  /** First trial step. Default 1. */
+  alpha0?: number;
+  /** Sufficient-decrease constant. Default 1e-4. */
+  c1?: number;
+  /** Curvature constant, c1 < c2 < 1. Default 0.9 (quasi-Newton); use 0.1 for nonlinear CG. */
+  c2?: number;
+  /** Largest step tried while bracketing. Default 1e10. */
+  alphaMax?: number;
+  /** Give up after this many evaluations. Default 30. */
+  maxIter?: number;
+}
+
+/** Minimizer of the cubic interpolating phi and phi' at a and b (N&W eq. 3.59); NaN if none. */
+function cubicMin(a: number, fa: number, da: number, b: number, fb: number, db: number): number {
+  const d1 = da + db - 3 * (fa - fb) / (a - b);
+  const disc = d1 * d1 - da * db;
+  if (!(disc >= 0)) return NaN;
+  const d2 = Math.sign(b - a) * Math.sqrt(disc);
+  return b - (b - a) * (db + d2 - d1) / (db - da + 2 * d2);
+}
+
+/**
+ * Line search for the strong Wolfe conditions (Nocedal & Wright, Algorithms 3.5 and 3.6).
+ * `phi(alpha)` returns {f, d} = {phi(alpha), phi'(alpha)}. Bracketing doubles alpha until the
+ * Armijo condition fails, phi increases, or phi' >= 0; zoom then shrinks the bracket
+ * [lo, hi] with safeguarded cubic interpolation (bisection when the cubic step falls outside
+ * the middle of the bracket), keeping phi(lo) the lowest sufficient-decrease value seen.
+ */
+export function strongWolfe(phi: (alpha: number) => { f: number; d: number }, phi0: number, dphi0: number, options: WolfeOptions = {}): LineSearchResult {
+  const { alpha0 = 1, c1 = 1e-4, c2 = 0.9, alphaMax = 1e10, maxIter = 30 } = options;
+  if (!(0 < c1 && c1 < c2 && c2 < 1)) throw new ArgumentError(`strongWolfe: need 0 < c1 < c2 < 1, got c1 = ${c1}, c2 = ${c2}`);
+  if (!(dphi0 < 0)) return { alpha: 0, f: phi0, d: dphi0, nfev: 0, ok: false, message: `not a descent direction (phi'(0) = ${dphi0})` };
+  let nfev = 0;
+  const evalAt = (a: number) => { nfev++; return phi(a); };
+  const armijo = (a: number, f: number) => f <= phi0 + c1 * a * dphi0;
+  const curvature = (d: number) => Math.abs(d) <= -c2 * dphi0;
+  const done = (alpha: number, f: number, d: number, message = "strong Wolfe conditions satisfied"): LineSearchResult => ({ alpha, f, d, nfev, ok: true, message });
+
+  const zoom = (lo: number, flo: number, dlo: number, hi: number, fhi: number, dhi: number): LineSearchResult => {
+    while (nfev < maxIter) {
+      const lower = Math.min(lo, hi), upper = Math.max(lo, hi), width = upper - lower;
+      let a = cubicMin(lo, flo, dlo, hi, fhi, dhi);
+      if (!(a > lower + 0.1 * width && a < upper - 0.1 * width)) a = 0.5 * (lo + hi);
+      if (width <= 1e-16 * Math.max(1, upper)) break;
+      const { f, d } = evalAt(a);
+      if (!Number.isFinite(f) || !armijo(a, f) || f >= flo) {
+        hi = a; fhi = Number.isFinite(f) ? f : Infinity; dhi = Number.isFinite(d) ? d : NaN;
+        if (!Number.isFinite(fhi) || !Number.isFinite(dhi)) { fhi = Infinity; dhi = NaN; }
+      } else {
+        if (curvature(d)) return done(a, f, d);
+        if (d * (hi - lo) >= 0) { hi = lo; fhi = flo; dhi = dlo; }
+        lo = a; flo = f; dlo = d;
+      }
+    }
+    // Out of evaluations: return the best sufficient-decrease point if it is not the start.
+    if (lo > 0) return { alpha: lo, f: flo, d: dlo, nfev, ok: false, message: `zoom did not meet the curvature condition in ${maxIter} evaluations` };
+    return { alpha: 0, f: phi0, d: dphi0, nfev, ok: false, message: `no step with sufficient decrease found in ${maxIter} evaluations` };
+  };
+
+  let prev = 0, fprev = phi0, dprev = dphi0;
+  let alpha = Math.min(alpha0, alphaMax);
+  for (let i = 0; nfev < maxIter; i++) {
+    const { f, d } = evalAt(alpha);
+    if (!Number.isFinite(f) || !Number.isFinite(d)) {
+      // Stepped out of f's domain (overflow): treat as a bracket end with no usable slope.
+      return zoom(prev, fprev, dprev, alpha, Infinity, NaN);
+    }
+    if (!armijo(alpha, f) || (i > 0 && f >= fprev)) return zoom(prev, fprev, dprev, alpha, f, d);
+    if (curvature(d)) return done(alpha, f, d);
+    if (d >= 0) return zoom(alpha, f, d, prev, fprev, dprev);
+    if (alpha >= alphaMax) return { alpha, f, d, nfev, ok: false, message: `reached alphaMax = ${alphaMax} without meeting the curvature condition` };
+    prev = alpha; fprev = f; dprev = d;
+    alpha = Math.min(2 * alpha, alphaMax);
+  }
+  return { alpha: prev, f: fprev, d: dprev, nfev, ok: prev > 0 ? false : false, message: `bracketing did not finish in ${maxIter} evaluations` };
+}

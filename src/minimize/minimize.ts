@@ -1,0 +1,188 @@
+/**
+ * `minimize(f, x0, options)`: deterministic minimization of a scalar tensor function, scipy-style,
+ * with an honest result record. Internally x is a flat float64 vector; f sees a tensor of x0's
+ * shape and dtype (float64 unless x0 is a float32 tensor or `dtype` says otherwise).
+ */
+import { ArgumentError } from "../errors.js";
+import { Tensor } from "../tensor/tensor.js";
+import type { DType } from "../tensor/dtype.js";
+import { tensor } from "../tensor/create.js";
+import { Objective, checkStart, checkShapeOf } from "./objective.js";
+import { Run, type HistoryEntry, type MinimizeState } from "./run.js";
+import { gd } from "./gd.js";
+import { momentum, nesterov } from "./accelerated.js";
+import { lbfgs } from "./lbfgs.js";
+import { newton } from "./newton.js";
+import { newtonCg } from "./newtonCg.js";
+import { trustNcg } from "./trustNcg.js";
+import { adamFlat, isTransformation, transformMethod, type GradientTransformationLike } from "./transform.js";
+
+export type MethodName = "gd" | "momentum" | "nesterov" | "adam" | "newton" | "newton-cg" | "trust-ncg" | "lbfgs";
+export const METHOD_NAMES: readonly MethodName[] = ["gd", "momentum", "nesterov", "adam", "newton", "newton-cg", "trust-ncg", "lbfgs"];
+
+export interface MinimizeOptions {
+  /** Default "lbfgs". A GradientTransformation ({init, update}) runs as a first-order method. */
+  method?: MethodName | GradientTransformationLike;
+  /** Gradient-norm tolerance: stop when ||grad f(x)||_2 <= tol. Default 1e-6. */
+  tol?: number;
+  /** Stop when |f_prev - f| <= ftol max(|f_prev|, |f|, 1). Default 0 (off). */
+  ftol?: number;
+  /** Maximum iterations. Default 1000 (second order, lbfgs) or 10000 (first order). */
+  maxIter?: number;
+  /** Maximum f + gradient evaluations (nfev + ngev). Default Infinity. */
+  maxEval?: number;
+  /** dtype f sees. Default: x0's dtype for a tensor, "float64" for a number array. */
+  dtype?: DType;
+  /** gd / momentum / nesterov: fixed step (e.g. 1/L); without it the step is found by backtracking. adam: learning rate (default 1e-3). */
+  lr?: number;
+  /** momentum: the heavy-ball coefficient beta. Default 0.9. */
+  momentum?: number;
+  /** nesterov: O'Donoghue-Candès gradient restart. Default true. */
+  restart?: boolean;
+  /** lbfgs: number of stored pairs. Default 10. */
+  m?: number;
+  /** Line-search sufficient-decrease constant. Default 1e-4. */
+  c1?: number;
+  /** Strong-Wolfe curvature constant (lbfgs, newton-cg). Default 0.9. */
+  c2?: number;
+  /** trust-ncg: initial radius (default 1), largest radius (default 1000), acceptance threshold eta (default 0.15). */
+  trustRadius?: number;
+  maxTrustRadius?: number;
+  eta?: number;
+  /** Called after every iteration; return true to stop. */
+  callback?: (state: MinimizeState) => boolean | void;
+  /** Keep the iterate in each history row (for plotting trajectories of small problems). Default false. */
+  recordX?: boolean;
+}
+
+export interface MinimizeResult {
+  x: Tensor;
+  fun: number;
+  gradNorm: number;
+  nit: number;
+  /** Calls of f (every call: for values, gradients, curvature graphs and Hessians). */
+  nfev: number;
+  /** Gradient evaluations. */
+  ngev: number;
+  /** Hessian-vector products evaluated. */
+  nhvp: number;
+  /** Dense Hessians evaluated (newton). */
+  nhev: number;
+  converged: boolean;
+  /** Which rule stopped the run, or why the method could not continue. */
+  message: string;
+  method: string;
+  history: HistoryEntry[];
+}
+
+const KNOWN = new Set(["method", "tol", "ftol", "maxIter", "maxEval", "dtype", "lr", "momentum", "restart", "m", "c1", "c2", "trustRadius", "maxTrustRadius", "eta", "callback", "recordX"]);
+
+function positive(name: string, v: number | undefined, integer = false): void {
+  if (v === undefined) return;
+  if (typeof v !== "number" || !(v > 0) || (integer && !Number.isInteger(v) && v !== Infinity)) {
+    throw new ArgumentError(`minimize: ${name} must be a positive ${integer ? "integer" : "number"}, got ${v}`);
+  }
+}
+
+function nonNegative(name: string, v: number | undefined): void {
+  if (v !== undefined && !(typeof v === "number" && v >= 0)) throw new ArgumentError(`minimize: ${name} must be >= 0, got ${v}`);
+}
+
+/**
+ * Minimizes a scalar function of one tensor.
+ *
+ * Methods: "gd" (fixed step or backtracking Armijo), "momentum" (heavy ball), "nesterov"
+ * (accelerated gradient with gradient restart), "adam" (or any GradientTransformation),
+ * "newton" (dense Hessian, Cholesky, eigenvalue-shift modification, Armijo), "newton-cg"
+ * (truncated Newton with H v products, strong Wolfe), "trust-ncg" (Steihaug-Toint CG trust
+ * region), "lbfgs" (two-loop recursion, strong Wolfe).
+ *
+ * Stops on the first of: ||g||_2 <= tol (converged), relative change of f <= ftol (converged),
+ * callback returning true, maxIter, maxEval, or a method that cannot continue (a failed line
+ * search is reported in `message` with converged = false, never thrown).
+ * Throws `DownhillError`s for bad input: a non-scalar f, a non-finite f or gradient at x0, an
+ * x0 that is not a non-empty tensor or number array, an unknown method or option.
+ *
+ * @example
+ * const r = minimize((x) => x.sub(tensor([1, 2], { dtype: "float64" })).square().sum(), [0, 0], { method: "newton" });
+ * r.x.toArray();  // [1, 2]
+ */
+export function minimize(f: (x: Tensor) => Tensor, x0: Tensor | number[] | ArrayLike<number>, options: MinimizeOptions = {}): MinimizeResult {
+  if (typeof f !== "function") throw new ArgumentError(`minimize: f must be a function, got ${typeof f}`);
+  if (options === null || typeof options !== "object") throw new ArgumentError("minimize: options must be an object");
+  for (const k of Object.keys(options)) {
+    if (!KNOWN.has(k)) throw new ArgumentError(`minimize: unknown option "${k}" (known: ${[...KNOWN].join(", ")})`);
+  }
+  const method = options.method ?? "lbfgs";
+  if (!isTransformation(method) && !METHOD_NAMES.includes(method as MethodName)) {
+    throw new ArgumentError(`minimize: unknown method ${JSON.stringify(method)}; use one of ${METHOD_NAMES.join(", ")} or a GradientTransformation`);
+  }
+  checkShapeOf(x0);
+  const dtype: DType = options.dtype ?? (x0 instanceof Tensor ? x0.dtype : "float64");
+  if (dtype !== "float32" && dtype !== "float64") throw new ArgumentError(`minimize: dtype must be "float32" or "float64", got ${JSON.stringify(dtype)}`);
+  const start = x0 instanceof Tensor ? x0 : tensor(x0 as number[], { dtype });
+  if (start.size === 0) throw new ArgumentError(`minimize: x0 is empty (shape [${start.shape.join(", ")}])`);
+  for (let i = 0; i < start.size; i++) {
+    if (!Number.isFinite(start._data[i])) throw new ArgumentError(`minimize: x0 has ${start._data[i]} at index ${i}`);
+  }
+  positive("tol", options.tol);
+  nonNegative("ftol", options.ftol);
+  positive("maxIter", options.maxIter, true);
+  positive("maxEval", options.maxEval, true);
+  positive("lr", options.lr);
+  positive("m", options.m, true);
+  positive("trustRadius", options.trustRadius);
+  positive("maxTrustRadius", options.maxTrustRadius);
+  if (options.momentum !== undefined && !(options.momentum >= 0 && options.momentum < 1)) throw new ArgumentError(`minimize: momentum must be in [0, 1), got ${options.momentum}`);
+  if (options.callback !== undefined && typeof options.callback !== "function") throw new ArgumentError("minimize: callback must be a function");
+
+  const firstOrder = isTransformation(method) || ["gd", "momentum", "nesterov", "adam"].includes(method);
+  const c1 = options.c1 ?? 1e-4, c2 = options.c2 ?? 0.9;
+  const obj = new Objective(f, start.shape, dtype);
+  const x = Float64Array.from(start._data);
+  const ev = method === "newton" ? obj.funGradHess(x) : obj.funGrad(x, method === "newton-cg" || method === "trust-ncg");
+  checkStart(ev);
+  const run = new Run(obj, {
+    tol: options.tol ?? 1e-6,
+    ftol: options.ftol ?? 0,
+    maxIter: options.maxIter ?? (firstOrder ? 10000 : 1000),
+    maxEval: options.maxEval ?? Infinity,
+    callback: options.callback,
+    recordX: options.recordX ?? false,
+  }, x, ev.f, ev.g);
+  run.ev = ev;
+
+  if (!run.done) {
+    if (isTransformation(method)) transformMethod(run, method);
+    else switch (method) {
+      case "gd": gd(run, { lr: options.lr, c1 }); break;
+      case "momentum": momentum(run, { lr: options.lr, momentum: options.momentum ?? 0.9, restart: true }); break;
+      case "nesterov": nesterov(run, { lr: options.lr, momentum: 0, restart: options.restart ?? true }); break;
+      case "adam": transformMethod(run, adamFlat({ lr: options.lr ?? 1e-3 })); break;
+      case "lbfgs": lbfgs(run, { m: options.m ?? 10, c1, c2 }); break;
+      case "newton": newton(run, { c1 }); break;
+      case "newton-cg": newtonCg(run, { c1, c2 }); break;
+      case "trust-ncg": trustNcg(run, { trustRadius: options.trustRadius ?? 1, maxTrustRadius: options.maxTrustRadius ?? 1000, eta: options.eta ?? 0.15 }); break;
+    }
+  }
+  const c = obj.counts;
+  return {
+    x: obj.wrap(run.x),
+    fun: run.f,
+    gradNorm: run.gradNorm,
+    nit: run.nit,
+    nfev: c.nfev,
+    ngev: c.ngev,
+    nhvp: c.nhvp,
+    nhev: c.nhev,
+    converged: run.converged,
+    message: run.message,
+    method: isTransformation(method) ? "transform" : method,
+    history: run.history,
+  };
+}
+
+/** The same, as a promise (for symmetry with async backends); the work is synchronous. */
+export async function minimizeAsync(f: (x: Tensor) => Tensor, x0: Tensor | number[] | ArrayLike<number>, options: MinimizeOptions = {}): Promise<MinimizeResult> {
+  return minimize(f, x0, options);
+}
