@@ -1,0 +1,122 @@
+/**
+ * Losses, each returning a scalar tensor (the mean over the batch unless `reduction` says
+ * otherwise). All are compositions of differentiable primitives, so their gradients (and
+ * Hessian-vector products) need no extra code.
+ */
+import { ArgumentError, ShapeError, NonFiniteError } from "../errors.js";
+import { Tensor } from "../tensor/tensor.js";
+import { arrayFor } from "../tensor/dtype.js";
+import { fmt, sameShape } from "../tensor/shape.js";
+import { sub, mul, neg, abs, exp, log, add, maximum } from "../ops/elementwise.js";
+import { sum, mean } from "../ops/reduce.js";
+import { logSoftmax } from "../ops/activation.js";
+
+export type Reduction = "mean" | "sum" | "none";
+
+/** Labels: a tensor (or array) of class indices [N], or target probabilities [N, C]. */
+export type Labels = Tensor | readonly number[] | Int32Array;
+
+function reduce(op: string, perExample: Tensor, reduction: Reduction): Tensor {
+  if (reduction === "mean") return mean(perExample);
+  if (reduction === "sum") return sum(perExample);
+  if (reduction === "none") return perExample;
+  throw new ArgumentError(`${op}: reduction must be "mean", "sum" or "none", got ${JSON.stringify(reduction)}`);
+}
+
+function checkTensor(op: string, name: string, x: unknown): asserts x is Tensor {
+  if (!(x instanceof Tensor)) throw new ArgumentError(`${op}: ${name} must be a Tensor, got ${x === null ? "null" : typeof x}`);
+}
+
+/**
+ * Mean squared error: mean((prediction - target)^2). Shapes must match exactly (no silent
+ * broadcasting, a common source of wrong losses).
+ */
+export function mse(prediction: Tensor, target: Tensor, options: { reduction?: Reduction } = {}): Tensor {
+  checkTensor("mse", "prediction", prediction);
+  checkTensor("mse", "target", target);
+  if (!sameShape(prediction.shape, target.shape)) throw new ShapeError(`mse: prediction ${fmt(prediction.shape)} and target ${fmt(target.shape)} must have the same shape`);
+  const d = sub(prediction, target);
+  return reduce("mse", mul(d, d), options.reduction ?? "mean");
+}
+
+/**
+ * The target distribution for class labels: one-hot rows, smoothed as in Szegedy et al. 2016:
+ * t = (1 - s) onehot + s / C. Checks every label is an integer in [0, C).
+ */
+export function classTargets(op: string, labels: Labels, n: number, classes: number, dtype: Tensor["dtype"], smoothing = 0): Tensor {
+  const idx = labels instanceof Tensor ? labels._data : labels;
+  const shape = labels instanceof Tensor ? labels.shape : [idx.length];
+  if (shape.length !== 1 || idx.length !== n) throw new ShapeError(`${op}: labels of shape ${fmt(shape)} must be [${n}] (one class index per row of logits)`);
+  const t = arrayFor(dtype, n * classes);
+  const off = smoothing / classes, on = 1 - smoothing + off;
+  if (smoothing > 0) t.fill(off);
+  for (let i = 0; i < n; i++) {
+    const c = idx[i];
+    if (!Number.isInteger(c) || c < 0 || c >= classes) {
+      throw new ArgumentError(`${op}: labels[${i}] = ${c} is not a class index in [0, ${classes})`);
+    }
+    t[i * classes + c] = on;
+  }
+  return new Tensor(t, [n, classes]);
+}
+
+/**
+ * Softmax cross-entropy from logits [N, C]:
+ *   loss_i = -sum_c t_ic log softmax(z_i)_c,   log softmax(z) = z - logSumExp(z)
+ * where logSumExp subtracts the row maximum first, so logits of 1e4 stay finite. `labels` are
+ * class indices [N] (with optional `labelSmoothing` s: t = (1 - s) onehot + s / C) or target
+ * probabilities [N, C].
+ */
+export function crossEntropy(logits: Tensor, labels: Labels, options: { labelSmoothing?: number; reduction?: Reduction } = {}): Tensor {
+  checkTensor("crossEntropy", "logits", logits);
+  if (logits.rank !== 2) throw new ShapeError(`crossEntropy: logits must be [batch, classes], got ${fmt(logits.shape)}`);
+  const s = options.labelSmoothing ?? 0;
+  if (!(s >= 0 && s < 1)) throw new ArgumentError(`crossEntropy: labelSmoothing must be in [0, 1), got ${s}`);
+  const [n, c] = logits.shape;
+  let t: Tensor;
+  if (labels instanceof Tensor && labels.rank === 2) {
+    if (!sameShape(labels.shape, logits.shape)) throw new ShapeError(`crossEntropy: target probabilities ${fmt(labels.shape)} must match logits ${fmt(logits.shape)}`);
+    if (labels.dtype !== logits.dtype) throw new ArgumentError(`crossEntropy: labels dtype ${labels.dtype} differs from logits dtype ${logits.dtype}`);
+    t = s > 0 ? add(mul(labels, 1 - s), s / c) : labels;
+  } else {
+    t = classTargets("crossEntropy", labels, n, c, logits.dtype, s);
+  }
+  return reduce("crossEntropy", neg(sum(mul(t, logSoftmax(logits, -1)), -1)), options.reduction ?? "mean");
+}
+
+/**
+ * Binary cross-entropy from logits z with targets y in [0, 1] (same shape):
+ *   loss = max(z, 0) - z y + log(1 + e^{-|z|})
+ * which equals -y log sigmoid(z) - (1 - y) log(1 - sigmoid(z)) without overflow.
+ */
+export function binaryCrossEntropy(logits: Tensor, targets: Tensor, options: { reduction?: Reduction } = {}): Tensor {
+  checkTensor("binaryCrossEntropy", "logits", logits);
+  checkTensor("binaryCrossEntropy", "targets", targets);
+  if (!sameShape(logits.shape, targets.shape)) throw new ShapeError(`binaryCrossEntropy: logits ${fmt(logits.shape)} and targets ${fmt(targets.shape)} must have the same shape`);
+  const y = targets._data;
+  for (let i = 0; i < y.length; i++) {
+    if (Number.isNaN(y[i])) throw new NonFiniteError(`binaryCrossEntropy: targets[${i}] is NaN`);
+    if (!(y[i] >= 0 && y[i] <= 1)) throw new ArgumentError(`binaryCrossEntropy: targets[${i}] = ${y[i]} is outside [0, 1]`);
+  }
+  const l = add(sub(maximum(logits, 0), mul(logits, targets)), log(add(exp(neg(abs(logits))), 1)));
+  return reduce("binaryCrossEntropy", l, options.reduction ?? "mean");
+}
+
+/** A loss `(prediction, target) => scalar`. */
+export type LossFn = (prediction: Tensor, target: Tensor) => Tensor;
+export type LossName = "mse" | "crossEntropy" | "binaryCrossEntropy";
+
+const losses: Record<LossName, LossFn> = {
+  mse: (p, t) => mse(p, t),
+  crossEntropy: (p, t) => crossEntropy(p, t),
+  binaryCrossEntropy: (p, t) => binaryCrossEntropy(p, t),
+};
+
+/** A loss function from its name or itself; unknown names throw, naming the argument. */
+export function resolveLoss(arg: string, loss: LossName | LossFn): LossFn {
+  if (typeof loss === "function") return loss;
+  if (typeof loss !== "string" || !Object.prototype.hasOwnProperty.call(losses, loss)) {
+    throw new ArgumentError(`${arg}: unknown loss ${JSON.stringify(loss)}; expected one of ${Object.keys(losses).join(", ")} or a function`);
+  }
+  return losses[loss];
+}

@@ -1,0 +1,1 @@
+export { batches, Batches, takeRows, type Batch, type BatchOptions } from "./data.js";
