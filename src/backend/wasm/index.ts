@@ -223,8 +223,11 @@ class Kernels implements WasmKernels {
         this.pool!.dispatch(t - 1, f32 ? "matmulF32" : "matmulF64", [aPtr, bpPtr, cPtr, m, k, n, tA, r0, r1, this.workPtrs[t]]);
         used = t;
       }
-      kernel(aPtr, bpPtr, cPtr, m, k, n, tA, 0, Math.min(m, band), this.workPtrs[0]);
-      this.pool!.wait(used);
+      try {
+        kernel(aPtr, bpPtr, cPtr, m, k, n, tA, 0, Math.min(m, band), this.workPtrs[0]);
+      } finally {
+        this.pool!.wait(used); // never leave a worker writing into scratch we may reuse
+      }
     }
     this.get(cPtr, c.length === m * n ? c : c.subarray(0, m * n));
   }
