@@ -65,6 +65,13 @@ export interface WolfeOptions {
   alphaMax?: number;
   /** Give up after this many evaluations. Default 30. */
   maxIter?: number;
+  /**
+   * Relative f-noise level of the approximate Wolfe test (Hager & Zhang 2005): when
+   * |phi(alpha) - phi(0)| <= approxTol max(1, |phi(0)|), sufficient decrease is judged from the
+   * slope instead, phi'(alpha) <= (1 - 2 c1) |phi'(0)|, since f differences there are rounding.
+   * Default 1e-10; 0 turns it off (the exact Nocedal & Wright conditions).
+   */
+  approxTol?: number;
 }
 
 /** Minimizer of the cubic interpolating phi and phi' at a and b (N&W eq. 3.59); NaN if none. */
@@ -84,12 +91,13 @@ function cubicMin(a: number, fa: number, da: number, b: number, fb: number, db: 
  * the middle of the bracket), keeping phi(lo) the lowest sufficient-decrease value seen.
  */
 export function strongWolfe(phi: (alpha: number) => { f: number; d: number }, phi0: number, dphi0: number, options: WolfeOptions = {}): LineSearchResult {
-  const { alpha0 = 1, c1 = 1e-4, c2 = 0.9, alphaMax = 1e10, maxIter = 30 } = options;
+  const { alpha0 = 1, c1 = 1e-4, c2 = 0.9, alphaMax = 1e10, maxIter = 30, approxTol = 1e-10 } = options;
   if (!(0 < c1 && c1 < c2 && c2 < 1)) throw new ArgumentError(`strongWolfe: need 0 < c1 < c2 < 1, got c1 = ${c1}, c2 = ${c2}`);
   if (!(dphi0 < 0)) return { alpha: 0, f: phi0, d: dphi0, nfev: 0, ok: false, message: `not a descent direction (phi'(0) = ${dphi0})` };
   let nfev = 0;
   const evalAt = (a: number) => { nfev++; return phi(a); };
-  const armijo = (a: number, f: number) => f <= phi0 + c1 * a * dphi0;
+  const noise = approxTol * Math.max(1, Math.abs(phi0));
+  const armijo = (a: number, f: number, d: number) => f <= phi0 + c1 * a * dphi0 || (Math.abs(f - phi0) <= noise && d <= -(1 - 2 * c1) * dphi0);
   const curvature = (d: number) => Math.abs(d) <= -c2 * dphi0;
   const done = (alpha: number, f: number, d: number, message = "strong Wolfe conditions satisfied"): LineSearchResult => ({ alpha, f, d, nfev, ok: true, message });
 
@@ -100,7 +108,7 @@ export function strongWolfe(phi: (alpha: number) => { f: number; d: number }, ph
       if (!(a > lower + 0.1 * width && a < upper - 0.1 * width)) a = 0.5 * (lo + hi);
       if (width <= 1e-16 * Math.max(1, upper)) break;
       const { f, d } = evalAt(a);
-      if (!Number.isFinite(f) || !armijo(a, f) || f >= flo) {
+      if (!Number.isFinite(f) || !armijo(a, f, d) || f > flo + (Math.abs(f - phi0) <= noise ? noise : 0)) {
         hi = a; fhi = Number.isFinite(f) ? f : Infinity; dhi = Number.isFinite(d) ? d : NaN;
         if (!Number.isFinite(fhi) || !Number.isFinite(dhi)) { fhi = Infinity; dhi = NaN; }
       } else {
@@ -122,7 +130,7 @@ export function strongWolfe(phi: (alpha: number) => { f: number; d: number }, ph
       // Stepped out of f's domain (overflow): treat as a bracket end with no usable slope.
       return zoom(prev, fprev, dprev, alpha, Infinity, NaN);
     }
-    if (!armijo(alpha, f) || (i > 0 && f >= fprev)) return zoom(prev, fprev, dprev, alpha, f, d);
+    if (!armijo(alpha, f, d) || (i > 0 && f >= fprev && Math.abs(f - phi0) > noise)) return zoom(prev, fprev, dprev, alpha, f, d);
     if (curvature(d)) return done(alpha, f, d);
     if (d >= 0) return zoom(alpha, f, d, prev, fprev, dprev);
     if (alpha >= alphaMax) return { alpha, f, d, nfev, ok: false, message: `reached alphaMax = ${alphaMax} without meeting the curvature condition` };
