@@ -59,7 +59,7 @@ export async function launchChromium(): Promise<LaunchedBrowser> {
   });
   let version = "unknown";
   try {
-    version = execFileSync(executablePath, ["--version"], { encoding: "utf8" }).trim();
+    version = execFileSync(executablePath, ["--version"], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
   } catch {
     // the version is only printed
   }

@@ -1,8 +1,8 @@
-// Module Web Worker: the same checks as the page, posted back as one message.
-import * as dh from "/dist/index.js";
+// Module Web Worker: the same checks as the page, on the same bundle, posted back as one message.
 import { runChecks } from "./checks.js";
 
-runChecks(dh).then(
+const bundle = new URLSearchParams(self.location.search).get("bundle") ?? "index.js";
+import(`/dist/${bundle}`).then(runChecks).then(
   (result) => self.postMessage(result),
   (e) => self.postMessage({ error: String((e && e.stack) || e) }),
 );
