@@ -14,6 +14,7 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { pathToFileURL, fileURLToPath } from "node:url";
 import * as v8 from "node:v8";
+import { loadavg } from "node:os";
 import { esbuildLoaders } from "../scripts/assetLoaders.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
@@ -64,6 +65,8 @@ function rand(n) {
 const one = await initWasm({ threads: 1 });
 const many = await initWasm({ threads: "auto" });
 console.log(`downhill wasm: variant ${one.variant}; threaded instance: variant ${many.variant}, ${many.threads} threads`);
+// Other processes on a 2-core machine directly cut the threaded numbers; show how busy it was.
+console.log(`load average at start: ${loadavg().map((x) => x.toFixed(2)).join(" ")}`);
 
 async function tfjsTimes(backend, shapes) {
   await tf.setBackend(backend);
@@ -94,6 +97,7 @@ for (const [m, k, n] of SHAPES) {
   console.log([key.padEnd(15), fmt(g1), fmt(gT), fmt(gW), fmt(gC), fmt(g1 / gW), fmt(gT / gW), fmt(gT / g1)].join(" "));
 }
 
+console.log(`load average at end: ${loadavg().map((x) => x.toFixed(2)).join(" ")}`);
 console.log(`\nwasm binaries (inlined into the bundle):`);
 let total = 0;
 for (const f of readdirSync(join(root, "build")).filter((f) => f.endsWith(".wasm")).sort()) {

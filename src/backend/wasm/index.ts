@@ -87,7 +87,10 @@ const sharedVariantBytes = { "relaxed-simd": relaxedMtBytes, simd: simdMtBytes }
 const instances = new Map<string, Promise<WasmKernels>>();
 let lastReady: WasmKernels | null = null;
 
-/** Which variants validate in this engine, best first. */
+/**
+ * Which variants validate in this engine, best first. Chromium validates relaxed SIMD by default;
+ * Node 20 only with `--experimental-wasm-relaxed-simd` (Node 22+ by default), else "simd" is used.
+ */
 export function supportedVariants(): WasmVariant[] {
   return (["relaxed-simd", "simd", "scalar"] as const).filter((v) => WebAssembly.validate(variantBytes[v]));
 }
