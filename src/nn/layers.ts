@@ -206,7 +206,7 @@ export function batchNorm(features: number, options: BatchNormOptions = {}): Lay
   checkDim("nn.batchNorm", "features", features);
   const momentum = options.momentum ?? 0.1, eps = options.eps ?? 1e-5;
   if (!(momentum >= 0 && momentum <= 1)) throw new ArgumentError(`nn.batchNorm: momentum must be in [0, 1], got ${momentum}`);
-  if (!(eps > 0)) throw new ArgumentError(`nn.batchNorm: eps must be positive, got ${eps}`);
+  if (!(eps >= 0)) throw new ArgumentError(`nn.batchNorm: eps must be non-negative, got ${eps}`);
   const dtype = options.dtype ?? "float32";
   const filled = (v: number) => { const a = arrayFor(dtype, features); a.fill(v); return new Tensor(a, [features]); };
   const params = { gamma: filled(1), beta: filled(0) };
