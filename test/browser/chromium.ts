@@ -7,7 +7,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { chromium, type BrowserContext } from "playwright-core";
 
-const CANDIDATES = [process.env.CHROMIUM_PATH, "/usr/bin/chromium", "/usr/bin/chromium-browser"];
+// CHROMIUM_PATH, when set, is the only candidate (so a wrong path is reported, not papered over).
+const CANDIDATES = process.env.CHROMIUM_PATH ? [process.env.CHROMIUM_PATH] : ["/usr/bin/chromium", "/usr/bin/chromium-browser"];
 
 /** Flags that work on this (container, no GPU, no sandbox) machine. */
 export const CHROMIUM_ARGS = [
@@ -32,7 +33,7 @@ export function findChromium(): string | null {
 /** Why the browser tests cannot run here, or null when they can. Throws under CI. */
 export function browserSkipReason(): string | null {
   if (findChromium()) return null;
-  const reason = `no Chromium at ${CANDIDATES.filter(Boolean).join(" or ")} (install it: apt-get install -y chromium)`;
+  const reason = `no Chromium at ${CANDIDATES.join(" or ")} (install it: apt-get install -y chromium, or set CHROMIUM_PATH)`;
   if (inCI) throw new Error(`CI=true but the browser tests cannot run: ${reason}`);
   console.warn(`[browser tests skipped] ${reason}`);
   return reason;
