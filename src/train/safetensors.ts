@@ -104,12 +104,6 @@ export function readSafetensors(
     throw new CheckpointError("loadCheckpoint: __metadata__ must be a map of strings");
   }
   const metadata = { ...(metaRaw as Record<string, string>) };
-  if (verify) {
-    const expected = metadata[verify.key];
-    const h = { ...header, __metadata__: { ...metadata } };
-    delete (h.__metadata__ as Record<string, string>)[verify.key];
-    verify.fn(JSON.stringify(h), data, expected);
-  }
   const spans: Array<[number, number, string]> = [];
   const tensors = new Map<string, Tensor>();
   for (const [name, raw] of Object.entries(header)) {
@@ -139,6 +133,12 @@ export function readSafetensors(
     pos = end;
   }
   if (pos !== data.length) throw new CheckpointError(`loadCheckpoint: data section has ${data.length} bytes but the tensors cover ${pos} (truncated or padded file)`);
+  if (verify) {
+    const expected = metadata[verify.key];
+    const h = { ...header, __metadata__: { ...metadata } };
+    delete (h.__metadata__ as Record<string, string>)[verify.key];
+    verify.fn(JSON.stringify(h), data, expected);
+  }
   return { tensors, metadata };
 }
 

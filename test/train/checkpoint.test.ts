@@ -1,0 +1,100 @@
+import { describe, it, expect } from "vitest";
+import { execFileSync } from "node:child_process";
+import { writeFileSync, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { tensor, Rng, CheckpointError, treeFlattenWithPaths } from "../../src/index.js";
+import * as nn from "../../src/nn/index.js";
+import { saveCheckpoint, loadCheckpoint, readSafetensors, crc32 } from "../../src/train/index.js";
+
+function makeModel(seed: number) {
+  const rng = new Rng(seed);
+  return nn.sequential([nn.linear(3, 4, { rng }), nn.batchNorm(4), nn.relu(), nn.linear(4, 2, { rng, dtype: "float32" })]);
+}
+const optState = (m: ReturnType<typeof makeModel>) => ({ count: 7, mu: m.params.map((p) => p), flag: true });
+
+describe("safetensors checkpoints", () => {
+  it("CRC-32 matches the standard check value", () => {
+    expect(crc32(new TextEncoder().encode("123456789"))).toBe(0xcbf43926);
+  });
+
+  it("layout: 8-byte LE header length, JSON header with F32 tensors and __metadata__, contiguous data", () => {
+    const m = makeModel(1);
+    const bytes = saveCheckpoint(m, { step: 5, epoch: 1, batch: 2, rng: new Rng(3), metadata: { note: "hi" } });
+    const n = Number(new DataView(bytes.buffer).getBigUint64(0, true));
+    expect(n % 8).toBe(0);
+    const header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + n)));
+    expect(header["params.0.w"]).toMatchObject({ dtype: "F32", shape: [3, 4] });
+    expect(header.__metadata__).toMatchObject({ format: "downhill-checkpoint", "downhill.step": "5", note: "hi" });
+    expect(header["state.1.mean"].shape).toEqual([4]);
+    const file = readSafetensors(bytes);
+    expect(file.tensors.get("params.0.w")!._data).toEqual(m.params[0].w._data);
+  });
+
+  it("round trip: params, model state, optimizer state (tensors and numbers), step, epoch, RNG", () => {
+    const a = makeModel(1), b = makeModel(2);
+    const rng = new Rng(11);
+    rng.normal(); // leaves a spare normal in the state
+    const bytes = saveCheckpoint(a, { optState: optState(a), step: 42, epoch: 3, batch: 9, rng });
+    const ck = loadCheckpoint(bytes, b, { optState: optState(b) });
+    expect(treeFlattenWithPaths(b.params).map(([, t]) => Array.from(t._data))).toEqual(treeFlattenWithPaths(a.params).map(([, t]) => Array.from(t._data)));
+    expect(ck).toMatchObject({ step: 42, epoch: 3, batch: 9 });
+    expect((ck.optState as { count: number }).count).toBe(7);
+    expect((ck.optState as { flag: boolean }).flag).toBe(true);
+    const r2 = new Rng(0);
+    r2.setState(ck.rngState!);
+    expect([r2.normal(), r2.uniform()]).toEqual([rng.normal(), rng.uniform()]);
+  });
+
+  it("Python's reader agrees on the format (numpy parses the same bytes), when python3 is present", () => {
+    const a = makeModel(1);
+    const dir = mkdtempSync(join(tmpdir(), "dh-ck-"));
+    const file = join(dir, "m.safetensors");
+    writeFileSync(file, saveCheckpoint(a));
+    const py = `import json,struct,sys,numpy as np
+b=open(sys.argv[1],'rb').read(); n=struct.unpack('<Q',b[:8])[0]; h=json.loads(b[8:8+n]); d=b[8+n:]
+e=h['params.0.w']; s,t=e['data_offsets']; print(json.dumps(np.frombuffer(d[s:t],dtype='<f4').reshape(e['shape']).tolist()))`;
+    let out: string;
+    try {
+      out = execFileSync("python3", ["-c", py, file], { encoding: "utf8" });
+    } catch {
+      console.warn("python3 with numpy not available: skipping the cross-check");
+      return;
+    }
+    expect(JSON.parse(out)).toBeAllclose(a.params[0].w.toArray(), { atol: 0, rtol: 0 });
+  });
+
+  it("truncated, corrupted or mismatched files are refused and the model is left untouched", () => {
+    const a = makeModel(1);
+    const bytes = saveCheckpoint(a, { optState: optState(a) });
+    const b = makeModel(2);
+    const before = treeFlattenWithPaths(b.params).map(([, t]) => Array.from(t._data));
+    const untouched = () => expect(treeFlattenWithPaths(b.params).map(([, t]) => Array.from(t._data))).toEqual(before);
+
+    expect(() => loadCheckpoint(bytes.subarray(0, bytes.length - 10), b)).toThrow(CheckpointError);
+    expect(() => loadCheckpoint(bytes.subarray(0, bytes.length - 10), b)).toThrow(/truncated/);
+    expect(() => loadCheckpoint(bytes.subarray(0, 5), b)).toThrow(/truncated/);
+    const corrupt = bytes.slice();
+    corrupt[corrupt.length - 3] ^= 0x40;
+    expect(() => loadCheckpoint(corrupt, b)).toThrow(/checksum mismatch/);
+    const corruptHeader = bytes.slice();
+    const text = new TextDecoder().decode(corruptHeader.subarray(8, 200));
+    corruptHeader[8 + text.indexOf('"shape":[') + 9] ^= 0x01; // a shape digit changes
+    expect(() => loadCheckpoint(corruptHeader, b)).toThrow(CheckpointError);
+    untouched();
+
+    const other = nn.sequential([nn.linear(3, 5), nn.batchNorm(5), nn.relu(), nn.linear(5, 2)]);
+    const otherBefore = Array.from(other.params[0].w._data);
+    expect(() => loadCheckpoint(bytes, other)).toThrow(/params.0.w has shape \[3, 4\] in the checkpoint but \[3, 5\] in the model/);
+    expect(Array.from(other.params[0].w._data)).toEqual(otherBefore);
+    const wider = nn.sequential([nn.linear(3, 4), nn.batchNorm(4), nn.relu(), nn.linear(4, 2), nn.linear(2, 2)]);
+    expect(() => loadCheckpoint(bytes, wider)).toThrow(/has no tensor params.4/);
+    const narrower = nn.sequential([nn.linear(3, 4), nn.batchNorm(4), nn.relu()]);
+    expect(() => loadCheckpoint(bytes, narrower)).toThrow(/has a tensor params.3.b that the model does not/);
+    expect(() => loadCheckpoint(bytes, b, { optState: { count: 0, nu: b.params, flag: true } })).toThrow(CheckpointError);
+    untouched();
+    const f64 = nn.sequential([nn.linear(3, 4, { dtype: "float64" }), nn.batchNorm(4), nn.relu(), nn.linear(4, 2)]);
+    expect(() => loadCheckpoint(bytes, f64)).toThrow(/float32 in the checkpoint but float64/);
+    expect(() => loadCheckpoint(tensor([1]) as never, b)).toThrow(CheckpointError);
+  });
+});
