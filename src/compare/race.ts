@@ -1,0 +1,105 @@
+/**
+ * A race: the same problem, the same start, several methods; one record per method with its
+ * history, plus (for 2-D problems) a grid of f values for the report's contour plot.
+ */
+import { minimize, type MethodName, type MinimizeOptions, type MinimizeResult } from "../minimize/minimize.js";
+import type { Problem } from "../problems/problem.js";
+import { tensor } from "../tensor/create.js";
+
+export interface RaceEntry {
+  method: string;
+  result: Omit<MinimizeResult, "x"> & { x: number[] };
+  /** Wall time of the whole minimize call, ms. */
+  time: number;
+  /** Set when the method was not run (e.g. newton on a large problem) or threw. */
+  skipped?: string;
+}
+
+export interface RaceResult {
+  problem: { name: string; description: string; dim: number; x0: number[]; fStar: number; minimizers: number[][] };
+  /** Reference value for f - f*: the known minimum, else the lowest f any method reached. */
+  fRef: number;
+  entries: RaceEntry[];
+  /** 2-D problems: f on a grid covering the start, the minimizers and the trajectories. */
+  grid?: { x: number[]; y: number[]; f: number[][] };
+}
+
+export interface RaceOptions {
+  methods?: readonly string[];
+  tol?: number;
+  /** Per-method overrides, e.g. { adam: { lr: 0.01 }, gd: { maxIter: 2000 } }. */
+  methodOptions?: Record<string, MinimizeOptions>;
+  /** Iteration cap of first-order methods (gd, momentum, nesterov, adam). Default 5000. */
+  firstOrderMaxIter?: number;
+  /** Dense Newton is skipped above this dimension. Default 200. */
+  newtonMaxDim?: number;
+  /** Grid resolution of the 2-D contour plot. Default 120. */
+  gridSize?: number;
+  /** Called before each method starts (progress display). */
+  onStart?: (method: string, index: number, count: number) => void;
+}
+
+export const DEFAULT_METHODS = ["gd", "nesterov", "adam", "lbfgs", "newton-cg", "trust-ncg", "newton"] as const;
+const FIRST_ORDER = new Set(["gd", "momentum", "nesterov", "adam"]);
+
+export function race(problem: Problem, options: RaceOptions = {}): RaceResult {
+  const methods = options.methods ?? DEFAULT_METHODS;
+  const entries: RaceEntry[] = [];
+  const record2d = problem.dim === 2;
+  methods.forEach((method, i) => {
+    options.onStart?.(method, i, methods.length);
+    if (method === "newton" && problem.dim > (options.newtonMaxDim ?? 200)) {
+      entries.push({ method, time: 0, skipped: `dense Newton skipped: n = ${problem.dim} > ${options.newtonMaxDim ?? 200}`, result: emptyResult(method, problem) });
+      return;
+    }
+    const opts: MinimizeOptions = {
+      method: method as MethodName,
+      tol: options.tol ?? 1e-6,
+      maxIter: FIRST_ORDER.has(method) ? options.firstOrderMaxIter ?? 5000 : 1000,
+      recordX: record2d,
+      ...(method === "adam" ? { lr: 0.01 } : {}),
+      ...(options.methodOptions?.[method] ?? {}),
+    };
+    const t0 = performance.now();
+    try {
+      const r = minimize(problem.f, tensor(problem.x0, { dtype: "float64" }), opts);
+      entries.push({ method, time: performance.now() - t0, result: { ...r, x: Array.from(r.x._data) } });
+    } catch (e) {
+      entries.push({ method, time: performance.now() - t0, skipped: `threw ${(e as Error).name}: ${(e as Error).message}`, result: emptyResult(method, problem) });
+    }
+  });
+  let fRef = problem.fStar;
+  if (!Number.isFinite(fRef)) {
+    fRef = Infinity;
+    for (const e of entries) for (const h of e.result.history) fRef = Math.min(fRef, h.f);
+  }
+  const out: RaceResult = {
+    problem: { name: problem.name, description: problem.description, dim: problem.dim, x0: problem.x0, fStar: problem.fStar, minimizers: problem.minimizers },
+    fRef, entries,
+  };
+  if (record2d) out.grid = grid2d(problem, entries, options.gridSize ?? 120);
+  return out;
+}
+
+function emptyResult(method: string, problem: Problem): RaceEntry["result"] {
+  return { x: problem.x0, fun: NaN, gradNorm: NaN, nit: 0, nfev: 0, ngev: 0, nhvp: 0, nhev: 0, converged: false, message: "not run", method, history: [] };
+}
+
+/** f on an n x n grid over the box holding x0, the minimizers and every trajectory (robust to far excursions). */
+function grid2d(problem: Problem, entries: RaceEntry[], n: number): RaceResult["grid"] {
+  const pts: number[][] = [problem.x0, ...problem.minimizers];
+  for (const e of entries) for (const h of e.result.history) if (h.x) pts.push(h.x);
+  const xs = pts.map((p) => p[0]).filter(Number.isFinite).sort((a, b) => a - b);
+  const ys = pts.map((p) => p[1]).filter(Number.isFinite).sort((a, b) => a - b);
+  // The 1st..99th percentile of visited points, plus the start and minimizers, padded by 15%.
+  const q = (a: number[], t: number) => a[Math.min(a.length - 1, Math.max(0, Math.round(t * (a.length - 1))))];
+  const must = [problem.x0, ...problem.minimizers];
+  let x0 = Math.min(q(xs, 0.01), ...must.map((p) => p[0])), x1 = Math.max(q(xs, 0.99), ...must.map((p) => p[0]));
+  let y0 = Math.min(q(ys, 0.01), ...must.map((p) => p[1])), y1 = Math.max(q(ys, 0.99), ...must.map((p) => p[1]));
+  const px = Math.max(x1 - x0, 1e-3) * 0.15, py = Math.max(y1 - y0, 1e-3) * 0.15;
+  x0 -= px; x1 += px; y0 -= py; y1 += py;
+  const gx = Array.from({ length: n }, (_, i) => x0 + (i / (n - 1)) * (x1 - x0));
+  const gy = Array.from({ length: n }, (_, j) => y0 + (j / (n - 1)) * (y1 - y0));
+  const f = gy.map((y) => gx.map((x) => problem.f(tensor([x, y], { dtype: "float64" })).item()));
+  return { x: gx, y: gy, f };
+}
