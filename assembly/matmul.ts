@@ -24,6 +24,7 @@
 // > jp (NR-column panels of B, one panel kc*NR in L1) > ip (MR-row panels of packed A).
 
 import { maddF32x4, maddF64x2 } from "./simd";
+import { axpyF32, axpyF64, dotF32, dotF64 } from "./blas1";
 
 const MR: i32 = 4;
 const NR_F32: i32 = 8;
@@ -331,6 +332,69 @@ export function matmulF64(aPtr: usize, bpPtr: usize, cPtr: usize, m: i32, k: i32
           const cTilePtr = cPtr + ((<usize>(ic + i0) * n + jp * NR_F64) << 3);
           kernelF64(aPanelPtr, bPanelPtr, kc, cTilePtr, n, min(MR, mc - i0), nr, pc == 0, tilePtr);
         }
+      }
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Unpacked path for vector-like shapes (m < MR rows, or a single column n == 1), where packing
+// B (k*n) or A (m*k) would cost as much as the multiply itself:
+//   op(B) rows contiguous (transB = 0, n > 1):  C[i,:] = sum_p A[i,p] * B[p,:]    (axpy per p)
+//   op(B) columns contiguous (transB = 1 or n == 1): C[i,j] = dot(A[i,:], B'[:,j]) (dot per j)
+//   n == 1 with A stored [k,m]:                    C[:,0] = sum_p b[p] * Astore[p,:] (axpy per p)
+// Column j of op(B) starts at bPtr + j*k elements in both contiguous-column cases.
+// ---------------------------------------------------------------------------------------------
+
+export function matmulSmallF32(aPtr: usize, bPtr: usize, cPtr: usize, m: i32, k: i32, n: i32, transA: i32, transB: i32): void {
+  if (n == 1 && transA != 0) {
+    // C[:,0] = sum_p b[p] * A[p,:] with A stored [k,m]: contiguous rows, one axpy per p.
+    memory.fill(cPtr, 0, <usize>m << 2);
+    for (let p = 0; p < k; p++) axpyF32(load<f32>(bPtr + (<usize>p << 2)), aPtr + ((<usize>p * m) << 2), cPtr, m);
+    return;
+  }
+  for (let i = 0; i < m; i++) {
+    const cRowPtr = cPtr + ((<usize>i * n) << 2);
+    if (transB == 0 && n > 1) {
+      memory.fill(cRowPtr, 0, <usize>n << 2);
+      for (let p = 0; p < k; p++) {
+        const a = transA == 0 ? load<f32>(aPtr + ((<usize>i * k + p) << 2)) : load<f32>(aPtr + ((<usize>p * m + i) << 2));
+        axpyF32(a, bPtr + ((<usize>p * n) << 2), cRowPtr, n);
+      }
+    } else {
+      for (let j = 0; j < n; j++) {
+        const bColPtr = bPtr + ((<usize>j * k) << 2);
+        let s: f32 = 0;
+        if (transA == 0) s = <f32>dotF32(aPtr + ((<usize>i * k) << 2), bColPtr, k);
+        else for (let p = 0; p < k; p++) s += load<f32>(aPtr + ((<usize>p * m + i) << 2)) * load<f32>(bColPtr + (<usize>p << 2));
+        store<f32>(cRowPtr + (<usize>j << 2), s);
+      }
+    }
+  }
+}
+
+export function matmulSmallF64(aPtr: usize, bPtr: usize, cPtr: usize, m: i32, k: i32, n: i32, transA: i32, transB: i32): void {
+  if (n == 1 && transA != 0) {
+    // C[:,0] = sum_p b[p] * A[p,:] with A stored [k,m]: contiguous rows, one axpy per p.
+    memory.fill(cPtr, 0, <usize>m << 3);
+    for (let p = 0; p < k; p++) axpyF64(load<f64>(bPtr + (<usize>p << 3)), aPtr + ((<usize>p * m) << 3), cPtr, m);
+    return;
+  }
+  for (let i = 0; i < m; i++) {
+    const cRowPtr = cPtr + ((<usize>i * n) << 3);
+    if (transB == 0 && n > 1) {
+      memory.fill(cRowPtr, 0, <usize>n << 3);
+      for (let p = 0; p < k; p++) {
+        const a = transA == 0 ? load<f64>(aPtr + ((<usize>i * k + p) << 3)) : load<f64>(aPtr + ((<usize>p * m + i) << 3));
+        axpyF64(a, bPtr + ((<usize>p * n) << 3), cRowPtr, n);
+      }
+    } else {
+      for (let j = 0; j < n; j++) {
+        const bColPtr = bPtr + ((<usize>j * k) << 3);
+        let s: f64 = 0;
+        if (transA == 0) s = dotF64(aPtr + ((<usize>i * k) << 3), bColPtr, k);
+        else for (let p = 0; p < k; p++) s += load<f64>(aPtr + ((<usize>p * m + i) << 3)) * load<f64>(bColPtr + (<usize>p << 3));
+        store<f64>(cRowPtr + (<usize>j << 3), s);
       }
     }
   }

@@ -48,8 +48,11 @@ function expectWithinBound(got: ArrayLike<number>, want: ArrayLike<number>, boun
 }
 
 const SHAPES: [number, number, number][] = [
-  [1, 1, 1],
-  [3, 5, 7],
+  [1, 1, 1], // unpacked small path (m < 4 or n == 1)
+  [3, 5, 7], // small path
+  [2, 300, 70], // small path, k > KC
+  [57, 40, 1], // small path, n == 1
+  [4, 5, 7], // smallest packed shape
   [17, 33, 65],
   [128, 64, 257],
   [37, 300, 211], // crosses the KC = 256 depth block, ragged m and n

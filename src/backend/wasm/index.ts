@@ -55,6 +55,8 @@ interface WasmCore {
   packBF64(bPtr: number, bpPtr: number, k: number, n: number, transB: number): void;
   matmulF32(aPtr: number, bpPtr: number, cPtr: number, m: number, k: number, n: number, transA: number, rowStart: number, rowEnd: number, workPtr: number): void;
   matmulF64(aPtr: number, bpPtr: number, cPtr: number, m: number, k: number, n: number, transA: number, rowStart: number, rowEnd: number, workPtr: number): void;
+  matmulSmallF32(aPtr: number, bPtr: number, cPtr: number, m: number, k: number, n: number, transA: number, transB: number): void;
+  matmulSmallF64(aPtr: number, bPtr: number, cPtr: number, m: number, k: number, n: number, transA: number, transB: number): void;
   dotF32(xPtr: number, yPtr: number, n: number): number;
   dotF64(xPtr: number, yPtr: number, n: number): number;
   nrm2F32(xPtr: number, n: number): number;
@@ -199,17 +201,27 @@ class Kernels implements WasmKernels {
     if (a.length < m * k || b.length < k * n || c.length < m * n) throw new RangeError(`downhill matmul: arrays too short for [${m},${k}] @ [${k},${n}]`);
     if (m === 0 || n === 0) return;
     const size = f32 ? 4 : 8;
-    const bpElements = f32 ? this.core.packedBElementsF32(k, n) : this.core.packedBElementsF64(k, n);
+    const core = this.core;
+    const tA = transA ? 1 : 0, tB = transB ? 1 : 0;
+    if (m < 4 || n === 1) {
+      // Vector-like shapes: no packing (it would cost as much as the product), see assembly/matmul.ts.
+      const aBytes = al(m * k * size), bBytes = al(k * n * size);
+      const aPtr = this.scratch(aBytes + bBytes + m * n * size), bPtr = aPtr + aBytes, cPtr = bPtr + bBytes;
+      this.put(aPtr, a.length === m * k ? a : a.subarray(0, m * k));
+      this.put(bPtr, b.length === k * n ? b : b.subarray(0, k * n));
+      (f32 ? core.matmulSmallF32 : core.matmulSmallF64)(aPtr, bPtr, cPtr, m, k, n, tA, tB);
+      this.get(cPtr, c.length === m * n ? c : c.subarray(0, m * n));
+      return;
+    }
+    const bpElements = f32 ? core.packedBElementsF32(k, n) : core.packedBElementsF64(k, n);
     // Scratch layout: | A (m*k) | B (k*n) | C (m*n) | packed B |, each 64-byte aligned.
     const aBytes = al(m * k * size), bBytes = al(k * n * size), cBytes = al(m * n * size);
     const aPtr = this.scratch(aBytes + bBytes + cBytes + bpElements * size);
     const bPtr = aPtr + aBytes, cPtr = bPtr + bBytes, bpPtr = cPtr + cBytes;
     this.put(aPtr, a.length === m * k ? a : a.subarray(0, m * k));
     this.put(bPtr, b.length === k * n ? b : b.subarray(0, k * n));
-    const core = this.core;
-    const tA = transA ? 1 : 0;
-    if (f32) core.packBF32(bPtr, bpPtr, k, n, transB ? 1 : 0);
-    else core.packBF64(bPtr, bpPtr, k, n, transB ? 1 : 0);
+    if (f32) core.packBF32(bPtr, bpPtr, k, n, tB);
+    else core.packBF64(bPtr, bpPtr, k, n, tB);
     const kernel = f32 ? core.matmulF32 : core.matmulF64;
 
     const threads = this.pool && m * k * n >= THREAD_MIN_MACS ? Math.min(this.threads, Math.floor(m / 8)) : 1;
