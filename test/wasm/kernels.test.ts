@@ -2,7 +2,7 @@
 // and (where a shared-memory build exists) with worker threads.
 import * as v8 from "node:v8";
 import { describe, expect, it } from "vitest";
-import { initWasm, supportedVariants, type FloatArray, type WasmVariant } from "../../src/backend/wasm/index";
+import { initWasm, supportedVariants, wasmKernelsSync, type FloatArray, type WasmVariant } from "../../src/backend/wasm/index";
 import { describeWasmKernels, randomArray } from "./suite";
 
 // Node 20 ships relaxed SIMD behind a flag (Chromium validates it by default); enable it so the
@@ -46,3 +46,14 @@ for (const variant of ["relaxed-simd", "simd"] as WasmVariant[]) {
     }
   });
 }
+
+describe("wasmKernelsSync", () => {
+  it("returns a resolved default instance, not one with a forced variant", async () => {
+    const forced = await initWasm({ variant: "scalar", threads: 1 });
+    const chosen = await initWasm({ threads: 1 });
+    expect(wasmKernelsSync()).toBe(chosen);
+    await initWasm({ variant: "scalar", threads: 1 });
+    expect(wasmKernelsSync()).toBe(chosen);
+    expect(forced.variant).toBe("scalar");
+  });
+});

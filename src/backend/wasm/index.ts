@@ -102,14 +102,21 @@ export function initWasm(options: InitWasmOptions = {}): Promise<WasmKernels> {
   const key = JSON.stringify([options.threads ?? "auto", options.variant ?? "best"]);
   let p = instances.get(key);
   if (!p) {
-    p = create(options).then((kernels) => (lastReady = kernels));
+    p = create(options).then((kernels) => {
+      // A forced variant is for tests and benchmarks: it never displaces the default instance.
+      if (options.variant === undefined || lastReady === null) lastReady = kernels;
+      return kernels;
+    });
     p.catch(() => instances.delete(key));
     instances.set(key, p);
   }
   return p;
 }
 
-/** The most recently initialised kernels if `initWasm` already resolved, else null. */
+/**
+ * The kernels of the latest resolved `initWasm` call without a forced `variant` (or of the first
+ * one at all), else null. Synchronous, for the tensor layer's per-op dispatch.
+ */
 export function wasmKernelsSync(): WasmKernels | null {
   return lastReady;
 }
