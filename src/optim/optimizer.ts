@@ -1,0 +1,369 @@
+/**
+ * The stateful optimizer: `optimizer(transform, params).step(grads)` updates the given parameter
+ * tensors in place (the same Tensor objects hold the new values).
+ *
+ * Three paths, chosen once at construction:
+ * - "wasm": the transform is a fusable alias (its `fused` descriptor), all leaves share a dtype and
+ *   the WebAssembly core is ready (`await ready()`): parameters, gradients and moments live in
+ *   contiguous slabs in WebAssembly memory (leaves concatenated in canonical order) and one kernel
+ *   call per step updates everything. On a shared (threads) memory the parameter tensors' storage
+ *   becomes a view into the parameter slab, so there is no copy in or out; on an ordinary memory
+ *   (whose buffer is replaced when it grows) the slab is the master copy and each step copies the
+ *   parameters in and out, so writes to `param._data` between steps are still seen.
+ *   Per step: gradients are copied into their slab (the only copy), then one fused kernel.
+ * - "js": the same kernel as a plain loop per leaf, on the parameters' own arrays; bit-identical
+ *   to the pure path.
+ * - "pure": any other transform: `update` + `applyUpdates`, written back into the same tensors.
+ * No path allocates memory proportional to the parameter count per step.
+ */
+import { ArgumentError, DTypeError } from "../errors.js";
+import { wasmKernelsSync, type WasmKernels } from "../backend/wasm/index.js";
+import type { DType, FloatArray } from "../tensor/dtype.js";
+import { Tensor } from "../tensor/tensor.js";
+import { treeFlattenWithPaths, type Tree } from "../tensor/tree.js";
+import { applyUpdates, type GradientTransformation, type OptState } from "./base.js";
+import type { FusedSpec } from "./fusedSpec.js";
+import { adagradJs, adamJs, identityRound, lionJs, rmspropJs, sgdJs, type Round, type StepScalars } from "./fusedJs.js";
+import { checkLeaves, cloneState } from "./treeMath.js";
+import { scheduleValue } from "./validate.js";
+
+export type OptimizerPath = "wasm" | "js" | "pure";
+
+export interface OptimizerOptions {
+  /** "auto" (default: wasm when ready, else js, for fusable transforms), or force a path. */
+  fused?: "auto" | OptimizerPath;
+}
+
+export interface Optimizer<S = OptState> {
+  /** Applies one update with `grads` (same tree and shapes as params), in place. */
+  step(grads: Tree): void;
+  /** A snapshot (deep copy) of the state tree, in the transform's own structure. */
+  readonly state: S;
+  /** Loads a state tree (e.g. from a checkpoint); it must have the structure of `state`. */
+  setState(state: S): void;
+  /** The parameter tree given at construction (its tensors are updated in place). */
+  readonly params: Tree;
+  /** Steps taken. */
+  readonly count: number;
+  /** Which path runs the steps. */
+  readonly path: OptimizerPath;
+  /** Releases WebAssembly slabs (parameters get their own arrays back). Idempotent. */
+  dispose(): void;
+}
+
+interface Engine {
+  readonly path: OptimizerPath;
+  step(grads: Tensor[], count: number, lr: number): void;
+  /** Copies moments out of the engine into the owned state's slot tensors. */
+  syncOut(): void;
+  /** Copies the owned state's slot tensors into the engine. */
+  syncIn(): void;
+  dispose(): void;
+}
+
+/**
+ * Wraps `transform` and `params` into a stateful optimizer whose `step(grads)` updates the same
+ * parameter tensors in place, through a fused kernel when the transform is an alias
+ * (`sgd`, `adam`, `adamw`, `adagrad`, `rmsprop`, `lion`, optionally `chain(clipByGlobalNorm(c), alias)`).
+ * @example
+ * await ready();
+ * const x = tensor([3, -2]);
+ * const opt = optimizer(adam({ lr: 0.1 }), x);
+ * for (let i = 0; i < 5; i++) opt.step(grad((x) => x.square().sum())(x));
+ */
+export function optimizer<S extends OptState>(transform: GradientTransformation<S>, params: Tree, options: OptimizerOptions = {}): Optimizer<S> {
+  const want = options.fused ?? "auto";
+  if (!["auto", "wasm", "js", "pure"].includes(want)) throw new ArgumentError(`optimizer: fused must be "auto", "wasm", "js" or "pure", got ${JSON.stringify(want)}`);
+  const flat = treeFlattenWithPaths(params, "params");
+  const leaves = flat.map(([, t]) => t);
+  const dtypes = new Set(leaves.map((t) => t.dtype));
+  const spec = transform.fused;
+  let state = transform.init(params);
+  let count = 0;
+
+  let path: OptimizerPath = "pure";
+  const wasm = wasmKernelsSync();
+  if (spec && dtypes.size === 1 && leaves.length > 0) {
+    const wasmOk = wasm !== null && typeof wasm.exports[kernelName(spec.kind, "float32")] === "function";
+    if (want === "wasm" && !wasmOk) throw new ArgumentError("optimizer: fused \"wasm\" requested but the WebAssembly core is not ready (await ready() first)");
+    path = want === "auto" ? (wasmOk ? "wasm" : "js") : want;
+  } else if (want === "wasm" || want === "js") {
+    throw new ArgumentError(`optimizer: fused "${want}" needs an alias transform (sgd, adam, adamw, adagrad, rmsprop, lion) over leaves of one dtype`);
+  }
+  const dtype = leaves[0]?.dtype ?? "float32";
+  const engine: Engine | null = path === "pure" || !spec ? null : path === "wasm" ? new WasmEngine(wasm!, spec, leaves, spec.slots(state), dtype) : new JsEngine(spec, leaves, spec.slots(state), dtype);
+
+  const checkGrads = (grads: Tree): Tensor[] => {
+    const g = treeFlattenWithPaths(grads, "grads");
+    checkLeaves(flat, g, "params", "grads");
+    return g.map(([, t]) => t);
+  };
+
+  return {
+    get path() { return path; },
+    get params() { return params; },
+    get count() { return count; },
+    step(grads: Tree): void {
+      const g = checkGrads(grads);
+      if (engine && spec) {
+        const lr = scheduleValue("optimizer.step", "lr", spec.lr, count);
+        engine.step(g, count, lr);
+        count++;
+        return;
+      }
+      const r = transform.update(grads, state, params);
+      const next = treeFlattenWithPaths(applyUpdates(params, r.updates)).map(([, t]) => t);
+      leaves.forEach((p, i) => p._data.set(next[i]._data));
+      state = r.state;
+      count++;
+    },
+    get state(): S {
+      if (engine && spec) {
+        engine.syncOut();
+        spec.setCount(state, count);
+      }
+      return cloneState(state);
+    },
+    setState(s: S): void {
+      copyState(state, s, "state");
+      if (engine && spec) {
+        engine.syncIn();
+        count = readCount(s);
+      } else {
+        state = cloneState(s);
+        count = readCount(s);
+      }
+    },
+    dispose(): void {
+      engine?.dispose();
+    },
+  };
+}
+
+/** Copies every tensor of `src` into the matching tensor of `dst` (same structure), and numbers. */
+function copyState(dst: unknown, src: unknown, path: string): void {
+  if (dst instanceof Tensor) {
+    if (!(src instanceof Tensor)) throw new ArgumentError(`setState: ${path} must be a Tensor`);
+    if (src.size !== dst.size || src.dtype !== dst.dtype) throw new ArgumentError(`setState: ${path} has ${src.size} ${src.dtype} values, expected ${dst.size} ${dst.dtype}`);
+    dst._data.set(src._data);
+  } else if (Array.isArray(dst)) {
+    if (!Array.isArray(src) || src.length !== dst.length) throw new ArgumentError(`setState: ${path} must be an array of ${dst.length}`);
+    dst.forEach((d, i) => copyState(d, src[i], `${path}.${i}`));
+  } else if (dst !== null && typeof dst === "object") {
+    if (src === null || typeof src !== "object") throw new ArgumentError(`setState: ${path} must be an object`);
+    for (const k of Object.keys(dst)) {
+      if (!(k in src)) throw new ArgumentError(`setState: ${path}.${k} is missing`);
+      const v = (src as Record<string, unknown>)[k];
+      if (typeof (dst as Record<string, unknown>)[k] === "number") {
+        if (typeof v !== "number") throw new ArgumentError(`setState: ${path}.${k} must be a number`);
+        (dst as Record<string, unknown>)[k] = v;
+      } else copyState((dst as Record<string, unknown>)[k], v, `${path}.${k}`);
+    }
+  }
+}
+
+/** The step count of a state tree: the first numeric `count` field found (0 if none). */
+function readCount(s: unknown): number {
+  if (s !== null && typeof s === "object" && !(s instanceof Tensor)) {
+    if (typeof (s as Record<string, unknown>).count === "number") return (s as Record<string, number>).count;
+    for (const v of Object.values(s)) {
+      const c = readCount(v);
+      if (c > 0) return c;
+    }
+  }
+  return 0;
+}
+
+const roundOf = (dtype: DType): Round => (dtype === "float32" ? Math.fround : identityRound);
+
+class JsEngine implements Engine {
+  readonly path = "js";
+  private readonly R: Round;
+  private readonly c: StepScalars = { lr: 0, gScale: 1, clip: false, count: 0 };
+  private readonly slotData: FloatArray[][];
+  constructor(private readonly spec: FusedSpec, private readonly leaves: Tensor[], slots: Tensor[][], dtype: DType) {
+    this.R = roundOf(dtype);
+    // per leaf: its slot arrays
+    this.slotData = leaves.map((_, l) => slots.map((s) => s[l]._data));
+  }
+  step(grads: Tensor[], count: number, lr: number): void {
+    const c = this.c;
+    c.lr = lr;
+    c.count = count;
+    c.clip = false;
+    c.gScale = 1;
+    if (this.spec.clipNorm !== undefined) {
+      let s = 0;
+      for (const g of grads) {
+        const d = g._data;
+        for (let i = 0; i < d.length; i++) s += d[i] * d[i];
+      }
+      const norm = Math.sqrt(s);
+      if (norm > this.spec.clipNorm) {
+        c.clip = true;
+        c.gScale = this.spec.clipNorm / norm;
+      }
+    }
+    const spec = this.spec;
+    for (let l = 0; l < this.leaves.length; l++) {
+      const P = this.leaves[l]._data, G = grads[l]._data, S = this.slotData[l], n = P.length;
+      switch (spec.kind) {
+        case "sgd": sgdJs(P, G, S, n, spec.hp, c, this.R); break;
+        case "adam": adamJs(P, G, S, n, spec.hp, c, this.R); break;
+        case "adagrad": adagradJs(P, G, S, n, spec.hp, c, this.R); break;
+        case "rmsprop": rmspropJs(P, G, S, n, spec.hp, c, this.R); break;
+        case "lion": lionJs(P, G, S, n, spec.hp, c, this.R); break;
+      }
+    }
+  }
+  syncOut(): void {}
+  syncIn(): void {}
+  dispose(): void {}
+}
+
+/** Export name of the fused kernel for `kind` in assembly/optim.ts. */
+function kernelName(kind: FusedSpec["kind"], dtype: DType): string {
+  return `${kind}Step${dtype === "float32" ? "F32" : "F64"}`;
+}
+
+type Fn = (...args: number[]) => number;
+
+class WasmEngine implements Engine {
+  readonly path = "wasm";
+  private readonly bytes: number;
+  private readonly n: number;
+  private readonly offsets: number[];
+  private readonly pPtr: number;
+  private readonly gPtr: number;
+  private readonly slotPtrs: number[];
+  private readonly kernel: Fn;
+  private readonly sumSquares: Fn;
+  private readonly shared: boolean;
+  private readonly own: FloatArray[];
+  private disposed = false;
+  private view: FloatArray | null = null;
+  private viewBuffer: ArrayBufferLike | null = null;
+  private viewLength = 0;
+
+  constructor(private readonly w: WasmKernels, private readonly spec: FusedSpec, private readonly leaves: Tensor[], private readonly slots: Tensor[][], private readonly dtype: DType) {
+    this.bytes = dtype === "float32" ? 4 : 8;
+    this.offsets = [];
+    let n = 0;
+    for (const t of leaves) {
+      this.offsets.push(n);
+      n += t.size;
+    }
+    this.n = n;
+    const alloc = () => w.alloc(Math.max(1, n) * this.bytes);
+    this.pPtr = alloc();
+    this.gPtr = alloc();
+    this.slotPtrs = slots.map(alloc);
+    const suffix = dtype === "float32" ? "F32" : "F64";
+    this.kernel = w.exports[kernelName(spec.kind, dtype)] as Fn;
+    this.sumSquares = w.exports[`sumSquares${suffix}`] as Fn;
+    this.shared = typeof SharedArrayBuffer !== "undefined" && w.memory() instanceof SharedArrayBuffer;
+    this.own = leaves.map((t) => t._data);
+    const v = this.heap();
+    leaves.forEach((t, l) => v.set(t._data, this.at(this.pPtr, l)));
+    this.syncIn();
+    if (this.shared) leaves.forEach((t, l) => (t._data = this.slice(this.pPtr, l)));
+  }
+
+  /** A typed view of all of linear memory, re-created only when the buffer changed (growth). */
+  private heap(): FloatArray {
+    const buf = this.w.memory();
+    if (this.view === null || this.viewBuffer !== buf || this.viewLength !== buf.byteLength) {
+      this.view = this.dtype === "float32" ? new Float32Array(buf) : new Float64Array(buf);
+      this.viewBuffer = buf;
+      this.viewLength = buf.byteLength;
+    }
+    return this.view;
+  }
+  private at(ptr: number, leaf: number): number {
+    return ptr / this.bytes + this.offsets[leaf];
+  }
+  private slice(ptr: number, leaf: number): FloatArray {
+    const s = this.at(ptr, leaf);
+    return this.heap().subarray(s, s + this.leaves[leaf].size);
+  }
+
+  step(grads: Tensor[], count: number, lr: number): void {
+    if (this.disposed) throw new ArgumentError("optimizer.step: the optimizer was disposed");
+    let v = this.heap();
+    for (let l = 0; l < grads.length; l++) v.set(grads[l]._data, this.at(this.gPtr, l));
+    if (!this.shared) for (let l = 0; l < grads.length; l++) v.set(this.leaves[l]._data, this.at(this.pPtr, l));
+    let gScale = 1;
+    if (this.spec.clipNorm !== undefined) {
+      const norm = Math.sqrt(this.sumSquares(this.gPtr, this.n));
+      if (norm > this.spec.clipNorm) gScale = this.spec.clipNorm / norm;
+    }
+    const { pPtr, gPtr, n } = this;
+    const [s0 = 0, s1 = 0, s2 = 0] = this.slotPtrs;
+    const spec = this.spec;
+    switch (spec.kind) {
+      case "sgd": {
+        const h = spec.hp;
+        this.kernel(pPtr, gPtr, s0, n, lr, h.wd, h.momentum, 1 - h.dampening, h.nesterov ? 1 : 0, count === 0 ? 1 : 0, gScale);
+        break;
+      }
+      case "adam": {
+        const h = spec.hp;
+        const t = count + 1;
+        const flags = (h.wd > 0 && !h.decoupled ? 1 : 0) | (h.wd > 0 && h.decoupled ? 2 : 0) | (h.amsgrad ? 4 : 0);
+        this.kernel(pPtr, gPtr, s0, s1, s2, n, lr, h.b1, h.b2, h.eps, 1 - Math.pow(h.b1, t), Math.sqrt(1 - Math.pow(h.b2, t)), h.wd, flags, gScale);
+        break;
+      }
+      case "adagrad": {
+        const h = spec.hp;
+        this.kernel(pPtr, gPtr, s0, n, lr, h.wd, h.eps, h.epsMode === "outside" ? 0 : 1, gScale);
+        break;
+      }
+      case "rmsprop": {
+        const h = spec.hp;
+        const nu = s0, mu = h.centered ? s1 : 0, b = h.centered ? s2 : s1;
+        const mode = h.epsMode === "outside" ? 0 : h.epsMode === "inside" ? 1 : 2;
+        const flags = (h.centered ? 1 : 0) | (h.lrInsideMomentum ? 2 : 0) | (count === 0 ? 4 : 0);
+        this.kernel(pPtr, gPtr, nu, mu, b, n, lr, h.wd, h.alpha, h.eps, mode, h.momentum, flags, gScale);
+        break;
+      }
+      case "lion": {
+        const h = spec.hp;
+        this.kernel(pPtr, gPtr, s0, n, lr, h.wd, h.b1, h.b2, gScale);
+        break;
+      }
+    }
+    if (!this.shared) {
+      v = this.heap();
+      for (let l = 0; l < this.leaves.length; l++) {
+        const s = this.at(pPtr, l);
+        this.leaves[l]._data.set(v.subarray(s, s + this.leaves[l].size));
+      }
+    }
+  }
+
+  syncOut(): void {
+    if (this.disposed) return;
+    const v = this.heap();
+    this.slots.forEach((slot, k) =>
+      slot.forEach((t, l) => {
+        const s = this.at(this.slotPtrs[k], l);
+        t._data.set(v.subarray(s, s + t.size));
+      }),
+    );
+  }
+  syncIn(): void {
+    if (this.disposed) return;
+    const v = this.heap();
+    this.slots.forEach((slot, k) => slot.forEach((t, l) => v.set(t._data, this.at(this.slotPtrs[k], l))));
+  }
+  dispose(): void {
+    if (this.disposed) return;
+    this.syncOut();
+    if (this.shared) this.leaves.forEach((t, l) => { this.own[l].set(t._data); t._data = this.own[l]; });
+    this.disposed = true;
+    this.w.free(this.pPtr);
+    this.w.free(this.gPtr);
+    this.slotPtrs.forEach((p) => this.w.free(p));
+  }
+}
+export { DTypeError };
