@@ -35,6 +35,8 @@ export interface RaceOptions {
   newtonMaxDim?: number;
   /** Grid resolution of the 2-D contour plot. Default 120. */
   gridSize?: number;
+  /** Run each method for 2 iterations before timing it (JIT warm-up). Default true. */
+  warmup?: boolean;
   /** Called before each method starts (progress display). */
   onStart?: (method: string, index: number, count: number) => void;
 }
@@ -60,6 +62,10 @@ export function race(problem: Problem, options: RaceOptions = {}): RaceResult {
       ...(method === "adam" ? { lr: 0.01 } : {}),
       ...(options.methodOptions?.[method] ?? {}),
     };
+    if (options.warmup ?? true) {
+      // A 2-iteration run first, so the timed run does not pay for JIT compilation.
+      try { minimize(problem.f, tensor(problem.x0, { dtype: "float64" }), { ...opts, maxIter: 2, recordX: false, callback: undefined }); } catch { /* reported below */ }
+    }
     const t0 = performance.now();
     try {
       const r = minimize(problem.f, tensor(problem.x0, { dtype: "float64" }), opts);

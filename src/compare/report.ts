@@ -98,12 +98,18 @@ function chart(host, title, xLabel, xs, series, logX) {
   const opts = {
     title, width, height: 280,
     scales: { x: { time: false, distr: logX ? 3 : 1 }, y: { distr: 3 } },
-    axes: [{ label: xLabel }, { label: "", values: (u, v) => v.map((x) => x == null ? "" : x.toExponential(0)) , size: 60 }],
+    axes: [{ label: xLabel, values: logX ? (u, v) => v.map((x) => x == null ? "" : (x >= 1 ? String(x) : x.toExponential(0))) : undefined }, { label: "", values: (u, v) => v.map((x) => x == null ? "" : x.toExponential(0)) , size: 60 }],
     series: [{ label: xLabel }, ...series.map((s) => ({ label: s.label, stroke: color(s.label), width: 1.5, spanGaps: true, points: { show: false } }))],
     legend: { live: true },
   };
   const box = el("div"); host.appendChild(box);
   new uPlot(opts, [all, ...cols], box);
+}
+
+const VIRIDIS = [[68, 1, 84], [72, 40, 120], [62, 74, 137], [49, 104, 142], [38, 130, 142], [31, 158, 137], [53, 183, 121], [109, 205, 89], [180, 222, 44], [253, 231, 37]];
+function viridis(t) {
+  const x = Math.min(1, Math.max(0, t)) * (VIRIDIS.length - 1), i = Math.min(VIRIDIS.length - 2, Math.floor(x)), f = x - i;
+  return VIRIDIS[i].map((c, k) => c + f * (VIRIDIS[i + 1][k] - c));
 }
 
 function contour(host, race) {
@@ -117,7 +123,7 @@ function contour(host, race) {
   let fmin = Infinity; grid.f.forEach((row) => row.forEach((v) => { if (isFinite(v)) fmin = Math.min(fmin, v); }));
   const L = grid.f.map((row) => row.map((v) => Math.log10(Math.max(v - fmin, 0) + 1e-12)));
   let lo = Infinity, hi = -Infinity; L.forEach((row) => row.forEach((v) => { if (isFinite(v)) { lo = Math.min(lo, v); hi = Math.max(hi, v); } }));
-  lo = Math.max(lo, hi - 14);
+  lo = Math.max(lo, hi - 10);
   const levels = 18;
   const img = ctx.createImageData(W, H);
   const X = (x) => (x - grid.x[0]) / (grid.x[nx - 1] - grid.x[0]) * (W - 1);
@@ -132,9 +138,8 @@ function contour(host, race) {
     const edge = px + 1 < W && py + 1 < H && (band(sample(px + 1, py)) !== b || band(sample(px, py + 1)) !== b);
     const t = b / (levels - 1);
     const o = 4 * (py * W + px);
-    // light viridis-like ramp, contour lines darker
-    const r = 68 + t * (253 - 68), g = 1 + t * (231 - 1) * 0.9 + 20, bl = 84 + t * (37 - 84) + (1 - t) * 60;
-    const k = edge ? 0.7 : 1;
+    const [r, g, bl] = viridis(t);
+    const k = edge ? 0.75 : 1;
     img.data[o] = r * k; img.data[o + 1] = g * k; img.data[o + 2] = bl * k; img.data[o + 3] = 255;
   }
   ctx.putImageData(img, 0, 0);
@@ -177,8 +182,9 @@ DATA.forEach((race, k) => {
   const runs = race.entries.filter((e) => !e.skipped && e.it.length);
   chart(charts, "f - f* vs iterations", "iteration", runs.map((e) => e.it), runs.map((e) => ({ label: e.method, y: e.gap.map(pos) })), false);
   chart(charts, "||grad f|| vs iterations", "iteration", runs.map((e) => e.it), runs.map((e) => ({ label: e.method, y: e.g.map(pos) })), false);
-  chart(charts, "f - f* vs wall time", "ms", runs.map((e) => e.t), runs.map((e) => ({ label: e.method, y: e.gap.map(pos) })), false);
-  chart(charts, "||grad f|| vs wall time", "ms", runs.map((e) => e.t), runs.map((e) => ({ label: e.method, y: e.g.map(pos) })), false);
+  const ms = (e) => e.t.map((t) => Math.max(t, 0.001));
+  chart(charts, "f - f* vs wall time (log x)", "ms", runs.map(ms), runs.map((e) => ({ label: e.method, y: e.gap.map(pos) })), true);
+  chart(charts, "||grad f|| vs wall time (log x)", "ms", runs.map(ms), runs.map((e) => ({ label: e.method, y: e.g.map(pos) })), true);
   if (race.grid) contour(sec, race);
 });
 </script>
