@@ -14,7 +14,7 @@ import simdMtBytes from "../../../build/downhill.simd-mt.wasm";
 import relaxedMtBytes from "../../../build/downhill.relaxed-mt.wasm";
 import { hardwareConcurrency, sharedMemorySupported } from "../../platform";
 import { Arena } from "./arena";
-import { ThreadPool } from "./threadPool";
+import { SLOTS, ThreadPool } from "./threadPool";
 
 export type FloatArray = Float32Array | Float64Array;
 export type WasmVariant = "relaxed-simd" | "simd" | "scalar";
@@ -134,8 +134,8 @@ async function create(options: InitWasmOptions): Promise<WasmKernels> {
     const instance = await WebAssembly.instantiate(module, { env: { memory } });
     const core = instance.exports as unknown as WasmCore;
     const arena = new Arena(memory, core.heapBase());
-    const ctlPtr = arena.alloc((wanted - 1) * 16 * 4);
-    arena.views().i32.fill(0, ctlPtr >> 2, (ctlPtr >> 2) + (wanted - 1) * 16);
+    const ctlPtr = arena.alloc((wanted - 1) * SLOTS * 4);
+    arena.views().i32.fill(0, ctlPtr >> 2, (ctlPtr >> 2) + (wanted - 1) * SLOTS);
     const pool = await ThreadPool.start(module, memory, ctlPtr, wanted - 1, ["matmulF32", "matmulF64"]);
     if (pool) return new Kernels(variant, instance, core, memory, arena, pool);
     arena.free(ctlPtr);
