@@ -69,9 +69,10 @@ export interface GradientWarning {
 export function gradientWarnings(norms: GradientNorms, step: number, thresholds: HealthThresholds = {}, describe: (layer: string) => string = (l) => `layer ${l}`): GradientWarning[] {
   const lo = thresholds.vanishing ?? 1e-6, hi = thresholds.exploding ?? 1e3;
   const out: GradientWarning[] = [];
+  const f = (v: number) => (v !== 0 && (Math.abs(v) < 1e-3 || Math.abs(v) >= 1e4) ? v.toExponential() : String(v));
   for (const [layer, norm] of Object.entries(norms.layers)) {
-    if (norm < lo) out.push({ step, layer, kind: "vanishing", norm, message: `step ${step}: ${describe(layer)} gradient norm ${norm.toExponential(2)} is below ${lo} (vanishing gradient)` });
-    else if (norm > hi) out.push({ step, layer, kind: "exploding", norm, message: `step ${step}: ${describe(layer)} gradient norm ${norm.toExponential(2)} is above ${hi} (exploding gradient)` });
+    if (norm < lo) out.push({ step, layer, kind: "vanishing", norm, message: `step ${step}: ${describe(layer)} gradient norm ${norm.toExponential(2)} is below ${f(lo)} (vanishing gradient)` });
+    else if (norm > hi) out.push({ step, layer, kind: "exploding", norm, message: `step ${step}: ${describe(layer)} gradient norm ${norm.toExponential(2)} is above ${f(hi)} (exploding gradient)` });
   }
   return out;
 }

@@ -16,6 +16,7 @@ import { fmt } from "../tensor/shape.js";
 import { valueAndGrad } from "../autodiff/grad.js";
 import { ready } from "../backend/select.js";
 import type { GradientTransformation } from "../optim/base.js";
+import { optimizer as statefulOptimizer } from "../optim/optimizer.js";
 import type { Layer, State } from "../nn/layers.js";
 import { resolveLoss, type LossFn, type LossName } from "../nn/losses.js";
 import { resolveMetric, type MetricFn, type MetricName } from "../nn/metrics.js";
@@ -231,22 +232,26 @@ export async function fit(model: Layer, data: Dataset | Batches, options: FitOpt
   await ready();
 
   // ---- training state (fresh, or from a checkpoint) ----
+  // The stateful optimizer updates the parameter tensors in place (one fused kernel per step for
+  // the aliases); the model's params are those tensors.
   let params: Tree = model.params;
   let state: State = model.state;
-  let optState: unknown = transform.init(params);
   let step = 0, epoch = 0, batch = 0;
   const rng = options.rng ?? new Rng(options.rngSeed ?? 0);
+  let resumedOpt: unknown;
   if (options.resume !== undefined) {
-    const ck = options.resume instanceof Uint8Array ? loadCheckpoint(options.resume, model, { optState, assign: false }) : options.resume;
+    const ck = options.resume instanceof Uint8Array ? loadCheckpoint(options.resume, model, { optState: transform.init(params), assign: false }) : options.resume;
     if (ck.optState === undefined) throw new ArgumentError("fit: resume checkpoint has no optimizer state (load it with { optState: transform.init(model.params) })");
     params = ck.params;
     if (ck.state !== undefined) state = ck.state;
-    optState = ck.optState;
+    resumedOpt = ck.optState;
     ({ step, epoch, batch } = ck);
     if (ck.rngState) rng.setState(ck.rngState);
     model.params = params;
     model.state = state;
   }
+  const opt = statefulOptimizer(transform, params);
+  if (resumedOpt !== undefined) opt.setState(resumedOpt as never);
   const lrOf: (s: number) => number =
     typeof options.lr === "function" ? options.lr : typeof options.lr === "number" ? () => options.lr as number : transform.fused?.lr ?? (() => NaN);
 
@@ -326,9 +331,7 @@ export async function fit(model: Layer, data: Dataset | Batches, options: FitOpt
       lr = lrOf(step);
       if (!skipped) {
         if (clip !== undefined && gn > clip) g = treeMap((t) => t.mul(clip / gn), g);
-        const r = transform.update(g, optState as never, params);
-        optState = r.state;
-        params = treeMap((p, u) => p.add(u), params, r.updates);
+        opt.step(g);
         step++;
       }
       stepsThisCall++;
@@ -384,6 +387,8 @@ export async function fit(model: Layer, data: Dataset | Batches, options: FitOpt
     if (maxSteps !== undefined && stepsThisCall >= maxSteps) { stopReason = "steps"; break outer; }
     await new Promise((r) => setTimeout(r, 0)); // let timers, I/O and UI run between epochs
   }
+  const optState = opt.state;
+  opt.dispose();
   let restoredEpoch = -1;
   if (best && stopper?.restoreBest) {
     model.params = params = best.params;

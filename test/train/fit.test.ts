@@ -1,0 +1,191 @@
+import { describe, it, expect } from "vitest";
+import { tensor, randn, Rng, treeFlattenWithPaths, ArgumentError, NonFiniteError, DownhillError, type Tensor } from "../../src/index.js";
+import * as nn from "../../src/nn/index.js";
+import { fit, saveCheckpoint, loadCheckpoint, evaluate, History } from "../../src/train/index.js";
+import { sgd, adam, adamw, adagrad, rmsprop, lion, chain, clipByGlobalNorm, warmupCosine } from "../../src/optim/index.js";
+
+/** Two Gaussian blobs in 4-D, labels 0/1 (linearly separable with margin). */
+function blobs(n: number, seed: number) {
+  const rng = new Rng(seed);
+  const x = new Float32Array(n * 4), y = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    y[i] = i % 2;
+    for (let j = 0; j < 4; j++) x[i * 4 + j] = rng.normal() * 0.7 + (y[i] ? 1 : -1) * (j < 2 ? 1 : 0);
+  }
+  return { x: tensor(x, { shape: [n, 4] }), y: tensor(y) };
+}
+
+const mlp = (seed = 0, dropout = 0) => {
+  const rng = new Rng(seed);
+  return nn.sequential([nn.linear(4, 16, { rng, init: "heNormal" }), nn.relu(), nn.dropout(dropout), nn.linear(16, 2, { rng })]);
+};
+const snapshot = (p: unknown) => treeFlattenWithPaths(p as never).map(([k, t]) => [k, Array.from(t._data)]);
+const quiet = { progress: "none" as const };
+
+describe("fit", () => {
+  it("trains a classifier: loss falls, history has train/validation loss and accuracy, lr and gradient norm", async () => {
+    const train = blobs(256, 1), val = blobs(128, 2);
+    const model = mlp();
+    const r = await fit(model, train, { ...quiet, optimizer: adam({ lr: 0.01 }), epochs: 8, batchSize: 32, validationData: val });
+    const h = r.history;
+    expect(h.epochs.length).toBe(8);
+    expect(h.column("loss")[7]).toBeLessThan(h.column("loss")[0]);
+    expect(h.column("valAccuracy")[7]).toBeGreaterThan(0.9);
+    expect(h.column("lr")).toEqual(new Array(8).fill(0.01));
+    expect(h.column("gradNorm").every((g) => g > 0)).toBe(true);
+    expect(h.steps.loss.length).toBe(8 * 8);
+    expect(r.step).toBe(64);
+    expect(evaluate(model, val).accuracy).toBeCloseTo(h.column("valAccuracy")[7], 10);
+    expect(Object.keys(h.epochs[0].layerGradNorms!)).toEqual(["0", "3"]);
+  });
+
+  it("schedules advance once per optimizer step (history lr follows warmupCosine)", async () => {
+    const sched = warmupCosine({ peak: 0.05, warmupSteps: 4, decaySteps: 16 });
+    const r = await fit(mlp(), blobs(64, 1), { ...quiet, optimizer: adamw({ lr: sched, weightDecay: 1e-2 }), steps: 16, batchSize: 16 });
+    expect(r.history.steps.lr).toEqual(Array.from({ length: 16 }, (_, t) => sched(t)));
+  });
+
+  it("gradient accumulation over k batches equals one step on their union (mean loss)", async () => {
+    const data = blobs(32, 3);
+    const a = mlp(5), b = mlp(5);
+    await fit(a, data, { ...quiet, optimizer: sgd({ lr: 0.1 }), epochs: 1, batchSize: 8, accumulate: 2, shuffle: false });
+    await fit(b, data, { ...quiet, optimizer: sgd({ lr: 0.1 }), epochs: 1, batchSize: 16, shuffle: false });
+    const pa = treeFlattenWithPaths(a.params), pb = treeFlattenWithPaths(b.params);
+    pa.forEach(([, t], i) => expect(t).toBeAllclose(pb[i][1], { atol: 1e-6, rtol: 1e-5 }));
+  });
+
+  it("clipGradNorm bounds the applied gradient: with plain SGD one step moves by at most lr * c", async () => {
+    const model = mlp(1);
+    const before = treeFlattenWithPaths(model.params).map(([, t]) => Float32Array.from(t._data));
+    const r = await fit(model, blobs(32, 1), { ...quiet, optimizer: sgd({ lr: 1 }), steps: 1, batchSize: 32, clipGradNorm: 1e-3 });
+    expect(r.history.steps.gradNorm[0]).toBeGreaterThan(1e-3);
+    let sq = 0;
+    treeFlattenWithPaths(model.params).forEach(([, t], i) => t._data.forEach((v, j) => (sq += (v - before[i][j]) ** 2)));
+    expect(Math.sqrt(sq)).toBeCloseTo(1e-3, 6);
+  });
+
+  it("early stopping: stops after `patience` epochs without improvement, and restoreBest really restores", async () => {
+    const train = blobs(128, 4), val = blobs(64, 5);
+    const model = mlp(2);
+    // lr so large that the validation loss gets worse after the first epochs
+    const r = await fit(model, train, {
+      ...quiet, optimizer: sgd({ lr: 3 }), epochs: 30, batchSize: 8, validationData: val,
+      earlyStopping: { monitor: "valLoss", patience: 2, restoreBest: true },
+    });
+    const vl = r.history.column("valLoss");
+    const best = Math.min(...vl);
+    expect(r.stopReason).toBe("earlyStopping");
+    expect(vl.indexOf(best)).toBe(r.restoredEpoch);
+    expect(vl.length).toBe(r.restoredEpoch + 1 + 3);
+    expect(evaluate(model, val).loss).toBeCloseTo(best, 6);
+  });
+
+  it("convergence: a gradient-norm tolerance and a relative-improvement tolerance stop training", async () => {
+    const x = randn([64, 3], { seed: 1 });
+    const wTrue = tensor([[1], [-2], [0.5]]);
+    const y = x.matmul(wTrue);
+    const lin = nn.linear(3, 1, { bias: false, init: "zeros" });
+    const r = await fit(lin, { x, y }, { ...quiet, loss: "mse", optimizer: sgd({ lr: 0.3 }), epochs: 500, batchSize: 64, convergence: { gradNorm: 1e-4 } });
+    expect(r.stopReason).toBe("gradNorm");
+    expect(lin.params.w).toBeAllclose(wTrue, { atol: 1e-3 });
+    const r2 = await fit(nn.linear(3, 1), { x, y: y.add(randn([64, 1], { seed: 2 })) }, { ...quiet, loss: "mse", optimizer: sgd({ lr: 0.1 }), epochs: 500, batchSize: 64, convergence: { relImprovement: 1e-3 } });
+    expect(r2.stopReason).toBe("relImprovement");
+    expect(r2.history.epochs.length).toBeLessThan(500);
+  });
+
+  it("callbacks per step and per epoch; returning false stops", async () => {
+    const seen: number[] = [];
+    const r = await fit(mlp(), blobs(64, 1), { ...quiet, optimizer: sgd({ lr: 0.1 }), epochs: 5, batchSize: 16, onStep: (s) => { seen.push(s.step); return s.step < 6; } });
+    expect(seen).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(r.stopReason).toBe("callback");
+    let epochs = 0;
+    await fit(mlp(), blobs(64, 1), { ...quiet, optimizer: sgd({ lr: 0.1 }), epochs: 5, batchSize: 16, onEpoch: (rec, h) => { epochs++; expect(h).toBeInstanceOf(History); return rec.epoch < 1; } });
+    expect(epochs).toBe(2);
+  });
+
+  it("NaN guard: throw (parameters are those before the step), skip, or warn", async () => {
+    const data = blobs(16, 1);
+    const bad = (p: Tensor, t: Tensor) => nn.crossEntropy(p, t).mul(tensor([NaN]).sum());
+    const model = mlp();
+    const before = snapshot(model.params);
+    await expect(fit(model, data, { ...quiet, optimizer: sgd({ lr: 0.1 }), loss: bad, epochs: 1, batchSize: 16 })).rejects.toThrow(NonFiniteError);
+    await expect(fit(model, data, { ...quiet, optimizer: sgd({ lr: 0.1 }), loss: bad, epochs: 1, batchSize: 16 })).rejects.toThrow(/step 0: loss is NaN/);
+    expect(snapshot(model.params)).toEqual(before);
+    const r = await fit(model, data, { ...quiet, optimizer: sgd({ lr: 0.1 }), loss: bad, epochs: 2, batchSize: 8, diagnostics: { nonFinite: "skip" } });
+    expect(snapshot(model.params)).toEqual(before);
+    expect(r.step).toBe(0);
+    expect(r.history.warnings.filter((w) => /update skipped/.test(w)).length).toBe(4);
+    const warned: string[] = [];
+    await fit(model, data, { ...quiet, optimizer: sgd({ lr: 0.1 }), loss: bad, steps: 1, batchSize: 8, diagnostics: { nonFinite: "warn", onWarning: (m) => warned.push(m) } });
+    expect(warned.some((w) => /step 0: loss is NaN \(update applied\)/.test(w))).toBe(true);
+  });
+
+  it("diagnostics: vanishing and exploding gradient warnings name the step and the layer; dead ReLU fraction", async () => {
+    const data = blobs(32, 1);
+    const model = mlp(3);
+    // make layer 0's ReLUs all dead: a large negative bias kills every unit, so layer 0 gets no gradient
+    model.params[0].b!._data.fill(-100);
+    const r = await fit(model, data, { ...quiet, optimizer: sgd({ lr: 1e-9 }), steps: 2, batchSize: 16, diagnostics: { deadRelu: true, exploding: 1e-3 } });
+    expect(r.history.warnings).toContain("step 0: layer 0 (linear) gradient norm 0.00e+0 is below 1e-6 (vanishing gradient)");
+    expect(r.history.warnings.some((w) => /^step 0: layer 3 \(linear\) gradient norm .* is above 0.001 \(exploding gradient\)$/.test(w))).toBe(true);
+    expect(r.history.epochs[0].deadRelu).toEqual({ "1": 1 });
+  });
+
+  it("bad input is refused with a DownhillError naming the argument, before any parameter changes", async () => {
+    const data = blobs(16, 1);
+    const model = mlp();
+    const before = snapshot(model.params);
+    const opts = { ...quiet, optimizer: sgd({ lr: 0.1 }), epochs: 1 };
+    await expect(fit(model, { x: data.x, y: tensor(Array.from({ length: 16 }, (_, i) => (i === 9 ? 2 : 0))) }, opts)).rejects.toThrow(/data.y\[9\] = 2 is not a class index in \[0, 2\)/);
+    await expect(fit(model, { x: data.x, y: tensor([0, 1]) }, opts)).rejects.toThrow(/x has 16 rows but y has 2/);
+    const nanX = data.x.dataSync(); nanX[37] = NaN;
+    await expect(fit(model, { x: tensor(nanX, { shape: [16, 4] }), y: data.y }, opts)).rejects.toThrow(/x has a non-finite value \(NaN\) in row 9/);
+    await expect(fit(model, data, { ...opts, batchSize: 0 })).rejects.toThrow(/batchSize must be a positive integer, got 0/);
+    await expect(fit(model, data, { ...opts, batchSize: 17, dropLast: true })).rejects.toThrow(/batchSize 17 is larger than the data \(16 rows\) with dropLast/);
+    await expect(fit(model, data, { ...opts, loss: "hinge" as never })).rejects.toThrow(/fit: loss: unknown loss "hinge"/);
+    await expect(fit(model, data, { ...opts, optimizer: {} as never })).rejects.toThrow(ArgumentError);
+    await expect(fit(model, data, { ...opts, earlyStopping: { monitor: "valLoss" } })).rejects.toThrow(/no validationData/);
+    await expect(fit(model, data, { ...opts, validationData: { x: data.x, y: data.y.add(5) } })).rejects.toThrow(/validationData.y\[0\] = 5/);
+    await expect(fit(model, data, { ...opts, loss: "mse" })).rejects.toThrow(DownhillError);
+    expect(snapshot(model.params)).toEqual(before);
+  });
+});
+
+describe("resuming from a checkpoint is bit-identical", () => {
+  const aliases: Array<[string, () => ReturnType<typeof sgd>]> = [
+    ["sgd", () => sgd({ lr: 0.05 })],
+    ["sgd momentum nesterov", () => sgd({ lr: 0.05, momentum: 0.9, nesterov: true, weightDecay: 1e-3 })],
+    ["adam", () => adam({ lr: 0.01, weightDecay: 1e-3 })],
+    ["adam amsgrad", () => adam({ lr: 0.01, amsgrad: true })],
+    ["adamw + warmupCosine", () => adamw({ lr: warmupCosine({ peak: 0.01, warmupSteps: 5, decaySteps: 30 }), weightDecay: 0.05 })],
+    ["adagrad", () => adagrad({ lr: 0.05 })],
+    ["rmsprop centered momentum", () => rmsprop({ lr: 0.005, momentum: 0.5, centered: true })],
+    ["lion", () => lion({ lr: 1e-3, weightDecay: 0.1 })],
+    ["chain(clipByGlobalNorm, adam)", () => chain(clipByGlobalNorm(0.5), adam({ lr: 0.01 }))],
+  ];
+  it.each(aliases)("%s: N steps straight == k steps, save, load into a fresh model and optimizer, N - k more", async (_name, make) => {
+    const data = blobs(80, 7);
+    const opts = { ...quiet, batchSize: 16, seed: 3, rngSeed: 11 };
+    const straight = mlp(1, 0.3);
+    await fit(straight, data, { ...opts, optimizer: make(), steps: 23 });
+
+    const first = mlp(1, 0.3);
+    const r1 = await fit(first, data, { ...opts, optimizer: make(), steps: 9 }); // stops mid-epoch (5 batches per epoch)
+    const bytes = saveCheckpoint(first, r1);
+    const fresh = mlp(99, 0.3); // different initial weights: everything must come from the file
+    const r2 = await fit(fresh, data, { ...opts, rngSeed: 12345, optimizer: make(), steps: 14, resume: bytes });
+    expect(r2.step).toBe(23);
+    expect(snapshot(fresh.params)).toEqual(snapshot(straight.params));
+  });
+
+  it("loadCheckpoint with an optimizer template gives a resumable record, too", async () => {
+    const data = blobs(48, 8);
+    const model = mlp(1);
+    const r = await fit(model, data, { ...quiet, optimizer: adam({ lr: 0.01 }), steps: 4, batchSize: 16 });
+    const fresh = mlp(2);
+    const ck = loadCheckpoint(saveCheckpoint(model, r), fresh, { optState: adam({ lr: 0.01 }).init(fresh.params) });
+    expect(ck.step).toBe(4);
+    expect(ck.batch).toBe(1);
+    expect(snapshot(fresh.params)).toEqual(snapshot(model.params));
+  });
+});
