@@ -1,7 +1,7 @@
 /** Model pieces: layers, initializers, losses and metrics (exported as the `nn` namespace). */
 export {
   linear, sequential, activation, relu, leakyRelu, elu, gelu, tanh, sigmoid, softmax, flatten, dropout, batchNorm, paramCount,
-  type Layer, type Model, type Context, type ApplyOptions, type State, type LinearOptions, type BatchNormOptions, type ActivationName,
+  type Layer, type Model, type ParamsOf, type Context, type ApplyOptions, type State, type LinearOptions, type BatchNormOptions, type ActivationName,
 } from "./layers.js";
 export {
   computeFans, glorotUniform, glorotNormal, heUniform, heNormal, zerosInit as zeros, resolveInitializer,

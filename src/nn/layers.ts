@@ -241,29 +241,31 @@ export function batchNorm(features: number, options: BatchNormOptions = {}): Lay
  * Layers applied in order. Params and state are arrays with one entry per layer (`{}` for layers
  * without any), so parameter paths read "0.w", "0.b", "3.gamma".
  */
-export function sequential(layers: readonly Layer[]): Layer<Tree[]> {
+export function sequential<const L extends readonly Layer<any>[]>(layers: L): Layer<ParamsOf<L>> & { layers: L } {
   if (!Array.isArray(layers) || layers.length === 0) throw new ArgumentError("nn.sequential: layers must be a non-empty array of layers");
   layers.forEach((l, i) => {
     if (!l || typeof l.forward !== "function") throw new ArgumentError(`nn.sequential: layers[${i}] is not a layer`);
   });
-  const params = layers.map((l) => l.params);
+  const params = layers.map((l) => l.params) as unknown as ParamsOf<L>;
   const state = layers.map((l) => l.state);
-  const seq = makeLayer<Tree[]>("sequential", params, state, (p, st, x, ctx) => {
+  const seq = makeLayer<ParamsOf<L>>("sequential", params, state, (p, st, x, ctx) => {
     if (!Array.isArray(p) || p.length !== layers.length) throw new ShapeError(`nn.sequential: params must be an array of ${layers.length} entries`);
     const states = st as Tree[];
     const out: Tree[] = new Array(layers.length);
     let y = x;
     for (let i = 0; i < layers.length; i++) {
       const path = ctx.path ? `${ctx.path}.${i}` : String(i);
-      const r = layers[i].forward(p[i], states[i], y, { ...ctx, path });
+      const r = layers[i].forward((p as readonly Tree[])[i], states[i], y, { ...ctx, path });
       y = r.y;
       out[i] = r.state;
     }
     return { y, state: out };
   });
-  (seq as Layer<Tree[]> & { layers: readonly Layer[] }).layers = layers;
-  return seq;
+  return Object.assign(seq, { layers });
 }
+
+/** The params tree of a sequential model: one entry per layer. */
+export type ParamsOf<L extends readonly Layer<any>[]> = { -readonly [K in keyof L]: L[K] extends Layer<infer P> ? P : never };
 
 /** Number of trainable scalars in a model. */
 export function paramCount(params: Tree): number {
