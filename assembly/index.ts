@@ -3,7 +3,7 @@
 export * from "./matmul";
 export * from "./blas1";
 export * from "./linalg";
-// export * from "./optim";
+export * from "./optim";
 
 /** First free byte after static data; the TS arena allocates from here upwards. */
 export function heapBase(): usize {
