@@ -32,6 +32,8 @@ export type OptimizerPath = "wasm" | "js" | "pure";
 export interface OptimizerOptions {
   /** "auto" (default: wasm when ready, else js, for fusable transforms), or force a path. */
   fused?: "auto" | OptimizerPath;
+  /** @internal a specific WebAssembly instance (tests and benches); default `wasmKernelsSync()`. */
+  kernels?: WasmKernels | null;
 }
 
 export interface Optimizer<S = OptState> {
@@ -82,7 +84,7 @@ export function optimizer<S extends OptState>(transform: GradientTransformation<
   let count = 0;
 
   let path: OptimizerPath = "pure";
-  const wasm = wasmKernelsSync();
+  const wasm = options.kernels !== undefined ? options.kernels : wasmKernelsSync();
   if (spec && dtypes.size === 1 && leaves.length > 0) {
     const wasmOk = wasm !== null && typeof wasm.exports[kernelName(spec.kind, "float32")] === "function";
     if (want === "wasm" && !wasmOk) throw new ArgumentError("optimizer: fused \"wasm\" requested but the WebAssembly core is not ready (await ready() first)");
