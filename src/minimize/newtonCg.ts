@@ -34,7 +34,12 @@ export function truncatedCg(hvp: (v: Float64Array) => Float64Array, g: Float64Ar
     if (l1(r) <= termcond) break;
     const Hd = hvp(d);
     const curv = dot(d, Hd);
-    if (curv >= 0 && curv <= 3 * EPS) break;
+    // Curvature at rounding level relative to ||d||^2 (scipy compares with 3 eps absolutely,
+    // which stops CG at p = 0 once ||g|| is below ~1e-8 and so can never reach a tight tol).
+    if (curv >= 0 && curv <= 3 * EPS * dot(d, d)) {
+      if (i === 0) for (let j = 0; j < n; j++) p[j] = -g[j];
+      break;
+    }
     if (curv < 0) {
       if (i > 0) break;
       const scale = rr / -curv;
