@@ -22,12 +22,17 @@ export function layerOf(path: string): string {
   return i < 0 ? "(root)" : path.slice(0, i);
 }
 
-/** Sum of squares of a leaf, accumulated in float64. */
+/** Sum of squares of a leaf, accumulated in float64 (four partial sums, for speed). */
 export function sumSquares(t: Tensor): number {
   const d = t._data;
-  let s = 0;
-  for (let i = 0; i < d.length; i++) s += d[i] * d[i];
-  return s;
+  const n = d.length, n4 = n - (n % 4);
+  let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+  for (let i = 0; i < n4; i += 4) {
+    const a = d[i], b = d[i + 1], c = d[i + 2], e = d[i + 3];
+    s0 += a * a; s1 += b * b; s2 += c * c; s3 += e * e;
+  }
+  for (let i = n4; i < n; i++) s0 += d[i] * d[i];
+  return s0 + s1 + s2 + s3;
 }
 
 /** Norms of a gradient tree: global, per leaf and per layer. */
