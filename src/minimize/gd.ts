@@ -26,6 +26,7 @@ export function gd(run: Run, opts: GdOptions): void {
     if (!ls.ok) { run.fail(`line search failed: ${ls.message}`); break; }
     alpha = ls.alpha;
     const x = addScaled(run.x, alpha, d);
+    if (x.every((v, i) => v === run.x[i])) { run.fail(`line search failed: the accepted step ${alpha.toExponential(2)} no longer changes x`); break; }
     const ev = obj.funGrad(x);
     run.accept(x, ev.f, ev.g);
   }

@@ -25,6 +25,7 @@ export function newton(run: Run, opts: { c1: number }): void {
       break;
     }
     const x = addScaled(run.x, ls.alpha, p);
+    if (x.every((v, i) => v === run.x[i])) { run.fail(`line search failed: the accepted step ${ls.alpha.toExponential(2)} no longer changes x`); break; }
     const ev = obj.funGradHess(x);
     run.ev = ev;
     run.accept(x, ev.f, ev.g);

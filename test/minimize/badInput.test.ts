@@ -1,0 +1,70 @@
+// Bad input gives a clear DownhillError, or an honest converged: false with a message; never a
+// silent NaN result.
+import { expect, test } from "vitest";
+import { minimize, tensor, DownhillError, ArgumentError, NonFiniteError, METHOD_NAMES, type Tensor } from "../../src/index.js";
+
+const quad = (x: Tensor) => x.square().sum();
+
+test("a non-scalar f is a DownhillError naming the shape", () => {
+  expect(() => minimize((x) => x.square(), [1, 2])).toThrow(DownhillError);
+  expect(() => minimize((x) => x.square(), [1, 2])).toThrow(/scalar.*\[2\]/);
+  expect(() => minimize((() => 3) as any, [1, 2])).toThrow(/must return a scalar Tensor/);
+});
+
+test("NaN or infinite f or gradient at x0 is a NonFiniteError", () => {
+  expect(() => minimize((x) => x.log().sum(), [-1, 1])).toThrow(NonFiniteError);
+  expect(() => minimize((x) => x.log().sum(), [-1, 1])).toThrow(/f\(x0\) = NaN/);
+  expect(() => minimize((x) => x.sqrt().sum(), [0, 1])).toThrow(/gradient at x0 has Infinity at index 0/);
+  expect(() => minimize(quad, [NaN, 1])).toThrow(/x0 has NaN at index 0/);
+});
+
+test("a wrongly shaped or typed x0 is an ArgumentError", () => {
+  expect(() => minimize(quad, [])).toThrow(/x0 is empty/);
+  expect(() => minimize(quad, "1,2" as any)).toThrow(ArgumentError);
+  expect(() => minimize(quad, null as any)).toThrow(/x0 must be/);
+  expect(() => minimize(quad, [[1, 2], [3]] as any)).toThrow(DownhillError);
+  // f's own shape errors surface as they are (a ShapeError naming both shapes)
+  expect(() => minimize((x) => x.add(tensor([1, 2, 3], { dtype: "float64" })).sum(), [1, 2])).toThrow(DownhillError);
+});
+
+test("an unknown method or option, or an invalid value, is an ArgumentError", () => {
+  expect(() => minimize(quad, [1], { method: "bfgs" as any })).toThrow(/unknown method "bfgs"/);
+  expect(() => minimize(quad, [1], { maxiter: 10 } as any)).toThrow(/unknown option "maxiter"/);
+  expect(() => minimize(quad, [1], { tol: -1 })).toThrow(/tol must be a positive/);
+  expect(() => minimize(quad, [1], { m: 2.5 })).toThrow(/m must be a positive integer/);
+  expect(() => minimize(quad, [1], { momentum: 1 })).toThrow(/momentum/);
+  expect(() => minimize(quad, [1], { dtype: "int32" as any })).toThrow(/dtype/);
+});
+
+test.each(METHOD_NAMES)("%s: a Hessian singular everywhere (f = sum(x), unbounded) ends honestly, never with NaN", (method) => {
+  const r = minimize((x) => x.sum(), [0.5, -0.5], { method, maxIter: 200 });
+  expect(r.converged).toBe(false);
+  expect(r.message.length).toBeGreaterThan(0);
+  for (const v of r.x._data) expect(Number.isFinite(v)).toBe(true);
+  expect(Number.isFinite(r.fun)).toBe(true);
+});
+
+test.each(["newton", "newton-cg", "trust-ncg", "lbfgs"] as const)("%s: a Hessian singular everywhere with a minimum (f = (x0 + x1 - 1)^2) converges to the minimizer set", (method) => {
+  const r = minimize((x) => x.sum().sub(1).square(), [3, 5], { method });
+  expect(r.converged, r.message).toBe(true);
+  expect(r.x._data[0] + r.x._data[1]).toBeCloseTo(1, 6);
+});
+
+test("f turning NaN during the run stops it with converged: false and the last finite iterate", () => {
+  // log(x) is minimized toward x -> 0+; a fixed step of 10 jumps to x < 0 where log is NaN.
+  const r = minimize((x) => x.log().sum().add(x.square().sum()), [1], { method: "gd", lr: 10 });
+  expect(r.converged).toBe(false);
+  expect(r.message).toMatch(/non-finite/);
+  expect(Number.isFinite(r.x._data[0])).toBe(true);
+  expect(Number.isFinite(r.fun)).toBe(true);
+});
+
+test("a failed line search is reported, not thrown", () => {
+  // A gradient that lies: f = x^2 but the reported derivative has the wrong sign, via detach tricks.
+  const liar = (x: Tensor) => x.detach().square().sum().add(x.sum().mul(-1)).sub(x.detach().sum().mul(-1));
+  for (const method of ["lbfgs", "gd", "newton-cg"] as const) {
+    const r = minimize(liar, [2], { method });
+    expect(r.converged).toBe(false);
+    expect(r.message).toMatch(/line search failed|no descent/);
+  }
+});
