@@ -86,12 +86,13 @@ function adamFamily(where: "adam" | "adamw", options: AdamOptions, decoupled: bo
   const amsgrad = bool(where, "amsgrad", options.amsgrad ?? false);
   const parts: Part[] = [];
   if (wd > 0 && !decoupled) parts.push(["decay", addDecayedWeights(wd)]);
-  parts.push(["adam", scaleByAdam({ b1, b2, eps, amsgrad })]);
+  const biasCorrection = conv === "tfjs" ? "tfjs" : "exact";
+  parts.push(["adam", scaleByAdam({ b1, b2, eps, amsgrad, biasCorrection })]);
   if (wd > 0 && decoupled) parts.push(["decay", addDecayedWeights(wd)]);
   parts.push(["lr", scaleByLearningRate(lr)]);
   const slots: Array<[string, string]> = [["adam", "mu"], ["adam", "nu"]];
   if (amsgrad) slots.push(["adam", "nuMax"]);
-  return build(parts, { kind: "adam", hp: { wd, decoupled, b1, b2, eps, amsgrad } }, conv, lr, slots);
+  return build(parts, { kind: "adam", hp: { wd, decoupled, b1, b2, eps, amsgrad, biasCorrection } }, conv, lr, slots);
 }
 
 /**

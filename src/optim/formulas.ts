@@ -32,3 +32,23 @@ export type EpsMode = "outside" | "inside" | "tfjsCentered";
  */
 export const rmsDir = (g: number, s: number, c: number, eps: number, mode: EpsMode): number =>
   mode === "outside" ? g / (Math.sqrt(s - c) + eps) : mode === "inside" ? g / Math.sqrt(s - c + eps) : g / Math.sqrt(s - (c + eps));
+
+/** float32 running products b^t (b rounded to float32, then t float32 multiplications), cached per b. */
+const f32Powers = new Map<number, number[]>();
+function runningPowerF32(b: number, t: number): number {
+  let a = f32Powers.get(b);
+  if (!a) f32Powers.set(b, (a = [1]));
+  const fb = Math.fround(b);
+  while (a.length <= t) a.push(Math.fround(a[a.length - 1] * fb));
+  return a[t];
+}
+
+/**
+ * Adam's bias corrections [1 − b1^t, √(1 − b2^t)]. "exact" (torch, optax) uses float64 powers;
+ * "tfjs" reproduces TensorFlow.js, which keeps b^t as a float32 running product of the float32
+ * beta (at b2 = 0.999 that makes 1 − b2^t 1.3e-5 relatively smaller).
+ */
+export function adamBiasCorrection(b1: number, b2: number, t: number, mode: "exact" | "tfjs"): [number, number] {
+  if (mode === "exact") return [1 - Math.pow(b1, t), Math.sqrt(1 - Math.pow(b2, t))];
+  return [Math.fround(1 - runningPowerF32(b1, t)), Math.sqrt(Math.fround(1 - runningPowerF32(b2, t)))];
+}

@@ -6,7 +6,7 @@
  * `R(...)` here. Arrays: P (param), G (grad), slots (moments), all of n elements.
  */
 import type { FloatArray } from "../tensor/dtype.js";
-import { adamDir, decayed, ema, emaSq, lrStep, momentumBuf, nesterovDir, rmsDir, sgn } from "./formulas.js";
+import { adamBiasCorrection, adamDir, decayed, ema, emaSq, lrStep, momentumBuf, nesterovDir, rmsDir, sgn } from "./formulas.js";
 import type { AdagradHyper, AdamHyper, LionHyper, RmspropHyper, SgdHyper } from "./fusedSpec.js";
 
 export type Round = (x: number) => number;
@@ -39,7 +39,7 @@ export function adamJs(P: FloatArray, G: FloatArray, S: FloatArray[], n: number,
   const { lr, gScale, clip } = c;
   const { wd, decoupled, b1, b2, eps, amsgrad } = h;
   const t = c.count + 1;
-  const bc1 = 1 - Math.pow(b1, t), sqrtBc2 = Math.sqrt(1 - Math.pow(b2, t));
+  const [bc1, sqrtBc2] = adamBiasCorrection(b1, b2, t, h.biasCorrection);
   const l2 = wd > 0 && !decoupled, dw = wd > 0 && decoupled;
   const M = S[0], V = S[1], VM = S[2];
   for (let i = 0; i < n; i++) {

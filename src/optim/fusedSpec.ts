@@ -9,7 +9,7 @@ import type { EpsMode } from "./formulas.js";
 import type { OptState } from "./base.js";
 
 export interface SgdHyper { wd: number; momentum: number; dampening: number; nesterov: boolean }
-export interface AdamHyper { wd: number; decoupled: boolean; b1: number; b2: number; eps: number; amsgrad: boolean }
+export interface AdamHyper { wd: number; decoupled: boolean; b1: number; b2: number; eps: number; amsgrad: boolean; biasCorrection: "exact" | "tfjs" }
 export interface AdagradHyper { wd: number; eps: number; epsMode: EpsMode }
 export interface RmspropHyper { wd: number; alpha: number; eps: number; epsMode: EpsMode; centered: boolean; momentum: number; lrInsideMomentum: boolean }
 export interface LionHyper { wd: number; b1: number; b2: number }

@@ -25,6 +25,7 @@ import { applyUpdates, type GradientTransformation, type OptState } from "./base
 import type { FusedSpec } from "./fusedSpec.js";
 import { adagradJs, adamJs, identityRound, lionJs, rmspropJs, sgdJs, type Round, type StepScalars } from "./fusedJs.js";
 import { checkLeaves, cloneState } from "./treeMath.js";
+import { adamBiasCorrection } from "./formulas.js";
 import { scheduleValue } from "./validate.js";
 
 export type OptimizerPath = "wasm" | "js" | "pure";
@@ -310,9 +311,9 @@ class WasmEngine implements Engine {
       }
       case "adam": {
         const h = spec.hp;
-        const t = count + 1;
+        const [bc1, sqrtBc2] = adamBiasCorrection(h.b1, h.b2, count + 1, h.biasCorrection);
         const flags = (h.wd > 0 && !h.decoupled ? 1 : 0) | (h.wd > 0 && h.decoupled ? 2 : 0) | (h.amsgrad ? 4 : 0);
-        this.kernel(pPtr, gPtr, s0, s1, s2, n, lr, h.b1, h.b2, h.eps, 1 - Math.pow(h.b1, t), Math.sqrt(1 - Math.pow(h.b2, t)), h.wd, flags, gScale);
+        this.kernel(pPtr, gPtr, s0, s1, s2, n, lr, h.b1, h.b2, h.eps, bc1, sqrtBc2, h.wd, flags, gScale);
         break;
       }
       case "adagrad": {

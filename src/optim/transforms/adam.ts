@@ -1,12 +1,17 @@
 /** Adam's preconditioner. */
 import type { GradientTransformation } from "../base.js";
 import type { Tree } from "../../tensor/tree.js";
-import { adamDir, ema, emaSq } from "../formulas.js";
+import { adamBiasCorrection, adamDir, ema, emaSq } from "../formulas.js";
 import { ewise, fullTree } from "../treeMath.js";
 import { bool, checkKnown, nonNegative, unitInterval } from "../validate.js";
+import { ArgumentError } from "../../errors.js";
 
 export interface ScaleByAdamState { count: number; mu: Tree; nu: Tree; nuMax?: Tree }
-export interface ScaleByAdamOptions { b1?: number; b2?: number; eps?: number; amsgrad?: boolean }
+export interface ScaleByAdamOptions {
+  b1?: number; b2?: number; eps?: number; amsgrad?: boolean;
+  /** "exact" (default) or "tfjs" (float32 running products of the betas, as TensorFlow.js). */
+  biasCorrection?: "exact" | "tfjs";
+}
 
 /**
  * m_t = b1·m + (1 − b1)·g,  v_t = b2·v + (1 − b2)·g²,  v̂_t = max(v̂_{t−1}, v_t) with amsgrad
@@ -15,16 +20,18 @@ export interface ScaleByAdamOptions { b1?: number; b2?: number; eps?: number; am
  * Defaults b1 0.9, b2 0.999, eps 1e-8. @see {@link adam}
  */
 export function scaleByAdam(options: ScaleByAdamOptions = {}): GradientTransformation<ScaleByAdamState> {
-  checkKnown("scaleByAdam", options, ["b1", "b2", "eps", "amsgrad"]);
+  checkKnown("scaleByAdam", options, ["b1", "b2", "eps", "amsgrad", "biasCorrection"]);
   const b1 = unitInterval("scaleByAdam", "b1", options.b1 ?? 0.9);
   const b2 = unitInterval("scaleByAdam", "b2", options.b2 ?? 0.999);
   const eps = nonNegative("scaleByAdam", "eps", options.eps ?? 1e-8);
   const amsgrad = bool("scaleByAdam", "amsgrad", options.amsgrad ?? false);
+  const bcMode = options.biasCorrection ?? "exact";
+  if (bcMode !== "exact" && bcMode !== "tfjs") throw new ArgumentError(`scaleByAdam: biasCorrection must be "exact" or "tfjs", got ${JSON.stringify(bcMode)}`);
   return {
     init: (params) => (amsgrad ? { count: 0, mu: fullTree(params, 0), nu: fullTree(params, 0), nuMax: fullTree(params, 0) } : { count: 0, mu: fullTree(params, 0), nu: fullTree(params, 0) }),
     update(g, state) {
       const t = state.count + 1;
-      const bc1 = 1 - Math.pow(b1, t), sqrtBc2 = Math.sqrt(1 - Math.pow(b2, t));
+      const [bc1, sqrtBc2] = adamBiasCorrection(b1, b2, t, bcMode);
       const mu = ewise((m, x) => ema(b1, m, x), [state.mu, g], ["mu", "updates"]);
       const nu = ewise((v, x) => emaSq(b2, v, x), [state.nu, g], ["nu", "updates"]);
       const nuMax = amsgrad ? ewise((a, v) => Math.max(a, v), [state.nuMax!, nu], ["nuMax", "nu"]) : undefined;
