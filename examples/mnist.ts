@@ -5,7 +5,9 @@
  *
  *   npm run build && npx tsx examples/mnist.ts [epochs=20] [--save model.safetensors]
  */
-import * as dh from "../dist/index.js";
+// Runs the built bundle (WebAssembly inlined); types come from the sources, so typechecking does not need a build.
+import type * as Downhill from "../src/index.js";
+const dh = (await import("../dist/index.js" as string)) as typeof Downhill;
 import { loadMnist } from "../src/train/mnist.js";
 
 const args = process.argv.slice(2);
