@@ -13,6 +13,7 @@
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
+import { loadavg } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { gzipSync } from "node:zlib";
@@ -139,7 +140,7 @@ const empty = median(wall[0]);
 const loader = median(wall[1]);
 const tfIdx = tfScript ? contenders.length - 1 : -1;
 const tfOver = tfIdx > 0 ? median(wall[tfIdx]) - empty : null;
-console.log(`\nStart-up to the first 256x256 f32 matmul result, fresh Node ${process.version} process, median of ${RUNS} runs`);
+console.log(`\nStart-up to the first 256x256 f32 matmul result, fresh Node ${process.version} process, median of ${RUNS} runs (load average ${loadavg().map((l) => l.toFixed(2)).join(" ")}: times are only comparable on an idle machine)`);
 const rows = [["process", "wall ms", "minus empty", "minus import()", "in-process ms", "import / init / matmul", "vs 15 ms target", "vs tfjs-wasm", "backend"]];
 contenders.forEach(([name], i) => {
   const w = median(wall[i]);
