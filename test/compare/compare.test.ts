@@ -1,0 +1,69 @@
+// The race record and the offline HTML report; the CLI end to end when dist/ is built.
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { expect, test } from "vitest";
+import { problems, race, reportHtml } from "../../src/index.js";
+
+const require = createRequire(import.meta.url);
+const uplotDir = resolve(require.resolve("uplot/dist/uPlot.iife.min.js"), "..");
+const uplot = { uplotJs: readFileSync(join(uplotDir, "uPlot.iife.min.js"), "utf8"), uplotCss: readFileSync(join(uplotDir, "uPlot.min.css"), "utf8") };
+
+test("race: one entry per method, trajectories and a contour grid for a 2-D problem", () => {
+  const started: string[] = [];
+  const r = race(problems.himmelblau(), { methods: ["gd", "lbfgs", "newton"], gridSize: 20, onStart: (m) => started.push(m) });
+  expect(started).toEqual(["gd", "lbfgs", "newton"]);
+  expect(r.entries.map((e) => e.method)).toEqual(["gd", "lbfgs", "newton"]);
+  for (const e of r.entries) {
+    expect(e.result.converged).toBe(true);
+    expect(e.result.history[0].x).toEqual([0, 0]);
+    expect(e.time).toBeGreaterThan(0);
+  }
+  expect(r.grid!.f.length).toBe(20);
+  expect(r.grid!.f[0].length).toBe(20);
+  expect(r.fRef).toBe(0);
+});
+
+test("race: dense Newton is skipped (with the reason) above newtonMaxDim; unknown f* uses the best f reached", () => {
+  const r = race(problems.rosenbrock(8), { methods: ["lbfgs", "newton"], newtonMaxDim: 4 });
+  expect(r.entries[1].skipped).toMatch(/n = 8 > 4/);
+  expect(r.grid).toBeUndefined();
+  const p = { ...problems.booth(), fStar: NaN };
+  const r2 = race(p, { methods: ["lbfgs"] });
+  expect(r2.fRef).toBe(Math.min(...r2.entries[0].result.history.map((h) => h.f)));
+});
+
+test("report: self-contained HTML (uPlot inlined, no external resources), one section per problem", () => {
+  const races = [race(problems.booth(), { methods: ["gd", "lbfgs"], gridSize: 10 }), race(problems.rosenbrock(4), { methods: ["lbfgs"] })];
+  const html = reportHtml(races, { ...uplot, title: "t <1>" });
+  expect(html.startsWith("<!doctype html>")).toBe(true);
+  expect(html).toContain("t &lt;1&gt;");
+  expect(html).toContain(uplot.uplotJs.slice(0, 200));
+  expect(html).not.toMatch(/<script[^>]+src=|<link[^>]+href=|url\(http/i);
+  const data = JSON.parse(html.match(/const DATA = (.*);\n/)![1]);
+  expect(data.map((d: any) => d.problem.name)).toEqual(["booth", "rosenbrock-4"]);
+  expect(data[0].grid.f.length).toBe(10);
+  expect(data[1].grid).toBeUndefined();
+  expect(data[0].entries[1].it[0]).toBe(0);
+});
+
+test("report: long histories are thinned to maxPoints, keeping the first and last rows", () => {
+  const r = race(problems.rosenbrock(2), { methods: ["gd"], firstOrderMaxIter: 3000, gridSize: 8 });
+  const html = reportHtml([r], { ...uplot, maxPoints: 100 });
+  const e = JSON.parse(html.match(/const DATA = (.*);\n/)![1])[0].entries[0];
+  expect(e.it.length).toBeLessThanOrEqual(100);
+  expect(e.it[0]).toBe(0);
+  expect(e.it[e.it.length - 1]).toBe(r.entries[0].result.nit);
+});
+
+test.skipIf(!existsSync("dist/index.js"))("CLI: compare --problem booth writes the report and prints the table (quiet progress when not a TTY)", () => {
+  const out = join(mkdtempSync(join(tmpdir(), "dh-")), "r.html");
+  const stdout = execFileSync(process.execPath, ["bin/downhill.mjs", "compare", "--problem", "booth", "--methods", "gd,lbfgs,newton", "--out", out], { encoding: "utf8", env: { ...process.env, CI: "1" } });
+  expect(stdout).toMatch(/method\s+iters\s+f evals\s+g evals\s+Hv\s+ms\s+final f\s+f - f\*\s+\|\|g\|\|\s+converged/);
+  expect(stdout).toMatch(/lbfgs\s+\d+/);
+  expect(stdout).not.toContain("\r");
+  expect(readFileSync(out, "utf8")).toContain("const DATA");
+  expect(() => execFileSync(process.execPath, ["bin/downhill.mjs", "compare", "--methods", "bfgs"], { encoding: "utf8", stdio: "pipe" })).toThrow(/unknown method "bfgs"/);
+});
