@@ -1,0 +1,122 @@
+// minimize() against scipy.optimize.minimize on the issue's problems, both measured in this run.
+// scipy runs in a child `python3` (float64, OPENBLAS_NUM_THREADS=1, analytic derivatives:
+// rosen/rosen_der/rosen_hess_prod, a vectorised numpy logistic loss), on the same data (the
+// logistic matrix is written to a temp file). Times are medians of repeated runs in each
+// process (JIT/import warm-up excluded). Nothing is asserted; ratios are ours / scipy.
+//   node bench/minimize.bench.mjs [--quick]
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import * as dh from "../dist/index.js";
+
+const quick = process.argv.includes("--quick");
+await dh.ready();
+
+const median = (a) => { const s = [...a].sort((x, y) => x - y); return s[Math.floor(s.length / 2)]; };
+
+// --- problems (the same in both languages) ---
+const logData = dh.problems.logisticData({ n: 10000, d: 100, seed: 0, scaleMin: 0.01 });
+const logistic = dh.problems.logisticProblem(logData, { lambda: 1e-3 });
+const dir = mkdtempSync(join(tmpdir(), "downhill-bench-"));
+writeFileSync(join(dir, "X.bin"), Buffer.from(logData.X.buffer));
+writeFileSync(join(dir, "y.bin"), Buffer.from(logData.y.buffer));
+
+const cases = [
+  { id: "rosen2", label: "Rosenbrock 2-D from (-1.2, 1)", problem: dh.problems.rosenbrock(2), tol: 1e-6, reps: quick ? 3 : 15,
+    pairs: [["newton-cg", "Newton-CG"], ["trust-ncg", "trust-ncg"], ["lbfgs", "L-BFGS-B"], ["lbfgs", "BFGS"], ["newton", null]] },
+  { id: "rosen100", label: "Rosenbrock 100-D from zeros", problem: dh.problems.rosenbrock(100), tol: 1e-6, reps: quick ? 1 : 5,
+    pairs: [["newton-cg", "Newton-CG"], ["trust-ncg", "trust-ncg"], ["lbfgs", "L-BFGS-B"]] },
+  { id: "logistic", label: "L2 logistic 10000x100, columns 1..0.01, to ||g|| <= 1e-6", problem: logistic, tol: 1e-6, reps: quick ? 1 : 3,
+    pairs: [["lbfgs", "L-BFGS-B"], ["newton-cg", "Newton-CG"], ["trust-ncg", "trust-ncg"]] },
+];
+
+// --- ours ---
+function runOurs(c, method) {
+  const times = [];
+  let r;
+  minimize1(c, method); // warm-up
+  for (let i = 0; i < c.reps; i++) {
+    const t0 = performance.now();
+    r = minimize1(c, method);
+    times.push(performance.now() - t0);
+  }
+  return { nit: r.nit, nfev: r.nfev, ngev: r.ngev, nhvp: r.nhvp, ms: median(times), f: r.fun, g: r.gradNorm, ok: r.converged };
+}
+function minimize1(c, method) {
+  return dh.minimize(c.problem.f, dh.tensor(c.problem.x0, { dtype: "float64" }), { method, tol: c.tol, maxIter: 5000 });
+}
+
+// --- scipy ---
+const PY = String.raw`
+import json, sys, time
+import numpy as np
+from scipy.optimize import minimize, rosen, rosen_der, rosen_hess_prod, rosen_hess
+import scipy
+spec = json.load(sys.stdin)
+X = np.fromfile(spec["dir"] + "/X.bin").reshape(10000, 100); y = np.fromfile(spec["dir"] + "/y.bin"); lam = 1e-3; N = len(y)
+def lfun(w):
+    m = -y * (X @ w)
+    s = 1.0 / (1.0 + np.exp(-m))
+    return np.logaddexp(0, m).mean() + 0.5 * lam * w @ w, X.T @ (-y * s) / N + lam * w
+def lhessp(w, v):
+    m = -y * (X @ w); s = 1.0 / (1.0 + np.exp(-m))
+    return X.T @ (s * (1 - s) * (X @ v)) / N + lam * v
+out = []
+for c in spec["cases"]:
+    for name in c["methods"]:
+        if c["id"].startswith("rosen"):
+            n = c["n"]; x0 = np.array([-1.2, 1.0]) if n == 2 else np.zeros(n)
+            kw = dict(fun=rosen, x0=x0, jac=rosen_der, method=name)
+            if name in ("Newton-CG", "trust-ncg"): kw["hessp"] = rosen_hess_prod
+        else:
+            x0 = np.zeros(100)
+            kw = dict(fun=lfun, x0=x0, jac=True, method=name)
+            if name in ("Newton-CG", "trust-ncg"): kw["hessp"] = lhessp
+            # stop on the gradient where scipy has such a rule (inf-norm; ours is the 2-norm, stricter)
+            if name == "L-BFGS-B": kw["options"] = dict(gtol=1e-6, ftol=0, maxiter=5000)
+            elif name == "trust-ncg": kw["options"] = dict(gtol=1e-6)
+            elif name == "Newton-CG": kw["options"] = dict(xtol=1e-9)
+        minimize(**kw)
+        ts = []
+        for _ in range(c["reps"]):
+            t0 = time.perf_counter(); r = minimize(**kw); ts.append((time.perf_counter() - t0) * 1e3)
+        g = r.jac if hasattr(r, "jac") and r.jac is not None else None
+        if c["id"].startswith("rosen"): g = rosen_der(r.x)
+        else: g = lfun(r.x)[1]
+        out.append(dict(id=c["id"], method=name, nit=int(r.nit), nfev=int(r.nfev), njev=int(getattr(r, "njev", 0) or 0), nhev=int(getattr(r, "nhev", 0) or 0),
+                        ms=float(np.median(ts)), f=float(r.fun), g=float(np.linalg.norm(g)), ok=bool(r.success)))
+print(json.dumps(dict(version=scipy.__version__, numpy=np.__version__, results=out)))
+`;
+function runScipy() {
+  const spec = { dir, cases: cases.map((c) => ({ id: c.id, n: c.problem.dim, reps: c.reps, methods: c.pairs.map((p) => p[1]).filter(Boolean) })) };
+  const r = spawnSync("python3", ["-c", PY], { input: JSON.stringify(spec), encoding: "utf8", env: { ...process.env, OPENBLAS_NUM_THREADS: "1", OMP_NUM_THREADS: "1", MKL_NUM_THREADS: "1" }, maxBuffer: 1 << 24 });
+  if (r.error || r.status !== 0) return { error: (r.error?.message ?? r.stderr.trim().split("\n").pop()) || "python3 failed" };
+  return JSON.parse(r.stdout.trim().split("\n").pop());
+}
+
+const info = dh.backendInfo();
+console.log(`downhill minimize vs scipy.optimize.minimize · Node ${process.versions.node} · backend ${info.backend}${info.variant ? ` (${info.variant})` : ""}${quick ? " · --quick" : ""}`);
+const scipy = runScipy();
+if (scipy.error) console.log(`scipy: not available here (${scipy.error}); printing downhill only.`);
+else console.log(`scipy ${scipy.version}, numpy ${scipy.numpy}, OPENBLAS_NUM_THREADS=1`);
+
+const e2 = (v) => (Number.isFinite(v) ? v.toExponential(1) : String(v));
+const rows = [["problem", "downhill", "it", "f/g/Hv evals", "ms", "final f", "||g||", "conv", "scipy", "it", "nfev/njev/nhev", "ms", "final f", "||g||", "it ratio", "time ratio"]];
+for (const c of cases) {
+  for (const [ours, theirs] of c.pairs) {
+    const a = runOurs(c, ours);
+    const s = !scipy.error && theirs ? scipy.results.find((r) => r.id === c.id && r.method === theirs) : null;
+    rows.push([c.id, ours, a.nit, `${a.nfev}/${a.ngev}/${a.nhvp}`, a.ms.toFixed(2), e2(a.f), e2(a.g), a.ok ? "yes" : "no",
+      theirs ?? "-", s ? s.nit : "-", s ? `${s.nfev}/${s.njev}/${s.nhev}` : "-", s ? s.ms.toFixed(2) : "-", s ? e2(s.f) : "-", s ? e2(s.g) : "-",
+      s ? (a.nit / s.nit).toFixed(2) : "-", s ? (a.ms / s.ms).toFixed(2) : "-"]);
+  }
+}
+const w = rows[0].map((_, j) => Math.max(...rows.map((r) => String(r[j]).length)));
+rows.forEach((r, i) => {
+  console.log(r.map((x, j) => (j <= 1 || j === 8 ? String(x).padEnd(w[j]) : String(x).padStart(w[j]))).join("  "));
+  if (i === 0) console.log(w.map((x) => "-".repeat(x)).join("  "));
+});
+console.log("\nCases:", cases.map((c) => `${c.id} = ${c.label}`).join("; "));
+console.log("ratios are downhill / scipy (below 1: downhill needs fewer iterations or less time). ||g|| is the 2-norm at the returned x for both.");
+console.log("scipy Newton-CG stops on xtol (mean |step|), not on the gradient; L-BFGS-B and trust-ncg stop on an inf-norm gradient test (downhill: 2-norm).");
