@@ -15,6 +15,7 @@ import { treeFlattenWithPaths, treeMap, type Tree } from "../tensor/tree.js";
 import { fmt } from "../tensor/shape.js";
 import { valueAndGrad } from "../autodiff/grad.js";
 import { ready } from "../backend/select.js";
+import { wasmKernelsSync } from "../backend/wasm/index.js";
 import type { GradientTransformation } from "../optim/base.js";
 import { optimizer as statefulOptimizer } from "../optim/optimizer.js";
 import type { Layer, State } from "../nn/layers.js";
@@ -229,7 +230,7 @@ export async function fit(model: Layer, data: Dataset | Batches, options: FitOpt
   checkTargets(model, options.loss, lossFn, plan.x, plan.y, "data");
   if (val) checkTargets(model, options.loss, lossFn, val.x, val.y, "validationData");
 
-  await ready();
+  if (!wasmKernelsSync()) await ready(); // start the WebAssembly core unless the caller already did (with their options)
 
   // ---- training state (fresh, or from a checkpoint) ----
   // The stateful optimizer updates the parameter tensors in place (one fused kernel per step for
@@ -279,116 +280,120 @@ export async function fit(model: Layer, data: Dataset | Batches, options: FitOpt
   };
   const vg = valueAndGrad(objective);
 
-  outer: while (epochsThisCall < maxEpochs) {
-    const t0 = now();
-    let lossSum = 0, seen = 0, gnSum = 0, nSteps = 0, lr = NaN;
-    const metricSums = metrics.map(() => 0);
-    const layerSums: Record<string, number> = {};
-    const warned = new Set<string>();
-    let acc: Tree | null = null, accCount = 0, accLoss = 0;
-    let stopped: StopReason | null = null;
-    for (; batch < perEpoch; ) {
-      const b = plan.batch(epoch, batch);
-      cur.x = b.x; cur.y = b.y!;
-      const { value, grad } = vg(params);
-      const lossValue = value.item();
-      const rows = b.indices.length;
-      lossSum += lossValue * rows;
-      seen += rows;
-      if (metrics.length) metrics.forEach((m, i) => (metricSums[i] += m.fn(cur.out.detach(), cur.y) * rows));
-      state = cur.state;
-      batch++;
-      acc = acc === null ? grad : treeMap((a, g) => a.add(g), acc, grad);
-      accCount++;
-      accLoss += lossValue;
-      if (accCount < accumulate && batch < perEpoch) continue;
+  let optState: unknown;
+  try {
+    outer: while (epochsThisCall < maxEpochs) {
+      const t0 = now();
+      let lossSum = 0, seen = 0, gnSum = 0, nSteps = 0, lr = NaN;
+      const metricSums = metrics.map(() => 0);
+      const layerSums: Record<string, number> = {};
+      const warned = new Set<string>();
+      let acc: Tree | null = null, accCount = 0, accLoss = 0;
+      let stopped: StopReason | null = null;
+      for (; batch < perEpoch; ) {
+        const b = plan.batch(epoch, batch);
+        cur.x = b.x; cur.y = b.y!;
+        const { value, grad } = vg(params);
+        const lossValue = value.item();
+        const rows = b.indices.length;
+        lossSum += lossValue * rows;
+        seen += rows;
+        if (metrics.length) metrics.forEach((m, i) => (metricSums[i] += m.fn(cur.out.detach(), cur.y) * rows));
+        state = cur.state;
+        batch++;
+        acc = acc === null ? grad : treeMap((a, g) => a.add(g), acc, grad);
+        accCount++;
+        accLoss += lossValue;
+        if (accCount < accumulate && batch < perEpoch) continue;
 
-      // ---- one optimizer step ----
-      let g = accCount === 1 ? acc : treeMap((a) => a.mul(1 / accCount), acc);
-      const stepLoss = accLoss / accCount;
-      acc = null; accCount = 0; accLoss = 0;
-      const norms = recordLayers ? gradientNorms(g) : null;
-      const gn = norms ? norms.global : Math.sqrt(treeFlattenWithPaths(g).reduce((s, [, t]) => s + sumSquares(t), 0));
-      let skipped = false;
-      if (!Number.isFinite(stepLoss) || !Number.isFinite(gn)) {
-        const bad = firstNonFinite(g);
-        const msg = `step ${step}: ${!Number.isFinite(stepLoss) ? `loss is ${stepLoss}` : `gradient of ${bad?.path} has ${bad?.value} at index ${bad?.index}`}`;
-        if (nonFinite === "throw") throw new NonFiniteError(`fit: ${msg}; parameters are those before this step (diagnostics.nonFinite: "skip" skips such steps)`);
-        history.warnings.push(`${msg} (${nonFinite === "skip" ? "update skipped" : "update applied"})`);
-        warn(history.warnings[history.warnings.length - 1]);
-        skipped = nonFinite === "skip";
-      }
-      if (norms) {
-        for (const [l, v] of Object.entries(norms.layers)) layerSums[l] = (layerSums[l] ?? 0) + v;
-        for (const w of gradientWarnings(norms, step, diag, (l) => layerNames(l))) {
-          const key = `${w.layer}:${w.kind}`;
-          if (warned.has(key)) continue;
-          warned.add(key);
-          history.warnings.push(w.message);
-          warn(w.message);
+        // ---- one optimizer step ----
+        let g = accCount === 1 ? acc : treeMap((a) => a.mul(1 / accCount), acc);
+        const stepLoss = accLoss / accCount;
+        acc = null; accCount = 0; accLoss = 0;
+        const norms = recordLayers ? gradientNorms(g) : null;
+        const gn = norms ? norms.global : Math.sqrt(treeFlattenWithPaths(g).reduce((s, [, t]) => s + sumSquares(t), 0));
+        let skipped = false;
+        if (!Number.isFinite(stepLoss) || !Number.isFinite(gn)) {
+          const bad = firstNonFinite(g);
+          const msg = `step ${step}: ${!Number.isFinite(stepLoss) ? `loss is ${stepLoss}` : `gradient of ${bad?.path} has ${bad?.value} at index ${bad?.index}`}`;
+          if (nonFinite === "throw") throw new NonFiniteError(`fit: ${msg}; parameters are those before this step (diagnostics.nonFinite: "skip" skips such steps)`);
+          history.warnings.push(`${msg} (${nonFinite === "skip" ? "update skipped" : "update applied"})`);
+          warn(history.warnings[history.warnings.length - 1]);
+          skipped = nonFinite === "skip";
         }
+        if (norms) {
+          for (const [l, v] of Object.entries(norms.layers)) layerSums[l] = (layerSums[l] ?? 0) + v;
+          for (const w of gradientWarnings(norms, step, diag, (l) => layerNames(l))) {
+            const key = `${w.layer}:${w.kind}`;
+            if (warned.has(key)) continue;
+            warned.add(key);
+            history.warnings.push(w.message);
+            warn(w.message);
+          }
+        }
+        lr = lrOf(step);
+        if (!skipped) {
+          if (clip !== undefined && gn > clip) g = treeMap((t) => t.mul(clip / gn), g);
+          opt.step(g);
+          step++;
+        }
+        stepsThisCall++;
+        nSteps++;
+        gnSum += gn;
+        history.steps.loss.push(stepLoss);
+        history.steps.gradNorm.push(gn);
+        history.steps.lr.push(lr);
+        progress.step(epoch, stepLoss);
+        const cb = options.onStep?.({ step, epoch, batch, loss: stepLoss, gradNorm: gn, lr, skipped });
+        if (cb === false) { stopped = "callback"; break; }
+        if (conv.gradNorm !== undefined && gn < conv.gradNorm) { stopped = "gradNorm"; break; }
+        if (maxSteps !== undefined && stepsThisCall >= maxSteps) { stopped = "steps"; break; }
       }
-      lr = lrOf(step);
-      if (!skipped) {
-        if (clip !== undefined && gn > clip) g = treeMap((t) => t.mul(clip / gn), g);
-        opt.step(g);
-        step++;
-      }
-      stepsThisCall++;
-      nSteps++;
-      gnSum += gn;
-      history.steps.loss.push(stepLoss);
-      history.steps.gradNorm.push(gn);
-      history.steps.lr.push(lr);
-      progress.step(epoch, stepLoss);
-      const cb = options.onStep?.({ step, epoch, batch, loss: stepLoss, gradNorm: gn, lr, skipped });
-      if (cb === false) { stopped = "callback"; break; }
-      if (conv.gradNorm !== undefined && gn < conv.gradNorm) { stopped = "gradNorm"; break; }
-      if (maxSteps !== undefined && stepsThisCall >= maxSteps) { stopped = "steps"; break; }
-    }
-    const complete = batch >= perEpoch;
-    model.params = params;
-    model.state = state;
+      const complete = batch >= perEpoch;
+      model.params = params;
+      model.state = state;
 
-    // ---- end of epoch: validation, records, early stopping ----
-    const values: Record<string, number> = { loss: lossSum / Math.max(seen, 1) };
-    metrics.forEach((m, i) => (values[m.name] = metricSums[i] / Math.max(seen, 1)));
-    if (val) {
-      const ev = evaluateWith(model, val, lossFn, metrics, posInt("evalBatchSize", options.evalBatchSize, 1024), params, state);
-      values.valLoss = ev.loss;
-      for (const m of metrics) values[`val${m.name[0].toUpperCase()}${m.name.slice(1)}`] = ev[m.name];
+      // ---- end of epoch: validation, records, early stopping ----
+      const values: Record<string, number> = { loss: lossSum / Math.max(seen, 1) };
+      metrics.forEach((m, i) => (values[m.name] = metricSums[i] / Math.max(seen, 1)));
+      if (val) {
+        const ev = evaluateWith(model, val, lossFn, metrics, posInt("evalBatchSize", options.evalBatchSize, 1024), params, state);
+        values.valLoss = ev.loss;
+        for (const m of metrics) values[`val${m.name[0].toUpperCase()}${m.name.slice(1)}`] = ev[m.name];
+      }
+      values.lr = lr;
+      values.gradNorm = gnSum / Math.max(nSteps, 1);
+      const record: EpochRecord = { epoch, step, values, seconds: (now() - t0) / 1000, complete };
+      if (recordLayers && nSteps > 0) record.layerGradNorms = Object.fromEntries(Object.entries(layerSums).map(([k, v]) => [k, v / nSteps]));
+      if (diag.deadRelu) record.deadRelu = deadReluFraction(model, params, takeRows(plan.x, Int32Array.from({ length: Math.min(1024, plan.size) }, (_, i) => i)));
+      history.epochs.push(record);
+      progress.epoch(epoch, values);
+      if (complete) {
+        epoch++;
+        batch = 0;
+        epochsThisCall++;
+      }
+      if (stopped) { stopReason = stopped; break outer; }
+      if (stopper) {
+        const v = values[stopper.monitor];
+        if (v === undefined) throw new ArgumentError(`fit: earlyStopping monitors ${JSON.stringify(stopper.monitor)}, which is not in the history (keys: ${Object.keys(values).join(", ")})`);
+        const r = stopper.update(record.epoch, v);
+        if (r.improved && stopper.restoreBest) best = { params: copyTree(params), state: copyTree(state), epoch: record.epoch };
+        if (r.stop) { stopReason = "earlyStopping"; break outer; }
+      }
+      if (options.onEpoch?.(record, history) === false) { stopReason = "callback"; break outer; }
+      if (conv.relImprovement !== undefined && Number.isFinite(prevEpochLoss)) {
+        const rel = (prevEpochLoss - values.loss) / Math.max(Math.abs(prevEpochLoss), 1e-300);
+        if (rel < conv.relImprovement) { stopReason = "relImprovement"; break outer; }
+      }
+      prevEpochLoss = values.loss;
+      if (maxSteps !== undefined && stepsThisCall >= maxSteps) { stopReason = "steps"; break outer; }
+      await new Promise((r) => setTimeout(r, 0)); // let timers, I/O and UI run between epochs
     }
-    values.lr = lr;
-    values.gradNorm = gnSum / Math.max(nSteps, 1);
-    const record: EpochRecord = { epoch, step, values, seconds: (now() - t0) / 1000, complete };
-    if (recordLayers && nSteps > 0) record.layerGradNorms = Object.fromEntries(Object.entries(layerSums).map(([k, v]) => [k, v / nSteps]));
-    if (diag.deadRelu) record.deadRelu = deadReluFraction(model, params, takeRows(plan.x, Int32Array.from({ length: Math.min(1024, plan.size) }, (_, i) => i)));
-    history.epochs.push(record);
-    progress.epoch(epoch, values);
-    if (complete) {
-      epoch++;
-      batch = 0;
-      epochsThisCall++;
-    }
-    if (stopped) { stopReason = stopped; break outer; }
-    if (stopper) {
-      const v = values[stopper.monitor];
-      if (v === undefined) throw new ArgumentError(`fit: earlyStopping monitors ${JSON.stringify(stopper.monitor)}, which is not in the history (keys: ${Object.keys(values).join(", ")})`);
-      const r = stopper.update(record.epoch, v);
-      if (r.improved && stopper.restoreBest) best = { params: copyTree(params), state: copyTree(state), epoch: record.epoch };
-      if (r.stop) { stopReason = "earlyStopping"; break outer; }
-    }
-    if (options.onEpoch?.(record, history) === false) { stopReason = "callback"; break outer; }
-    if (conv.relImprovement !== undefined && Number.isFinite(prevEpochLoss)) {
-      const rel = (prevEpochLoss - values.loss) / Math.max(Math.abs(prevEpochLoss), 1e-300);
-      if (rel < conv.relImprovement) { stopReason = "relImprovement"; break outer; }
-    }
-    prevEpochLoss = values.loss;
-    if (maxSteps !== undefined && stepsThisCall >= maxSteps) { stopReason = "steps"; break outer; }
-    await new Promise((r) => setTimeout(r, 0)); // let timers, I/O and UI run between epochs
+    optState = opt.state;
+  } finally {
+    opt.dispose(); // parameters get their own arrays back, even when a step threw
   }
-  const optState = opt.state;
-  opt.dispose();
   let restoredEpoch = -1;
   if (best && stopper?.restoreBest) {
     model.params = params = best.params;
