@@ -2,7 +2,7 @@
 // scipy runs in a child `python3` (float64, OPENBLAS_NUM_THREADS=1, analytic derivatives:
 // rosen/rosen_der/rosen_hess_prod, a vectorised numpy logistic loss), on the same data (the
 // logistic matrix is written to a temp file). Times are medians of repeated runs in each
-// process (JIT/import warm-up excluded). Nothing is asserted; ratios are ours / scipy.
+// process (JIT warm-up runs excluded: >= 3 runs and >= 300 ms per method before timing). Nothing is asserted; ratios are ours / scipy.
 //   node bench/minimize.bench.mjs [--quick]
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
@@ -35,7 +35,8 @@ const cases = [
 function runOurs(c, method) {
   const times = [];
   let r;
-  minimize1(c, method); // warm-up
+  // Warm-up until the JIT has settled: at least 3 runs and 300 ms (scipy's process is warmed too).
+  for (let i = 0, t0 = performance.now(); i < 3 || performance.now() - t0 < (quick ? 100 : 300); i++) minimize1(c, method);
   for (let i = 0; i < c.reps; i++) {
     const t0 = performance.now();
     r = minimize1(c, method);
