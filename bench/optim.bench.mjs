@@ -1,0 +1,153 @@
+// Fused optimizer steps, f32: million parameters updated per second at N = 1e5 / 1e6 / 1e7 for
+// Adam, AdamW, SGD-momentum and Lion. Contenders, all measured in this run:
+//   dh wasm step    downhill `optimizer(alias, params).step(grads)` on the WebAssembly path (grads
+//                   copied into the slab each step: the whole cost a training loop pays)
+//   dh wasm kernel  the same fused kernel called directly on slabs (no gradient copy)
+//   dh js           the fused plain-JS path (`fused: "js"`)
+//   tfjs-wasm       TensorFlow.js wasm backend: tf.train.adam / momentum; AdamW and Lion (which
+//                   tfjs lacks) composed from tf ops in one tidy
+//   tfjs-cpu        TensorFlow.js cpu backend, at 1e5 only (slow)
+//   bound           a WebAssembly loop with the same memory traffic per parameter and no arithmetic
+//                   (Adam/AdamW 28 B: 4 streams read, 3 written; SGD-momentum/Lion 20 B: 3 read, 2 written)
+// Prints Mparam/s and ratios (wasm step / tfjs-wasm, wasm step / bound, kernel / bound); asserts nothing.
+//   npm run build && node --expose-gc bench/optim.bench.mjs [--quick] [--sizes=1e5,1e6]
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import * as dh from "../dist/index.js";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const quick = process.argv.includes("--quick");
+const sizesArg = process.argv.find((a) => a.startsWith("--sizes="));
+const SIZES = sizesArg ? sizesArg.slice(8).split(",").map(Number) : [1e5, 1e6, 1e7];
+const WINDOW_MS = quick ? 250 : 800;
+const require = createRequire(import.meta.url);
+
+await dh.ready();
+const tf = await import("@tensorflow/tfjs");
+const { setWasmPaths } = await import("@tensorflow/tfjs-backend-wasm");
+setWasmPaths(dirname(require.resolve("@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm")) + "/");
+await tf.setBackend("wasm");
+await tf.ready();
+
+// The kernels alone, on our own instance of the same binary the library picked.
+const info = dh.backendInfo();
+const variant = info.variant === "relaxed-simd" ? "relaxed" : info.variant ?? "simd";
+const { instance } = await WebAssembly.instantiate(readFileSync(join(root, `build/downhill.${variant}.wasm`)), { env: {} });
+const K = instance.exports;
+const heapBase = K.heapBase();
+
+/** Median Mparam/s over timing windows: each window runs `fn` repeatedly for ~WINDOW_MS/5. */
+function rate(n, fn) {
+  fn();
+  fn();
+  const rates = [];
+  for (let w = 0; w < 5; w++) {
+    let reps = 0;
+    const t0 = performance.now();
+    let t = t0;
+    do {
+      fn();
+      reps++;
+      t = performance.now();
+    } while (t - t0 < WINDOW_MS / 5 || reps < 2);
+    rates.push((n * reps) / ((t - t0) / 1000) / 1e6);
+  }
+  rates.sort((a, b) => a - b);
+  return rates[2];
+}
+
+function makeAlias(name) {
+  switch (name) {
+    case "adam": return dh.adam({ lr: 1e-3 });
+    case "adamw": return dh.adamw({ lr: 1e-3, weightDecay: 1e-2 });
+    case "sgd-momentum": return dh.sgd({ lr: 1e-3, momentum: 0.9 });
+    case "lion": return dh.lion({ lr: 1e-4, weightDecay: 1e-2 });
+  }
+}
+
+/** Kernel-only step on raw slabs in our own instance: [kernel(), probe()]. */
+function kernelRunners(name, n) {
+  const mem = K.memory;
+  const need = heapBase + 5 * n * 4 + 1024;
+  if (mem.buffer.byteLength < need) mem.grow(Math.ceil((need - mem.buffer.byteLength) / 65536));
+  const base = (heapBase + 63) & ~63;
+  const [p, g, a, b, c] = [0, 1, 2, 3, 4].map((i) => base + i * n * 4);
+  const f = new Float32Array(mem.buffer);
+  for (let i = 0; i < n; i++) f[(p >> 2) + i] = Math.sin(i), f[(g >> 2) + i] = Math.cos(i) * 1e-2;
+  f.fill(0, a >> 2, (c >> 2) + n);
+  let t = 0;
+  const kernel = {
+    adam: () => { t++; K.adamStepF32(p, g, a, b, c, n, 1e-3, 0.9, 0.999, 1e-8, 1 - 0.9 ** t, Math.sqrt(1 - 0.999 ** t), 0, 0, 1); },
+    adamw: () => { t++; K.adamStepF32(p, g, a, b, c, n, 1e-3, 0.9, 0.999, 1e-8, 1 - 0.9 ** t, Math.sqrt(1 - 0.999 ** t), 1e-2, 2, 1); },
+    "sgd-momentum": () => { K.sgdStepF32(p, g, a, n, 1e-3, 0, 0.9, 1, 0, t++ === 0 ? 1 : 0, 1); },
+    lion: () => { K.lionStepF32(p, g, a, n, 1e-4, 1e-2, 0.9, 0.99, 1); },
+  }[name];
+  const probe = name.startsWith("adam") ? () => K.streamProbe4r3wF32(p, g, a, b, n) : () => K.streamProbe3r2wF32(p, g, a, n);
+  return [kernel, probe];
+}
+
+/** A tfjs step for `name` over one variable of n f32; returns [step, dispose]. */
+function tfjsRunner(name, n) {
+  const v = tf.variable(tf.randomNormal([n], 0, 1, "float32", 1));
+  const g = tf.randomNormal([n], 0, 1e-2, "float32", 2);
+  const lr = name === "lion" ? 1e-4 : 1e-3;
+  let step, extra = [];
+  if (name === "adam" || name === "adamw") {
+    const opt = tf.train.adam(lr, 0.9, 0.999, 1e-8);
+    step = name === "adam"
+      ? () => opt.applyGradients({ [v.name]: g })
+      : () => { tf.tidy(() => v.assign(v.mul(1 - lr * 1e-2))); opt.applyGradients({ [v.name]: g }); };
+    extra.push(opt);
+  } else if (name === "sgd-momentum") {
+    const opt = tf.train.momentum(lr, 0.9);
+    step = () => opt.applyGradients({ [v.name]: g });
+    extra.push(opt);
+  } else {
+    const m = tf.variable(tf.zerosLike(v));
+    step = () => tf.tidy(() => {
+      const u = tf.sign(m.mul(0.9).add(g.mul(0.1))).add(v.mul(1e-2));
+      m.assign(m.mul(0.99).add(g.mul(0.01)));
+      v.assign(v.sub(u.mul(lr)));
+    });
+    extra.push(m);
+  }
+  const sync = () => { step(); v.dataSync(); };
+  return [sync, () => { v.dispose(); g.dispose(); extra.forEach((e) => e.dispose()); }];
+}
+
+const fmt = (x) => (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2)).padStart(8);
+const ratio = (a, b) => (a / b).toFixed(2).padStart(7) + "x";
+
+console.log(`downhill fused optimizer steps, f32, Mparam/s (median of 5 windows); wasm variant ${info.variant}, threads ${info.threads}; tfjs ${tf.version.tfjs} ${tf.getBackend()}`);
+for (const name of ["adam", "adamw", "sgd-momentum", "lion"]) {
+  console.log(`\n${name}`);
+  console.log(`${"N".padStart(9)} ${"wasmStep".padStart(8)} ${"kernel".padStart(8)} ${"js".padStart(8)} ${"tfjsWasm".padStart(8)} ${"tfjsCpu".padStart(8)} ${"bound".padStart(8)} | ${"step/tfjs".padStart(9)} ${"step/bound".padStart(10)} ${"kern/bound".padStart(10)} ${"js/tfjs".padStart(8)}`);
+  for (const n of SIZES) {
+    const grads = dh.randn([n], { seed: 2 }).mul(1e-2);
+    const pw = dh.randn([n], { seed: 1 });
+    const ow = dh.optimizer(makeAlias(name), pw, { fused: "wasm" });
+    const wasmStep = rate(n, () => ow.step(grads));
+    ow.dispose();
+    const pj = dh.randn([n], { seed: 1 });
+    const oj = dh.optimizer(makeAlias(name), pj, { fused: "js" });
+    const js = rate(n, () => oj.step(grads));
+    const [kernel, probe] = kernelRunners(name, n);
+    const kern = rate(n, kernel);
+    const bound = rate(n, probe);
+    const [tstep, tdispose] = tfjsRunner(name, n);
+    const tfw = rate(n, tstep);
+    tdispose();
+    let tfc = NaN;
+    if (n <= 1e5) {
+      await tf.setBackend("cpu");
+      const [cstep, cdispose] = tfjsRunner(name, n);
+      tfc = rate(n, cstep);
+      cdispose();
+      await tf.setBackend("wasm");
+    }
+    console.log(`${n.toExponential(0).padStart(9)} ${fmt(wasmStep)} ${fmt(kern)} ${fmt(js)} ${fmt(tfw)} ${Number.isNaN(tfc) ? "       -" : fmt(tfc)} ${fmt(bound)} | ${ratio(wasmStep, tfw).padStart(9)} ${(((wasmStep / bound) * 100).toFixed(0) + "%").padStart(10)} ${(((kern / bound) * 100).toFixed(0) + "%").padStart(10)} ${ratio(js, tfw).padStart(8)}`);
+    globalThis.gc?.();
+  }
+}
