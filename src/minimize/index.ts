@@ -1,4 +1,4 @@
 export { minimize, minimizeAsync, METHOD_NAMES, type MethodName, type MinimizeOptions, type MinimizeResult } from "./minimize.js";
 export type { HistoryEntry, MinimizeState } from "./run.js";
 export { backtrackingArmijo, strongWolfe, type LineSearchResult, type ArmijoOptions, type WolfeOptions } from "./lineSearch.js";
-export { adamFlat, type GradientTransformationLike } from "./transform.js";
+export type { GradientTransformationLike } from "./transform.js";

@@ -15,7 +15,8 @@ import { lbfgs } from "./lbfgs.js";
 import { newton } from "./newton.js";
 import { newtonCg } from "./newtonCg.js";
 import { trustNcg } from "./trustNcg.js";
-import { adamFlat, isTransformation, transformMethod, type GradientTransformationLike } from "./transform.js";
+import { isTransformation, transformMethod, type GradientTransformationLike } from "./transform.js";
+import { adam } from "../optim/alias.js";
 
 export type MethodName = "gd" | "momentum" | "nesterov" | "adam" | "newton" | "newton-cg" | "trust-ncg" | "lbfgs";
 export const METHOD_NAMES: readonly MethodName[] = ["gd", "momentum", "nesterov", "adam", "newton", "newton-cg", "trust-ncg", "lbfgs"];
@@ -158,7 +159,7 @@ export function minimize(f: (x: Tensor) => Tensor, x0: Tensor | number[] | Array
       case "gd": gd(run, { lr: options.lr, c1 }); break;
       case "momentum": momentum(run, { lr: options.lr, momentum: options.momentum ?? 0.9, restart: true }); break;
       case "nesterov": nesterov(run, { lr: options.lr, momentum: 0, restart: options.restart ?? true }); break;
-      case "adam": transformMethod(run, adamFlat({ lr: options.lr ?? 1e-3 })); break;
+      case "adam": transformMethod(run, adam({ lr: options.lr ?? 1e-3 }) as GradientTransformationLike); break;
       case "lbfgs": lbfgs(run, { m: options.m ?? 10, c1, c2 }); break;
       case "newton": newton(run, { c1 }); break;
       case "newton-cg": newtonCg(run, { c1, c2 }); break;

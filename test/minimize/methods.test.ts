@@ -127,3 +127,12 @@ test("maxIter, maxEval and ftol stop the run and say so", () => {
   expect(c.converged).toBe(true);
   expect(c.message).toMatch(/relative change of f/);
 });
+
+test('method "adam" is the optimizers\' adam: the same trajectory as passing adam({lr}) as a transform', async () => {
+  const { adam } = await import("../../src/optim/index.js");
+  const f = problems.beale().f;
+  const a = minimize(f, [1, 1], { method: "adam", lr: 0.01, maxIter: 50 });
+  const b = minimize(f, [1, 1], { method: adam({ lr: 0.01 }), maxIter: 50 });
+  expect(a.x).toBeAllclose(b.x, { atol: 0, rtol: 0 });
+  expect(a.history.map((h) => h.f)).toEqual(b.history.map((h) => h.f));
+});
