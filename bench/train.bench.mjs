@@ -2,14 +2,18 @@
 // per-class 80% split): downhill's `fit` vs TensorFlow.js `model.fit` on its wasm backend (and,
 // with --cpu, its cpu backend), measured in the same run. Prints seconds per epoch (median over
 // the epochs), the ratio, and held-out accuracy after the same number of epochs. Never asserts.
-//   npm run build && node --expose-gc bench/train.bench.mjs [--epochs 3] [--cpu]
+//   npm run build && node --expose-gc bench/train.bench.mjs [--epochs 5] [--cpu]
+// Measured 2026-11-23 (Node 20, 2 shared cores, load average ~3.6, 5 epochs): downhill 0.256 s/epoch,
+// tfjs-wasm 2.115 s (8.3x), tfjs-cpu 16.3 s (63x); held-out accuracy 93.4 / 93.2 / 94.0%.
+// Where a downhill step (batch 64) goes: forward+backward 2.2 ms (about 85% of it in the three
+// large matmuls), optimizer (fused wasm Adam) 0.23 ms, gradient norms 0.1 ms, batch gather 0.2 ms.
 import * as dh from "../dist/index.js";
 import { createRequire } from "node:module";
 import { readFileSync } from "node:fs";
 import { dirname } from "node:path";
 
 const argv = process.argv.slice(2);
-const EPOCHS = Number(argv.includes("--epochs") ? argv[argv.indexOf("--epochs") + 1] : argv.includes("--quick") ? 2 : 3);
+const EPOCHS = Number(argv.includes("--epochs") ? argv[argv.indexOf("--epochs") + 1] : argv.includes("--quick") ? 2 : 5);
 const WITH_CPU = argv.includes("--cpu");
 const BATCH = 64;
 const require = createRequire(import.meta.url);
