@@ -74,7 +74,7 @@ interface Engine {
  * const opt = optimizer(adam({ lr: 0.1 }), x);
  * for (let i = 0; i < 5; i++) opt.step(grad((x) => x.square().sum())(x));
  */
-export function optimizer<S extends OptState>(transform: GradientTransformation<S>, params: Tree, options: OptimizerOptions = {}): Optimizer<S> {
+export function optimizer<S = OptState>(transform: GradientTransformation<S>, params: Tree, options: OptimizerOptions = {}): Optimizer<S> {
   const want = options.fused ?? "auto";
   if (!["auto", "wasm", "js", "pure"].includes(want)) throw new ArgumentError(`optimizer: fused must be "auto", "wasm", "js" or "pure", got ${JSON.stringify(want)}`);
   const flat = treeFlattenWithPaths(params, "params");
@@ -94,7 +94,7 @@ export function optimizer<S extends OptState>(transform: GradientTransformation<
     throw new ArgumentError(`optimizer: fused "${want}" needs an alias transform (sgd, adam, adamw, adagrad, rmsprop, lion) over leaves of one dtype`);
   }
   const dtype = leaves[0]?.dtype ?? "float32";
-  const engine: Engine | null = path === "pure" || !spec ? null : path === "wasm" ? new WasmEngine(wasm!, spec, leaves, spec.slots(state), dtype) : new JsEngine(spec, leaves, spec.slots(state), dtype);
+  const engine: Engine | null = path === "pure" || !spec ? null : path === "wasm" ? new WasmEngine(wasm!, spec, leaves, spec.slots(state as OptState), dtype) : new JsEngine(spec, leaves, spec.slots(state as OptState), dtype);
 
   const checkGrads = (grads: Tree): Tensor[] => {
     const g = treeFlattenWithPaths(grads, "grads");
@@ -123,7 +123,7 @@ export function optimizer<S extends OptState>(transform: GradientTransformation<
     get state(): S {
       if (engine && spec) {
         engine.syncOut();
-        spec.setCount(state, count);
+        spec.setCount(state as OptState, count);
       }
       return cloneState(state);
     },

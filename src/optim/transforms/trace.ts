@@ -35,7 +35,7 @@ export function trace(options: TraceOptions = {}): GradientTransformation<TraceS
     init: (params) => ({ count: 0, trace: fullTree(params, 0) }),
     update(u, state) {
       const first = state.count === 0;
-      const buf = first ? ewise((g) => g, [u], ["updates"]) : ewise((b, g) => momentumBuf(mu, b, keep, g), [state.trace, u], ["trace", "updates"]);
+      const buf = first ? ewise((_b, g) => g, [state.trace, u], ["trace", "updates"]) : ewise((b, g) => momentumBuf(mu, b, keep, g), [state.trace, u], ["trace", "updates"]);
       const updates = nesterov ? ewise((g, b) => nesterovDir(g, mu, b), [u, buf], ["updates", "trace"]) : buf;
       return { updates, state: { count: state.count + 1, trace: buf } };
     },

@@ -1,0 +1,88 @@
+/** Bad input: clear DownhillErrors naming the option, leaf or step; parameters and state untouched. */
+import { describe, expect, it } from "vitest";
+import { ArgumentError, DTypeError, ShapeError, tensor } from "../../src/index.js";
+import { adagrad, adam, adamw, lion, optimizer, rmsprop, scaleByLearningRate, sgd } from "../../src/optim/index.js";
+
+describe("hyperparameters are checked at construction", () => {
+  it.each([
+    ["lr 0", () => adam({ lr: 0 }), /lr must be a finite positive number/],
+    ["lr NaN", () => sgd({ lr: NaN }), /lr must be a finite positive number/],
+    ["lr Infinity", () => rmsprop({ lr: Infinity }), /lr/],
+    ["negative lr", () => adagrad({ lr: -1 }), /lr/],
+    ["b1 = 1", () => adam({ b1: 1 }), /b1 must be in \[0, 1\)/],
+    ["b2 < 0", () => adamw({ b2: -0.1 }), /b2 must be in \[0, 1\)/],
+    ["lion b1 1.5", () => lion({ b1: 1.5 }), /b1/],
+    ["negative eps", () => adam({ eps: -1e-8 }), /eps must be a finite number >= 0/],
+    ["negative weight decay", () => adamw({ weightDecay: -0.01 }), /weightDecay/],
+    ["momentum 1", () => sgd({ momentum: 1 }), /momentum/],
+    ["rmsprop alpha 1", () => rmsprop({ alpha: 1 }), /alpha/],
+    ["unknown option", () => adam({ lr: 0.1, weight_decay: 0.1 } as never), /unknown option "weight_decay"/],
+    ["unknown convention", () => adam({ convention: "keras" as never }), /convention/],
+    ["nesterov without momentum", () => sgd({ nesterov: true }), /nesterov/],
+  ])("%s throws ArgumentError", (_n, f, msg) => {
+    expect(f).toThrow(ArgumentError);
+    expect(f).toThrow(msg);
+  });
+});
+
+describe("grads that do not match the params", () => {
+  const make = () => ({ w: tensor([1, 2, 3]), b: tensor([0.5]) });
+  it.each(["js", "pure"] as const)("throw ShapeError naming the leaf, leaving params and state untouched (%s)", (path) => {
+    const params = make();
+    const opt = optimizer(adam({ lr: 0.1 }), params, { fused: path });
+    opt.step({ w: tensor([1, 1, 1]), b: tensor([1]) });
+    const before = [params.w._data.slice(), params.b._data.slice()];
+    const state = JSON.stringify(opt.state, (_k, v) => (v && v._data ? Array.from(v._data) : v));
+    expect(() => opt.step({ w: tensor([1, 1]), b: tensor([1]) })).toThrow(/leaf w: shape \[2\] does not match params shape \[3\]/);
+    expect(() => opt.step({ w: tensor([1, 1, 1]) })).toThrow(ShapeError);
+    expect(() => opt.step({ w: tensor([1, 1, 1]), c: tensor([1]) })).toThrow(/leaf c/);
+    expect(() => opt.step({ w: tensor([1, 1, 1]), b: tensor([1], { dtype: "float64" }) })).toThrow(DTypeError);
+    expect([params.w._data, params.b._data]).toEqual(before);
+    expect(JSON.stringify(opt.state, (_k, v) => (v && v._data ? Array.from(v._data) : v))).toBe(state);
+    expect(opt.count).toBe(1);
+  });
+  it("the pure update names the leaf too", () => {
+    const p = make();
+    const t = sgd({ lr: 0.1, momentum: 0.9 });
+    expect(() => t.update({ w: tensor([1, 1, 1, 1]), b: tensor([1]) }, t.init(p), p)).toThrow(/leaf w/);
+  });
+});
+
+describe("a schedule returning a bad learning rate", () => {
+  it.each([NaN, -0.1, Infinity])("throws naming the step (%s), state untouched", (bad) => {
+    for (const path of ["js", "pure"] as const) {
+      const x = tensor([1, 2]);
+      const opt = optimizer(adam({ lr: (step) => (step < 2 ? 0.1 : bad) }), x, { fused: path });
+      opt.step(tensor([1, 1]));
+      opt.step(tensor([1, 1]));
+      const before = x._data.slice();
+      const st = JSON.stringify(opt.state, (_k, v) => (v && v._data ? Array.from(v._data) : v));
+      expect(() => opt.step(tensor([1, 1]))).toThrow(/returned .* at step 2/);
+      expect(x._data).toEqual(before);
+      expect(JSON.stringify(opt.state, (_k, v) => (v && v._data ? Array.from(v._data) : v))).toBe(st);
+    }
+  });
+  it("scaleByLearningRate's pure update throws the same way", () => {
+    const t = scaleByLearningRate(() => NaN);
+    expect(() => t.update(tensor([1]), t.init(tensor([1])))).toThrow(/at step 0/);
+  });
+});
+
+describe("checkpointing the state", () => {
+  it.each(["js", "pure"] as const)("a state snapshot restores the run exactly (%s)", (path) => {
+    const run = (n: number, x = tensor([1, -1, 2])) => {
+      const opt = optimizer(rmsprop({ lr: 0.01, momentum: 0.9, centered: true }), x, { fused: path });
+      for (let i = 0; i < n; i++) opt.step(x.mul(2));
+      return { opt, x };
+    };
+    const full = run(10);
+    const half = run(5);
+    const saved = half.opt.state;
+    const x2 = tensor(Array.from(half.x._data));
+    const resumed = optimizer(rmsprop({ lr: 0.01, momentum: 0.9, centered: true }), x2, { fused: path });
+    resumed.setState(saved);
+    expect(resumed.count).toBe(5);
+    for (let i = 0; i < 5; i++) resumed.step(x2.mul(2));
+    expect(x2._data).toEqual(full.x._data);
+  });
+});
