@@ -91,17 +91,23 @@ function emptyResult(method: string, problem: Problem): RaceEntry["result"] {
   return { x: problem.x0, fun: NaN, gradNorm: NaN, nit: 0, nfev: 0, ngev: 0, nhvp: 0, nhev: 0, converged: false, message: "not run", method, history: [] };
 }
 
-/** f on an n x n grid over the box holding x0, the minimizers and every trajectory (robust to far excursions). */
+/** f on an n x n grid over the box holding x0, the minimizers and the trajectories (robust to far excursions). */
 function grid2d(problem: Problem, entries: RaceEntry[], n: number): RaceResult["grid"] {
   const pts: number[][] = [problem.x0, ...problem.minimizers];
   for (const e of entries) for (const h of e.result.history) if (h.x) pts.push(h.x);
   const xs = pts.map((p) => p[0]).filter(Number.isFinite).sort((a, b) => a - b);
   const ys = pts.map((p) => p[1]).filter(Number.isFinite).sort((a, b) => a - b);
-  // The 1st..99th percentile of visited points, plus the start and minimizers, padded by 15%.
+  // All visited points, unless a far excursion would squash the picture: then the 2nd..98th
+  // percentile (the start and the minimizers are always inside).
   const q = (a: number[], t: number) => a[Math.min(a.length - 1, Math.max(0, Math.round(t * (a.length - 1))))];
+  const span = (a: number[]) => {
+    const full = [a[0], a[a.length - 1]], core = [q(a, 0.02), q(a, 0.98)];
+    return full[1] - full[0] > 10 * Math.max(core[1] - core[0], 1e-9) ? core : full;
+  };
   const must = [problem.x0, ...problem.minimizers];
-  let x0 = Math.min(q(xs, 0.01), ...must.map((p) => p[0])), x1 = Math.max(q(xs, 0.99), ...must.map((p) => p[0]));
-  let y0 = Math.min(q(ys, 0.01), ...must.map((p) => p[1])), y1 = Math.max(q(ys, 0.99), ...must.map((p) => p[1]));
+  const [sx0, sx1] = span(xs), [sy0, sy1] = span(ys);
+  let x0 = Math.min(sx0, ...must.map((p) => p[0])), x1 = Math.max(sx1, ...must.map((p) => p[0]));
+  let y0 = Math.min(sy0, ...must.map((p) => p[1])), y1 = Math.max(sy1, ...must.map((p) => p[1]));
   const px = Math.max(x1 - x0, 1e-3) * 0.15, py = Math.max(y1 - y0, 1e-3) * 0.15;
   x0 -= px; x1 += px; y0 -= py; y1 += py;
   const gx = Array.from({ length: n }, (_, i) => x0 + (i / (n - 1)) * (x1 - x0));
