@@ -4,6 +4,7 @@
  * (first 80% train: 7,996 / 2,004 held out). Prints the learning curve and the held-out accuracy.
  *
  *   npm run build && npx tsx examples/mnist.ts [epochs=20] [--save model.safetensors]
+ *     [--dropout 0.2] [--lr 2e-3 (peak)] [--wd 1e-4] [--hidden 256]
  */
 // Runs the built bundle (WebAssembly inlined); types come from the sources, so typechecking does not need a build.
 import type * as Downhill from "../src/index.js";
@@ -12,7 +13,9 @@ import { loadMnist } from "../src/train/mnist.js";
 
 const args = process.argv.slice(2);
 const epochs = Number(args.find((a) => /^\d+$/.test(a)) ?? 20);
+const flag = (name: string, dflt: number) => (args.includes(name) ? Number(args[args.indexOf(name) + 1]) : dflt);
 const saveTo = args.includes("--save") ? args[args.indexOf("--save") + 1] : null;
+const dropout = flag("--dropout", 0.2), peak = flag("--lr", 2e-3), weightDecay = flag("--wd", 1e-4), hidden = flag("--hidden", 256);
 
 await dh.ready();
 const m = await loadMnist();
@@ -24,16 +27,16 @@ const batchSize = 64;
 const stepsPerEpoch = Math.ceil(m.train.n / batchSize);
 const rng = new dh.Rng(0);
 const model = dh.nn.sequential([
-  dh.nn.linear(784, 256, { init: "heNormal", rng }),
+  dh.nn.linear(784, hidden, { init: "heNormal", rng }),
   dh.nn.relu(),
-  dh.nn.dropout(0.2),
-  dh.nn.linear(256, 10, { rng }),
+  dh.nn.dropout(dropout),
+  dh.nn.linear(hidden, 10, { rng }),
 ]);
-const lr = dh.warmupCosine({ peak: 2e-3, warmupSteps: stepsPerEpoch, decaySteps: epochs * stepsPerEpoch, end: 1e-5 });
+const lr = dh.warmupCosine({ peak, warmupSteps: stepsPerEpoch, decaySteps: epochs * stepsPerEpoch, end: 1e-5 });
 
 const t0 = performance.now();
 const result = await dh.fit(model, train, {
-  optimizer: dh.adamw({ lr, weightDecay: 1e-4 }),
+  optimizer: dh.adamw({ lr, weightDecay }),
   loss: "crossEntropy",
   epochs,
   batchSize,
