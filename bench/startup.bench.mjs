@@ -65,6 +65,30 @@ if (tf) {
 }
 table(sizeRows);
 
+// What the bundle is made of (esbuild metafile of the same minified build), and the issue's "core"
+// alone (tensors, ops, autodiff, backends with the inlined wasm, optimizers) as a separate entry.
+try {
+  const { build } = await import("esbuild");
+  const { esbuildLoaders } = await import("../scripts/assetLoaders.mjs");
+  const opts = { bundle: true, minify: true, format: "esm", platform: "neutral", mainFields: ["module", "main"], target: "es2022", external: ["node:*"], loader: esbuildLoaders, write: false, metafile: true, logLevel: "silent", absWorkingDir: root };
+  const full = await build({ ...opts, entryPoints: ["src/index.ts"], outfile: "out.js" });
+  const byArea = new Map();
+  for (const [input, { bytesInOutput }] of Object.entries(Object.values(full.metafile.outputs)[0].inputs)) {
+    const area = input.startsWith("node_modules/") ? input.split("/").slice(0, input.split("/")[1].startsWith("@") ? 3 : 2).join("/") : input.startsWith("build/") ? "build/*.wasm (inlined)" : input.split("/").slice(0, 2).join("/");
+    byArea.set(area, (byArea.get(area) ?? 0) + bytesInOutput);
+  }
+  const areas = [...byArea].sort((a, b) => b[1] - a[1]);
+  console.log("\nComposition of the minified bundle (bytes before gzip, by folder/package):");
+  table([["area", "KiB", "share"], ...areas.map(([a, b]) => [a, kib(b).toFixed(1), `${((100 * b) / full.outputFiles[0].contents.length).toFixed(0)}%`])]);
+  const coreEntry = ["errors", "tensor/tensor", "tensor/create", "tensor/random", "tensor/tree", "ops/index", "autodiff/grad", "autodiff/curvature", "backend/select", "optim/index"]
+    .map((m) => `export * from "./src/${m}.js";`).join("\n");
+  const core = await build({ ...opts, stdin: { contents: coreEntry, resolveDir: root, loader: "ts" }, outfile: "core.js" });
+  const coreGz = gzipSync(core.outputFiles[0].contents, { level: 9 }).length;
+  console.log(`core only (tensors, ops, autodiff, wasm backend, optim): ${kib(core.outputFiles[0].contents.length).toFixed(1)} KiB raw, ${kib(coreGz).toFixed(1)} KiB gzip = ${(coreGz / 1024 / SIZE_BUDGET_KIB).toFixed(2)}x the ${SIZE_BUDGET_KIB} KiB budget`);
+} catch (e) {
+  console.log(`(bundle composition not measured: ${e.message})`);
+}
+
 // ---- start-up ------------------------------------------------------------------------------
 // Inputs are made with the same plain-JS generator in every script, before the clock starts.
 const inputs = `const n = 256; const a = new Float32Array(n * n), b = new Float32Array(n * n);
