@@ -14,3 +14,4 @@ export { sgd, adam, adamw, adagrad, rmsprop, lion, type LearningRate, type SgdOp
 export type { Convention } from "./conventions.js";
 export { optimizer, type Optimizer, type OptimizerOptions, type OptimizerPath } from "./optimizer.js";
 export * from "./schedules/index.js";
+export { lrFinder, type LrFinderOptions, type LrFinderResult } from "./lrFinder.js";
