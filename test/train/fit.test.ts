@@ -1,7 +1,7 @@
 import { describe, it, expect } from "vitest";
 import { tensor, randn, Rng, treeFlattenWithPaths, ArgumentError, NonFiniteError, DownhillError, type Tensor } from "../../src/index.js";
 import * as nn from "../../src/nn/index.js";
-import { fit, saveCheckpoint, loadCheckpoint, evaluate, History } from "../../src/train/index.js";
+import { fit, saveCheckpoint, loadCheckpoint, evaluate, History, batches } from "../../src/train/index.js";
 import { sgd, adam, adamw, adagrad, rmsprop, lion, chain, clipByGlobalNorm, warmupCosine } from "../../src/optim/index.js";
 
 /** Two Gaussian blobs in 4-D, labels 0/1 (linearly separable with margin). */
@@ -37,6 +37,14 @@ describe("fit", () => {
     expect(r.step).toBe(64);
     expect(evaluate(model, val).accuracy).toBeCloseTo(h.column("valAccuracy")[7], 10);
     expect(Object.keys(h.epochs[0].layerGradNorms!)).toEqual(["0", "3"]);
+  });
+
+  it("accepts a data.batches plan (full batch, stochastic, mini-batch)", async () => {
+    const data = blobs(24, 1);
+    for (const [bs, steps] of [[24, 1], [1, 24], [5, 5]]) {
+      const r = await fit(mlp(), batches(data.x, data.y, { batchSize: bs, seed: 2 }), { ...quiet, optimizer: sgd({ lr: 0.01 }), epochs: 1 });
+      expect(r.step).toBe(steps);
+    }
   });
 
   it("schedules advance once per optimizer step (history lr follows warmupCosine)", async () => {
@@ -176,6 +184,24 @@ describe("resuming from a checkpoint is bit-identical", () => {
     const r2 = await fit(fresh, data, { ...opts, rngSeed: 12345, optimizer: make(), steps: 14, resume: bytes });
     expect(r2.step).toBe(23);
     expect(snapshot(fresh.params)).toEqual(snapshot(straight.params));
+  });
+
+  it("with batch-norm running statistics in the model state (saved and restored too)", async () => {
+    const data = blobs(64, 9);
+    const make = (seed: number) => {
+      const rng = new Rng(seed);
+      return nn.sequential([nn.linear(4, 8, { rng }), nn.batchNorm(8), nn.relu(), nn.dropout(0.2), nn.linear(8, 2, { rng })]);
+    };
+    const opts = { ...quiet, batchSize: 16, seed: 5, rngSeed: 2 };
+    const straight = make(1);
+    await fit(straight, data, { ...opts, optimizer: adam({ lr: 0.01 }), steps: 10 });
+    const first = make(1);
+    const r1 = await fit(first, data, { ...opts, optimizer: adam({ lr: 0.01 }), steps: 6 });
+    const fresh = make(7);
+    await fit(fresh, data, { ...opts, optimizer: adam({ lr: 0.01 }), steps: 4, resume: saveCheckpoint(first, r1) });
+    expect(snapshot(fresh.params)).toEqual(snapshot(straight.params));
+    expect(snapshot(fresh.state)).toEqual(snapshot(straight.state));
+    expect(snapshot(fresh.state)).not.toEqual(snapshot(make(1).state));
   });
 
   it("loadCheckpoint with an optimizer template gives a resumable record, too", async () => {
