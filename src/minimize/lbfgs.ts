@@ -5,6 +5,8 @@
  * with the initial matrix H_k^0 = gamma I, gamma = s^T y / y^T y of the newest pair (eq. 7.20).
  * A pair with y^T s <= eps y^T y (not enough curvature) is skipped, so H_k stays positive definite.
  * The first step is scaled to length 1 (alpha_0 = min(1, 1/||g||)); later ones start at alpha = 1.
+ * When the line search fails along the L-BFGS direction, the memory is dropped and the search is
+ * retried once along -g before the failure is reported.
  */
 import type { Run } from "./run.js";
 import { dot } from "./linalg.js";
@@ -37,7 +39,12 @@ export function lbfgs(run: Run, opts: LbfgsOptions): void {
       for (let j = 0; j < n; j++) p[j] = -run.g[j];
     }
     const alpha0 = S.length === 0 ? Math.min(1, 1 / run.gradNorm) : 1;
-    const step = wolfeStep(run, p, { alpha0, c1: opts.c1, c2: opts.c2 });
+    let step = wolfeStep(run, p, { alpha0, c1: opts.c1, c2: opts.c2 }, false, S.length === 0);
+    if (!step && S.length > 0) {
+      // The quasi-Newton direction failed: drop the memory and retry once along -g (as L-BFGS-B restarts).
+      S.length = Y.length = R.length = 0;
+      step = wolfeStep(run, run.g.map((v) => -v), { alpha0: Math.min(1, 1 / run.gradNorm), c1: opts.c1, c2: opts.c2 });
+    }
     if (!step) break;
     const s = new Float64Array(n), y = new Float64Array(n);
     for (let j = 0; j < n; j++) { s[j] = step.x[j] - run.x[j]; y[j] = step.ev.g[j] - run.g[j]; }

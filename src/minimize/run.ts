@@ -110,8 +110,7 @@ export class Run {
    */
   accept(x: Float64Array, f: number, g: Float64Array, gradNorm = nrm2(g)): boolean {
     if (!Number.isFinite(f) || !Number.isFinite(gradNorm)) {
-      this.nit++;
-      this.stop(false, `f or its gradient became non-finite (f = ${f}, ||g|| = ${gradNorm}) at iteration ${this.nit}; x is the last finite iterate`);
+      this.stop(false, `f or its gradient became non-finite (f = ${f}, ||g|| = ${gradNorm}) at iteration ${this.nit + 1}; x is the last finite iterate (iteration ${this.nit})`);
       return true;
     }
     let step = 0;
