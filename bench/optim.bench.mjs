@@ -9,8 +9,8 @@
 //   tfjs-cpu        TensorFlow.js cpu backend, at 1e5 only (slow)
 //   bound           a WebAssembly loop with the same memory traffic per parameter and no arithmetic
 //                   (Adam/AdamW 28 B: 4 streams read, 3 written; SGD-momentum/Lion 20 B: 3 read, 2 written)
-// Prints Mparam/s and ratios (wasm step / tfjs-wasm, wasm step / bound, kernel / bound); asserts nothing.
-//   npm run build && node --expose-gc bench/optim.bench.mjs [--quick] [--sizes=1e5,1e6]
+// Contenders are timed in interleaved rounds (median of 5). Prints Mparam/s and ratios (wasm step / tfjs-wasm, wasm step / bound, kernel / bound); asserts nothing.
+//   npm run build && node --expose-gc bench/optim.bench.mjs [--quick] [--sizes=1e5,1e6] [--opt=adam,lion]
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
@@ -21,6 +21,8 @@ const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const quick = process.argv.includes("--quick");
 const sizesArg = process.argv.find((a) => a.startsWith("--sizes="));
 const SIZES = sizesArg ? sizesArg.slice(8).split(",").map(Number) : [1e5, 1e6, 1e7];
+const optArg = process.argv.find((a) => a.startsWith("--opt="));
+const OPTS = optArg ? optArg.slice(6).split(",") : ["adam", "adamw", "sgd-momentum", "lion"];
 const WINDOW_MS = quick ? 250 : 800;
 const require = createRequire(import.meta.url);
 
@@ -38,24 +40,28 @@ const { instance } = await WebAssembly.instantiate(readFileSync(join(root, `buil
 const K = instance.exports;
 const heapBase = K.heapBase();
 
-/** Median Mparam/s over timing windows: each window runs `fn` repeatedly for ~WINDOW_MS/5. */
-function rate(n, fn) {
-  fn();
-  fn();
-  const rates = [];
+/**
+ * Mparam/s of each contender: 5 rounds, each running every contender for ~WINDOW_MS/5 in turn
+ * (interleaved, so load from other processes on this shared machine hits all of them alike);
+ * the median round per contender is reported.
+ */
+function rates(n, fns) {
+  for (const fn of fns) fn(), fn();
+  const all = fns.map(() => []);
   for (let w = 0; w < 5; w++) {
-    let reps = 0;
-    const t0 = performance.now();
-    let t = t0;
-    do {
-      fn();
-      reps++;
-      t = performance.now();
-    } while (t - t0 < WINDOW_MS / 5 || reps < 2);
-    rates.push((n * reps) / ((t - t0) / 1000) / 1e6);
+    fns.forEach((fn, k) => {
+      let reps = 0;
+      const t0 = performance.now();
+      let t = t0;
+      do {
+        fn();
+        reps++;
+        t = performance.now();
+      } while (t - t0 < WINDOW_MS / 5 || reps < 2);
+      all[k].push((n * reps) / ((t - t0) / 1000) / 1e6);
+    });
   }
-  rates.sort((a, b) => a - b);
-  return rates[2];
+  return all.map((r) => r.sort((a, b) => a - b)[2]);
 }
 
 function makeAlias(name) {
@@ -121,29 +127,25 @@ const fmt = (x) => (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed
 const ratio = (a, b) => (a / b).toFixed(2).padStart(7) + "x";
 
 console.log(`downhill fused optimizer steps, f32, Mparam/s (median of 5 windows); wasm variant ${info.variant}, threads ${info.threads}; tfjs ${tf.version.tfjs} ${tf.getBackend()}`);
-for (const name of ["adam", "adamw", "sgd-momentum", "lion"]) {
+for (const name of OPTS) {
   console.log(`\n${name}`);
   console.log(`${"N".padStart(9)} ${"wasmStep".padStart(8)} ${"kernel".padStart(8)} ${"js".padStart(8)} ${"tfjsWasm".padStart(8)} ${"tfjsCpu".padStart(8)} ${"bound".padStart(8)} | ${"step/tfjs".padStart(9)} ${"step/bound".padStart(10)} ${"kern/bound".padStart(10)} ${"js/tfjs".padStart(8)}`);
   for (const n of SIZES) {
     const grads = dh.randn([n], { seed: 2 }).mul(1e-2);
     const pw = dh.randn([n], { seed: 1 });
     const ow = dh.optimizer(makeAlias(name), pw, { fused: "wasm" });
-    const wasmStep = rate(n, () => ow.step(grads));
-    ow.dispose();
     const pj = dh.randn([n], { seed: 1 });
     const oj = dh.optimizer(makeAlias(name), pj, { fused: "js" });
-    const js = rate(n, () => oj.step(grads));
     const [kernel, probe] = kernelRunners(name, n);
-    const kern = rate(n, kernel);
-    const bound = rate(n, probe);
     const [tstep, tdispose] = tfjsRunner(name, n);
-    const tfw = rate(n, tstep);
+    const [wasmStep, kern, js, tfw, bound] = rates(n, [() => ow.step(grads), kernel, () => oj.step(grads), tstep, probe]);
+    ow.dispose();
     tdispose();
     let tfc = NaN;
     if (n <= 1e5) {
       await tf.setBackend("cpu");
       const [cstep, cdispose] = tfjsRunner(name, n);
-      tfc = rate(n, cstep);
+      [tfc] = rates(n, [cstep]);
       cdispose();
       await tf.setBackend("wasm");
     }
