@@ -16,6 +16,7 @@ import { scaleByLion } from "./transforms/lion.js";
 import { scaleByRms, scaleByRss } from "./transforms/rms.js";
 import { scaleByLearningRate } from "./transforms/scale.js";
 import { trace } from "./transforms/trace.js";
+import { scaleByNadam, scaleByRadam } from "./transforms/nadamRadam.js";
 import { bool, checkKnown, learningRate, nonNegative, unitInterval } from "./validate.js";
 import { ArgumentError } from "../errors.js";
 
@@ -199,4 +200,43 @@ export function lion(options: LionOptions = {}): GradientTransformation<OptState
   if (wd > 0) parts.push(["decay", addDecayedWeights(wd)]);
   parts.push(["lr", scaleByLearningRate(lr)]);
   return build(parts, { kind: "lion", hp: { wd, b1, b2 } }, conv, lr, [["lion", "mu"]]);
+}
+
+export interface NadamOptions { lr?: LearningRate; b1?: number; b2?: number; eps?: number; weightDecay?: number; momentumDecay?: number; decoupledWeightDecay?: boolean }
+
+/**
+ * NAdam, torch.optim.NAdam's algorithm (see {@link scaleByNadam}); weightDecay is L2 unless
+ * `decoupledWeightDecay` (then p ← p − lr·wd·p). Defaults lr 2e-3, b1 0.9, b2 0.999, eps 1e-8,
+ * momentumDecay 4e-3. Runs on the pure path (not fused). @see https://openreview.net/forum?id=OM0jvwB8jIp57ZJjtNEZ
+ */
+export function nadam(options: NadamOptions = {}): GradientTransformation<OptState[]> {
+  checkKnown("nadam", options, ["lr", "b1", "b2", "eps", "weightDecay", "momentumDecay", "decoupledWeightDecay"]);
+  const lr = learningRate("nadam", options.lr ?? 2e-3);
+  const wd = nonNegative("nadam", "weightDecay", options.weightDecay ?? 0);
+  const decoupled = bool("nadam", "decoupledWeightDecay", options.decoupledWeightDecay ?? false);
+  const parts: GradientTransformation<any>[] = [];
+  if (wd > 0 && !decoupled) parts.push(addDecayedWeights(wd));
+  parts.push(scaleByNadam({ b1: options.b1, b2: options.b2, eps: options.eps, momentumDecay: options.momentumDecay }));
+  if (wd > 0 && decoupled) parts.push(addDecayedWeights(wd));
+  parts.push(scaleByLearningRate(lr));
+  return chain(...parts);
+}
+
+export interface RadamOptions { lr?: LearningRate; b1?: number; b2?: number; eps?: number; weightDecay?: number; decoupledWeightDecay?: boolean }
+
+/**
+ * RAdam, torch.optim.RAdam's algorithm (see {@link scaleByRadam}). Defaults lr 1e-3, b1 0.9,
+ * b2 0.999, eps 1e-8. Runs on the pure path (not fused). @see https://arxiv.org/abs/1908.03265
+ */
+export function radam(options: RadamOptions = {}): GradientTransformation<OptState[]> {
+  checkKnown("radam", options, ["lr", "b1", "b2", "eps", "weightDecay", "decoupledWeightDecay"]);
+  const lr = learningRate("radam", options.lr ?? 1e-3);
+  const wd = nonNegative("radam", "weightDecay", options.weightDecay ?? 0);
+  const decoupled = bool("radam", "decoupledWeightDecay", options.decoupledWeightDecay ?? false);
+  const parts: GradientTransformation<any>[] = [];
+  if (wd > 0 && !decoupled) parts.push(addDecayedWeights(wd));
+  parts.push(scaleByRadam({ b1: options.b1, b2: options.b2, eps: options.eps }));
+  if (wd > 0 && decoupled) parts.push(addDecayedWeights(wd));
+  parts.push(scaleByLearningRate(lr));
+  return chain(...parts);
 }

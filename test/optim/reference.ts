@@ -25,12 +25,13 @@ export interface RefOptions {
 }
 
 /** Runs `steps` steps of `alg` from x0 and returns every iterate (x_1..x_steps). */
-export function referenceTrajectory(alg: "sgd" | "adam" | "adamw" | "adagrad" | "rmsprop" | "lion", o: RefOptions, x0: number[], grad: GradFn, steps: number): number[][] {
+export function referenceTrajectory(alg: "sgd" | "adam" | "adamw" | "adagrad" | "rmsprop" | "lion" | "nadam" | "radam", o: RefOptions, x0: number[], grad: GradFn, steps: number): number[][] {
   const n = x0.length;
   const p = x0.slice();
   const z = () => new Array<number>(n).fill(0);
   const buf = z(), m = z(), v = z(), vmax = z(), ga = z();
   const sum = new Array<number>(n).fill(o.initialAccumulatorValue ?? 0);
+  let muProduct = 1;
   const wd = o.weightDecay ?? (alg === "adamw" ? 1e-2 : 0); // torch AdamW defaults to 1e-2
   const out: number[][] = [];
   for (let t = 1; t <= steps; t++) {
@@ -89,6 +90,35 @@ export function referenceTrajectory(alg: "sgd" | "adam" | "adamw" | "adagrad" | 
             buf[i] = mu * buf[i] + g / avg;
             p[i] = p[i] - o.lr * buf[i];
           } else p[i] = p[i] - (o.lr * g) / avg;
+          break;
+        }
+        case "nadam": {
+          // torch.optim.NAdam (momentum_decay ψ = 4e-3)
+          const b1 = o.b1 ?? 0.9, b2 = o.b2 ?? 0.999, eps = o.eps ?? 1e-8, psi = 4e-3;
+          if (wd !== 0) g = g + wd * p[i];
+          const muT = b1 * (1 - 0.5 * 0.96 ** (t * psi)), muT1 = b1 * (1 - 0.5 * 0.96 ** ((t + 1) * psi));
+          const prod = (i === 0 ? (muProduct *= muT) : muProduct), prod1 = prod * muT1;
+          m[i] = b1 * m[i] + (1 - b1) * g;
+          v[i] = b2 * v[i] + (1 - b2) * g * g;
+          const mhat = (muT1 * m[i]) / (1 - prod1) + ((1 - muT) * g) / (1 - prod);
+          const vhat = v[i] / (1 - b2 ** t);
+          p[i] = p[i] - (o.lr * mhat) / (Math.sqrt(vhat) + eps);
+          break;
+        }
+        case "radam": {
+          // torch.optim.RAdam
+          const b1 = o.b1 ?? 0.9, b2 = o.b2 ?? 0.999, eps = o.eps ?? 1e-8;
+          if (wd !== 0) g = g + wd * p[i];
+          m[i] = b1 * m[i] + (1 - b1) * g;
+          v[i] = b2 * v[i] + (1 - b2) * g * g;
+          const mhat = m[i] / (1 - b1 ** t);
+          const rinf = 2 / (1 - b2) - 1;
+          const rt = rinf - (2 * t * b2 ** t) / (1 - b2 ** t);
+          if (rt > 5) {
+            const l = Math.sqrt(1 - b2 ** t) / (Math.sqrt(v[i]) + eps);
+            const r = Math.sqrt(((rt - 4) * (rt - 2) * rinf) / ((rinf - 4) * (rinf - 2) * rt));
+            p[i] = p[i] - o.lr * mhat * l * r;
+          } else p[i] = p[i] - o.lr * mhat;
           break;
         }
         case "lion": {
