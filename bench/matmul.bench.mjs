@@ -15,6 +15,7 @@ import { dirname, join } from "node:path";
 import { pathToFileURL, fileURLToPath } from "node:url";
 import * as v8 from "node:v8";
 import { loadavg } from "node:os";
+import { Worker } from "node:worker_threads";
 import { esbuildLoaders } from "../scripts/assetLoaders.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
@@ -65,8 +66,19 @@ function rand(n) {
 const one = await initWasm({ threads: 1 });
 const many = await initWasm({ threads: "auto" });
 console.log(`downhill wasm: variant ${one.variant}; threaded instance: variant ${many.variant}, ${many.threads} threads`);
-// Other processes on a 2-core machine directly cut the threaded numbers; show how busy it was.
+// Other processes on a 2-core machine directly cut the threaded numbers; show how busy it was,
+// and whether a second thread really gets a core: a fixed JS loop alone vs on 2 threads at once.
 console.log(`load average at start: ${loadavg().map((x) => x.toFixed(2)).join(" ")}`);
+async function probeCores() {
+  const loop = `function spin(){let x=0;for(let i=0;i<2e8;i++)x+=i&7;return x}spin();`;
+  const timed = `${loop}const t=performance.now();spin();require("node:worker_threads").parentPort.postMessage(performance.now()-t);`;
+  const run = (n) => Promise.all(Array.from({ length: n }, () => new Promise((resolve) => new Worker(timed, { eval: true }).once("message", resolve))));
+  const [alone] = await run(1);
+  const both = await run(2);
+  return Math.max(...both) / alone;
+}
+const slowdown = await probeCores();
+console.log(`core probe: 2 concurrent threads run ${slowdown.toFixed(2)}x slower than 1 (1.0 = a free second core, 2.0 = only one core available)`);
 
 async function tfjsTimes(backend, shapes) {
   await tf.setBackend(backend);
