@@ -16,7 +16,7 @@
  * - "pure": any other transform: `update` + `applyUpdates`, written back into the same tensors.
  * No path allocates memory proportional to the parameter count per step.
  */
-import { ArgumentError, DTypeError } from "../errors.js";
+import { ArgumentError } from "../errors.js";
 import { wasmKernelsSync, type WasmKernels } from "../backend/wasm/index.js";
 import type { DType, FloatArray } from "../tensor/dtype.js";
 import { Tensor } from "../tensor/tensor.js";
@@ -231,6 +231,30 @@ function kernelName(kind: FusedSpec["kind"], dtype: DType): string {
 
 type Fn = (...args: number[]) => number;
 
+/** What must happen when a wasm engine is released (dispose, or garbage collection of the optimizer). */
+interface WasmRelease {
+  w: WasmKernels;
+  ptrs: number[];
+  leaves: Tensor[];
+  /** The parameters' own arrays (before they became views); refilled from the slab on release. */
+  own: FloatArray[];
+  shared: boolean;
+  done: boolean;
+}
+
+function release(r: WasmRelease): void {
+  if (r.done) return;
+  r.done = true;
+  if (r.shared) r.leaves.forEach((t, l) => {
+    r.own[l].set(t._data);
+    t._data = r.own[l];
+  });
+  r.ptrs.forEach((p) => r.w.free(p));
+}
+
+/** Frees the slabs of optimizers that were dropped without `dispose()` (parameters get their arrays back). */
+const finalizer = typeof FinalizationRegistry !== "undefined" ? new FinalizationRegistry<WasmRelease>(release) : null;
+
 class WasmEngine implements Engine {
   readonly path = "wasm";
   private readonly bytes: number;
@@ -242,8 +266,9 @@ class WasmEngine implements Engine {
   private readonly kernel: Fn;
   private readonly sumSquares: Fn;
   private readonly shared: boolean;
-  private readonly own: FloatArray[];
-  private disposed = false;
+  private readonly rel: WasmRelease;
+  /** On a shared memory: the views the parameters' storage was pointed at. */
+  private readonly paramViews: FloatArray[] = [];
   private view: FloatArray | null = null;
   private viewBuffer: ArrayBufferLike | null = null;
   private viewLength = 0;
@@ -265,11 +290,17 @@ class WasmEngine implements Engine {
     this.kernel = w.exports[kernelName(spec.kind, dtype)] as Fn;
     this.sumSquares = w.exports[`sumSquares${suffix}`] as Fn;
     this.shared = typeof SharedArrayBuffer !== "undefined" && w.memory() instanceof SharedArrayBuffer;
-    this.own = leaves.map((t) => t._data);
+    this.rel = { w, ptrs: [this.pPtr, this.gPtr, ...this.slotPtrs], leaves, own: leaves.map((t) => t._data), shared: this.shared, done: false };
     const v = this.heap();
     leaves.forEach((t, l) => v.set(t._data, this.at(this.pPtr, l)));
     this.syncIn();
-    if (this.shared) leaves.forEach((t, l) => (t._data = this.slice(this.pPtr, l)));
+    if (this.shared) {
+      leaves.forEach((t, l) => {
+        t._data = this.slice(this.pPtr, l);
+        this.paramViews.push(t._data);
+      });
+    }
+    finalizer?.register(this, this.rel, this);
   }
 
   /** A typed view of all of linear memory, re-created only when the buffer changed (growth). */
@@ -291,17 +322,29 @@ class WasmEngine implements Engine {
   }
 
   step(grads: Tensor[], count: number, lr: number): void {
-    if (this.disposed) throw new ArgumentError("optimizer.step: the optimizer was disposed");
+    if (this.rel.done) throw new ArgumentError("optimizer.step: the optimizer was disposed");
     let v = this.heap();
     for (let l = 0; l < grads.length; l++) v.set(grads[l]._data, this.at(this.gPtr, l));
     if (!this.shared) for (let l = 0; l < grads.length; l++) v.set(this.leaves[l]._data, this.at(this.pPtr, l));
+    else {
+      // Someone replaced a parameter's storage (e.g. loaded a checkpoint into a new array):
+      // take its values and point it back at the slab.
+      for (let l = 0; l < this.leaves.length; l++) {
+        const t = this.leaves[l];
+        if (t._data !== this.paramViews[l]) {
+          v.set(t._data, this.at(this.pPtr, l));
+          this.rel.own[l] = t._data;
+          t._data = this.paramViews[l];
+        }
+      }
+    }
     let gScale = 1;
     if (this.spec.clipNorm !== undefined) {
       const norm = Math.sqrt(this.sumSquares(this.gPtr, this.n));
       if (norm > this.spec.clipNorm) gScale = this.spec.clipNorm / norm;
     }
     const { pPtr, gPtr, n } = this;
-    const [s0 = 0, s1 = 0, s2 = 0] = this.slotPtrs;
+    const s0 = this.slotPtrs[0] ?? 0, s1 = this.slotPtrs[1] ?? 0, s2 = this.slotPtrs[2] ?? 0;
     const spec = this.spec;
     switch (spec.kind) {
       case "sgd": {
@@ -345,7 +388,7 @@ class WasmEngine implements Engine {
   }
 
   syncOut(): void {
-    if (this.disposed) return;
+    if (this.rel.done) return;
     const v = this.heap();
     this.slots.forEach((slot, k) =>
       slot.forEach((t, l) => {
@@ -355,18 +398,14 @@ class WasmEngine implements Engine {
     );
   }
   syncIn(): void {
-    if (this.disposed) return;
+    if (this.rel.done) return;
     const v = this.heap();
     this.slots.forEach((slot, k) => slot.forEach((t, l) => v.set(t._data, this.at(this.slotPtrs[k], l))));
   }
   dispose(): void {
-    if (this.disposed) return;
+    if (this.rel.done) return;
     this.syncOut();
-    if (this.shared) this.leaves.forEach((t, l) => { this.own[l].set(t._data); t._data = this.own[l]; });
-    this.disposed = true;
-    this.w.free(this.pPtr);
-    this.w.free(this.gPtr);
-    this.slotPtrs.forEach((p) => this.w.free(p));
+    finalizer?.unregister(this);
+    release(this.rel);
   }
 }
-export { DTypeError };
