@@ -5,12 +5,13 @@
  * Three paths, chosen once at construction:
  * - "wasm": the transform is a fusable alias (its `fused` descriptor), all leaves share a dtype and
  *   the WebAssembly core is ready (`await ready()`): parameters, gradients and moments live in
- *   contiguous slabs in WebAssembly memory (leaves concatenated in canonical order) and one kernel
- *   call per step updates everything. On a shared (threads) memory the parameter tensors' storage
+ *   contiguous slabs in WebAssembly memory (leaves concatenated in canonical order) and the fused
+ *   kernel runs over them in chunks of 16K elements. On a shared (threads) memory the parameter tensors' storage
  *   becomes a view into the parameter slab, so there is no copy in or out; on an ordinary memory
  *   (whose buffer is replaced when it grows) the slab is the master copy and each step copies the
  *   parameters in and out, so writes to `param._data` between steps are still seen.
- *   Per step: gradients are copied into their slab (the only copy), then one fused kernel.
+ *   Per step, per chunk: the gradients of the next 16K elements are copied into a small buffer
+ *   (it stays in cache) and the kernel updates that range; the gradient copy is the only copy.
  * - "js": the same kernel as a plain loop per leaf, on the parameters' own arrays; bit-identical
  *   to the pure path.
  * - "pure": any other transform: `update` + `applyUpdates`, written back into the same tensors.
@@ -231,6 +232,13 @@ function kernelName(kind: FusedSpec["kind"], dtype: DType): string {
 
 type Fn = (...args: number[]) => number;
 
+/**
+ * Gradients reach the kernel through a buffer of this many elements (64 KiB of f32), filled just
+ * before the kernel runs on that range: it stays in L1/L2, so the gradient is read from main
+ * memory once (by the copy), as the bandwidth bound assumes.
+ */
+const CHUNK = 16384;
+
 /** What must happen when a wasm engine is released (dispose, or garbage collection of the optimizer). */
 interface WasmRelease {
   w: WasmKernels;
@@ -269,6 +277,8 @@ class WasmEngine implements Engine {
   private readonly rel: WasmRelease;
   /** On a shared memory: the views the parameters' storage was pointed at. */
   private readonly paramViews: FloatArray[] = [];
+  /** Per-step scalars (reused: no allocation per step). */
+  private readonly c = { lr: 0, first: 0, gScale: 1, bc1: 1, sqrtBc2: 1 };
   private view: FloatArray | null = null;
   private viewBuffer: ArrayBufferLike | null = null;
   private viewLength = 0;
@@ -284,7 +294,7 @@ class WasmEngine implements Engine {
     this.n = n;
     const alloc = () => w.alloc(Math.max(1, n) * this.bytes);
     this.pPtr = alloc();
-    this.gPtr = alloc();
+    this.gPtr = w.alloc(Math.max(1, Math.min(n, CHUNK)) * this.bytes);
     this.slotPtrs = slots.map(alloc);
     const suffix = dtype === "float32" ? "F32" : "F64";
     this.kernel = w.exports[kernelName(spec.kind, dtype)] as Fn;
@@ -324,7 +334,6 @@ class WasmEngine implements Engine {
   step(grads: Tensor[], count: number, lr: number): void {
     if (this.rel.done) throw new ArgumentError("optimizer.step: the optimizer was disposed");
     let v = this.heap();
-    for (let l = 0; l < grads.length; l++) v.set(grads[l]._data, this.at(this.gPtr, l));
     if (!this.shared) for (let l = 0; l < grads.length; l++) v.set(this.leaves[l]._data, this.at(this.pPtr, l));
     else {
       // Someone replaced a parameter's storage (e.g. loaded a checkpoint into a new array):
@@ -338,51 +347,94 @@ class WasmEngine implements Engine {
         }
       }
     }
-    let gScale = 1;
-    if (this.spec.clipNorm !== undefined) {
-      const norm = Math.sqrt(this.sumSquares(this.gPtr, this.n));
-      if (norm > this.spec.clipNorm) gScale = this.spec.clipNorm / norm;
+    const spec = this.spec;
+    const c = this.c;
+    c.lr = lr;
+    c.first = count === 0 ? 1 : 0;
+    c.gScale = 1;
+    if (spec.kind === "adam") [c.bc1, c.sqrtBc2] = adamBiasCorrection(spec.hp.b1, spec.hp.b2, count + 1, spec.hp.biasCorrection);
+    if (spec.clipNorm !== undefined) {
+      const norm = Math.sqrt(this.chunked(grads, false));
+      if (norm > spec.clipNorm) c.gScale = spec.clipNorm / norm;
     }
-    const { pPtr, gPtr, n } = this;
-    const s0 = this.slotPtrs[0] ?? 0, s1 = this.slotPtrs[1] ?? 0, s2 = this.slotPtrs[2] ?? 0;
+    this.chunked(grads, true);
+    if (!this.shared) {
+      v = this.heap();
+      for (let l = 0; l < this.leaves.length; l++) {
+        const s = this.at(this.pPtr, l);
+        this.leaves[l]._data.set(v.subarray(s, s + this.leaves[l].size));
+      }
+    }
+  }
+
+  /**
+   * Streams the gradients through the small chunk buffer: copies the next CHUNK elements (across
+   * leaf boundaries: the slabs are contiguous) and either accumulates their sum of squares
+   * (`update` false, for the clip) or runs the fused kernel on that range of the slabs. The chunk
+   * stays in cache between the copy and the kernel, so main-memory traffic is the kernel's own.
+   */
+  private chunked(grads: Tensor[], update: boolean): number {
+    const v = this.heap();
+    const gBase = this.gPtr / this.bytes;
+    let l = 0, a = 0, start = 0, sum = 0;
+    while (start < this.n) {
+      const len = Math.min(CHUNK, this.n - start);
+      let filled = 0;
+      while (filled < len) {
+        const src = grads[l]._data;
+        const take = Math.min(src.length - a, len - filled);
+        if (take > 0) v.set(a === 0 && take === src.length ? src : src.subarray(a, a + take), gBase + filled);
+        filled += take;
+        a += take;
+        if (a >= src.length) {
+          l++;
+          a = 0;
+        }
+      }
+      if (update) this.run(start, len);
+      else sum += this.sumSquares(this.gPtr, len);
+      start += len;
+    }
+    return sum;
+  }
+
+  /** The fused kernel on elements [start, start + len) of the slabs, the gradients in the chunk buffer. */
+  private run(start: number, len: number): void {
+    const o = start * this.bytes;
+    const c = this.c;
+    const p = this.pPtr + o, g = this.gPtr;
+    const sp = this.slotPtrs;
+    const s0 = sp.length > 0 ? sp[0] + o : 0, s1 = sp.length > 1 ? sp[1] + o : 0, s2 = sp.length > 2 ? sp[2] + o : 0;
     const spec = this.spec;
     switch (spec.kind) {
       case "sgd": {
         const h = spec.hp;
-        this.kernel(pPtr, gPtr, s0, n, lr, h.wd, h.momentum, 1 - h.dampening, h.nesterov ? 1 : 0, count === 0 ? 1 : 0, gScale);
+        this.kernel(p, g, s0, len, c.lr, h.wd, h.momentum, 1 - h.dampening, h.nesterov ? 1 : 0, c.first, c.gScale);
         break;
       }
       case "adam": {
         const h = spec.hp;
-        const [bc1, sqrtBc2] = adamBiasCorrection(h.b1, h.b2, count + 1, h.biasCorrection);
         const flags = (h.wd > 0 && !h.decoupled ? 1 : 0) | (h.wd > 0 && h.decoupled ? 2 : 0) | (h.amsgrad ? 4 : 0);
-        this.kernel(pPtr, gPtr, s0, s1, s2, n, lr, h.b1, h.b2, h.eps, bc1, sqrtBc2, h.wd, flags, gScale);
+        this.kernel(p, g, s0, s1, s2, len, c.lr, h.b1, h.b2, h.eps, c.bc1, c.sqrtBc2, h.wd, flags, c.gScale);
         break;
       }
       case "adagrad": {
         const h = spec.hp;
-        this.kernel(pPtr, gPtr, s0, n, lr, h.wd, h.eps, h.epsMode === "outside" ? 0 : 1, gScale);
+        this.kernel(p, g, s0, len, c.lr, h.wd, h.eps, h.epsMode === "outside" ? 0 : 1, c.gScale);
         break;
       }
       case "rmsprop": {
         const h = spec.hp;
         const nu = s0, mu = h.centered ? s1 : 0, b = h.centered ? s2 : s1;
         const mode = h.epsMode === "outside" ? 0 : h.epsMode === "inside" ? 1 : 2;
-        const flags = (h.centered ? 1 : 0) | (h.lrInsideMomentum ? 2 : 0) | (count === 0 ? 4 : 0);
-        this.kernel(pPtr, gPtr, nu, mu, b, n, lr, h.wd, h.alpha, h.eps, mode, h.momentum, flags, gScale);
+        const flags = (h.centered ? 1 : 0) | (h.lrInsideMomentum ? 2 : 0) | (c.first ? 4 : 0);
+        this.kernel(p, g, nu, mu, b, len, c.lr, h.wd, h.alpha, h.eps, mode, h.momentum, flags, c.gScale);
         break;
       }
       case "lion": {
         const h = spec.hp;
-        this.kernel(pPtr, gPtr, s0, n, lr, h.wd, h.b1, h.b2, gScale);
+        this.kernel(p, g, s0, len, c.lr, h.wd, h.b1, h.b2, c.gScale);
         break;
-      }
-    }
-    if (!this.shared) {
-      v = this.heap();
-      for (let l = 0; l < this.leaves.length; l++) {
-        const s = this.at(pPtr, l);
-        this.leaves[l]._data.set(v.subarray(s, s + this.leaves[l].size));
       }
     }
   }
