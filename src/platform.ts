@@ -56,7 +56,9 @@ export interface WorkerHandle {
 export async function spawnWorker(source: string): Promise<WorkerHandle | null> {
   if (isNode) {
     const { Worker } = await import("node:worker_threads");
-    const worker = new Worker(source, { eval: true });
+    // execArgv: [] so flags of the parent (e.g. --input-type=module) cannot change how the
+    // classic-script worker source is parsed.
+    const worker = new Worker(source, { eval: true, execArgv: [] });
     worker.unref();
     return {
       postMessage: (message) => worker.postMessage(message),

@@ -1,7 +1,8 @@
 // Asset imports resolved by esbuild (scripts/bundle.mjs) and by the mirror plugin in vitest.config.ts.
 declare module "*.wasm" {
-  const bytes: Uint8Array;
-  export default bytes;
+  /** The binary as base64 text; src/backend/wasm decodes it on first use. */
+  const base64: string;
+  export default base64;
 }
 declare module "*.wgsl" {
   const source: string;

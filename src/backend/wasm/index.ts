@@ -9,11 +9,13 @@
 
 // Import order = order in the bundle: near-identical binaries sit next to each other so gzip's
 // 32 KiB window deduplicates them (all five cost ~12 KB gzipped inside the bundle).
-import scalarBytes from "../../../build/downhill.scalar.wasm";
-import simdBytes from "../../../build/downhill.simd.wasm";
-import simdMtBytes from "../../../build/downhill.simd-mt.wasm";
-import relaxedBytes from "../../../build/downhill.relaxed.wasm";
-import relaxedMtBytes from "../../../build/downhill.relaxed-mt.wasm";
+// The binaries arrive as base64 text (scripts/assetLoaders.mjs) and are decoded on first use, one
+// at a time: decoding all five at import cost ~6 ms of start-up for four binaries never used.
+import scalarBase64 from "../../../build/downhill.scalar.wasm";
+import simdBase64 from "../../../build/downhill.simd.wasm";
+import simdMtBase64 from "../../../build/downhill.simd-mt.wasm";
+import relaxedBase64 from "../../../build/downhill.relaxed.wasm";
+import relaxedMtBase64 from "../../../build/downhill.relaxed-mt.wasm";
 import { hardwareConcurrency, sharedMemorySupported } from "../../platform";
 import { Arena } from "./arena";
 import { SLOTS, ThreadPool } from "./threadPool";
@@ -85,8 +87,23 @@ const SHARED_INITIAL_PAGES = 16;
 const SHARED_MAX_PAGES = 16384;
 
 type Bytes = Uint8Array<ArrayBuffer>;
-const variantBytes = { "relaxed-simd": relaxedBytes, simd: simdBytes, scalar: scalarBytes } as Record<WasmVariant, Bytes>;
-const sharedVariantBytes = { "relaxed-simd": relaxedMtBytes, simd: simdMtBytes } as Partial<Record<WasmVariant, Bytes>>;
+const variantBase64: Record<WasmVariant, string> = { "relaxed-simd": relaxedBase64, simd: simdBase64, scalar: scalarBase64 };
+const sharedVariantBase64: Partial<Record<WasmVariant, string>> = { "relaxed-simd": relaxedMtBase64, simd: simdMtBase64 };
+const decoded = new Map<string, Bytes>();
+
+/** base64 -> bytes, memoised per binary (atob exists in Node >= 16, browsers, workers and edge runtimes). */
+function bytesOf(base64: string): Bytes {
+  let b = decoded.get(base64);
+  if (!b) {
+    const s = atob(base64);
+    b = new Uint8Array(s.length);
+    for (let i = 0; i < s.length; i++) b[i] = s.charCodeAt(i);
+    decoded.set(base64, b);
+  }
+  return b;
+}
+const variantBytes = (v: WasmVariant): Bytes => bytesOf(variantBase64[v]);
+const sharedVariantBytes = (v: WasmVariant): Bytes | undefined => (sharedVariantBase64[v] ? bytesOf(sharedVariantBase64[v]!) : undefined);
 
 const instances = new Map<string, Promise<WasmKernels>>();
 let lastReady: WasmKernels | null = null;
@@ -96,7 +113,12 @@ let lastReady: WasmKernels | null = null;
  * Node 20 only with `--experimental-wasm-relaxed-simd` (Node 22+ by default), else "simd" is used.
  */
 export function supportedVariants(): WasmVariant[] {
-  return (["relaxed-simd", "simd", "scalar"] as const).filter((v) => WebAssembly.validate(variantBytes[v]));
+  return (["relaxed-simd", "simd", "scalar"] as const).filter((v) => WebAssembly.validate(variantBytes(v)));
+}
+
+/** The best variant that validates, decoding only as many binaries as it has to try. */
+function bestVariant(): WasmVariant | undefined {
+  return (["relaxed-simd", "simd", "scalar"] as const).find((v) => WebAssembly.validate(variantBytes(v)));
 }
 
 /** Compiles and instantiates the best (or requested) binary; idempotent per options. */
@@ -124,12 +146,12 @@ export function wasmKernelsSync(): WasmKernels | null {
 }
 
 async function create(options: InitWasmOptions): Promise<WasmKernels> {
-  const variant = options.variant ?? supportedVariants()[0];
-  if (!variant || !WebAssembly.validate(variantBytes[variant])) throw new Error(`downhill: wasm variant "${options.variant}" does not validate in this engine`);
+  const variant = options.variant ?? bestVariant();
+  if (!variant || !WebAssembly.validate(variantBytes(variant))) throw new Error(`downhill: wasm variant "${options.variant}" does not validate in this engine`);
   const cores = await hardwareConcurrency();
   const wanted = options.threads === undefined || options.threads === "auto" ? Math.min(cores, MAX_AUTO_THREADS) : Math.max(1, Math.floor(options.threads));
 
-  const sharedBytes = sharedVariantBytes[variant];
+  const sharedBytes = sharedVariantBytes(variant);
   if (wanted > 1 && sharedBytes && sharedMemorySupported() && WebAssembly.validate(sharedBytes)) {
     const memory = new WebAssembly.Memory({ initial: SHARED_INITIAL_PAGES, maximum: SHARED_MAX_PAGES, shared: true });
     const module = await WebAssembly.compile(sharedBytes);
@@ -142,7 +164,7 @@ async function create(options: InitWasmOptions): Promise<WasmKernels> {
     if (pool) return new Kernels(variant, instance, core, memory, arena, pool);
     arena.free(ctlPtr);
   }
-  const instance = await WebAssembly.instantiate(await WebAssembly.compile(variantBytes[variant]), { env: {} });
+  const instance = await WebAssembly.instantiate(await WebAssembly.compile(variantBytes(variant)), { env: {} });
   const core = instance.exports as unknown as WasmCore;
   const memory = core.memory!;
   return new Kernels(variant, instance, core, memory, new Arena(memory, core.heapBase()), null);
