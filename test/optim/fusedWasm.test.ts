@@ -159,3 +159,44 @@ describe.each(instances)("wasm %s: chunked streaming", (_name, kernels) => {
     opt.dispose();
   });
 });
+
+/** Counts typed-array allocations of at least `min` elements while `fn` runs (views of existing buffers are not counted). */
+function countAllocations(min: number, fn: () => void): number {
+  const G = globalThis as unknown as Record<string, unknown>;
+  const orig = { Float32Array, Float64Array };
+  let count = 0;
+  for (const name of ["Float32Array", "Float64Array"] as const) {
+    const Base = orig[name] as unknown as new (...a: unknown[]) => object;
+    G[name] = class extends Base {
+      constructor(...a: unknown[]) {
+        super(...a);
+        if (typeof a[0] === "number" ? a[0] >= min : Array.isArray(a[0]) || ArrayBuffer.isView(a[0]) ? (a[0] as ArrayLike<number>).length >= min : false) count++;
+      }
+    };
+  }
+  try {
+    fn();
+  } finally {
+    G.Float32Array = orig.Float32Array;
+    G.Float64Array = orig.Float64Array;
+  }
+  return count;
+}
+
+describe("no allocation proportional to the parameter count per step", () => {
+  it.each(["wasm", "js"] as const)("%s: 10 Adam steps on 2e5 parameters allocate no large array", async (path) => {
+    const kernels = await initWasm({ threads: 2 });
+    const x = randn([200_000], { seed: 1 }), g = randn([200_000], { seed: 2 });
+    const opt = optimizer(chain(clipByGlobalNorm(1), adam({ lr: 1e-3 })), x, { fused: path, kernels });
+    opt.step(g);
+    expect(countAllocations(1000, () => {
+      for (let i = 0; i < 10; i++) opt.step(g);
+    })).toBe(0);
+    opt.dispose();
+  });
+  it("(the check can fail: the pure path allocates)", () => {
+    const x = randn([200_000], { seed: 1 }), g = randn([200_000], { seed: 2 });
+    const opt = optimizer(adam({ lr: 1e-3 }), x, { fused: "pure" });
+    expect(countAllocations(1000, () => opt.step(g))).toBeGreaterThan(3);
+  });
+});
