@@ -9,8 +9,13 @@
 export const ema = (b: number, old: number, x: number): number => b * old + (1 - b) * x;
 /** Moving average of squares: b·old + (1 − b)·x². */
 export const emaSq = (b: number, old: number, x: number): number => b * old + (1 - b) * (x * x);
-/** Adam's direction (torch form): (m / bc1) / (√v / √bc2 + eps). */
-export const adamDir = (m: number, v: number, bc1: number, sqrtBc2: number, eps: number): number => m / bc1 / (Math.sqrt(v) / sqrtBc2 + eps);
+/**
+ * Adam's direction (m / bc1) / (√v / √bc2 + eps) (torch's form), evaluated with one division as
+ * s·m / (√v + ê) where s = √bc2 / bc1 and ê = eps·√bc2 (see adamScalars).
+ */
+export const adamDir = (m: number, v: number, s: number, epsHat: number): number => (s * m) / (Math.sqrt(v) + epsHat);
+/** [s, ê] for adamDir from the bias corrections bc1 = 1 − b1^t, √bc2 = √(1 − b2^t) and eps. */
+export const adamScalars = (bc1: number, sqrtBc2: number, eps: number): [number, number] => [sqrtBc2 / bc1, eps * sqrtBc2];
 /** u + wd·p (L2 gradient term or decoupled decay, depending on where it sits in the chain). */
 export const decayed = (u: number, wd: number, p: number): number => u + wd * p;
 /** Heavy-ball momentum buffer: μ·buf + (1 − τ)·g (τ = dampening). */

@@ -6,7 +6,7 @@
  * `R(...)` here. Arrays: P (param), G (grad), slots (moments), all of n elements.
  */
 import type { FloatArray } from "../tensor/dtype.js";
-import { adamBiasCorrection, adamDir, decayed, ema, emaSq, lrStep, momentumBuf, nesterovDir, rmsDir, sgn } from "./formulas.js";
+import { adamBiasCorrection, adamDir, adamScalars, decayed, ema, emaSq, lrStep, momentumBuf, nesterovDir, rmsDir, sgn } from "./formulas.js";
 import type { AdagradHyper, AdamHyper, LionHyper, RmspropHyper, SgdHyper } from "./fusedSpec.js";
 
 export type Round = (x: number) => number;
@@ -40,6 +40,7 @@ export function adamJs(P: FloatArray, G: FloatArray, S: FloatArray[], n: number,
   const { wd, decoupled, b1, b2, eps, amsgrad } = h;
   const t = c.count + 1;
   const [bc1, sqrtBc2] = adamBiasCorrection(b1, b2, t, h.biasCorrection);
+  const [sc, epsHat] = adamScalars(bc1, sqrtBc2, eps);
   const l2 = wd > 0 && !decoupled, dw = wd > 0 && decoupled;
   const M = S[0], V = S[1], VM = S[2];
   for (let i = 0; i < n; i++) {
@@ -53,7 +54,7 @@ export function adamJs(P: FloatArray, G: FloatArray, S: FloatArray[], n: number,
     V[i] = v;
     let vh = v;
     if (amsgrad) VM[i] = vh = Math.max(VM[i], v);
-    let u = R(adamDir(m, vh, bc1, sqrtBc2, eps));
+    let u = R(adamDir(m, vh, sc, epsHat));
     if (dw) u = R(decayed(u, wd, p));
     P[i] = R(p + R(lrStep(lr, u)));
   }

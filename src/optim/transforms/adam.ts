@@ -1,7 +1,7 @@
 /** Adam's preconditioner. */
 import type { GradientTransformation } from "../base.js";
 import type { Tree } from "../../tensor/tree.js";
-import { adamBiasCorrection, adamDir, ema, emaSq } from "../formulas.js";
+import { adamBiasCorrection, adamDir, adamScalars, ema, emaSq } from "../formulas.js";
 import { ewise, fullTree } from "../treeMath.js";
 import { bool, checkKnown, nonNegative, unitInterval } from "../validate.js";
 import { ArgumentError } from "../../errors.js";
@@ -16,7 +16,8 @@ export interface ScaleByAdamOptions {
 /**
  * m_t = b1·m + (1 − b1)·g,  v_t = b2·v + (1 − b2)·g²,  v̂_t = max(v̂_{t−1}, v_t) with amsgrad
  * (the raw second moment, as torch) else v_t,
- * u_t = (m_t / (1 − b1^t)) / (√v̂_t / √(1 − b2^t) + eps)   (torch's placement of eps).
+ * u_t = (m_t / (1 − b1^t)) / (√v̂_t / √(1 − b2^t) + eps)   (torch's placement of eps; evaluated
+ * with one division, see formulas.ts: adamDir).
  * Defaults b1 0.9, b2 0.999, eps 1e-8. @see {@link adam}
  */
 export function scaleByAdam(options: ScaleByAdamOptions = {}): GradientTransformation<ScaleByAdamState> {
@@ -32,10 +33,11 @@ export function scaleByAdam(options: ScaleByAdamOptions = {}): GradientTransform
     update(g, state) {
       const t = state.count + 1;
       const [bc1, sqrtBc2] = adamBiasCorrection(b1, b2, t, bcMode);
+      const [sc, epsHat] = adamScalars(bc1, sqrtBc2, eps);
       const mu = ewise((m, x) => ema(b1, m, x), [state.mu, g], ["mu", "updates"]);
       const nu = ewise((v, x) => emaSq(b2, v, x), [state.nu, g], ["nu", "updates"]);
       const nuMax = amsgrad ? ewise((a, v) => Math.max(a, v), [state.nuMax!, nu], ["nuMax", "nu"]) : undefined;
-      const updates = ewise((m, v) => adamDir(m, v, bc1, sqrtBc2, eps), [mu, nuMax ?? nu], ["mu", "nu"]);
+      const updates = ewise((m, v) => adamDir(m, v, sc, epsHat), [mu, nuMax ?? nu], ["mu", "nu"]);
       return { updates, state: amsgrad ? { count: t, mu, nu, nuMax } : { count: t, mu, nu } };
     },
   };
