@@ -88,12 +88,15 @@ function adamFamily(where: "adam" | "adamw", options: AdamOptions, decoupled: bo
   const parts: Part[] = [];
   if (wd > 0 && !decoupled) parts.push(["decay", addDecayedWeights(wd)]);
   const biasCorrection = conv === "tfjs" ? "tfjs" : "exact";
-  parts.push(["adam", scaleByAdam({ b1, b2, eps, amsgrad, biasCorrection })]);
+  const amsgradMax = conv === "optax" ? "corrected" : "raw";
+  parts.push(["adam", scaleByAdam({ b1, b2, eps, amsgrad, biasCorrection, amsgradMax })]);
   if (wd > 0 && decoupled) parts.push(["decay", addDecayedWeights(wd)]);
   parts.push(["lr", scaleByLearningRate(lr)]);
   const slots: Array<[string, string]> = [["adam", "mu"], ["adam", "nu"]];
   if (amsgrad) slots.push(["adam", "nuMax"]);
-  return build(parts, { kind: "adam", hp: { wd, decoupled, b1, b2, eps, amsgrad, biasCorrection } }, conv, lr, slots);
+  const t = build(parts, { kind: "adam", hp: { wd, decoupled, b1, b2, eps, amsgrad, biasCorrection } }, conv, lr, slots);
+  // optax's AMSGrad (maximum of the bias-corrected moment) has no fused kernel: pure path
+  return amsgrad && amsgradMax === "corrected" ? { init: t.init, update: t.update } : t;
 }
 
 /**

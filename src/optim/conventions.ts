@@ -5,6 +5,7 @@
  * | alias   | option / equation         | torch (default)          | optax                     | tfjs                                 |
  * |---------|---------------------------|--------------------------|---------------------------|--------------------------------------|
  * | adam    | eps                       | 1e-8                     | 1e-8                      | 1e-7 (backend epsilon, float32)      |
+ * | adam    | AMSGrad maximum over      | raw v                    | bias-corrected v/(1−b2^t) | (no AMSGrad in tfjs: torch's)        |
  * | adamw   | weightDecay               | 1e-2                     | 1e-4                      | (no AdamW; torch's 1e-2, eps 1e-7)   |
  * | adagrad | initialAccumulatorValue   | 0                        | 0.1                       | 0.1                                  |
  * | adagrad | eps, placement            | 1e-10, g/(√s + eps)      | 1e-7, g/√(s + eps)        | 1e-7, g/√(s + eps)                   |
