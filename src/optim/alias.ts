@@ -17,6 +17,7 @@ import { scaleByRms, scaleByRss } from "./transforms/rms.js";
 import { scaleByLearningRate } from "./transforms/scale.js";
 import { trace } from "./transforms/trace.js";
 import { scaleByNadam, scaleByRadam } from "./transforms/nadamRadam.js";
+import { scaleByAdamax } from "./transforms/adamax.js";
 import { bool, checkKnown, learningRate, nonNegative, unitInterval } from "./validate.js";
 import { ArgumentError } from "../errors.js";
 
@@ -240,6 +241,30 @@ export function radam(options: RadamOptions = {}): GradientTransformation<OptSta
   if (wd > 0 && !decoupled) parts.push(addDecayedWeights(wd));
   parts.push(scaleByRadam({ b1: options.b1, b2: options.b2, eps: options.eps }));
   if (wd > 0 && decoupled) parts.push(addDecayedWeights(wd));
+  parts.push(scaleByLearningRate(lr));
+  return chain(...parts);
+}
+
+export interface AdamaxOptions { lr?: LearningRate; b1?: number; b2?: number; eps?: number; weightDecay?: number; lrDecay?: number; convention?: Convention }
+
+/**
+ * Adamax, torch.optim.Adamax's algorithm (see {@link scaleByAdamax}): g ← g + wd·p;
+ * m = b1·m + (1−b1)·g; u = max(b2·u, |g| + eps); p ← p − lr_t·(m/(1 − b1^t))/u, with
+ * lr_t = lr/(1 + (t−1)·lrDecay) (tfjs's `decay`; 0 by default). Defaults lr 2e-3, b1 0.9,
+ * b2 0.999, eps 1e-8. `convention: "tfjs"` adds eps outside the maximum and uses eps 1e-7 and
+ * tfjs's float32 bias correction. Runs on the pure path (not fused).
+ */
+export function adamax(options: AdamaxOptions = {}): GradientTransformation<OptState[]> {
+  checkKnown("adamax", options, [...LR_KEYS, "b1", "b2", "eps", "weightDecay", "lrDecay"]);
+  const conv = convention("adamax", options.convention);
+  const base = learningRate("adamax", options.lr ?? 2e-3);
+  const lrDecay = nonNegative("adamax", "lrDecay", options.lrDecay ?? 0);
+  const wd = nonNegative("adamax", "weightDecay", options.weightDecay ?? 0);
+  const tfjs = conv === "tfjs";
+  const lr: Schedule = lrDecay === 0 ? base : (step) => base(step) / (1 + step * lrDecay);
+  const parts: GradientTransformation<any>[] = [];
+  if (wd > 0) parts.push(addDecayedWeights(wd));
+  parts.push(scaleByAdamax({ b1: options.b1, b2: options.b2, eps: options.eps ?? (tfjs ? 1e-7 : 1e-8), epsMode: tfjs ? "added" : "insideMax", biasCorrection: tfjs ? "tfjs" : "exact" }));
   parts.push(scaleByLearningRate(lr));
   return chain(...parts);
 }

@@ -14,6 +14,7 @@
  * | rmsprop | centered denominator      | √(ν − μ²) + eps          | √(ν − μ² + eps)           | √(ν − (μ² + eps))                    |
  * | rmsprop | momentum buffer           | b = μb + u; p −= lr·b    | b = μb + lr·u; p −= b     | b = μb + lr·u; p −= b                |
  * | lion    | lr, weightDecay           | 1e-4, 0 (lion-pytorch)   | 1e-4, 1e-3                | (no Lion; torch's)                   |
+ * | adamax  | eps, placement            | 1e-8, max(b2·u, |g| + eps)| (optax's is torch's)      | 1e-7, u = max(b2·u, |g|), m̂/(u + eps)|
  * | sgd     | momentum buffer           | b_1 = g_1; μb + (1−τ)g   | b = μb + g (no dampening) | b = μb + g                           |
  */
 import { ArgumentError } from "../errors.js";

@@ -1,7 +1,7 @@
 /** Every alias converges on a parabola and on Rosenbrock (OPTIMIZERS_UNDER_TEST x problems). */
 import { describe, expect, it } from "vitest";
 import { grad, tensor, type Tensor } from "../../src/index.js";
-import { adagrad, adam, adamw, chain, clipByGlobalNorm, lion, nadam, optimizer, radam, rmsprop, sgd, warmupCosine, type GradientTransformation } from "../../src/optim/index.js";
+import { adagrad, adam, adamax, adamw, chain, clipByGlobalNorm, lion, nadam, optimizer, radam, rmsprop, sgd, warmupCosine, type GradientTransformation } from "../../src/optim/index.js";
 
 const parabola = (x: Tensor) => x.sub(tensor([1, -2, 3], { dtype: "float64" })).square().sum();
 const rosenbrock = (x: Tensor) => {
@@ -23,6 +23,7 @@ const OPTIMIZERS: Array<[string, GradientTransformation<any>, GradientTransforma
   ["lion", lion({ lr: warmupCosine({ peak: 0.05, warmupSteps: 10, decaySteps: 2000, end: 1e-6 }) }), lion({ lr: warmupCosine({ peak: 3e-3, warmupSteps: 10, decaySteps: 5000, end: 1e-6 }) }), 5000],
   ["nadam", nadam({ lr: 0.1 }), nadam({ lr: warmupCosine({ peak: 0.02, warmupSteps: 100, decaySteps: 10000, end: 1e-5 }) }), 10000],
   ["radam", radam({ lr: 0.1 }), radam({ lr: warmupCosine({ peak: 0.02, warmupSteps: 100, decaySteps: 10000, end: 1e-5 }) }), 10000],
+  ["adamax", adamax({ lr: 0.1 }), adamax({ lr: warmupCosine({ peak: 0.02, warmupSteps: 100, decaySteps: 10000, end: 1e-5 }) }), 10000],
   ["clip + adam", chain(clipByGlobalNorm(1), adam({ lr: 0.1 })), chain(clipByGlobalNorm(1), adam({ lr: 0.01 })), 5000],
 ];
 

@@ -25,7 +25,7 @@ export interface RefOptions {
 }
 
 /** Runs `steps` steps of `alg` from x0 and returns every iterate (x_1..x_steps). */
-export function referenceTrajectory(alg: "sgd" | "adam" | "adamw" | "adagrad" | "rmsprop" | "lion" | "nadam" | "radam", o: RefOptions, x0: number[], grad: GradFn, steps: number): number[][] {
+export function referenceTrajectory(alg: "sgd" | "adam" | "adamw" | "adagrad" | "rmsprop" | "lion" | "nadam" | "radam" | "adamax", o: RefOptions, x0: number[], grad: GradFn, steps: number): number[][] {
   const n = x0.length;
   const p = x0.slice();
   const z = () => new Array<number>(n).fill(0);
@@ -119,6 +119,15 @@ export function referenceTrajectory(alg: "sgd" | "adam" | "adamw" | "adagrad" | 
             const r = Math.sqrt(((rt - 4) * (rt - 2) * rinf) / ((rinf - 4) * (rinf - 2) * rt));
             p[i] = p[i] - o.lr * mhat * l * r;
           } else p[i] = p[i] - o.lr * mhat;
+          break;
+        }
+        case "adamax": {
+          // torch.optim.Adamax: m = b1 m + (1−b1) g; u = max(b2 u, |g| + eps); p −= lr/(1−b1^t) · m/u
+          const b1 = o.b1 ?? 0.9, b2 = o.b2 ?? 0.999, eps = o.eps ?? 1e-8;
+          if (wd !== 0) g = g + wd * p[i];
+          m[i] = b1 * m[i] + (1 - b1) * g;
+          v[i] = Math.max(b2 * v[i], Math.abs(g) + eps);
+          p[i] = p[i] - (o.lr / (1 - b1 ** t)) * (m[i] / v[i]);
           break;
         }
         case "lion": {

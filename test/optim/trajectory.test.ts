@@ -5,11 +5,11 @@
  */
 import { describe, expect, it } from "vitest";
 import { tensor, type Tensor } from "../../src/index.js";
-import { adagrad, adam, adamw, applyUpdates, lion, nadam, optimizer, radam, rmsprop, sgd, type GradientTransformation } from "../../src/optim/index.js";
+import { adagrad, adam, adamax, adamw, applyUpdates, lion, nadam, optimizer, radam, rmsprop, sgd, type GradientTransformation } from "../../src/optim/index.js";
 import { referenceTrajectory, testGrad, X0, type RefOptions } from "./reference.js";
 
 type Alg = Parameters<typeof referenceTrajectory>[0];
-const factories: Record<Alg, (o: any) => GradientTransformation<any>> = { sgd, adam, adamw, adagrad, rmsprop, lion, nadam, radam };
+const factories: Record<Alg, (o: any) => GradientTransformation<any>> = { sgd, adam, adamw, adagrad, rmsprop, lion, nadam, radam, adamax };
 
 export const CASES: Array<[Alg, RefOptions]> = [
   ["sgd", { lr: 0.05 }],
@@ -87,12 +87,14 @@ describe.each(CASES)("%s %j", (alg, o) => {
   });
 });
 
-// NAdam and RAdam run on the pure path only (no fused kernel); RAdam's first steps (ρ_t ≤ 5) are plain momentum.
+// NAdam, RAdam and Adamax run on the pure path only (no fused kernel); RAdam's first steps (ρ_t ≤ 5) are plain momentum.
 describe.each<[Alg, RefOptions]>([
   ["nadam", { lr: 0.02 }],
   ["nadam", { lr: 0.02, weightDecay: 0.05, b1: 0.8 }],
   ["radam", { lr: 0.05 }],
   ["radam", { lr: 0.05, weightDecay: 0.05, b2: 0.99 }],
+  ["adamax", { lr: 0.05 }],
+  ["adamax", { lr: 0.05, weightDecay: 0.05, b1: 0.8, eps: 1e-3 }],
 ])("%s %j", (alg, o) => {
   it("pure float64 follows the published algorithm for 50 steps; the stateful optimizer agrees bit for bit", () => {
     const ref = referenceTrajectory(alg, o, X0, testGrad, STEPS);
