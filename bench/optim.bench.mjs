@@ -7,11 +7,14 @@
 //   tfjs-wasm       TensorFlow.js wasm backend: tf.train.adam / momentum; AdamW and Lion (which
 //                   tfjs lacks) composed from tf ops in one tidy
 //   tfjs-cpu        TensorFlow.js cpu backend, at 1e5 only (slow)
+//   numpy           optional: the same update in place with numpy (preallocated temporaries),
+//                   when python3 with numpy is on the PATH (the library itself never needs it)
 //   bound           a WebAssembly loop with the same memory traffic per parameter and no arithmetic
 //                   (Adam/AdamW 28 B: 4 streams read, 3 written; SGD-momentum/Lion 20 B: 3 read, 2 written)
 // Contenders are timed in interleaved rounds (median of 5). Prints Mparam/s and ratios (wasm step / tfjs-wasm, wasm step / bound, kernel / bound); asserts nothing.
 //   npm run build && node --expose-gc bench/optim.bench.mjs [--quick] [--sizes=1e5,1e6] [--opt=adam,lion]
 import { readFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -123,13 +126,63 @@ function tfjsRunner(name, n) {
   return [sync, () => { v.dispose(); g.dispose(); extra.forEach((e) => e.dispose()); }];
 }
 
+/** numpy in-place Mparam/s for `name` at each size, or null when python3/numpy is unavailable. */
+const NUMPY = `
+import sys, time, json
+import numpy as np
+name, sizes, window = sys.argv[1], [int(float(x)) for x in sys.argv[2].split(",")], float(sys.argv[3])
+out = {}
+for n in sizes:
+    rng = np.random.default_rng(0)
+    p = rng.standard_normal(n, dtype=np.float32); g = (rng.standard_normal(n, dtype=np.float32) * 0.01).astype(np.float32)
+    m = np.zeros(n, np.float32); v = np.zeros(n, np.float32); t = np.empty(n, np.float32)
+    st = [0]
+    f = np.float32
+    def adam(wd=0.0):
+        st[0] += 1; k = st[0]; lr, b1, b2, eps = 1e-3, 0.9, 0.999, 1e-8
+        if wd: np.multiply(p, f(1 - lr * wd), out=p)
+        np.multiply(m, f(b1), out=m); np.multiply(g, f(1 - b1), out=t); np.add(m, t, out=m)
+        np.multiply(v, f(b2), out=v); np.multiply(g, g, out=t); np.multiply(t, f(1 - b2), out=t); np.add(v, t, out=v)
+        np.sqrt(v, out=t); np.multiply(t, f(1 / np.sqrt(1 - b2 ** k)), out=t); np.add(t, f(eps), out=t)
+        np.divide(m, t, out=t); np.multiply(t, f(-lr / (1 - b1 ** k)), out=t); np.add(p, t, out=p)
+    def sgdm():
+        np.multiply(m, f(0.9), out=m); np.add(m, g, out=m); np.multiply(m, f(-1e-3), out=t); np.add(p, t, out=p)
+    def lion():
+        np.multiply(m, f(0.9), out=t); np.multiply(g, f(0.1), out=v); np.add(t, v, out=t); np.sign(t, out=t)
+        np.multiply(p, f(1e-2), out=v); np.add(t, v, out=t); np.multiply(t, f(-1e-4), out=t); np.add(p, t, out=p)
+        np.multiply(m, f(0.99), out=m); np.multiply(g, f(0.01), out=v); np.add(m, v, out=m)
+    step = {"adam": adam, "adamw": lambda: adam(1e-2), "sgd-momentum": sgdm, "lion": lion}[name]
+    step(); step()
+    rates = []
+    for w in range(5):
+        reps = 0; t0 = time.perf_counter()
+        while True:
+            step(); reps += 1
+            el = time.perf_counter() - t0
+            if el >= window / 5 and reps >= 2: break
+        rates.append(n * reps / el / 1e6)
+    out[str(n)] = sorted(rates)[2]
+print(json.dumps(out))
+`;
+function numpyRates(name) {
+  if (process.argv.includes("--no-numpy")) return null;
+  const r = spawnSync("python3", ["-c", NUMPY, name, SIZES.join(","), String(WINDOW_MS / 1000)], { encoding: "utf8" });
+  if (r.status !== 0) return null;
+  try {
+    return JSON.parse(r.stdout.trim().split("\n").pop());
+  } catch {
+    return null;
+  }
+}
+
 const fmt = (x) => (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2)).padStart(8);
 const ratio = (a, b) => (a / b).toFixed(2).padStart(7) + "x";
 
 console.log(`downhill fused optimizer steps, f32, Mparam/s (median of 5 windows); wasm variant ${info.variant}, threads ${info.threads}; tfjs ${tf.version.tfjs} ${tf.getBackend()}`);
 for (const name of OPTS) {
   console.log(`\n${name}`);
-  console.log(`${"N".padStart(9)} ${"wasmStep".padStart(8)} ${"kernel".padStart(8)} ${"js".padStart(8)} ${"tfjsWasm".padStart(8)} ${"tfjsCpu".padStart(8)} ${"bound".padStart(8)} | ${"step/tfjs".padStart(9)} ${"step/bound".padStart(10)} ${"kern/bound".padStart(10)} ${"js/tfjs".padStart(8)}`);
+  const np = numpyRates(name);
+  console.log(`${"N".padStart(9)} ${"wasmStep".padStart(8)} ${"kernel".padStart(8)} ${"js".padStart(8)} ${"tfjsWasm".padStart(8)} ${"tfjsCpu".padStart(8)} ${"numpy".padStart(8)} ${"bound".padStart(8)} | ${"step/tfjs".padStart(9)} ${"step/bound".padStart(10)} ${"kern/bound".padStart(10)} ${"js/tfjs".padStart(8)}`);
   for (const n of SIZES) {
     const grads = dh.randn([n], { seed: 2 }).mul(1e-2);
     const pw = dh.randn([n], { seed: 1 });
@@ -149,7 +202,7 @@ for (const name of OPTS) {
       cdispose();
       await tf.setBackend("wasm");
     }
-    console.log(`${n.toExponential(0).padStart(9)} ${fmt(wasmStep)} ${fmt(kern)} ${fmt(js)} ${fmt(tfw)} ${Number.isNaN(tfc) ? "       -" : fmt(tfc)} ${fmt(bound)} | ${ratio(wasmStep, tfw).padStart(9)} ${(((wasmStep / bound) * 100).toFixed(0) + "%").padStart(10)} ${(((kern / bound) * 100).toFixed(0) + "%").padStart(10)} ${ratio(js, tfw).padStart(8)}`);
+    console.log(`${n.toExponential(0).padStart(9)} ${fmt(wasmStep)} ${fmt(kern)} ${fmt(js)} ${fmt(tfw)} ${Number.isNaN(tfc) ? "       -" : fmt(tfc)} ${np ? fmt(np[String(n)]) : "       -"} ${fmt(bound)} | ${ratio(wasmStep, tfw).padStart(9)} ${(((wasmStep / bound) * 100).toFixed(0) + "%").padStart(10)} ${(((kern / bound) * 100).toFixed(0) + "%").padStart(10)} ${ratio(js, tfw).padStart(8)}`);
     globalThis.gc?.();
   }
 }
