@@ -120,6 +120,9 @@ export function adam(options: AdamOptions = {}): GradientTransformation<OptState
  * AdamW (Loshchilov & Hutter 2019): Adam with decoupled weight decay multiplied by the learning
  * rate, p ← p − lr·(u_adam + wd·p). Default weightDecay 1e-2 (torch; optax convention 1e-4).
  * @see https://arxiv.org/abs/1711.05101 @see {@link adam}
+ * @example
+ * const opt = optimizer(adamw({ lr: 0.1, weightDecay: 1e-2 }), x);
+ * for (let i = 0; i < 5; i++) opt.step(grad((x) => x.square().sum())(x));
  */
 export function adamw(options: AdamOptions = {}): GradientTransformation<OptState[]> {
   return adamFamily("adamw", options, true);
@@ -133,6 +136,9 @@ export interface AdagradOptions { lr?: LearningRate; lrDecay?: number; initialAc
  * Defaults lr 1e-2, lrDecay 0, initialAccumulatorValue 0, eps 1e-10. optax and tfjs start the
  * accumulator at 0.1 and put eps (1e-7) inside the root: `convention: "optax" | "tfjs"`.
  * @see https://jmlr.org/papers/v12/duchi11a.html
+ * @example
+ * const opt = optimizer(adagrad({ lr: 0.5 }), x);
+ * for (let i = 0; i < 5; i++) opt.step(grad((x) => x.square().sum())(x));
  */
 export function adagrad(options: AdagradOptions = {}): GradientTransformation<OptState[]> {
   checkKnown("adagrad", options, [...LR_KEYS, "lrDecay", "initialAccumulatorValue", "eps", "weightDecay"]);
@@ -160,6 +166,10 @@ export interface RmspropOptions { lr?: LearningRate; alpha?: number; eps?: numbe
  * Defaults lr 1e-2, alpha 0.99, eps 1e-8, momentum 0, centered false. optax and tfjs put eps
  * inside the root and lr inside the momentum buffer; tfjs subtracts eps in the centered root
  * (√(ν − (μ² + eps))) and defaults to alpha 0.9, eps 1e-7: `convention: "optax" | "tfjs"`.
+ * @see https://www.cs.toronto.edu/~tijmen/csc321/slides/lecture_slides_lec6.pdf
+ * @example
+ * const opt = optimizer(rmsprop({ lr: 0.01, momentum: 0.9 }), x);
+ * for (let i = 0; i < 5; i++) opt.step(grad((x) => x.square().sum())(x));
  */
 export function rmsprop(options: RmspropOptions = {}): GradientTransformation<OptState[]> {
   checkKnown("rmsprop", options, [...LR_KEYS, "alpha", "eps", "momentum", "centered", "weightDecay"]);
@@ -191,6 +201,9 @@ export interface LionOptions { lr?: LearningRate; b1?: number; b2?: number; weig
  *   u = sign(b1·m + (1−b1)·g);  m = b2·m + (1−b2)·g;  p ← p − lr·(u + wd·p).
  * Defaults lr 1e-4, b1 0.9, b2 0.99, weightDecay 0 (optax convention 1e-3).
  * @see https://arxiv.org/abs/2302.06675
+ * @example
+ * const opt = optimizer(lion({ lr: 0.01 }), x);
+ * for (let i = 0; i < 5; i++) opt.step(grad((x) => x.square().sum())(x));
  */
 export function lion(options: LionOptions = {}): GradientTransformation<OptState[]> {
   checkKnown("lion", options, [...LR_KEYS, "b1", "b2", "weightDecay"]);
