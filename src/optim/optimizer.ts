@@ -250,6 +250,11 @@ interface WasmRelease {
   done: boolean;
 }
 
+/** `a` itself, or a private copy when it lives in shared (WebAssembly) memory. */
+function ownable(a: FloatArray): FloatArray {
+  return typeof SharedArrayBuffer !== "undefined" && a.buffer instanceof SharedArrayBuffer ? a.slice() : a;
+}
+
 function release(r: WasmRelease): void {
   if (r.done) return;
   r.done = true;
@@ -300,7 +305,9 @@ class WasmEngine implements Engine {
     this.kernel = w.exports[kernelName(spec.kind, dtype)] as Fn;
     this.sumSquares = w.exports[`sumSquares${suffix}`] as Fn;
     this.shared = typeof SharedArrayBuffer !== "undefined" && w.memory() instanceof SharedArrayBuffer;
-    this.rel = { w, ptrs: [this.pPtr, this.gPtr, ...this.slotPtrs], leaves, own: leaves.map((t) => t._data), shared: this.shared, done: false };
+    // A parameter whose storage already is a view into WebAssembly memory (another optimizer's
+    // slab) gets a private copy to return to, never that view (its slab may be freed first).
+    this.rel = { w, ptrs: [this.pPtr, this.gPtr, ...this.slotPtrs], leaves, own: leaves.map((t) => ownable(t._data)), shared: this.shared, done: false };
     const v = this.heap();
     leaves.forEach((t, l) => v.set(t._data, this.at(this.pPtr, l)));
     this.syncIn();
@@ -342,7 +349,7 @@ class WasmEngine implements Engine {
         const t = this.leaves[l];
         if (t._data !== this.paramViews[l]) {
           v.set(t._data, this.at(this.pPtr, l));
-          this.rel.own[l] = t._data;
+          this.rel.own[l] = ownable(t._data);
           t._data = this.paramViews[l];
         }
       }

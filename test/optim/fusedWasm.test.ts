@@ -200,3 +200,25 @@ describe("no allocation proportional to the parameter count per step", () => {
     expect(countAllocations(1000, () => opt.step(g))).toBeGreaterThan(3);
   });
 });
+
+describe("two optimizers over the same parameters (e.g. training resumed twice)", () => {
+  it("disposing either, in any order, never leaves a parameter pointing into freed memory", async () => {
+    const kernels = await initWasm({ threads: 2 });
+    const x = tensor([1, 2, 3, 4]);
+    const a = optimizer(sgd({ lr: 0.5 }), x, { fused: "wasm", kernels });
+    a.step(tensor([1, 1, 1, 1]));
+    const b = optimizer(sgd({ lr: 0.5 }), x, { fused: "wasm", kernels });
+    b.step(tensor([1, 1, 1, 1]));
+    expect(Array.from(x._data)).toEqual([0, 1, 2, 3]);
+    a.dispose();
+    b.dispose();
+    expect(Array.from(x._data)).toEqual([0, 1, 2, 3]);
+    // new allocations reuse the freed slabs; x must keep its own values
+    const y = tensor([9, 9, 9, 9]);
+    const c = optimizer(sgd({ lr: 1 }), y, { fused: "wasm", kernels });
+    c.step(tensor([1, 1, 1, 1]));
+    expect(Array.from(x._data)).toEqual([0, 1, 2, 3]);
+    expect(x._data.buffer instanceof SharedArrayBuffer).toBe(false);
+    c.dispose();
+  });
+});
