@@ -119,7 +119,7 @@ export function readSafetensors(
     if (end - b !== sizeOf(e.shape) * info.bytes) throw new CheckpointError(`loadCheckpoint: tensor ${name}: ${end - b} bytes do not hold shape [${e.shape.join(", ")}] of ${e.dtype}`);
     spans.push([b, end, name]);
     const arr = info.dtype === "float32" ? new Float32Array(sizeOf(e.shape)) : new Float64Array(sizeOf(e.shape));
-    if (littleEndian) new Uint8Array(arr.buffer).set(data.subarray(b, end));
+    if (littleEndian) new Uint8Array(arr.buffer, arr.byteOffset, arr.byteLength).set(data.subarray(b, end));
     else {
       const dv = new DataView(data.buffer, data.byteOffset + b, end - b);
       for (let i = 0; i < arr.length; i++) arr[i] = info.bytes === 4 ? dv.getFloat32(i * 4, true) : dv.getFloat64(i * 8, true);
