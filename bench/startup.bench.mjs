@@ -95,9 +95,10 @@ const inputs = `const n = 256; const a = new Float32Array(n * n), b = new Float3
 let s = 12345; const r = () => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 4294967296) - 0.5;
 for (let i = 0; i < n * n; i++) { a[i] = r(); b[i] = r(); }`;
 const dhUrl = pathToFileURL(join(root, "dist/index.js")).href;
-const downhill = (readyArgs) => `${inputs}
+const dhCoreUrl = pathToFileURL(join(root, "dist/core.js")).href;
+const downhill = (readyArgs, url = dhUrl) => `${inputs}
 const t0 = performance.now();
-const dh = await import(${JSON.stringify(dhUrl)});
+const dh = await import(${JSON.stringify(url)});
 const t1 = performance.now();
 await dh.ready(${readyArgs});
 const t2 = performance.now();
@@ -138,6 +139,7 @@ const contenders = [
   ["inputs + import() of an empty module", loaderBaseline],
   ["downhill: import + ready() + matmul", downhill("")],
   ["downhill: import + ready({threads: 1}) + matmul", downhill("{ threads: 1 }")],
+  ["downhill/core: import + ready({threads: 1}) + matmul", downhill("{ threads: 1 }", dhCoreUrl)],
   ...(tfScript ? [["tfjs-core + tfjs-backend-wasm", tfScript]] : []),
 ];
 const wall = contenders.map(() => []);

@@ -15,3 +15,6 @@ const common = {
 
 await build({ ...common, entryPoints: ["src/index.ts"], outfile: "dist/index.js", format: "esm", platform: "neutral", mainFields: ["module", "main"] });
 await build({ ...common, entryPoints: ["src/index.ts"], outfile: "dist/downhill.min.js", format: "esm", platform: "neutral", minify: true, sourcemap: false });
+// `downhill/core`: tensors, autodiff, backends and optimizers only (smallest, fastest import).
+await build({ ...common, entryPoints: ["src/core.ts"], outfile: "dist/core.js", format: "esm", platform: "neutral", mainFields: ["module", "main"] });
+await build({ ...common, entryPoints: ["src/core.ts"], outfile: "dist/core.min.js", format: "esm", platform: "neutral", minify: true, sourcemap: false });

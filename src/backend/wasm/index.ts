@@ -40,6 +40,20 @@ export interface WasmKernels {
   alloc(bytes: number): number;
   free(ptr: number): void;
   memory(): ArrayBuffer | SharedArrayBuffer;
+  /**
+   * A fresh instance of this variant's non-shared binary with a memory of its own, grown once so
+   * that at least `bytes` are free from `base` (64-byte aligned) on, or null when the engine
+   * refuses a synchronous instantiation. Nothing else allocates in it: if its owner never grows
+   * it, typed views into it stay valid (an ordinary memory detaches its buffer only on growth).
+   */
+  privateInstance(bytes: number): PrivateInstance | null;
+}
+
+export interface PrivateInstance {
+  readonly exports: Record<string, unknown>;
+  readonly memory: WebAssembly.Memory;
+  /** First free byte (64-byte aligned) above the instance's static data. */
+  readonly base: number;
 }
 
 export interface InitWasmOptions {
@@ -148,12 +162,16 @@ export function wasmKernelsSync(): WasmKernels | null {
 async function create(options: InitWasmOptions): Promise<WasmKernels> {
   const variant = options.variant ?? bestVariant();
   if (!variant || !WebAssembly.validate(variantBytes(variant))) throw new Error(`downhill: wasm variant "${options.variant}" does not validate in this engine`);
-  const cores = await hardwareConcurrency();
-  const wanted = options.threads === undefined || options.threads === "auto" ? Math.min(cores, MAX_AUTO_THREADS) : Math.max(1, Math.floor(options.threads));
+  // Only "auto" needs the core count (in Node that is a dynamic import of node:os).
+  const auto = options.threads === undefined || options.threads === "auto";
+  const wanted = auto ? Math.min(await hardwareConcurrency(), MAX_AUTO_THREADS) : Math.max(1, Math.floor(options.threads as number));
 
   const sharedBytes = sharedVariantBytes(variant);
   if (wanted > 1 && sharedBytes && sharedMemorySupported() && WebAssembly.validate(sharedBytes)) {
     const memory = new WebAssembly.Memory({ initial: SHARED_INITIAL_PAGES, maximum: SHARED_MAX_PAGES, shared: true });
+    // The non-shared binary too, compiled concurrently: private instances for the fused optimizers.
+    const plainModule = WebAssembly.compile(variantBytes(variant));
+    plainModule.catch(() => {});
     const module = await WebAssembly.compile(sharedBytes);
     const instance = await WebAssembly.instantiate(module, { env: { memory } });
     const core = instance.exports as unknown as WasmCore;
@@ -161,13 +179,14 @@ async function create(options: InitWasmOptions): Promise<WasmKernels> {
     const ctlPtr = arena.alloc((wanted - 1) * SLOTS * 4);
     arena.views().i32.fill(0, ctlPtr >> 2, (ctlPtr >> 2) + (wanted - 1) * SLOTS);
     const pool = await ThreadPool.start(module, memory, ctlPtr, wanted - 1, ["matmulF32", "matmulF64"]);
-    if (pool) return new Kernels(variant, instance, core, memory, arena, pool);
+    if (pool) return new Kernels(variant, instance, core, memory, arena, pool, await plainModule);
     arena.free(ctlPtr);
   }
-  const instance = await WebAssembly.instantiate(await WebAssembly.compile(variantBytes(variant)), { env: {} });
+  const module = await WebAssembly.compile(variantBytes(variant));
+  const instance = await WebAssembly.instantiate(module, { env: {} });
   const core = instance.exports as unknown as WasmCore;
   const memory = core.memory!;
-  return new Kernels(variant, instance, core, memory, new Arena(memory, core.heapBase()), null);
+  return new Kernels(variant, instance, core, memory, new Arena(memory, core.heapBase()), null, module);
 }
 
 class Kernels implements WasmKernels {
@@ -186,6 +205,8 @@ class Kernels implements WasmKernels {
     private readonly mem: WebAssembly.Memory,
     private readonly arena: Arena,
     private readonly pool: ThreadPool | null,
+    /** The non-shared binary of `variant`, for `privateInstance`. */
+    private readonly plainModule: WebAssembly.Module,
   ) {
     this.exports = instance.exports as Record<string, unknown>;
     this.threads = 1 + (pool?.size ?? 0);
@@ -200,6 +221,26 @@ class Kernels implements WasmKernels {
   }
   memory(): ArrayBuffer | SharedArrayBuffer {
     return this.mem.buffer;
+  }
+
+  privateInstance(bytes: number): PrivateInstance | null {
+    let instance: WebAssembly.Instance;
+    try {
+      instance = new WebAssembly.Instance(this.plainModule, { env: {} });
+    } catch {
+      return null; // e.g. a browser main thread refusing synchronous instantiation
+    }
+    const core = instance.exports as unknown as WasmCore;
+    const memory = core.memory!;
+    const base = al(Math.max(core.heapBase(), 1024));
+    const end = base + al(Math.max(bytes, 1));
+    const have = memory.buffer.byteLength;
+    try {
+      if (end > have) memory.grow(Math.ceil((end - have) / 65536));
+    } catch {
+      return null; // out of memory: the caller falls back to the shared arena
+    }
+    return { exports: instance.exports as Record<string, unknown>, memory, base };
   }
 
   /** A scratch region of at least `bytes`, valid until the next call that uses scratch. */
