@@ -55,7 +55,14 @@ export interface WorkerHandle {
  */
 export async function spawnWorker(source: string): Promise<WorkerHandle | null> {
   if (isNode) {
-    const { Worker } = await import("node:worker_threads");
+    // In a try block so bundlers targeting browsers or edge runtimes (esbuild, hence wrangler)
+    // treat the unresolvable built-in as optional instead of failing the user's build.
+    let Worker: typeof import("node:worker_threads").Worker;
+    try {
+      ({ Worker } = await import("node:worker_threads"));
+    } catch {
+      return null;
+    }
     // execArgv: [] so flags of the parent (e.g. --input-type=module) cannot change how the
     // classic-script worker source is parsed.
     const worker = new Worker(source, { eval: true, execArgv: [] });
