@@ -6,7 +6,7 @@ import type { FloatArray } from "../tensor/dtype.js";
 import { stridesOf, type Shape } from "../tensor/shape.js";
 
 export type BinaryOp = "add" | "sub" | "mul" | "div" | "pow" | "max" | "min" | "gt" | "ge" | "lt" | "le" | "eq";
-export type UnaryOp = "neg" | "exp" | "log" | "sqrt" | "abs" | "sign" | "tanh" | "sigmoid" | "erf";
+export type UnaryOp = "neg" | "exp" | "log" | "sqrt" | "abs" | "sign" | "tanh" | "sigmoid" | "softplus" | "erf";
 
 function unaryFn(op: UnaryOp): (x: number) => number {
   switch (op) {
@@ -18,6 +18,7 @@ function unaryFn(op: UnaryOp): (x: number) => number {
     case "sign": return (x) => (x > 0 ? 1 : x < 0 ? -1 : 0);
     case "tanh": return Math.tanh;
     case "sigmoid": return (x) => (x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x)));
+    case "softplus": return (x) => (x > 0 ? x + Math.log1p(Math.exp(-x)) : Math.log1p(Math.exp(x)));
     case "erf": return erf;
   }
 }

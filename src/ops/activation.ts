@@ -29,12 +29,6 @@ export function gelu(x: Tensor, approximate: "none" | "tanh" = "none"): Tensor {
   if (approximate !== "none") throw new ArgumentError(`gelu: approximate must be "none" or "tanh", got ${JSON.stringify(approximate)}`);
   return mul(mul(x, 0.5), add(erf(mul(x, Math.SQRT1_2)), 1));
 }
-/** log(1 + e^x), computed as max(x, 0) + log(1 + e^-|x|). */
-export function softplus(x: Tensor): Tensor {
-  const pos = where(greater(x, 0), x, 0);
-  const negAbs = where(greater(x, 0), mul(x, -1), x);
-  return add(pos, log(add(exp(negAbs), 1)));
-}
 /** log(sum(exp(x))) along `axis`, shifted by the (constant) maximum for stability. */
 export function logSumExp(x: Tensor, axis: number | number[] = -1, keepDims = false): Tensor {
   const m = detach(max(x, axis, true));

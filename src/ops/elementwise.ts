@@ -91,6 +91,8 @@ export function sign(x: Tensor): Tensor { return unary("sign", x, null); }
 export function tanh(x: Tensor): Tensor { return unary("tanh", x, (g, _x, y) => mul(g, sub(1, mul(y, y)))); }
 /** Logistic sigmoid, computed without overflow; d/dx = s (1 - s) */
 export function sigmoid(x: Tensor): Tensor { return unary("sigmoid", x, (g, _x, s) => mul(g, mul(s, sub(1, s)))); }
+/** log(1 + e^x), as max(x, 0) + log1p(e^-|x|) so it neither overflows nor loses small values; d/dx = sigmoid(x) */
+export function softplus(x: Tensor): Tensor { return unary("softplus", x, (g, X) => mul(g, sigmoid(X))); }
 /** Gauss error function; d/dx = 2/sqrt(pi) exp(-x^2) */
 export function erf(x: Tensor): Tensor {
   return unary("erf", x, (g, X) => mul(g, mul(exp(neg(mul(X, X))), 2 / Math.sqrt(Math.PI))));

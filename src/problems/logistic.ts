@@ -7,7 +7,7 @@
  */
 import { Tensor } from "../tensor/tensor.js";
 import { Rng } from "../tensor/random.js";
-import { softplus } from "../ops/activation.js";
+import { softplus } from "../ops/elementwise.js";
 import { ArgumentError } from "../errors.js";
 import { minimize } from "../minimize/minimize.js";
 import type { Problem } from "./problem.js";

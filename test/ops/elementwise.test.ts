@@ -24,6 +24,7 @@ describe.each(BACKENDS)("elementwise ops on %s", (backend) => {
     expect(dh.tanh(t([0, 1]))).toBeAllclose([0, Math.tanh(1)]);
     expect(dh.sigmoid(t([0, -800, 800]))).toBeAllclose([0.5, 0, 1]);
     expect(dh.erf(t([0, 0.5, 1, 3, -2]))).toBeAllclose([0, 0.5204998778130465, 0.8427007929497149, 0.9999779095030014, -0.9953222650189527], { atol: 1e-14, rtol: 1e-13 });
+    expect(dh.softplus(t([0, 800, -800, -30, 1e-10]))).toBeAllclose([Math.LN2, 800, 0, 9.357622968839737e-14, 0.6931471806099453], { atol: 0, rtol: 1e-14 });
     expect(dh.where(t([1, 0, 1]), t([1, 2, 3]), 0)).toBeAllclose([1, 0, 3]);
     expect(dh.greater(t([1, 2, 3]), 2)).toBeAllclose([0, 0, 1]);
     expect(dh.clip(t([-5, 0.5, 5]), -1, 1)).toBeAllclose([-1, 0.5, 1]);
