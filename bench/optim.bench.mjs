@@ -1,7 +1,8 @@
 // Fused optimizer steps, f32: million parameters updated per second at N = 1e5 / 1e6 / 1e7 for
 // Adam, AdamW, SGD-momentum and Lion. Contenders, all measured in this run:
 //   dh wasm step    downhill `optimizer(alias, params).step(grads)` on the WebAssembly path (grads
-//                   copied into the slab each step: the whole cost a training loop pays)
+//                   copied into the slab each step: the whole cost a training loop pays); column
+//                   `thr` = threads that step ran on (2 from THREAD_MIN_PARAMS on, with a worker pool)
 //   dh wasm kernel  the same fused kernel called directly on slabs (no gradient copy)
 //   dh js           the fused plain-JS path (`fused: "js"`)
 //   tfjs-wasm       TensorFlow.js wasm backend: tf.train.adam / momentum; AdamW and Lion (which
@@ -10,7 +11,8 @@
 //   numpy           optional: the same update in place with numpy (preallocated temporaries),
 //                   when python3 with numpy is on the PATH (the library itself never needs it)
 //   bound           a WebAssembly loop with the same memory traffic per parameter and no arithmetic
-//                   (Adam/AdamW 28 B: 4 streams read, 3 written; SGD-momentum/Lion 20 B: 3 read, 2 written)
+//                   (Adam/AdamW 28 B: 4 streams read, 3 written; SGD-momentum/Lion 20 B: 3 read, 2 written),
+//                   on ONE thread: a split (2-thread) step can exceed it
 // Contenders are timed in interleaved rounds (median of 5). Prints Mparam/s and ratios (wasm step / tfjs-wasm, wasm step / bound, kernel / bound); asserts nothing.
 //   npm run build && node --expose-gc bench/optim.bench.mjs [--quick] [--sizes=1e5,1e6] [--opt=adam,lion]
 import { readFileSync } from "node:fs";
@@ -182,7 +184,7 @@ console.log(`downhill fused optimizer steps, f32, Mparam/s (median of 5 windows)
 for (const name of OPTS) {
   console.log(`\n${name}`);
   const np = numpyRates(name);
-  console.log(`${"N".padStart(9)} ${"wasmStep".padStart(8)} ${"kernel".padStart(8)} ${"js".padStart(8)} ${"tfjsWasm".padStart(8)} ${"tfjsCpu".padStart(8)} ${"numpy".padStart(8)} ${"bound".padStart(8)} | ${"step/tfjs".padStart(9)} ${"step/bound".padStart(10)} ${"kern/bound".padStart(10)} ${"js/tfjs".padStart(8)}`);
+  console.log(`${"N".padStart(9)} ${"thr".padStart(3)} ${"wasmStep".padStart(8)} ${"kernel".padStart(8)} ${"js".padStart(8)} ${"tfjsWasm".padStart(8)} ${"tfjsCpu".padStart(8)} ${"numpy".padStart(8)} ${"bound".padStart(8)} | ${"step/tfjs".padStart(9)} ${"step/bound".padStart(10)} ${"kern/bound".padStart(10)} ${"js/tfjs".padStart(8)}`);
   for (const n of SIZES) {
     const grads = dh.randn([n], { seed: 2 }).mul(1e-2);
     const pw = dh.randn([n], { seed: 1 });
@@ -192,6 +194,7 @@ for (const name of OPTS) {
     const [kernel, probe] = kernelRunners(name, n);
     const [tstep, tdispose] = tfjsRunner(name, n);
     const [wasmStep, kern, js, tfw, bound] = rates(n, [() => ow.step(grads), kernel, () => oj.step(grads), tstep, probe]);
+    const threads = ow.threads;
     ow.dispose();
     tdispose();
     let tfc = NaN;
@@ -202,7 +205,7 @@ for (const name of OPTS) {
       cdispose();
       await tf.setBackend("wasm");
     }
-    console.log(`${n.toExponential(0).padStart(9)} ${fmt(wasmStep)} ${fmt(kern)} ${fmt(js)} ${fmt(tfw)} ${Number.isNaN(tfc) ? "       -" : fmt(tfc)} ${np ? fmt(np[String(n)]) : "       -"} ${fmt(bound)} | ${ratio(wasmStep, tfw).padStart(9)} ${(((wasmStep / bound) * 100).toFixed(0) + "%").padStart(10)} ${(((kern / bound) * 100).toFixed(0) + "%").padStart(10)} ${ratio(js, tfw).padStart(8)}`);
+    console.log(`${n.toExponential(0).padStart(9)} ${String(threads).padStart(3)} ${fmt(wasmStep)} ${fmt(kern)} ${fmt(js)} ${fmt(tfw)} ${Number.isNaN(tfc) ? "       -" : fmt(tfc)} ${np ? fmt(np[String(n)]) : "       -"} ${fmt(bound)} | ${ratio(wasmStep, tfw).padStart(9)} ${(((wasmStep / bound) * 100).toFixed(0) + "%").padStart(10)} ${(((kern / bound) * 100).toFixed(0) + "%").padStart(10)} ${ratio(js, tfw).padStart(8)}`);
     globalThis.gc?.();
   }
 }

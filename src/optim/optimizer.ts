@@ -21,6 +21,7 @@
  */
 import { ArgumentError } from "../errors.js";
 import { wasmKernelsSync, type WasmKernels } from "../backend/wasm/index.js";
+import { QUEUE_HEADER } from "../backend/wasm/threadPool.js";
 import type { DType, FloatArray } from "../tensor/dtype.js";
 import { Tensor } from "../tensor/tensor.js";
 import { treeFlattenWithPaths, type Tree } from "../tensor/tree.js";
@@ -38,6 +39,11 @@ export interface OptimizerOptions {
   fused?: "auto" | OptimizerPath;
   /** @internal a specific WebAssembly instance (tests and benches); default `wasmKernelsSync()`. */
   kernels?: WasmKernels | null;
+  /**
+   * @internal wasm path: from this many parameters on, a step is split between the calling thread
+   * and a pool worker when the kernels have one (default `THREAD_MIN_PARAMS`; Infinity: never).
+   */
+  threadMin?: number;
 }
 
 export interface Optimizer<S = OptState> {
@@ -53,12 +59,15 @@ export interface Optimizer<S = OptState> {
   readonly count: number;
   /** Which path runs the steps. */
   readonly path: OptimizerPath;
+  /** Threads a step runs on: 2 when the wasm path splits it with a pool worker (large N), else 1. */
+  readonly threads: number;
   /** Releases WebAssembly slabs (parameters get their own arrays back). Idempotent. */
   dispose(): void;
 }
 
 interface Engine {
   readonly path: OptimizerPath;
+  readonly threads: number;
   step(grads: Tensor[], count: number, lr: number): void;
   /** Copies moments out of the engine into the owned state's slot tensors. */
   syncOut(): void;
@@ -97,7 +106,7 @@ export function optimizer<S = OptState>(transform: GradientTransformation<S>, pa
     throw new ArgumentError(`optimizer: fused "${want}" needs an alias transform (sgd, adam, adamw, adagrad, rmsprop, lion) over leaves of one dtype`);
   }
   const dtype = leaves[0]?.dtype ?? "float32";
-  const engine: Engine | null = path === "pure" || !spec ? null : path === "wasm" ? new WasmEngine(wasm!, spec, leaves, spec.slots(state as OptState), dtype) : new JsEngine(spec, leaves, spec.slots(state as OptState), dtype);
+  const engine: Engine | null = path === "pure" || !spec ? null : path === "wasm" ? new WasmEngine(wasm!, spec, leaves, spec.slots(state as OptState), dtype, options.threadMin ?? THREAD_MIN_PARAMS) : new JsEngine(spec, leaves, spec.slots(state as OptState), dtype);
 
   const checkGrads = (grads: Tree): Tensor[] => {
     const g = treeFlattenWithPaths(grads, "grads");
@@ -107,6 +116,7 @@ export function optimizer<S = OptState>(transform: GradientTransformation<S>, pa
 
   return {
     get path() { return path; },
+    get threads() { return engine?.threads ?? 1; },
     get params() { return params; },
     get count() { return count; },
     step(grads: Tree): void {
@@ -184,6 +194,7 @@ const roundOf = (dtype: DType): Round => (dtype === "float32" ? Math.fround : id
 
 class JsEngine implements Engine {
   readonly path = "js";
+  readonly threads = 1;
   private readonly R: Round;
   private readonly c: StepScalars = { lr: 0, gScale: 1, clip: false, count: 0 };
   private readonly slotData: FloatArray[][];
@@ -243,6 +254,18 @@ type Fn = (...args: number[]) => number;
  */
 const CHUNK = 65536;
 
+/**
+ * From this many parameters on (and when the kernels have a worker pool on shared memory), the wasm
+ * path splits each step with a pool worker: see `WasmEngine`. Measured in bench/optim.bench.mjs.
+ */
+export const THREAD_MIN_PARAMS = 1 << 20;
+/**
+ * Chunk buffers in the ring through which the calling thread hands gradients to the worker (see
+ * `WasmEngine.splitStep`): enough that the worker never waits for the next chunk, few enough that
+ * the ring stays in cache and the worker's backlog at the end of a step is short.
+ */
+const RING = 4;
+
 /** What must happen when a wasm engine is released (dispose, or garbage collection of the optimizer). */
 interface WasmRelease {
   /** The shared kernels whose arena holds the slabs, or null for a private instance (nothing to free). */
@@ -279,6 +302,12 @@ const finalizer = typeof FinalizationRegistry !== "undefined" ? new Finalization
 
 const align64 = (bytes: number): number => Math.ceil(bytes / 64) * 64;
 
+/** Overwrites `a` with the arguments (no allocation: `a` keeps its backing store). */
+function put(a: number[], ...xs: number[]): void {
+  a.length = xs.length;
+  for (let i = 0; i < xs.length; i++) a[i] = xs[i];
+}
+
 /**
  * The fused kernels over slabs in WebAssembly memory. Preferably in a private instance of the
  * non-shared binary whose memory is sized once here and never grows: the parameters' storage
@@ -289,6 +318,19 @@ const align64 = (bytes: number): number => Math.ceil(bytes / 64) * 64;
  */
 class WasmEngine implements Engine {
   readonly path = "wasm";
+  readonly threads: number;
+  /** Steps are split with a pool worker (`splitStep`). */
+  private readonly split: boolean;
+  /** When split: the queue block and the ring of RING chunk buffers (shared memory). */
+  private readonly qPtr: number;
+  private readonly ringPtr: number;
+  /** Export name of the fused kernel. */
+  private readonly op: string;
+  /** Kernel arguments (reused: no allocation per step). */
+  private readonly args: number[] = [];
+  /** Gradient cursor: leaf and offset in it of the next element to copy. */
+  private curL = 0;
+  private curA = 0;
   private readonly bytes: number;
   private readonly n: number;
   private readonly offsets: number[];
@@ -310,7 +352,7 @@ class WasmEngine implements Engine {
   private viewBuffer: ArrayBufferLike | null = null;
   private viewLength = 0;
 
-  constructor(w: WasmKernels, private readonly spec: FusedSpec, private readonly leaves: Tensor[], private readonly slots: Tensor[][], private readonly dtype: DType) {
+  constructor(private readonly w: WasmKernels, private readonly spec: FusedSpec, private readonly leaves: Tensor[], private readonly slots: Tensor[][], private readonly dtype: DType, threadMin: number) {
     this.bytes = dtype === "float32" ? 4 : 8;
     this.offsets = [];
     let n = 0;
@@ -321,33 +363,57 @@ class WasmEngine implements Engine {
     this.n = n;
     const slabBytes = align64(Math.max(1, n) * this.bytes), chunkBytes = align64(Math.max(1, Math.min(n, CHUNK)) * this.bytes);
     const suffix = dtype === "float32" ? "F32" : "F64";
-    const priv = typeof w.privateInstance === "function" ? w.privateInstance(slabBytes * (1 + slots.length) + chunkBytes) : null;
-    let ptrs: number[];
-    if (priv) {
+    this.op = kernelName(spec.kind, dtype);
+    // Split with a pool worker: every slab in the kernels' shared memory (the worker sees nothing
+    // else), plus the queue block and ring of chunk buffers through which it gets gradients.
+    const shared = typeof SharedArrayBuffer !== "undefined" && w.memory() instanceof SharedArrayBuffer;
+    let split = n >= threadMin && n > CHUNK && w.threads > 1 && shared && typeof w.startWorker === "function" && typeof w.workerDone === "function";
+    let ptrs: number[] = [];
+    if (split) {
+      try {
+        for (const bytes of [slabBytes, chunkBytes, (QUEUE_HEADER + 2 * RING) * 4, RING * chunkBytes, ...slots.map(() => slabBytes)]) ptrs.push(w.alloc(bytes));
+      } catch {
+        ptrs.forEach((p) => w.free(p)); // out of shared memory: one thread, private memory
+        ptrs = [];
+        split = false;
+      }
+    }
+    this.split = split;
+    const priv = !split && typeof w.privateInstance === "function" ? w.privateInstance(slabBytes * (1 + slots.length) + chunkBytes) : null;
+    if (split) {
+      this.mem = () => w.memory();
+      [this.pPtr, this.gPtr, this.qPtr, this.ringPtr] = ptrs;
+      this.slotPtrs = ptrs.slice(4);
+      this.kernel = w.exports[this.op] as Fn;
+      this.sumSquares = w.exports[`sumSquares${suffix}`] as Fn;
+      this.views = true;
+    } else if (priv) {
       const buf = priv.memory.buffer;
       privateBuffers.add(buf);
       this.mem = () => buf;
       this.pPtr = priv.base;
       this.gPtr = priv.base + slabBytes;
+      this.qPtr = this.ringPtr = 0;
       this.slotPtrs = slots.map((_, k) => priv.base + slabBytes + chunkBytes + k * slabBytes);
-      this.kernel = priv.exports[kernelName(spec.kind, dtype)] as Fn;
+      this.kernel = priv.exports[this.op] as Fn;
       this.sumSquares = priv.exports[`sumSquares${suffix}`] as Fn;
       this.views = true;
-      ptrs = [];
     } else {
       this.mem = () => w.memory();
       const alloc = () => w.alloc(slabBytes);
       this.pPtr = alloc();
       this.gPtr = w.alloc(chunkBytes);
+      this.qPtr = this.ringPtr = 0;
       this.slotPtrs = slots.map(alloc);
-      this.kernel = w.exports[kernelName(spec.kind, dtype)] as Fn;
+      this.kernel = w.exports[this.op] as Fn;
       this.sumSquares = w.exports[`sumSquares${suffix}`] as Fn;
-      this.views = typeof SharedArrayBuffer !== "undefined" && w.memory() instanceof SharedArrayBuffer;
+      this.views = shared;
       ptrs = [this.pPtr, this.gPtr, ...this.slotPtrs];
     }
+    this.threads = split ? 2 : 1;
     // A parameter whose storage already is a view into WebAssembly memory (another optimizer's
     // slab) gets a private copy to return to, never that view (its slab may be freed first).
-    this.rel = { w: priv ? null : w, ptrs, leaves, own: leaves.map((t) => ownable(t._data)), views: this.views, done: false };
+    this.rel = { w: ptrs.length > 0 ? w : null, ptrs, leaves, own: leaves.map((t) => ownable(t._data)), views: this.views, done: false };
     const v = this.heap();
     leaves.forEach((t, l) => v.set(t._data, this.at(this.pPtr, l)));
     this.syncIn();
@@ -400,11 +466,13 @@ class WasmEngine implements Engine {
     c.first = count === 0 ? 1 : 0;
     c.gScale = 1;
     if (spec.kind === "adam") [c.bc1, c.sqrtBc2] = adamBiasCorrection(spec.hp.b1, spec.hp.b2, count + 1, spec.hp.biasCorrection);
-    if (spec.clipNorm !== undefined) {
-      const norm = Math.sqrt(this.chunked(grads, false));
-      if (norm > spec.clipNorm) c.gScale = spec.clipNorm / norm;
-    }
-    this.chunked(grads, true);
+    if (!this.split) {
+      if (spec.clipNorm !== undefined) {
+        const norm = Math.sqrt(this.chunked(grads, false, 0));
+        if (norm > spec.clipNorm) c.gScale = spec.clipNorm / norm;
+      }
+      this.chunked(grads, true, 0);
+    } else this.splitStep(grads, v);
     if (!this.views) {
       v = this.heap();
       for (let l = 0; l < this.leaves.length; l++) {
@@ -414,60 +482,160 @@ class WasmEngine implements Engine {
     }
   }
 
+  private words: Int32Array | null = null;
+  /** An Int32Array over the same buffer as `v` when it is shared memory, else null. */
+  private sharedWords(v: FloatArray): Int32Array | null {
+    if (typeof SharedArrayBuffer === "undefined" || !(v.buffer instanceof SharedArrayBuffer)) return null;
+    if (this.words === null || this.words.buffer !== v.buffer) this.words = new Int32Array(v.buffer);
+    return this.words;
+  }
+
   /**
-   * Streams the gradients through the small chunk buffer: copies the next CHUNK elements (across
-   * leaf boundaries: the slabs are contiguous) and either accumulates their sum of squares
-   * (`update` false, for the clip) or runs the fused kernel on that range of the slabs. The chunk
-   * stays in cache between the copy and the kernel, so main-memory traffic is the kernel's own.
+   * A step split with a pool worker. Only this thread can read the gradients, so it walks the
+   * chunks in order and, for each, either hands it to the worker (copies its gradients into the
+   * next free buffer of a small ring in shared memory and publishes it on the queue) when the
+   * worker has fewer than RING chunks pending, or copies it into its own chunk buffer and runs the
+   * kernel itself. The split balances itself (a slow or descheduled worker gets fewer chunks), the
+   * chunk boundaries are those of the unsplit path (same kernel calls, bit-identical results), and
+   * the ring stays in cache, so the worker's gradients cost no extra main-memory traffic. With the
+   * clip, the norm first takes a pass over the gradients on this thread, as unsplit.
    */
-  private chunked(grads: Tensor[], update: boolean): number {
-    const v = this.heap();
-    const gBase = this.gPtr / this.bytes;
-    let l = 0, a = 0, start = 0, sum = 0;
-    while (start < this.n) {
-      const len = Math.min(CHUNK, this.n - start);
-      let filled = 0;
-      while (filled < len) {
-        const src = grads[l]._data;
-        const take = Math.min(src.length - a, len - filled);
-        if (take > 0) v.set(a === 0 && take === src.length ? src : src.subarray(a, a + take), gBase + filled);
-        filled += take;
-        a += take;
-        if (a >= src.length) {
-          l++;
-          a = 0;
+  private splitStep(grads: Tensor[], v: FloatArray): void {
+    const w = this.w, spec = this.spec, c = this.c, bytes = this.bytes;
+    if (spec.clipNorm !== undefined) {
+      const norm = Math.sqrt(this.chunked(grads, false, 0));
+      if (norm > spec.clipNorm) c.gScale = spec.clipNorm / norm;
+    }
+    const ctl = this.sharedWords(v)!;
+    const q = this.qPtr >> 2;
+    // The kernel's arguments for chunk 0 as a template: the worker advances the pointer arguments.
+    this.setArgs(0, 0, 0);
+    const args = this.args, nIndex = spec.kind === "adam" || spec.kind === "rmsprop" ? 5 : 3;
+    let mask = 1;
+    for (let i = 2; i < nIndex; i++) if (args[i] !== 0) mask |= 1 << i;
+    ctl[q] = 0;
+    ctl[q + 1] = 0;
+    ctl[q + 2] = RING;
+    ctl[q + 3] = 1;
+    ctl[q + 4] = nIndex;
+    ctl[q + 5] = mask;
+    ctl[q + 6] = bytes;
+    ctl[q + 7] = this.ringPtr;
+    ctl[q + 8] = CHUNK;
+    w.startWorker(this.op, args, q);
+    const gBase = this.gPtr / bytes, ringBase = this.ringPtr / bytes;
+    let pub = 0;
+    const publish = (start: number, len: number): void => {
+      const e = q + QUEUE_HEADER + (pub % RING) * 2;
+      ctl[e] = start;
+      ctl[e + 1] = len;
+      Atomics.store(ctl, q, ++pub);
+      Atomics.notify(ctl, q, 1);
+    };
+    try {
+      this.seek(0);
+      for (let start = 0; start < this.n; start += CHUNK) {
+        const len = Math.min(CHUNK, this.n - start);
+        if (pub - Atomics.load(ctl, q + 1) < RING) {
+          this.copyNext(grads, v, len, ringBase + (pub % RING) * CHUNK);
+          publish(start, len);
+        } else {
+          this.copyNext(grads, v, len, gBase);
+          this.setArgs(start, len, this.gPtr);
+          this.kernel.apply(null, this.args);
         }
       }
-      if (update) this.run(start, len);
-      else sum += this.sumSquares(this.gPtr, len);
+    } finally {
+      // End of queue: a chunk of length 0, once a ring entry is free (unless the worker stopped).
+      while (pub - Atomics.load(ctl, q + 1) >= RING && !w.workerDone());
+      if (!w.workerDone()) publish(0, 0);
+      w.joinWorker(); // never return (or throw) while the worker still writes the slabs
+    }
+  }
+
+  /** Points the gradient cursor at flat element `start`. */
+  private seek(start: number): void {
+    let l = 0;
+    while (l < this.leaves.length - 1 && this.offsets[l] + this.leaves[l].size <= start) l++;
+    this.curL = l;
+    this.curA = start - this.offsets[l];
+  }
+
+  /**
+   * Copies the next `len` gradient elements (across leaf boundaries) to element index `dst` of `v`.
+   * Into shared memory the copy goes through Int32Array views of the same bytes: V8 copies a
+   * Float32Array into a SharedArrayBuffer element by element (measured 12 GB/s in cache) but an
+   * Int32Array word-wise (22 GB/s; 33 GB/s into an ordinary buffer), bit for bit the same values.
+   */
+  private copyNext(grads: Tensor[], v: FloatArray, len: number, dst: number): void {
+    let l = this.curL, a = this.curA, filled = 0;
+    const words = this.sharedWords(v), k = this.bytes >> 2;
+    while (filled < len) {
+      const src = grads[l]._data;
+      const take = Math.min(src.length - a, len - filled);
+      if (take > 0) {
+        if (words) words.set(new Int32Array(src.buffer, src.byteOffset + a * this.bytes, take * k), (dst + filled) * k);
+        else v.set(a === 0 && take === src.length ? src : src.subarray(a, a + take), dst + filled);
+      }
+      filled += take;
+      a += take;
+      if (a >= src.length) {
+        l++;
+        a = 0;
+      }
+    }
+    this.curL = l;
+    this.curA = a;
+  }
+
+  /**
+   * Streams the gradients of elements [from, n) through the small chunk buffer: copies the next
+   * CHUNK elements (across leaf boundaries: the slabs are contiguous) and either accumulates their
+   * sum of squares (`update` false, for the clip) or runs the fused kernel on that range of the
+   * slabs. The chunk stays in cache between the copy and the kernel, so main-memory traffic is the
+   * kernel's own.
+   */
+  private chunked(grads: Tensor[], update: boolean, from: number): number {
+    const v = this.heap();
+    const gBase = this.gPtr / this.bytes;
+    let start = from, sum = 0;
+    this.seek(from);
+    while (start < this.n) {
+      const len = Math.min(CHUNK, this.n - start);
+      this.copyNext(grads, v, len, gBase);
+      if (update) {
+        this.setArgs(start, len, this.gPtr);
+        this.kernel.apply(null, this.args);
+      } else sum += this.sumSquares(this.gPtr, len);
       start += len;
     }
     return sum;
   }
 
-  /** The fused kernel on elements [start, start + len) of the slabs, the gradients in the chunk buffer. */
-  private run(start: number, len: number): void {
+  /** `args` = the fused kernel's arguments for elements [start, start + len) of the slabs, gradients at `g`. */
+  private setArgs(start: number, len: number, g: number): void {
     const o = start * this.bytes;
     const c = this.c;
-    const p = this.pPtr + o, g = this.gPtr;
+    const p = this.pPtr + o;
     const sp = this.slotPtrs;
     const s0 = sp.length > 0 ? sp[0] + o : 0, s1 = sp.length > 1 ? sp[1] + o : 0, s2 = sp.length > 2 ? sp[2] + o : 0;
+    const a = this.args;
     const spec = this.spec;
     switch (spec.kind) {
       case "sgd": {
         const h = spec.hp;
-        this.kernel(p, g, s0, len, c.lr, h.wd, h.momentum, 1 - h.dampening, h.nesterov ? 1 : 0, c.first, c.gScale);
+        put(a, p, g, s0, len, c.lr, h.wd, h.momentum, 1 - h.dampening, h.nesterov ? 1 : 0, c.first, c.gScale);
         break;
       }
       case "adam": {
         const h = spec.hp;
         const flags = (h.wd > 0 && !h.decoupled ? 1 : 0) | (h.wd > 0 && h.decoupled ? 2 : 0) | (h.amsgrad ? 4 : 0);
-        this.kernel(p, g, s0, s1, s2, len, c.lr, h.b1, h.b2, h.eps, c.bc1, c.sqrtBc2, h.wd, flags, c.gScale);
+        put(a, p, g, s0, s1, s2, len, c.lr, h.b1, h.b2, h.eps, c.bc1, c.sqrtBc2, h.wd, flags, c.gScale);
         break;
       }
       case "adagrad": {
         const h = spec.hp;
-        this.kernel(p, g, s0, len, c.lr, h.wd, h.eps, h.epsMode === "outside" ? 0 : 1, c.gScale);
+        put(a, p, g, s0, len, c.lr, h.wd, h.eps, h.epsMode === "outside" ? 0 : 1, c.gScale);
         break;
       }
       case "rmsprop": {
@@ -475,12 +643,12 @@ class WasmEngine implements Engine {
         const nu = s0, mu = h.centered ? s1 : 0, b = h.centered ? s2 : s1;
         const mode = h.epsMode === "outside" ? 0 : h.epsMode === "inside" ? 1 : 2;
         const flags = (h.centered ? 1 : 0) | (h.lrInsideMomentum ? 2 : 0) | (c.first ? 4 : 0);
-        this.kernel(p, g, nu, mu, b, len, c.lr, h.wd, h.alpha, h.eps, mode, h.momentum, flags, c.gScale);
+        put(a, p, g, nu, mu, b, len, c.lr, h.wd, h.alpha, h.eps, mode, h.momentum, flags, c.gScale);
         break;
       }
       case "lion": {
         const h = spec.hp;
-        this.kernel(p, g, s0, len, c.lr, h.wd, h.b1, h.b2, c.gScale);
+        put(a, p, g, s0, len, c.lr, h.wd, h.b1, h.b2, c.gScale);
         break;
       }
     }
@@ -512,6 +680,7 @@ class WasmEngine implements Engine {
     };
     this.mem = this.kernel = this.sumSquares = gone;
     this.view = null;
+    this.words = null;
     this.viewBuffer = null;
     this.paramViews.length = 0;
   }

@@ -47,7 +47,22 @@ export interface WasmKernels {
    * it, typed views into it stay valid (an ordinary memory detaches its buffer only on growth).
    */
   privateInstance(bytes: number): PrivateInstance | null;
+  /**
+   * Starts `exports[op](...args)` (one of `POOL_OPS`: pointers into the shared memory, counts,
+   * f64 scalars) on pool worker 0 and returns true, or returns false when there is no pool. The
+   * caller must `joinWorker()` before anything else uses the pool or the memory the job touches.
+   * With `queue` (the Int32 index of a queue block in the shared memory, see threadPool.ts), the
+   * worker runs the kernel on each chunk published there until a chunk of length 0.
+   */
+  startWorker(op: string, args: readonly number[], queue?: number): boolean;
+  /** Waits for the job of `startWorker` (throws if it failed). */
+  joinWorker(): void;
+  /** Whether the job of `startWorker` finished (never blocks; `joinWorker` reports a failure). */
+  workerDone(): boolean;
 }
+
+/** Kernels the worker pool can run: matmul bands and the fused optimizer steps (src/optim/optimizer.ts). */
+const POOL_OPS = ["matmulF32", "matmulF64", ...["sgd", "adam", "adagrad", "rmsprop", "lion"].flatMap((k) => [`${k}StepF32`, `${k}StepF64`])];
 
 export interface PrivateInstance {
   readonly exports: Record<string, unknown>;
@@ -178,7 +193,7 @@ async function create(options: InitWasmOptions): Promise<WasmKernels> {
     const arena = new Arena(memory, core.heapBase());
     const ctlPtr = arena.alloc((wanted - 1) * SLOTS * 4);
     arena.views().i32.fill(0, ctlPtr >> 2, (ctlPtr >> 2) + (wanted - 1) * SLOTS);
-    const pool = await ThreadPool.start(module, memory, ctlPtr, wanted - 1, ["matmulF32", "matmulF64"]);
+    const pool = await ThreadPool.start(module, memory, ctlPtr, wanted - 1, POOL_OPS);
     if (pool) return new Kernels(variant, instance, core, memory, arena, pool, await plainModule);
     arena.free(ctlPtr);
   }
@@ -241,6 +256,18 @@ class Kernels implements WasmKernels {
       return null; // out of memory: the caller falls back to the shared arena
     }
     return { exports: instance.exports as Record<string, unknown>, memory, base };
+  }
+
+  startWorker(op: string, args: readonly number[], queue = 0): boolean {
+    if (!this.pool) return false;
+    this.pool.dispatch(0, op, args, queue);
+    return true;
+  }
+  joinWorker(): void {
+    this.pool?.wait(1);
+  }
+  workerDone(): boolean {
+    return this.pool ? this.pool.done(0) : true;
   }
 
   /** A scratch region of at least `bytes`, valid until the next call that uses scratch. */

@@ -2,15 +2,31 @@
 // WebAssembly.Module on the shared memory and loops: block in Atomics.wait on its control block,
 // run one exported kernel with integer (pointer/count) arguments, signal completion.
 //
-// Control block of worker w (Int32 slots at ctlPtr/4 + w*SLOTS):
-//   | 0 gen | 1 doneGen | 2 op (index into `ops`) | 3 nargs | 4 error | 5.. args (i32) |
+// Control block of worker w (Int32 slots at ctlPtr/4 + w*SLOTS; ctlPtr 8-byte aligned):
+//   | 0 gen | 1 doneGen | 2 op (index into `ops`) | 3 nargs | 4 error | 5 queue | 6-7 unused | 8.. args (f64) |
+// Arguments are f64 slots (pointers and counts are exact in f64; the optimizer kernels also take
+// f64 scalars), passed to the export as JS numbers (wasm converts them to its parameter types).
 // The main thread writes op/args, bumps `gen` and notifies; the worker runs the job, stores
 // `doneGen = gen` and notifies. Atomics give the happens-before edges for the data in memory.
+//
+// Queue jobs (queue != 0: the Int32 index of a queue block, see QUEUE_* below): the worker runs the
+// kernel once per chunk the main thread publishes, until a chunk of length 0. The main thread can
+// copy data the worker cannot see (JS arrays) into a small ring of chunk buffers while the worker
+// runs the kernel on earlier chunks, and keep the chunks it does not hand out for itself.
+// Queue block (Int32 slots at its index q):
+//   | 0 published | 1 consumed | 2 ring slots R | 3 arg index of the chunk pointer | 4 arg index of
+//   the chunk length | 5 bit mask of args advanced by start*elemBytes | 6 elemBytes | 7 ring byte
+//   pointer | 8 ring slot elements | 9-15 unused | 16.. R entries (start, length) |
+// Chunk k sits in entry k % R and ring slot k % R; `published` counts chunks published (the main
+// thread writes the entry and slot, then stores published and notifies), `consumed` chunks done.
 
 import { canBlock, spawnWorker, type WorkerHandle } from "../../platform";
 
-export const SLOTS = 16;
-const MAX_ARGS = SLOTS - 5;
+export const SLOTS = 48;
+/** Int32 slots of a queue block before its entries (a block is QUEUE_HEADER + 2 * R slots). */
+export const QUEUE_HEADER = 16;
+const ARGS = 8;
+const MAX_ARGS = (SLOTS - ARGS) / 2;
 
 /** Classic-script source of a worker; self-contained (shipped inside the bundle as a string). */
 const WORKER_SOURCE = `"use strict";
@@ -18,13 +34,16 @@ const WORKER_SOURCE = `"use strict";
   var isNode = typeof process !== "undefined" && process.versions && process.versions.node;
   var port = isNode ? require("node:worker_threads").parentPort : null;
   function post(m) { if (port) port.postMessage(m); else self.postMessage(m); }
+  var ctl, memory;
   function setup(msg) {
+    memory = msg.memory;
     var instance;
     try {
       instance = new WebAssembly.Instance(msg.module, { env: { memory: msg.memory, abort: function () { throw new Error("wasm abort"); } } });
     } catch (err) { post({ type: "error", message: String(err) }); return; }
     var fns = msg.ops.map(function (name) { return instance.exports[name]; });
-    var ctl = new Int32Array(msg.memory.buffer);
+    var f64 = new Float64Array(msg.memory.buffer);
+    ctl = new Int32Array(msg.memory.buffer);
     var base = msg.ctlIndex, seen = 0, args = [];
     post({ type: "ready" });
     for (;;) {
@@ -36,10 +55,28 @@ const WORKER_SOURCE = `"use strict";
       if (op < 0) return;
       var nargs = ctl[base + 3];
       args.length = nargs;
-      for (var i = 0; i < nargs; i++) args[i] = ctl[base + 5 + i];
-      try { fns[op].apply(null, args); ctl[base + 4] = 0; } catch (err) { ctl[base + 4] = 1; }
+      var a0 = (base + ${ARGS}) >> 1;
+      for (var i = 0; i < nargs; i++) args[i] = f64[a0 + i];
+      var q = ctl[base + 5];
+      try { if (q > 0) queue(fns[op], args, q); else fns[op].apply(null, args); ctl[base + 4] = 0; } catch (err) { ctl[base + 4] = 1; }
       Atomics.store(ctl, base + 1, gen);
       Atomics.notify(ctl, base + 1);
+    }
+  }
+  function queue(fn, tmpl, q) {
+    if (ctl.length < q + 256) ctl = new Int32Array(memory.buffer); // the block may lie above the memory seen at start-up
+    var R = ctl[q + 2], gi = ctl[q + 3], ni = ctl[q + 4], mask = ctl[q + 5], eb = ctl[q + 6], ring = ctl[q + 7], C = ctl[q + 8];
+    var a = tmpl.slice();
+    for (var k = 0; ; k++) {
+      // spin a little (a chunk takes tens of microseconds; waking from Atomics.wait costs as much), then sleep
+      for (var spin = 0; Atomics.load(ctl, q) <= k; spin++) if (spin > 20000) Atomics.wait(ctl, q, k, 5);
+      var e = q + ${QUEUE_HEADER} + (k % R) * 2, start = ctl[e], len = ctl[e + 1];
+      if (len <= 0) return;
+      for (var i = 0; i < a.length; i++) if (mask & (1 << i)) a[i] = tmpl[i] + start * eb;
+      a[gi] = ring + (k % R) * C * eb;
+      a[ni] = len;
+      fn.apply(null, a);
+      Atomics.store(ctl, q + 1, k + 1);
     }
   }
   if (port) port.once("message", setup);
@@ -91,22 +128,38 @@ export class ThreadPool {
     return workers.length > 0 ? new ThreadPool(memory, ctlPtr >> 2, workers, ops) : null;
   }
 
+  private ctlView: Int32Array | null = null;
+  private argView: Float64Array | null = null;
+  /** Views of the control blocks (they sit below the initial memory size: growth never moves them). */
   private ctl(): Int32Array {
-    return new Int32Array(this.memory.buffer, 0, this.ctlIndex + this.workers.length * SLOTS);
+    if (!this.ctlView) {
+      const end = this.ctlIndex + this.workers.length * SLOTS;
+      this.ctlView = new Int32Array(this.memory.buffer, 0, end);
+      this.argView = new Float64Array(this.memory.buffer, 0, end >> 1);
+    }
+    return this.ctlView;
   }
 
-  /** Starts `ops[op](...args)` on worker `w` (args are i32: pointers and element counts). */
-  dispatch(w: number, op: string, args: readonly number[]): void {
+  /** Starts `ops[op](...args)` on worker `w` (pointers, element counts and f64 scalars). */
+  dispatch(w: number, op: string, args: readonly number[], queue = 0): void {
     const opIndex = this.ops.indexOf(op);
     if (opIndex < 0 || args.length > MAX_ARGS) throw new Error(`downhill thread pool: bad job ${op}`);
     const ctl = this.ctl();
+    const f64 = this.argView!;
     const base = this.ctlIndex + w * SLOTS;
     ctl[base + 2] = opIndex;
     ctl[base + 3] = args.length;
-    for (let i = 0; i < args.length; i++) ctl[base + 5 + i] = args[i] | 0;
+    ctl[base + 5] = queue;
+    const a0 = (base + ARGS) >> 1;
+    for (let i = 0; i < args.length; i++) f64[a0 + i] = args[i];
     const gen = (this.gens[w] = (this.gens[w] + 1) | 0);
     Atomics.store(ctl, base, gen);
     Atomics.notify(ctl, base, 1);
+  }
+
+  /** Whether worker `w` finished its last job (never blocks; `wait` still reports its failure). */
+  done(w: number): boolean {
+    return Atomics.load(this.ctl(), this.ctlIndex + w * SLOTS + 1) === this.gens[w];
   }
 
   /** Waits until workers 0..count-1 finished their last job; throws if one of them failed. */
