@@ -536,7 +536,8 @@ class WasmEngine implements Engine {
       this.seek(0);
       for (let start = 0; start < this.n; start += CHUNK) {
         const len = Math.min(CHUNK, this.n - start);
-        if (pub - Atomics.load(ctl, q + 1) < RING) {
+        // Near the end, a backlog no longer than the chunks left, so both threads finish together.
+        if (pub - Atomics.load(ctl, q + 1) < Math.min(RING, Math.ceil((this.n - start) / CHUNK))) {
           this.copyNext(grads, v, len, ringBase + (pub % RING) * CHUNK);
           publish(start, len);
         } else {
