@@ -14,6 +14,9 @@
  *   only copy, an ordinary memcpy (V8 copies into a SharedArrayBuffer ~4x slower). Fallback when
  *   the engine refuses a synchronous instantiation: slabs in the shared kernels' arena (views on a
  *   shared memory; copied in and out each step on an ordinary one, whose buffer growth detaches).
+ *   From THREAD_MIN_PARAMS parameters on, with a worker pool: slabs in the shared kernels' arena
+ *   (parameters are views there) and each step split with a pool worker (`WasmEngine.splitStep`),
+ *   bit-identical to the one-thread path.
  * - "js": the same kernel as a plain loop per leaf, on the parameters' own arrays; bit-identical
  *   to the pure path.
  * - "pure": any other transform: `update` + `applyUpdates`, written back into the same tensors.
