@@ -215,6 +215,17 @@ describe("no allocation proportional to the parameter count per step", () => {
     })).toBe(0);
     opt.dispose();
   });
+  it("wasm split with a pool worker: 10 Adam steps on 2e5 parameters allocate no large array", async () => {
+    const kernels = await initWasm({ threads: 2 });
+    const x = randn([200_000], { seed: 1 }), g = randn([200_000], { seed: 2 });
+    const opt = optimizer(chain(clipByGlobalNorm(1), adam({ lr: 1e-3 })), x, { fused: "wasm", kernels, threadMin: 0 });
+    expect(opt.threads).toBe(kernels.threads > 1 ? 2 : 1);
+    opt.step(g);
+    expect(countAllocations(1000, () => {
+      for (let i = 0; i < 10; i++) opt.step(g);
+    })).toBe(0);
+    opt.dispose();
+  });
   it("(the check can fail: the pure path allocates)", () => {
     const x = randn([200_000], { seed: 1 }), g = randn([200_000], { seed: 2 });
     const opt = optimizer(adam({ lr: 1e-3 }), x, { fused: "pure" });
