@@ -32,7 +32,7 @@ export function broadcastTo(x: Tensor, shape: readonly number[]): Tensor {
   const s = broadcastShapes("broadcastTo", x.shape, shape);
   if (!sameShape(s, shape)) throw new ShapeError(`broadcastTo: ${fmt(x.shape)} cannot be broadcast to ${fmt(shape)}`);
   if (sameShape(x.shape, shape)) return x;
-  const out = empty(shape, x.dtype);
+  const out = empty([...shape], x.dtype);
   // out = 1 ? x : 0, using the broadcasting ternary kernel as a copy.
   js.where(oneOf(x.dtype), [], x._data, x.shape, arrayFor(x.dtype, 1), [], out._data, shape);
   return record(out, "broadcastTo", [x], (g) => [sumTo(g, x.shape)]);
@@ -122,7 +122,7 @@ export function slice(x: Tensor, begin: readonly number[], size?: readonly numbe
 /** Zeros of `shape` with `x` placed at `begin` (the adjoint of slice). */
 export function padSlice(x: Tensor, shape: Shape, begin: readonly number[]): Tensor {
   checkBox("padSlice", shape, begin, x.shape);
-  const out = empty(shape, x.dtype);
+  const out = empty([...shape], x.dtype);
   copyBox(x._data, x.shape, x.shape.map(() => 0), out._data, shape, begin, x.shape);
   return record(out, "padSlice", [x], (g) => [slice(g, begin, x.shape)]);
 }
@@ -198,7 +198,7 @@ export function gather(x: Tensor, indices: Indices, axis = 0): Tensor {
 export function scatterAdd(g: Tensor, indices: Int32Array, axis: number, xShape: Shape): Tensor {
   const outer = sizeOf(xShape.slice(0, axis)), inner = sizeOf(xShape.slice(axis + 1)), dim = xShape[axis];
   if (g.size !== outer * indices.length * inner) throw new ShapeError(`scatterAdd: gradient of shape ${fmt(g.shape)} does not match ${indices.length} indices into ${fmt(xShape)}`);
-  const out = empty(xShape, g.dtype);
+  const out = empty([...xShape], g.dtype);
   const src = g._data, dst = out._data;
   for (let o = 0, r = 0; o < outer; o++) {
     for (let k = 0; k < indices.length; k++) {

@@ -6,7 +6,7 @@ import { Tensor, type TensorLike } from "../tensor/tensor.js";
 
 /** A fresh, uninitialised-to-zero output tensor. */
 export function empty(shape: Shape, dtype: DType): Tensor {
-  return new Tensor(arrayFor(dtype, sizeOf(shape)), shape);
+  return new Tensor(arrayFor(dtype, sizeOf(shape)), shape, true);
 }
 
 export function assertTensor(op: string, name: string, x: unknown): asserts x is Tensor {

@@ -23,13 +23,21 @@ export class Tensor {
   /** @internal a leaf that gradients are taken with respect to. */
   _leaf = false;
 
-  /** @internal use `tensor(...)` and friends. */
-  constructor(data: FloatArray, shape: Shape) {
-    if (data.length !== sizeOf(shape)) {
-      throw new ArgumentError(`tensor: ${data.length} values do not fill shape ${fmt(shape)} (${sizeOf(shape)} needed)`);
+  /**
+   * @internal use `tensor(...)` and friends. `trusted` is for ops that pass a fresh shape array
+   * of the right size: it skips the size check and the defensive frozen copy (a measurable share
+   * of small-tensor op time).
+   */
+  constructor(data: FloatArray, shape: Shape, trusted = false) {
+    if (trusted) {
+      this.shape = shape;
+    } else {
+      if (data.length !== sizeOf(shape)) {
+        throw new ArgumentError(`tensor: ${data.length} values do not fill shape ${fmt(shape)} (${sizeOf(shape)} needed)`);
+      }
+      this.shape = Object.freeze([...shape]);
     }
     this._data = data;
-    this.shape = Object.freeze([...shape]);
     this.dtype = data instanceof Float64Array ? "float64" : "float32";
   }
 
