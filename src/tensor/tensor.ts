@@ -1,4 +1,4 @@
-import { BackendError, ArgumentError } from "../errors.js";
+import { ArgumentError } from "../errors.js";
 import type { DType, FloatArray } from "./dtype.js";
 import { sizeOf, fmt, type Shape } from "./shape.js";
 import type { Node } from "../autodiff/tape.js";
@@ -56,9 +56,11 @@ export class Tensor {
   async data(): Promise<FloatArray> {
     return this._data.slice();
   }
-  /** A copy of the values, synchronously (CPU backends only). */
+  /**
+   * A copy of the values, synchronously. Every backend so far keeps values on the CPU; a GPU
+   * backend will throw a BackendError here and ask for `await t.data()`.
+   */
   dataSync(): FloatArray {
-    if (!this._data) throw new BackendError("dataSync: this tensor lives on an asynchronous backend; use `await t.data()`");
     return this._data.slice();
   }
   /** The single value of a one-element tensor. */
