@@ -7,23 +7,10 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { randn, tensor, type Tensor } from "../../src/index.js";
 import { initWasm, supportedVariants, type WasmKernels } from "../../src/backend/wasm/index.js";
-import { adagrad, adam, adamw, chain, clipByGlobalNorm, lion, optimizer, rmsprop, sgd, type GradientTransformation } from "../../src/optim/index.js";
+import { adam, optimizer, sgd } from "../../src/optim/index.js";
+import { FUSED_CASES } from "./fusedCases.js";
 
-const CASES: Array<[string, () => GradientTransformation<any>]> = [
-  ["sgd", () => sgd({ lr: 0.05 })],
-  ["sgd momentum dampening wd", () => sgd({ lr: 0.05, momentum: 0.9, dampening: 0.2, weightDecay: 0.01 })],
-  ["sgd nesterov", () => sgd({ lr: 0.05, momentum: 0.9, nesterov: true })],
-  ["adam", () => adam({ lr: 0.05 })],
-  ["adam l2 amsgrad", () => adam({ lr: 0.05, weightDecay: 0.05, amsgrad: true })],
-  ["adamw", () => adamw({ lr: 0.05, weightDecay: 0.1 })],
-  ["adagrad", () => adagrad({ lr: 0.1, weightDecay: 0.01 })],
-  ["adagrad tfjs", () => adagrad({ lr: 0.1, convention: "tfjs" })],
-  ["rmsprop", () => rmsprop({ lr: 0.01 })],
-  ["rmsprop centered momentum", () => rmsprop({ lr: 0.01, centered: true, momentum: 0.9, weightDecay: 0.01 })],
-  ["rmsprop tfjs centered momentum", () => rmsprop({ lr: 0.01, centered: true, momentum: 0.9, convention: "tfjs" })],
-  ["lion", () => lion({ lr: 0.01, weightDecay: 0.1 })],
-  ["clip + adamw", () => chain(clipByGlobalNorm(0.5), adamw({ lr: 0.05, weightDecay: 0.1 }))],
-];
+const CASES = FUSED_CASES;
 
 type P = { a: Tensor; b: Tensor; c: Tensor; d: Tensor };
 /** ~8 chunks of 64K elements: more than the ring, so both threads take chunks; leaves straddle chunks; odd sizes. */

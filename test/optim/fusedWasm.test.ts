@@ -7,26 +7,11 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { tensor, randn, type Tensor } from "../../src/index.js";
 import { initWasm, supportedVariants, type WasmKernels } from "../../src/backend/wasm/index.js";
-import { adagrad, adam, adamw, applyUpdates, chain, clipByGlobalNorm, lion, optimizer, rmsprop, sgd, type GradientTransformation } from "../../src/optim/index.js";
+import { adam, adamw, applyUpdates, chain, clipByGlobalNorm, optimizer, rmsprop, sgd, type GradientTransformation } from "../../src/optim/index.js";
 import { testGrad, X0 } from "./reference.js";
+import { FUSED_CASES } from "./fusedCases.js";
 
-const CASES: Array<[string, () => GradientTransformation<any>]> = [
-  ["sgd", () => sgd({ lr: 0.05 })],
-  ["sgd momentum dampening wd", () => sgd({ lr: 0.05, momentum: 0.9, dampening: 0.2, weightDecay: 0.01 })],
-  ["sgd nesterov", () => sgd({ lr: 0.05, momentum: 0.9, nesterov: true })],
-  ["adam", () => adam({ lr: 0.05 })],
-  ["adam l2 amsgrad", () => adam({ lr: 0.05, weightDecay: 0.05, amsgrad: true })],
-  ["adamw", () => adamw({ lr: 0.05, weightDecay: 0.1 })],
-  ["adagrad", () => adagrad({ lr: 0.1, weightDecay: 0.01 })],
-  ["adagrad tfjs", () => adagrad({ lr: 0.1, convention: "tfjs" })],
-  ["rmsprop", () => rmsprop({ lr: 0.01 })],
-  ["rmsprop centered momentum", () => rmsprop({ lr: 0.01, centered: true, momentum: 0.9, weightDecay: 0.01 })],
-  ["rmsprop tfjs centered momentum", () => rmsprop({ lr: 0.01, centered: true, momentum: 0.9, convention: "tfjs" })],
-  ["rmsprop optax momentum", () => rmsprop({ lr: 0.01, momentum: 0.5, convention: "optax" })],
-  ["lion", () => lion({ lr: 0.01, weightDecay: 0.1 })],
-  ["clip + adam", () => chain(clipByGlobalNorm(0.5), adam({ lr: 0.05 }))],
-  ["clip + sgd momentum", () => chain(clipByGlobalNorm(0.5), sgd({ lr: 0.05, momentum: 0.9 }))],
-];
+const CASES = FUSED_CASES;
 
 /** A 2-leaf tree with 6 + 7 elements (odd sizes exercise the scalar tail after the v128 body). */
 function makeParams(dtype: "float32" | "float64") {
