@@ -16,7 +16,7 @@ import simdBase64 from "../../../build/downhill.simd.wasm";
 import simdMtBase64 from "../../../build/downhill.simd-mt.wasm";
 import relaxedBase64 from "../../../build/downhill.relaxed.wasm";
 import relaxedMtBase64 from "../../../build/downhill.relaxed-mt.wasm";
-import { hardwareConcurrency, sharedMemorySupported } from "../../platform";
+import { canBlock, hardwareConcurrency, sharedMemorySupported } from "../../platform";
 import { Arena } from "./arena";
 import { SLOTS, ThreadPool } from "./threadPool";
 
@@ -147,8 +147,20 @@ export function supportedVariants(): WasmVariant[] {
 
 /** The best variant that validates, decoding only as many binaries as it has to try. */
 function bestVariant(): WasmVariant | undefined {
-  return (["relaxed-simd", "simd", "scalar"] as const).find((v) => WebAssembly.validate(variantBytes(v)));
+  return (["relaxed-simd", "simd", "scalar"] as const).find((v) => (v === "scalar" ? true : WebAssembly.validate(FEATURE_PROBES[v])));
 }
+
+/*
+ * Feature probes: one-function modules using a single instruction of the feature. Validating
+ * them costs microseconds; validating a whole kernel binary to learn the same costs ~1 ms each
+ * (the chosen binary is validated again by WebAssembly.compile anyway).
+ *   (func (param v128 v128 v128) (result v128) local.get 0 local.get 1 local.get 2 f32x4.relaxed_madd)
+ *   (func (param v128 v128) (result v128) local.get 0 local.get 1 f32x4.add)
+ */
+const FEATURE_PROBES: Record<"relaxed-simd" | "simd", Uint8Array<ArrayBuffer>> = {
+  "relaxed-simd": new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 8, 1, 96, 3, 123, 123, 123, 1, 123, 3, 2, 1, 0, 10, 13, 1, 11, 0, 32, 0, 32, 1, 32, 2, 253, 133, 2, 11]),
+  simd: new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 7, 1, 96, 2, 123, 123, 1, 123, 3, 2, 1, 0, 10, 11, 1, 9, 0, 32, 0, 32, 1, 253, 228, 1, 11]),
+};
 
 /** Compiles and instantiates the best (or requested) binary; idempotent per options. */
 export function initWasm(options: InitWasmOptions = {}): Promise<WasmKernels> {
@@ -176,18 +188,22 @@ export function wasmKernelsSync(): WasmKernels | null {
 
 async function create(options: InitWasmOptions): Promise<WasmKernels> {
   const variant = options.variant ?? bestVariant();
-  if (!variant || !WebAssembly.validate(variantBytes(variant))) throw new Error(`downhill: wasm variant "${options.variant}" does not validate in this engine`);
+  // A forced variant is checked here; the chosen one is validated by WebAssembly.compile below.
+  if (!variant || (options.variant !== undefined && !WebAssembly.validate(variantBytes(variant)))) throw new Error(`downhill: wasm variant "${options.variant}" does not validate in this engine`);
   // Only "auto" needs the core count (in Node that is a dynamic import of node:os).
   const auto = options.threads === undefined || options.threads === "auto";
   const wanted = auto ? Math.min(await hardwareConcurrency(), MAX_AUTO_THREADS) : Math.max(1, Math.floor(options.threads as number));
 
   const sharedBytes = sharedVariantBytes(variant);
-  if (wanted > 1 && sharedBytes && sharedMemorySupported() && WebAssembly.validate(sharedBytes)) {
+  // The shared-memory binary is not validated up front (a whole-binary validate costs ~1 ms):
+  // if this engine cannot compile it, we fall back to the single-threaded binary below.
+  const sharedModule = wanted > 1 && sharedBytes && sharedMemorySupported() ? await compileModule(sharedBytes).catch(() => null) : null;
+  if (sharedModule) {
     const memory = new WebAssembly.Memory({ initial: SHARED_INITIAL_PAGES, maximum: SHARED_MAX_PAGES, shared: true });
     // The non-shared binary too, compiled concurrently: private instances for the fused optimizers.
     const plainModule = WebAssembly.compile(variantBytes(variant));
     plainModule.catch(() => {});
-    const module = await WebAssembly.compile(sharedBytes);
+    const module = sharedModule;
     const instance = await WebAssembly.instantiate(module, { env: { memory } });
     const core = instance.exports as unknown as WasmCore;
     const arena = new Arena(memory, core.heapBase());
@@ -197,11 +213,20 @@ async function create(options: InitWasmOptions): Promise<WasmKernels> {
     if (pool) return new Kernels(variant, instance, core, memory, arena, pool, await plainModule);
     arena.free(ctlPtr);
   }
-  const module = await WebAssembly.compile(variantBytes(variant));
+  const module = await compileModule(variantBytes(variant));
   const instance = await WebAssembly.instantiate(module, { env: {} });
   const core = instance.exports as unknown as WasmCore;
   const memory = core.memory!;
   return new Kernels(variant, instance, core, memory, new Arena(memory, core.heapBase()), null, module);
+}
+
+/**
+ * Compiles synchronously where the thread may block (Node, workers): for our ~12 KiB binaries
+ * that is faster than an asynchronous compile's round trip through the event loop. A browser
+ * window's main thread only allows small synchronous compiles, so it awaits the async one.
+ */
+async function compileModule(bytes: Bytes): Promise<WebAssembly.Module> {
+  return canBlock() ? new WebAssembly.Module(bytes) : WebAssembly.compile(bytes);
 }
 
 class Kernels implements WasmKernels {
