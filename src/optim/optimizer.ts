@@ -290,18 +290,21 @@ function ownable(a: FloatArray): FloatArray {
   return (typeof SharedArrayBuffer !== "undefined" && a.buffer instanceof SharedArrayBuffer) || privateBuffers.has(a.buffer) ? a.slice() : a;
 }
 
-function release(r: WasmRelease): void {
+function release(r: WasmRelease, collected = false): void {
   if (r.done) return;
   r.done = true;
   if (r.views) r.leaves.forEach((t, l) => {
     r.own[l].set(t._data);
     t._data = r.own[l];
   });
-  if (r.w) r.ptrs.forEach((p) => r.w!.free(p));
+  // Slabs in the shared arena are freed only on an explicit dispose(). After garbage collection a
+  // tensor derived from a parameter while it was a view (a reshape shares storage) may still read
+  // the slab, and freed arena memory is reused: keeping it costs memory, reusing it would corrupt.
+  if (r.w && !collected) r.ptrs.forEach((p) => r.w!.free(p));
 }
 
-/** Frees the slabs of optimizers that were dropped without `dispose()` (parameters get their arrays back). */
-const finalizer = typeof FinalizationRegistry !== "undefined" ? new FinalizationRegistry<WasmRelease>(release) : null;
+/** Gives parameters their own arrays back when an optimizer is dropped without `dispose()`. */
+const finalizer = typeof FinalizationRegistry !== "undefined" ? new FinalizationRegistry<WasmRelease>((r) => release(r, true)) : null;
 
 const align64 = (bytes: number): number => Math.ceil(bytes / 64) * 64;
 
