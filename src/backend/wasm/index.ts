@@ -18,6 +18,7 @@ import relaxedBase64 from "../../../build/downhill.relaxed.wasm";
 import relaxedMtBase64 from "../../../build/downhill.relaxed-mt.wasm";
 import { canBlock, hardwareConcurrency, sharedMemorySupported } from "../../platform";
 import { Arena } from "./arena";
+import { sortEigenpairs } from "../linalgJs";
 import { SLOTS, ThreadPool } from "./threadPool";
 
 export type FloatArray = Float32Array | Float64Array;
@@ -433,14 +434,7 @@ class Kernels implements WasmKernels {
     const d = new Float64Array(n * n), v = new Float64Array(n * n);
     this.get(aPtr, d);
     this.get(vPtr, v);
-    // Sort eigenpairs ascending; eigenvectors are the columns of V.
-    const order = Array.from({ length: n }, (_, i) => i).sort((i, j) => d[i * n + i] - d[j * n + j]);
-    const values = new Float64Array(n), vectors = new Float64Array(n * n);
-    order.forEach((src, dst) => {
-      values[dst] = d[src * n + src];
-      for (let r = 0; r < n; r++) vectors[r * n + dst] = v[r * n + src];
-    });
-    return { values, vectors };
+    return sortEigenpairs(d, v, n);
   }
 }
 
