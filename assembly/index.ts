@@ -4,6 +4,7 @@ export * from "./matmul";
 export * from "./blas1";
 export * from "./linalg";
 export * from "./optim";
+export * from "./elementwise";
 
 /** First free byte after static data; the TS arena allocates from here upwards. */
 export function heapBase(): usize {

@@ -4,6 +4,7 @@
  * the operand's shape by `sumTo`.
  */
 import * as js from "../backend/js.js";
+import * as backend from "../backend/select.js";
 import { broadcastShapes, sameShape } from "../tensor/shape.js";
 import { Tensor, type TensorLike } from "../tensor/tensor.js";
 import { record } from "../autodiff/tape.js";
@@ -75,7 +76,7 @@ type UnaryRule = (g: Tensor, x: Tensor, out: Tensor) => Tensor;
 function unary(op: js.UnaryOp, x: Tensor, rule: UnaryRule | null): Tensor {
   assertTensor(op, "x", x);
   const out = empty(x.shape, x.dtype);
-  js.unary(op, x._data, out._data);
+  backend.unary(op, x._data, out._data);
   if (!rule) return out;
   return record(out, op, [x], (g) => [rule(g, x, out)]);
 }

@@ -75,6 +75,19 @@ describe.each(BACKENDS)("elementwise ops on %s", (backend) => {
     expect(dh.logSoftmax(t([1000, 0]))).toBeAllclose([0, -1000]);
   });
 
+  it("large float32 exp, sigmoid and tanh (WebAssembly kernels on the wasm backend) match the float64 JS values", () => {
+    const x = dh.mul(dh.rand([3, 1000], { seed: 4, low: -30, high: 30 }), 1);
+    const x64 = dh.cast(x, "float64");
+    for (const op of [dh.exp, dh.sigmoid, dh.tanh]) {
+      const y = op(x);
+      expect(y.dtype).toBe("float32");
+      expect(y).toBeAllclose(op(x64), { atol: 1e-30, rtol: 3 * 2 ** -24 });
+    }
+    // and their gradients still flow (the VJPs reuse the outputs)
+    const g = dh.grad((t: dh.Tensor) => dh.tanh(t).sum())(x);
+    expect(g).toBeAllclose(dh.sub(1, dh.square(dh.tanh(x64))), { atol: 1e-6, rtol: 1e-5 });
+  });
+
   it("keeps float32 as float32 and lifts numbers to the tensor's dtype", () => {
     const a = dh.tensor([1, 2]);
     expect(a.dtype).toBe("float32");

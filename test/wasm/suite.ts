@@ -143,6 +143,39 @@ export function describeWasmKernels(name: string, getKernels: () => Promise<Wasm
       });
     }
 
+    // exp, sigmoid, tanh (assembly/elementwise.ts) against the correctly rounded float32 value of
+    // the float64 function, over the whole finite range, subnormal results and special values.
+    const sigmoid = (t: number) => (t >= 0 ? 1 / (1 + Math.exp(-t)) : Math.exp(t) / (1 + Math.exp(t)));
+    for (const [op, ref, lo, hi] of [
+      ["exp", Math.exp, -110, 95],
+      ["exp", Math.exp, -1e-3, 1e-3],
+      ["sigmoid", sigmoid, -120, 120],
+      ["tanh", Math.tanh, -20, 20],
+      ["tanh", Math.tanh, -0.7, 0.7],
+    ] as const) {
+      it(`unaryF32 ${op} on [${lo}, ${hi}] within 2 ulp, specials exact`, async () => {
+        const w = await getKernels();
+        const n = 20_003; // odd: exercises the scalar tail after the v128 body
+        const x = new Float32Array(n);
+        for (let i = 0; i < n; i++) x[i] = lo + ((hi - lo) * i) / (n - 1);
+        x.set([NaN, Infinity, -Infinity, 0, -0], 0);
+        const out = new Float32Array(n);
+        w.unaryF32(op, x, out);
+        const bits = new Int32Array(2), f = new Float32Array(bits.buffer);
+        let worst = 0;
+        for (let i = 5; i < n; i++) {
+          const want = Math.fround(ref(x[i]));
+          f[0] = out[i]; f[1] = want;
+          const ulps = out[i] === want ? 0 : Math.abs(bits[0] - bits[1]);
+          if (ulps > worst) worst = ulps;
+        }
+        expect(worst, `${op}: worst error in ulps`).toBeLessThanOrEqual(2);
+        const specials = Array.from(out.subarray(0, 5));
+        expect(specials[0]).toBeNaN();
+        expect(specials.slice(1)).toEqual([Math.fround(ref(Infinity)), Math.fround(ref(-Infinity)), ref(0), ref(0)]);
+      });
+    }
+
     it("cholesky and choleskySolve on random SPD matrices", async () => {
       const w = await getKernels();
       for (const n of [1, 2, 5, 30]) {

@@ -30,6 +30,8 @@ export interface WasmKernels {
   readonly threads: number;
   /** C[m,n] = op(A) @ op(B); op(A) = A [m,k] or, with transA, A stored [k,m]; op(B) = B [k,n] or, with transB, B stored [n,k]. */
   matmul(a: FloatArray, b: FloatArray, c: FloatArray, m: number, k: number, n: number, transA: boolean, transB: boolean): void;
+  /** out = op(x) elementwise on float32 (assembly/elementwise.ts: within 2 ulp of the correctly rounded value). */
+  unaryF32(op: WasmUnaryOp, x: Float32Array, out: Float32Array): void;
   dot(x: FloatArray, y: FloatArray): number;
   nrm2(x: FloatArray): number;
   axpy(alpha: number, x: FloatArray, y: FloatArray): void;
@@ -65,6 +67,9 @@ export interface WasmKernels {
 /** Kernels the worker pool can run: matmul bands and the fused optimizer steps (src/optim/optimizer.ts). */
 const POOL_OPS = ["matmulF32", "matmulF64", ...["sgd", "adam", "adagrad", "rmsprop", "lion"].flatMap((k) => [`${k}StepF32`, `${k}StepF64`])];
 
+/** The elementwise ops with WebAssembly kernels. */
+export type WasmUnaryOp = "exp" | "sigmoid" | "tanh";
+
 export interface PrivateInstance {
   readonly exports: Record<string, unknown>;
   readonly memory: WebAssembly.Memory;
@@ -91,6 +96,9 @@ interface WasmCore {
   matmulF64(aPtr: number, bpPtr: number, cPtr: number, m: number, k: number, n: number, transA: number, rowStart: number, rowEnd: number, workPtr: number): void;
   matmulSmallF32(aPtr: number, bPtr: number, cPtr: number, m: number, k: number, n: number, transA: number, transB: number): void;
   matmulSmallF64(aPtr: number, bPtr: number, cPtr: number, m: number, k: number, n: number, transA: number, transB: number): void;
+  expF32(xPtr: number, outPtr: number, n: number): void;
+  sigmoidF32(xPtr: number, outPtr: number, n: number): void;
+  tanhF32(xPtr: number, outPtr: number, n: number): void;
   dotF32(xPtr: number, yPtr: number, n: number): number;
   dotF64(xPtr: number, yPtr: number, n: number): number;
   nrm2F32(xPtr: number, n: number): number;
@@ -318,6 +326,15 @@ class Kernels implements WasmKernels {
     const v = this.arena.views();
     if (out instanceof Float32Array) out.set(v.f32.subarray(ptr >> 2, (ptr >> 2) + out.length));
     else out.set(v.f64.subarray(ptr >> 3, (ptr >> 3) + out.length));
+  }
+
+  unaryF32(op: WasmUnaryOp, x: Float32Array, out: Float32Array): void {
+    const n = Math.min(x.length, out.length);
+    const ptr = this.scratch(al(n * 4));
+    this.put(ptr, n === x.length ? x : x.subarray(0, n));
+    const kernel = op === "exp" ? this.core.expF32 : op === "sigmoid" ? this.core.sigmoidF32 : this.core.tanhF32;
+    kernel(ptr, ptr, n); // in place in scratch
+    this.get(ptr, n === out.length ? out : out.subarray(0, n));
   }
 
   matmul(a: FloatArray, b: FloatArray, c: FloatArray, m: number, k: number, n: number, transA: boolean, transB: boolean): void {
