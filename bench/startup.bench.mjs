@@ -96,9 +96,9 @@ let s = 12345; const r = () => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) /
 for (let i = 0; i < n * n; i++) { a[i] = r(); b[i] = r(); }`;
 const dhUrl = pathToFileURL(join(root, "dist/index.js")).href;
 const dhCoreUrl = pathToFileURL(join(root, "dist/core.js")).href;
-const downhill = (readyArgs, url = dhUrl) => `${inputs}
+const downhill = (readyArgs, url = dhUrl, load = "import") => `${inputs}
 const t0 = performance.now();
-const dh = await import(${JSON.stringify(url)});
+const dh = ${load === "require" ? `require(${JSON.stringify(url)})` : `await import(${JSON.stringify(url)})`};
 const t1 = performance.now();
 await dh.ready(${readyArgs});
 const t2 = performance.now();
@@ -140,6 +140,7 @@ const contenders = [
   ["downhill: import + ready() + matmul", downhill("")],
   ["downhill: import + ready({threads: 1}) + matmul", downhill("{ threads: 1 }")],
   ["downhill/core: import + ready({threads: 1}) + matmul", downhill("{ threads: 1 }", dhCoreUrl)],
+  ["downhill/core: require() + ready({threads: 1}) + matmul", downhill("{ threads: 1 }", join(root, "dist/core.cjs"), "require")],
   ...(tfScript ? [["tfjs-core + tfjs-backend-wasm", tfScript]] : []),
 ];
 const wall = contenders.map(() => []);

@@ -18,3 +18,6 @@ await build({ ...common, entryPoints: ["src/index.ts"], outfile: "dist/downhill.
 // `downhill/core`: tensors, autodiff, backends and optimizers only (smallest, fastest import).
 await build({ ...common, entryPoints: ["src/core.ts"], outfile: "dist/core.js", format: "esm", platform: "neutral", mainFields: ["module", "main"] });
 await build({ ...common, entryPoints: ["src/core.ts"], outfile: "dist/core.min.js", format: "esm", platform: "neutral", minify: true, sourcemap: false });
+// CommonJS for require() users (and the fastest start in Node: no ESM loader start-up).
+await build({ ...common, entryPoints: ["src/index.ts"], outfile: "dist/index.cjs", format: "cjs", platform: "neutral", mainFields: ["module", "main"] });
+await build({ ...common, entryPoints: ["src/core.ts"], outfile: "dist/core.cjs", format: "cjs", platform: "neutral", mainFields: ["module", "main"] });
