@@ -7,20 +7,23 @@ import { empty, assertTensor } from "./util.js";
 import { reshape, broadcastTo } from "./shape.js";
 import { mul, div, equal, neg } from "./elementwise.js";
 
-function reducedShapes(x: Tensor, axes: number[]): { keep: number[]; drop: number[] } {
+/**
+ * The forward pass shared by the reductions: normalised axes, the keepDims shape (used by the
+ * VJPs) and the output, computed by the reference kernel.
+ */
+function reduceForward(op: "sum" | "max", x: Tensor, axis: Axis | undefined, keepDims: boolean) {
+  assertTensor(op, "x", x);
+  const axes = normAxes(op, axis, x.rank);
   const keep = x.shape.map((d, i) => (axes.includes(i) ? 1 : d));
-  const drop = x.shape.filter((_, i) => !axes.includes(i));
-  return { keep, drop };
+  const out = empty(keepDims ? keep : x.shape.filter((_, i) => !axes.includes(i)), x.dtype);
+  if (axes.length === 0) out._data.set(x._data);
+  else js.reduce(op, x._data, x.shape, axes, out._data);
+  return { axes, keep, out };
 }
 
 /** Sum over `axis` (all axes by default). */
 export function sum(x: Tensor, axis?: Axis, keepDims = false): Tensor {
-  assertTensor("sum", "x", x);
-  const axes = normAxes("sum", axis, x.rank);
-  const { keep, drop } = reducedShapes(x, axes);
-  const out = empty(keepDims ? keep : drop, x.dtype);
-  if (axes.length === 0) out._data.set(x._data);
-  else js.reduce("sum", x._data, x.shape, axes, out._data);
+  const { keep, out } = reduceForward("sum", x, axis, keepDims);
   return record(out, "sum", [x], (g) => [broadcastTo(reshape(g, keep), x.shape)]);
 }
 
@@ -34,12 +37,7 @@ export function mean(x: Tensor, axis?: Axis, keepDims = false): Tensor {
 
 /** Maximum over `axis`; the gradient is shared evenly among tied maxima. */
 export function max(x: Tensor, axis?: Axis, keepDims = false): Tensor {
-  assertTensor("max", "x", x);
-  const axes = normAxes("max", axis, x.rank);
-  const { keep, drop } = reducedShapes(x, axes);
-  const out = empty(keepDims ? keep : drop, x.dtype);
-  if (axes.length === 0) out._data.set(x._data);
-  else js.reduce("max", x._data, x.shape, axes, out._data);
+  const { axes, keep, out } = reduceForward("max", x, axis, keepDims);
   return record(out, "max", [x], (g) => {
     const mask = equal(x, reshape(out, keep));
     const count = sum(mask, axes, true);
