@@ -25,6 +25,7 @@
 
 import { maddF32x4, maddF64x2 } from "./simd";
 import { axpyF32, axpyF64, dotF32, dotF64 } from "./blas1";
+import { gemvF32, gemvF64 } from "./gemv";
 
 const MR: i32 = 4;
 const NR_F32: i32 = 8;
@@ -342,15 +343,13 @@ export function matmulF64(aPtr: usize, bpPtr: usize, cPtr: usize, m: i32, k: i32
 // B (k*n) or A (m*k) would cost as much as the multiply itself:
 //   op(B) rows contiguous (transB = 0, n > 1):  C[i,:] = sum_p A[i,p] * B[p,:]    (axpy per p)
 //   op(B) columns contiguous (transB = 1 or n == 1): C[i,j] = dot(A[i,:], B'[:,j]) (dot per j)
-//   n == 1 with A stored [k,m]:                    C[:,0] = sum_p b[p] * Astore[p,:] (axpy per p)
+//   n == 1: a matrix-vector product, assembly/gemv.ts
 // Column j of op(B) starts at bPtr + j*k elements in both contiguous-column cases.
 // ---------------------------------------------------------------------------------------------
 
 export function matmulSmallF32(aPtr: usize, bPtr: usize, cPtr: usize, m: i32, k: i32, n: i32, transA: i32, transB: i32): void {
-  if (n == 1 && transA != 0) {
-    // C[:,0] = sum_p b[p] * A[p,:] with A stored [k,m]: contiguous rows, one axpy per p.
-    memory.fill(cPtr, 0, <usize>m << 2);
-    for (let p = 0; p < k; p++) axpyF32(load<f32>(bPtr + (<usize>p << 2)), aPtr + ((<usize>p * m) << 2), cPtr, m);
+  if (n == 1) {
+    gemvF32(aPtr, bPtr, cPtr, m, k, transA, 0, m); // see assembly/gemv.ts
     return;
   }
   for (let i = 0; i < m; i++) {
@@ -374,10 +373,8 @@ export function matmulSmallF32(aPtr: usize, bPtr: usize, cPtr: usize, m: i32, k:
 }
 
 export function matmulSmallF64(aPtr: usize, bPtr: usize, cPtr: usize, m: i32, k: i32, n: i32, transA: i32, transB: i32): void {
-  if (n == 1 && transA != 0) {
-    // C[:,0] = sum_p b[p] * A[p,:] with A stored [k,m]: contiguous rows, one axpy per p.
-    memory.fill(cPtr, 0, <usize>m << 3);
-    for (let p = 0; p < k; p++) axpyF64(load<f64>(bPtr + (<usize>p << 3)), aPtr + ((<usize>p * m) << 3), cPtr, m);
+  if (n == 1) {
+    gemvF64(aPtr, bPtr, cPtr, m, k, transA, 0, m); // see assembly/gemv.ts
     return;
   }
   for (let i = 0; i < m; i++) {

@@ -14,6 +14,7 @@ import { backward } from "./backward.js";
 import { makeLeaves, GradientError, treeDot } from "./grad.js";
 import { detach, reshape } from "../ops/shape.js";
 import { fmt, sizeOf } from "../tensor/shape.js";
+import { dataWritten } from "../backend/select.js";
 
 /** Jacobian-vector product: `f(x)` and `J_f(x) v` (same shape as the output). */
 export function jvp<X extends Tree>(f: (x: X) => Tensor, x: X, v: X): { value: Tensor; tangent: Tensor } {
@@ -62,6 +63,7 @@ export function hessian(f: (x: Tensor) => Tensor, x: Tensor): Tensor {
   for (let i = 0; i < n; i++) {
     e._data.fill(0);
     e._data[i] = 1;
+    dataWritten(e._data);
     const [row] = backward(g, e, leaves.list, false);
     if (row) H._data.set(row._data, i * n);
   }
@@ -93,11 +95,15 @@ export function checkGrad(f: (x: Tree) => Tensor, x: Tree, options: { eps?: numb
     for (let i = 0; i < sizeOf(t.shape); i++) {
       const orig = t._data[i];
       const h = eps * Math.max(1, Math.abs(orig));
+      // In-place perturbations: each write is announced (a resident wasm copy of t would go stale).
       t._data[i] = orig + h;
+      dataWritten(t._data);
       const fp = evalF();
       t._data[i] = orig - h;
+      dataWritten(t._data);
       const fm = evalF();
       t._data[i] = orig;
+      dataWritten(t._data);
       const numeric = (fp - fm) / (2 * h);
       const analytic = gs[li]._data[i];
       const err = Math.abs(analytic - numeric) / Math.max(1, Math.abs(analytic), Math.abs(numeric));

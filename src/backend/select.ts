@@ -4,7 +4,7 @@
  */
 import type { FloatArray } from "../tensor/dtype.js";
 import * as js from "./js.js";
-import { initWasm, wasmKernelsSync, type WasmKernels } from "./wasm/index.js";
+import { initWasm, notifyWritten, wasmKernelsSync, type WasmKernels } from "./wasm/index.js";
 
 export type BackendName = "js" | "wasm";
 
@@ -65,6 +65,14 @@ export function unary(op: js.UnaryOp, x: FloatArray, out: FloatArray): void {
     }
   }
   js.unary(op, x, out);
+}
+
+/**
+ * Must be called after any in-place write to a tensor's storage (the optimizer's step, checkGrad's
+ * perturbations): the WebAssembly backend may hold a resident copy of it (wasm/resident.ts).
+ */
+export function dataWritten(x: FloatArray): void {
+  notifyWritten(x);
 }
 
 export function matmul(a: FloatArray, b: FloatArray, c: FloatArray, m: number, k: number, n: number, transA: boolean, transB: boolean): void {

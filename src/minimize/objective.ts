@@ -13,6 +13,7 @@ import { makeLeaf, GradientError } from "../autodiff/grad.js";
 import { backward } from "../autodiff/backward.js";
 import { onesLike } from "../tensor/create.js";
 import { fmt } from "../tensor/shape.js";
+import { dataWritten } from "../backend/select.js";
 
 export interface Counts { nfev: number; ngev: number; nhvp: number; nhev: number }
 
@@ -94,6 +95,7 @@ export class Objective {
       for (let i = 0; i < n; i++) {
         e._data.fill(0);
         e._data[i] = 1;
+        dataWritten(e._data);
         const [row] = backward(gt, e, [leaf], false);
         if (row) H.set(row._data, i * n);
       }

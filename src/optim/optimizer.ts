@@ -24,6 +24,7 @@
  */
 import { ArgumentError } from "../errors.js";
 import { wasmKernelsSync, type WasmKernels } from "../backend/wasm/index.js";
+import { dataWritten } from "../backend/select.js";
 import { QUEUE_HEADER } from "../backend/wasm/threadPool.js";
 import type { DType, FloatArray } from "../tensor/dtype.js";
 import { Tensor } from "../tensor/tensor.js";
@@ -117,6 +118,9 @@ export function optimizer<S = OptState>(transform: GradientTransformation<S>, pa
     return g.map(([, t]) => t);
   };
 
+  // The parameters were written in place: resident WebAssembly copies of them are stale.
+  const written = (): void => leaves.forEach((p) => dataWritten(p._data));
+
   return {
     get path() { return path; },
     get threads() { return engine?.threads ?? 1; },
@@ -126,13 +130,18 @@ export function optimizer<S = OptState>(transform: GradientTransformation<S>, pa
       const g = checkGrads(grads);
       if (engine && spec) {
         const lr = scheduleValue("optimizer.step", "lr", spec.lr, count);
-        engine.step(g, count, lr);
+        try {
+          engine.step(g, count, lr);
+        } finally {
+          written();
+        }
         count++;
         return;
       }
       const r = transform.update(grads, state, params);
       const next = treeFlattenWithPaths(applyUpdates(params, r.updates)).map(([, t]) => t);
       leaves.forEach((p, i) => p._data.set(next[i]._data));
+      written();
       state = r.state;
       count++;
     },
@@ -165,6 +174,7 @@ function copyState(dst: unknown, src: unknown, path: string): void {
     if (!(src instanceof Tensor)) throw new ArgumentError(`setState: ${path} must be a Tensor`);
     if (src.size !== dst.size || src.dtype !== dst.dtype) throw new ArgumentError(`setState: ${path} has ${src.size} ${src.dtype} values, expected ${dst.size} ${dst.dtype}`);
     dst._data.set(src._data);
+    dataWritten(dst._data);
   } else if (Array.isArray(dst)) {
     if (!Array.isArray(src) || src.length !== dst.length) throw new ArgumentError(`setState: ${path} must be an array of ${dst.length}`);
     dst.forEach((d, i) => copyState(d, src[i], `${path}.${i}`));
@@ -295,6 +305,7 @@ function release(r: WasmRelease, collected = false): void {
   r.done = true;
   if (r.views) r.leaves.forEach((t, l) => {
     r.own[l].set(t._data);
+    dataWritten(r.own[l]);
     t._data = r.own[l];
   });
   // Slabs in the shared arena are freed only on an explicit dispose(). After garbage collection a

@@ -99,6 +99,45 @@ export function describeWasmKernels(name: string, getKernels: () => Promise<Wasm
       expect(() => w.matmul(new Float32Array(1), new Float64Array(1), new Float32Array(1), 1, 1, 1, false, false)).toThrow(TypeError);
     });
 
+    // Large operands used again are kept in linear memory (wasm/resident.ts); matrix-vector
+    // products over a resident matrix are split over threads by output range (assembly/gemv.ts).
+    for (const [Ctor, dtype, u] of [
+      [Float32Array, "f32", U32],
+      [Float64Array, "f64", U64],
+    ] as const) {
+      for (const [m, k, n, transA] of [[4099, 67, 1, false], [67, 4099, 1, true], [1031, 130, 9, false], [1031, 130, 9, true]] as const) {
+        it(`resident operand ${dtype} ${m}x${k}x${n} transA=${transA}: reused copy, then a written operand re-read`, async () => {
+          const w = await getKernels();
+          const mk = (len: number, seed: number) => randomArray(Ctor as new (n: number) => FloatArray, len, seed);
+          const a = mk(m * k, 11 + m), b = mk(k * n, 12 + n);
+          const check = () => {
+            const c = new (Ctor as new (n: number) => FloatArray)(m * n).fill(NaN);
+            w.matmul(a, b, c, m, k, n, transA, false);
+            const ref = matmulRef(a, b, m, k, n, transA, false);
+            const gamma = (k * u) / (1 - k * u);
+            expectWithinBound(c, ref.c, (i) => gamma * ref.abs[i] + (dtype === "f32" ? 1e-30 : 0), `resident matmul ${dtype}`);
+          };
+          const before = w.resident.bytes;
+          check(); // first sighting: copied to scratch
+          check(); // second: admitted
+          expect(w.resident.bytes - before).toBeGreaterThanOrEqual(a.byteLength);
+          check(); // third: read from the resident copy
+          // An in-place write must be announced; after it the new values are used, and without the
+          // announcement the stale copy would be (which shows the cache is really read).
+          a[5] += 1;
+          const stale = new (Ctor as new (n: number) => FloatArray)(m * n);
+          w.matmul(a, b, stale, m, k, n, transA, false);
+          const fresh = matmulRef(a, b, m, k, n, transA, false).c;
+          const changed = Array.from(fresh.keys()).find((i) => Math.abs(fresh[i] - stale[i]) > 1e-3);
+          expect(changed, "the resident copy was not used").toBeDefined();
+          w.dataWritten(a);
+          check();
+          w.dataWritten(a);
+          w.dataWritten(b);
+        });
+      }
+    }
+
     for (const [Ctor, dtype, u] of [
       [Float32Array, "f32", U32],
       [Float64Array, "f64", U64],

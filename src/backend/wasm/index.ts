@@ -20,6 +20,7 @@ import { canBlock, hardwareConcurrency, sharedMemorySupported } from "../../plat
 import { Arena } from "./arena";
 import { sortEigenpairs } from "../linalgJs";
 import { SLOTS, ThreadPool } from "./threadPool";
+import { ResidentCache } from "./resident";
 
 export type FloatArray = Float32Array | Float64Array;
 export type WasmVariant = "relaxed-simd" | "simd" | "scalar";
@@ -51,6 +52,13 @@ export interface WasmKernels {
    */
   privateInstance(bytes: number): PrivateInstance | null;
   /**
+   * Tells the kernels that `x` was written in place: a resident copy of it (see resident.ts) is
+   * dropped. Every in-place writer of a tensor's storage must call this (via select.ts).
+   */
+  dataWritten(x: FloatArray): void;
+  /** The cache of operands kept in linear memory between calls (resident.ts). */
+  readonly resident: ResidentCache;
+  /**
    * Starts `exports[op](...args)` (one of `POOL_OPS`: pointers into the shared memory, counts,
    * f64 scalars) on pool worker 0 and returns true, or returns false when there is no pool. The
    * caller must `joinWorker()` before anything else uses the pool or the memory the job touches.
@@ -64,8 +72,8 @@ export interface WasmKernels {
   workerDone(): boolean;
 }
 
-/** Kernels the worker pool can run: matmul bands and the fused optimizer steps (src/optim/optimizer.ts). */
-const POOL_OPS = ["matmulF32", "matmulF64", ...["sgd", "adam", "adagrad", "rmsprop", "lion"].flatMap((k) => [`${k}StepF32`, `${k}StepF64`])];
+/** Kernels the worker pool can run: matmul and matrix-vector bands and the fused optimizer steps (src/optim/optimizer.ts). */
+const POOL_OPS = ["matmulF32", "matmulF64", "gemvF32", "gemvF64", ...["sgd", "adam", "adagrad", "rmsprop", "lion"].flatMap((k) => [`${k}StepF32`, `${k}StepF64`])];
 
 /** The elementwise ops with WebAssembly kernels. */
 export type WasmUnaryOp = "exp" | "sigmoid" | "tanh";
@@ -96,6 +104,8 @@ interface WasmCore {
   matmulF64(aPtr: number, bpPtr: number, cPtr: number, m: number, k: number, n: number, transA: number, rowStart: number, rowEnd: number, workPtr: number): void;
   matmulSmallF32(aPtr: number, bPtr: number, cPtr: number, m: number, k: number, n: number, transA: number, transB: number): void;
   matmulSmallF64(aPtr: number, bPtr: number, cPtr: number, m: number, k: number, n: number, transA: number, transB: number): void;
+  gemvF32(aPtr: number, xPtr: number, yPtr: number, m: number, k: number, transA: number, start: number, end: number): void;
+  gemvF64(aPtr: number, xPtr: number, yPtr: number, m: number, k: number, transA: number, start: number, end: number): void;
   expF32(xPtr: number, outPtr: number, n: number): void;
   sigmoidF32(xPtr: number, outPtr: number, n: number): void;
   tanhF32(xPtr: number, outPtr: number, n: number): void;
@@ -119,6 +129,12 @@ interface WasmCore {
  * A worker spinning before it blocks was tried and measured slower on this 2-core machine.
  */
 const THREAD_MIN_MACS = 140 * 140 * 140;
+/**
+ * A matrix-vector product is split over threads from this many multiply-adds when its matrix is
+ * already resident (else the copy in dominates and is single-threaded anyway): 10000x100 float64
+ * takes ~120 us on one thread, a worker wake-up ~20-40 us.
+ */
+const THREAD_MIN_GEMV = 256 * 1024;
 const MAX_AUTO_THREADS = 4;
 /** Shared memory limits; must match asconfig.json's initialMemory/maximumMemory of the -mt targets. */
 const SHARED_INITIAL_PAGES = 16;
@@ -145,6 +161,13 @@ const sharedVariantBytes = (v: WasmVariant): Bytes | undefined => (sharedVariant
 
 const instances = new Map<string, Promise<WasmKernels>>();
 let lastReady: WasmKernels | null = null;
+/** Every instance created, so that an in-place write reaches each one's resident cache. */
+const created: WasmKernels[] = [];
+
+/** `x` (a tensor's storage) was written in place: drop resident copies of it everywhere. */
+export function notifyWritten(x: FloatArray): void {
+  for (let i = 0; i < created.length; i++) created[i].dataWritten(x);
+}
 
 /**
  * Which variants validate in this engine, best first. Chromium validates relaxed SIMD by default;
@@ -243,6 +266,7 @@ class Kernels implements WasmKernels {
   readonly exports: Record<string, unknown>;
   /** Per-thread scratch for the packed A block (index 0: calling thread). */
   private readonly workPtrs: number[];
+  readonly resident: ResidentCache;
   /** One reusable region for matmul/BLAS operands, grown on demand. */
   private scratchPtr = 0;
   private scratchBytes = 0;
@@ -260,6 +284,12 @@ class Kernels implements WasmKernels {
     this.exports = instance.exports as Record<string, unknown>;
     this.threads = 1 + (pool?.size ?? 0);
     this.workPtrs = Array.from({ length: this.threads }, () => arena.alloc(core.matmulWorkBytes()));
+    this.resident = new ResidentCache(arena);
+    created.push(this);
+  }
+
+  dataWritten(x: FloatArray): void {
+    this.resident.forget(x);
   }
 
   alloc(bytes: number): number {
@@ -345,48 +375,63 @@ class Kernels implements WasmKernels {
     const size = f32 ? 4 : 8;
     const core = this.core;
     const tA = transA ? 1 : 0, tB = transB ? 1 : 0;
-    if (m < 4 || n === 1) {
-      // Vector-like shapes: no packing (it would cost as much as the product), see assembly/matmul.ts.
-      const aBytes = al(m * k * size), bBytes = al(k * n * size);
-      const aPtr = this.scratch(aBytes + bBytes + m * n * size), bPtr = aPtr + aBytes, cPtr = bPtr + bBytes;
-      this.put(aPtr, a.length === m * k ? a : a.subarray(0, m * k));
-      this.put(bPtr, b.length === k * n ? b : b.subarray(0, k * n));
-      (f32 ? core.matmulSmallF32 : core.matmulSmallF64)(aPtr, bPtr, cPtr, m, k, n, tA, tB);
-      this.get(cPtr, c.length === m * n ? c : c.subarray(0, m * n));
+    // Operands used again (a data matrix, weights in forward and backward) stay resident; the rest
+    // are copied into scratch. Resident pointers are never inside scratch, so both can coexist.
+    const aRes = a.length === m * k ? this.resident.lookup(a, (p) => this.put(p, a)) : -1;
+    const bRes = b.length === k * n ? this.resident.lookup(b, (p) => this.put(p, b), aRes) : -1;
+    const aBytes = aRes < 0 ? al(m * k * size) : 0, bBytes = bRes < 0 ? al(k * n * size) : 0, cBytes = al(m * n * size);
+    const small = m < 4 || n === 1; // vector-like: no packing (it would cost as much as the product)
+    const bpElements = small ? 0 : f32 ? core.packedBElementsF32(k, n) : core.packedBElementsF64(k, n);
+    // Scratch layout: | A (m*k) | B (k*n) | C (m*n) | packed B |, each 64-byte aligned; A and B only when not resident.
+    const base = this.scratch(aBytes + bBytes + cBytes + bpElements * size);
+    const aPtr = aRes >= 0 ? aRes : base, bPtr = bRes >= 0 ? bRes : base + aBytes, cPtr = base + aBytes + bBytes, bpPtr = cPtr + cBytes;
+    if (aRes < 0) this.put(aPtr, a.length === m * k ? a : a.subarray(0, m * k));
+    if (bRes < 0) this.put(bPtr, b.length === k * n ? b : b.subarray(0, k * n));
+    const out = c.length === m * n ? c : c.subarray(0, m * n);
+    if (n === 1) {
+      // y = op(A) x, split by output range when A was resident (assembly/gemv.ts).
+      const gemv = f32 ? core.gemvF32 : core.gemvF64;
+      const threads = this.pool && aRes >= 0 && m * k >= THREAD_MIN_GEMV ? this.threads : 1;
+      this.split(threads, m, f32 ? "gemvF32" : "gemvF64", (r0, r1) => [aPtr, bPtr, cPtr, m, k, tA, r0, r1], (r0, r1) => gemv(aPtr, bPtr, cPtr, m, k, tA, r0, r1));
+      this.get(cPtr, out);
       return;
     }
-    const bpElements = f32 ? core.packedBElementsF32(k, n) : core.packedBElementsF64(k, n);
-    // Scratch layout: | A (m*k) | B (k*n) | C (m*n) | packed B |, each 64-byte aligned.
-    const aBytes = al(m * k * size), bBytes = al(k * n * size), cBytes = al(m * n * size);
-    const aPtr = this.scratch(aBytes + bBytes + cBytes + bpElements * size);
-    const bPtr = aPtr + aBytes, cPtr = bPtr + bBytes, bpPtr = cPtr + cBytes;
-    this.put(aPtr, a.length === m * k ? a : a.subarray(0, m * k));
-    this.put(bPtr, b.length === k * n ? b : b.subarray(0, k * n));
+    if (small) {
+      (f32 ? core.matmulSmallF32 : core.matmulSmallF64)(aPtr, bPtr, cPtr, m, k, n, tA, tB);
+      this.get(cPtr, out);
+      return;
+    }
     if (f32) core.packBF32(bPtr, bpPtr, k, n, tB);
     else core.packBF64(bPtr, bpPtr, k, n, tB);
     const kernel = f32 ? core.matmulF32 : core.matmulF64;
-
     const threads = this.pool && m * k * n >= THREAD_MIN_MACS ? Math.min(this.threads, Math.floor(m / 8)) : 1;
+    const workPtrs = this.workPtrs;
+    this.split(threads, m, f32 ? "matmulF32" : "matmulF64", (r0, r1, t) => [aPtr, bpPtr, cPtr, m, k, n, tA, r0, r1, workPtrs[t]], (r0, r1) => kernel(aPtr, bpPtr, cPtr, m, k, n, tA, r0, r1, workPtrs[0]));
+    this.get(cPtr, out);
+  }
+
+  /**
+   * Splits rows [0, m) into `threads` bands (multiples of 4 rows, the micro-tile): workers take
+   * bands 1..threads-1 as `op(...args(r0, r1, t))`, the calling thread runs band 0, then waits.
+   */
+  private split(threads: number, m: number, op: string, args: (r0: number, r1: number, t: number) => number[], own: (r0: number, r1: number) => void): void {
     if (threads <= 1) {
-      kernel(aPtr, bpPtr, cPtr, m, k, n, tA, 0, m, this.workPtrs[0]);
-    } else {
-      // Split rows into `threads` bands (multiples of the 4-row micro-tile); workers take bands
-      // 1..threads-1, the calling thread takes band 0, then waits for the workers.
-      const band = Math.ceil(m / threads / 4) * 4;
-      let used = 0;
-      for (let t = 1; t < threads; t++) {
-        const r0 = Math.min(m, t * band), r1 = Math.min(m, (t + 1) * band);
-        if (r0 >= r1) break;
-        this.pool!.dispatch(t - 1, f32 ? "matmulF32" : "matmulF64", [aPtr, bpPtr, cPtr, m, k, n, tA, r0, r1, this.workPtrs[t]]);
-        used = t;
-      }
-      try {
-        kernel(aPtr, bpPtr, cPtr, m, k, n, tA, 0, Math.min(m, band), this.workPtrs[0]);
-      } finally {
-        this.pool!.wait(used); // never leave a worker writing into scratch we may reuse
-      }
+      own(0, m);
+      return;
     }
-    this.get(cPtr, c.length === m * n ? c : c.subarray(0, m * n));
+    const band = Math.ceil(m / threads / 4) * 4;
+    let used = 0;
+    for (let t = 1; t < threads; t++) {
+      const r0 = Math.min(m, t * band), r1 = Math.min(m, (t + 1) * band);
+      if (r0 >= r1) break;
+      this.pool!.dispatch(t - 1, op, args(r0, r1, t));
+      used = t;
+    }
+    try {
+      own(0, Math.min(m, band));
+    } finally {
+      this.pool!.wait(used); // never leave a worker writing into scratch we may reuse
+    }
   }
 
   dot(x: FloatArray, y: FloatArray): number {
