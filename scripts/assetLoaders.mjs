@@ -1,8 +1,8 @@
 // The two asset loaders the bundle uses, shared by esbuild (scripts/bundle.mjs) and vitest
-// (vitest.config.ts) so tests import exactly what the bundle imports: `.wasm` as base64 text (decoded lazily by src/backend/wasm), `.wgsl` as text.
+// (vitest.config.ts) so tests import exactly what the bundle imports: `.wasm` and `.delta` (scripts/wasmDelta.mjs) as base64 text (decoded lazily by src/backend/wasm), `.wgsl` as text.
 import { readFileSync } from "node:fs";
 
-export const esbuildLoaders = { ".wasm": "base64", ".wgsl": "text" };
+export const esbuildLoaders = { ".wasm": "base64", ".delta": "base64", ".wgsl": "text" };
 
 /** A Vite plugin mirroring esbuild's `base64` and `text` loaders. */
 export function assetPlugin() {
@@ -11,7 +11,7 @@ export function assetPlugin() {
     enforce: "pre",
     load(id) {
       const path = id.split("?")[0];
-      if (path.endsWith(".wasm")) {
+      if (path.endsWith(".wasm") || path.endsWith(".delta")) {
         return `export default ${JSON.stringify(readFileSync(path).toString("base64"))};`;
       }
       if (path.endsWith(".wgsl")) return `export default ${JSON.stringify(readFileSync(path, "utf8"))};`;

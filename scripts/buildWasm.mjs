@@ -6,6 +6,7 @@ import asc from "assemblyscript/asc";
 import binaryen from "binaryen";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { gzipSync } from "node:zlib";
+import { decodeDelta, encodeDelta } from "./wasmDelta.mjs";
 
 const config = JSON.parse(readFileSync(new URL("../asconfig.json", import.meta.url), "utf8"));
 const targets = Object.keys(config.targets);
@@ -35,3 +36,18 @@ for (const target of targets) {
   console.log(`${outFile.padEnd(32)} ${String(bytes.length).padStart(7)} B  ${String(gz).padStart(6)} B gzip`);
 }
 console.log(`${"total".padEnd(32)} ${" ".repeat(9)}  ${String(totalGz).padStart(6)} B gzip`);
+
+// The bundle ships the SIMD binary whole and the others as deltas against it (scripts/wasmDelta.mjs).
+const BASE = "build/downhill.simd.wasm";
+const base = readFileSync(BASE);
+let bundled = gzipSync(Buffer.from(base.toString("base64")), { level: 9 }).length;
+for (const target of targets) {
+  const outFile = config.targets[target].outFile;
+  if (outFile === BASE) continue;
+  const bytes = readFileSync(outFile);
+  const delta = encodeDelta(base, bytes);
+  if (!decodeDelta(base, delta).equals(bytes)) throw new Error(`wasm delta for ${outFile} does not round-trip`);
+  writeFileSync(outFile.replace(/\.wasm$/, ".delta"), delta);
+  bundled += gzipSync(Buffer.from(delta.toString("base64")), { level: 9 }).length;
+}
+console.log(`${"as bundled (base64; deltas vs simd)".padEnd(32)} ${" ".repeat(9)}  ${String(bundled).padStart(6)} B gzip`);

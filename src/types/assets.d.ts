@@ -4,6 +4,11 @@ declare module "*.wasm" {
   const base64: string;
   export default base64;
 }
+declare module "*.delta" {
+  /** A binary as a delta against the SIMD binary (scripts/wasmDelta.mjs), base64 text. */
+  const base64: string;
+  export default base64;
+}
 declare module "*.wgsl" {
   const source: string;
   export default source;

@@ -7,15 +7,16 @@
 //   *-mt          the same code on an imported shared memory, used when worker threads are on.
 // Nothing happens at import time; `initWasm()` compiles and instantiates lazily.
 
-// Import order = order in the bundle: near-identical binaries sit next to each other so gzip's
-// 32 KiB window deduplicates them (all five cost ~12 KB gzipped inside the bundle).
-// The binaries arrive as base64 text (scripts/assetLoaders.mjs) and are decoded on first use, one
-// at a time: decoding all five at import cost ~6 ms of start-up for four binaries never used.
-import scalarBase64 from "../../../build/downhill.scalar.wasm";
+// The SIMD binary travels whole; the other four as deltas against it (scripts/wasmDelta.mjs):
+// they are near-copies, and gzip alone stops seeing that once a binary's base64 outgrows its
+// 32 KiB window. All arrive as base64 text (scripts/assetLoaders.mjs) and are decoded on first
+// use, one at a time: decoding all five at import cost ~6 ms of start-up for binaries never used.
 import simdBase64 from "../../../build/downhill.simd.wasm";
-import simdMtBase64 from "../../../build/downhill.simd-mt.wasm";
-import relaxedBase64 from "../../../build/downhill.relaxed.wasm";
-import relaxedMtBase64 from "../../../build/downhill.relaxed-mt.wasm";
+import scalarDelta from "../../../build/downhill.scalar.delta";
+import simdMtDelta from "../../../build/downhill.simd-mt.delta";
+import relaxedDelta from "../../../build/downhill.relaxed.delta";
+import relaxedMtDelta from "../../../build/downhill.relaxed-mt.delta";
+import { applyDelta } from "./delta";
 import { canBlock, hardwareConcurrency, sharedMemorySupported } from "../../platform";
 import { Arena } from "./arena";
 import { sortEigenpairs } from "../linalgJs";
@@ -31,7 +32,12 @@ export interface WasmKernels {
   readonly threads: number;
   /** C[m,n] = op(A) @ op(B); op(A) = A [m,k] or, with transA, A stored [k,m]; op(B) = B [k,n] or, with transB, B stored [n,k]. */
   matmul(a: FloatArray, b: FloatArray, c: FloatArray, m: number, k: number, n: number, transA: boolean, transB: boolean): void;
-  /** out = op(x) elementwise on float32 (assembly/elementwise.ts: within 2 ulp of the correctly rounded value). */
+  /**
+   * out = op(x) elementwise, x and out both float32 or both float64 (assembly/elementwise.ts: within
+   * 2 ulp of the correctly rounded float32 value; float64 within 2 ulp of V8's Math-based formulas).
+   */
+  unary(op: WasmUnaryOp, x: FloatArray, out: FloatArray): void;
+  /** `unary` on float32 (the name the float32-only version had). */
   unaryF32(op: WasmUnaryOp, x: Float32Array, out: Float32Array): void;
   dot(x: FloatArray, y: FloatArray): number;
   nrm2(x: FloatArray): number;
@@ -76,7 +82,7 @@ export interface WasmKernels {
 const POOL_OPS = ["matmulF32", "matmulF64", "gemvF32", "gemvF64", ...["sgd", "adam", "adagrad", "rmsprop", "lion"].flatMap((k) => [`${k}StepF32`, `${k}StepF64`])];
 
 /** The elementwise ops with WebAssembly kernels. */
-export type WasmUnaryOp = "exp" | "sigmoid" | "tanh";
+export type WasmUnaryOp = "exp" | "sigmoid" | "tanh" | "softplus" | "log";
 
 export interface PrivateInstance {
   readonly exports: Record<string, unknown>;
@@ -109,6 +115,13 @@ interface WasmCore {
   expF32(xPtr: number, outPtr: number, n: number): void;
   sigmoidF32(xPtr: number, outPtr: number, n: number): void;
   tanhF32(xPtr: number, outPtr: number, n: number): void;
+  softplusF32(xPtr: number, outPtr: number, n: number): void;
+  logF32(xPtr: number, outPtr: number, n: number): void;
+  expF64(xPtr: number, outPtr: number, n: number): void;
+  sigmoidF64(xPtr: number, outPtr: number, n: number): void;
+  tanhF64(xPtr: number, outPtr: number, n: number): void;
+  softplusF64(xPtr: number, outPtr: number, n: number): void;
+  logF64(xPtr: number, outPtr: number, n: number): void;
   dotF32(xPtr: number, yPtr: number, n: number): number;
   dotF64(xPtr: number, yPtr: number, n: number): number;
   nrm2F32(xPtr: number, n: number): number;
@@ -141,23 +154,38 @@ const SHARED_INITIAL_PAGES = 16;
 const SHARED_MAX_PAGES = 16384;
 
 type Bytes = Uint8Array<ArrayBuffer>;
-const variantBase64: Record<WasmVariant, string> = { "relaxed-simd": relaxedBase64, simd: simdBase64, scalar: scalarBase64 };
-const sharedVariantBase64: Partial<Record<WasmVariant, string>> = { "relaxed-simd": relaxedMtBase64, simd: simdMtBase64 };
+/** Each binary: base64 of the whole (SIMD) or of a delta against the SIMD binary. */
+const variantSource: Record<WasmVariant, { delta: boolean; base64: string }> = {
+  "relaxed-simd": { delta: true, base64: relaxedDelta },
+  simd: { delta: false, base64: simdBase64 },
+  scalar: { delta: true, base64: scalarDelta },
+};
+const sharedVariantSource: Partial<Record<WasmVariant, { delta: boolean; base64: string }>> = {
+  "relaxed-simd": { delta: true, base64: relaxedMtDelta },
+  simd: { delta: true, base64: simdMtDelta },
+};
 const decoded = new Map<string, Bytes>();
 
-/** base64 -> bytes, memoised per binary (atob exists in Node >= 16, browsers, workers and edge runtimes). */
-function bytesOf(base64: string): Bytes {
-  let b = decoded.get(base64);
+/** base64 -> bytes (atob exists in Node >= 16, browsers, workers and edge runtimes). */
+function fromBase64(base64: string): Bytes {
+  const s = atob(base64);
+  const b = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) b[i] = s.charCodeAt(i);
+  return b;
+}
+
+/** The bytes of one binary, memoised (the SIMD base is decoded once for every delta). */
+function bytesOf(src: { delta: boolean; base64: string }): Bytes {
+  let b = decoded.get(src.base64);
   if (!b) {
-    const s = atob(base64);
-    b = new Uint8Array(s.length);
-    for (let i = 0; i < s.length; i++) b[i] = s.charCodeAt(i);
-    decoded.set(base64, b);
+    b = src.delta ? applyDelta(bytesOf(variantSource.simd), fromBase64(src.base64)) : fromBase64(src.base64);
+    decoded.set(src.base64, b);
   }
   return b;
 }
-const variantBytes = (v: WasmVariant): Bytes => bytesOf(variantBase64[v]);
-const sharedVariantBytes = (v: WasmVariant): Bytes | undefined => (sharedVariantBase64[v] ? bytesOf(sharedVariantBase64[v]!) : undefined);
+/** A binary's bytes, exported for the tests that check the deltas decode to build/*.wasm. */
+export const variantBytes = (v: WasmVariant): Bytes => bytesOf(variantSource[v]);
+export const sharedVariantBytes = (v: WasmVariant): Bytes | undefined => (sharedVariantSource[v] ? bytesOf(sharedVariantSource[v]!) : undefined);
 
 const instances = new Map<string, Promise<WasmKernels>>();
 let lastReady: WasmKernels | null = null;
@@ -358,13 +386,26 @@ class Kernels implements WasmKernels {
     else out.set(v.f64.subarray(ptr >> 3, (ptr >> 3) + out.length));
   }
 
-  unaryF32(op: WasmUnaryOp, x: Float32Array, out: Float32Array): void {
+  unary(op: WasmUnaryOp, x: FloatArray, out: FloatArray): void {
+    const f32 = x instanceof Float32Array;
+    if (f32 !== out instanceof Float32Array) throw new TypeError("downhill unary: x and out must share one dtype");
     const n = Math.min(x.length, out.length);
-    const ptr = this.scratch(al(n * 4));
+    const ptr = this.scratch(al(n * x.BYTES_PER_ELEMENT));
     this.put(ptr, n === x.length ? x : x.subarray(0, n));
-    const kernel = op === "exp" ? this.core.expF32 : op === "sigmoid" ? this.core.sigmoidF32 : this.core.tanhF32;
+    const c = this.core;
+    let kernel: (xPtr: number, outPtr: number, n: number) => void;
+    switch (op) {
+      case "exp": kernel = f32 ? c.expF32 : c.expF64; break;
+      case "sigmoid": kernel = f32 ? c.sigmoidF32 : c.sigmoidF64; break;
+      case "tanh": kernel = f32 ? c.tanhF32 : c.tanhF64; break;
+      case "softplus": kernel = f32 ? c.softplusF32 : c.softplusF64; break;
+      case "log": kernel = f32 ? c.logF32 : c.logF64; break;
+    }
     kernel(ptr, ptr, n); // in place in scratch
     this.get(ptr, n === out.length ? out : out.subarray(0, n));
+  }
+  unaryF32(op: WasmUnaryOp, x: Float32Array, out: Float32Array): void {
+    this.unary(op, x, out);
   }
 
   matmul(a: FloatArray, b: FloatArray, c: FloatArray, m: number, k: number, n: number, transA: boolean, transB: boolean): void {
