@@ -3,7 +3,7 @@
 // References are naive float64 loops; tolerances are rigorous rounding-error bounds
 // (|fl(sum) - sum| <= k u sum|terms|), so a wrong element or a missing term fails.
 import { describe, expect, it } from "vitest";
-import type { FloatArray, WasmKernels } from "../../src/backend/wasm/index";
+import type { FloatArray, WasmKernels, WasmUnaryOp } from "../../src/backend/wasm/index";
 
 const U32 = 2 ** -24;
 const U64 = 2 ** -53;
@@ -214,6 +214,80 @@ export function describeWasmKernels(name: string, getKernels: () => Promise<Wasm
         expect(specials.slice(1)).toEqual([Math.fround(ref(Infinity)), Math.fround(ref(-Infinity)), ref(0), ref(0)]);
       });
     }
+
+    // Generalised `unary` (float32 and float64, assembly/elementwise.ts). float32: softplus and log
+    // against the correctly rounded float32 value of the float64 function, like the tests above.
+    // float64: against the float64 formulas of src/backend/js.ts (Math.exp, Math.log, Math.tanh,
+    // Math.log1p, each within 1 ulp in V8); measured worst 1 ulp (exp, log) and 2 ulp (sigmoid,
+    // softplus, tanh) on every binary. "geo" ranges are exponents: x = 2^t over all binades,
+    // subnormals included. n is odd so the scalar tail after the v128 body runs too.
+    const softplus = (t: number) => (t > 0 ? t + Math.log1p(Math.exp(-t)) : Math.log1p(Math.exp(t)));
+    const UNARY_CASES: [WasmUnaryOp, (t: number) => number, "f32" | "f64", number, number, ("geo" | "lin")?][] = [
+      ["softplus", softplus, "f32", -110, 110],
+      ["softplus", softplus, "f32", -2, 2],
+      ["log", Math.log, "f32", 0, 100],
+      ["log", Math.log, "f32", -149, 127.9, "geo"],
+      ["exp", Math.exp, "f64", -746, 710],
+      ["exp", Math.exp, "f64", -1e-3, 1e-3],
+      ["sigmoid", sigmoid, "f64", -750, 750],
+      ["sigmoid", sigmoid, "f64", -6, 6],
+      ["tanh", Math.tanh, "f64", -25, 25],
+      ["tanh", Math.tanh, "f64", -0.7, 0.7],
+      ["tanh", Math.tanh, "f64", -1e-6, 1e-6],
+      ["softplus", softplus, "f64", -750, 750],
+      ["softplus", softplus, "f64", -40, 40],
+      ["log", Math.log, "f64", 0, 4],
+      ["log", Math.log, "f64", -1074, 1023.9, "geo"],
+    ];
+    for (const [op, ref, dtype, lo, hi, spacing] of UNARY_CASES) {
+      it(`unary ${op} ${dtype} on ${spacing === "geo" ? `2^[${lo}, ${hi}]` : `[${lo}, ${hi}]`} within 2 ulp, specials exact`, async () => {
+        const w = await getKernels();
+        const n = 20_003;
+        const f64 = dtype === "f64";
+        const x = f64 ? new Float64Array(n) : new Float32Array(n);
+        for (let i = 0; i < n; i++) {
+          const t = lo + ((hi - lo) * i) / (n - 1);
+          x[i] = spacing === "geo" ? 2 ** t : t;
+        }
+        const specials = [NaN, Infinity, -Infinity, 0, -0]; // exact, -0 and NaN included (toBe is Object.is)
+        x.set([...specials, -1, f64 ? 5e-324 : 1e-45], 0); // and two ordinary values near the ends
+        const out = f64 ? new Float64Array(n) : new Float32Array(n);
+        w.unary(op, x, out);
+        // ulp distance = distance of the bit patterns in sign-magnitude order
+        const b64 = new BigInt64Array(2), f64v = new Float64Array(b64.buffer);
+        const b32 = new Int32Array(2), f32v = new Float32Array(b32.buffer);
+        const ulpsBetween = (a: number, b: number): number => {
+          if (f64) {
+            f64v[0] = a; f64v[1] = b;
+            const o = (v: bigint) => (v < 0n ? -(v & 0x7fffffffffffffffn) : v);
+            const d = o(b64[0]) - o(b64[1]);
+            return Number(d < 0n ? -d : d);
+          }
+          f32v[0] = a; f32v[1] = b;
+          const o = (v: number) => (v < 0 ? -(v & 0x7fffffff) : v);
+          return Math.abs(o(b32[0]) - o(b32[1]));
+        };
+        let worst = 0;
+        for (let i = specials.length; i < n; i++) {
+          const want = f64 ? ref(x[i]) : Math.fround(ref(x[i]));
+          if (out[i] === want || (out[i] !== out[i] && want !== want)) continue;
+          worst = Math.max(worst, ulpsBetween(out[i], want));
+        }
+        expect(worst, `${op} ${dtype}: worst error in ulps`).toBeLessThanOrEqual(2);
+        for (let i = 0; i < specials.length; i++) {
+          expect(out[i], `${op}(${specials[i]})`).toBe(f64 ? ref(specials[i]) : Math.fround(ref(specials[i])));
+        }
+        // in place (out === x) gives the same values
+        const y = x.slice();
+        w.unary(op, y, y);
+        expect(Array.from(y)).toEqual(Array.from(out));
+      });
+    }
+
+    it("unary rejects mixed dtypes", async () => {
+      const w = await getKernels();
+      expect(() => w.unary("exp", new Float32Array(4), new Float64Array(4))).toThrow(TypeError);
+    });
 
     it("cholesky and choleskySolve on random SPD matrices", async () => {
       const w = await getKernels();
