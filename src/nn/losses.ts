@@ -3,13 +3,14 @@
  * otherwise). All are compositions of differentiable primitives, so their gradients (and
  * Hessian-vector products) need no extra code.
  */
-import { ArgumentError, ShapeError, NonFiniteError } from "../errors.js";
+import { ArgumentError, DTypeError, ShapeError, NonFiniteError } from "../errors.js";
 import { Tensor } from "../tensor/tensor.js";
 import { arrayFor } from "../tensor/dtype.js";
 import { fmt, sameShape } from "../tensor/shape.js";
-import { sub, mul, neg, abs, exp, log, add, maximum } from "../ops/elementwise.js";
+import { sub, mul, neg, add } from "../ops/elementwise.js";
 import { sum, mean } from "../ops/reduce.js";
 import { logSoftmax } from "../ops/activation.js";
+import { sigmoidCrossEntropy } from "../ops/logisticLoss.js";
 
 export type Reduction = "mean" | "sum" | "none";
 
@@ -98,7 +99,8 @@ export function binaryCrossEntropy(logits: Tensor, targets: Tensor, options: { r
     if (Number.isNaN(y[i])) throw new NonFiniteError(`binaryCrossEntropy: targets[${i}] is NaN`);
     if (!(y[i] >= 0 && y[i] <= 1)) throw new ArgumentError(`binaryCrossEntropy: targets[${i}] = ${y[i]} is outside [0, 1]`);
   }
-  const l = add(sub(maximum(logits, 0), mul(logits, targets)), log(add(exp(neg(abs(logits))), 1)));
+  if (logits.dtype !== targets.dtype) throw new DTypeError(`binaryCrossEntropy: logits are ${logits.dtype}, targets ${targets.dtype}`);
+  const l = sigmoidCrossEntropy(logits, targets); // softplus(x) - x t, one primitive (src/ops/logisticLoss.ts)
   return reduce("binaryCrossEntropy", l, options.reduction ?? "mean");
 }
 

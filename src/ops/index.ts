@@ -3,3 +3,4 @@ export * from "./reduce.js";
 export * from "./shape.js";
 export * from "./matmul.js";
 export * from "./activation.js";
+export * from "./logisticLoss.js";

@@ -7,7 +7,7 @@
  */
 import { Tensor } from "../tensor/tensor.js";
 import { Rng } from "../tensor/random.js";
-import { softplus } from "../ops/elementwise.js";
+import { sigmoidCrossEntropy } from "../ops/logisticLoss.js";
 import { ArgumentError } from "../errors.js";
 import { minimize } from "../minimize/minimize.js";
 import type { Problem } from "./problem.js";
@@ -47,19 +47,21 @@ export function logisticProblem(data: LogisticData, options: { lambda?: number; 
   const { X, y, N, d } = data;
   const lambda = options.lambda ?? 1e-3;
   if (X.length !== N * d || y.length !== N) throw new ArgumentError(`logisticProblem: X must hold N*d = ${N * d} values and y N = ${N}; got ${X.length} and ${y.length}`);
-  const cache = new Map<string, { X: Tensor; y: Tensor }>();
+  const bad = y.findIndex((v) => v !== 1 && v !== -1);
+  if (bad >= 0) throw new ArgumentError(`logisticProblem: labels must be -1 or +1; y[${bad}] = ${y[bad]}`);
+  const cache = new Map<string, { X: Tensor; t: Tensor }>();
   const tensors = (dtype: string) => {
-    let t = cache.get(dtype);
-    if (!t) {
+    let c = cache.get(dtype);
+    if (!c) {
       const mk = (v: Float64Array, shape: number[]) => new Tensor(dtype === "float64" ? Float64Array.from(v) : Float32Array.from(v), shape);
-      cache.set(dtype, (t = { X: mk(X, [N, d]), y: mk(y, [N, 1]) }));
+      cache.set(dtype, (c = { X: mk(X, [N, d]), t: mk(y.map((v) => (v + 1) / 2), [N, 1]) }));
     }
-    return t;
+    return c;
   };
+  // softplus(-y z) with y in {-1, 1} is the cross-entropy of logit z against t = (y + 1) / 2.
   const f = (w: Tensor) => {
-    const { X: Xt, y: yt } = tensors(w.dtype);
-    const margins = Xt.matmul(w.reshape([d, 1])).mul(yt);
-    return softplus(margins.neg()).mean().add(w.square().sum().mul(lambda / 2));
+    const { X: Xt, t } = tensors(w.dtype);
+    return sigmoidCrossEntropy(Xt.matmul(w.reshape([d, 1])), t).mean().add(w.square().sum().mul(lambda / 2));
   };
   let solved: { x: number[]; f: number } | null = null;
   const solve = () => {

@@ -1,0 +1,50 @@
+// sigmoidCrossEntropy: binary cross-entropy on logits as one primitive (src/ops/logisticLoss.ts).
+import { beforeAll, describe, expect, it } from "vitest";
+import * as dh from "../../src/index.js";
+import { BACKENDS, checkOpGrad, useBackend } from "../helpers.js";
+
+const t = (x: number[], dtype: dh.DType = "float64") => dh.tensor(x, { dtype });
+
+describe.each(BACKENDS)("sigmoidCrossEntropy on %s", (backend) => {
+  beforeAll(() => useBackend(backend));
+
+  it("equals -t log s(x) - (1 - t) log(1 - s(x)), stably for large |x|", () => {
+    const x = [0, 2, -3, 40, -40, 800, -800], y = [1, 0, 1, 1, 0, 0, 1];
+    const want = x.map((v, i) => (v > 0 ? v + Math.log1p(Math.exp(-v)) : Math.log1p(Math.exp(v))) - v * y[i]);
+    expect(dh.sigmoidCrossEntropy(t(x), t(y))).toBeAllclose(want, { rtol: 1e-14, atol: 1e-300 });
+    expect(want[5]).toBe(800);
+    expect(want[6]).toBe(800);
+  });
+
+  it("takes the WebAssembly softplus for large inputs and still matches the formula", () => {
+    const x = dh.randn([2000], { seed: 3, dtype: "float64" }).mul(5);
+    const y = dh.rand([2000], { seed: 4, dtype: "float64" });
+    const got = dh.sigmoidCrossEntropy(x, y);
+    const ref = dh.softplus(x).sub(x.mul(y));
+    expect(got).toBeAllclose(ref, { rtol: 1e-14, atol: 1e-15 });
+  });
+
+  it("has gradients sigmoid(x) - t and -x (central differences), also for soft targets", () => {
+    const x = dh.randn([3, 4], { seed: 1, dtype: "float64" }).mul(3);
+    const y = dh.rand([3, 4], { seed: 2, dtype: "float64" });
+    checkOpGrad((a, b) => dh.sigmoidCrossEntropy(a, b), [x, y]);
+    const g = dh.grad((a: dh.Tensor) => dh.sigmoidCrossEntropy(a, y).sum())(x);
+    expect(g).toBeAllclose(dh.sigmoid(x).sub(y), { rtol: 1e-14, atol: 1e-15 });
+  });
+
+  it("has exact Hessian-vector products (its backward is differentiable)", () => {
+    const X = dh.randn([50, 4], { seed: 5, dtype: "float64" });
+    const y = dh.tensor(Array.from({ length: 50 }, (_, i) => i % 2), { dtype: "float64", shape: [50, 1] });
+    const f = (w: dh.Tensor) => dh.sigmoidCrossEntropy(X.matmul(w.reshape([4, 1])), y).mean();
+    const w = dh.randn([4], { seed: 6, dtype: "float64" }), v = dh.randn([4], { seed: 7, dtype: "float64" });
+    // H = X^T diag(s (1 - s)) X / N
+    const s = dh.sigmoid(X.matmul(w.reshape([4, 1])));
+    const H = X.transpose().matmul(X.mul(s.mul(dh.sub(1, s)))).div(50);
+    expect(dh.hvp(f, w, v)).toBeAllclose(H.matmul(v.reshape([4, 1])).reshape([4]), { rtol: 1e-12, atol: 1e-15 });
+  });
+
+  it("rejects mismatched shapes and dtypes, naming both", () => {
+    expect(() => dh.sigmoidCrossEntropy(t([1, 2]), t([1, 2, 3]))).toThrow(/\[2\].*\[3\]/);
+    expect(() => dh.sigmoidCrossEntropy(t([1, 2]), t([1, 0], "float32"))).toThrow(dh.DTypeError);
+  });
+});
