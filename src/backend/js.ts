@@ -169,6 +169,13 @@ export function reduce(op: "sum" | "max", x: FloatArray, shape: Shape, axes: rea
   const rank = shape.length;
   const outShape = shape.map((d, i) => (axes.includes(i) ? 1 : d));
   const so = broadcastStrides(outShape, shape);
+  if (op === "sum" && out.length === 1) {
+    // Everything into one value: one plain loop (same order as the general paths below).
+    let s = 0;
+    for (let i = 0; i < x.length; i++) s += x[i];
+    out[0] = s;
+    return;
+  }
   const acc = new Float64Array(out.length).fill(op === "sum" ? 0 : -Infinity);
   // Fast path: reducing only the last axis of a contiguous block.
   if (axes.length === 1 && axes[0] === rank - 1) {

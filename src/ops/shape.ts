@@ -33,8 +33,10 @@ export function broadcastTo(x: Tensor, shape: readonly number[]): Tensor {
   if (!sameShape(s, shape)) throw new ShapeError(`broadcastTo: ${fmt(x.shape)} cannot be broadcast to ${fmt(shape)}`);
   if (sameShape(x.shape, shape)) return x;
   const out = empty([...shape], x.dtype);
-  // out = 1 ? x : 0, using the broadcasting ternary kernel as a copy.
-  js.where(oneOf(x.dtype), [], x._data, x.shape, arrayFor(x.dtype, 1), [], out._data, shape);
+  // A single value (the backward of a full reduction) is a fill; otherwise out = 1 ? x : 0,
+  // using the broadcasting ternary kernel as a copy.
+  if (x.size === 1) out._data.fill(x._data[0]);
+  else js.where(oneOf(x.dtype), [], x._data, x.shape, arrayFor(x.dtype, 1), [], out._data, shape);
   return record(out, "broadcastTo", [x], (g) => [sumTo(g, x.shape)]);
 }
 
