@@ -565,3 +565,87 @@ export function logF64(xPtr: usize, outPtr: usize, n: i32): void {
     store<f64>(outPtr + off, logScalarD(load<f64>(xPtr + off)));
   }
 }
+
+// ---- fused pairs for cross-entropy on logits (src/ops/logisticLoss.ts) --------------------------
+// Two inputs x (logits) and t (targets), same length; each saves a tensor-sized pass and an
+// allocation over composing the ops in JS. The same inline helpers as above, so the same accuracy
+// per step; the final subtraction adds at most half an ulp of the result.
+
+/** out[i] = softplus(x[i]) - x[i] t[i], as (max(x, 0) - x t) + log1p(e^-|x|) */
+export function crossEntropyLogitsF32(xPtr: usize, tPtr: usize, outPtr: usize, n: i32): void {
+  let i = 0;
+  if (ASC_FEATURE_SIMD) {
+    const zeroV = f32x4.splat(0);
+    for (; i + 4 <= n; i += 4) {
+      const off = <usize>i << 2;
+      const xV = v128.load(xPtr + off);
+      const lV = log1pUnitFV(expV(f32x4.neg(f32x4.abs(xV))));
+      // (max(x, 0) - x t) + log1p(e^-|x|): no cancellation when x t ~ x (confident and right).
+      v128.store(outPtr + off, f32x4.add(f32x4.sub(f32x4.max(xV, zeroV), f32x4.mul(xV, v128.load(tPtr + off))), lV));
+    }
+  }
+  for (; i < n; i++) {
+    const off = <usize>i << 2;
+    const x = load<f32>(xPtr + off);
+    store<f32>(outPtr + off, (max<f32>(x, 0) - x * load<f32>(tPtr + off)) + log1pUnitF(expScalar(-abs<f32>(x))));
+  }
+}
+
+export function crossEntropyLogitsF64(xPtr: usize, tPtr: usize, outPtr: usize, n: i32): void {
+  let i = 0;
+  if (ASC_FEATURE_SIMD) {
+    const zeroV = f64x2.splat(0);
+    for (; i + 2 <= n; i += 2) {
+      const off = <usize>i << 3;
+      const xV = v128.load(xPtr + off);
+      const lV = log1pUnitDV(expDV(f64x2.neg(f64x2.abs(xV))));
+      v128.store(outPtr + off, f64x2.add(f64x2.sub(f64x2.pmax(xV, zeroV), f64x2.mul(xV, v128.load(tPtr + off))), lV));
+    }
+  }
+  for (; i < n; i++) {
+    const off = <usize>i << 3;
+    const x = load<f64>(xPtr + off);
+    store<f64>(outPtr + off, (max<f64>(x, <f64>0) - x * load<f64>(tPtr + off)) + log1pUnitD(expScalarD(-abs<f64>(x))));
+  }
+}
+
+/** out[i] = sigmoid(x[i]) - t[i] (the gradient of crossEntropyLogits with respect to x) */
+export function sigmoidResidualF32(xPtr: usize, tPtr: usize, outPtr: usize, n: i32): void {
+  let i = 0;
+  if (ASC_FEATURE_SIMD) {
+    const oneV = f32x4.splat(1), zeroV = f32x4.splat(0);
+    for (; i + 4 <= n; i += 4) {
+      const off = <usize>i << 2;
+      const xV = v128.load(xPtr + off);
+      const eV = expV(f32x4.neg(f32x4.abs(xV)));
+      const numV = v128.bitselect(oneV, eV, f32x4.ge(xV, zeroV));
+      v128.store(outPtr + off, f32x4.sub(f32x4.div(numV, f32x4.add(oneV, eV)), v128.load(tPtr + off)));
+    }
+  }
+  for (; i < n; i++) {
+    const off = <usize>i << 2;
+    const x = load<f32>(xPtr + off);
+    const e = expScalar(-abs<f32>(x));
+    store<f32>(outPtr + off, (x >= 0 ? <f32>1 : e) / (<f32>1 + e) - load<f32>(tPtr + off));
+  }
+}
+
+export function sigmoidResidualF64(xPtr: usize, tPtr: usize, outPtr: usize, n: i32): void {
+  let i = 0;
+  if (ASC_FEATURE_SIMD) {
+    const oneV = f64x2.splat(1), zeroV = f64x2.splat(0);
+    for (; i + 2 <= n; i += 2) {
+      const off = <usize>i << 3;
+      const xV = v128.load(xPtr + off);
+      const eV = expDV(f64x2.neg(f64x2.abs(xV)));
+      const numV = v128.bitselect(oneV, eV, f64x2.ge(xV, zeroV));
+      v128.store(outPtr + off, f64x2.sub(f64x2.div(numV, f64x2.add(oneV, eV)), v128.load(tPtr + off)));
+    }
+  }
+  for (; i < n; i++) {
+    const off = <usize>i << 3;
+    const x = load<f64>(xPtr + off);
+    const e = expScalarD(-abs<f64>(x));
+    store<f64>(outPtr + off, (x >= 0 ? <f64>1 : e) / (<f64>1 + e) - load<f64>(tPtr + off));
+  }
+}

@@ -39,6 +39,17 @@ export function unary(op: UnaryOp, x: FloatArray, out: FloatArray): void {
   }
 }
 
+/** The fused pairs of cross-entropy on logits (src/ops/logisticLoss.ts). */
+export type LogisticPairOp = "crossEntropyLogits" | "sigmoidResidual";
+
+/** out = softplus(x) - x t, or sigmoid(x) - t; x, t and out of one length. */
+export function logisticPair(op: LogisticPairOp, x: FloatArray, t: FloatArray, out: FloatArray): void {
+  const sigmoid = unaryFn("sigmoid");
+  // (max(x, 0) - x t) + log1p(e^-|x|): softplus(x) - x t without cancellation when x t ~ x.
+  if (op === "crossEntropyLogits") for (let i = 0; i < out.length; i++) out[i] = Math.max(x[i], 0) - x[i] * t[i] + Math.log1p(Math.exp(-Math.abs(x[i])));
+  else for (let i = 0; i < out.length; i++) out[i] = sigmoid(x[i]) - t[i];
+}
+
 /** Strides of `shape` aligned to `outShape` (0 on broadcast dimensions). */
 function broadcastStrides(shape: Shape, outShape: Shape): number[] {
   const s = stridesOf(shape);

@@ -73,6 +73,18 @@ export function unary(op: js.UnaryOp, x: FloatArray, out: FloatArray): void {
   js.unary(op, x, out);
 }
 
+/** out = softplus(x) - x t or sigmoid(x) - t (src/ops/logisticLoss.ts), fused in WebAssembly for large arrays. */
+export function logisticPair(op: js.LogisticPairOp, x: FloatArray, t: FloatArray, out: FloatArray): void {
+  if (out.length >= (x instanceof Float32Array ? WASM_UNARY_MIN_F32 : WASM_UNARY_MIN_F64)) {
+    const w = wasm();
+    if (w) {
+      w.logisticPair(op, x, t, out);
+      return;
+    }
+  }
+  js.logisticPair(op, x, t, out);
+}
+
 /**
  * Must be called after any in-place write to a tensor's storage (the optimizer's step, checkGrad's
  * perturbations): the WebAssembly backend may hold a resident copy of it (wasm/resident.ts).

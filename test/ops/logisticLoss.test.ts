@@ -10,18 +10,26 @@ describe.each(BACKENDS)("sigmoidCrossEntropy on %s", (backend) => {
 
   it("equals -t log s(x) - (1 - t) log(1 - s(x)), stably for large |x|", () => {
     const x = [0, 2, -3, 40, -40, 800, -800], y = [1, 0, 1, 1, 0, 0, 1];
-    const want = x.map((v, i) => (v > 0 ? v + Math.log1p(Math.exp(-v)) : Math.log1p(Math.exp(v))) - v * y[i]);
+    // Written without cancellation: x = 40 with t = 1 is log1p(e^-40) = 4.2e-18, not 0.
+    const want = x.map((v, i) => Math.max(v, 0) - v * y[i] + Math.log1p(Math.exp(-Math.abs(v))));
+    expect(want[3]).toBeGreaterThan(4e-18);
     expect(dh.sigmoidCrossEntropy(t(x), t(y))).toBeAllclose(want, { rtol: 1e-14, atol: 1e-300 });
     expect(want[5]).toBe(800);
     expect(want[6]).toBe(800);
+    // The same on the fused WebAssembly path (large input), every value checked relative to itself.
+    const big = Array.from({ length: 600 }, (_, i) => x[i % x.length]), bigY = Array.from({ length: 600 }, (_, i) => y[i % y.length]);
+    expect(dh.sigmoidCrossEntropy(t(big), t(bigY))).toBeAllclose(big.map((_, i) => want[i % want.length]), { rtol: 1e-14, atol: 1e-300 });
+    expect(dh.sigmoidCrossEntropy(t(big, "float32"), t(bigY, "float32"))).toBeAllclose(big.map((_, i) => want[i % want.length]), { rtol: 1e-6, atol: 1e-40 });
   });
 
   it("takes the WebAssembly softplus for large inputs and still matches the formula", () => {
     const x = dh.randn([2000], { seed: 3, dtype: "float64" }).mul(5);
     const y = dh.rand([2000], { seed: 4, dtype: "float64" });
     const got = dh.sigmoidCrossEntropy(x, y);
-    const ref = dh.softplus(x).sub(x.mul(y));
+    const ref = dh.relu(x).sub(x.mul(y)).add(dh.softplus(x.abs().neg()));
     expect(got).toBeAllclose(ref, { rtol: 1e-14, atol: 1e-15 });
+    // and its gradient, sigmoid(x) - t, fused too
+    expect(dh.grad((a: dh.Tensor) => dh.sigmoidCrossEntropy(a, y).sum())(x)).toBeAllclose(dh.sigmoid(x).sub(y), { rtol: 1e-14, atol: 1e-16 });
   });
 
   it("has gradients sigmoid(x) - t and -x (central differences), also for soft targets", () => {

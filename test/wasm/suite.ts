@@ -289,6 +289,33 @@ export function describeWasmKernels(name: string, getKernels: () => Promise<Wasm
       expect(() => w.unary("exp", new Float32Array(4), new Float64Array(4))).toThrow(TypeError);
     });
 
+    for (const [Ctor, dtype, tol] of [[Float32Array, "f32", 4 * U32], [Float64Array, "f64", 8 * U64]] as const) {
+      it(`logisticPair ${dtype}: softplus(x) - x t and sigmoid(x) - t, without cancellation`, async () => {
+        const w = await getKernels();
+        const n = 2001; // odd: the scalar tail runs too
+        const x = randomArray(Ctor as new (n: number) => FloatArray, n, 31).map((v) => v * 60);
+        const t = randomArray(Ctor as new (n: number) => FloatArray, n, 32).map((v, i) => (i % 3 === 0 ? (v > 0 ? 1 : 0) : Math.abs(v)));
+        const ce = new (Ctor as new (n: number) => FloatArray)(n), res = new (Ctor as new (n: number) => FloatArray)(n);
+        w.logisticPair("crossEntropyLogits", x, t, ce);
+        w.logisticPair("sigmoidResidual", x, t, res);
+        for (let i = 0; i < n; i++) {
+          const xi = x[i], ti = t[i];
+          // float64 references; the loss is relative to itself (it is tiny when confident and right).
+          const wantCe = Math.max(xi, 0) - xi * ti + Math.log1p(Math.exp(-Math.abs(xi)));
+          const s = xi >= 0 ? 1 / (1 + Math.exp(-xi)) : Math.exp(xi) / (1 + Math.exp(xi));
+          // Hard targets: max(x, 0) - x t is exact, so the error is that of log1p (relative).
+          // Soft targets: x t is rounded once more, an absolute error up to u |x|.
+          const u = dtype === "f32" ? U32 : U64;
+          const bound = tol * Math.abs(wantCe) + (ti === 0 || ti === 1 ? 0 : 2 * u * Math.abs(xi));
+          if (!(Math.abs(ce[i] - wantCe) <= bound)) throw new Error(`crossEntropyLogits(${xi}, ${ti}) = ${ce[i]}, want ${wantCe}`);
+          if (!(Math.abs(res[i] - (s - ti)) <= tol * Math.max(s, ti)))
+            throw new Error(`sigmoidResidual(${xi}, ${ti}) = ${res[i]}, want ${s - ti}`);
+        }
+        const otherT = dtype === "f32" ? new Float64Array(n) : new Float32Array(n);
+        expect(() => w.logisticPair("sigmoidResidual", x, otherT, res)).toThrow(TypeError);
+      });
+    }
+
     it("cholesky and choleskySolve on random SPD matrices", async () => {
       const w = await getKernels();
       for (const n of [1, 2, 5, 30]) {

@@ -37,6 +37,8 @@ export interface WasmKernels {
    * 2 ulp of the correctly rounded float32 value; float64 within 2 ulp of V8's Math-based formulas).
    */
   unary(op: WasmUnaryOp, x: FloatArray, out: FloatArray): void;
+  /** out = softplus(x) - x t (`crossEntropyLogits`) or sigmoid(x) - t (`sigmoidResidual`), fused. */
+  logisticPair(op: LogisticPairOp, x: FloatArray, t: FloatArray, out: FloatArray): void;
   /** `unary` on float32 (the name the float32-only version had). */
   unaryF32(op: WasmUnaryOp, x: Float32Array, out: Float32Array): void;
   dot(x: FloatArray, y: FloatArray): number;
@@ -81,6 +83,9 @@ export interface WasmKernels {
 /** Kernels the worker pool can run: matmul and matrix-vector bands and the fused optimizer steps (src/optim/optimizer.ts). */
 const POOL_OPS = ["matmulF32", "matmulF64", "gemvF32", "gemvF64", ...["sgd", "adam", "adagrad", "rmsprop", "lion"].flatMap((k) => [`${k}StepF32`, `${k}StepF64`])];
 
+/** The fused pairs of cross-entropy on logits (kernels at the end of assembly/elementwise.ts). */
+export type LogisticPairOp = "crossEntropyLogits" | "sigmoidResidual";
+
 /** The elementwise ops with WebAssembly kernels. */
 export type WasmUnaryOp = "exp" | "sigmoid" | "tanh" | "softplus" | "log";
 
@@ -122,6 +127,10 @@ interface WasmCore {
   tanhF64(xPtr: number, outPtr: number, n: number): void;
   softplusF64(xPtr: number, outPtr: number, n: number): void;
   logF64(xPtr: number, outPtr: number, n: number): void;
+  crossEntropyLogitsF32(xPtr: number, tPtr: number, outPtr: number, n: number): void;
+  crossEntropyLogitsF64(xPtr: number, tPtr: number, outPtr: number, n: number): void;
+  sigmoidResidualF32(xPtr: number, tPtr: number, outPtr: number, n: number): void;
+  sigmoidResidualF64(xPtr: number, tPtr: number, outPtr: number, n: number): void;
   dotF32(xPtr: number, yPtr: number, n: number): number;
   dotF64(xPtr: number, yPtr: number, n: number): number;
   nrm2F32(xPtr: number, n: number): number;
@@ -406,6 +415,21 @@ class Kernels implements WasmKernels {
   }
   unaryF32(op: WasmUnaryOp, x: Float32Array, out: Float32Array): void {
     this.unary(op, x, out);
+  }
+
+  logisticPair(op: LogisticPairOp, x: FloatArray, t: FloatArray, out: FloatArray): void {
+    const f32 = x instanceof Float32Array;
+    if (f32 !== t instanceof Float32Array || f32 !== out instanceof Float32Array) throw new TypeError("downhill logisticPair: x, t and out must share one dtype");
+    const n = out.length;
+    if (x.length < n || t.length < n) throw new RangeError("downhill logisticPair: x and t must be as long as out");
+    const bytes = al(n * x.BYTES_PER_ELEMENT);
+    const xPtr = this.scratch(2 * bytes), tPtr = xPtr + bytes;
+    this.put(xPtr, x.length === n ? x : x.subarray(0, n));
+    this.put(tPtr, t.length === n ? t : t.subarray(0, n));
+    const c = this.core;
+    const kernel = op === "crossEntropyLogits" ? (f32 ? c.crossEntropyLogitsF32 : c.crossEntropyLogitsF64) : f32 ? c.sigmoidResidualF32 : c.sigmoidResidualF64;
+    kernel(xPtr, tPtr, xPtr, n); // in place over x in scratch
+    this.get(xPtr, out);
   }
 
   matmul(a: FloatArray, b: FloatArray, c: FloatArray, m: number, k: number, n: number, transA: boolean, transB: boolean): void {
