@@ -4,6 +4,7 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { sharedVariantBytes, variantBytes } from "../../src/backend/wasm/index";
 import { applyDelta } from "../../src/backend/wasm/delta";
+import { decodeBase64 } from "../../src/platform";
 // @ts-expect-error plain .mjs helper without types
 import { encodeDelta } from "../../scripts/wasmDelta.mjs";
 
@@ -26,5 +27,19 @@ describe("wasm binaries shipped as deltas", () => {
     expect(delta.length).toBeLessThan(100);
     expect(applyDelta(base, delta)).toEqual(target);
     expect(() => applyDelta(base, delta.subarray(0, delta.length - 3))).toThrow();
+  });
+
+  it("decodes base64 the same with Buffer and with the atob fallback (browsers, edge runtimes)", () => {
+    const bytes = file("scalar");
+    const text = Buffer.from(bytes).toString("base64");
+    expect(decodeBase64(text)).toEqual(bytes);
+    const g = globalThis as { Buffer?: unknown };
+    const saved = g.Buffer;
+    try {
+      g.Buffer = undefined;
+      expect(decodeBase64(text)).toEqual(bytes);
+    } finally {
+      g.Buffer = saved;
+    }
   });
 });

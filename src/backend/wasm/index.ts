@@ -17,7 +17,7 @@ import simdMtDelta from "../../../build/downhill.simd-mt.delta";
 import relaxedDelta from "../../../build/downhill.relaxed.delta";
 import relaxedMtDelta from "../../../build/downhill.relaxed-mt.delta";
 import { applyDelta } from "./delta";
-import { canBlock, hardwareConcurrency, sharedMemorySupported } from "../../platform";
+import { canBlock, decodeBase64, hardwareConcurrency, sharedMemorySupported } from "../../platform";
 import { Arena } from "./arena";
 import { sortEigenpairs } from "../linalgJs";
 import { SLOTS, ThreadPool } from "./threadPool";
@@ -175,13 +175,7 @@ const sharedVariantSource: Partial<Record<WasmVariant, { delta: boolean; base64:
 };
 const decoded = new Map<string, Bytes>();
 
-/** base64 -> bytes (atob exists in Node >= 16, browsers, workers and edge runtimes). */
-function fromBase64(base64: string): Bytes {
-  const s = atob(base64);
-  const b = new Uint8Array(s.length);
-  for (let i = 0; i < s.length; i++) b[i] = s.charCodeAt(i);
-  return b;
-}
+const fromBase64 = decodeBase64;
 
 /** The bytes of one binary, memoised (the SIMD base is decoded once for every delta). */
 function bytesOf(src: { delta: boolean; base64: string }): Bytes {
