@@ -64,7 +64,7 @@ function rand(n) {
 }
 
 const one = await initWasm({ threads: 1 });
-const many = await initWasm({ threads: "auto" });
+const many = await initWasm({ threads: "auto", waitForThreads: true });
 console.log(`downhill wasm: variant ${one.variant}; threaded instance: variant ${many.variant}, ${many.threads} threads`);
 // Other processes on a 2-core machine directly cut the threaded numbers; show how busy it was,
 // and whether a second thread really gets a core: a fixed JS loop alone vs on 2 threads at once.

@@ -11,7 +11,7 @@ import { join } from "node:path";
 import * as dh from "../dist/index.js";
 
 const quick = process.argv.includes("--quick");
-await dh.ready();
+await dh.ready({ waitForThreads: true });
 
 const median = (a) => { const s = [...a].sort((x, y) => x - y); return s[Math.floor(s.length / 2)]; };
 

@@ -16,7 +16,7 @@ function time(fn, n) {
 }
 
 async function downhillStep() {
-  await dh.ready();
+  await dh.ready({ waitForThreads: true });
   const x = dh.rand([B, D], { seed: 1 });
   const labels = Array.from({ length: B }, (_, i) => (i * 7) % C);
   const y = dh.oneHot(labels, C);

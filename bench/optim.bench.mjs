@@ -31,7 +31,7 @@ const OPTS = optArg ? optArg.slice(6).split(",") : ["adam", "adamw", "sgd-moment
 const WINDOW_MS = quick ? 250 : 800;
 const require = createRequire(import.meta.url);
 
-await dh.ready();
+await dh.ready({ waitForThreads: true });
 const tf = await import("@tensorflow/tfjs");
 const { setWasmPaths } = await import("@tensorflow/tfjs-backend-wasm");
 setWasmPaths(dirname(require.resolve("@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm")) + "/");

@@ -37,7 +37,7 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 const m = loadMnist();
 
 async function downhill() {
-  await dh.ready();
+  await dh.ready({ waitForThreads: true });
   const train = { x: dh.tensor(m.train.x, { shape: [m.train.n, 784] }), y: dh.tensor(m.train.y) };
   const test = { x: dh.tensor(m.test.x, { shape: [m.test.n, 784] }), y: dh.tensor(m.test.y) };
   const rng = new dh.Rng(0);

@@ -21,12 +21,15 @@ function wasm(): WasmKernels | null {
 /**
  * Starts the WebAssembly core (lazily, never at import). Until it resolves, or if it fails,
  * every op runs on the JS reference backend; the reason for a failure is kept in `backendInfo()`.
+ * With `threads: "auto"` (the default) it resolves as soon as the calling thread's core is ready
+ * and starts the worker threads in the background (large ops use them once they are up, ~30 ms
+ * later in Node); an explicit thread count, or `waitForThreads: true`, waits for them.
  */
-export async function ready(options: { backend?: BackendName; threads?: number | "auto" } = {}): Promise<void> {
+export async function ready(options: { backend?: BackendName; threads?: number | "auto"; waitForThreads?: boolean } = {}): Promise<void> {
   if (options.backend) preferred = options.backend;
   if (preferred !== "wasm") return;
   try {
-    await initWasm({ threads: options.threads ?? "auto" });
+    await initWasm({ threads: options.threads ?? "auto", waitForThreads: options.waitForThreads });
   } catch (e) {
     initError = e;
     preferred = "js";

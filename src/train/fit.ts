@@ -231,6 +231,9 @@ export async function fit(model: Layer, data: Dataset | Batches, options: FitOpt
   if (val) checkTargets(model, options.loss, lossFn, val.x, val.y, "validationData");
 
   if (!wasmKernelsSync()) await ready(); // start the WebAssembly core unless the caller already did (with their options)
+  // Worker threads start in the background; the optimizer chooses its (possibly two-thread) step
+  // when it is built below, so let them come up first (~30 ms, once per process).
+  await wasmKernelsSync()?.threadsReady;
 
   // ---- training state (fresh, or from a checkpoint) ----
   // The stateful optimizer updates the parameter tensors in place (one fused kernel per step for

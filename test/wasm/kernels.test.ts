@@ -1,6 +1,7 @@
 // Runs the shared suite on every WebAssembly binary that validates in this Node, single-threaded
 // and (where a shared-memory build exists) with worker threads.
 import * as v8 from "node:v8";
+import { availableParallelism } from "node:os";
 import { describe, expect, it } from "vitest";
 import { initWasm, supportedVariants, wasmKernelsSync, type FloatArray, type WasmVariant } from "../../src/backend/wasm/index";
 import { describeWasmKernels, randomArray } from "./suite";
@@ -46,6 +47,23 @@ for (const variant of ["relaxed-simd", "simd"] as WasmVariant[]) {
     }
   });
 }
+
+describe("worker threads start in the background for threads: \"auto\"", () => {
+  it("resolves before the workers are up, computes on one thread meanwhile, then splits", async () => {
+    const w = await initWasm({ variant: "simd", threads: "auto" });
+    expect(w.threads).toBe(1); // the workers' "ready" messages cannot have arrived yet
+    const [m, k, n] = [200, 180, 190]; // above the threading threshold
+    const a = randomArray(Float32Array, m * k, 3), b = randomArray(Float32Array, k * n, 4);
+    const before = new Float32Array(m * n), after = new Float32Array(m * n);
+    w.matmul(a, b, before, m, k, n, false, false);
+    await w.threadsReady;
+    expect(w.threads).toBe(Math.min(availableParallelism(), 4));
+    w.matmul(a, b, after, m, k, n, false, false);
+    expect(after).toEqual(before); // row bands: bitwise the same on any thread count
+    // waitForThreads on the same instance resolves once they run
+    expect(await initWasm({ variant: "simd", threads: "auto", waitForThreads: true })).toBe(w);
+  });
+});
 
 describe("wasmKernelsSync", () => {
   it("returns a resolved default instance, not one with a forced variant", async () => {

@@ -28,8 +28,10 @@ export type WasmVariant = "relaxed-simd" | "simd" | "scalar";
 
 export interface WasmKernels {
   readonly variant: WasmVariant;
-  /** Threads a large matmul is split over (calling thread included); 1 without shared memory/workers. */
+  /** Threads a large matmul is split over (calling thread included); 1 without shared memory/workers, or until they are up. */
   readonly threads: number;
+  /** Resolves when the worker threads are running (or failed to start: then `threads` stays 1). */
+  readonly threadsReady: Promise<void>;
   /** C[m,n] = op(A) @ op(B); op(A) = A [m,k] or, with transA, A stored [k,m]; op(B) = B [k,n] or, with transB, B stored [n,k]. */
   matmul(a: FloatArray, b: FloatArray, c: FloatArray, m: number, k: number, n: number, transA: boolean, transB: boolean): void;
   /**
@@ -99,6 +101,11 @@ export interface PrivateInstance {
 export interface InitWasmOptions {
   /** Total compute threads including the caller; "auto" = min(available cores, 4). Default "auto". */
   threads?: number | "auto";
+  /**
+   * Resolve only once the worker threads run. Default: true for an explicit thread count, false
+   * for "auto" (the workers then start in the background and large ops use them once they are up).
+   */
+  waitForThreads?: boolean;
   /** Force a variant (must validate here); default: best that validates, relaxed-simd > simd > scalar. */
   variant?: WasmVariant;
 }
@@ -238,7 +245,8 @@ export function initWasm(options: InitWasmOptions = {}): Promise<WasmKernels> {
     p.catch(() => instances.delete(key));
     instances.set(key, p);
   }
-  return p;
+  const wait = options.waitForThreads ?? (options.threads !== undefined && options.threads !== "auto");
+  return wait ? p.then((k) => k.threadsReady.then(() => k)) : p;
 }
 
 /**
@@ -263,24 +271,26 @@ async function create(options: InitWasmOptions): Promise<WasmKernels> {
   const sharedModule = wanted > 1 && sharedBytes && sharedMemorySupported() ? await compileModule(sharedBytes).catch(() => null) : null;
   if (sharedModule) {
     const memory = new WebAssembly.Memory({ initial: SHARED_INITIAL_PAGES, maximum: SHARED_MAX_PAGES, shared: true });
-    // The non-shared binary too, compiled concurrently: private instances for the fused optimizers.
-    const plainModule = WebAssembly.compile(variantBytes(variant));
-    plainModule.catch(() => {});
-    const module = sharedModule;
-    const instance = await WebAssembly.instantiate(module, { env: { memory } });
+    const instance = await WebAssembly.instantiate(sharedModule, { env: { memory } });
     const core = instance.exports as unknown as WasmCore;
     const arena = new Arena(memory, core.heapBase());
     const ctlPtr = arena.alloc((wanted - 1) * SLOTS * 4);
     arena.views().i32.fill(0, ctlPtr >> 2, (ctlPtr >> 2) + (wanted - 1) * SLOTS);
-    const pool = await ThreadPool.start(module, memory, ctlPtr, wanted - 1, POOL_OPS);
-    if (pool) return new Kernels(variant, instance, core, memory, arena, pool, await plainModule);
-    arena.free(ctlPtr);
+    const kernels = new Kernels(variant, instance, core, memory, arena, variantBytes(variant));
+    // Workers start in the background (~25-35 ms in Node): until they are up, everything runs on
+    // the calling thread, on the same memory; `threadsReady` resolves when they are (or failed).
+    kernels.threadsReady = ThreadPool.start(sharedModule, memory, ctlPtr, wanted - 1, POOL_OPS).then(
+      (pool) => (pool ? kernels.attachPool(pool) : arena.free(ctlPtr)),
+      () => arena.free(ctlPtr),
+    );
+    return kernels;
   }
-  const module = await compileModule(variantBytes(variant));
+  const bytes = variantBytes(variant);
+  const module = await compileModule(bytes);
   const instance = await WebAssembly.instantiate(module, { env: {} });
   const core = instance.exports as unknown as WasmCore;
   const memory = core.memory!;
-  return new Kernels(variant, instance, core, memory, new Arena(memory, core.heapBase()), null, module);
+  return new Kernels(variant, instance, core, memory, new Arena(memory, core.heapBase()), bytes, module);
 }
 
 /**
@@ -293,8 +303,12 @@ async function compileModule(bytes: Bytes): Promise<WebAssembly.Module> {
 }
 
 class Kernels implements WasmKernels {
-  readonly threads: number;
   readonly exports: Record<string, unknown>;
+  /** The worker pool once it is running (attachPool), else null. */
+  private pool: ThreadPool | null = null;
+  threadsReady: Promise<void> = Promise.resolve();
+  /** The non-shared binary of `variant`, for `privateInstance` (compiled in the background). */
+  private plainModule: WebAssembly.Module | null;
   /** Per-thread scratch for the packed A block (index 0: calling thread). */
   private readonly workPtrs: number[];
   readonly resident: ResidentCache;
@@ -308,15 +322,27 @@ class Kernels implements WasmKernels {
     private readonly core: WasmCore,
     private readonly mem: WebAssembly.Memory,
     private readonly arena: Arena,
-    private readonly pool: ThreadPool | null,
-    /** The non-shared binary of `variant`, for `privateInstance`. */
-    private readonly plainModule: WebAssembly.Module,
+    private readonly plainBytes: Bytes,
+    plainModule?: WebAssembly.Module,
   ) {
     this.exports = instance.exports as Record<string, unknown>;
-    this.threads = 1 + (pool?.size ?? 0);
-    this.workPtrs = Array.from({ length: this.threads }, () => arena.alloc(core.matmulWorkBytes()));
+    this.workPtrs = [arena.alloc(core.matmulWorkBytes())];
     this.resident = new ResidentCache(arena);
+    this.plainModule = plainModule ?? null;
+    if (!plainModule) {
+      WebAssembly.compile(plainBytes).then((m) => (this.plainModule ??= m), () => {});
+    }
     created.push(this);
+  }
+
+  get threads(): number {
+    return 1 + (this.pool?.size ?? 0);
+  }
+
+  /** Called once when the background workers are up (between ops: JS runs one task at a time). */
+  attachPool(pool: ThreadPool): void {
+    while (this.workPtrs.length < 1 + pool.size) this.workPtrs.push(this.arena.alloc(this.core.matmulWorkBytes()));
+    this.pool = pool;
   }
 
   dataWritten(x: FloatArray): void {
@@ -336,6 +362,9 @@ class Kernels implements WasmKernels {
   privateInstance(bytes: number): PrivateInstance | null {
     let instance: WebAssembly.Instance;
     try {
+      // Normally compiled in the background by now; else synchronously (which a browser's main
+      // thread may refuse: then the caller falls back to the shared arena).
+      this.plainModule ??= new WebAssembly.Module(this.plainBytes);
       instance = new WebAssembly.Instance(this.plainModule, { env: {} });
     } catch {
       return null; // e.g. a browser main thread refusing synchronous instantiation

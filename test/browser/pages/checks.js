@@ -38,11 +38,16 @@ export async function runChecks(dh) {
   const t0 = performance.now();
   await dh.ready();
   const readyMs = performance.now() - t0;
+  // The default ready() starts worker threads in the background: report what was there at once,
+  // then wait for them so the 256^3 product below is split over threads where that is possible.
+  const threadsAtReady = dh.backendInfo().threads;
+  await dh.ready({ waitForThreads: true });
   const info = dh.backendInfo();
   const g = dh.grad((x) => x.square().sum())(dh.tensor([1, 2, 3]));
   return {
     info,
     readyMs,
+    threadsAtReady,
     crossOriginIsolated: globalThis.crossOriginIsolated === true,
     sharedArrayBuffer: typeof SharedArrayBuffer !== "undefined",
     hardwareConcurrency: globalThis.navigator?.hardwareConcurrency ?? null,
