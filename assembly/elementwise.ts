@@ -649,3 +649,40 @@ export function sigmoidResidualF64(xPtr: usize, tPtr: usize, outPtr: usize, n: i
     store<f64>(outPtr + off, (x >= 0 ? <f64>1 : e) / (<f64>1 + e) - load<f64>(tPtr + off));
   }
 }
+
+/** out[i] = sigmoid'(x[i]) = s (1 - s) = e / (1 + e)^2 with e = e^-|x| (even in x; no cancellation) */
+export function sigmoidSlopeF32(xPtr: usize, outPtr: usize, n: i32): void {
+  let i = 0;
+  if (ASC_FEATURE_SIMD) {
+    const oneV = f32x4.splat(1);
+    for (; i + 4 <= n; i += 4) {
+      const off = <usize>i << 2;
+      const eV = expV(f32x4.neg(f32x4.abs(v128.load(xPtr + off))));
+      const dV = f32x4.add(oneV, eV);
+      v128.store(outPtr + off, f32x4.div(eV, f32x4.mul(dV, dV)));
+    }
+  }
+  for (; i < n; i++) {
+    const off = <usize>i << 2;
+    const e = expScalar(-abs<f32>(load<f32>(xPtr + off)));
+    store<f32>(outPtr + off, e / ((<f32>1 + e) * (<f32>1 + e)));
+  }
+}
+
+export function sigmoidSlopeF64(xPtr: usize, outPtr: usize, n: i32): void {
+  let i = 0;
+  if (ASC_FEATURE_SIMD) {
+    const oneV = f64x2.splat(1);
+    for (; i + 2 <= n; i += 2) {
+      const off = <usize>i << 3;
+      const eV = expDV(f64x2.neg(f64x2.abs(v128.load(xPtr + off))));
+      const dV = f64x2.add(oneV, eV);
+      v128.store(outPtr + off, f64x2.div(eV, f64x2.mul(dV, dV)));
+    }
+  }
+  for (; i < n; i++) {
+    const off = <usize>i << 3;
+    const e = expScalarD(-abs<f64>(load<f64>(xPtr + off)));
+    store<f64>(outPtr + off, e / ((<f64>1 + e) * (<f64>1 + e)));
+  }
+}

@@ -6,7 +6,7 @@ import type { FloatArray } from "../tensor/dtype.js";
 import { stridesOf, type Shape } from "../tensor/shape.js";
 
 export type BinaryOp = "add" | "sub" | "mul" | "div" | "pow" | "max" | "min" | "gt" | "ge" | "lt" | "le" | "eq";
-export type UnaryOp = "neg" | "exp" | "log" | "sqrt" | "abs" | "sign" | "tanh" | "sigmoid" | "softplus" | "erf";
+export type UnaryOp = "neg" | "exp" | "log" | "sqrt" | "abs" | "sign" | "tanh" | "sigmoid" | "softplus" | "erf" | "sigmoidSlope";
 
 function unaryFn(op: UnaryOp): (x: number) => number {
   switch (op) {
@@ -20,6 +20,8 @@ function unaryFn(op: UnaryOp): (x: number) => number {
     case "sigmoid": return (x) => (x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x)));
     case "softplus": return (x) => (x > 0 ? x + Math.log1p(Math.exp(-x)) : Math.log1p(Math.exp(x)));
     case "erf": return erf;
+    // sigmoid'(x) = s (1 - s) = e / (1 + e)^2, e = e^-|x|
+    case "sigmoidSlope": return (x) => { const e = Math.exp(-Math.abs(x)); return e / ((1 + e) * (1 + e)); };
   }
 }
 

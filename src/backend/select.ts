@@ -61,7 +61,7 @@ export function backendInfo(): { backend: BackendName; variant: string | null; t
  */
 const WASM_UNARY_MIN_F32 = 64;
 const WASM_UNARY_MIN_F64 = 256;
-const WASM_UNARY: ReadonlySet<js.UnaryOp> = new Set<js.UnaryOp>(["exp", "sigmoid", "tanh", "softplus", "log"]);
+const WASM_UNARY: ReadonlySet<js.UnaryOp> = new Set<js.UnaryOp>(["exp", "sigmoid", "tanh", "softplus", "log", "sigmoidSlope"]);
 type WasmUnaryOp = Parameters<WasmKernels["unary"]>[0];
 
 /** out = op(x): transcendental ops on large arrays run in WebAssembly, the rest in JS. */

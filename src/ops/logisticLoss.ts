@@ -34,8 +34,15 @@ export function sigmoidCrossEntropy(logits: Tensor, targets: Tensor): Tensor {
 function sigmoidResidual(x: Tensor, t: Tensor): Tensor {
   const out = empty(x.shape, x.dtype);
   backend.logisticPair("sigmoidResidual", x._data, t._data, out._data);
-  return record(out, "sigmoidResidual", [x, t], (g, needs) => {
-    const s = needs[0] ? sigmoid(x) : null;
-    return [s && mul(g, mul(s, sub(1, s))), needs[1] ? neg(g) : null];
-  });
+  return record(out, "sigmoidResidual", [x, t], (g, needs) => [needs[0] ? mul(g, sigmoidSlope(x)) : null, needs[1] ? neg(g) : null]);
+}
+
+/**
+ * sigmoid'(x) = s (1 - s), as e / (1 + e)^2 with e = e^-|x| in one pass (it is what every
+ * Hessian-vector product of a logistic loss evaluates); d/dx = s (1 - s) (1 - 2 s).
+ */
+function sigmoidSlope(x: Tensor): Tensor {
+  const out = empty(x.shape, x.dtype);
+  backend.unary("sigmoidSlope", x._data, out._data);
+  return record(out, "sigmoidSlope", [x], (g) => [mul(g, mul(out, sub(1, mul(sigmoid(x), 2))))]);
 }

@@ -51,6 +51,21 @@ describe.each(BACKENDS)("sigmoidCrossEntropy on %s", (backend) => {
     expect(dh.hvp(f, w, v)).toBeAllclose(H.matmul(v.reshape([4, 1])).reshape([4]), { rtol: 1e-12, atol: 1e-15 });
   });
 
+  it("Hessian-vector products and third derivatives on 1000 samples (the fused kernels' path)", () => {
+    const N = 1000;
+    const X = dh.randn([N, 3], { seed: 8, dtype: "float64" }).mul(2);
+    const y = dh.tensor(Array.from({ length: N }, (_, i) => (i * 7) % 3 === 0 ? 1 : 0), { dtype: "float64", shape: [N, 1] });
+    const f = (w: dh.Tensor) => dh.sigmoidCrossEntropy(X.matmul(w.reshape([3, 1])), y).mean();
+    const w = dh.randn([3], { seed: 9, dtype: "float64" }), v = dh.randn([3], { seed: 10, dtype: "float64" });
+    const s = dh.sigmoid(X.matmul(w.reshape([3, 1])));
+    const H = X.transpose().matmul(X.mul(s.mul(dh.sub(1, s)))).div(N);
+    expect(dh.hvp(f, w, v)).toBeAllclose(H.matmul(v.reshape([3, 1])).reshape([3]), { rtol: 1e-12, atol: 1e-15 });
+    // d/dw of (H(w) v) . u: differentiates sigmoid'(x) itself (checked against central differences)
+    const u = dh.randn([3], { seed: 11, dtype: "float64" });
+    const r = dh.checkGrad((ww: dh.Tree) => dh.hvp(f, ww as dh.Tensor, v).mul(u).sum(), w);
+    expect(r.maxError).toBeLessThan(1e-6);
+  });
+
   it("rejects mismatched shapes and dtypes, naming both", () => {
     expect(() => dh.sigmoidCrossEntropy(t([1, 2]), t([1, 2, 3]))).toThrow(/\[2\].*\[3\]/);
     expect(() => dh.sigmoidCrossEntropy(t([1, 2]), t([1, 0], "float32"))).toThrow(dh.DTypeError);

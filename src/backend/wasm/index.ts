@@ -89,7 +89,7 @@ const POOL_OPS = ["matmulF32", "matmulF64", "gemvF32", "gemvF64", ...["sgd", "ad
 export type LogisticPairOp = "crossEntropyLogits" | "sigmoidResidual";
 
 /** The elementwise ops with WebAssembly kernels. */
-export type WasmUnaryOp = "exp" | "sigmoid" | "tanh" | "softplus" | "log";
+export type WasmUnaryOp = "exp" | "sigmoid" | "tanh" | "softplus" | "log" | "sigmoidSlope";
 
 export interface PrivateInstance {
   readonly exports: Record<string, unknown>;
@@ -134,6 +134,8 @@ interface WasmCore {
   tanhF64(xPtr: number, outPtr: number, n: number): void;
   softplusF64(xPtr: number, outPtr: number, n: number): void;
   logF64(xPtr: number, outPtr: number, n: number): void;
+  sigmoidSlopeF32(xPtr: number, outPtr: number, n: number): void;
+  sigmoidSlopeF64(xPtr: number, outPtr: number, n: number): void;
   crossEntropyLogitsF32(xPtr: number, tPtr: number, outPtr: number, n: number): void;
   crossEntropyLogitsF64(xPtr: number, tPtr: number, outPtr: number, n: number): void;
   sigmoidResidualF32(xPtr: number, tPtr: number, outPtr: number, n: number): void;
@@ -432,6 +434,7 @@ class Kernels implements WasmKernels {
       case "tanh": kernel = f32 ? c.tanhF32 : c.tanhF64; break;
       case "softplus": kernel = f32 ? c.softplusF32 : c.softplusF64; break;
       case "log": kernel = f32 ? c.logF32 : c.logF64; break;
+      case "sigmoidSlope": kernel = f32 ? c.sigmoidSlopeF32 : c.sigmoidSlopeF64; break;
     }
     kernel(ptr, ptr, n); // in place in scratch
     this.get(ptr, n === out.length ? out : out.subarray(0, n));
