@@ -6,7 +6,8 @@
 //   transA = 1, A stored [k,m]:  y[j] = sum_p x[p] A[p,j]  four rows p at a time: y is loaded and
 //                                                           stored once per 4 rows of A, not per row
 // Only outputs y[start..end) are computed, so threads can split the work by output range with no
-// reduction afterwards (src/backend/wasm/index.ts). x, y and A must not overlap.
+// reduction afterwards, or share chunks through an atomic counter (gemvShared*, below; used by
+// src/backend/wasm/index.ts). x, y and A must not overlap.
 
 import { hsumF32x4, hsumF64x2, maddF32x4, maddF64x2 } from "./simd";
 
@@ -54,41 +55,8 @@ export function gemvF32(aPtr: usize, xPtr: usize, yPtr: usize, m: i32, k: i32, t
     return;
   }
   // y[start..end) = sum_p x[p] * A[p, start..end), A stored [k, m].
-  const rowBytes = <usize>m << 2;
-  const y0 = yPtr + (<usize>start << 2);
-  const len = end - start;
-  memory.fill(y0, 0, <usize>len << 2);
-  let p = 0;
-  for (; p + 4 <= k; p += 4) {
-    const a0 = aPtr + <usize>p * rowBytes + (<usize>start << 2), a1 = a0 + rowBytes, a2 = a1 + rowBytes, a3 = a2 + rowBytes;
-    const x0 = load<f32>(xPtr + (<usize>p << 2)), x1 = load<f32>(xPtr + (<usize>p << 2), 4);
-    const x2 = load<f32>(xPtr + (<usize>p << 2), 8), x3 = load<f32>(xPtr + (<usize>p << 2), 12);
-    let j = 0;
-    if (ASC_FEATURE_SIMD) {
-      const x0V = f32x4.splat(x0), x1V = f32x4.splat(x1), x2V = f32x4.splat(x2), x3V = f32x4.splat(x3);
-      for (; j + 4 <= len; j += 4) {
-        const off = <usize>j << 2;
-        let yV = v128.load(y0 + off);
-        yV = maddF32x4(v128.load(a0 + off), x0V, yV);
-        yV = maddF32x4(v128.load(a1 + off), x1V, yV);
-        yV = maddF32x4(v128.load(a2 + off), x2V, yV);
-        yV = maddF32x4(v128.load(a3 + off), x3V, yV);
-        v128.store(y0 + off, yV);
-      }
-    }
-    for (; j < len; j++) {
-      const off = <usize>j << 2;
-      store<f32>(y0 + off, load<f32>(y0 + off) + load<f32>(a0 + off) * x0 + load<f32>(a1 + off) * x1 + load<f32>(a2 + off) * x2 + load<f32>(a3 + off) * x3);
-    }
-  }
-  for (; p < k; p++) {
-    const a0 = aPtr + <usize>p * rowBytes + (<usize>start << 2);
-    const x0 = load<f32>(xPtr + (<usize>p << 2));
-    for (let j = 0; j < len; j++) {
-      const off = <usize>j << 2;
-      store<f32>(y0 + off, load<f32>(y0 + off) + load<f32>(a0 + off) * x0);
-    }
-  }
+  memory.fill(yPtr + (<usize>start << 2), 0, <usize>(end - start) << 2);
+  gemvTAccF32(aPtr, xPtr, yPtr, m, 0, k, start, end);
 }
 
 export function gemvF64(aPtr: usize, xPtr: usize, yPtr: usize, m: i32, k: i32, transA: i32, start: i32, end: i32): void {
@@ -134,12 +102,58 @@ export function gemvF64(aPtr: usize, xPtr: usize, yPtr: usize, m: i32, k: i32, t
     }
     return;
   }
+  // y[start..end) = sum_p x[p] * A[p, start..end), A stored [k, m].
+  memory.fill(yPtr + (<usize>start << 3), 0, <usize>(end - start) << 3);
+  gemvTAccF64(aPtr, xPtr, yPtr, m, 0, k, start, end);
+}
+
+/** y[start..end) += sum over p in [p0, p1) of x[p] * A[p, start..end), A stored [k, m] (no zeroing). */
+// @ts-ignore: decorator
+@inline function gemvTAccF32(aPtr: usize, xPtr: usize, yPtr: usize, m: i32, p0: i32, p1: i32, start: i32, end: i32): void {
+  const rowBytes = <usize>m << 2;
+  const y0 = yPtr + (<usize>start << 2);
+  const len = end - start;
+  let p = p0;
+  for (; p + 4 <= p1; p += 4) {
+    const a0 = aPtr + <usize>p * rowBytes + (<usize>start << 2), a1 = a0 + rowBytes, a2 = a1 + rowBytes, a3 = a2 + rowBytes;
+    const x0 = load<f32>(xPtr + (<usize>p << 2)), x1 = load<f32>(xPtr + (<usize>p << 2), 4);
+    const x2 = load<f32>(xPtr + (<usize>p << 2), 8), x3 = load<f32>(xPtr + (<usize>p << 2), 12);
+    let j = 0;
+    if (ASC_FEATURE_SIMD) {
+      const x0V = f32x4.splat(x0), x1V = f32x4.splat(x1), x2V = f32x4.splat(x2), x3V = f32x4.splat(x3);
+      for (; j + 4 <= len; j += 4) {
+        const off = <usize>j << 2;
+        let yV = v128.load(y0 + off);
+        yV = maddF32x4(v128.load(a0 + off), x0V, yV);
+        yV = maddF32x4(v128.load(a1 + off), x1V, yV);
+        yV = maddF32x4(v128.load(a2 + off), x2V, yV);
+        yV = maddF32x4(v128.load(a3 + off), x3V, yV);
+        v128.store(y0 + off, yV);
+      }
+    }
+    for (; j < len; j++) {
+      const off = <usize>j << 2;
+      store<f32>(y0 + off, load<f32>(y0 + off) + load<f32>(a0 + off) * x0 + load<f32>(a1 + off) * x1 + load<f32>(a2 + off) * x2 + load<f32>(a3 + off) * x3);
+    }
+  }
+  for (; p < p1; p++) {
+    const a0 = aPtr + <usize>p * rowBytes + (<usize>start << 2);
+    const x0 = load<f32>(xPtr + (<usize>p << 2));
+    for (let j = 0; j < len; j++) {
+      const off = <usize>j << 2;
+      store<f32>(y0 + off, load<f32>(y0 + off) + load<f32>(a0 + off) * x0);
+    }
+  }
+}
+
+/** y[start..end) += sum over p in [p0, p1) of x[p] * A[p, start..end), A stored [k, m] (no zeroing). */
+// @ts-ignore: decorator
+@inline function gemvTAccF64(aPtr: usize, xPtr: usize, yPtr: usize, m: i32, p0: i32, p1: i32, start: i32, end: i32): void {
   const rowBytes = <usize>m << 3;
   const y0 = yPtr + (<usize>start << 3);
   const len = end - start;
-  memory.fill(y0, 0, <usize>len << 3);
-  let p = 0;
-  for (; p + 4 <= k; p += 4) {
+  let p = p0;
+  for (; p + 4 <= p1; p += 4) {
     const a0 = aPtr + <usize>p * rowBytes + (<usize>start << 3), a1 = a0 + rowBytes, a2 = a1 + rowBytes, a3 = a2 + rowBytes;
     const x0 = load<f64>(xPtr + (<usize>p << 3)), x1 = load<f64>(xPtr + (<usize>p << 3), 8);
     const x2 = load<f64>(xPtr + (<usize>p << 3), 16), x3 = load<f64>(xPtr + (<usize>p << 3), 24);
@@ -161,12 +175,53 @@ export function gemvF64(aPtr: usize, xPtr: usize, yPtr: usize, m: i32, k: i32, t
       store<f64>(y0 + off, load<f64>(y0 + off) + load<f64>(a0 + off) * x0 + load<f64>(a1 + off) * x1 + load<f64>(a2 + off) * x2 + load<f64>(a3 + off) * x3);
     }
   }
-  for (; p < k; p++) {
+  for (; p < p1; p++) {
     const a0 = aPtr + <usize>p * rowBytes + (<usize>start << 3);
     const x0 = load<f64>(xPtr + (<usize>p << 3));
     for (let j = 0; j < len; j++) {
       const off = <usize>j << 3;
       store<f64>(y0 + off, load<f64>(y0 + off) + load<f64>(a0 + off) * x0);
     }
+  }
+}
+
+// ---- work sharing between threads ---------------------------------------------------------------
+// Each participating thread calls gemvShared* with the same counter (an i32 at counterPtr, zero
+// before the first call) and takes chunks of `chunk` rows until none are left, so a thread that
+// runs slower (a busier core, a farther cache) simply takes fewer chunks:
+//   transA = 0: chunks of output rows, written straight into y.
+//   transA = 1: chunks of depth (rows of A stored [k, m]), accumulated into this thread's own
+//               partial y[0..m) (zeroed here); the caller adds the partials.
+// Without the threads feature (the single-threaded binaries) it computes everything at once.
+
+export function gemvSharedF32(aPtr: usize, xPtr: usize, yPtr: usize, m: i32, k: i32, transA: i32, counterPtr: usize, chunk: i32): void {
+  if (!ASC_FEATURE_THREADS) {
+    gemvF32(aPtr, xPtr, yPtr, m, k, transA, 0, m);
+    return;
+  }
+  if (transA != 0) memory.fill(yPtr, 0, <usize>m << 2);
+  const total = transA != 0 ? k : m;
+  for (;;) {
+    const s = atomic.add<i32>(counterPtr, 1) * chunk;
+    if (s >= total) return;
+    const e = min(total, s + chunk);
+    if (transA != 0) gemvTAccF32(aPtr, xPtr, yPtr, m, s, e, 0, m);
+    else gemvF32(aPtr, xPtr, yPtr, m, k, 0, s, e);
+  }
+}
+
+export function gemvSharedF64(aPtr: usize, xPtr: usize, yPtr: usize, m: i32, k: i32, transA: i32, counterPtr: usize, chunk: i32): void {
+  if (!ASC_FEATURE_THREADS) {
+    gemvF64(aPtr, xPtr, yPtr, m, k, transA, 0, m);
+    return;
+  }
+  if (transA != 0) memory.fill(yPtr, 0, <usize>m << 3);
+  const total = transA != 0 ? k : m;
+  for (;;) {
+    const s = atomic.add<i32>(counterPtr, 1) * chunk;
+    if (s >= total) return;
+    const e = min(total, s + chunk);
+    if (transA != 0) gemvTAccF64(aPtr, xPtr, yPtr, m, s, e, 0, m);
+    else gemvF64(aPtr, xPtr, yPtr, m, k, 0, s, e);
   }
 }

@@ -27,7 +27,7 @@ const cases = [
     pairs: [["newton-cg", "Newton-CG"], ["trust-ncg", "trust-ncg"], ["lbfgs", "L-BFGS-B"], ["lbfgs", "BFGS"], ["newton", null]] },
   { id: "rosen100", label: "Rosenbrock 100-D from zeros", problem: dh.problems.rosenbrock(100), tol: 1e-6, reps: quick ? 1 : 5,
     pairs: [["newton-cg", "Newton-CG"], ["trust-ncg", "trust-ncg"], ["lbfgs", "L-BFGS-B"]] },
-  { id: "logistic", label: "L2 logistic 10000x100, columns 1..0.01, to ||g|| <= 1e-6", problem: logistic, tol: 1e-6, reps: quick ? 1 : 3,
+  { id: "logistic", label: "L2 logistic 10000x100, columns 1..0.01, to ||g|| <= 1e-6", problem: logistic, tol: 1e-6, reps: quick ? 1 : 9,
     pairs: [["lbfgs", "L-BFGS-B"], ["newton-cg", "Newton-CG"], ["trust-ncg", "trust-ncg"]] },
 ];
 

@@ -83,7 +83,7 @@ export interface WasmKernels {
 }
 
 /** Kernels the worker pool can run: matmul and matrix-vector bands and the fused optimizer steps (src/optim/optimizer.ts). */
-const POOL_OPS = ["matmulF32", "matmulF64", "gemvF32", "gemvF64", ...["sgd", "adam", "adagrad", "rmsprop", "lion"].flatMap((k) => [`${k}StepF32`, `${k}StepF64`])];
+const POOL_OPS = ["matmulF32", "matmulF64", "gemvSharedF32", "gemvSharedF64", ...["sgd", "adam", "adagrad", "rmsprop", "lion"].flatMap((k) => [`${k}StepF32`, `${k}StepF64`])];
 
 /** The fused pairs of cross-entropy on logits (kernels at the end of assembly/elementwise.ts). */
 export type LogisticPairOp = "crossEntropyLogits" | "sigmoidResidual";
@@ -124,6 +124,8 @@ interface WasmCore {
   matmulSmallF64(aPtr: number, bPtr: number, cPtr: number, m: number, k: number, n: number, transA: number, transB: number): void;
   gemvF32(aPtr: number, xPtr: number, yPtr: number, m: number, k: number, transA: number, start: number, end: number): void;
   gemvF64(aPtr: number, xPtr: number, yPtr: number, m: number, k: number, transA: number, start: number, end: number): void;
+  gemvSharedF32(aPtr: number, xPtr: number, yPtr: number, m: number, k: number, transA: number, counterPtr: number, chunk: number): void;
+  gemvSharedF64(aPtr: number, xPtr: number, yPtr: number, m: number, k: number, transA: number, counterPtr: number, chunk: number): void;
   expF32(xPtr: number, outPtr: number, n: number): void;
   sigmoidF32(xPtr: number, outPtr: number, n: number): void;
   tanhF32(xPtr: number, outPtr: number, n: number): void;
@@ -166,6 +168,8 @@ const THREAD_MIN_MACS = 140 * 140 * 140;
  * takes ~120 us on one thread, a worker wake-up ~20-40 us.
  */
 const THREAD_MIN_GEMV = 256 * 1024;
+/** Rows (or depth rows) per chunk when threads share a matrix-vector product: ~40 chunks for 10000x100. */
+const GEMV_CHUNK = 256;
 const MAX_AUTO_THREADS = 4;
 /** Shared memory limits; must match asconfig.json's initialMemory/maximumMemory of the -mt targets. */
 const SHARED_INITIAL_PAGES = 16;
@@ -478,30 +482,38 @@ class Kernels implements WasmKernels {
     const partBytes = n === 1 && transA && gemvThreads > 1 ? al(m * size) : 0;
     // Scratch layout: | A (m*k) | B (k*n) | C (m*n) | packed B or per-thread partial sums |, each
     // 64-byte aligned; A and B only when not resident.
-    const base = this.scratch(aBytes + bBytes + cBytes + bpElements * size + (gemvThreads - 1) * partBytes);
+    const base = this.scratch(aBytes + bBytes + cBytes + bpElements * size + (gemvThreads - 1) * partBytes + 64); // + the gemv chunk counter
     const aPtr = aRes >= 0 ? aRes : base, bPtr = bRes >= 0 ? bRes : base + aBytes, cPtr = base + aBytes + bBytes, bpPtr = cPtr + cBytes;
     if (aRes < 0) this.put(aPtr, a.length === m * k ? a : a.subarray(0, m * k));
     if (bRes < 0) this.put(bPtr, b.length === k * n ? b : b.subarray(0, k * n));
     const out = c.length === m * n ? c : c.subarray(0, m * n);
     if (n === 1) {
       // y = op(A) x (assembly/gemv.ts).
-      const gemv = f32 ? core.gemvF32 : core.gemvF64;
-      const op = f32 ? "gemvF32" : "gemvF64";
-      if (!transA || gemvThreads === 1) {
-        // Split by output rows: each thread reads a contiguous band of A.
-        this.split(gemvThreads, m, op, (r0, r1) => [aPtr, bPtr, cPtr, m, k, tA, r0, r1], (r0, r1) => gemv(aPtr, bPtr, cPtr, m, k, tA, r0, r1));
+      if (gemvThreads === 1) {
+        (f32 ? core.gemvF32 : core.gemvF64)(aPtr, bPtr, cPtr, m, k, tA, 0, m);
       } else {
-        // A stored [k, m]: split the depth instead, so each thread streams a contiguous block of
-        // rows of A into a partial y, then add the partials (splitting the outputs made every
-        // thread stride through all of A and measured slower than one thread: 200 vs 170 us for
-        // 10000x100 float64; the depth split takes 120).
-        const partials = bpPtr;
-        const used = this.split(gemvThreads, k, op, (p0, p1, t) => [aPtr + p0 * m * size, bPtr + p0 * size, partials + (t - 1) * partBytes, m, p1 - p0, 1, 0, m], (p0, p1) => gemv(aPtr, bPtr, cPtr, m, p1 - p0, 1, 0, m));
+        // Threads take chunks through an atomic counter (a slower thread takes fewer). With A
+        // stored [k, m] the chunks are rows of A (each thread streams contiguous memory) summed
+        // into one partial y per thread; the outputs would make every thread stride through all
+        // of A, which measured slower than one thread.
+        const shared = f32 ? core.gemvSharedF32 : core.gemvSharedF64;
+        const op = f32 ? "gemvSharedF32" : "gemvSharedF64";
+        const counter = bpPtr + (gemvThreads - 1) * partBytes;
         const v = this.arena.views();
-        const y = f32 ? v.f32 : v.f64, shift = f32 ? 2 : 3, c0 = cPtr >> shift;
-        for (let t = 1; t <= used; t++) {
-          const part = (partials + (t - 1) * partBytes) >> shift;
-          for (let j = 0; j < m; j++) y[c0 + j] += y[part + j];
+        v.i32[counter >> 2] = 0;
+        const chunk = GEMV_CHUNK;
+        for (let t = 1; t < gemvThreads; t++) this.pool!.dispatch(t - 1, op, [aPtr, bPtr, transA ? bpPtr + (t - 1) * partBytes : cPtr, m, k, tA, counter, chunk]);
+        try {
+          shared(aPtr, bPtr, cPtr, m, k, tA, counter, chunk);
+        } finally {
+          this.pool!.wait(gemvThreads - 1);
+        }
+        if (transA) {
+          const y = f32 ? v.f32 : v.f64, shift = f32 ? 2 : 3, c0 = cPtr >> shift;
+          for (let t = 1; t < gemvThreads; t++) {
+            const part = (bpPtr + (t - 1) * partBytes) >> shift;
+            for (let j = 0; j < m; j++) y[c0 + j] += y[part + j];
+          }
         }
       }
       this.get(cPtr, out);
