@@ -190,38 +190,44 @@ export function gemvF64(aPtr: usize, xPtr: usize, yPtr: usize, m: i32, k: i32, t
 // before the first call) and takes chunks of `chunk` rows until none are left, so a thread that
 // runs slower (a busier core, a farther cache) simply takes fewer chunks:
 //   transA = 0: chunks of output rows, written straight into y.
-//   transA = 1: chunks of depth (rows of A stored [k, m]), accumulated into this thread's own
-//               partial y[0..m) (zeroed here); the caller adds the partials.
-// Without the threads feature (the single-threaded binaries) it computes everything at once.
+//   transA = 1: chunks of depth (rows of A stored [k, m]); chunk c writes its own partial sum to
+//               y + c * yStride bytes, and the caller adds the partials in chunk order. Which
+//               thread computed a chunk does not matter, so the result is the same bits for any
+//               number of threads (and the same as one thread running all chunks).
+// Without the threads feature (the single-threaded binaries) the calling thread runs every chunk.
 
-export function gemvSharedF32(aPtr: usize, xPtr: usize, yPtr: usize, m: i32, k: i32, transA: i32, counterPtr: usize, chunk: i32): void {
-  if (!ASC_FEATURE_THREADS) {
-    gemvF32(aPtr, xPtr, yPtr, m, k, transA, 0, m);
-    return;
-  }
-  if (transA != 0) memory.fill(yPtr, 0, <usize>m << 2);
+// @ts-ignore: decorator
+@inline function nextChunk(counterPtr: usize): i32 {
+  if (ASC_FEATURE_THREADS) return atomic.add<i32>(counterPtr, 1);
+  const c = load<i32>(counterPtr);
+  store<i32>(counterPtr, c + 1);
+  return c;
+}
+
+export function gemvSharedF32(aPtr: usize, xPtr: usize, yPtr: usize, m: i32, k: i32, transA: i32, counterPtr: usize, chunk: i32, yStride: usize): void {
   const total = transA != 0 ? k : m;
   for (;;) {
-    const s = atomic.add<i32>(counterPtr, 1) * chunk;
+    const c = nextChunk(counterPtr), s = c * chunk;
     if (s >= total) return;
     const e = min(total, s + chunk);
-    if (transA != 0) gemvTAccF32(aPtr, xPtr, yPtr, m, s, e, 0, m);
-    else gemvF32(aPtr, xPtr, yPtr, m, k, 0, s, e);
+    if (transA != 0) {
+      const part = yPtr + <usize>c * yStride;
+      memory.fill(part, 0, <usize>m << 2);
+      gemvTAccF32(aPtr, xPtr, part, m, s, e, 0, m);
+    } else gemvF32(aPtr, xPtr, yPtr, m, k, 0, s, e);
   }
 }
 
-export function gemvSharedF64(aPtr: usize, xPtr: usize, yPtr: usize, m: i32, k: i32, transA: i32, counterPtr: usize, chunk: i32): void {
-  if (!ASC_FEATURE_THREADS) {
-    gemvF64(aPtr, xPtr, yPtr, m, k, transA, 0, m);
-    return;
-  }
-  if (transA != 0) memory.fill(yPtr, 0, <usize>m << 3);
+export function gemvSharedF64(aPtr: usize, xPtr: usize, yPtr: usize, m: i32, k: i32, transA: i32, counterPtr: usize, chunk: i32, yStride: usize): void {
   const total = transA != 0 ? k : m;
   for (;;) {
-    const s = atomic.add<i32>(counterPtr, 1) * chunk;
+    const c = nextChunk(counterPtr), s = c * chunk;
     if (s >= total) return;
     const e = min(total, s + chunk);
-    if (transA != 0) gemvTAccF64(aPtr, xPtr, yPtr, m, s, e, 0, m);
-    else gemvF64(aPtr, xPtr, yPtr, m, k, 0, s, e);
+    if (transA != 0) {
+      const part = yPtr + <usize>c * yStride;
+      memory.fill(part, 0, <usize>m << 3);
+      gemvTAccF64(aPtr, xPtr, part, m, s, e, 0, m);
+    } else gemvF64(aPtr, xPtr, yPtr, m, k, 0, s, e);
   }
 }

@@ -48,6 +48,26 @@ for (const variant of ["relaxed-simd", "simd"] as WasmVariant[]) {
   });
 }
 
+for (const variant of ["relaxed-simd", "simd"] as WasmVariant[]) {
+  if (!variants.includes(variant)) continue;
+  it(`${variant}: threaded matrix-vector products (resident, chunks shared at run time) are bitwise identical to one thread`, async () => {
+    const one = await initWasm({ variant, threads: 1 });
+    const two = await initWasm({ variant, threads: 2 });
+    for (const Ctor of [Float32Array, Float64Array] as (new (n: number) => FloatArray)[]) {
+      for (const [m, k, transA] of [[5003, 101, false], [101, 5003, true], [64, 20000, true]] as const) {
+        const a = randomArray(Ctor, m * k, 17), x = randomArray(Ctor, k, 18);
+        const y1 = new Ctor(m), y2 = new Ctor(m);
+        one.matmul(a, x, y1, m, k, 1, transA, false);
+        for (let rep = 0; rep < 4; rep++) {
+          two.matmul(a, x, y2, m, k, 1, transA, false); // from the second call on, a is resident and threads share it
+          expect(y2, `${Ctor.name} ${m}x${k} transA=${transA} call ${rep}`).toEqual(y1);
+        }
+        two.dataWritten(a);
+      }
+    }
+  });
+}
+
 describe("worker threads start in the background for threads: \"auto\"", () => {
   it("resolves before the workers are up, computes on one thread meanwhile, then splits", async () => {
     const w = await initWasm({ variant: "simd", threads: "auto" });

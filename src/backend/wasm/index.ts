@@ -124,8 +124,8 @@ interface WasmCore {
   matmulSmallF64(aPtr: number, bPtr: number, cPtr: number, m: number, k: number, n: number, transA: number, transB: number): void;
   gemvF32(aPtr: number, xPtr: number, yPtr: number, m: number, k: number, transA: number, start: number, end: number): void;
   gemvF64(aPtr: number, xPtr: number, yPtr: number, m: number, k: number, transA: number, start: number, end: number): void;
-  gemvSharedF32(aPtr: number, xPtr: number, yPtr: number, m: number, k: number, transA: number, counterPtr: number, chunk: number): void;
-  gemvSharedF64(aPtr: number, xPtr: number, yPtr: number, m: number, k: number, transA: number, counterPtr: number, chunk: number): void;
+  gemvSharedF32(aPtr: number, xPtr: number, yPtr: number, m: number, k: number, transA: number, counterPtr: number, chunk: number, yStride: number): void;
+  gemvSharedF64(aPtr: number, xPtr: number, yPtr: number, m: number, k: number, transA: number, counterPtr: number, chunk: number, yStride: number): void;
   expF32(xPtr: number, outPtr: number, n: number): void;
   sigmoidF32(xPtr: number, outPtr: number, n: number): void;
   tanhF32(xPtr: number, outPtr: number, n: number): void;
@@ -168,8 +168,10 @@ const THREAD_MIN_MACS = 140 * 140 * 140;
  * takes ~120 us on one thread, a worker wake-up ~20-40 us.
  */
 const THREAD_MIN_GEMV = 256 * 1024;
-/** Rows (or depth rows) per chunk when threads share a matrix-vector product: ~40 chunks for 10000x100. */
+/** Rows (or depth rows, at least) per chunk when threads share a matrix-vector product. */
 const GEMV_CHUNK = 256;
+/** At most this many depth chunks, each with a partial sum of the m outputs. */
+const GEMV_MAX_PARTS = 16;
 const MAX_AUTO_THREADS = 4;
 /** Shared memory limits; must match asconfig.json's initialMemory/maximumMemory of the -mt targets. */
 const SHARED_INITIAL_PAGES = 16;
@@ -479,41 +481,45 @@ class Kernels implements WasmKernels {
     const bpElements = small ? 0 : f32 ? core.packedBElementsF32(k, n) : core.packedBElementsF64(k, n);
     // Matrix-vector products go over threads when A was resident (else the copy dominates).
     const gemvThreads = n === 1 && this.pool && aRes >= 0 && m * k >= THREAD_MIN_GEMV ? this.threads : 1;
-    const partBytes = n === 1 && transA && gemvThreads > 1 ? al(m * size) : 0;
-    // Scratch layout: | A (m*k) | B (k*n) | C (m*n) | packed B or per-thread partial sums |, each
-    // 64-byte aligned; A and B only when not resident.
-    const base = this.scratch(aBytes + bBytes + cBytes + bpElements * size + (gemvThreads - 1) * partBytes + 64); // + the gemv chunk counter
+    // A stored [k, m] with a long depth: chunks of depth with one partial sum each (assembly/gemv.ts),
+    // at most GEMV_MAX_PARTS of them, the same chunks whether one thread or several compute them.
+    const depthChunks = n === 1 && transA && k >= 2 * GEMV_CHUNK;
+    const chunk = depthChunks ? Math.max(GEMV_CHUNK, Math.ceil(k / GEMV_MAX_PARTS / 4) * 4) : GEMV_CHUNK;
+    const parts = depthChunks ? Math.ceil(k / chunk) : 0;
+    const partBytes = al(m * size);
+    // Scratch layout: | A (m*k) | B (k*n) | C (m*n) | packed B, or partial sums + a chunk counter |,
+    // each 64-byte aligned; A and B only when not resident.
+    const base = this.scratch(aBytes + bBytes + cBytes + bpElements * size + parts * partBytes + 64);
     const aPtr = aRes >= 0 ? aRes : base, bPtr = bRes >= 0 ? bRes : base + aBytes, cPtr = base + aBytes + bBytes, bpPtr = cPtr + cBytes;
     if (aRes < 0) this.put(aPtr, a.length === m * k ? a : a.subarray(0, m * k));
     if (bRes < 0) this.put(bPtr, b.length === k * n ? b : b.subarray(0, k * n));
     const out = c.length === m * n ? c : c.subarray(0, m * n);
     if (n === 1) {
       // y = op(A) x (assembly/gemv.ts).
-      if (gemvThreads === 1) {
+      if (gemvThreads === 1 && !depthChunks) {
         (f32 ? core.gemvF32 : core.gemvF64)(aPtr, bPtr, cPtr, m, k, tA, 0, m);
       } else {
-        // Threads take chunks through an atomic counter (a slower thread takes fewer). With A
-        // stored [k, m] the chunks are rows of A (each thread streams contiguous memory) summed
-        // into one partial y per thread; the outputs would make every thread stride through all
-        // of A, which measured slower than one thread.
+        // Threads take chunks through an atomic counter, so a slower thread takes fewer. Output
+        // rows go straight to y; depth chunks (A stored [k, m]: each thread streams contiguous
+        // rows of A) each get a partial sum, added here in chunk order: the same bits for any
+        // number of threads. Splitting the outputs instead made every thread stride through all
+        // of A and measured slower than one thread.
         const shared = f32 ? core.gemvSharedF32 : core.gemvSharedF64;
         const op = f32 ? "gemvSharedF32" : "gemvSharedF64";
-        const counter = bpPtr + (gemvThreads - 1) * partBytes;
+        const partials = bpPtr, counter = bpPtr + parts * partBytes;
         const v = this.arena.views();
         v.i32[counter >> 2] = 0;
-        const chunk = GEMV_CHUNK;
-        for (let t = 1; t < gemvThreads; t++) this.pool!.dispatch(t - 1, op, [aPtr, bPtr, transA ? bpPtr + (t - 1) * partBytes : cPtr, m, k, tA, counter, chunk]);
+        const yPtr = depthChunks ? partials : cPtr;
+        for (let t = 1; t < gemvThreads; t++) this.pool!.dispatch(t - 1, op, [aPtr, bPtr, yPtr, m, k, tA, counter, chunk, partBytes]);
         try {
-          shared(aPtr, bPtr, cPtr, m, k, tA, counter, chunk);
+          shared(aPtr, bPtr, yPtr, m, k, tA, counter, chunk, partBytes);
         } finally {
-          this.pool!.wait(gemvThreads - 1);
+          if (gemvThreads > 1) this.pool!.wait(gemvThreads - 1);
         }
-        if (transA) {
-          const y = f32 ? v.f32 : v.f64, shift = f32 ? 2 : 3, c0 = cPtr >> shift;
-          for (let t = 1; t < gemvThreads; t++) {
-            const part = (bpPtr + (t - 1) * partBytes) >> shift;
-            for (let j = 0; j < m; j++) y[c0 + j] += y[part + j];
-          }
+        if (depthChunks) {
+          const y = f32 ? v.f32 : v.f64, shift = f32 ? 2 : 3, c0 = cPtr >> shift, p0 = partials >> shift, stride = partBytes >> shift;
+          for (let j = 0; j < m; j++) y[c0 + j] = y[p0 + j];
+          for (let q = 1; q < parts; q++) for (let j = 0, pq = p0 + q * stride; j < m; j++) y[c0 + j] += y[pq + j];
         }
       }
       this.get(cPtr, out);
