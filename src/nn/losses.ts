@@ -100,8 +100,9 @@ export function binaryCrossEntropy(logits: Tensor, targets: Tensor, options: { r
     if (!(y[i] >= 0 && y[i] <= 1)) throw new ArgumentError(`binaryCrossEntropy: targets[${i}] = ${y[i]} is outside [0, 1]`);
   }
   if (logits.dtype !== targets.dtype) throw new DTypeError(`binaryCrossEntropy: logits are ${logits.dtype}, targets ${targets.dtype}`);
-  const l = sigmoidCrossEntropy(logits, targets); // softplus(x) - x t, one primitive (src/ops/logisticLoss.ts)
-  return reduce("binaryCrossEntropy", l, options.reduction ?? "mean");
+  const reduction = options.reduction ?? "mean";
+  if (reduction !== "mean" && reduction !== "sum" && reduction !== "none") return reduce("binaryCrossEntropy", logits, reduction); // throws, naming the option
+  return sigmoidCrossEntropy(logits, targets, reduction); // softplus(x) - x t and its reduction, one primitive (src/ops/logisticLoss.ts)
 }
 
 /** A loss `(prediction, target) => scalar`. */

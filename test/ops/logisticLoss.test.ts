@@ -66,6 +66,24 @@ describe.each(BACKENDS)("sigmoidCrossEntropy on %s", (backend) => {
     expect(r.maxError).toBeLessThan(1e-6);
   });
 
+  it("reduction mean/sum: same value as reducing the elementwise loss, same gradients and hvp", () => {
+    const N = 700; // above the fused-kernel threshold
+    const X = dh.randn([N, 3], { seed: 12, dtype: "float64" });
+    const y = dh.rand([N, 1], { seed: 13, dtype: "float64" });
+    const w = dh.randn([3], { seed: 14, dtype: "float64" }), v = dh.randn([3], { seed: 15, dtype: "float64" });
+    const z = (ww: dh.Tensor) => X.matmul(ww.reshape([3, 1]));
+    for (const red of ["mean", "sum"] as const) {
+      const fused = (ww: dh.Tensor) => dh.sigmoidCrossEntropy(z(ww), y, red);
+      const composed = (ww: dh.Tensor) => dh.sigmoidCrossEntropy(z(ww), y)[red]();
+      expect(fused(w).shape).toEqual([]);
+      expect(fused(w).item()).toBe(composed(w).item()); // sequential sum either way: the same bits
+      expect(dh.grad(fused)(w)).toBeAllclose(dh.grad(composed)(w), { rtol: 1e-13, atol: 1e-15 });
+      expect(dh.hvp(fused, w, v)).toBeAllclose(dh.hvp(composed, w, v), { rtol: 1e-13, atol: 1e-15 });
+      checkOpGrad((a, b) => dh.sigmoidCrossEntropy(a, b, red), [dh.randn([4, 2], { seed: 16, dtype: "float64" }), dh.rand([4, 2], { seed: 17, dtype: "float64" })]);
+    }
+    expect(() => dh.sigmoidCrossEntropy(t([1]), t([1]), "avg" as "mean")).toThrow(/reduction/);
+  });
+
   it("rejects mismatched shapes and dtypes, naming both", () => {
     expect(() => dh.sigmoidCrossEntropy(t([1, 2]), t([1, 2, 3]))).toThrow(/\[2\].*\[3\]/);
     expect(() => dh.sigmoidCrossEntropy(t([1, 2]), t([1, 0], "float32"))).toThrow(dh.DTypeError);
