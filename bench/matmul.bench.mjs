@@ -119,8 +119,8 @@ for (const f of readdirSync(join(root, "build")).filter((f) => f.endsWith(".wasm
   console.log(`  ${f.padEnd(28)} ${String(bytes.length).padStart(7)} B  ${String(gz).padStart(6)} B gzip`);
 }
 console.log(`  ${"total (each gzipped alone)".padEnd(28)} ${" ".repeat(9)}  ${String(total).padStart(6)} B gzip`);
-// In the bundle they are base64 strings in import order (src/backend/wasm/index.ts); gzip then
-// deduplicates the near-identical flavours.
-const inBundle = ["scalar", "simd", "simd-mt", "relaxed", "relaxed-mt"]
-  .map((v) => readFileSync(join(root, `build/downhill.${v}.wasm`)).toString("base64")).join('","');
+// In the bundle the SIMD binary is a base64 string and the other four are base64 deltas against it
+// (scripts/wasmDelta.mjs, written next to the binaries by the build).
+const inBundle = [readFileSync(join(root, "build/downhill.simd.wasm")).toString("base64"),
+  ...["scalar", "simd-mt", "relaxed", "relaxed-mt"].map((v) => readFileSync(join(root, `build/downhill.${v}.delta`)).toString("base64"))].join('","');
 console.log(`  ${"as inlined in the bundle".padEnd(28)} ${" ".repeat(9)}  ${String(gzipSync(inBundle, { level: 9 }).length).padStart(6)} B gzip`);
