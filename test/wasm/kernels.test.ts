@@ -68,6 +68,30 @@ for (const variant of ["relaxed-simd", "simd"] as WasmVariant[]) {
   });
 }
 
+for (const variant of ["relaxed-simd", "simd"] as WasmVariant[]) {
+  if (!variants.includes(variant)) continue;
+  it(`${variant}: elementwise kernels split over two threads give the single-thread bits`, async () => {
+    const one = await initWasm({ variant, threads: 1 });
+    const two = await initWasm({ variant, threads: 2 });
+    for (const Ctor of [Float32Array, Float64Array] as (new (n: number) => FloatArray)[]) {
+      const n = 30_001; // above the split threshold, odd
+      const x = randomArray(Ctor, n, 21).map((v) => v * 30), t = randomArray(Ctor, n, 22).map((v) => Math.abs(v));
+      for (const op of ["exp", "sigmoid", "tanh", "softplus", "sigmoidSlope"] as const) {
+        const a = new Ctor(n), b = new Ctor(n);
+        one.unary(op, x, a);
+        two.unary(op, x, b);
+        expect(b, `${op} ${Ctor.name}`).toEqual(a);
+      }
+      for (const op of ["crossEntropyLogits", "sigmoidResidual"] as const) {
+        const a = new Ctor(n), b = new Ctor(n);
+        one.logisticPair(op, x, t, a);
+        two.logisticPair(op, x, t, b);
+        expect(b, `${op} ${Ctor.name}`).toEqual(a);
+      }
+    }
+  });
+}
+
 describe("worker threads start in the background for threads: \"auto\"", () => {
   it("resolves before the workers are up, computes on one thread meanwhile, then splits", async () => {
     const w = await initWasm({ variant: "simd", threads: "auto" });

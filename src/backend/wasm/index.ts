@@ -82,8 +82,12 @@ export interface WasmKernels {
   workerDone(): boolean;
 }
 
-/** Kernels the worker pool can run: matmul and matrix-vector bands and the fused optimizer steps (src/optim/optimizer.ts). */
-const POOL_OPS = ["matmulF32", "matmulF64", "gemvSharedF32", "gemvSharedF64", ...["sgd", "adam", "adagrad", "rmsprop", "lion"].flatMap((k) => [`${k}StepF32`, `${k}StepF64`])];
+/** Kernels the worker pool can run: matmul and matrix-vector bands, the fused optimizer steps (src/optim/optimizer.ts), elementwise halves. */
+const POOL_OPS = [
+  "matmulF32", "matmulF64", "gemvSharedF32", "gemvSharedF64",
+  ...["sgd", "adam", "adagrad", "rmsprop", "lion"].flatMap((k) => [`${k}StepF32`, `${k}StepF64`]),
+  ...["exp", "sigmoid", "tanh", "softplus", "log", "sigmoidSlope", "crossEntropyLogits", "sigmoidResidual"].flatMap((k) => [`${k}F32`, `${k}F64`]),
+];
 
 /** The fused pairs of cross-entropy on logits (kernels at the end of assembly/elementwise.ts). */
 export type LogisticPairOp = "crossEntropyLogits" | "sigmoidResidual";
@@ -168,6 +172,11 @@ const THREAD_MIN_MACS = 140 * 140 * 140;
  * takes ~120 us on one thread, a worker wake-up ~20-40 us.
  */
 const THREAD_MIN_GEMV = 256 * 1024;
+/**
+ * Elementwise kernels (exp, softplus, the loss pairs, ...) are split over two threads from this
+ * many values: they cost 2-8 ns a value, a worker's wake-up 5-40 us.
+ */
+const ELEMENTWISE_THREAD_MIN = 8192;
 /** Rows (or depth rows, at least) per chunk when threads share a matrix-vector product. */
 const GEMV_CHUNK = 256;
 /** At most this many depth chunks, each with a partial sum of the m outputs. */
@@ -432,17 +441,11 @@ class Kernels implements WasmKernels {
     const n = Math.min(x.length, out.length);
     const ptr = this.scratch(al(n * x.BYTES_PER_ELEMENT));
     this.put(ptr, n === x.length ? x : x.subarray(0, n));
-    const c = this.core;
-    let kernel: (xPtr: number, outPtr: number, n: number) => void;
-    switch (op) {
-      case "exp": kernel = f32 ? c.expF32 : c.expF64; break;
-      case "sigmoid": kernel = f32 ? c.sigmoidF32 : c.sigmoidF64; break;
-      case "tanh": kernel = f32 ? c.tanhF32 : c.tanhF64; break;
-      case "softplus": kernel = f32 ? c.softplusF32 : c.softplusF64; break;
-      case "log": kernel = f32 ? c.logF32 : c.logF64; break;
-      case "sigmoidSlope": kernel = f32 ? c.sigmoidSlopeF32 : c.sigmoidSlopeF64; break;
-    }
-    kernel(ptr, ptr, n); // in place in scratch
+    const name = `${op}${f32 ? "F32" : "F64"}`;
+    const kernel = this.exports[name] as (xPtr: number, outPtr: number, n: number) => void;
+    const size = f32 ? 4 : 8;
+    // in place in scratch; halves over two threads for long arrays (elementwise: the same bits)
+    this.halves(n, name, (i0, len) => [ptr + i0 * size, ptr + i0 * size, len], (i0, len) => kernel(ptr + i0 * size, ptr + i0 * size, len));
     this.get(ptr, n === out.length ? out : out.subarray(0, n));
   }
   unaryF32(op: WasmUnaryOp, x: Float32Array, out: Float32Array): void {
@@ -454,14 +457,35 @@ class Kernels implements WasmKernels {
     if (f32 !== t instanceof Float32Array || f32 !== out instanceof Float32Array) throw new TypeError("downhill logisticPair: x, t and out must share one dtype");
     const n = out.length;
     if (x.length < n || t.length < n) throw new RangeError("downhill logisticPair: x and t must be as long as out");
-    const bytes = al(n * x.BYTES_PER_ELEMENT);
+    const size = f32 ? 4 : 8;
+    const bytes = al(n * size);
     const xPtr = this.scratch(2 * bytes), tPtr = xPtr + bytes;
     this.put(xPtr, x.length === n ? x : x.subarray(0, n));
     this.put(tPtr, t.length === n ? t : t.subarray(0, n));
-    const c = this.core;
-    const kernel = op === "crossEntropyLogits" ? (f32 ? c.crossEntropyLogitsF32 : c.crossEntropyLogitsF64) : f32 ? c.sigmoidResidualF32 : c.sigmoidResidualF64;
-    kernel(xPtr, tPtr, xPtr, n); // in place over x in scratch
+    const name = `${op}${f32 ? "F32" : "F64"}`;
+    const kernel = this.exports[name] as (xPtr: number, tPtr: number, outPtr: number, n: number) => void;
+    // in place over x in scratch, halves over two threads for long arrays
+    this.halves(n, name, (i0, len) => [xPtr + i0 * size, tPtr + i0 * size, xPtr + i0 * size, len], (i0, len) => kernel(xPtr + i0 * size, tPtr + i0 * size, xPtr + i0 * size, len));
     this.get(xPtr, out);
+  }
+
+  /**
+   * An elementwise kernel over n values: from ELEMENTWISE_THREAD_MIN values on, pool worker 0
+   * takes the second half (`op(...args(i0, len))`) while the calling thread runs the first; below
+   * it, or without a pool, the calling thread runs all of it.
+   */
+  private halves(n: number, op: string, args: (i0: number, len: number) => number[], own: (i0: number, len: number) => void): void {
+    if (!this.pool || n < ELEMENTWISE_THREAD_MIN) {
+      own(0, n);
+      return;
+    }
+    const h = Math.ceil(n / 2 / 16) * 16; // v128-aligned split: both halves start on a 64-byte line
+    this.pool.dispatch(0, op, args(h, n - h));
+    try {
+      own(0, h);
+    } finally {
+      this.pool.wait(1);
+    }
   }
 
   matmul(a: FloatArray, b: FloatArray, c: FloatArray, m: number, k: number, n: number, transA: boolean, transB: boolean): void {
