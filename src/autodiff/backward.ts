@@ -7,31 +7,42 @@ import type { Tensor } from "../tensor/tensor.js";
 import { withRecording } from "./tape.js";
 import { add } from "../ops/elementwise.js";
 
+/**
+ * Each walk has its own id; tensors carry the id of the last walk that visited them, found them
+ * relevant or had them as a target (fields on Tensor instead of Sets: hashing was a sixth of a
+ * trust-region Newton-CG run on Rosenbrock-100, which walks its recorded graph per H v product).
+ * Walks never nest: a walk calls only VJP rules, which call ops, never `backward`.
+ */
+let walks = 0;
+
 export function backward(output: Tensor, seed: Tensor, wrt: readonly Tensor[], createGraph: boolean): Array<Tensor | null> {
-  const targets = new Set(wrt);
-  // Iterative post-order DFS: `order` lists tensors whose inputs come first; `relevant` marks
-  // tensors from which some target is reachable.
-  const relevant = new Set<Tensor>();
-  const visited = new Set<Tensor>();
+  const walk = ++walks;
+  for (let i = 0; i < wrt.length; i++) wrt[i]._tgt = walk;
+  // Iterative post-order DFS: `order` lists tensors whose inputs come first; relevant tensors
+  // (_rel === walk) are those from which some target is reachable.
   const order: Tensor[] = [];
-  const stack: Array<[Tensor, number]> = [[output, 0]];
+  const stack: Tensor[] = [output];
+  const next: number[] = [0];
   while (stack.length) {
-    const top = stack[stack.length - 1];
-    const [t, i] = top;
+    const top = stack.length - 1;
+    const t = stack[top], i = next[top];
     if (i === 0) {
-      if (visited.has(t)) { stack.pop(); continue; }
-      visited.add(t);
-      if (targets.has(t)) { relevant.add(t); stack.pop(); continue; }
+      if (t._seen === walk) { stack.pop(); next.pop(); continue; }
+      t._seen = walk;
+      if (t._tgt === walk) { t._rel = walk; stack.pop(); next.pop(); continue; }
     }
-    const inputs = t._node ? t._node.inputs : [];
+    const inputs = t._node ? t._node.inputs : NO_INPUTS;
     if (i < inputs.length) {
-      top[1] = i + 1;
-      if (!visited.has(inputs[i])) stack.push([inputs[i], 0]);
+      next[top] = i + 1;
+      if (inputs[i]._seen !== walk) { stack.push(inputs[i]); next.push(0); }
     } else {
-      stack.pop();
-      if (inputs.some((x) => relevant.has(x))) {
-        relevant.add(t);
-        order.push(t);
+      stack.pop(); next.pop();
+      for (let k = 0; k < inputs.length; k++) {
+        if (inputs[k]._rel === walk) {
+          t._rel = walk;
+          order.push(t);
+          break;
+        }
       }
     }
   }
@@ -43,16 +54,21 @@ export function backward(output: Tensor, seed: Tensor, wrt: readonly Tensor[], c
       const g = grads.get(t);
       if (!g) continue;
       const node = t._node!;
-      const needs = node.inputs.map((x) => relevant.has(x));
+      const inputs = node.inputs;
+      const needs = new Array<boolean>(inputs.length);
+      for (let k = 0; k < inputs.length; k++) needs[k] = inputs[k]._rel === walk;
       const gs = node.vjp(g, needs);
-      node.inputs.forEach((x, k) => {
+      for (let k = 0; k < inputs.length; k++) {
         const gk = gs[k];
-        if (!needs[k] || !gk) return;
+        if (!needs[k] || !gk) continue;
+        const x = inputs[k];
         const prev = grads.get(x);
         grads.set(x, prev ? add(prev, gk) : gk);
-      });
-      if (!targets.has(t)) grads.delete(t); // free intermediate cotangents early
+      }
+      if (t._tgt !== walk) grads.delete(t); // free intermediate cotangents early
     }
   });
   return wrt.map((w) => grads.get(w) ?? null);
 }
+
+const NO_INPUTS: readonly Tensor[] = [];

@@ -22,6 +22,10 @@ export class Tensor {
   _node: Node | null = null;
   /** @internal a leaf that gradients are taken with respect to. */
   _leaf = false;
+  /** @internal marks of the reverse walk (src/autodiff/backward.ts): the id of the last walk that visited this tensor, found it relevant, or had it as a target. */
+  _seen = 0;
+  _rel = 0;
+  _tgt = 0;
 
   /**
    * @internal use `tensor(...)` and friends. `trusted` is for ops that pass a fresh shape array
