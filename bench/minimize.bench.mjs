@@ -25,7 +25,7 @@ writeFileSync(join(dir, "y.bin"), Buffer.from(logData.y.buffer));
 
 const cases = [
   { id: "rosen2", label: "Rosenbrock 2-D from (-1.2, 1)", problem: dh.problems.rosenbrock(2), tol: 1e-6, reps: quick ? 3 : 15,
-    pairs: [["newton-cg", "Newton-CG"], ["trust-ncg", "trust-ncg"], ["lbfgs", "L-BFGS-B"], ["lbfgs", "BFGS"], ["newton", null]] },
+    pairs: [["newton-cg", "Newton-CG"], ["trust-ncg", "trust-ncg"], ["lbfgs", "L-BFGS-B"], ["bfgs", "BFGS"], ["newton", null]] },
   { id: "rosen100", label: "Rosenbrock 100-D from zeros", problem: dh.problems.rosenbrock(100), tol: 1e-6, reps: quick ? 1 : 5,
     pairs: [["newton-cg", "Newton-CG"], ["trust-ncg", "trust-ncg"], ["lbfgs", "L-BFGS-B"]] },
   { id: "logistic", label: "L2 logistic 10000x100, columns 1..0.01, to ||g|| <= 1e-6", problem: logistic, tol: 1e-6, reps: quick ? 1 : 9,

@@ -12,14 +12,15 @@ import { Run, type HistoryEntry, type MinimizeState } from "./run.js";
 import { gd } from "./gd.js";
 import { momentum, nesterov } from "./accelerated.js";
 import { lbfgs } from "./lbfgs.js";
+import { bfgs } from "./bfgs.js";
 import { newton } from "./newton.js";
 import { newtonCg } from "./newtonCg.js";
 import { trustNcg } from "./trustNcg.js";
 import { isTransformation, transformMethod, type GradientTransformationLike } from "./transform.js";
 import { adam } from "../optim/alias.js";
 
-export type MethodName = "gd" | "momentum" | "nesterov" | "adam" | "newton" | "newton-cg" | "trust-ncg" | "lbfgs";
-export const METHOD_NAMES: readonly MethodName[] = ["gd", "momentum", "nesterov", "adam", "newton", "newton-cg", "trust-ncg", "lbfgs"];
+export type MethodName = "gd" | "momentum" | "nesterov" | "adam" | "newton" | "newton-cg" | "trust-ncg" | "lbfgs" | "bfgs";
+export const METHOD_NAMES: readonly MethodName[] = ["gd", "momentum", "nesterov", "adam", "newton", "newton-cg", "trust-ncg", "lbfgs", "bfgs"];
 
 export interface MinimizeOptions {
   /** Default "lbfgs". A GradientTransformation ({init, update}) runs as a first-order method. */
@@ -96,7 +97,8 @@ function nonNegative(name: string, v: number | undefined): void {
  * (accelerated gradient with gradient restart), "adam" (or any GradientTransformation),
  * "newton" (dense Hessian, Cholesky, eigenvalue-shift modification, Armijo), "newton-cg"
  * (truncated Newton with H v products, strong Wolfe), "trust-ncg" (Steihaug-Toint CG trust
- * region), "lbfgs" (two-loop recursion, strong Wolfe).
+ * region), "lbfgs" (two-loop recursion, strong Wolfe), "bfgs" (dense inverse Hessian, strong Wolfe;
+ * n <= 4096).
  *
  * Stops on the first of: ||g||_2 <= tol (converged), relative change of f <= ftol (converged),
  * callback returning true, maxIter, maxEval, or a method that cannot continue (a failed line
@@ -161,6 +163,7 @@ export function minimize(f: (x: Tensor) => Tensor, x0: Tensor | number[] | Array
       case "nesterov": nesterov(run, { lr: options.lr, momentum: 0, restart: options.restart ?? true }); break;
       case "adam": transformMethod(run, adam({ lr: options.lr ?? 1e-3 }) as GradientTransformationLike); break;
       case "lbfgs": lbfgs(run, { m: options.m ?? 10, c1, c2 }); break;
+      case "bfgs": bfgs(run, { c1, c2 }); break;
       case "newton": newton(run, { c1 }); break;
       case "newton-cg": newtonCg(run, { c1, c2 }); break;
       case "trust-ncg": trustNcg(run, { trustRadius: options.trustRadius ?? 1, maxTrustRadius: options.maxTrustRadius ?? 1000, eta: options.eta ?? 0.15 }); break;

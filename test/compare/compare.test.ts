@@ -65,5 +65,5 @@ test.skipIf(!existsSync("dist/index.js"))("CLI: compare --problem booth writes t
   expect(stdout).toMatch(/lbfgs\s+\d+/);
   expect(stdout).not.toContain("\r");
   expect(readFileSync(out, "utf8")).toContain("const DATA");
-  expect(() => execFileSync(process.execPath, ["bin/downhill.mjs", "compare", "--methods", "bfgs"], { encoding: "utf8", stdio: "pipe" })).toThrow(/unknown method "bfgs"/);
+  expect(() => execFileSync(process.execPath, ["bin/downhill.mjs", "compare", "--methods", "bfgs-b"], { encoding: "utf8", stdio: "pipe" })).toThrow(/unknown method "bfgs-b"/);
 });

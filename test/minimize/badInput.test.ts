@@ -28,7 +28,7 @@ test("a wrongly shaped or typed x0 is an ArgumentError", () => {
 });
 
 test("an unknown method or option, or an invalid value, is an ArgumentError", () => {
-  expect(() => minimize(quad, [1], { method: "bfgs" as any })).toThrow(/unknown method "bfgs"/);
+  expect(() => minimize(quad, [1], { method: "bfgs-b" as any })).toThrow(/unknown method "bfgs-b"/);
   expect(() => minimize(quad, [1], { maxiter: 10 } as any)).toThrow(/unknown option "maxiter"/);
   expect(() => minimize(quad, [1], { tol: -1 })).toThrow(/tol must be a positive/);
   expect(() => minimize(quad, [1], { m: 2.5 })).toThrow(/m must be a positive integer/);

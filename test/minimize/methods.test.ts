@@ -4,7 +4,7 @@ import { describe, expect, test } from "vitest";
 import { minimize, problems, tensor, type MethodName } from "../../src/index.js";
 import type { Problem } from "../../src/problems/index.js";
 
-const SECOND = ["lbfgs", "newton", "newton-cg", "trust-ncg"] as const;
+const SECOND = ["lbfgs", "bfgs", "newton", "newton-cg", "trust-ncg"] as const;
 
 function dist(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let s = 0;
@@ -26,7 +26,7 @@ const cases: Array<[string, () => Problem, readonly string[], number]> = [
   ["quadratic", () => problems.quadratic({ dim: 20, cond: 1000 }), SECOND, 1e-6],
   ["wood", problems.wood, [...SECOND, "nesterov"], 1e-5],
   ["box3d", problems.box3d, [...SECOND, "nesterov"], 1e-4],
-  ["brown-badly-scaled", problems.brownBadlyScaled, ["lbfgs", "newton", "newton-cg"], 1e-9],
+  ["brown-badly-scaled", problems.brownBadlyScaled, ["lbfgs", "bfgs", "newton", "newton-cg"], 1e-9],
   ["logistic", () => problems.logistic({ n: 400, d: 10 }), [...SECOND, "nesterov", "gd", "adam"], 1e-5],
 ];
 

@@ -1,0 +1,81 @@
+/**
+ * BFGS (Nocedal & Wright, Algorithm 6.1) with a strong-Wolfe line search: a dense n x n inverse
+ * Hessian approximation H, the direction p = -H g, and after each step the update
+ *   H+ = (I - rho s y^T) H (I - rho y s^T) + rho s s^T,   rho = 1 / (y^T s)
+ *      = H - rho (s (Hy)^T + (Hy) s^T) + (rho^2 y^T H y + rho) s s^T       (H symmetric; O(n^2))
+ * Before the first update H = I is rescaled to (y^T s / y^T y) I (N&W eq. 6.20). scipy's BFGS
+ * does not rescale; measured on the problem suite, rescaling takes fewer iterations on
+ * Rosenbrock-100, logistic and Wood (361/78/38 against 454/103/82) and more on Rosenbrock-2,
+ * Beale, Box 3-D, Freudenstein-Roth, Powell and the quadratic (37/16/33/21/58/41 against
+ * 32/13/20/11/36/11); without it the 10-D logistic converged only linearly (ratios 0.4-0.7) and a
+ * Himmelblau start jumped to another basin. A pair with y^T s <= eps y^T y is skipped (H stays
+ * positive definite); an uphill direction or a failed line search resets H to I and retries
+ * once along -g. The first step has length 1 (alpha_0 = min(1, 1/||g||)). For large n use lbfgs:
+ * H costs 8 n^2 bytes and n^2 work per iteration.
+ */
+import { ArgumentError } from "../errors.js";
+import type { Run } from "./run.js";
+import { dot } from "./linalg.js";
+import { wolfeStep } from "./wolfeStep.js";
+
+export interface BfgsOptions { c1: number; c2: number }
+
+/** Largest n for which the dense inverse Hessian (8 n^2 bytes) is allowed: 8 * 4096^2 = 128 MiB. */
+const MAX_N = 4096;
+
+export function bfgs(run: Run, opts: BfgsOptions): void {
+  const n = run.x.length;
+  if (n > MAX_N) throw new ArgumentError(`minimize: method "bfgs" keeps a dense ${n} x ${n} inverse Hessian (${((8 * n * n) / 2 ** 20).toFixed(0)} MiB); use "lbfgs" above n = ${MAX_N}`);
+  const H = new Float64Array(n * n);
+  const identity = () => {
+    H.fill(0);
+    for (let i = 0; i < n; i++) H[i * n + i] = 1;
+  };
+  identity();
+  let fresh = true; // H is the identity (no update yet): unit first step, rescale at the first update
+  const Hy = new Float64Array(n);
+  while (!run.done) {
+    const p = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      let s = 0;
+      for (let j = 0, r = i * n; j < n; j++) s += H[r + j] * run.g[j];
+      p[i] = -s;
+    }
+    if (!(dot(p, run.g) < 0)) {
+      identity();
+      fresh = true;
+      for (let j = 0; j < n; j++) p[j] = -run.g[j];
+    }
+    let step = wolfeStep(run, p, { alpha0: fresh ? Math.min(1, 1 / run.gradNorm) : 1, c1: opts.c1, c2: opts.c2 }, false, fresh);
+    if (!step && !fresh) {
+      identity();
+      fresh = true;
+      step = wolfeStep(run, run.g.map((v) => -v), { alpha0: Math.min(1, 1 / run.gradNorm), c1: opts.c1, c2: opts.c2 });
+    }
+    if (!step) break;
+    const s = new Float64Array(n), y = new Float64Array(n);
+    for (let j = 0; j < n; j++) { s[j] = step.x[j] - run.x[j]; y[j] = step.ev.g[j] - run.g[j]; }
+    const sy = dot(s, y), yy = dot(y, y);
+    if (sy > 2.220446049250313e-16 * yy && yy > 0) {
+      if (fresh) {
+        const gamma = sy / yy;
+        for (let i = 0; i < n; i++) H[i * n + i] = gamma;
+      }
+      fresh = false;
+      const rho = 1 / sy;
+      let yHy = 0;
+      for (let i = 0; i < n; i++) {
+        let v = 0;
+        for (let j = 0, r = i * n; j < n; j++) v += H[r + j] * y[j];
+        Hy[i] = v;
+        yHy += y[i] * v;
+      }
+      const c = rho * rho * yHy + rho;
+      for (let i = 0; i < n; i++) {
+        const r = i * n, si = s[i], hi = Hy[i];
+        for (let j = 0; j < n; j++) H[r + j] += c * si * s[j] - rho * (si * Hy[j] + hi * s[j]);
+      }
+    }
+    run.accept(step.x, step.ev.f, step.ev.g);
+  }
+}
