@@ -41,7 +41,7 @@ export interface RaceOptions {
   onStart?: (method: string, index: number, count: number) => void;
 }
 
-export const DEFAULT_METHODS = ["gd", "nesterov", "adam", "lbfgs", "newton-cg", "trust-ncg", "newton"] as const;
+export const DEFAULT_METHODS = ["gd", "nesterov", "adam", "lbfgs", "bfgs", "newton-cg", "trust-ncg", "newton"] as const;
 const FIRST_ORDER = new Set(["gd", "momentum", "nesterov", "adam"]);
 
 export function race(problem: Problem, options: RaceOptions = {}): RaceResult {
