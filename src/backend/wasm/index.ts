@@ -36,7 +36,8 @@ export interface WasmKernels {
   matmul(a: FloatArray, b: FloatArray, c: FloatArray, m: number, k: number, n: number, transA: boolean, transB: boolean): void;
   /**
    * out = op(x) elementwise, x and out both float32 or both float64 (assembly/elementwise.ts: within
-   * 2 ulp of the correctly rounded float32 value; float64 within 2 ulp of V8's Math-based formulas).
+   * 2 ulp of the correctly rounded float32 value; float64 within 2 ulp of V8's Math-based formulas;
+   * sigmoidSlope within 3 ulp). From 8192 values the second half runs on a pool worker.
    */
   unary(op: WasmUnaryOp, x: FloatArray, out: FloatArray): void;
   /** out = softplus(x) - x t (`crossEntropyLogits`) or sigmoid(x) - t (`sigmoidResidual`), fused. */
@@ -199,13 +200,12 @@ const sharedVariantSource: Partial<Record<WasmVariant, { delta: boolean; base64:
 };
 const decoded = new Map<string, Bytes>();
 
-const fromBase64 = decodeBase64;
 
 /** The bytes of one binary, memoised (the SIMD base is decoded once for every delta). */
 function bytesOf(src: { delta: boolean; base64: string }): Bytes {
   let b = decoded.get(src.base64);
   if (!b) {
-    b = src.delta ? applyDelta(bytesOf(variantSource.simd), fromBase64(src.base64)) : fromBase64(src.base64);
+    b = src.delta ? applyDelta(bytesOf(variantSource.simd), decodeBase64(src.base64)) : decodeBase64(src.base64);
     decoded.set(src.base64, b);
   }
   return b;
