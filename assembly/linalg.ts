@@ -1,6 +1,7 @@
-// Dense f64 linear algebra for Newton's method on small problems (n up to a few hundred).
+// Dense f64 linear algebra for Newton's method and BFGS on small problems (n up to a few thousand).
 // Who calls this: src/backend/wasm/index.ts `cholesky`, `choleskySolve`, `symEig`, once per
-// Newton iteration. All matrices are row-major n x n f64: M[i,j] at mPtr[i*n + j].
+// Newton iteration; src/minimize/linalg.ts `inverseHessian`: `bfgsUpdateF64`, once per BFGS step.
+// All matrices are row-major n x n f64: M[i,j] at mPtr[i*n + j].
 
 /**
  * In-place Cholesky A = L L^T (Cholesky-Banachiewicz, row by row):
@@ -106,4 +107,30 @@ export function symEigF64(aPtr: usize, vPtr: usize, n: i32, maxSweeps: i32): i32
     }
   }
   return sweep;
+}
+
+/**
+ * The BFGS inverse-Hessian update in place (src/minimize/bfgs.ts), H symmetric n x n:
+ *   H[i,j] += c s_i s_j - rho (s_i hy_j + hy_i s_j),   hy = H y (computed by the caller, gemvF64)
+ * One pass over H, two v128 lanes at a time.
+ */
+export function bfgsUpdateF64(hPtr: usize, sPtr: usize, hyPtr: usize, n: i32, rho: f64, c: f64): void {
+  for (let i = 0; i < n; i++) {
+    const row = hPtr + ((<usize>i * n) << 3);
+    const si = load<f64>(sPtr + (<usize>i << 3)), hi = load<f64>(hyPtr + (<usize>i << 3));
+    const a = c * si, b = rho * si, d = rho * hi; // H[i,j] += a s_j - b hy_j - d s_j
+    let j = 0;
+    if (ASC_FEATURE_SIMD) {
+      const adV = f64x2.splat(a - d), bV = f64x2.splat(b);
+      for (; j + 2 <= n; j += 2) {
+        const off = <usize>j << 3;
+        const sV = v128.load(sPtr + off), hyV = v128.load(hyPtr + off);
+        v128.store(row + off, f64x2.sub(f64x2.add(v128.load(row + off), f64x2.mul(adV, sV)), f64x2.mul(bV, hyV)));
+      }
+    }
+    for (; j < n; j++) {
+      const off = <usize>j << 3;
+      store<f64>(row + off, load<f64>(row + off) + (a - d) * load<f64>(sPtr + off) - b * load<f64>(hyPtr + off));
+    }
+  }
 }

@@ -95,3 +95,107 @@ export function modifiedNewtonDirection(H: Float64Array, g: Float64Array, n: num
   }
   return { p: minusG, shift: Infinity };
 }
+
+/**
+ * BFGS's dense inverse-Hessian approximation (src/minimize/bfgs.ts): a symmetric n x n matrix
+ * with the three operations the method needs. From n = 64 on, when the WebAssembly core runs, it
+ * lives in linear memory (allocated once per run, freed by `dispose`) and H v and the rank-2
+ * update are kernels there (gemvF64, bfgsUpdateF64): n^2 work per iteration without copying H.
+ */
+export interface InverseHessian {
+  /** H v, as a new array. */
+  times(v: Float64Array): Float64Array;
+  /** H = gamma I. */
+  setIdentity(gamma: number): void;
+  /** H = (I - rho s y^T) H (I - rho y s^T) + rho s s^T, rho = 1 / (y^T s). */
+  update(s: Float64Array, y: Float64Array, rho: number): void;
+  /** Frees WebAssembly memory (a no-op for the JS matrix). */
+  dispose(): void;
+}
+
+const WASM_DENSE_MIN = 64;
+
+export function inverseHessian(n: number): InverseHessian {
+  const w = n >= WASM_DENSE_MIN ? kernels() : null;
+  if (w && typeof w.exports.bfgsUpdateF64 === "function" && typeof w.exports.gemvF64 === "function") return new WasmInverseHessian(w, n);
+  return new JsInverseHessian(n);
+}
+
+class JsInverseHessian implements InverseHessian {
+  private readonly H: Float64Array;
+  constructor(private readonly n: number) {
+    this.H = new Float64Array(n * n);
+  }
+  times(v: Float64Array): Float64Array {
+    const { H, n } = this;
+    const out = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      let s = 0;
+      for (let j = 0, r = i * n; j < n; j++) s += H[r + j] * v[j];
+      out[i] = s;
+    }
+    return out;
+  }
+  setIdentity(gamma: number): void {
+    this.H.fill(0);
+    for (let i = 0; i < this.n; i++) this.H[i * this.n + i] = gamma;
+  }
+  update(s: Float64Array, y: Float64Array, rho: number): void {
+    // = H - rho (s (Hy)^T + (Hy) s^T) + (rho^2 y^T H y + rho) s s^T   (H symmetric)
+    const { H, n } = this;
+    const Hy = this.times(y);
+    const c = rho * rho * dot(y, Hy) + rho;
+    for (let i = 0; i < n; i++) {
+      const r = i * n, si = s[i], hi = Hy[i];
+      for (let j = 0; j < n; j++) H[r + j] += c * si * s[j] - rho * (si * Hy[j] + hi * s[j]);
+    }
+  }
+  dispose(): void {}
+}
+
+type Kernels = NonNullable<ReturnType<typeof kernels>>;
+
+class WasmInverseHessian implements InverseHessian {
+  private h: number;
+  private vecs: number;
+  private readonly gemv: (a: number, x: number, y: number, m: number, k: number, t: number, s: number, e: number) => void;
+  private readonly rank2: (h: number, s: number, hy: number, n: number, rho: number, c: number) => void;
+  constructor(private readonly w: Kernels, private readonly n: number) {
+    this.h = w.alloc(8 * n * n);
+    this.vecs = w.alloc(3 * 8 * n); // | v or s | y | H v or H y |
+    this.gemv = w.exports.gemvF64 as WasmInverseHessian["gemv"];
+    this.rank2 = w.exports.bfgsUpdateF64 as WasmInverseHessian["rank2"];
+  }
+  /** A fresh view each time: other ops may have grown (and, unshared, detached) the memory. */
+  private mem(): Float64Array {
+    return new Float64Array(this.w.memory());
+  }
+  times(v: Float64Array): Float64Array {
+    const n = this.n, x = this.vecs, out = this.vecs + 16 * n;
+    this.mem().set(v, x >> 3);
+    this.gemv(this.h, x, out, n, n, 0, 0, n);
+    return this.mem().slice(out >> 3, (out >> 3) + n);
+  }
+  setIdentity(gamma: number): void {
+    const m = this.mem(), h = this.h >> 3, n = this.n;
+    m.fill(0, h, h + n * n);
+    for (let i = 0; i < n; i++) m[h + i * n + i] = gamma;
+  }
+  update(s: Float64Array, y: Float64Array, rho: number): void {
+    const n = this.n, sPtr = this.vecs, yPtr = sPtr + 8 * n, hyPtr = sPtr + 16 * n;
+    let m = this.mem();
+    m.set(s, sPtr >> 3);
+    m.set(y, yPtr >> 3);
+    this.gemv(this.h, yPtr, hyPtr, n, n, 0, 0, n);
+    m = this.mem();
+    let yHy = 0;
+    for (let i = 0; i < n; i++) yHy += y[i] * m[(hyPtr >> 3) + i];
+    this.rank2(this.h, sPtr, hyPtr, n, rho, rho * rho * yHy + rho);
+  }
+  dispose(): void {
+    if (this.h < 0) return;
+    this.w.free(this.h);
+    this.w.free(this.vecs);
+    this.h = this.vecs = -1;
+  }
+}
