@@ -2,11 +2,11 @@
  * Binary cross-entropy on logits as one primitive (what PyTorch's BCEWithLogits is):
  *   l(x, t) = softplus(x) - x t = max(x, 0) - x t + log1p(e^-|x|)      (stable for any x)
  *   dl/dx = sigmoid(x) - t,   dl/dt = -x
- * Composed from elementwise ops it took eight tensor-sized passes forward and six backward; as
- * one primitive it is one pass (a fused WebAssembly kernel for large inputs, src/backend/select.ts
- * `logisticPair`), and its backward is two: sigmoid(x) - t (fused too) and the product with g. That was a third of a logistic-regression
- * evaluation on 10,000 samples. The backward is built from differentiable ops, so Hessian-vector
- * products through it work.
+ * Composed from elementwise ops it took eight tensor-sized passes forward and six backward, a
+ * third of a logistic-regression evaluation on 10,000 samples. As one primitive it is one pass (a
+ * fused WebAssembly kernel for large inputs, src/backend/select.ts `logisticPair`) and its backward
+ * is two: sigmoid(x) - t (fused too) and the product with g. The backward is built from
+ * differentiable ops (sigmoid' fused as well), so Hessian-vector products through it work.
  */
 import * as backend from "../backend/select.js";
 import { ArgumentError, DTypeError, ShapeError } from "../errors.js";
