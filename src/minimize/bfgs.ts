@@ -18,7 +18,7 @@
 import { ArgumentError } from "../errors.js";
 import type { Run } from "./run.js";
 import { dot, inverseHessian, type InverseHessian } from "./linalg.js";
-import { wolfeStep } from "./wolfeStep.js";
+import { quasiNewtonStep } from "./wolfeStep.js";
 
 export interface BfgsOptions { c1: number; c2: number }
 
@@ -47,15 +47,12 @@ function iterate(run: Run, opts: BfgsOptions, H: InverseHessian, n: number): voi
       fresh = true;
       for (let j = 0; j < n; j++) p[j] = -run.g[j];
     }
-    let step = wolfeStep(run, p, { alpha0: fresh ? Math.min(1, 1 / run.gradNorm) : 1, c1: opts.c1, c2: opts.c2 }, false, fresh);
-    if (!step && !fresh) {
+    const step = quasiNewtonStep(run, p, fresh, opts, () => {
       H.setIdentity(1);
       fresh = true;
-      step = wolfeStep(run, run.g.map((v) => -v), { alpha0: Math.min(1, 1 / run.gradNorm), c1: opts.c1, c2: opts.c2 });
-    }
+    });
     if (!step) break;
-    const s = new Float64Array(n), y = new Float64Array(n);
-    for (let j = 0; j < n; j++) { s[j] = step.x[j] - run.x[j]; y[j] = step.ev.g[j] - run.g[j]; }
+    const { s, y } = step;
     const sy = dot(s, y), yy = dot(y, y);
     if (sy > 2.220446049250313e-16 * yy && yy > 0) {
       if (fresh) H.setIdentity(sy / yy);

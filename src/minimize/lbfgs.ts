@@ -10,7 +10,7 @@
  */
 import type { Run } from "./run.js";
 import { dot } from "./linalg.js";
-import { wolfeStep } from "./wolfeStep.js";
+import { quasiNewtonStep } from "./wolfeStep.js";
 
 export interface LbfgsOptions { m: number; c1: number; c2: number }
 
@@ -38,16 +38,9 @@ export function lbfgs(run: Run, opts: LbfgsOptions): void {
       S.length = Y.length = R.length = 0;
       for (let j = 0; j < n; j++) p[j] = -run.g[j];
     }
-    const alpha0 = S.length === 0 ? Math.min(1, 1 / run.gradNorm) : 1;
-    let step = wolfeStep(run, p, { alpha0, c1: opts.c1, c2: opts.c2 }, false, S.length === 0);
-    if (!step && S.length > 0) {
-      // The quasi-Newton direction failed: drop the memory and retry once along -g (as L-BFGS-B restarts).
-      S.length = Y.length = R.length = 0;
-      step = wolfeStep(run, run.g.map((v) => -v), { alpha0: Math.min(1, 1 / run.gradNorm), c1: opts.c1, c2: opts.c2 });
-    }
+    const step = quasiNewtonStep(run, p, S.length === 0, opts, () => { S.length = Y.length = R.length = 0; });
     if (!step) break;
-    const s = new Float64Array(n), y = new Float64Array(n);
-    for (let j = 0; j < n; j++) { s[j] = step.x[j] - run.x[j]; y[j] = step.ev.g[j] - run.g[j]; }
+    const { s, y } = step;
     const sy = dot(s, y), yy = dot(y, y);
     if (sy > 2.220446049250313e-16 * yy && yy > 0) {
       if (S.length === opts.m) { S.shift(); Y.shift(); R.shift(); }
