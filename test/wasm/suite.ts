@@ -192,14 +192,14 @@ export function describeWasmKernels(name: string, getKernels: () => Promise<Wasm
       ["tanh", Math.tanh, -20, 20],
       ["tanh", Math.tanh, -0.7, 0.7],
     ] as const) {
-      it(`unaryF32 ${op} on [${lo}, ${hi}] within 2 ulp, specials exact`, async () => {
+      it(`unary ${op} float32 on [${lo}, ${hi}] within 2 ulp, specials exact`, async () => {
         const w = await getKernels();
         const n = 20_003; // odd: exercises the scalar tail after the v128 body
         const x = new Float32Array(n);
         for (let i = 0; i < n; i++) x[i] = lo + ((hi - lo) * i) / (n - 1);
         x.set([NaN, Infinity, -Infinity, 0, -0], 0);
         const out = new Float32Array(n);
-        w.unaryF32(op, x, out);
+        w.unary(op, x, out);
         const bits = new Int32Array(2), f = new Float32Array(bits.buffer);
         let worst = 0;
         for (let i = 5; i < n; i++) {

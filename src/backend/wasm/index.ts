@@ -42,8 +42,6 @@ export interface WasmKernels {
   unary(op: WasmUnaryOp, x: FloatArray, out: FloatArray): void;
   /** out = softplus(x) - x t (`crossEntropyLogits`) or sigmoid(x) - t (`sigmoidResidual`), fused. */
   logisticPair(op: LogisticPairOp, x: FloatArray, t: FloatArray, out: FloatArray): void;
-  /** `unary` on float32 (the name the float32-only version had). */
-  unaryF32(op: WasmUnaryOp, x: Float32Array, out: Float32Array): void;
   dot(x: FloatArray, y: FloatArray): number;
   nrm2(x: FloatArray): number;
   axpy(alpha: number, x: FloatArray, y: FloatArray): void;
@@ -448,9 +446,6 @@ class Kernels implements WasmKernels {
     this.halves(n, name, (i0, len) => [ptr + i0 * size, ptr + i0 * size, len], (i0, len) => kernel(ptr + i0 * size, ptr + i0 * size, len));
     this.get(ptr, n === out.length ? out : out.subarray(0, n));
   }
-  unaryF32(op: WasmUnaryOp, x: Float32Array, out: Float32Array): void {
-    this.unary(op, x, out);
-  }
 
   logisticPair(op: LogisticPairOp, x: FloatArray, t: FloatArray, out: FloatArray): void {
     const f32 = x instanceof Float32Array;
@@ -566,12 +561,11 @@ class Kernels implements WasmKernels {
   /**
    * Splits rows [0, m) into `threads` bands (multiples of 4 rows, the micro-tile): workers take
    * bands 1..threads-1 as `op(...args(r0, r1, t))`, the calling thread runs band 0, then waits.
-   * Returns how many workers got a band (bands past the end are skipped).
    */
-  private split(threads: number, m: number, op: string, args: (r0: number, r1: number, t: number) => number[], own: (r0: number, r1: number) => void): number {
+  private split(threads: number, m: number, op: string, args: (r0: number, r1: number, t: number) => number[], own: (r0: number, r1: number) => void): void {
     if (threads <= 1) {
       own(0, m);
-      return 0;
+      return;
     }
     const band = Math.ceil(m / threads / 4) * 4;
     let used = 0;
@@ -586,7 +580,6 @@ class Kernels implements WasmKernels {
     } finally {
       this.pool!.wait(used); // never leave a worker writing into scratch we may reuse
     }
-    return used;
   }
 
   dot(x: FloatArray, y: FloatArray): number {
