@@ -439,7 +439,7 @@ class Kernels implements WasmKernels {
     const n = Math.min(x.length, out.length);
     const ptr = this.scratch(al(n * x.BYTES_PER_ELEMENT));
     this.put(ptr, n === x.length ? x : x.subarray(0, n));
-    const name = `${op}${f32 ? "F32" : "F64"}`;
+    const name = kernelName(op, f32);
     const kernel = this.exports[name] as (xPtr: number, outPtr: number, n: number) => void;
     const size = f32 ? 4 : 8;
     // in place in scratch; halves over two threads for long arrays (elementwise: the same bits)
@@ -457,7 +457,7 @@ class Kernels implements WasmKernels {
     const xPtr = this.scratch(2 * bytes), tPtr = xPtr + bytes;
     this.put(xPtr, x.length === n ? x : x.subarray(0, n));
     this.put(tPtr, t.length === n ? t : t.subarray(0, n));
-    const name = `${op}${f32 ? "F32" : "F64"}`;
+    const name = kernelName(op, f32);
     const kernel = this.exports[name] as (xPtr: number, tPtr: number, outPtr: number, n: number) => void;
     // in place over x in scratch, halves over two threads for long arrays
     this.halves(n, name, (i0, len) => [xPtr + i0 * size, tPtr + i0 * size, xPtr + i0 * size, len], (i0, len) => kernel(xPtr + i0 * size, tPtr + i0 * size, xPtr + i0 * size, len));
@@ -646,6 +646,14 @@ class Kernels implements WasmKernels {
     this.get(vPtr, v);
     return sortEigenpairs(d, v, n);
   }
+}
+
+/** Export names of the elementwise kernels, built once (these run per op, from 64 values on). */
+const KERNEL_NAMES = new Map<string, readonly [string, string]>();
+function kernelName(op: string, f32: boolean): string {
+  let names = KERNEL_NAMES.get(op);
+  if (!names) KERNEL_NAMES.set(op, (names = [`${op}F32`, `${op}F64`]));
+  return names[f32 ? 0 : 1];
 }
 
 function al(bytes: number): number {
