@@ -87,8 +87,9 @@ function cubicMin(a: number, fa: number, da: number, b: number, fb: number, db: 
  * Line search for the strong Wolfe conditions (Nocedal & Wright, Algorithms 3.5 and 3.6).
  * `phi(alpha)` returns {f, d} = {phi(alpha), phi'(alpha)}. Bracketing doubles alpha until the
  * Armijo condition fails, phi increases, or phi' >= 0; zoom then shrinks the bracket
- * [lo, hi] with safeguarded cubic interpolation (bisection when the cubic step falls outside
- * the middle of the bracket), keeping phi(lo) the lowest sufficient-decrease value seen.
+ * [lo, hi] with safeguarded cubic interpolation (the cubic minimizer clamped to the inner 98% of
+ * the bracket; bisection when there is none or the bracket shrinks too slowly), keeping phi(lo)
+ * the lowest sufficient-decrease value seen.
  */
 export function strongWolfe(phi: (alpha: number) => { f: number; d: number }, phi0: number, dphi0: number, options: WolfeOptions = {}): LineSearchResult {
   const { alpha0 = 1, c1 = 1e-4, c2 = 0.9, alphaMax = 1e10, maxIter = 30, approxTol = 1e-10 } = options;
@@ -102,10 +103,16 @@ export function strongWolfe(phi: (alpha: number) => { f: number; d: number }, ph
   const done = (alpha: number, f: number, d: number, message = "strong Wolfe conditions satisfied"): LineSearchResult => ({ alpha, f, d, nfev, ok: true, message });
 
   const zoom = (lo: number, flo: number, dlo: number, hi: number, fhi: number, dhi: number): LineSearchResult => {
+    let width1 = Infinity, width2 = Infinity; // the bracket's width one and two trials ago
     while (nfev < maxIter) {
       const lower = Math.min(lo, hi), upper = Math.max(lo, hi), width = upper - lower;
       let a = cubicMin(lo, flo, dlo, hi, fhi, dhi);
-      if (!(a > lower + 0.1 * width && a < upper - 0.1 * width)) a = 0.5 * (lo + hi);
+      // The cubic step is kept 1% of the width away from the ends: a trial 100x too long is
+      // corrected in one step (bisecting took up to six). Bisect when there is no cubic step, or
+      // when two trials have not shrunk the bracket below 2/3 of its width (as in More-Thuente).
+      if (!Number.isFinite(a) || width > 0.66 * width2) a = 0.5 * (lo + hi);
+      else a = Math.min(upper - 0.01 * width, Math.max(lower + 0.01 * width, a));
+      width2 = width1; width1 = width;
       if (width <= 1e-16 * Math.max(1, upper)) break;
       const { f, d } = evalAt(a);
       if (!Number.isFinite(f) || !armijo(a, f, d) || f > flo + (Math.abs(f - phi0) <= noise ? noise : 0)) {

@@ -86,7 +86,7 @@ test("L-BFGS: superlinear in practice, ||x_{k+1} - x*|| / ||x_k - x*|| tends to 
   expect(eg[eg.length - 1] / eg[eg.length - 2]).toBeGreaterThan(0.5);
 });
 
-test("BFGS: superlinear on Rosenbrock, fast on logistic; 32-37 iterations on Rosenbrock 2-D like scipy", () => {
+test("BFGS: superlinear on Rosenbrock, fast on logistic; no more iterations than scipy's BFGS on Rosenbrock 2-D", () => {
   // Dennis-More: BFGS with Wolfe steps converges superlinearly near a minimizer with a positive
   // definite Hessian once H has learned it. On Rosenbrock 2-D the error ratios fall to ~0.005;
   // the 10-D logistic converges in 17 steps, before H has seen 10 directions twice, with tail
@@ -102,10 +102,15 @@ test("BFGS: superlinear on Rosenbrock, fast on logistic; 32-37 iterations on Ros
   expect(Math.min(...rosen)).toBeLessThan(0.05);
   const logistic = sqd(problems.logistic({ n: 400, d: 10, seed: 2, scaleMin: 1 }));
   expect(Math.max(...logistic), `${logistic}`).toBeLessThan(0.25);
-  // scipy's BFGS (H0 = I, not rescaled) takes 32 iterations on Rosenbrock 2-D from (-1.2, 1);
-  // ours rescales H0 by s^T y / y^T y before the first update (N&W 6.20) and takes 37.
-  const r = minimize(problems.rosenbrock(2).f, [-1.2, 1], { method: "bfgs" });
-  expect(r.nit).toBeLessThanOrEqual(37);
+  // scipy 1.17's BFGS takes 32 iterations on Rosenbrock 2-D from (-1.2, 1) to its looser
+  // inf-norm test (||g||_2 = 1.9e-6); ours reaches ||g||_2 <= 1e-6 in 32 (always rescaling H0, as
+  // before, took 37), and the 2-D problems with published scipy counts stay at or below them.
+  const count = (p: Problem) => minimize(p.f, p.x0, { method: "bfgs" }).nit;
+  expect(count(problems.rosenbrock(2))).toBeLessThanOrEqual(32);
+  expect(count(problems.beale())).toBeLessThanOrEqual(15);
+  expect(count(problems.himmelblau())).toBeLessThanOrEqual(11);
+  expect(count(problems.wood())).toBeLessThanOrEqual(89);
+  expect(count(problems.powellSingular())).toBeLessThanOrEqual(41);
 });
 
 test("BFGS refuses a dense inverse Hessian too large to hold, pointing to lbfgs", () => {
