@@ -6,7 +6,7 @@ import type { FloatArray } from "../tensor/dtype.js";
 import { stridesOf, type Shape } from "../tensor/shape.js";
 
 export type BinaryOp = "add" | "sub" | "mul" | "div" | "pow" | "max" | "min" | "gt" | "ge" | "lt" | "le" | "eq";
-export type UnaryOp = "neg" | "exp" | "log" | "sqrt" | "abs" | "sign" | "tanh" | "sigmoid" | "softplus" | "erf" | "sigmoidSlope";
+export type UnaryOp = "neg" | "exp" | "log" | "sqrt" | "abs" | "sign" | "tanh" | "sigmoid" | "softplus" | "erf" | "sigmoidSlope" | "relu" | "positive";
 
 function unaryFn(op: UnaryOp): (x: number) => number {
   switch (op) {
@@ -22,6 +22,9 @@ function unaryFn(op: UnaryOp): (x: number) => number {
     case "erf": return erf;
     // sigmoid'(x) = s (1 - s) = e / (1 + e)^2, e = e^-|x|
     case "sigmoidSlope": return (x) => { const e = Math.exp(-Math.abs(x)); return e / ((1 + e) * (1 + e)); };
+    // max(x, 0), NaN kept (as PyTorch); and relu's slope, 1 where x > 0 (0 at 0 and for NaN)
+    case "relu": return (x) => (x < 0 ? 0 : x);
+    case "positive": return (x) => (x > 0 ? 1 : 0);
   }
 }
 
@@ -34,6 +37,8 @@ export function unary(op: UnaryOp, x: FloatArray, out: FloatArray): void {
     case "sqrt": for (let i = 0; i < n; i++) out[i] = Math.sqrt(x[i]); return;
     case "abs": for (let i = 0; i < n; i++) out[i] = Math.abs(x[i]); return;
     case "tanh": for (let i = 0; i < n; i++) out[i] = Math.tanh(x[i]); return;
+    case "relu": for (let i = 0; i < n; i++) { const v = x[i]; out[i] = v < 0 ? 0 : v; } return;
+    case "positive": for (let i = 0; i < n; i++) out[i] = x[i] > 0 ? 1 : 0; return;
     default: {
       const f = unaryFn(op);
       for (let i = 0; i < n; i++) out[i] = f(x[i]);

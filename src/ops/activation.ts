@@ -1,14 +1,10 @@
-/** Activations and normalisers, composed from primitives (so they need no gradient code). */
+/** Activations and normalisers, composed from primitives (so they need no gradient code); relu is itself a primitive (ops/elementwise.ts). */
 import type { Tensor } from "../tensor/tensor.js";
 import { add, sub, mul, div, exp, log, where, greater, minimum, tanh, erf } from "./elementwise.js";
 import { max, sum } from "./reduce.js";
 import { detach } from "./shape.js";
 import { ArgumentError } from "../errors.js";
 
-/** max(x, 0); the gradient at 0 is 0, as in PyTorch. */
-export function relu(x: Tensor): Tensor {
-  return where(greater(x, 0), x, 0);
-}
 /** x for x > 0, alpha x otherwise (alpha defaults to 0.01). */
 export function leakyRelu(x: Tensor, alpha = 0.01): Tensor {
   return where(greater(x, 0), x, mul(x, alpha));

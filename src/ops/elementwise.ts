@@ -91,6 +91,11 @@ export function sign(x: Tensor): Tensor { return unary("sign", x, null); }
 /** tanh; d/dx = 1 - tanh^2 */
 export function tanh(x: Tensor): Tensor { return unary("tanh", x, (g, _x, y) => mul(g, sub(1, mul(y, y)))); }
 /** Logistic sigmoid, computed without overflow; d/dx = s (1 - s) */
+/**
+ * max(x, 0) in one pass (composed as where(x > 0, x, 0) it took three allocations per call); the
+ * gradient at 0 is 0, as in PyTorch, and NaN stays NaN.
+ */
+export function relu(x: Tensor): Tensor { return unary("relu", x, (g, X) => mul(g, unary("positive", X, null))); }
 export function sigmoid(x: Tensor): Tensor { return unary("sigmoid", x, (g, _x, s) => mul(g, mul(s, sub(1, s)))); }
 /** log(1 + e^x), as max(x, 0) + log1p(e^-|x|) so it neither overflows nor loses small values; d/dx = sigmoid(x) */
 export function softplus(x: Tensor): Tensor { return unary("softplus", x, (g, X) => mul(g, sigmoid(X))); }

@@ -68,6 +68,16 @@ describe.each(BACKENDS)("elementwise ops on %s", (backend) => {
     checkOpGrad(op, inputs([[3, 5]], 3, { positive }));
   });
 
+  it("relu: max(x, 0) with NaN kept, slope 1 above 0 and 0 at and below 0 (PyTorch's convention)", () => {
+    const x = t([-2, -0, 0, 3, NaN]);
+    const y = Array.from(dh.relu(x)._data);
+    expect(y.slice(0, 4).map((v) => v + 0)).toEqual([0, 0, 0, 3]);
+    expect(y[4]).toBeNaN();
+    expect(Array.from(dh.grad((v: dh.Tensor) => dh.relu(v).sum())(t([-2, 0, 3]))._data)).toEqual([0, 0, 1]);
+    // second order: zero almost everywhere, through the slope mask
+    expect(Array.from(dh.hvp((v: dh.Tensor) => dh.relu(v).square().sum(), t([-2, 1, 3]), t([1, 1, 1]))._data)).toEqual([0, 2, 2]);
+  });
+
   it("gives finite gradients of elu and softplus for large inputs (no inf * 0)", () => {
     const x = t([1000, -1000, 0.5]);
     expect(Array.from(dh.grad((v: dh.Tensor) => dh.elu(v).sum())(x)._data).every(Number.isFinite)).toBe(true);
