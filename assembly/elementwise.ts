@@ -26,8 +26,8 @@
 //   for x < -37 this is t (= e^x to double precision), for x > 37 it is x. softplus(-inf) = 0.
 // sigmoid(x) = 1 / (1 + e) for x >= 0, e / (1 + e) for x < 0, with e = e^-|x|
 //              (one exp, no overflow, subnormal results for very negative x)
-// tanh f32: x + x z Q(z), z = x^2     for |x| < 0.625 (Cephes tanhf; no cancellation near 0)
-//           = sign(x) (1 - 2 / (e^{2|x|} + 1))  otherwise
+// tanh f32: a = |x|:  a + a z Q(z), z = a^2  for a < 0.625 (Cephes tanhf; no cancellation near 0),
+//           else 1 - 2 / (e^{2a} + 1);  then x's sign bit (tanh(-0) = -0)
 // tanh f64: a = |x|:  a + a z T(z) (T degree 11 fitted on a < 0.625, |error| 3.9e-18), else
 //           1 - 2 / (e^{2 min(a, 20)} + 1);  then x's sign bit (tanh(-0) = -0).
 //
@@ -67,13 +67,14 @@ const T3: f32 = 1.33314422036e-1, T4: f32 = -3.33332819422e-1;
 
 // @ts-ignore: decorator
 @inline function tanhScalar(x: f32): f32 {
+  // On a = |x|, then x's sign: odd in x, and tanh(-0) = -0 (x + x z Q(z) gave +0, Q(0) < 0).
   const a = abs<f32>(x);
+  let t: f32;
   if (a < 0.625) {
-    const z = x * x;
-    return x + x * z * ((((T0 * z + T1) * z + T2) * z + T3) * z + T4);
-  }
-  const t = <f32>1 - <f32>2 / (expScalar(a + a) + 1);
-  return x < 0 ? -t : t;
+    const z = a * a;
+    t = a + a * z * ((((T0 * z + T1) * z + T2) * z + T3) * z + T4);
+  } else t = <f32>1 - <f32>2 / (expScalar(a + a) + 1);
+  return copysign<f32>(t, x);
 }
 
 // ---- v128 versions ----------------------------------------------------------------------------
@@ -103,17 +104,17 @@ const T3: f32 = 1.33314422036e-1, T4: f32 = -3.33332819422e-1;
 // @ts-ignore: decorator
 @inline function tanhV(xV: v128): v128 {
   const aV = f32x4.abs(xV);
-  const zV = f32x4.mul(xV, xV);
+  const zV = f32x4.mul(aV, aV);
   let qV = f32x4.add(f32x4.mul(f32x4.splat(T0), zV), f32x4.splat(T1));
   qV = f32x4.add(f32x4.mul(qV, zV), f32x4.splat(T2));
   qV = f32x4.add(f32x4.mul(qV, zV), f32x4.splat(T3));
   qV = f32x4.add(f32x4.mul(qV, zV), f32x4.splat(T4));
-  const smallV = f32x4.add(xV, f32x4.mul(f32x4.mul(xV, zV), qV));
-  const tV = f32x4.sub(f32x4.splat(1), f32x4.div(f32x4.splat(2), f32x4.add(expV(f32x4.add(aV, aV)), f32x4.splat(1))));
-  // Copy x's sign onto t (t >= 0), then pick the polynomial where |x| < 0.625.
+  const smallV = f32x4.add(aV, f32x4.mul(f32x4.mul(aV, zV), qV));
+  const largeV = f32x4.sub(f32x4.splat(1), f32x4.div(f32x4.splat(2), f32x4.add(expV(f32x4.add(aV, aV)), f32x4.splat(1))));
+  // tanh(|x|) (the polynomial where |x| < 0.625), then x's sign bit: tanh(-0) = -0.
+  const tV = v128.bitselect(smallV, largeV, f32x4.lt(aV, f32x4.splat(0.625)));
   const signMask = i32x4.splat(0x80000000);
-  const largeV = v128.or(v128.andnot(tV, signMask), v128.and(xV, signMask));
-  return v128.bitselect(smallV, largeV, f32x4.lt(aV, f32x4.splat(0.625)));
+  return v128.or(v128.andnot(tV, signMask), v128.and(xV, signMask));
 }
 
 // ---- exported kernels ---------------------------------------------------------------------------
