@@ -15,7 +15,7 @@ function unaryFn(op: UnaryOp): (x: number) => number {
     case "log": return Math.log;
     case "sqrt": return Math.sqrt;
     case "abs": return Math.abs;
-    case "sign": return (x) => (x > 0 ? 1 : x < 0 ? -1 : 0);
+    case "sign": return (x) => (x > 0 ? 1 : x < 0 ? -1 : x === 0 ? 0 : NaN); // NaN kept, as NumPy and TF 2
     case "tanh": return Math.tanh;
     case "sigmoid": return (x) => (x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x)));
     case "softplus": return (x) => (x > 0 ? x + Math.log1p(Math.exp(-x)) : Math.log1p(Math.exp(x)));

@@ -86,7 +86,7 @@ export function exp(x: Tensor): Tensor { return unary("exp", x, (g, _x, out) => 
 export function log(x: Tensor): Tensor { return unary("log", x, (g, X) => div(g, X)); }
 export function sqrt(x: Tensor): Tensor { return unary("sqrt", x, (g, _x, out) => div(g, mul(out, 2))); }
 export function abs(x: Tensor): Tensor { return unary("abs", x, (g, X) => mul(g, sign(X))); }
-/** -1, 0 or 1 (no gradient). */
+/** -1, 0 or 1, NaN for NaN (no gradient). */
 export function sign(x: Tensor): Tensor { return unary("sign", x, null); }
 /** tanh; d/dx = 1 - tanh^2 */
 export function tanh(x: Tensor): Tensor { return unary("tanh", x, (g, _x, y) => mul(g, sub(1, mul(y, y)))); }
