@@ -610,44 +610,54 @@ export function crossEntropyLogitsF64(xPtr: usize, tPtr: usize, outPtr: usize, n
   }
 }
 
-/** out[i] = sigmoid(x[i]) - t[i] (the gradient of crossEntropyLogits with respect to x) */
-export function sigmoidResidualF32(xPtr: usize, tPtr: usize, outPtr: usize, n: i32): void {
+/**
+ * loss[i] as above and res[i] = sigmoid(x[i]) - t[i] (the gradient of the loss with respect to x)
+ * from one e^-|x|; the loss has the same bits as crossEntropyLogits (the same helpers in the same
+ * order). The forward pass of a loss whose gradient will be taken computes both, which saves the
+ * backward its own exp pass. loss may alias x and res may alias t (each element is read before it
+ * is written).
+ */
+export function crossEntropyResidualF32(xPtr: usize, tPtr: usize, lossPtr: usize, resPtr: usize, n: i32): void {
   let i = 0;
   if (ASC_FEATURE_SIMD) {
     const oneV = f32x4.splat(1), zeroV = f32x4.splat(0);
     for (; i + 4 <= n; i += 4) {
       const off = <usize>i << 2;
-      const xV = v128.load(xPtr + off);
+      const xV = v128.load(xPtr + off), tV = v128.load(tPtr + off);
       const eV = expV(f32x4.neg(f32x4.abs(xV)));
       const numV = v128.bitselect(oneV, eV, f32x4.ge(xV, zeroV));
-      v128.store(outPtr + off, f32x4.sub(f32x4.div(numV, f32x4.add(oneV, eV)), v128.load(tPtr + off)));
+      v128.store(lossPtr + off, f32x4.add(f32x4.sub(f32x4.max(xV, zeroV), f32x4.mul(xV, tV)), log1pUnitFV(eV)));
+      v128.store(resPtr + off, f32x4.sub(f32x4.div(numV, f32x4.add(oneV, eV)), tV));
     }
   }
   for (; i < n; i++) {
     const off = <usize>i << 2;
-    const x = load<f32>(xPtr + off);
+    const x = load<f32>(xPtr + off), t = load<f32>(tPtr + off);
     const e = expScalar(-abs<f32>(x));
-    store<f32>(outPtr + off, (x >= 0 ? <f32>1 : e) / (<f32>1 + e) - load<f32>(tPtr + off));
+    store<f32>(lossPtr + off, (max<f32>(x, 0) - x * t) + log1pUnitF(e));
+    store<f32>(resPtr + off, (x >= 0 ? <f32>1 : e) / (<f32>1 + e) - t);
   }
 }
 
-export function sigmoidResidualF64(xPtr: usize, tPtr: usize, outPtr: usize, n: i32): void {
+export function crossEntropyResidualF64(xPtr: usize, tPtr: usize, lossPtr: usize, resPtr: usize, n: i32): void {
   let i = 0;
   if (ASC_FEATURE_SIMD) {
     const oneV = f64x2.splat(1), zeroV = f64x2.splat(0);
     for (; i + 2 <= n; i += 2) {
       const off = <usize>i << 3;
-      const xV = v128.load(xPtr + off);
+      const xV = v128.load(xPtr + off), tV = v128.load(tPtr + off);
       const eV = expDV(f64x2.neg(f64x2.abs(xV)));
       const numV = v128.bitselect(oneV, eV, f64x2.ge(xV, zeroV));
-      v128.store(outPtr + off, f64x2.sub(f64x2.div(numV, f64x2.add(oneV, eV)), v128.load(tPtr + off)));
+      v128.store(lossPtr + off, f64x2.add(f64x2.sub(f64x2.pmax(xV, zeroV), f64x2.mul(xV, tV)), log1pUnitDV(eV)));
+      v128.store(resPtr + off, f64x2.sub(f64x2.div(numV, f64x2.add(oneV, eV)), tV));
     }
   }
   for (; i < n; i++) {
     const off = <usize>i << 3;
-    const x = load<f64>(xPtr + off);
+    const x = load<f64>(xPtr + off), t = load<f64>(tPtr + off);
     const e = expScalarD(-abs<f64>(x));
-    store<f64>(outPtr + off, (x >= 0 ? <f64>1 : e) / (<f64>1 + e) - load<f64>(tPtr + off));
+    store<f64>(lossPtr + off, (max<f64>(x, <f64>0) - x * t) + log1pUnitD(e));
+    store<f64>(resPtr + off, (x >= 0 ? <f64>1 : e) / (<f64>1 + e) - t);
   }
 }
 

@@ -46,15 +46,17 @@ export function unary(op: UnaryOp, x: FloatArray, out: FloatArray): void {
   }
 }
 
-/** The fused pairs of cross-entropy on logits (src/ops/logisticLoss.ts). */
-export type LogisticPairOp = "crossEntropyLogits" | "sigmoidResidual";
-
-/** out = softplus(x) - x t, or sigmoid(x) - t; x, t and out of one length. */
-export function logisticPair(op: LogisticPairOp, x: FloatArray, t: FloatArray, out: FloatArray): void {
-  const sigmoid = unaryFn("sigmoid");
+/** Cross-entropy on logits (src/ops/logisticLoss.ts): out = softplus(x) - x t, x, t and out of one length. */
+export function crossEntropyLogits(x: FloatArray, t: FloatArray, out: FloatArray): void {
   // (max(x, 0) - x t) + log1p(e^-|x|): softplus(x) - x t without cancellation when x t ~ x.
-  if (op === "crossEntropyLogits") for (let i = 0; i < out.length; i++) out[i] = Math.max(x[i], 0) - x[i] * t[i] + Math.log1p(Math.exp(-Math.abs(x[i])));
-  else for (let i = 0; i < out.length; i++) out[i] = sigmoid(x[i]) - t[i];
+  for (let i = 0; i < out.length; i++) out[i] = Math.max(x[i], 0) - x[i] * t[i] + Math.log1p(Math.exp(-Math.abs(x[i])));
+}
+
+/** The loss as crossEntropyLogits and its gradient with respect to x, res = sigmoid(x) - t. */
+export function crossEntropyResidual(x: FloatArray, t: FloatArray, loss: FloatArray, res: FloatArray): void {
+  crossEntropyLogits(x, t, loss);
+  const sigmoid = unaryFn("sigmoid");
+  for (let i = 0; i < loss.length; i++) res[i] = sigmoid(x[i]) - t[i];
 }
 
 /** Strides of `shape` aligned to `outShape` (0 on broadcast dimensions). */

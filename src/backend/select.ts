@@ -76,16 +76,28 @@ export function unary(op: js.UnaryOp, x: FloatArray, out: FloatArray): void {
   js.unary(op, x, out);
 }
 
-/** out = softplus(x) - x t or sigmoid(x) - t (src/ops/logisticLoss.ts), fused in WebAssembly for large arrays. */
-export function logisticPair(op: js.LogisticPairOp, x: FloatArray, t: FloatArray, out: FloatArray): void {
+/** out = softplus(x) - x t (src/ops/logisticLoss.ts), fused in WebAssembly for large arrays. */
+export function crossEntropyLogits(x: FloatArray, t: FloatArray, out: FloatArray): void {
   if (out.length >= (x instanceof Float32Array ? WASM_UNARY_MIN_F32 : WASM_UNARY_MIN_F64)) {
     const w = wasm();
     if (w) {
-      w.logisticPair(op, x, t, out);
+      w.crossEntropyLogits(x, t, out);
       return;
     }
   }
-  js.logisticPair(op, x, t, out);
+  js.crossEntropyLogits(x, t, out);
+}
+
+/** loss = softplus(x) - x t and res = sigmoid(x) - t from one exp (the forward pass of a loss whose gradient will be taken). */
+export function crossEntropyResidual(x: FloatArray, t: FloatArray, loss: FloatArray, res: FloatArray): void {
+  if (loss.length >= (x instanceof Float32Array ? WASM_UNARY_MIN_F32 : WASM_UNARY_MIN_F64)) {
+    const w = wasm();
+    if (w) {
+      w.crossEntropyResidual(x, t, loss, res);
+      return;
+    }
+  }
+  js.crossEntropyResidual(x, t, loss, res);
 }
 
 /**

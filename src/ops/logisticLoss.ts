@@ -4,15 +4,17 @@
  *   dl/dx = sigmoid(x) - t,   dl/dt = -x
  * Composed from elementwise ops it took eight tensor-sized passes forward and six backward, a
  * third of a logistic-regression evaluation on 10,000 samples. As one primitive it is one pass (a
- * fused WebAssembly kernel for large inputs, src/backend/select.ts `logisticPair`) and its backward
- * is two: sigmoid(x) - t (fused too) and the product with g. The backward is built from
- * differentiable ops (sigmoid' fused as well), so Hessian-vector products through it work.
+ * fused WebAssembly kernel for large inputs, src/backend/select.ts `crossEntropyLogits`). When the
+ * logits carry a gradient graph, that pass also computes the gradient's sigmoid(x) - t from the
+ * same e^-|x| (`crossEntropyResidual`), so the backward is only the product with g. The backward
+ * is built from differentiable ops (sigmoid' fused as well), so Hessian-vector products work.
  */
 import * as backend from "../backend/select.js";
 import { ArgumentError, DTypeError, ShapeError } from "../errors.js";
 import { fmt, sameShape } from "../tensor/shape.js";
-import type { Tensor } from "../tensor/tensor.js";
-import { record } from "../autodiff/tape.js";
+import { Tensor } from "../tensor/tensor.js";
+import { arrayFor, type FloatArray } from "../tensor/dtype.js";
+import { isRecording, record } from "../autodiff/tape.js";
 import { empty, assertTensor } from "./util.js";
 import { div, mul, neg, sigmoid, sub } from "./elementwise.js";
 
@@ -29,10 +31,17 @@ export function sigmoidCrossEntropy(logits: Tensor, targets: Tensor, reduction: 
   if (logits.dtype !== targets.dtype) throw new DTypeError(`sigmoidCrossEntropy: logits are ${logits.dtype}, targets ${targets.dtype}`);
   if (reduction !== "none" && reduction !== "mean" && reduction !== "sum") throw new ArgumentError(`sigmoidCrossEntropy: reduction must be "none", "mean" or "sum", got ${JSON.stringify(reduction)}`);
   const perElement = empty(logits.shape, logits.dtype);
-  backend.logisticPair("crossEntropyLogits", logits._data, targets._data, perElement._data);
+  // When the logits carry gradients (the only case in which the backward below is asked for
+  // their cotangent), their residual sigmoid(x) - t comes out of the same pass.
+  let residual: FloatArray | null = null;
+  if (isRecording() && (logits._leaf || logits._node !== null)) {
+    residual = arrayFor(logits.dtype, logits.size);
+    backend.crossEntropyResidual(logits._data, targets._data, perElement._data, residual);
+  } else backend.crossEntropyLogits(logits._data, targets._data, perElement._data);
+  const res = () => sigmoidResidual(logits, targets, residual!);
   if (reduction === "none") {
     return record(perElement, "sigmoidCrossEntropy", [logits, targets], (g, needs) => [
-      needs[0] ? mul(g, sigmoidResidual(logits, targets)) : null,
+      needs[0] ? mul(g, res()) : null,
       needs[1] ? mul(g, neg(logits)) : null,
     ]);
   }
@@ -44,14 +53,16 @@ export function sigmoidCrossEntropy(logits: Tensor, targets: Tensor, reduction: 
   out._data[0] = reduction === "mean" ? total / n : total;
   return record(out, "sigmoidCrossEntropy", [logits, targets], (g, needs) => {
     const scale = reduction === "mean" ? div(g, n) : g;
-    return [needs[0] ? mul(sigmoidResidual(logits, targets), scale) : null, needs[1] ? mul(neg(logits), scale) : null];
+    return [needs[0] ? mul(res(), scale) : null, needs[1] ? mul(neg(logits), scale) : null];
   });
 }
 
-/** sigmoid(x) - t in one pass: the gradient above; d/dx = s (1 - s), d/dt = -1. */
-function sigmoidResidual(x: Tensor, t: Tensor): Tensor {
-  const out = empty(x.shape, x.dtype);
-  backend.logisticPair("sigmoidResidual", x._data, t._data, out._data);
+/**
+ * sigmoid(x) - t as a differentiable tensor over the values the forward pass computed (never
+ * written: each backward sweep wraps them anew); d/dx = s (1 - s), d/dt = -1.
+ */
+function sigmoidResidual(x: Tensor, t: Tensor, computed: FloatArray): Tensor {
+  const out = new Tensor(computed, x.shape, true);
   return record(out, "sigmoidResidual", [x, t], (g, needs) => [needs[0] ? mul(g, sigmoidSlope(x)) : null, needs[1] ? neg(g) : null]);
 }
 

@@ -66,6 +66,18 @@ describe.each(BACKENDS)("sigmoidCrossEntropy on %s", (backend) => {
     expect(r.maxError).toBeLessThan(1e-6);
   });
 
+  it("the gradient on 30,001 logits (residual from the forward pass, two threads on wasm) is sigmoid(x) - t, in float32 and float64", () => {
+    for (const dtype of ["float32", "float64"] as const) {
+      const n = 30_001;
+      const x = dh.randn([n], { seed: 21, dtype }).mul(8), y = dh.rand([n], { seed: 22, dtype });
+      const { value, grad } = dh.valueAndGrad((z: dh.Tensor) => dh.sigmoidCrossEntropy(z, y, "sum"))(x);
+      const want = dh.sub(dh.sigmoid(x), y);
+      expect(grad).toBeAllclose(want, { rtol: dtype === "float32" ? 1e-6 : 1e-14, atol: dtype === "float32" ? 1e-7 : 1e-16 });
+      // the same loss value as the forward pass without a gradient graph (crossEntropyLogits alone)
+      expect(value.item()).toBe(dh.sigmoidCrossEntropy(x, y, "sum").item());
+    }
+  });
+
   it("reduction mean/sum: same value as reducing the elementwise loss, same gradients and hvp", () => {
     const N = 700; // above the fused-kernel threshold
     const X = dh.randn([N, 3], { seed: 12, dtype: "float64" });

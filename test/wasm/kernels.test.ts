@@ -82,12 +82,15 @@ for (const variant of ["relaxed-simd", "simd"] as WasmVariant[]) {
         two.unary(op, x, b);
         expect(b, `${op} ${Ctor.name}`).toEqual(a);
       }
-      for (const op of ["crossEntropyLogits", "sigmoidResidual"] as const) {
-        const a = new Ctor(n), b = new Ctor(n);
-        one.logisticPair(op, x, t, a);
-        two.logisticPair(op, x, t, b);
-        expect(b, `${op} ${Ctor.name}`).toEqual(a);
-      }
+      const a = new Ctor(n), b = new Ctor(n);
+      one.crossEntropyLogits(x, t, a);
+      two.crossEntropyLogits(x, t, b);
+      expect(b, `crossEntropyLogits ${Ctor.name}`).toEqual(a);
+      const [la, ra, lb, rb] = [new Ctor(n), new Ctor(n), new Ctor(n), new Ctor(n)];
+      one.crossEntropyResidual(x, t, la, ra);
+      two.crossEntropyResidual(x, t, lb, rb);
+      expect(lb, `crossEntropyResidual loss ${Ctor.name}`).toEqual(la);
+      expect(rb, `crossEntropyResidual residual ${Ctor.name}`).toEqual(ra);
     }
   });
 }

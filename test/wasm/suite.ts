@@ -298,14 +298,16 @@ export function describeWasmKernels(name: string, getKernels: () => Promise<Wasm
     });
 
     for (const [Ctor, dtype, tol] of [[Float32Array, "f32", 4 * U32], [Float64Array, "f64", 8 * U64]] as const) {
-      it(`logisticPair ${dtype}: softplus(x) - x t and sigmoid(x) - t, without cancellation`, async () => {
+      it(`crossEntropyLogits and crossEntropyResidual ${dtype}: softplus(x) - x t and sigmoid(x) - t, without cancellation`, async () => {
         const w = await getKernels();
         const n = 2001; // odd: the scalar tail runs too
         const x = randomArray(Ctor as new (n: number) => FloatArray, n, 31).map((v) => v * 60);
         const t = randomArray(Ctor as new (n: number) => FloatArray, n, 32).map((v, i) => (i % 3 === 0 ? (v > 0 ? 1 : 0) : Math.abs(v)));
-        const ce = new (Ctor as new (n: number) => FloatArray)(n), res = new (Ctor as new (n: number) => FloatArray)(n);
-        w.logisticPair("crossEntropyLogits", x, t, ce);
-        w.logisticPair("sigmoidResidual", x, t, res);
+        const mk = () => new (Ctor as new (n: number) => FloatArray)(n);
+        const ce = mk(), ce2 = mk(), res = mk();
+        w.crossEntropyLogits(x, t, ce);
+        w.crossEntropyResidual(x, t, ce2, res);
+        expect(Array.from(ce2)).toEqual(Array.from(ce)); // the fused pass: the loss with the same bits
         for (let i = 0; i < n; i++) {
           const xi = x[i], ti = t[i];
           // float64 references; the loss is relative to itself (it is tiny when confident and right).
@@ -320,7 +322,8 @@ export function describeWasmKernels(name: string, getKernels: () => Promise<Wasm
             throw new Error(`sigmoidResidual(${xi}, ${ti}) = ${res[i]}, want ${s - ti}`);
         }
         const otherT = dtype === "f32" ? new Float64Array(n) : new Float32Array(n);
-        expect(() => w.logisticPair("sigmoidResidual", x, otherT, res)).toThrow(TypeError);
+        expect(() => w.crossEntropyResidual(x, otherT, ce, res)).toThrow(TypeError);
+        expect(() => w.crossEntropyLogits(x, otherT, ce)).toThrow(TypeError);
       });
     }
 

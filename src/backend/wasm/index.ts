@@ -40,8 +40,10 @@ export interface WasmKernels {
    * sigmoidSlope within 3 ulp). From 8192 values the second half runs on a pool worker.
    */
   unary(op: WasmUnaryOp, x: FloatArray, out: FloatArray): void;
-  /** out = softplus(x) - x t (`crossEntropyLogits`) or sigmoid(x) - t (`sigmoidResidual`), fused. */
-  logisticPair(op: LogisticPairOp, x: FloatArray, t: FloatArray, out: FloatArray): void;
+  /** out = softplus(x) - x t (cross-entropy on logits), fused. */
+  crossEntropyLogits(x: FloatArray, t: FloatArray, out: FloatArray): void;
+  /** loss as crossEntropyLogits (the same bits) and res = sigmoid(x) - t, from one exp. */
+  crossEntropyResidual(x: FloatArray, t: FloatArray, loss: FloatArray, res: FloatArray): void;
   dot(x: FloatArray, y: FloatArray): number;
   nrm2(x: FloatArray): number;
   axpy(alpha: number, x: FloatArray, y: FloatArray): void;
@@ -85,11 +87,8 @@ export interface WasmKernels {
 const POOL_OPS = [
   "matmulF32", "matmulF64", "gemvSharedF32", "gemvSharedF64",
   ...["sgd", "adam", "adagrad", "rmsprop", "lion"].flatMap((k) => [`${k}StepF32`, `${k}StepF64`]),
-  ...["exp", "sigmoid", "tanh", "softplus", "log", "sigmoidSlope", "crossEntropyLogits", "sigmoidResidual"].flatMap((k) => [`${k}F32`, `${k}F64`]),
+  ...["exp", "sigmoid", "tanh", "softplus", "log", "sigmoidSlope", "crossEntropyLogits", "crossEntropyResidual"].flatMap((k) => [`${k}F32`, `${k}F64`]),
 ];
-
-/** The fused pairs of cross-entropy on logits (kernels at the end of assembly/elementwise.ts). */
-export type LogisticPairOp = "crossEntropyLogits" | "sigmoidResidual";
 
 /** The elementwise ops with WebAssembly kernels. */
 export type WasmUnaryOp = "exp" | "sigmoid" | "tanh" | "softplus" | "log" | "sigmoidSlope";
@@ -143,8 +142,8 @@ interface WasmCore {
   sigmoidSlopeF64(xPtr: number, outPtr: number, n: number): void;
   crossEntropyLogitsF32(xPtr: number, tPtr: number, outPtr: number, n: number): void;
   crossEntropyLogitsF64(xPtr: number, tPtr: number, outPtr: number, n: number): void;
-  sigmoidResidualF32(xPtr: number, tPtr: number, outPtr: number, n: number): void;
-  sigmoidResidualF64(xPtr: number, tPtr: number, outPtr: number, n: number): void;
+  crossEntropyResidualF32(xPtr: number, tPtr: number, lossPtr: number, resPtr: number, n: number): void;
+  crossEntropyResidualF64(xPtr: number, tPtr: number, lossPtr: number, resPtr: number, n: number): void;
   dotF32(xPtr: number, yPtr: number, n: number): number;
   dotF64(xPtr: number, yPtr: number, n: number): number;
   nrm2F32(xPtr: number, n: number): number;
@@ -447,21 +446,39 @@ class Kernels implements WasmKernels {
     this.get(ptr, n === out.length ? out : out.subarray(0, n));
   }
 
-  logisticPair(op: LogisticPairOp, x: FloatArray, t: FloatArray, out: FloatArray): void {
+  crossEntropyLogits(x: FloatArray, t: FloatArray, out: FloatArray): void {
     const f32 = x instanceof Float32Array;
-    if (f32 !== t instanceof Float32Array || f32 !== out instanceof Float32Array) throw new TypeError("downhill logisticPair: x, t and out must share one dtype");
+    if (f32 !== t instanceof Float32Array || f32 !== out instanceof Float32Array) throw new TypeError("downhill crossEntropyLogits: x, t and out must share one dtype");
     const n = out.length;
-    if (x.length < n || t.length < n) throw new RangeError("downhill logisticPair: x and t must be as long as out");
+    if (x.length < n || t.length < n) throw new RangeError("downhill crossEntropyLogits: x and t must be as long as out");
     const size = f32 ? 4 : 8;
     const bytes = al(n * size);
     const xPtr = this.scratch(2 * bytes), tPtr = xPtr + bytes;
     this.put(xPtr, x.length === n ? x : x.subarray(0, n));
     this.put(tPtr, t.length === n ? t : t.subarray(0, n));
-    const name = kernelName(op, f32);
+    const name = kernelName("crossEntropyLogits", f32);
     const kernel = this.exports[name] as (xPtr: number, tPtr: number, outPtr: number, n: number) => void;
     // in place over x in scratch, halves over two threads for long arrays
     this.halves(n, name, (i0, len) => [xPtr + i0 * size, tPtr + i0 * size, xPtr + i0 * size, len], (i0, len) => kernel(xPtr + i0 * size, tPtr + i0 * size, xPtr + i0 * size, len));
     this.get(xPtr, out);
+  }
+
+  crossEntropyResidual(x: FloatArray, t: FloatArray, loss: FloatArray, res: FloatArray): void {
+    const f32 = x instanceof Float32Array;
+    if (f32 !== t instanceof Float32Array || f32 !== loss instanceof Float32Array || f32 !== res instanceof Float32Array) throw new TypeError("downhill crossEntropyResidual: x, t, loss and res must share one dtype");
+    const n = loss.length;
+    if (x.length < n || t.length < n || res.length < n) throw new RangeError("downhill crossEntropyResidual: x, t and res must be as long as loss");
+    const size = f32 ? 4 : 8;
+    const bytes = al(n * size);
+    const xPtr = this.scratch(2 * bytes), tPtr = xPtr + bytes;
+    this.put(xPtr, x.length === n ? x : x.subarray(0, n));
+    this.put(tPtr, t.length === n ? t : t.subarray(0, n));
+    const name = kernelName("crossEntropyResidual", f32);
+    const kernel = this.exports[name] as (xPtr: number, tPtr: number, lossPtr: number, resPtr: number, n: number) => void;
+    // the loss in place over x, the residual over t; halves over two threads for long arrays
+    this.halves(n, name, (i0, len) => [xPtr + i0 * size, tPtr + i0 * size, xPtr + i0 * size, tPtr + i0 * size, len], (i0, len) => kernel(xPtr + i0 * size, tPtr + i0 * size, xPtr + i0 * size, tPtr + i0 * size, len));
+    this.get(xPtr, loss);
+    this.get(tPtr, res.length === n ? res : res.subarray(0, n));
   }
 
   /**
