@@ -59,11 +59,14 @@ export function sigmoidCrossEntropy(logits: Tensor, targets: Tensor, reduction: 
 
 /**
  * sigmoid(x) - t as a differentiable tensor over the values the forward pass computed (never
- * written: each backward sweep wraps them anew); d/dx = s (1 - s), d/dt = -1.
+ * written: each backward sweep wraps them anew); d/dx = s (1 - s), d/dt = -1. The slope is
+ * computed once per recorded gradient: Newton-CG runs this rule once per H v product, all at
+ * the same x.
  */
 function sigmoidResidual(x: Tensor, t: Tensor, computed: FloatArray): Tensor {
   const out = new Tensor(computed, x.shape, true);
-  return record(out, "sigmoidResidual", [x, t], (g, needs) => [needs[0] ? mul(g, sigmoidSlope(x)) : null, needs[1] ? neg(g) : null]);
+  let slope: Tensor | null = null;
+  return record(out, "sigmoidResidual", [x, t], (g, needs) => [needs[0] ? mul(g, (slope ??= sigmoidSlope(x))) : null, needs[1] ? neg(g) : null]);
 }
 
 /**
