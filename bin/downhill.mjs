@@ -24,6 +24,7 @@ function parseArgs(argv) {
   const opts = {};
   for (let i = 0; i < rest.length; i++) {
     const a = rest[i];
+    if (a === "--help" || a === "-h") { opts.help = true; continue; }
     if (!a.startsWith("--")) throw new Error(`unexpected argument ${a}`);
     const [k, inline] = a.slice(2).split("=", 2);
     const v = inline ?? rest[++i];
@@ -108,7 +109,7 @@ async function main() {
   let parsed;
   try {
     parsed = parseArgs(process.argv.slice(2));
-    if (!parsed.cmd || parsed.cmd === "--help" || parsed.cmd === "help") { console.log(USAGE); return; }
+    if (!parsed.cmd || ["--help", "-h", "help"].includes(parsed.cmd) || parsed.opts.help) { console.log(USAGE); return; }
     if (parsed.cmd !== "compare") throw new Error(`unknown command "${parsed.cmd}"`);
     await compare(parsed.opts);
   } catch (e) {

@@ -67,3 +67,11 @@ test.skipIf(!existsSync("dist/index.js"))("CLI: compare --problem booth writes t
   expect(readFileSync(out, "utf8")).toContain("const DATA");
   expect(() => execFileSync(process.execPath, ["bin/downhill.mjs", "compare", "--methods", "bfgs-b"], { encoding: "utf8", stdio: "pipe" })).toThrow(/unknown method "bfgs-b"/);
 });
+
+test.skipIf(!existsSync("dist/index.js"))("CLI: compare --help prints the usage and exits 0 without racing", () => {
+  for (const args of [["compare", "--help"], ["compare", "--problem", "booth", "-h"], ["--help"]]) {
+    const stdout = execFileSync(process.execPath, ["bin/downhill.mjs", ...args], { encoding: "utf8", stdio: "pipe" });
+    expect(stdout).toMatch(/^usage: downhill compare/);
+    expect(stdout).not.toContain("method ");
+  }
+});
