@@ -74,7 +74,9 @@ test("L-BFGS: superlinear in practice, ||x_{k+1} - x*|| / ||x_k - x*|| tends to 
     const r = minimize(p.f, p.x0, { method: "lbfgs", tol: 1e-13, recordX: true });
     expect(r.converged, r.message).toBe(true);
     const xs = p.minimizers[0];
-    const e = r.history.map((h) => Math.sqrt(sqDist(h.x!, xs))).filter((v) => v > 1e-11);
+    // Errors are measured down to 5e-12: the logistic x* is itself a numerical solution, ~4e-13
+    // from where Newton lands with ||g|| = 3e-17, so smaller errors are partly x*'s own.
+    const e = r.history.map((h) => Math.sqrt(sqDist(h.x!, xs))).filter((v) => v > 5e-12);
     const ratios = e.slice(1).map((v, k) => v / e[k]);
     const tail = ratios.slice(-3);
     expect(Math.max(...tail), `${p.name}: ${ratios.map((v) => v.toFixed(3))}`).toBeLessThan(0.3);
