@@ -69,7 +69,7 @@ h1 { font-size: 22px; margin: 0 0 4px; } h2 { font-size: 18px; margin: 32px 0 8p
 .sub { color: #666; margin-bottom: 12px; }
 table { border-collapse: collapse; font-variant-numeric: tabular-nums; font-size: 13px; }
 th, td { padding: 3px 8px; border-bottom: 1px solid #eee; text-align: right; white-space: nowrap; }
-th:first-child, td:first-child, td.msg { text-align: left; } td.msg { white-space: normal; color: #555; max-width: 360px; }
+th:first-child, td:first-child, th:last-child, td.msg { text-align: left; } td.msg { white-space: normal; color: #555; max-width: 360px; }
 .yes { color: #1a7f37; font-weight: 600; } .no { color: #b42318; font-weight: 600; }
 .charts { display: grid; grid-template-columns: repeat(2, 1fr); gap: 8px 16px; margin-top: 12px; }
 .contour { margin-top: 12px; } .contour canvas { border: 1px solid #ccc; }
