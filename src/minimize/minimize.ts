@@ -43,11 +43,11 @@ export interface MinimizeOptions {
   restart?: boolean;
   /** lbfgs: number of stored pairs. Default 10. */
   m?: number;
-  /** Line-search sufficient-decrease constant. Default 1e-4. */
+  /** Line-search sufficient-decrease constant (gd without lr, lbfgs, bfgs, newton, newton-cg), in (0, 1). Default 1e-4. */
   c1?: number;
-  /** Strong-Wolfe curvature constant (lbfgs, newton-cg). Default 0.9. */
+  /** Strong-Wolfe curvature constant (lbfgs, bfgs, newton-cg), in (c1, 1). Default 0.9. */
   c2?: number;
-  /** trust-ncg: initial radius (default 1), largest radius (default 1000), acceptance threshold eta (default 0.15). */
+  /** trust-ncg: initial radius (default 1), largest radius (default 1000), acceptance threshold eta in [0, 0.25) (default 0.15). */
   trustRadius?: number;
   maxTrustRadius?: number;
   eta?: number;
@@ -79,6 +79,23 @@ export interface MinimizeResult {
 
 const KNOWN = new Set(["method", "tol", "ftol", "maxIter", "maxEval", "dtype", "lr", "momentum", "restart", "m", "c1", "c2", "trustRadius", "maxTrustRadius", "eta", "callback", "recordX"]);
 
+/**
+ * Options only some methods read. Passing one to another method is an error rather than silently
+ * ignored (scipy only warns): `lr` given to lbfgs would otherwise look like it did something.
+ * A GradientTransformation reads none of them (its own hyperparameters are in the transform).
+ */
+const READ_BY: Record<string, readonly MethodName[]> = {
+  lr: ["gd", "momentum", "nesterov", "adam"],
+  momentum: ["momentum"],
+  restart: ["nesterov"],
+  m: ["lbfgs"],
+  c1: ["gd", "lbfgs", "bfgs", "newton", "newton-cg"],
+  c2: ["lbfgs", "bfgs", "newton-cg"],
+  trustRadius: ["trust-ncg"],
+  maxTrustRadius: ["trust-ncg"],
+  eta: ["trust-ncg"],
+};
+
 function positive(name: string, v: number | undefined, integer = false): void {
   if (v === undefined) return;
   if (typeof v !== "number" || !(v > 0) || (integer && !Number.isInteger(v) && v !== Infinity)) {
@@ -104,7 +121,8 @@ function nonNegative(name: string, v: number | undefined): void {
  * callback returning true, maxIter, maxEval, or a method that cannot continue (a failed line
  * search is reported in `message` with converged = false, never thrown).
  * Throws `DownhillError`s for bad input: a non-scalar f, a non-finite f or gradient at x0, an
- * x0 that is not a non-empty tensor or number array, an unknown method or option.
+ * x0 that is not a non-empty tensor or number array, an unknown method or option, an option the
+ * method does not read (e.g. `lr` with "lbfgs"), an out-of-range hyperparameter.
  *
  * @example
  * const r = minimize((x) => x.sub(tensor([1, 2], { dtype: "float64" })).square().sum(), [0, 0], { method: "newton" });
@@ -119,6 +137,10 @@ export function minimize(f: (x: Tensor) => Tensor, x0: Tensor | number[] | Array
   const method = options.method ?? "lbfgs";
   if (!isTransformation(method) && !METHOD_NAMES.includes(method as MethodName)) {
     throw new ArgumentError(`minimize: unknown method ${JSON.stringify(method)}; use one of ${METHOD_NAMES.join(", ")} or a GradientTransformation`);
+  }
+  for (const [k, readers] of Object.entries(READ_BY)) {
+    if ((options as Record<string, unknown>)[k] === undefined || (typeof method === "string" && readers.includes(method as MethodName))) continue;
+    throw new ArgumentError(`minimize: option "${k}" does not apply to method ${typeof method === "string" ? `"${method}"` : "given as a GradientTransformation"}; it is read by ${readers.join(", ")}`);
   }
   checkShapeOf(x0);
   const dtype: DType = options.dtype ?? (x0 instanceof Tensor ? x0.dtype : "float64");
@@ -136,6 +158,11 @@ export function minimize(f: (x: Tensor) => Tensor, x0: Tensor | number[] | Array
   positive("m", options.m, true);
   positive("trustRadius", options.trustRadius);
   positive("maxTrustRadius", options.maxTrustRadius);
+  if (options.c1 !== undefined && !(options.c1 > 0 && options.c1 < 1)) throw new ArgumentError(`minimize: c1 must be in (0, 1), got ${options.c1}`);
+  if (options.c2 !== undefined && !(options.c2 > (options.c1 ?? 1e-4) && options.c2 < 1)) throw new ArgumentError(`minimize: c2 must be in (c1, 1) = (${options.c1 ?? 1e-4}, 1), got ${options.c2}`);
+  if (options.eta !== undefined && !(options.eta >= 0 && options.eta < 0.25)) throw new ArgumentError(`minimize: eta must be in [0, 0.25), got ${options.eta}`);
+  if ((options.trustRadius ?? 1) > (options.maxTrustRadius ?? 1000)) throw new ArgumentError(`minimize: trustRadius ${options.trustRadius ?? 1} exceeds maxTrustRadius ${options.maxTrustRadius ?? 1000}`);
+  if (options.restart !== undefined && typeof options.restart !== "boolean") throw new ArgumentError(`minimize: restart must be a boolean, got ${JSON.stringify(options.restart)}`);
   if (options.momentum !== undefined && !(options.momentum >= 0 && options.momentum < 1)) throw new ArgumentError(`minimize: momentum must be in [0, 1), got ${options.momentum}`);
   if (options.callback !== undefined && typeof options.callback !== "function") throw new ArgumentError("minimize: callback must be a function");
 

@@ -1,7 +1,7 @@
 // Bad input gives a clear DownhillError, or an honest converged: false with a message; never a
 // silent NaN result.
 import { expect, test } from "vitest";
-import { minimize, tensor, DownhillError, ArgumentError, NonFiniteError, METHOD_NAMES, type Tensor } from "../../src/index.js";
+import { adam, minimize, tensor, DownhillError, ArgumentError, NonFiniteError, METHOD_NAMES, type Tensor } from "../../src/index.js";
 
 const quad = (x: Tensor) => x.square().sum();
 
@@ -32,8 +32,24 @@ test("an unknown method or option, or an invalid value, is an ArgumentError", ()
   expect(() => minimize(quad, [1], { maxiter: 10 } as any)).toThrow(/unknown option "maxiter"/);
   expect(() => minimize(quad, [1], { tol: -1 })).toThrow(/tol must be a positive/);
   expect(() => minimize(quad, [1], { m: 2.5 })).toThrow(/m must be a positive integer/);
-  expect(() => minimize(quad, [1], { momentum: 1 })).toThrow(/momentum/);
+  expect(() => minimize(quad, [1], { method: "momentum", momentum: 1 })).toThrow(/momentum must be in \[0, 1\)/);
+  expect(() => minimize(quad, [1], { c1: 0 })).toThrow(/c1 must be in \(0, 1\)/);
+  expect(() => minimize(quad, [1], { c1: 0.5, c2: 0.4 })).toThrow(/c2 must be in \(c1, 1\)/);
+  expect(() => minimize(quad, [1], { method: "trust-ncg", eta: 0.3 })).toThrow(/eta must be in \[0, 0.25\)/);
+  expect(() => minimize(quad, [1], { method: "trust-ncg", trustRadius: 10, maxTrustRadius: 5 })).toThrow(/trustRadius 10 exceeds maxTrustRadius 5/);
+  expect(() => minimize(quad, [1], { method: "nesterov", restart: "yes" as any })).toThrow(/restart must be a boolean/);
   expect(() => minimize(quad, [1], { dtype: "int32" as any })).toThrow(/dtype/);
+});
+
+test("an option the method does not read is an ArgumentError naming the methods that read it", () => {
+  expect(() => minimize(quad, [1], { method: "lbfgs", lr: 0.1 })).toThrow(/option "lr" does not apply to method "lbfgs"; it is read by gd, momentum, nesterov, adam/);
+  expect(() => minimize(quad, [1], { method: "newton", m: 5 })).toThrow(/option "m" does not apply to method "newton"/);
+  expect(() => minimize(quad, [1], { method: "gd", eta: 0.1 })).toThrow(/option "eta" does not apply/);
+  expect(() => minimize(quad, [1], { method: adam({ lr: 0.1 }), lr: 0.1 })).toThrow(/"lr" does not apply to method given as a GradientTransformation/);
+  // and each option is accepted by the methods that read it
+  expect(minimize(quad, [1], { method: "gd", lr: 0.1, maxIter: 5 }).nit).toBe(5);
+  expect(minimize(quad, [1], { method: "bfgs", c1: 1e-3, c2: 0.5 }).converged).toBe(true);
+  expect(minimize(quad, [1], { method: "trust-ncg", trustRadius: 0.5, maxTrustRadius: 2, eta: 0.1 }).converged).toBe(true);
 });
 
 test.each(METHOD_NAMES)("%s: a Hessian singular everywhere (f = sum(x), unbounded) ends honestly, never with NaN", (method) => {
