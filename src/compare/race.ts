@@ -35,7 +35,7 @@ export interface RaceOptions {
   newtonMaxDim?: number;
   /** Grid resolution of the 2-D contour plot. Default 120. */
   gridSize?: number;
-  /** Run each method for 2 iterations before timing it (JIT warm-up). Default true. */
+  /** Warm every method up (repeated 5-iteration runs, ~15 ms each) before timing any (JIT). Default true. */
   warmup?: boolean;
   /** Called before each method starts (progress display). */
   onStart?: (method: string, index: number, count: number) => void;
@@ -44,28 +44,42 @@ export interface RaceOptions {
 export const DEFAULT_METHODS = ["gd", "nesterov", "adam", "lbfgs", "bfgs", "newton-cg", "trust-ncg", "newton"] as const;
 const FIRST_ORDER = new Set(["gd", "momentum", "nesterov", "adam"]);
 
+/** Warm-up budget per method before any method is timed (see `race`). */
+const WARMUP_MS = 15;
+
 export function race(problem: Problem, options: RaceOptions = {}): RaceResult {
   const methods = options.methods ?? DEFAULT_METHODS;
   const entries: RaceEntry[] = [];
   const record2d = problem.dim === 2;
+  const tooBig = (method: string) => method === "newton" && problem.dim > (options.newtonMaxDim ?? 200);
+  const optsFor = (method: string): MinimizeOptions => ({
+    method: method as MethodName,
+    tol: options.tol ?? 1e-6,
+    maxIter: FIRST_ORDER.has(method) ? options.firstOrderMaxIter ?? 5000 : 1000,
+    recordX: record2d,
+    ...(method === "adam" ? { lr: 0.01 } : {}),
+    ...(options.methodOptions?.[method] ?? {}),
+  });
+  if (options.warmup ?? true) {
+    // JIT warm-up of every method before any is timed: short runs (5 iterations) for WARMUP_MS
+    // each. With a 2-iteration warm-up right before each timed run, the first method paid for
+    // compiling the shared tensor and autodiff code: gd on Booth timed 28 ms first, 6-10 ms later.
+    for (const method of methods) {
+      if (tooBig(method)) continue;
+      const warm = { ...optsFor(method), maxIter: 5, recordX: false, callback: undefined };
+      const t0 = performance.now();
+      do {
+        try { minimize(problem.f, tensor(problem.x0, { dtype: "float64" }), warm); } catch { break; /* reported by the timed run */ }
+      } while (performance.now() - t0 < WARMUP_MS);
+    }
+  }
   methods.forEach((method, i) => {
     options.onStart?.(method, i, methods.length);
-    if (method === "newton" && problem.dim > (options.newtonMaxDim ?? 200)) {
+    if (tooBig(method)) {
       entries.push({ method, time: 0, skipped: `dense Newton skipped: n = ${problem.dim} > ${options.newtonMaxDim ?? 200}`, result: emptyResult(method, problem) });
       return;
     }
-    const opts: MinimizeOptions = {
-      method: method as MethodName,
-      tol: options.tol ?? 1e-6,
-      maxIter: FIRST_ORDER.has(method) ? options.firstOrderMaxIter ?? 5000 : 1000,
-      recordX: record2d,
-      ...(method === "adam" ? { lr: 0.01 } : {}),
-      ...(options.methodOptions?.[method] ?? {}),
-    };
-    if (options.warmup ?? true) {
-      // A 2-iteration run first, so the timed run does not pay for JIT compilation.
-      try { minimize(problem.f, tensor(problem.x0, { dtype: "float64" }), { ...opts, maxIter: 2, recordX: false, callback: undefined }); } catch { /* reported below */ }
-    }
+    const opts = optsFor(method);
     const t0 = performance.now();
     try {
       const r = minimize(problem.f, tensor(problem.x0, { dtype: "float64" }), opts);
