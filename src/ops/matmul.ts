@@ -10,16 +10,40 @@ import type { Tensor } from "../tensor/tensor.js";
 import { record } from "../autodiff/tape.js";
 import { empty, assertTensor } from "./util.js";
 import { broadcastTo, reshape, sumTo } from "./shape.js";
-import { DTypeError } from "../errors.js";
+import { ArgumentError, DTypeError } from "../errors.js";
 
-/** a @ b */
-export function matmul(a: Tensor, b: Tensor): Tensor {
+export interface MatmulOptions {
+  /** Use the transpose of a's last two dimensions (read in place, never materialised). */
+  transposeA?: boolean;
+  /** Use the transpose of b's last two dimensions. */
+  transposeB?: boolean;
+}
+
+/**
+ * a @ b, or op(a) @ op(b) with `{transposeA, transposeB}` (as tfjs's matMul): X^T r as
+ * `matmul(X, r, {transposeA: true})` reads X in place, where `X.transpose().matmul(r)` first copies
+ * X transposed.
+ */
+export function matmul(a: Tensor, b: Tensor, options?: MatmulOptions): Tensor {
   assertTensor("matmul", "a", a);
   assertTensor("matmul", "b", b);
   if (a.rank === 0 || b.rank === 0) throw new ShapeError(`matmul: operands must have rank >= 1, got ${fmt(a.shape)} and ${fmt(b.shape)}`);
+  let transA = false, transB = false;
+  if (options !== undefined) {
+    if (options === null || typeof options !== "object") throw new ArgumentError("matmul: options must be an object {transposeA?, transposeB?}");
+    for (const k of Object.keys(options)) if (k !== "transposeA" && k !== "transposeB") throw new ArgumentError(`matmul: unknown option "${k}" (known: transposeA, transposeB)`);
+    for (const k of ["transposeA", "transposeB"] as const) {
+      const v = options[k];
+      if (v !== undefined && typeof v !== "boolean") throw new ArgumentError(`matmul: ${k} must be a boolean, got ${JSON.stringify(v)}`);
+    }
+    transA = options.transposeA === true;
+    transB = options.transposeB === true;
+    if (transA && a.rank === 1) throw new ShapeError(`matmul: transposeA needs a of rank >= 2, got shape ${fmt(a.shape)}`);
+    if (transB && b.rank === 1) throw new ShapeError(`matmul: transposeB needs b of rank >= 2, got shape ${fmt(b.shape)}`);
+  }
   const A = a.rank === 1 ? reshape(a, [1, a.shape[0]]) : a;
   const B = b.rank === 1 ? reshape(b, [b.shape[0], 1]) : b;
-  let out = matmulT(A, B, false, false);
+  let out = matmulT(A, B, transA, transB);
   if (a.rank === 1) out = reshape(out, [...out.shape.slice(0, -2), out.shape[out.rank - 1]]);
   if (b.rank === 1) out = reshape(out, out.shape.slice(0, -1));
   return out;

@@ -3,6 +3,7 @@ import type { DType, FloatArray } from "./dtype.js";
 import { sizeOf, fmt, type Shape } from "./shape.js";
 import type { Node } from "../autodiff/tape.js";
 import * as ops from "../ops/index.js";
+import type { MatmulOptions } from "../ops/matmul.js";
 
 /** A tensor argument: a tensor, or a plain number broadcast as a scalar of the other operand's dtype. */
 export type TensorLike = Tensor | number;
@@ -109,7 +110,7 @@ export class Tensor {
   gelu(approximate?: "none" | "tanh"): Tensor { return ops.gelu(this, approximate); }
   softmax(axis?: number): Tensor { return ops.softmax(this, axis); }
   logSoftmax(axis?: number): Tensor { return ops.logSoftmax(this, axis); }
-  matmul(b: Tensor): Tensor { return ops.matmul(this, b); }
+  matmul(b: Tensor, options?: MatmulOptions): Tensor { return ops.matmul(this, b, options); }
   transpose(perm?: readonly number[]): Tensor { return ops.transpose(this, perm); }
   reshape(shape: readonly number[]): Tensor { return ops.reshape(this, shape); }
   sum(axis?: Axis, keepDims?: boolean): Tensor { return ops.sum(this, axis, keepDims); }

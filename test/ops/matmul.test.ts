@@ -51,12 +51,29 @@ describe.each(BACKENDS)("matmul on %s", (backend) => {
     ["vector @ matrix", [4], [4, 3]],
     ["matrix @ vector", [3, 4], [4]],
   ])("%s: gradient vs central differences", (_n, sa, sb) => {
-    checkOpGrad(dh.matmul, inputs([sa, sb], 13));
+    checkOpGrad((x, y) => dh.matmul(x, y), inputs([sa, sb], 13));
   });
 
   it.each([[false, false], [true, false], [false, true], [true, true]])("matmulT(transA=%s, transB=%s): gradient", (ta, tb) => {
     const [a, b] = inputs([ta ? [4, 3] : [3, 4], tb ? [5, 4] : [4, 5]], 17);
     checkOpGrad((x, y) => dh.matmulT(x, y, ta, tb), [a, b]);
+  });
+
+  it.each([[false, false], [true, false], [false, true], [true, true]])("matmul(a, b, {transposeA: %s, transposeB: %s}) equals the product with explicit transposes, gradient included", (ta, tb) => {
+    const [a, b] = inputs([ta ? [2, 4, 3] : [2, 3, 4], tb ? [5, 4] : [4, 5]], 19);
+    const opA = ta ? dh.transpose(a, [0, 2, 1]) : a, opB = tb ? dh.transpose(b) : b;
+    expect(dh.matmul(a, b, { transposeA: ta, transposeB: tb })).toBeAllclose(dh.matmul(opA, opB), { atol: 1e-12 });
+    expect(a.matmul(b, { transposeA: ta, transposeB: tb })).toBeAllclose(dh.matmul(opA, opB), { atol: 1e-12 });
+    checkOpGrad((x, y) => dh.matmul(x, y, { transposeA: ta, transposeB: tb }), [a, b]);
+  });
+
+  it("rejects transpose options it cannot honour", () => {
+    expect(() => dh.matmul(dh.zeros([3]), dh.zeros([3, 2]), { transposeA: true })).toThrow(/transposeA needs a of rank >= 2, got shape \[3\]/);
+    expect(() => dh.matmul(dh.zeros([2, 3]), dh.zeros([3]), { transposeB: true })).toThrow(/transposeB needs b of rank >= 2/);
+    expect(() => dh.matmul(dh.zeros([2, 3]), dh.zeros([3, 2]), { transpose: true } as any)).toThrow(/unknown option "transpose"/);
+    expect(() => dh.matmul(dh.zeros([2, 3]), dh.zeros([3, 2]), { transposeA: 1 } as any)).toThrow(/transposeA must be a boolean/);
+    expect(() => dh.matmul(dh.zeros([3, 2]), dh.zeros([3, 2]), { transposeA: true })).not.toThrow();
+    expect(() => dh.matmul(dh.zeros([3, 2]), dh.zeros([2, 3]), { transposeB: true })).toThrow(/inner dimensions differ: \[3, 2\] @ \[2, 3\]\^T \(2 vs 3\)/);
   });
 
   it("names both shapes on a mismatch", () => {
