@@ -161,7 +161,10 @@ export function minimize(f: (x: Tensor) => Tensor, x0: Tensor | number[] | Array
   if (options.c1 !== undefined && !(options.c1 > 0 && options.c1 < 1)) throw new ArgumentError(`minimize: c1 must be in (0, 1), got ${options.c1}`);
   if (options.c2 !== undefined && !(options.c2 > (options.c1 ?? 1e-4) && options.c2 < 1)) throw new ArgumentError(`minimize: c2 must be in (c1, 1) = (${options.c1 ?? 1e-4}, 1), got ${options.c2}`);
   if (options.eta !== undefined && !(options.eta >= 0 && options.eta < 0.25)) throw new ArgumentError(`minimize: eta must be in [0, 0.25), got ${options.eta}`);
-  if ((options.trustRadius ?? 1) > (options.maxTrustRadius ?? 1000)) throw new ArgumentError(`minimize: trustRadius ${options.trustRadius ?? 1} exceeds maxTrustRadius ${options.maxTrustRadius ?? 1000}`);
+  if ((options.trustRadius ?? 1) > (options.maxTrustRadius ?? 1000)) {
+    const dflt = (v: number | undefined) => (v === undefined ? " (default)" : "");
+    throw new ArgumentError(`minimize: trustRadius ${options.trustRadius ?? 1}${dflt(options.trustRadius)} exceeds maxTrustRadius ${options.maxTrustRadius ?? 1000}${dflt(options.maxTrustRadius)}`);
+  }
   if (options.restart !== undefined && typeof options.restart !== "boolean") throw new ArgumentError(`minimize: restart must be a boolean, got ${JSON.stringify(options.restart)}`);
   if (options.momentum !== undefined && !(options.momentum >= 0 && options.momentum < 1)) throw new ArgumentError(`minimize: momentum must be in [0, 1), got ${options.momentum}`);
   if (options.callback !== undefined && typeof options.callback !== "function") throw new ArgumentError("minimize: callback must be a function");

@@ -31,8 +31,8 @@ export function wolfeStep(run: Run, p: Float64Array, options: WolfeOptions, curv
  * `alpha0` if given, else at alpha = 1, or at alpha = min(1, 1/||g||) (a step no longer than 1)
  * when the model has no curvature yet (`fresh`). If the search fails on a model with curvature,
  * `reset()` drops it and the search is retried once along -g (as L-BFGS-B restarts) before the
- * failure is reported. Returns the accepted point
- * with its secant pair s = x+ - x, y = g+ - g, or null when the run failed.
+ * failure is reported. Returns the accepted point with its secant pair s = x+ - x, y = g+ - g, or
+ * null when the run failed.
  */
 export function quasiNewtonStep(run: Run, p: Float64Array, fresh: boolean, options: { c1: number; c2: number }, reset: () => void, alpha0?: number): { x: Float64Array; ev: Evaluation; s: Float64Array; y: Float64Array } | null {
   const unit = () => Math.min(1, 1 / run.gradNorm);

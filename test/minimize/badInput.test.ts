@@ -37,6 +37,7 @@ test("an unknown method or option, or an invalid value, is an ArgumentError", ()
   expect(() => minimize(quad, [1], { c1: 0.5, c2: 0.4 })).toThrow(/c2 must be in \(c1, 1\)/);
   expect(() => minimize(quad, [1], { method: "trust-ncg", eta: 0.3 })).toThrow(/eta must be in \[0, 0.25\)/);
   expect(() => minimize(quad, [1], { method: "trust-ncg", trustRadius: 10, maxTrustRadius: 5 })).toThrow(/trustRadius 10 exceeds maxTrustRadius 5/);
+  expect(() => minimize(quad, [1], { method: "trust-ncg", maxTrustRadius: 0.5 })).toThrow(/trustRadius 1 \(default\) exceeds maxTrustRadius 0.5/);
   expect(() => minimize(quad, [1], { method: "nesterov", restart: "yes" as any })).toThrow(/restart must be a boolean/);
   expect(() => minimize(quad, [1], { dtype: "int32" as any })).toThrow(/dtype/);
 });
