@@ -75,6 +75,12 @@ export interface WolfeOptions {
 }
 
 /** Minimizer of the cubic interpolating phi and phi' at a and b (N&W eq. 3.59); NaN if none. */
+/** Minimizer of the quadratic with value fa and slope da at a, value fb at b. */
+function quadMin(a: number, fa: number, da: number, b: number, fb: number): number {
+  const h = b - a, curv = fb - fa - da * h;
+  return curv > 0 ? a - (da * h * h) / (2 * curv) : NaN;
+}
+
 function cubicMin(a: number, fa: number, da: number, b: number, fb: number, db: number): number {
   const d1 = da + db - 3 * (fa - fb) / (a - b);
   const disc = d1 * d1 - da * db;
@@ -87,9 +93,10 @@ function cubicMin(a: number, fa: number, da: number, b: number, fb: number, db: 
  * Line search for the strong Wolfe conditions (Nocedal & Wright, Algorithms 3.5 and 3.6).
  * `phi(alpha)` returns {f, d} = {phi(alpha), phi'(alpha)}. Bracketing doubles alpha until the
  * Armijo condition fails, phi increases, or phi' >= 0; zoom then shrinks the bracket
- * [lo, hi] with safeguarded cubic interpolation (the cubic minimizer clamped to the inner 98% of
- * the bracket; bisection when there is none or the bracket shrinks too slowly), keeping phi(lo)
- * the lowest sufficient-decrease value seen.
+ * [lo, hi] with safeguarded interpolation (the cubic minimizer, or when phi(hi) > phi(lo) the
+ * cubic or quadratic one as in More-Thuente's case 1, clamped to the inner 98% of the bracket;
+ * bisection when there is none or the bracket shrinks too slowly), keeping phi(lo) the lowest
+ * sufficient-decrease value seen.
  */
 export function strongWolfe(phi: (alpha: number) => { f: number; d: number }, phi0: number, dphi0: number, options: WolfeOptions = {}): LineSearchResult {
   const { alpha0 = 1, c1 = 1e-4, c2 = 0.9, alphaMax = 1e10, maxIter = 30, approxTol = 1e-10 } = options;
@@ -107,6 +114,15 @@ export function strongWolfe(phi: (alpha: number) => { f: number; d: number }, ph
     while (nfev < maxIter) {
       const lower = Math.min(lo, hi), upper = Math.max(lo, hi), width = upper - lower;
       let a = cubicMin(lo, flo, dlo, hi, fhi, dhi);
+      if (fhi > flo && Number.isFinite(fhi)) {
+        // hi has the higher value (More & Thuente's case 1): take the cubic step if it is closer
+        // to lo than the quadratic one (value and slope at lo, value at hi), else their midpoint.
+        // After a step far too long along a quartic (Rosenbrock), the cubic only divides it by
+        // ~3 per trial and the quadratic cuts it at once: Newton-CG on Rosenbrock-100 took up to
+        // 9 evaluations in one search, 305 in all (200 iterations); now 240 (184; scipy 216, 186).
+        const aq = quadMin(lo, flo, dlo, hi, fhi);
+        if (Number.isFinite(aq)) a = !Number.isFinite(a) ? aq : Math.abs(a - lo) < Math.abs(aq - lo) ? a : a + (aq - a) / 2;
+      }
       // The cubic step is kept 1% of the width away from the ends: a trial 100x too long is
       // corrected in one step (bisecting took up to six). Bisect when there is no cubic step, or
       // when two trials have not shrunk the bracket below 2/3 of its width (as in More-Thuente).

@@ -43,6 +43,16 @@ test("strong Wolfe: the result satisfies both conditions on random smooth 1-D fu
   ), { numRuns: 300, seed: 7 });
 });
 
+test("strong Wolfe: a first trial 1000x too long on a quartic is cut back in a few evaluations", () => {
+  // phi(a) = (1 - 1000 a)^4: minimizer a* = 0.001, phi(1) ~ 1e12. The cubic fit alone divides the
+  // step by ~3 per trial (8 evaluations); with More-Thuente's case-1 quadratic it takes 5.
+  const phi = (a: number) => ({ f: (1 - 1000 * a) ** 4, d: -4000 * (1 - 1000 * a) ** 3 });
+  const r = strongWolfe(phi, 1, -4000, { alpha0: 1, c1: 1e-4, c2: 0.9 });
+  expect(r.ok).toBe(true);
+  expect(Math.abs(phi(r.alpha).d)).toBeLessThanOrEqual(0.9 * 4000);
+  expect(r.nfev).toBeLessThanOrEqual(5);
+});
+
 test("strong Wolfe: overflow (non-finite phi) shrinks the step instead of failing", () => {
   const phi = (a: number) => (a > 5 ? { f: Infinity, d: NaN } : { f: (a - 2) ** 2, d: 2 * (a - 2) });
   const r = strongWolfe(phi, 4, -4, { alpha0: 100 });
