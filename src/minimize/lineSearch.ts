@@ -74,13 +74,13 @@ export interface WolfeOptions {
   approxTol?: number;
 }
 
-/** Minimizer of the cubic interpolating phi and phi' at a and b (N&W eq. 3.59); NaN if none. */
-/** Minimizer of the quadratic with value fa and slope da at a, value fb at b. */
+/** Minimizer of the quadratic with value fa and slope da at a, value fb at b; NaN if it has none. */
 function quadMin(a: number, fa: number, da: number, b: number, fb: number): number {
   const h = b - a, curv = fb - fa - da * h;
   return curv > 0 ? a - (da * h * h) / (2 * curv) : NaN;
 }
 
+/** Minimizer of the cubic interpolating phi and phi' at a and b (N&W eq. 3.59); NaN if none. */
 function cubicMin(a: number, fa: number, da: number, b: number, fb: number, db: number): number {
   const d1 = da + db - 3 * (fa - fb) / (a - b);
   const disc = d1 * d1 - da * db;
