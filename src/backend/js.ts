@@ -6,11 +6,12 @@ import type { FloatArray } from "../tensor/dtype.js";
 import { stridesOf, type Shape } from "../tensor/shape.js";
 
 export type BinaryOp = "add" | "sub" | "mul" | "div" | "pow" | "max" | "min" | "gt" | "ge" | "lt" | "le" | "eq";
-export type UnaryOp = "neg" | "exp" | "log" | "sqrt" | "abs" | "sign" | "tanh" | "sigmoid" | "softplus" | "erf" | "sigmoidSlope" | "relu" | "positive";
+export type UnaryOp = "neg" | "exp" | "log" | "sqrt" | "abs" | "sign" | "tanh" | "sigmoid" | "softplus" | "erf" | "sigmoidSlope" | "relu" | "positive" | "square";
 
 function unaryFn(op: UnaryOp): (x: number) => number {
   switch (op) {
     case "neg": return (x) => -x;
+    case "square": return (x) => x * x;
     case "exp": return Math.exp;
     case "log": return Math.log;
     case "sqrt": return Math.sqrt;
@@ -32,6 +33,7 @@ export function unary(op: UnaryOp, x: FloatArray, out: FloatArray): void {
   const n = x.length;
   switch (op) {
     case "neg": for (let i = 0; i < n; i++) out[i] = -x[i]; return;
+    case "square": for (let i = 0; i < n; i++) out[i] = x[i] * x[i]; return;
     case "exp": for (let i = 0; i < n; i++) out[i] = Math.exp(x[i]); return;
     case "log": for (let i = 0; i < n; i++) out[i] = Math.log(x[i]); return;
     case "sqrt": for (let i = 0; i < n; i++) out[i] = Math.sqrt(x[i]); return;

@@ -68,6 +68,17 @@ describe.each(BACKENDS)("elementwise ops on %s", (backend) => {
     checkOpGrad(op, inputs([[3, 5]], 3, { positive }));
   });
 
+  it("square: the bits of x * x, gradient exactly 2 x g, Hessian 2 I", () => {
+    const x = t([-1.5, 0.1, 3, 1e-3]);
+    expect(Array.from(dh.square(x)._data)).toEqual(Array.from(dh.mul(x, x)._data));
+    const w = t([1, 2, 3, 4]);
+    const g = dh.grad((v: dh.Tensor) => dh.square(v).mul(w).sum())(x);
+    const gMul = dh.grad((v: dh.Tensor) => dh.mul(v, v).mul(w).sum())(x); // w x + w x: doubling is exact
+    expect(Array.from(g._data)).toEqual(Array.from(gMul._data));
+    expect(g).toBeAllclose(t([-3, 0.4, 18, 0.008]), { rtol: 1e-6 });
+    expect(Array.from(dh.hvp((v: dh.Tensor) => dh.square(v).sum(), x, t([1, -2, 0.5, 0]))._data)).toEqual([2, -4, 1, 0]);
+  });
+
   it("relu: max(x, 0) with NaN kept, slope 1 above 0 and 0 at and below 0 (PyTorch's convention)", () => {
     const x = t([-2, -0, 0, 3, NaN]);
     const y = Array.from(dh.relu(x)._data);
