@@ -3,6 +3,7 @@
  * history, plus (for 2-D problems) a grid of f values for the report's contour plot.
  */
 import { minimize, type MethodName, type MinimizeOptions, type MinimizeResult } from "../minimize/minimize.js";
+import { BFGS_MAX_N } from "../minimize/bfgs.js";
 import type { Problem } from "../problems/problem.js";
 import { tensor } from "../tensor/create.js";
 
@@ -51,7 +52,11 @@ export function race(problem: Problem, options: RaceOptions = {}): RaceResult {
   const methods = options.methods ?? DEFAULT_METHODS;
   const entries: RaceEntry[] = [];
   const record2d = problem.dim === 2;
-  const tooBig = (method: string) => method === "newton" && problem.dim > (options.newtonMaxDim ?? 200);
+  // Dense methods that this dimension rules out, with the reason shown in place of a result.
+  const tooBig = (method: string): string | null =>
+    method === "newton" && problem.dim > (options.newtonMaxDim ?? 200) ? `dense Newton skipped: n = ${problem.dim} > ${options.newtonMaxDim ?? 200}`
+    : method === "bfgs" && problem.dim > BFGS_MAX_N ? `dense BFGS skipped: n = ${problem.dim} > ${BFGS_MAX_N} (its inverse Hessian would take ${((8 * problem.dim ** 2) / 2 ** 20).toFixed(0)} MiB)`
+    : null;
   const optsFor = (method: string): MinimizeOptions => ({
     method: method as MethodName,
     tol: options.tol ?? 1e-6,
@@ -75,8 +80,9 @@ export function race(problem: Problem, options: RaceOptions = {}): RaceResult {
   }
   methods.forEach((method, i) => {
     options.onStart?.(method, i, methods.length);
-    if (tooBig(method)) {
-      entries.push({ method, time: 0, skipped: `dense Newton skipped: n = ${problem.dim} > ${options.newtonMaxDim ?? 200}`, result: emptyResult(method, problem) });
+    const skipped = tooBig(method);
+    if (skipped) {
+      entries.push({ method, time: 0, skipped, result: emptyResult(method, problem) });
       return;
     }
     const opts = optsFor(method);

@@ -32,11 +32,11 @@ import { quasiNewtonStep } from "./wolfeStep.js";
 export interface BfgsOptions { c1: number; c2: number }
 
 /** Largest n for which the dense inverse Hessian (8 n^2 bytes) is allowed: 8 * 4096^2 = 128 MiB. */
-const MAX_N = 4096;
+export const BFGS_MAX_N = 4096;
 
 export function bfgs(run: Run, opts: BfgsOptions): void {
   const n = run.x.length;
-  if (n > MAX_N) throw new ArgumentError(`minimize: method "bfgs" keeps a dense ${n} x ${n} inverse Hessian (${((8 * n * n) / 2 ** 20).toFixed(0)} MiB); use "lbfgs" above n = ${MAX_N}`);
+  if (n > BFGS_MAX_N) throw new ArgumentError(`minimize: method "bfgs" keeps a dense ${n} x ${n} inverse Hessian (${((8 * n * n) / 2 ** 20).toFixed(0)} MiB); use "lbfgs" above n = ${BFGS_MAX_N}`);
   const H = inverseHessian(n); // in WebAssembly memory for n >= 64 (src/minimize/linalg.ts)
   try {
     iterate(run, opts, H, n);

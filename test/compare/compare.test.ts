@@ -26,6 +26,11 @@ test("race: one entry per method, trajectories and a contour grid for a 2-D prob
   expect(r.fRef).toBe(0);
 });
 
+test("race: dense BFGS is skipped with the reason above n = 4096 instead of reported as a throw", () => {
+  const r = race(problems.rosenbrock(5000), { methods: ["bfgs"] });
+  expect(r.entries[0].skipped).toMatch(/^dense BFGS skipped: n = 5000 > 4096 \(its inverse Hessian would take 191 MiB\)$/);
+});
+
 test("race: dense Newton is skipped (with the reason) above newtonMaxDim; unknown f* uses the best f reached", () => {
   const r = race(problems.rosenbrock(8), { methods: ["lbfgs", "newton"], newtonMaxDim: 4 });
   expect(r.entries[1].skipped).toMatch(/n = 8 > 4/);
