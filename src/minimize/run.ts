@@ -3,6 +3,7 @@
  * rules, checked in this order after every accepted step:
  *   1. f or the gradient became non-finite            -> stop, converged = false (x is the last finite point)
  *   2. ||g||_2 <= tol                                   -> converged
+ *   2b. 20 steps in a row left x unchanged at f's dtype -> stop, not converged (no progress)
  *   3. callback(state) returned true                    -> stopped by the callback
  *   4. |f_prev - f| <= ftol max(|f_prev|, |f|, 1)       -> converged (relative change of f; off when ftol = 0)
  *   5. nit >= maxIter, or nfev + ngev >= maxEval        -> not converged
@@ -51,6 +52,9 @@ export interface StopRules {
 
 const now = (): number => (typeof performance !== "undefined" ? performance.now() : Date.now());
 
+/** Steps in a row that may leave x unchanged at f's precision before the run stops (rule 2b). */
+const UNMOVED_LIMIT = 20;
+
 export class Run {
   readonly history: HistoryEntry[] = [];
   readonly t0 = now();
@@ -64,6 +68,8 @@ export class Run {
   /** Accelerated methods: the gradient-step sequence x_k (run.x is the extrapolated y_k). */
   primal: Float64Array | null = null;
   done = false;
+  /** Accepted steps in a row that left x unchanged at f's dtype (rule 2b). */
+  private unmoved = 0;
   converged = false;
   message = "";
 
@@ -113,8 +119,12 @@ export class Run {
       this.stop(false, `f or its gradient became non-finite (f = ${f}, ||g|| = ${gradNorm}) at iteration ${this.nit + 1}; x is the last finite iterate (iteration ${this.nit})`);
       return true;
     }
-    let step = 0;
-    for (let i = 0; i < x.length; i++) step += (x[i] - this.x[i]) ** 2;
+    let step = 0, moved = false;
+    const f32 = this.obj.dtype === "float32";
+    for (let i = 0; i < x.length; i++) {
+      step += (x[i] - this.x[i]) ** 2;
+      if (f32 ? Math.fround(x[i]) !== Math.fround(this.x[i]) : x[i] !== this.x[i]) moved = true;
+    }
     const fPrev = this.f;
     this.nit++;
     this.x = x;
@@ -124,6 +134,12 @@ export class Run {
     this.push(Math.sqrt(step));
     const r = this.rules;
     if (gradNorm <= r.tol) this.stop(true, `gradient norm ${fmtNum(gradNorm)} <= tol ${r.tol}`);
+    // Steps that leave x the same at f's precision: in float32 a line search can accept one, as
+    // f(x + alpha p) = f(x) passes Armijo once alpha c1 phi'(0) is below f's rounding, and the
+    // same x then gives the same direction forever (Newton spent 1000 iterations and 45,000
+    // evaluations so). Methods with state (momentum, L-BFGS memory) may still move after one,
+    // so the run stops after UNMOVED_LIMIT of them in a row.
+    else if ((this.unmoved = moved ? 0 : this.unmoved + 1) >= UNMOVED_LIMIT) this.stop(false, `no progress: ${UNMOVED_LIMIT} steps in a row left x unchanged at ${this.obj.dtype} precision, with ||g|| = ${fmtNum(gradNorm)} > tol ${r.tol} (use float64 or a looser tol)`);
     else if (r.callback && r.callback(this.state(Math.sqrt(step))) === true) this.stop(false, `stopped by the callback at iteration ${this.nit}`);
     else if (r.ftol > 0 && Math.abs(fPrev - f) <= r.ftol * Math.max(Math.abs(fPrev), Math.abs(f), 1)) this.stop(true, `relative change of f ${fmtNum(Math.abs(fPrev - f) / Math.max(Math.abs(fPrev), Math.abs(f), 1))} <= ftol ${r.ftol}`);
     else if (this.nit >= r.maxIter) this.stop(false, `maximum number of iterations (${r.maxIter}) reached`);
