@@ -53,7 +53,7 @@ export function race(problem: Problem, options: RaceOptions = {}): RaceResult {
   const entries: RaceEntry[] = [];
   const record2d = problem.dim === 2;
   // Dense methods that this dimension rules out, with the reason shown in place of a result.
-  const tooBig = (method: string): string | null =>
+  const skipReason = (method: string): string | null =>
     method === "newton" && problem.dim > (options.newtonMaxDim ?? 200) ? `dense Newton skipped: n = ${problem.dim} > ${options.newtonMaxDim ?? 200}`
     : method === "bfgs" && problem.dim > BFGS_MAX_N ? `dense BFGS skipped: n = ${problem.dim} > ${BFGS_MAX_N} (its inverse Hessian would take ${((8 * problem.dim ** 2) / 2 ** 20).toFixed(0)} MiB)`
     : null;
@@ -70,7 +70,7 @@ export function race(problem: Problem, options: RaceOptions = {}): RaceResult {
     // each. With a 2-iteration warm-up right before each timed run, the first method paid for
     // compiling the shared tensor and autodiff code: gd on Booth timed 28 ms first, 6-10 ms later.
     for (const method of methods) {
-      if (tooBig(method)) continue;
+      if (skipReason(method)) continue;
       const warm = { ...optsFor(method), maxIter: 5, recordX: false, callback: undefined };
       const t0 = performance.now();
       do {
@@ -80,7 +80,7 @@ export function race(problem: Problem, options: RaceOptions = {}): RaceResult {
   }
   methods.forEach((method, i) => {
     options.onStart?.(method, i, methods.length);
-    const skipped = tooBig(method);
+    const skipped = skipReason(method);
     if (skipped) {
       entries.push({ method, time: 0, skipped, result: emptyResult(method, problem) });
       return;

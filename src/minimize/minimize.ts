@@ -158,19 +158,20 @@ export function minimize(f: (x: Tensor) => Tensor, x0: Tensor | number[] | Array
   positive("m", options.m, true);
   positive("trustRadius", options.trustRadius);
   positive("maxTrustRadius", options.maxTrustRadius);
-  if (options.c1 !== undefined && !(options.c1 > 0 && options.c1 < 1)) throw new ArgumentError(`minimize: c1 must be in (0, 1), got ${options.c1}`);
-  if (options.c2 !== undefined && !(options.c2 > (options.c1 ?? 1e-4) && options.c2 < 1)) throw new ArgumentError(`minimize: c2 must be in (c1, 1) = (${options.c1 ?? 1e-4}, 1), got ${options.c2}`);
+  const c1 = options.c1 ?? 1e-4, c2 = options.c2 ?? 0.9;
+  const trustRadius = options.trustRadius ?? 1, maxTrustRadius = options.maxTrustRadius ?? 1000;
+  if (!(c1 > 0 && c1 < 1)) throw new ArgumentError(`minimize: c1 must be in (0, 1), got ${c1}`);
+  if (!(c2 > c1 && c2 < 1)) throw new ArgumentError(`minimize: c2 must be in (c1, 1) = (${c1}, 1), got ${c2}`);
   if (options.eta !== undefined && !(options.eta >= 0 && options.eta < 0.25)) throw new ArgumentError(`minimize: eta must be in [0, 0.25), got ${options.eta}`);
-  if ((options.trustRadius ?? 1) > (options.maxTrustRadius ?? 1000)) {
+  if (trustRadius > maxTrustRadius) {
     const dflt = (v: number | undefined) => (v === undefined ? " (default)" : "");
-    throw new ArgumentError(`minimize: trustRadius ${options.trustRadius ?? 1}${dflt(options.trustRadius)} exceeds maxTrustRadius ${options.maxTrustRadius ?? 1000}${dflt(options.maxTrustRadius)}`);
+    throw new ArgumentError(`minimize: trustRadius ${trustRadius}${dflt(options.trustRadius)} exceeds maxTrustRadius ${maxTrustRadius}${dflt(options.maxTrustRadius)}`);
   }
   if (options.restart !== undefined && typeof options.restart !== "boolean") throw new ArgumentError(`minimize: restart must be a boolean, got ${JSON.stringify(options.restart)}`);
   if (options.momentum !== undefined && !(options.momentum >= 0 && options.momentum < 1)) throw new ArgumentError(`minimize: momentum must be in [0, 1), got ${options.momentum}`);
   if (options.callback !== undefined && typeof options.callback !== "function") throw new ArgumentError("minimize: callback must be a function");
 
   const firstOrder = isTransformation(method) || ["gd", "momentum", "nesterov", "adam"].includes(method);
-  const c1 = options.c1 ?? 1e-4, c2 = options.c2 ?? 0.9;
   const obj = new Objective(f, start.shape, dtype);
   const x = Float64Array.from(start._data);
   const ev = method === "newton" ? obj.funGradHess(x) : obj.funGrad(x, method === "newton-cg" || method === "trust-ncg");
@@ -196,7 +197,7 @@ export function minimize(f: (x: Tensor) => Tensor, x0: Tensor | number[] | Array
       case "bfgs": bfgs(run, { c1, c2 }); break;
       case "newton": newton(run, { c1 }); break;
       case "newton-cg": newtonCg(run, { c1, c2 }); break;
-      case "trust-ncg": trustNcg(run, { trustRadius: options.trustRadius ?? 1, maxTrustRadius: options.maxTrustRadius ?? 1000, eta: options.eta ?? 0.15 }); break;
+      case "trust-ncg": trustNcg(run, { trustRadius, maxTrustRadius, eta: options.eta ?? 0.15 }); break;
     }
   }
   const c = obj.counts;
