@@ -11,3 +11,11 @@ export * from "./elementwise";
 export function heapBase(): usize {
   return __heap_base;
 }
+
+/**
+ * What this binary was built with, for a module handed to `ready({ wasmModule })` (which cannot
+ * be inspected before instantiation): bit 0 SIMD, bit 1 relaxed SIMD, bit 2 threads.
+ */
+export function features(): i32 {
+  return (ASC_FEATURE_SIMD ? 1 : 0) | (ASC_FEATURE_RELAXED_SIMD ? 2 : 0) | (ASC_FEATURE_THREADS ? 4 : 0);
+}

@@ -7,6 +7,7 @@ import binaryen from "binaryen";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { gzipSync } from "node:zlib";
 import { decodeDelta, encodeDelta } from "./wasmDelta.mjs";
+import { transformSync } from "esbuild";
 
 const config = JSON.parse(readFileSync(new URL("../asconfig.json", import.meta.url), "utf8"));
 const targets = Object.keys(config.targets);
@@ -51,3 +52,13 @@ for (const target of targets) {
   bundled += gzipSync(Buffer.from(delta.toString("base64")), { level: 9 }).length;
 }
 console.log(`${"as bundled (base64; deltas vs simd)".padEnd(32)} ${" ".repeat(9)}  ${String(bundled).padStart(6)} B gzip`);
+
+// The ABI fingerprint: FNV-1a of the sorted export names (scripts/abiHash.mjs). The bundle checks
+// a module handed to `ready({ wasmModule })` against it, so a binary from another version of
+// downhill is refused with a clear error instead of being called with the wrong functions.
+// src/backend/wasm/abiHash.ts, type-stripped by esbuild: one implementation for build and runtime.
+const hashSource = transformSync(readFileSync("src/backend/wasm/abiHash.ts", "utf8"), { loader: "ts", format: "esm" }).code;
+const { abiHash } = await import(`data:text/javascript;base64,${Buffer.from(hashSource).toString("base64")}`);
+const abi = abiHash(WebAssembly.Module.exports(new WebAssembly.Module(base)).map((e) => e.name));
+writeFileSync("build/downhill.abi", abi);
+console.log(`${"ABI fingerprint (export names)".padEnd(32)} ${abi}`);

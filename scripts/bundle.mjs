@@ -1,6 +1,7 @@
 // Bundles src/ into dist/: one ESM file for Node, browsers, workers and edge runtimes, with the
 // wasm bytes inlined (no fetch, no fs, no setWasmPaths) and WGSL inlined as text.
 import { build } from "esbuild";
+import { copyFileSync, mkdirSync } from "node:fs";
 import { esbuildLoaders } from "./assetLoaders.mjs";
 
 const common = {
@@ -21,3 +22,11 @@ await build({ ...common, entryPoints: ["src/core.ts"], outfile: "dist/core.min.j
 // CommonJS for require() users (and the fastest start in Node: no ESM loader start-up).
 await build({ ...common, entryPoints: ["src/index.ts"], outfile: "dist/index.cjs", format: "cjs", platform: "neutral", mainFields: ["module", "main"] });
 await build({ ...common, entryPoints: ["src/core.ts"], outfile: "dist/core.cjs", format: "cjs", platform: "neutral", mainFields: ["module", "main"] });
+
+// The single-threaded binaries as files too (package export `downhill/wasm/*`), for runtimes that
+// forbid compiling bytes at run time: their bundlers import a `.wasm` file as a compiled
+// WebAssembly.Module, which `ready({ wasmModule })` accepts.
+mkdirSync("dist/wasm", { recursive: true });
+for (const [from, to] of [["relaxed", "relaxed-simd"], ["simd", "simd"], ["scalar", "scalar"]]) {
+  copyFileSync(`build/downhill.${from}.wasm`, `dist/wasm/${to}.wasm`);
+}

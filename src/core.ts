@@ -12,6 +12,6 @@ export { treeLeaves, treeMap, treeFlattenWithPaths, treeUnflatten, type Tree } f
 export * from "./ops/index.js";
 export { grad, valueAndGrad, vjp, GradientError } from "./autodiff/grad.js";
 export { jvp, hvp, hessian, checkGrad, type CheckGradResult } from "./autodiff/curvature.js";
-export { ready, setBackend, backendInfo, type BackendName } from "./backend/select.js";
+export { ready, setBackend, backendInfo, type BackendName, type ReadyOptions } from "./backend/select.js";
 export * from "./optim/index.js";
 export * as schedules from "./optim/schedules/index.js";

@@ -12,7 +12,7 @@ export { treeLeaves, treeMap, treeFlattenWithPaths, treeUnflatten, type Tree } f
 export * from "./ops/index.js";
 export { grad, valueAndGrad, vjp, GradientError } from "./autodiff/grad.js";
 export { jvp, hvp, hessian, checkGrad, type CheckGradResult } from "./autodiff/curvature.js";
-export { ready, setBackend, backendInfo, type BackendName } from "./backend/select.js";
+export { ready, setBackend, backendInfo, type BackendName, type ReadyOptions } from "./backend/select.js";
 export { minimize, minimizeAsync, backtrackingArmijo, strongWolfe, METHOD_NAMES, type MethodName, type MinimizeOptions, type MinimizeResult, type HistoryEntry, type MinimizeState, type LineSearchResult, type ArmijoOptions, type WolfeOptions } from "./minimize/index.js";
 export * as problems from "./problems/index.js";
 export { race, reportHtml, DEFAULT_METHODS, type RaceOptions, type RaceResult, type RaceEntry, type ReportOptions } from "./compare/index.js";

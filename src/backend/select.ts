@@ -3,6 +3,7 @@
  * once `ready()` has started the WebAssembly core, the hot kernels go there.
  */
 import type { FloatArray } from "../tensor/dtype.js";
+import { ArgumentError } from "../errors.js";
 import * as js from "./js.js";
 import { initWasm, notifyWritten, wasmKernelsSync, type WasmKernels } from "./wasm/index.js";
 
@@ -18,22 +19,70 @@ function wasm(): WasmKernels | null {
   return preferred === "wasm" ? wasmKernelsSync() : null;
 }
 
+/** Options of `ready()`. */
+export interface ReadyOptions {
+  /** `"js"` runs everything on the reference loops; default `"wasm"`. */
+  backend?: BackendName;
+  /** Total compute threads including the caller, or "auto" (min(cores, 4)); default "auto". */
+  threads?: number | "auto";
+  /** Resolve only once the worker threads run (default: true for an explicit count). */
+  waitForThreads?: boolean;
+  /**
+   * A `WebAssembly.Module` compiled from this package's `downhill/wasm/simd.wasm` (or
+   * `relaxed-simd.wasm`, `scalar.wasm`), for runtimes that forbid compiling bytes at run time
+   * (Cloudflare Workers, Vercel Edge), whose bundlers turn a `.wasm` import into a module. It
+   * runs on one thread; a module from another version of downhill is refused.
+   */
+  wasmModule?: WebAssembly.Module;
+}
+
 /**
  * Starts the WebAssembly core (lazily, never at import). Until it resolves, or if it fails,
- * every op runs on the JS reference backend; the reason for a failure is kept in `backendInfo()`.
- * With `threads: "auto"` (the default) it resolves as soon as the calling thread's core is ready
- * and starts the worker threads in the background (large ops use them once they are up, ~30 ms
- * later in Node); an explicit thread count, or `waitForThreads: true`, waits for them.
+ * every op runs on the JS reference backend; the reason for a failure is kept in `backendInfo()`
+ * (a core that already runs stays in use). With `threads: "auto"` (the default) it resolves as
+ * soon as the calling thread's core is ready and starts the worker threads in the background
+ * (large ops use them once they are up, ~30 ms later in Node); an explicit thread count, or
+ * `waitForThreads: true`, waits for them. Invalid options, including a `wasmModule` that is not a
+ * single-threaded downhill binary of this version, throw an ArgumentError and change nothing.
  */
-export async function ready(options: { backend?: BackendName; threads?: number | "auto"; waitForThreads?: boolean } = {}): Promise<void> {
+export async function ready(options: ReadyOptions = {}): Promise<void> {
+  const { wasmModule } = options;
+  if (options.backend !== undefined && options.backend !== "wasm" && options.backend !== "js") {
+    throw new ArgumentError(`ready: backend must be "wasm" or "js", got ${JSON.stringify(options.backend)}`);
+  }
+  if (wasmModule !== undefined) {
+    if (typeof WebAssembly !== "object" || !(wasmModule instanceof WebAssembly.Module)) {
+      throw new ArgumentError(`ready: wasmModule must be a WebAssembly.Module (compiled from downhill/wasm/simd.wasm), got ${describe(wasmModule)}`);
+    }
+    if (typeof options.threads === "number" && options.threads !== 1) {
+      throw new ArgumentError(`ready: a wasmModule runs on one thread; threads: ${options.threads} cannot be honoured (omit it or pass 1)`);
+    }
+    if (options.backend === "js") throw new ArgumentError(`ready: wasmModule given with backend: "js"`);
+    try {
+      await initWasm({ module: wasmModule });
+      preferred = "wasm";
+      initError = null;
+    } catch (e) {
+      if (e instanceof ArgumentError) throw e; // not a downhill binary of this version: the caller's mistake
+      initError = e;
+      if (wasmKernelsSync() === null) preferred = "js";
+    }
+    return;
+  }
   if (options.backend) preferred = options.backend;
   if (preferred !== "wasm") return;
   try {
     await initWasm({ threads: options.threads ?? "auto", waitForThreads: options.waitForThreads });
   } catch (e) {
     initError = e;
-    preferred = "js";
+    if (wasmKernelsSync() === null) preferred = "js";
   }
+}
+
+function describe(x: unknown): string {
+  if (x === null) return "null";
+  if (typeof x !== "object") return typeof x;
+  return (x as object).constructor?.name ?? "an object";
 }
 
 /** Chooses the backend for later ops (`"js"` forces the reference loops). */

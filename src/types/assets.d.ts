@@ -13,3 +13,8 @@ declare module "*.wgsl" {
   const source: string;
   export default source;
 }
+declare module "*.abi" {
+  /** The WebAssembly ABI fingerprint written by scripts/buildWasm.mjs (src/backend/wasm/abiHash.ts). */
+  const fingerprint: string;
+  export default fingerprint;
+}

@@ -2,7 +2,18 @@
 // is dist/index.js, handed to Miniflare as an ES module next to this one; no nodejs_compat flag,
 // so no Node built-in exists here and the static import below succeeding is itself a check that
 // importing the bundle needs none.
+//
+// The three .wasm imports are this package's `downhill/wasm/*.wasm` files, handed to workerd as
+// compiled modules (Miniflare's CompiledWasm, what wrangler does with a `.wasm` import). With
+// `?wasm=<variant>` the worker passes that module to `ready({ wasmModule })`, the supported way to
+// run the WebAssembly core where compiling bytes at run time is forbidden; without it, plain
+// `ready()` shows the JS fallback.
 import * as dh from "./downhill.js";
+import relaxedSimd from "./wasm/relaxed-simd.wasm";
+import simd from "./wasm/simd.wasm";
+import scalar from "./wasm/scalar.wasm";
+
+const MODULES = { "relaxed-simd": relaxedSimd, simd, scalar };
 
 /** Whether a Node built-in resolves in this isolate (it must not, or the import proves nothing). */
 async function nodeBuiltinAvailable() {
@@ -21,8 +32,17 @@ function matmulCase(n, seed) {
   return { n, dtype: C.dtype, shape: [...C.shape], a: Array.from(A.dataSync()), b: Array.from(B.dataSync()), c: Array.from(C.dataSync()) };
 }
 
+/** Two Adam steps through the fused optimizer on the given path, from the same start. */
+function adamSteps(fused) {
+  const x = dh.tensor([3, -2, 0.5, 1]);
+  const opt = dh.optimizer(dh.adam({ lr: 0.1 }), x, { fused });
+  for (let i = 0; i < 2; i++) opt.step(dh.grad((v) => v.square().sum())(x));
+  return { path: opt.path, x: Array.from(x.dataSync()) };
+}
+
 export default {
-  async fetch() {
+  async fetch(request) {
+    const variant = new URL(request.url).searchParams.get("wasm");
     const out = {
       runtime: typeof navigator === "object" ? navigator.userAgent ?? null : null,
       processDefined: typeof process !== "undefined",
@@ -32,7 +52,7 @@ export default {
     try {
       const t0 = Date.now();
       try {
-        await dh.ready();
+        await (variant ? dh.ready({ wasmModule: MODULES[variant] }) : dh.ready());
       } catch (e) {
         // ready() is documented to fall back to JS, never to throw: report the exact error.
         out.readyError = String((e && e.stack) || e);
@@ -42,6 +62,8 @@ export default {
       out.grad = Array.from(dh.grad((x) => x.square().sum())(dh.tensor([1, 2, 3])).dataSync());
       out.matmul32 = matmulCase(32, 7);
       out.matmul64 = matmulCase(64, 11);
+      if (out.info.backend === "wasm") out.adam = { wasm: adamSteps("wasm"), js: adamSteps("js") };
+      out.unary = Array.from(dh.exp(dh.tensor(Array.from({ length: 256 }, (_, i) => i / 64 - 2))).dataSync());
       return Response.json(out);
     } catch (e) {
       out.error = String((e && e.stack) || e);

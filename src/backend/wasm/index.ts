@@ -16,7 +16,10 @@ import scalarDelta from "../../../build/downhill.scalar.delta";
 import simdMtDelta from "../../../build/downhill.simd-mt.delta";
 import relaxedDelta from "../../../build/downhill.relaxed.delta";
 import relaxedMtDelta from "../../../build/downhill.relaxed-mt.delta";
+import abiFingerprint from "../../../build/downhill.abi";
+import { abiHash } from "./abiHash";
 import { applyDelta } from "./delta";
+import { ArgumentError } from "../../errors";
 import { canBlock, decodeBase64, hardwareConcurrency, sharedMemorySupported } from "../../platform";
 import { Arena } from "./arena";
 import { sortEigenpairs } from "../linalgJs";
@@ -110,11 +113,20 @@ export interface InitWasmOptions {
   waitForThreads?: boolean;
   /** Force a variant (must validate here); default: best that validates, relaxed-simd > simd > scalar. */
   variant?: WasmVariant;
+  /**
+   * A module compiled by the caller from one of the single-threaded binaries shipped as
+   * `downhill/wasm/{relaxed-simd,simd,scalar}.wasm`, for runtimes that forbid compiling bytes at
+   * run time (Cloudflare Workers, Vercel Edge: their bundlers hand a `.wasm` import over as a
+   * `WebAssembly.Module`). Its variant is read from the binary; it runs on one thread.
+   */
+  module?: WebAssembly.Module;
 }
 
 /** The raw ABI of assembly/index.ts (pointers are byte offsets, counts are elements). */
 interface WasmCore {
   heapBase(): number;
+  /** bit 0 SIMD, bit 1 relaxed SIMD, bit 2 threads (assembly/index.ts). */
+  features(): number;
   matmulWorkBytes(): number;
   packedBElementsF32(k: number, n: number): number;
   packedBElementsF64(k: number, n: number): number;
@@ -248,6 +260,7 @@ const FEATURE_PROBES: Record<"relaxed-simd" | "simd", Uint8Array<ArrayBuffer>> =
 
 /** Compiles and instantiates the best (or requested) binary; idempotent per options. */
 export function initWasm(options: InitWasmOptions = {}): Promise<WasmKernels> {
+  if (options.module !== undefined) return fromModule(options.module);
   const key = JSON.stringify([options.threads ?? "auto", options.variant ?? "best"]);
   let p = instances.get(key);
   if (!p) {
@@ -269,6 +282,36 @@ export function initWasm(options: InitWasmOptions = {}): Promise<WasmKernels> {
  */
 export function wasmKernelsSync(): WasmKernels | null {
   return lastReady;
+}
+
+const fromModules = new WeakMap<WebAssembly.Module, Promise<WasmKernels>>();
+
+/**
+ * Kernels on a module the caller compiled (InitWasmOptions.module): checked to be a downhill
+ * binary of this ABI and single-threaded, instantiated once per module, and from then on the
+ * default instance (the caller asked for it by name).
+ */
+function fromModule(module: WebAssembly.Module): Promise<WasmKernels> {
+  let p = fromModules.get(module);
+  if (!p) {
+    p = (async () => {
+      if (WebAssembly.Module.imports(module).some((i) => i.kind === "memory")) {
+        throw new ArgumentError("ready: wasmModule is a shared-memory (threads) binary; pass a single-threaded one: downhill/wasm/relaxed-simd.wasm, simd.wasm or scalar.wasm");
+      }
+      const found = abiHash(WebAssembly.Module.exports(module).map((e) => e.name));
+      if (found !== abiFingerprint) {
+        throw new ArgumentError(`ready: wasmModule is not a binary of this version of downhill (export fingerprint ${found}, expected ${abiFingerprint}); compile this package's downhill/wasm/simd.wasm`);
+      }
+      const instance = await WebAssembly.instantiate(module, { env: {} });
+      const core = instance.exports as unknown as WasmCore;
+      const bits = core.features();
+      const variant: WasmVariant = bits & 2 ? "relaxed-simd" : bits & 1 ? "simd" : "scalar";
+      return new Kernels(variant, instance, core, core.memory!, new Arena(core.memory!, core.heapBase()), null, module);
+    })();
+    p.catch(() => fromModules.delete(module));
+    fromModules.set(module, p);
+  }
+  return p.then((k) => ((lastReady = k), k));
 }
 
 async function create(options: InitWasmOptions): Promise<WasmKernels> {
@@ -336,14 +379,15 @@ class Kernels implements WasmKernels {
     private readonly core: WasmCore,
     private readonly mem: WebAssembly.Memory,
     private readonly arena: Arena,
-    private readonly plainBytes: Bytes,
+    /** The non-shared binary's bytes; null when the caller supplied the compiled module. */
+    private readonly plainBytes: Bytes | null,
     plainModule?: WebAssembly.Module,
   ) {
     this.exports = instance.exports as Record<string, unknown>;
     this.workPtrs = [arena.alloc(core.matmulWorkBytes())];
     this.resident = new ResidentCache(arena);
     this.plainModule = plainModule ?? null;
-    if (!plainModule) {
+    if (!plainModule && plainBytes) {
       WebAssembly.compile(plainBytes).then((m) => (this.plainModule ??= m), () => {});
     }
     created.push(this);
@@ -378,7 +422,7 @@ class Kernels implements WasmKernels {
     try {
       // Normally compiled in the background by now; else synchronously (which a browser's main
       // thread may refuse: then the caller falls back to the shared arena).
-      this.plainModule ??= new WebAssembly.Module(this.plainBytes);
+      this.plainModule ??= new WebAssembly.Module(this.plainBytes!);
       instance = new WebAssembly.Instance(this.plainModule, { env: {} });
     } catch {
       return null; // e.g. a browser main thread refusing synchronous instantiation
