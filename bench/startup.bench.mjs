@@ -24,6 +24,13 @@ const runsArg = process.argv.indexOf("--runs");
 const RUNS = runsArg > 0 ? Number(process.argv[runsArg + 1]) : 15;
 const SIZE_BUDGET_KIB = 72;
 const STARTUP_TARGET_MS = 15;
+/**
+ * tfjs-core + tfjs-backend-wasm over an empty process on the machine and day the 15 ms target
+ * was set (issue 2). The target relative to it, 15 / 46 = 0.33x, is the reading that survives a
+ * slower machine: on 2026-11-29 first-touch page faults cost ~10x the 2026-11-23 figure and the
+ * same tfjs row took 243 ms.
+ */
+const TFJS_AT_TARGET_MS = 46;
 
 const kib = (bytes) => bytes / 1024;
 const gz = (path) => gzipSync(readFileSync(path), { level: 9 }).length;
@@ -186,6 +193,12 @@ contenders.forEach(([name], i) => {
   ]);
 });
 table(rows);
+if (tfOver !== null) {
+  const relTarget = STARTUP_TARGET_MS / TFJS_AT_TARGET_MS;
+  const ratios = contenders.map(([name], i) => [name, (median(wall[i]) - empty) / tfOver]).filter((_, i) => i > 1 && i !== tfIdx);
+  console.log(`The target relative to the peer: ${STARTUP_TARGET_MS} ms where tfjs took ${TFJS_AT_TARGET_MS} ms = ${relTarget.toFixed(2)}x; tfjs took ${tfOver.toFixed(1)} ms in this run, so the target scales to ${(relTarget * tfOver).toFixed(1)} ms here.`);
+  for (const [name, ratio] of ratios) console.log(`  ${name}: ${ratio.toFixed(2)}x tfjs, ${ratio <= relTarget ? "within" : "OVER"} the relative target`);
+}
 console.log("(ratios below 1 mean downhill is smaller/faster; the tfjs row is the peer, measured in this run;");
 console.log(" 'minus empty' is the target's measure; 'minus import()' also removes input generation and Node's ESM");
 console.log(" loader start; in-process phases are medians of performance.now() deltas)");

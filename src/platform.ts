@@ -73,6 +73,9 @@ export async function spawnWorker(source: string): Promise<WorkerHandle | null> 
         new Promise((resolve, reject) => {
           worker.once("message", resolve);
           worker.once("error", reject);
+          // Adding a "message" listener refs the worker again: without this a script that called
+          // ready() stayed alive until the pool reported in (~100 ms after its last line here).
+          worker.unref();
         }),
       terminate: () => void worker.terminate(),
     };

@@ -1,0 +1,38 @@
+// The background thread pool never keeps a Node process alive. `ready()` (threads "auto") starts
+// the workers in the background; a script that ends before they report in must exit at once, not
+// wait ~100 ms for them (Node re-refs a worker when a "message" listener is added: src/platform.ts
+// unrefs it again). The check is which state the process exits in: the pool attaches only when
+// the event loop delivers the workers' "ready" messages, so `threads` is still 1 at exit exactly
+// when the process did not wait. A control run that stays alive for a while must see the pool.
+import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { availableParallelism } from "node:os";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { describe, expect, it } from "vitest";
+
+const bundlePath = fileURLToPath(new URL("../../dist/index.js", import.meta.url));
+
+function run(stayAliveMs: number): { threadsAtExit: number; msAfterReady: number } {
+  if (!existsSync(bundlePath)) throw new Error(`${bundlePath} is missing: run \`npm run build\` first (npm test does)`);
+  const script = `(async () => {
+    const dh = await import(${JSON.stringify(pathToFileURL(bundlePath).href)});
+    await dh.ready();
+    const t = performance.now();
+    process.on("exit", () => console.log(JSON.stringify({ threadsAtExit: dh.backendInfo().threads, msAfterReady: performance.now() - t })));
+    dh.matmul(dh.randn([64, 64], { seed: 1 }), dh.randn([64, 64], { seed: 2 })).dataSync();
+    if (${stayAliveMs} > 0) setTimeout(() => {}, ${stayAliveMs});
+  })().catch((e) => { console.error(e); process.exit(1); });`;
+  const r = spawnSync(process.execPath, ["-e", script], { encoding: "utf8" });
+  if (r.status !== 0) throw new Error(`child failed (${r.status}): ${r.stderr}`);
+  return JSON.parse(r.stdout.trim().split("\n").at(-1)!);
+}
+
+describe.skipIf(availableParallelism() < 2)("the background worker pool and process exit", () => {
+  it("a script that ends before the pool is up exits without waiting for it", () => {
+    const quick = run(0);
+    const alive = run(1500);
+    console.log(`[exit] ended at once: ${JSON.stringify(quick)}; stayed 1.5 s: ${JSON.stringify(alive)}`);
+    expect(alive.threadsAtExit).toBeGreaterThan(1); // the pool does start while the process lives
+    expect(quick.threadsAtExit).toBe(1);
+  });
+});
