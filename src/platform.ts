@@ -43,8 +43,15 @@ export function canBlock(): boolean {
 /** A started worker thread, whatever the host. */
 export interface WorkerHandle {
   postMessage(message: unknown): void;
-  /** Resolves with the first message the worker sends, rejects on a worker error. */
+  /**
+   * Resolves with the first message the worker sends, rejects on a worker error. Waiting for it
+   * does not keep a Node process alive (see `ref`).
+   */
   firstMessage(): Promise<unknown>;
+  /** Node: keep the process alive while this worker runs or is awaited (no-op elsewhere). */
+  ref(): void;
+  /** Node: stop keeping the process alive for this worker (the state after spawnWorker). */
+  unref(): void;
   terminate(): void;
 }
 
@@ -77,6 +84,8 @@ export async function spawnWorker(source: string): Promise<WorkerHandle | null> 
           // ready() stayed alive until the pool reported in (~100 ms after its last line here).
           worker.unref();
         }),
+      ref: () => worker.ref(),
+      unref: () => worker.unref(),
       terminate: () => void worker.terminate(),
     };
   }
@@ -91,6 +100,8 @@ export async function spawnWorker(source: string): Promise<WorkerHandle | null> 
         worker.addEventListener("message", (e) => resolve((e as MessageEvent).data), { once: true });
         worker.addEventListener("error", (e) => reject(new Error((e as ErrorEvent).message || "worker error")), { once: true });
       }),
+    ref: () => {},
+    unref: () => {},
     terminate: () => {
       worker.terminate();
       g.URL!.revokeObjectURL(url);

@@ -23,7 +23,7 @@ import { ArgumentError } from "../../errors";
 import { canBlock, decodeBase64, hardwareConcurrency, sharedMemorySupported } from "../../platform";
 import { Arena } from "./arena";
 import { sortEigenpairs } from "../linalgJs";
-import { SLOTS, ThreadPool } from "./threadPool";
+import { SLOTS, StartupHold, ThreadPool } from "./threadPool";
 import { ResidentCache } from "./resident";
 
 export type FloatArray = Float32Array | Float64Array;
@@ -33,7 +33,10 @@ export interface WasmKernels {
   readonly variant: WasmVariant;
   /** Threads a large matmul is split over (calling thread included); 1 without shared memory/workers, or until they are up. */
   readonly threads: number;
-  /** Resolves when the worker threads are running (or failed to start: then `threads` stays 1). */
+  /**
+   * Resolves when the worker threads are running (or failed to start: then `threads` stays 1).
+   * Reading it keeps a Node process alive until then; the background start alone does not.
+   */
   readonly threadsReady: Promise<void>;
   /** C[m,n] = op(A) @ op(B); op(A) = A [m,k] or, with transA, A stored [k,m]; op(B) = B [k,n] or, with transB, B stored [n,k]. */
   matmul(a: FloatArray, b: FloatArray, c: FloatArray, m: number, k: number, n: number, transA: boolean, transB: boolean): void;
@@ -336,10 +339,10 @@ async function create(options: InitWasmOptions): Promise<WasmKernels> {
     const kernels = new Kernels(variant, instance, core, memory, arena, variantBytes(variant));
     // Workers start in the background (~25-35 ms in Node): until they are up, everything runs on
     // the calling thread, on the same memory; `threadsReady` resolves when they are (or failed).
-    kernels.threadsReady = ThreadPool.start(sharedModule, memory, ctlPtr, wanted - 1, POOL_OPS).then(
+    kernels.startThreads(ThreadPool.start(sharedModule, memory, ctlPtr, wanted - 1, POOL_OPS, kernels.hold).then(
       (pool) => (pool ? kernels.attachPool(pool) : arena.free(ctlPtr)),
       () => arena.free(ctlPtr),
-    );
+    ));
     return kernels;
   }
   const bytes = variantBytes(variant);
@@ -363,7 +366,9 @@ class Kernels implements WasmKernels {
   readonly exports: Record<string, unknown>;
   /** The worker pool once it is running (attachPool), else null. */
   private pool: ThreadPool | null = null;
-  threadsReady: Promise<void> = Promise.resolve();
+  private threadsStarted: Promise<void> = Promise.resolve();
+  /** Whether the starting workers keep a Node process alive: only once someone reads `threadsReady`. */
+  readonly hold = new StartupHold();
   /** The non-shared binary of `variant`, for `privateInstance` (compiled in the background). */
   private plainModule: WebAssembly.Module | null;
   /** Per-thread scratch for the packed A block (index 0: calling thread). */
@@ -391,6 +396,14 @@ class Kernels implements WasmKernels {
       WebAssembly.compile(plainBytes).then((m) => (this.plainModule ??= m), () => {});
     }
     created.push(this);
+  }
+
+  get threadsReady(): Promise<void> {
+    this.hold.want();
+    return this.threadsStarted;
+  }
+  startThreads(started: Promise<void>): void {
+    this.threadsStarted = started;
   }
 
   get threads(): number {
@@ -568,9 +581,14 @@ class Kernels implements WasmKernels {
     const parts = depthChunks ? Math.ceil(k / chunk) : 0;
     const partBytes = al(m * size);
     // Scratch layout: | A (m*k) | B (k*n) | C (m*n) | packed B, or partial sums + a chunk counter |,
-    // each 64-byte aligned; A and B only when not resident.
-    const base = this.scratch(aBytes + bBytes + cBytes + bpElements * size + parts * partBytes + 64);
-    const aPtr = aRes >= 0 ? aRes : base, bPtr = bRes >= 0 ? bRes : base + aBytes, cPtr = base + aBytes + bBytes, bpPtr = cPtr + cBytes;
+    // each 64-byte aligned; A and B only when not resident. A packed product reads B only through
+    // its packed copy, so there C takes B's place (a 256^2 product then touches 768 KiB of
+    // scratch, not 1 MiB: 64 fewer fresh pages on the first call).
+    const cOverB = !small && bRes < 0;
+    const bcBytes = cOverB ? Math.max(bBytes, cBytes) : bBytes + cBytes;
+    const base = this.scratch(aBytes + bcBytes + bpElements * size + parts * partBytes + 64);
+    const aPtr = aRes >= 0 ? aRes : base, bPtr = bRes >= 0 ? bRes : base + aBytes;
+    const cPtr = cOverB ? bPtr : base + aBytes + bBytes, bpPtr = base + aBytes + bcBytes;
     if (aRes < 0) this.put(aPtr, a.length === m * k ? a : a.subarray(0, m * k));
     if (bRes < 0) this.put(bPtr, b.length === k * n ? b : b.subarray(0, k * n));
     const out = c.length === m * n ? c : c.subarray(0, m * n);

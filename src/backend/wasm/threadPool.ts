@@ -23,6 +23,32 @@
 import { canBlock, spawnWorker, type WorkerHandle } from "../../platform";
 
 export const SLOTS = 48;
+
+/**
+ * Whether starting workers keeps a Node process alive. A pool started in the background must not
+ * (a script that ends first exits at once), but a caller awaiting the pool must be kept alive
+ * until it is up, or Node exits under its top-level await (exit code 13). `want()` switches from
+ * the first to the second, for workers already starting and those still to come.
+ */
+export class StartupHold {
+  private wanted = false;
+  private readonly pending = new Set<WorkerHandle>();
+  want(): void {
+    if (this.wanted) return;
+    this.wanted = true;
+    for (const w of this.pending) w.ref();
+  }
+  /** A worker started: it holds the process only if someone waits. */
+  starting(w: WorkerHandle): void {
+    this.pending.add(w);
+    if (this.wanted) w.ref();
+  }
+  /** A worker reported in (or failed): a running pool never holds the process. */
+  settled(w: WorkerHandle): void {
+    this.pending.delete(w);
+    w.unref();
+  }
+}
 /** Polls of a worker's done flag before the calling thread blocks (~100-200 us of spinning). */
 const SPIN_BEFORE_WAIT = 10000;
 /** Polls of its control word a worker makes after a job before it blocks (~0.5 ms). */
@@ -113,15 +139,16 @@ export class ThreadPool {
    * Starts `count` workers on `module` + shared `memory`; `ctlPtr` must point at count*SLOTS*4
    * zeroed bytes. Returns null if workers cannot be started here.
    */
-  static async start(module: WebAssembly.Module, memory: WebAssembly.Memory, ctlPtr: number, count: number, ops: readonly string[]): Promise<ThreadPool | null> {
+  static async start(module: WebAssembly.Module, memory: WebAssembly.Memory, ctlPtr: number, count: number, ops: readonly string[], hold: StartupHold = new StartupHold()): Promise<ThreadPool | null> {
     const workers: WorkerHandle[] = [];
     try {
       for (let w = 0; w < count; w++) {
         const worker = await spawnWorker(WORKER_SOURCE);
         if (!worker) break;
         const ready = worker.firstMessage();
+        hold.starting(worker);
         worker.postMessage({ module, memory, ctlIndex: (ctlPtr >> 2) + w * SLOTS, ops });
-        const msg = (await ready) as { type: string; message?: string };
+        const msg = (await ready.finally(() => hold.settled(worker))) as { type: string; message?: string };
         if (msg.type !== "ready") {
           worker.terminate();
           throw new Error(msg.message ?? "worker failed to start");
