@@ -52,7 +52,7 @@ export async function ready(options: ReadyOptions = {}): Promise<void> {
   }
   if (wasmModule !== undefined) {
     if (typeof WebAssembly !== "object" || !(wasmModule instanceof WebAssembly.Module)) {
-      throw new ArgumentError(`ready: wasmModule must be a WebAssembly.Module (compiled from downhill/wasm/simd.wasm), got ${describe(wasmModule)}`);
+      throw new ArgumentError(`ready: wasmModule must be a WebAssembly.Module (compiled from downhill/wasm/simd.wasm), got ${kindOf(wasmModule)}`);
     }
     if (typeof options.threads === "number" && options.threads !== 1) {
       throw new ArgumentError(`ready: a wasmModule runs on one thread; threads: ${options.threads} cannot be honoured (omit it or pass 1)`);
@@ -79,7 +79,8 @@ export async function ready(options: ReadyOptions = {}): Promise<void> {
   }
 }
 
-function describe(x: unknown): string {
+/** What a wrong argument is, for an error message. */
+function kindOf(x: unknown): string {
   if (x === null) return "null";
   if (typeof x !== "object") return typeof x;
   return (x as object).constructor?.name ?? "an object";
