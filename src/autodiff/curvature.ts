@@ -11,7 +11,7 @@ import { Tensor } from "../tensor/tensor.js";
 import { treeFlattenWithPaths, treeUnflatten, type Tree } from "../tensor/tree.js";
 import { zeros, onesLike, zerosLike } from "../tensor/create.js";
 import { backward } from "./backward.js";
-import { makeLeaves, GradientError, treeDot } from "./grad.js";
+import { checkTangent, makeLeaves, GradientError, treeDot } from "./grad.js";
 import { detach, reshape } from "../ops/shape.js";
 import { fmt, sizeOf } from "../tensor/shape.js";
 import { dataWritten } from "../backend/select.js";
@@ -19,6 +19,7 @@ import { dataWritten } from "../backend/select.js";
 /** Jacobian-vector product: `f(x)` and `J_f(x) v` (same shape as the output). */
 export function jvp<X extends Tree>(f: (x: X) => Tensor, x: X, v: X): { value: Tensor; tangent: Tensor } {
   const leaves = makeLeaves(x, "jvp");
+  checkTangent("jvp", x, v);
   const out = f(leaves.tree as X);
   if (!(out instanceof Tensor)) throw new GradientError(`jvp: f must return a Tensor, got ${typeof out}`);
   const u = zeros(out.shape, { dtype: out.dtype });
@@ -46,6 +47,7 @@ function gradGraph(op: string, f: (x: Tree) => Tensor, x: Tree) {
  * Costs about two gradient evaluations; never forms H.
  */
 export function hvp<X extends Tree>(f: (x: X) => Tensor, x: X, v: X): X {
+  checkTangent("hvp", x, v);
   const { leaves, gs } = gradGraph("hvp", f as (x: Tree) => Tensor, x);
   const s = treeDot(treeUnflatten(leaves.tree, gs) as Tree, v);
   const hv = backward(s, onesLike(s), leaves.list, leaves.nested);

@@ -5,10 +5,10 @@
  * by an enclosing call (it carries a graph), the leaf is recorded as an identity of it and the
  * backward pass is recorded too, so the gradient stays differentiable: grad of grad works.
  */
-import { ArgumentError, DownhillError } from "../errors.js";
+import { ArgumentError, DTypeError, DownhillError, ShapeError } from "../errors.js";
 import { Tensor } from "../tensor/tensor.js";
-import { treeFlattenWithPaths, treeUnflatten, type Tree } from "../tensor/tree.js";
-import { fmt } from "../tensor/shape.js";
+import { treeFlattenWithPaths, treeLeaves, treeUnflatten, type Tree } from "../tensor/tree.js";
+import { fmt, sameShape } from "../tensor/shape.js";
 import { record } from "./tape.js";
 import { backward } from "./backward.js";
 import { detach } from "../ops/shape.js";
@@ -92,15 +92,28 @@ export function vjp<X extends Tree>(f: (x: X) => Tensor, x: X): { value: Tensor;
   };
 }
 
-/** sum_i <a_i, b_i> over two trees of equal structure, as a scalar tensor. */
+/**
+ * Checks, before any work, that a tangent `v` has x's tree structure and each leaf x's shape and
+ * dtype (jvp, hvp): a mismatch names the op, the leaf and both shapes.
+ */
+export function checkTangent(op: string, x: Tree, v: Tree): void {
+  const lx = treeFlattenWithPaths(x, `${op}: x`), lv = treeFlattenWithPaths(v, `${op}: v`);
+  if (lx.length !== lv.length) throw new ArgumentError(`${op}: v has ${lv.length} leaves, x has ${lx.length}; v must have x's structure`);
+  lx.forEach(([p, t], i) => {
+    const [q, u] = lv[i];
+    const where = p ? `v.${p}` : "v";
+    if (p !== q) throw new ArgumentError(`${op}: v has a leaf at ${q || "(root)"} where x has ${p || "(root)"}; v must have x's structure`);
+    if (!sameShape(t.shape, u.shape)) throw new ShapeError(`${op}: ${where} has shape ${fmt(u.shape)}, x has ${fmt(t.shape)}`);
+    if (t.dtype !== u.dtype) throw new DTypeError(`${op}: ${where} is ${u.dtype}, x is ${t.dtype}; convert one with cast(x, dtype)`);
+  });
+}
+
+/** sum_i <a_i, b_i> over two trees of equal structure (checked by checkTangent), as a scalar tensor. */
 export function treeDot(a: Tree, b: Tree): Tensor {
-  const la = treeFlattenWithPaths(a), lb = treeFlattenWithPaths(b, "v");
-  if (la.length !== lb.length) throw new ArgumentError(`tree mismatch: ${la.length} leaves vs ${lb.length} in v`);
+  const la = treeLeaves(a), lb = treeLeaves(b);
   let acc: Tensor | null = null;
-  la.forEach(([p, t], i) => {
-    const u = lb[i][1];
-    if (t.shape.join() !== u.shape.join()) throw new ArgumentError(`v.${p}: shape ${fmt(u.shape)} does not match x's ${fmt(t.shape)}`);
-    const d = t.mul(u).sum();
+  la.forEach((t, i) => {
+    const d = t.mul(lb[i]).sum();
     acc = acc ? acc.add(d) : d;
   });
   return acc!;

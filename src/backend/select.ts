@@ -50,6 +50,13 @@ export async function ready(options: ReadyOptions = {}): Promise<void> {
   if (options.backend !== undefined && options.backend !== "wasm" && options.backend !== "js") {
     throw new ArgumentError(`ready: backend must be "wasm" or "js", got ${JSON.stringify(options.backend)}`);
   }
+  const { threads, waitForThreads } = options;
+  if (threads !== undefined && threads !== "auto" && !(Number.isInteger(threads) && threads >= 1)) {
+    throw new ArgumentError(`ready: threads must be "auto" or an integer >= 1, got ${typeof threads === "number" ? threads : JSON.stringify(threads)}`);
+  }
+  if (waitForThreads !== undefined && typeof waitForThreads !== "boolean") {
+    throw new ArgumentError(`ready: waitForThreads must be a boolean, got ${kindOf(waitForThreads)}`);
+  }
   if (wasmModule !== undefined) {
     if (typeof WebAssembly !== "object" || !(wasmModule instanceof WebAssembly.Module)) {
       throw new ArgumentError(`ready: wasmModule must be a WebAssembly.Module (compiled from downhill/wasm/simd.wasm), got ${kindOf(wasmModule)}`);

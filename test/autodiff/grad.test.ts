@@ -82,6 +82,29 @@ describe("reverse mode", () => {
     expect(() => dh.grad((x: dh.Tensor) => x.sum())({ a: [1, 2] } as unknown as dh.Tensor)).toThrow(/leaf a.0 is number, not a Tensor/);
     expect(() => dh.grad((x: dh.Tensor) => x.sum())(f64([1]))).not.toThrow();
   });
+
+  it("jvp and hvp check the tangent's structure, shapes and dtypes before f runs, naming the op and the leaf", () => {
+    let calls = 0;
+    const f = (x: dh.Tree) => { calls++; const t = x as { a: dh.Tensor; b: dh.Tensor }; return t.a.square().sum().add(t.b.sum()); };
+    const x = { a: f64([1, 2, 3]), b: f64([4]) };
+    const cases: [unknown, new (...args: never[]) => Error, RegExp][] = [
+      [{ a: f64([1, 2, 3, 4]), b: f64([1]) }, dh.ShapeError, /v\.a has shape \[4\], x has \[3\]/],
+      [{ a: dh.tensor([1, 2, 3]), b: f64([1]) }, dh.DTypeError, /v\.a is float32, x is float64/],
+      [{ a: f64([1, 2, 3]) }, dh.ArgumentError, /v has 1 leaves, x has 2/],
+      [{ a: f64([1, 2, 3]), c: f64([1]) }, dh.ArgumentError, /v has a leaf at c where x has b/],
+      [{ a: f64([1, 2, 3]), b: 1 }, dh.ArgumentError, /v: leaf b is number, not a Tensor/],
+    ];
+    for (const op of ["jvp", "hvp"] as const) {
+      for (const [v, type, message] of cases) {
+        const run = () => (op === "jvp" ? dh.jvp(f, x, v as dh.Tree) : dh.hvp(f, x, v as dh.Tree));
+        expect(run).toThrow(type);
+        expect(run).toThrow(new RegExp(`^${op}: ${message.source}`));
+      }
+    }
+    expect(calls).toBe(0);
+    // A single tensor: the leaf is v itself.
+    expect(() => dh.hvp((t: dh.Tensor) => t.square().sum(), f64([1, 2, 3]), f64([1, 2, 3, 4]))).toThrow(/^hvp: v has shape \[4\], x has \[3\]$/);
+  });
 });
 
 function valueAndGradTree(params: { w: dh.Tensor; b: dh.Tensor[] }) {

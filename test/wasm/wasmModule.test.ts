@@ -43,7 +43,7 @@ describe("ready({ wasmModule })", () => {
     expect(c).toBeAllclose(ref, { atol: 1e-5, rtol: 1e-5 });
   });
 
-  it("refuses what is not a single-threaded downhill binary of this version, and keeps the running core", async () => {
+  it("refuses what is not a single-threaded downhill binary of this version, and bad options, and keeps the running core", async () => {
     await dh.ready({ wasmModule: compile(shipped("simd")) });
     const before = dh.backendInfo();
     expect(before.variant).toBe("simd");
@@ -62,8 +62,18 @@ describe("ready({ wasmModule })", () => {
     const threads = await dh.ready({ wasmModule: compile(shipped("scalar")), threads: 2 }).then(() => null, (e: unknown) => e);
     expect(threads).toBeInstanceOf(ArgumentError);
     expect((threads as Error).message).toMatch(/runs on one thread; threads: 2/);
-    const backend = await dh.ready({ backend: "gpu" as "js" }).then(() => null, (e: unknown) => e);
-    expect((backend as Error).message).toMatch(/backend must be "wasm" or "js", got "gpu"/);
+    const refused: [dh.ReadyOptions, RegExp][] = [
+      [{ backend: "gpu" as "js" }, /backend must be "wasm" or "js", got "gpu"/],
+      [{ threads: 0 }, /threads must be "auto" or an integer >= 1, got 0/],
+      [{ threads: 2.5 }, /threads must be "auto" or an integer >= 1, got 2.5/],
+      [{ threads: "x" as "auto" }, /threads must be "auto" or an integer >= 1, got "x"/],
+      [{ waitForThreads: "yes" as unknown as boolean }, /waitForThreads must be a boolean, got string/],
+    ];
+    for (const [options, message] of refused) {
+      const err = await dh.ready(options).then(() => null, (e: unknown) => e);
+      expect(err).toBeInstanceOf(ArgumentError);
+      expect((err as Error).message).toMatch(message);
+    }
     expect(dh.backendInfo()).toEqual(before);
   });
 });
