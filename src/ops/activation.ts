@@ -4,6 +4,7 @@ import { add, sub, mul, div, exp, log, where, greater, minimum, tanh, erf } from
 import { max, sum } from "./reduce.js";
 import { detach } from "./shape.js";
 import { ArgumentError } from "../errors.js";
+import { normAxes } from "../tensor/shape.js";
 
 /** x for x > 0, alpha x otherwise (alpha defaults to 0.01). */
 export function leakyRelu(x: Tensor, alpha = 0.01): Tensor {
@@ -27,6 +28,7 @@ export function gelu(x: Tensor, approximate: "none" | "tanh" = "none"): Tensor {
 }
 /** log(sum(exp(x))) along `axis`, shifted by the (constant) maximum for stability. */
 export function logSumExp(x: Tensor, axis: number | number[] = -1, keepDims = false): Tensor {
+  normAxes("logSumExp", axis, x.rank);
   const m = detach(max(x, axis, true));
   const s = log(sum(exp(sub(x, m)), axis, true));
   const r = add(s, m);
@@ -34,10 +36,12 @@ export function logSumExp(x: Tensor, axis: number | number[] = -1, keepDims = fa
 }
 /** exp(x) / sum(exp(x)) along `axis` (default -1). */
 export function softmax(x: Tensor, axis = -1): Tensor {
+  normAxes("softmax", axis, x.rank);
   const e = exp(sub(x, detach(max(x, axis, true))));
   return div(e, sum(e, axis, true));
 }
 /** x - logSumExp(x) along `axis` (default -1). */
 export function logSoftmax(x: Tensor, axis = -1): Tensor {
+  normAxes("logSoftmax", axis, x.rank);
   return sub(x, logSumExp(x, axis, true));
 }

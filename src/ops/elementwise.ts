@@ -133,6 +133,7 @@ export function clip(x: Tensor, lo: number, hi: number): Tensor {
 /** The same values in another dtype (gradients are cast back). */
 export function cast(x: Tensor, dtype: DType): Tensor {
   assertTensor("cast", "x", x);
+  if (dtype !== "float32" && dtype !== "float64") throw new ArgumentError(`cast: dtype must be "float32" or "float64", got ${JSON.stringify(dtype)}`);
   if (x.dtype === dtype) return x;
   const a = arrayFor(dtype, x.size);
   a.set(x._data);

@@ -63,30 +63,35 @@ export function scalar(value: number, dtype: DType = DEFAULT_DTYPE): Tensor {
 }
 
 export function full(shape: Shape, value: number, options: DTypeOption = {}): Tensor {
-  const s = checkShape("full", shape);
-  const a = arrayFor(checkDType("full", options.dtype), sizeOf(s));
-  if (value !== 0) a.fill(value);
-  return new Tensor(a, s);
+  return filled("full", shape, value, options);
 }
 export function zeros(shape: Shape, options: DTypeOption = {}): Tensor {
-  return full(shape, 0, options);
+  return filled("zeros", shape, 0, options);
 }
 export function ones(shape: Shape, options: DTypeOption = {}): Tensor {
-  return full(shape, 1, options);
+  return filled("ones", shape, 1, options);
 }
 export function zerosLike(t: Tensor): Tensor {
-  return full(t.shape, 0, { dtype: t.dtype });
+  return filled("zerosLike", t.shape, 0, { dtype: t.dtype });
 }
 export function onesLike(t: Tensor): Tensor {
-  return full(t.shape, 1, { dtype: t.dtype });
+  return filled("onesLike", t.shape, 1, { dtype: t.dtype });
 }
 export function fullLike(t: Tensor, value: number): Tensor {
-  return full(t.shape, value, { dtype: t.dtype });
+  return filled("fullLike", t.shape, value, { dtype: t.dtype });
+}
+/** `full` under the name of the function the user called (errors name it). */
+function filled(op: string, shape: Shape, value: number, options: DTypeOption): Tensor {
+  const s = checkShape(op, shape);
+  const a = arrayFor(checkDType(op, options.dtype), sizeOf(s));
+  if (value !== 0) a.fill(value);
+  return new Tensor(a, s);
 }
 
 /** The n x n identity matrix. */
 export function eye(n: number, options: DTypeOption = {}): Tensor {
-  const t = zeros([n, n], options);
+  if (!Number.isInteger(n) || n < 0) throw new ArgumentError(`eye: n must be a non-negative integer, got ${n}`);
+  const t = filled("eye", [n, n], 0, options);
   for (let i = 0; i < n; i++) t._data[i * n + i] = 1;
   return t;
 }
@@ -104,7 +109,12 @@ export function arange(start: number, stop?: number, step = 1, options: DTypeOpt
 function fillRandom(op: string, shape: Shape, options: RandomOptions, draw: (rng: Rng) => number): Tensor {
   const s = checkShape(op, shape);
   const dtype = checkDType(op, options.dtype);
-  const rng = options.rng ?? new Rng(options.seed ?? 0);
+  const seed = options.seed ?? 0;
+  // The generator takes a 32-bit seed (tensor/random.ts); anything else would be silently truncated.
+  if (options.rng === undefined && !(Number.isInteger(seed) && seed >= -(2 ** 31) && seed < 2 ** 32)) {
+    throw new ArgumentError(`${op}: seed must be an integer in [-2^31, 2^32), got ${typeof seed === "number" ? seed : JSON.stringify(seed)}`);
+  }
+  const rng = options.rng ?? new Rng(seed);
   const a: FloatArray = arrayFor(dtype, sizeOf(s));
   for (let i = 0; i < a.length; i++) a[i] = draw(rng);
   return new Tensor(a, s);

@@ -51,11 +51,14 @@ export function normAxis(op: string, axis: number, rank: number): number {
   return axis < 0 ? axis + rank : axis;
 }
 
-/** Normalizes `axis` (undefined = all axes, a number, or a list) to a sorted list of unique axes. */
+/** Normalizes `axis` (undefined = all axes, a number, or a list without repeats) to a sorted list. */
 export function normAxes(op: string, axis: number | readonly number[] | undefined, rank: number): number[] {
   if (axis === undefined) return Array.from({ length: rank }, (_, i) => i);
   const list = typeof axis === "number" ? [axis] : axis;
-  const out = [...new Set(list.map((a) => normAxis(op, a, rank)))].sort((x, y) => x - y);
+  const out = list.map((a) => normAxis(op, a, rank)).sort((x, y) => x - y);
+  for (let i = 1; i < out.length; i++) {
+    if (out[i] === out[i - 1]) throw new ArgumentError(`${op}: axis ${fmt(list)} names axis ${out[i]} twice`);
+  }
   return out;
 }
 

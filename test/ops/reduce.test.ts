@@ -48,8 +48,15 @@ describe.each(BACKENDS)("reductions on %s", (backend) => {
     expect(g).toBeAllclose([0, 0.5, 0.5]);
   });
 
-  it("rejects out-of-range axes", () => {
+  it("rejects out-of-range and repeated axes, naming the op the user called", () => {
     expect(() => dh.sum(x, 2)).toThrow(/sum: axis 2 is out of range for a tensor of rank 2/);
     expect(() => dh.max(x, -3)).toThrow(dh.ArgumentError);
+    // NumPy refuses a repeated axis too; quietly reducing once would hide a typo.
+    expect(() => dh.sum(x, [0, 0])).toThrow(/^sum: axis \[0, 0\] names axis 0 twice$/);
+    expect(() => dh.mean(x, [1, -1])).toThrow(/^mean: axis \[1, -1\] names axis 1 twice$/);
+    // Composite ops check the axis under their own name, not that of a primitive inside them.
+    expect(() => dh.softmax(x, 3)).toThrow(/^softmax: axis 3 is out of range/);
+    expect(() => dh.logSoftmax(x, -3)).toThrow(/^logSoftmax: axis -3 is out of range/);
+    expect(() => dh.logSumExp(x, 2)).toThrow(/^logSumExp: axis 2 is out of range/);
   });
 });
