@@ -11,13 +11,14 @@ import { Tensor } from "../tensor/tensor.js";
 import { treeFlattenWithPaths, treeUnflatten, type Tree } from "../tensor/tree.js";
 import { zeros, onesLike, zerosLike } from "../tensor/create.js";
 import { backward } from "./backward.js";
-import { checkTangent, makeLeaves, GradientError, treeDot } from "./grad.js";
+import { checkFunction, checkTangent, makeLeaves, GradientError, treeDot } from "./grad.js";
 import { detach, reshape } from "../ops/shape.js";
 import { fmt, sizeOf } from "../tensor/shape.js";
 import { dataWritten } from "../backend/select.js";
 
 /** Jacobian-vector product: `f(x)` and `J_f(x) v` (same shape as the output). */
 export function jvp<X extends Tree>(f: (x: X) => Tensor, x: X, v: X): { value: Tensor; tangent: Tensor } {
+  checkFunction("jvp", f);
   const leaves = makeLeaves(x, "jvp");
   checkTangent("jvp", x, v);
   const out = f(leaves.tree as X);
@@ -47,6 +48,7 @@ function gradGraph(op: string, f: (x: Tree) => Tensor, x: Tree) {
  * Costs about two gradient evaluations; never forms H.
  */
 export function hvp<X extends Tree>(f: (x: X) => Tensor, x: X, v: X): X {
+  checkFunction("hvp", f);
   checkTangent("hvp", x, v);
   const { leaves, gs } = gradGraph("hvp", f as (x: Tree) => Tensor, x);
   const s = treeDot(treeUnflatten(leaves.tree, gs) as Tree, v);
@@ -56,6 +58,7 @@ export function hvp<X extends Tree>(f: (x: X) => Tensor, x: X, v: X): X {
 
 /** Dense Hessian of a scalar function of one tensor: shape [...x.shape, ...x.shape]. For small n. */
 export function hessian(f: (x: Tensor) => Tensor, x: Tensor): Tensor {
+  checkFunction("hessian", f);
   if (!(x instanceof Tensor)) throw new ArgumentError("hessian: x must be a single Tensor (flatten trees first)");
   const { leaves, gs } = gradGraph("hessian", f as (x: Tree) => Tensor, x);
   const g = gs[0];
@@ -86,7 +89,9 @@ export interface CheckGradResult {
  * dtype-generically (numbers, not float32 constants), since x is cast to float64.
  */
 export function checkGrad(f: (x: Tree) => Tensor, x: Tree, options: { eps?: number } = {}): CheckGradResult {
+  checkFunction("checkGrad", f);
   const eps = options.eps ?? 1e-6;
+  if (!(typeof eps === "number" && eps > 0 && eps < 1)) throw new ArgumentError(`checkGrad: eps must be a number in (0, 1), got ${eps}`);
   const flat = treeFlattenWithPaths(x, "checkGrad: x");
   const x64 = treeUnflatten(x, flat.map(([, t]) => new Tensor(Float64Array.from(t._data), t.shape))) as Tree;
   const leaves64 = treeFlattenWithPaths(x64);

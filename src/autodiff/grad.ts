@@ -60,6 +60,7 @@ function scalarGrads(op: string, value: unknown, leaves: Leaves): { value: Tenso
  * @example valueAndGrad((x) => x.square().sum())(tensor([1, 2]))  // { value: 5, grad: [2, 4] }
  */
 export function valueAndGrad<X extends Tree, A extends unknown[]>(f: (x: X, ...args: A) => Tensor) {
+  checkFunction("valueAndGrad", f);
   return (x: X, ...args: A): { value: Tensor; grad: X } => {
     const leaves = makeLeaves(x, "valueAndGrad");
     const r = scalarGrads("valueAndGrad", f(leaves.tree as X, ...args), leaves);
@@ -69,6 +70,7 @@ export function valueAndGrad<X extends Tree, A extends unknown[]>(f: (x: X, ...a
 
 /** The gradient of a scalar function, in the same tree shape as `x`. */
 export function grad<X extends Tree, A extends unknown[]>(f: (x: X, ...args: A) => Tensor) {
+  checkFunction("grad", f);
   const vg = valueAndGrad(f);
   return (x: X, ...args: A): X => vg(x, ...args).grad;
 }
@@ -78,6 +80,7 @@ export function grad<X extends Tree, A extends unknown[]>(f: (x: X, ...args: A) 
  * output's shape to cotangents of `x` (callable many times).
  */
 export function vjp<X extends Tree>(f: (x: X) => Tensor, x: X): { value: Tensor; vjp: (cotangent: Tensor) => X } {
+  checkFunction("vjp", f);
   const leaves = makeLeaves(x, "vjp");
   const out = f(leaves.tree as X);
   if (!(out instanceof Tensor)) throw new GradientError(`vjp: f must return a Tensor, got ${typeof out}`);
@@ -90,6 +93,11 @@ export function vjp<X extends Tree>(f: (x: X) => Tensor, x: X): { value: Tensor;
       return gradsTree(leaves, backward(out, ct, leaves.list, leaves.nested || ct.requiresGrad)) as X;
     },
   };
+}
+
+/** Transformations take the function first: a wrong argument fails where it is passed, not at the first call. */
+export function checkFunction(op: string, f: unknown): void {
+  if (typeof f !== "function") throw new ArgumentError(`${op}: f must be a function, got ${f === null ? "null" : Array.isArray(f) ? "an array" : typeof f}`);
 }
 
 /**

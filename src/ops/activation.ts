@@ -8,10 +8,12 @@ import { normAxes } from "../tensor/shape.js";
 
 /** x for x > 0, alpha x otherwise (alpha defaults to 0.01). */
 export function leakyRelu(x: Tensor, alpha = 0.01): Tensor {
+  checkSlope("leakyRelu", alpha);
   return where(greater(x, 0), x, mul(x, alpha));
 }
 /** x for x > 0, alpha (e^x - 1) otherwise; exp is taken of min(x, 0) so large x cannot poison the gradient. */
 export function elu(x: Tensor, alpha = 1): Tensor {
+  checkSlope("elu", alpha);
   return where(greater(x, 0), x, mul(sub(exp(minimum(x, 0)), 1), alpha));
 }
 /**
@@ -25,6 +27,9 @@ export function gelu(x: Tensor, approximate: "none" | "tanh" = "none"): Tensor {
   }
   if (approximate !== "none") throw new ArgumentError(`gelu: approximate must be "none" or "tanh", got ${JSON.stringify(approximate)}`);
   return mul(mul(x, 0.5), add(erf(mul(x, Math.SQRT1_2)), 1));
+}
+function checkSlope(op: string, alpha: unknown): void {
+  if (typeof alpha !== "number" || !Number.isFinite(alpha)) throw new ArgumentError(`${op}: alpha must be a finite number, got ${typeof alpha === "number" ? alpha : typeof alpha}`);
 }
 /** log(sum(exp(x))) along `axis`, shifted by the (constant) maximum for stability. */
 export function logSumExp(x: Tensor, axis: number | number[] = -1, keepDims = false): Tensor {

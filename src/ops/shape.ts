@@ -11,6 +11,7 @@ import { sum } from "./reduce.js";
 /** Same values, new shape (one dimension may be -1). Shares storage: tensors are immutable. */
 export function reshape(x: Tensor, shape: readonly number[]): Tensor {
   assertTensor("reshape", "x", x);
+  if (!Array.isArray(shape)) throw new ArgumentError(`reshape: shape must be an array of integers (one may be -1), got ${typeof shape === "number" ? `${shape}; write [${shape}]` : typeof shape}`);
   const s = [...shape];
   const infer = s.indexOf(-1);
   if (infer >= 0) {

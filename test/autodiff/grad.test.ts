@@ -83,6 +83,23 @@ describe("reverse mode", () => {
     expect(() => dh.grad((x: dh.Tensor) => x.sum())(f64([1]))).not.toThrow();
   });
 
+  it("every transformation refuses a non-function where it is passed; checkGrad refuses a bad eps", () => {
+    const x = f64([1, 2]);
+    const notFns: [string, () => unknown][] = [
+      ["grad", () => dh.grad(5 as never)],
+      ["valueAndGrad", () => dh.valueAndGrad(null as never)],
+      ["vjp", () => dh.vjp({} as never, x)],
+      ["jvp", () => dh.jvp([] as never, x, x)],
+      ["hvp", () => dh.hvp("f" as never, x, x)],
+      ["hessian", () => dh.hessian(1 as never, x)],
+      ["checkGrad", () => dh.checkGrad(undefined as never, x)],
+    ];
+    for (const [op, run] of notFns) expect(run).toThrow(new RegExp(`^${op}: f must be a function, got `));
+    for (const eps of [-1, 0, 1, NaN]) {
+      expect(() => dh.checkGrad((t: dh.Tree) => (t as dh.Tensor).sum(), x, { eps })).toThrow(/^checkGrad: eps must be a number in \(0, 1\)/);
+    }
+  });
+
   it("jvp and hvp check the tangent's structure, shapes and dtypes before f runs, naming the op and the leaf", () => {
     let calls = 0;
     const f = (x: dh.Tree) => { calls++; const t = x as { a: dh.Tensor; b: dh.Tensor }; return t.a.square().sum().add(t.b.sum()); };

@@ -28,4 +28,10 @@ describe("creation functions refuse bad input under their own names", () => {
     expect(() => dh.cast(dh.zeros([2]), "float16" as "float32")).toThrow(/^cast: dtype must be "float32" or "float64", got "float16"$/);
     expect(dh.cast(dh.zeros([2]), "float64").dtype).toBe("float64");
   });
+
+  it("reshape wants an array; activation slopes must be finite numbers", () => {
+    expect(() => dh.zeros([2, 3]).reshape(6 as unknown as number[])).toThrow(/^reshape: shape must be an array of integers \(one may be -1\), got 6; write \[6\]$/);
+    expect(() => dh.leakyRelu(dh.zeros([2]), "a" as unknown as number)).toThrow(/^leakyRelu: alpha must be a finite number, got string$/);
+    expect(() => dh.elu(dh.zeros([2]), NaN)).toThrow(/^elu: alpha must be a finite number, got NaN$/);
+  });
 });
