@@ -39,8 +39,20 @@ export function unary(op: UnaryOp, x: FloatArray, out: FloatArray): void {
     case "sqrt": for (let i = 0; i < n; i++) out[i] = Math.sqrt(x[i]); return;
     case "abs": for (let i = 0; i < n; i++) out[i] = Math.abs(x[i]); return;
     case "tanh": for (let i = 0; i < n; i++) out[i] = Math.tanh(x[i]); return;
-    case "relu": for (let i = 0; i < n; i++) { const v = x[i]; out[i] = v < 0 ? 0 : v; } return;
-    case "positive": for (let i = 0; i < n; i++) out[i] = x[i] > 0 ? 1 : 0; return;
+    // relu and its slope without a data-dependent branch: on activations, whose signs are close to
+    // random, `v < 0 ? 0 : v` mispredicts about half the time (float32, 32768 values: 1.7-2.9 ns a
+    // value against 1.15; the slope 2.8-3.2 against 0.9). v * (v > 0) is exact except for
+    // -Infinity (-Inf * 0 = NaN), fixed on the rare NaN path, which also keeps a NaN input; + 0
+    // turns -0 into +0 (max(-0, 0) = 0, as IEEE maximum and the wasm f32x4.max give).
+    case "relu":
+      for (let i = 0; i < n; i++) {
+        const v = x[i];
+        let r = v * +(v > 0);
+        if (r !== r) r = v === -Infinity ? 0 : v;
+        out[i] = r + 0;
+      }
+      return;
+    case "positive": for (let i = 0; i < n; i++) out[i] = +(x[i] > 0); return;
     default: {
       const f = unaryFn(op);
       for (let i = 0; i < n; i++) out[i] = f(x[i]);
@@ -99,11 +111,12 @@ function binaryRow(op: BinaryOp, a: FloatArray, ia: number, da: number, b: Float
     case "pow": for (; o < end; o++, ia += da, ib += db) out[o] = Math.pow(a[ia], b[ib]); return;
     case "max": for (; o < end; o++, ia += da, ib += db) { const x = a[ia], y = b[ib]; out[o] = x >= y || x !== x ? x : y; } return;
     case "min": for (; o < end; o++, ia += da, ib += db) { const x = a[ia], y = b[ib]; out[o] = x <= y || x !== x ? x : y; } return;
-    case "gt": for (; o < end; o++, ia += da, ib += db) out[o] = a[ia] > b[ib] ? 1 : 0; return;
-    case "ge": for (; o < end; o++, ia += da, ib += db) out[o] = a[ia] >= b[ib] ? 1 : 0; return;
-    case "lt": for (; o < end; o++, ia += da, ib += db) out[o] = a[ia] < b[ib] ? 1 : 0; return;
-    case "le": for (; o < end; o++, ia += da, ib += db) out[o] = a[ia] <= b[ib] ? 1 : 0; return;
-    case "eq": for (; o < end; o++, ia += da, ib += db) out[o] = a[ia] === b[ib] ? 1 : 0; return;
+    // +(a > b), not a > b ? 1 : 0: no data-dependent branch (see relu in `unary`).
+    case "gt": for (; o < end; o++, ia += da, ib += db) out[o] = +(a[ia] > b[ib]); return;
+    case "ge": for (; o < end; o++, ia += da, ib += db) out[o] = +(a[ia] >= b[ib]); return;
+    case "lt": for (; o < end; o++, ia += da, ib += db) out[o] = +(a[ia] < b[ib]); return;
+    case "le": for (; o < end; o++, ia += da, ib += db) out[o] = +(a[ia] <= b[ib]); return;
+    case "eq": for (; o < end; o++, ia += da, ib += db) out[o] = +(a[ia] === b[ib]); return;
   }
 }
 

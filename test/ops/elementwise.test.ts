@@ -85,6 +85,15 @@ describe.each(BACKENDS)("elementwise ops on %s", (backend) => {
     expect(y.slice(0, 4).map((v) => v + 0)).toEqual([0, 0, 0, 3]);
     expect(y[4]).toBeNaN();
     expect(Array.from(dh.grad((v: dh.Tensor) => dh.relu(v).sum())(t([-2, 0, 3]))._data)).toEqual([0, 0, 1]);
+    // The branch-free loop (src/backend/js.ts) on the values where v * (v > 0) alone goes wrong:
+    // -Infinity (times 0 is NaN), NaN, -0 (+0 out, as IEEE maximum), and float32 extremes.
+    for (const dtype of ["float32", "float64"] as const) {
+      const special = dh.tensor([-Infinity, Infinity, NaN, -0, 0, -1e-30, 1e-30, -3.4e38, 3.4e38], { dtype });
+      const r = Array.from(dh.relu(special)._data);
+      expect(r.map((v) => (Number.isNaN(v) ? "NaN" : Object.is(v, -0) ? "-0" : v))).toEqual([0, Infinity, "NaN", 0, 0, 0, special._data[6], 0, special._data[8]]);
+      const slope = dh.grad((v: dh.Tensor) => dh.relu(v).sum())(dh.tensor([-Infinity, Infinity, -0, 2], { dtype }));
+      expect(Array.from(slope._data)).toEqual([0, 1, 0, 1]);
+    }
     // second order: zero almost everywhere, through the slope mask
     expect(Array.from(dh.hvp((v: dh.Tensor) => dh.relu(v).square().sum(), t([-2, 1, 3]), t([1, 1, 1]))._data)).toEqual([0, 2, 2]);
   });
