@@ -119,6 +119,25 @@ describe.skipIf(skipReason !== null)("built bundle in headless Chromium", () => 
     expectCorrect(r.worker);
   });
 
+  it.each(["relaxed-simd", "simd", "scalar"])("ready({ wasmModule }) with dist/wasm/%s.wasm compiled by the page runs that core", async (variant) => {
+    const page = await chrome.context.newPage();
+    const errors: string[] = [];
+    page.on("pageerror", (e) => errors.push(`pageerror: ${e.message}`));
+    try {
+      await page.goto(`${plain.origin}/test/browser/pages/module.html?variant=${variant}`);
+      await page.waitForFunction(() => (window as unknown as { __downhill?: unknown }).__downhill !== undefined, null, { timeout: 60_000 });
+      const r = await page.evaluate(() => (window as unknown as { __downhill: Omit<Checks, "readyMs" | "crossOriginIsolated" | "sharedArrayBuffer" | "hardwareConcurrency"> & { error?: string } }).__downhill);
+      expect(errors).toEqual([]);
+      if (r.error) throw new Error(r.error);
+      expect(r.info).toEqual({ backend: "wasm", variant, threads: 1, error: null });
+      expect(r.grad).toEqual([2, 4, 6]);
+      for (const m of [r.matmul64, r.matmul256]) expect(m.scaledErr).toBeLessThan(m.n * F32_U);
+      expect(plain.requested).toContain(`/dist/wasm/${variant}.wasm`);
+    } finally {
+      await page.close();
+    }
+  });
+
   it("the bundle has no static node: import (a browser would fail to load it)", () => {
     for (const file of [bundlePath, `${root}dist/downhill.min.js`]) {
       const src = readFileSync(file, "utf8");

@@ -26,7 +26,7 @@ function scaledErr(c, r, a, b, n) {
   return worst;
 }
 
-function matmulCheck(dh, n, seed) {
+export function matmulCheck(dh, n, seed) {
   const a = dh.randn([n, n], { seed });
   const b = dh.randn([n, n], { seed: seed + 1 });
   const c = dh.matmul(a, b);
