@@ -126,6 +126,7 @@ export function where(cond: Tensor, a: TensorLike, b: TensorLike): Tensor {
 
 /** Limits values to [lo, hi]. */
 export function clip(x: Tensor, lo: number, hi: number): Tensor {
+  if (typeof lo !== "number" || typeof hi !== "number") throw new ArgumentError(`clip: lo and hi must be numbers, got ${typeof lo} and ${typeof hi}`);
   if (!(lo <= hi)) throw new ArgumentError(`clip: lo (${lo}) must not exceed hi (${hi})`);
   return minimum(maximum(x, lo), hi);
 }

@@ -1,6 +1,6 @@
 /** Shape primitives: reshape, broadcast, transpose, slice, concat, gather; each with its VJP. */
 import * as js from "../backend/js.js";
-import { ArgumentError, ShapeError } from "../errors.js";
+import { ArgumentError, DTypeError, ShapeError } from "../errors.js";
 import { arrayFor } from "../tensor/dtype.js";
 import { fmt, normAxis, sameShape, sizeOf, stridesOf, broadcastShapes, type Shape } from "../tensor/shape.js";
 import { Tensor } from "../tensor/tensor.js";
@@ -51,6 +51,9 @@ function oneOf(dtype: Tensor["dtype"]) {
 export function sumTo(g: Tensor, shape: Shape): Tensor {
   if (sameShape(g.shape, shape)) return g;
   const lead = g.rank - shape.length;
+  if (lead < 0 || shape.some((d, i) => d !== 1 && d !== g.shape[lead + i])) {
+    throw new ShapeError(`sumTo: shape ${fmt(shape)} does not broadcast to ${fmt(g.shape)}, so ${fmt(g.shape)} cannot be summed down to it`);
+  }
   const axes: number[] = [];
   for (let i = 0; i < g.rank; i++) {
     if (i < lead || shape[i - lead] === 1) axes.push(i);
@@ -137,7 +140,7 @@ export function concat(xs: readonly Tensor[], axis = 0): Tensor {
   const first = xs[0];
   const ax = normAxis("concat", axis, first.rank);
   for (const [i, x] of xs.entries()) {
-    if (x.dtype !== first.dtype) throw new ShapeError(`concat: xs[${i}] has dtype ${x.dtype}, xs[0] has ${first.dtype}`);
+    if (x.dtype !== first.dtype) throw new DTypeError(`concat: xs[${i}] has dtype ${x.dtype}, xs[0] has ${first.dtype}; convert one with cast(x, dtype)`);
     if (x.rank !== first.rank || x.shape.some((d: number, j: number) => j !== ax && d !== first.shape[j])) {
       throw new ShapeError(`concat: xs[${i}] has shape ${fmt(x.shape)}, incompatible with ${fmt(first.shape)} along axis ${ax}`);
     }
@@ -161,6 +164,11 @@ export function concat(xs: readonly Tensor[], axis = 0): Tensor {
 /** Stacks equal-shaped tensors along a new axis. */
 export function stack(xs: readonly Tensor[], axis = 0): Tensor {
   if (!Array.isArray(xs) || xs.length === 0) throw new ArgumentError("stack: needs a non-empty array of tensors");
+  xs.forEach((x, i) => {
+    assertTensor("stack", `xs[${i}]`, x);
+    if (x.dtype !== xs[0].dtype) throw new DTypeError(`stack: xs[${i}] has dtype ${x.dtype}, xs[0] has ${xs[0].dtype}; convert one with cast(x, dtype)`);
+    if (!sameShape(x.shape, xs[0].shape)) throw new ShapeError(`stack: xs[${i}] has shape ${fmt(x.shape)}, xs[0] has ${fmt(xs[0].shape)}; stacked tensors must have one shape`);
+  });
   const ax = normAxis("stack", axis, xs[0].rank + 1);
   return concat(xs.map((x) => { const s = [...x.shape]; s.splice(ax, 0, 1); return reshape(x, s); }), ax);
 }

@@ -130,5 +130,6 @@ describe.each(BACKENDS)("elementwise ops on %s", (backend) => {
     expect(() => dh.add(t([1, 2, 3]), t([1, 2]))).toThrow(/add: shapes \[3\] and \[2\] cannot be broadcast/);
     expect(() => dh.mul([1, 2] as unknown as dh.Tensor, 2)).toThrow(/mul: a must be a Tensor or a number, got an array/);
     expect(() => dh.clip(t([1]), 2, 1)).toThrow(dh.ArgumentError);
+    expect(() => dh.clip(t([1]), 0, "1" as unknown as number)).toThrow(/^clip: lo and hi must be numbers, got number and string$/);
   });
 });

@@ -38,8 +38,16 @@ describe.each(BACKENDS)("shape ops on %s", (backend) => {
   it("names the op and shapes in errors", () => {
     expect(() => x.reshape([4, 2])).toThrow(/reshape: cannot reshape \[2, 3\] \(6 values\) to \[4, 2\]/);
     expect(() => dh.slice(x, [1, 2], [2, 1])).toThrow(/slice: .* outside shape \[2, 3\] at dimension 0/);
-    expect(() => dh.concat([x, dh.zeros([3, 3], { dtype: "float64" })], 1)).toThrow(/concat: xs\[1\] has shape \[3, 3\]/);
+    expect(() => dh.concat([x, dh.zeros([3, 3], { dtype: x.dtype })], 1)).toThrow(/concat: xs\[1\] has shape \[3, 3\]/);
+    const other = x.dtype === "float64" ? "float32" : "float64";
+    expect(() => dh.concat([x, dh.zeros([2, 3], { dtype: other })], 1)).toThrow(dh.DTypeError);
+    expect(() => dh.concat([x, dh.zeros([2, 3], { dtype: other })], 1)).toThrow(new RegExp(`^concat: xs\\[1\\] has dtype ${other}, xs\\[0\\] has ${x.dtype}`));
     expect(() => dh.gather(x, [3], 0)).toThrow(/gather: index 3 at position 0 is out of range/);
+    expect(() => dh.stack([x, dh.zeros([3, 2], { dtype: x.dtype })])).toThrow(/^stack: xs\[1\] has shape \[3, 2\], xs\[0\] has \[2, 3\]/);
+    expect(() => dh.stack([x, dh.zeros([2, 3], { dtype: x.dtype === "float64" ? "float32" : "float64" })])).toThrow(dh.DTypeError);
+    expect(() => dh.sumTo(x, [3, 3])).toThrow(/^sumTo: shape \[3, 3\] does not broadcast to \[2, 3\]/);
+    expect(() => dh.sumTo(x, [1, 2, 3])).toThrow(dh.ShapeError);
+    expect(dh.sumTo(x, [1, 3]).shape).toEqual([1, 3]);
     expect(() => dh.transpose(x, [0, 0])).toThrow(dh.ArgumentError);
   });
 });
