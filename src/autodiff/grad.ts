@@ -60,19 +60,23 @@ function scalarGrads(op: string, value: unknown, leaves: Leaves): { value: Tenso
  * @example valueAndGrad((x) => x.square().sum())(tensor([1, 2]))  // { value: 5, grad: [2, 4] }
  */
 export function valueAndGrad<X extends Tree, A extends unknown[]>(f: (x: X, ...args: A) => Tensor) {
-  checkFunction("valueAndGrad", f);
-  return (x: X, ...args: A): { value: Tensor; grad: X } => {
-    const leaves = makeLeaves(x, "valueAndGrad");
-    const r = scalarGrads("valueAndGrad", f(leaves.tree as X, ...args), leaves);
-    return r as { value: Tensor; grad: X };
-  };
+  return named("valueAndGrad", f);
 }
 
 /** The gradient of a scalar function, in the same tree shape as `x`. */
 export function grad<X extends Tree, A extends unknown[]>(f: (x: X, ...args: A) => Tensor) {
-  checkFunction("grad", f);
-  const vg = valueAndGrad(f);
+  const vg = named("grad", f);
   return (x: X, ...args: A): X => vg(x, ...args).grad;
+}
+
+/** valueAndGrad under the name the user called, so that errors name it. */
+function named<X extends Tree, A extends unknown[]>(op: string, f: (x: X, ...args: A) => Tensor) {
+  checkFunction(op, f);
+  return (x: X, ...args: A): { value: Tensor; grad: X } => {
+    const leaves = makeLeaves(x, op);
+    const r = scalarGrads(op, f(leaves.tree as X, ...args), leaves);
+    return r as { value: Tensor; grad: X };
+  };
 }
 
 /**

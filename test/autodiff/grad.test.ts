@@ -78,7 +78,9 @@ describe("reverse mode", () => {
   });
 
   it("refuses non-scalar outputs and non-tensor leaves with clear errors", () => {
-    expect(() => dh.grad((x: dh.Tensor) => x.mul(2))(f64([1, 2]))).toThrow(/must return a scalar \(one value\), got shape \[2\]/);
+    expect(() => dh.grad((x: dh.Tensor) => x.mul(2))(f64([1, 2]))).toThrow(/^grad: f must return a scalar \(one value\), got shape \[2\]/);
+    expect(() => dh.valueAndGrad((x: dh.Tensor) => x.mul(2))(f64([1, 2]))).toThrow(/^valueAndGrad: f must return a scalar/);
+    expect(() => dh.grad((() => 5) as never)(f64([1]))).toThrow(/^grad: f must return a Tensor, got number/);
     expect(() => dh.grad((x: dh.Tensor) => x.sum())({ a: [1, 2] } as unknown as dh.Tensor)).toThrow(/leaf a.0 is number, not a Tensor/);
     expect(() => dh.grad((x: dh.Tensor) => x.sum())(f64([1]))).not.toThrow();
   });
