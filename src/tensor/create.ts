@@ -14,7 +14,8 @@ export interface RandomOptions extends DTypeOption {
   rng?: Rng;
 }
 
-type Nested = number | readonly Nested[];
+/** Numbers nested in arrays; inner levels may be typed arrays. */
+type Nested = number | readonly Nested[] | Float32Array | Float64Array | Int8Array | Uint8Array | Uint8ClampedArray | Int16Array | Uint16Array | Int32Array | Uint32Array;
 
 function checkDType(op: string, dtype: DType | undefined): DType {
   const d = dtype ?? DEFAULT_DTYPE;
@@ -29,30 +30,38 @@ function checkDType(op: string, dtype: DType | undefined): DType {
 export function tensor(data: Nested | ArrayLike<number>, options: DTypeOption & { shape?: Shape } = {}): Tensor {
   const dtype = checkDType("tensor", options.dtype ?? (data instanceof Float64Array ? "float64" : undefined));
   if (ArrayBuffer.isView(data)) {
-    const arr = arrayFor(dtype, (data as ArrayLike<number>).length);
-    arr.set(data as ArrayLike<number>);
+    if (!isNumberArray(data)) throw new ArgumentError(`tensor: data must hold numbers; got a ${(data as object).constructor.name}`);
+    const arr = arrayFor(dtype, data.length);
+    arr.set(data);
     return new Tensor(arr, options.shape ? checkShape("tensor", options.shape) : [arr.length]);
   }
+  // Nested arrays; inner levels may also be typed arrays (rows read from a data set, say).
+  const isLevel = (v: unknown): v is ArrayLike<unknown> => Array.isArray(v) || isNumberArray(v);
   const shape: number[] = [];
-  let probe: Nested | ArrayLike<number> = data as Nested;
-  while (Array.isArray(probe)) {
+  let probe: unknown = data;
+  while (isLevel(probe)) {
     shape.push(probe.length);
-    probe = probe[0] as Nested;
+    probe = probe[0];
   }
   const flat: number[] = [];
-  const visit = (v: Nested, dim: number): void => {
+  const visit = (v: unknown, dim: number): void => {
     if (dim === shape.length) {
       if (typeof v !== "number") throw new ArgumentError(`tensor: ragged or non-numeric data at depth ${dim}`);
       flat.push(v);
       return;
     }
-    if (!Array.isArray(v) || v.length !== shape[dim]) throw new ArgumentError(`tensor: ragged nested array at depth ${dim} (expected length ${shape[dim]})`);
-    for (const e of v) visit(e, dim + 1);
+    if (!isLevel(v) || v.length !== shape[dim]) throw new ArgumentError(`tensor: ragged nested array at depth ${dim} (expected length ${shape[dim]})`);
+    for (let i = 0; i < v.length; i++) visit(v[i], dim + 1);
   };
-  visit(data as Nested, 0);
+  visit(data, 0);
   const arr = arrayFor(dtype, flat.length);
   arr.set(flat);
   return new Tensor(arr, options.shape ? checkShape("tensor", options.shape) : shape);
+}
+
+/** A typed array of numbers (not a DataView, not a BigInt64Array). */
+function isNumberArray(v: unknown): v is ArrayLike<number> & ArrayBufferView {
+  return ArrayBuffer.isView(v) && !(v instanceof DataView) && !(v instanceof BigInt64Array || v instanceof BigUint64Array);
 }
 
 /** A scalar (rank-0) tensor. */

@@ -88,6 +88,15 @@ export class Tensor {
   toString(): string {
     return `Tensor(${this.dtype}, ${fmt(this.shape)})`;
   }
+  /**
+   * What `console.log` and `util.inspect` show in Node: dtype, shape and the values, NumPy-style
+   * summarized (first and last 3 along an axis longer than 6 once the tensor has over 1000 values)
+   * and rounded to 6 (float32) or 10 (float64) significant digits.
+   */
+  [Symbol.for("nodejs.util.inspect.custom")](): string {
+    const values = formatValues(this._data, this.shape, this.dtype === "float32" ? 6 : 10);
+    return this.rank > 1 ? `${this.toString()}\n${values}` : `${this.toString()} ${values}`;
+  }
 
   add(b: TensorLike): Tensor { return ops.add(this, b); }
   sub(b: TensorLike): Tensor { return ops.sub(this, b); }
@@ -121,4 +130,21 @@ export class Tensor {
   gather(indices: ops.Indices, axis?: number): Tensor { return ops.gather(this, indices, axis); }
   /** The same values, cut off from autodiff (gradients do not flow through the result). */
   detach(): Tensor { return ops.detach(this); }
+}
+
+/** Nested-bracket text of row-major `data` in `shape` (see Tensor's inspect method). */
+function formatValues(data: FloatArray, shape: readonly number[], digits: number): string {
+  const summarize = data.length > 1000;
+  const num = (v: number) => (Number.isFinite(v) ? String(Number(v.toPrecision(digits))) : String(v));
+  const rec = (dim: number, off: number): string => {
+    if (dim === shape.length) return num(data[off]);
+    const n = shape[dim];
+    let stride = 1;
+    for (let i = dim + 1; i < shape.length; i++) stride *= shape[i];
+    const idx = summarize && n > 6 ? [0, 1, 2, -1, n - 3, n - 2, n - 1] : Array.from({ length: n }, (_, i) => i);
+    // Rows of a matrix (and blocks of higher ranks) go on lines of their own, as NumPy prints them.
+    const sep = dim < shape.length - 1 ? `,\n${" ".repeat(dim + 1)}` : ", ";
+    return `[${idx.map((i) => (i < 0 ? "..." : rec(dim + 1, off + i * stride))).join(sep)}]`;
+  };
+  return rec(0, 0);
 }

@@ -1,5 +1,6 @@
 // Bad input to the creation functions and cast: each error names the function the user called
 // (not a helper it uses) and the offending value; nothing is truncated or defaulted silently.
+import { inspect } from "node:util";
 import { describe, expect, it } from "vitest";
 import * as dh from "../../src/index.js";
 
@@ -33,5 +34,26 @@ describe("creation functions refuse bad input under their own names", () => {
     expect(() => dh.zeros([2, 3]).reshape(6 as unknown as number[])).toThrow(/^reshape: shape must be an array of integers \(one may be -1\), got 6; write \[6\]$/);
     expect(() => dh.leakyRelu(dh.zeros([2]), "a" as unknown as number)).toThrow(/^leakyRelu: alpha must be a finite number, got string$/);
     expect(() => dh.elu(dh.zeros([2]), NaN)).toThrow(/^elu: alpha must be a finite number, got NaN$/);
+  });
+});
+
+describe("tensor() input forms and how a tensor prints", () => {
+  it("takes rows as typed arrays, and refuses typed data that is not numbers", () => {
+    expect(dh.tensor([new Float32Array([1, 2]), new Uint8Array([3, 4])]).toArray()).toEqual([[1, 2], [3, 4]]);
+    expect(dh.tensor([new Float32Array([1, 2]), [3, 4]]).toArray()).toEqual([[1, 2], [3, 4]]);
+    expect(() => dh.tensor([new Float32Array([1, 2]), new Float32Array([3])])).toThrow(/^tensor: ragged nested array at depth 1 \(expected length 2\)$/);
+    expect(() => dh.tensor(new DataView(new ArrayBuffer(8)) as never)).toThrow(/^tensor: data must hold numbers; got a DataView$/);
+    expect(() => dh.tensor(new BigInt64Array(2) as never)).toThrow(/^tensor: data must hold numbers; got a BigInt64Array$/);
+  });
+
+  it("console.log / util.inspect show dtype, shape and values, rows on lines, large tensors summarized", () => {
+    expect(inspect(dh.tensor([0.1, -4.5]))).toBe("Tensor(float32, [2]) [0.1, -4.5]");
+    expect(inspect(dh.tensor([1 / 3, NaN, -Infinity], { dtype: "float64" }))).toBe("Tensor(float64, [3]) [0.3333333333, NaN, -Infinity]");
+    expect(inspect(dh.tensor([[1, 2], [3, 4]]))).toBe("Tensor(float32, [2, 2])\n[[1, 2],\n [3, 4]]");
+    const big = inspect(dh.arange(2000).reshape([40, 50]));
+    expect(big.split("\n")).toHaveLength(8); // header, 3 rows, "...", 3 rows
+    expect(big.split("\n")[1]).toBe("[[0, 1, 2, ..., 47, 48, 49],");
+    expect(big.split("\n")[4]).toBe(" ...,");
+    expect(String(dh.zeros([2]))).toBe("Tensor(float32, [2])");
   });
 });
