@@ -26,7 +26,7 @@ function scaledErr(c, r, a, b, n) {
   return worst;
 }
 
-export function matmulCheck(dh, n, seed) {
+function matmulCheck(dh, n, seed) {
   const a = dh.randn([n, n], { seed });
   const b = dh.randn([n, n], { seed: seed + 1 });
   const c = dh.matmul(a, b);
@@ -43,7 +43,6 @@ export async function runChecks(dh) {
   const threadsAtReady = dh.backendInfo().threads;
   await dh.ready({ waitForThreads: true });
   const info = dh.backendInfo();
-  const g = dh.grad((x) => x.square().sum())(dh.tensor([1, 2, 3]));
   return {
     info,
     readyMs,
@@ -51,7 +50,14 @@ export async function runChecks(dh) {
     crossOriginIsolated: globalThis.crossOriginIsolated === true,
     sharedArrayBuffer: typeof SharedArrayBuffer !== "undefined",
     hardwareConcurrency: globalThis.navigator?.hardwareConcurrency ?? null,
-    grad: Array.from(g.dataSync()),
+    ...computeChecks(dh),
+  };
+}
+
+/** The gradient and the two products, on whatever core `dh` runs now (also module.html's checks). */
+export function computeChecks(dh) {
+  return {
+    grad: Array.from(dh.grad((x) => x.square().sum())(dh.tensor([1, 2, 3])).dataSync()),
     // 64^3 runs on the calling thread; 256^3 is above the pool's threshold, so it is split over
     // the worker threads when backendInfo().threads > 1.
     matmul64: matmulCheck(dh, 64, 1),
