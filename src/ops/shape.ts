@@ -51,7 +51,9 @@ function oneOf(dtype: Tensor["dtype"]) {
 export function sumTo(g: Tensor, shape: Shape): Tensor {
   if (sameShape(g.shape, shape)) return g;
   const lead = g.rank - shape.length;
-  if (lead < 0 || shape.some((d, i) => d !== 1 && d !== g.shape[lead + i])) {
+  let fits = lead >= 0;
+  for (let i = 0; fits && i < shape.length; i++) fits = shape[i] === 1 || shape[i] === g.shape[lead + i];
+  if (!fits) {
     throw new ShapeError(`sumTo: shape ${fmt(shape)} does not broadcast to ${fmt(g.shape)}, so ${fmt(g.shape)} cannot be summed down to it`);
   }
   const axes: number[] = [];
