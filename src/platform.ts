@@ -6,18 +6,43 @@
 export const isNode: boolean =
   typeof process !== "undefined" && typeof process.versions === "object" && process.versions !== null && typeof process.versions.node === "string";
 
-/** Logical cores usable for compute threads (including the calling thread); 1 when unknown. */
-export async function hardwareConcurrency(): Promise<number> {
+/**
+ * A Node built-in module, synchronously, where the host offers `process.getBuiltinModule`
+ * (Node >= 20.16 and 22.3), else null. This is what lets the first op start the WebAssembly core
+ * and its worker threads without an `await`; older Node keeps the asynchronous path.
+ */
+export function builtinSync<T>(id: "node:os" | "node:worker_threads"): T | null {
+  if (!isNode) return null;
+  const get = (process as unknown as { getBuiltinModule?: (id: string) => unknown }).getBuiltinModule;
+  if (typeof get !== "function") return null;
+  try {
+    return (get(id) as T) ?? null;
+  } catch {
+    return null;
+  }
+}
+
+/** Logical cores (including the calling thread) if the host tells synchronously, else null. */
+export function hardwareConcurrencySync(): number | null {
   if (isNode) {
-    try {
-      const os = await import("node:os");
-      return typeof os.availableParallelism === "function" ? os.availableParallelism() : os.cpus().length;
-    } catch {
-      return 1;
-    }
+    const os = builtinSync<typeof import("node:os")>("node:os");
+    if (!os) return null;
+    return typeof os.availableParallelism === "function" ? os.availableParallelism() : os.cpus().length;
   }
   const nav = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator;
   return nav?.hardwareConcurrency && nav.hardwareConcurrency > 0 ? nav.hardwareConcurrency : 1;
+}
+
+/** Logical cores usable for compute threads (including the calling thread); 1 when unknown. */
+export async function hardwareConcurrency(): Promise<number> {
+  const sync = hardwareConcurrencySync();
+  if (sync !== null) return sync;
+  try {
+    const os = await import("node:os"); // only reached in Node without getBuiltinModule
+    return typeof os.availableParallelism === "function" ? os.availableParallelism() : os.cpus().length;
+  } catch {
+    return 1;
+  }
 }
 
 /**
@@ -55,40 +80,61 @@ export interface WorkerHandle {
   terminate(): void;
 }
 
+type NodeWorker = typeof import("node:worker_threads").Worker;
+
 /**
  * Starts a worker from self-contained JavaScript source (a classic script, no imports).
  * Node: `worker_threads.Worker` with `eval: true`, unref'd so it never keeps the process alive.
  * Browsers: a Blob URL Worker. Returns null where workers are unavailable.
  */
 export async function spawnWorker(source: string): Promise<WorkerHandle | null> {
-  if (isNode) {
-    // In a try block so bundlers targeting browsers or edge runtimes (esbuild, hence wrangler)
-    // treat the unresolvable built-in as optional instead of failing the user's build.
-    let Worker: typeof import("node:worker_threads").Worker;
-    try {
-      ({ Worker } = await import("node:worker_threads"));
-    } catch {
-      return null;
-    }
-    // execArgv: [] so flags of the parent (e.g. --input-type=module) cannot change how the
-    // classic-script worker source is parsed.
-    const worker = new Worker(source, { eval: true, execArgv: [] });
-    worker.unref();
-    return {
-      postMessage: (message) => worker.postMessage(message),
-      firstMessage: () =>
-        new Promise((resolve, reject) => {
-          worker.once("message", resolve);
-          worker.once("error", reject);
-          // Adding a "message" listener refs the worker again: without this a script that called
-          // ready() stayed alive until the pool reported in (~100 ms after its last line here).
-          worker.unref();
-        }),
-      ref: () => worker.ref(),
-      unref: () => worker.unref(),
-      terminate: () => void worker.terminate(),
-    };
+  const now = spawnWorkerSync(source);
+  if (now !== undefined) return now;
+  // Node without getBuiltinModule. In a try block so bundlers targeting browsers or edge runtimes
+  // (esbuild, hence wrangler) treat the unresolvable built-in as optional instead of failing.
+  let Worker: NodeWorker;
+  try {
+    ({ Worker } = await import("node:worker_threads"));
+  } catch {
+    return null;
   }
+  return nodeWorker(Worker, source);
+}
+
+/**
+ * `spawnWorker` without an await: the handle (or null where workers are unavailable), or
+ * undefined where only the asynchronous path can tell (Node without getBuiltinModule).
+ */
+export function spawnWorkerSync(source: string): WorkerHandle | null | undefined {
+  if (isNode) {
+    const wt = builtinSync<typeof import("node:worker_threads")>("node:worker_threads");
+    return wt ? nodeWorker(wt.Worker, source) : undefined;
+  }
+  return browserWorker(source);
+}
+
+function nodeWorker(Worker: NodeWorker, source: string): WorkerHandle {
+  // execArgv: [] so flags of the parent (e.g. --input-type=module) cannot change how the
+  // classic-script worker source is parsed.
+  const worker = new Worker(source, { eval: true, execArgv: [] });
+  worker.unref();
+  return {
+    postMessage: (message) => worker.postMessage(message),
+    firstMessage: () =>
+      new Promise((resolve, reject) => {
+        worker.once("message", resolve);
+        worker.once("error", reject);
+        // Adding a "message" listener refs the worker again: without this a script that called
+        // ready() stayed alive until the pool reported in (~100 ms after its last line here).
+        worker.unref();
+      }),
+    ref: () => worker.ref(),
+    unref: () => worker.unref(),
+    terminate: () => void worker.terminate(),
+  };
+}
+
+function browserWorker(source: string): WorkerHandle | null {
   const g = globalThis as { Worker?: typeof Worker; Blob?: typeof Blob; URL?: typeof URL };
   if (!g.Worker || !g.Blob || !g.URL) return null;
   const url = g.URL.createObjectURL(new g.Blob([source], { type: "text/javascript" }));

@@ -1,11 +1,12 @@
 /**
- * Capability detection and kernel dispatch in one place. The JS reference runs everything;
- * once `ready()` has started the WebAssembly core, the hot kernels go there.
+ * Capability detection and kernel dispatch in one place. The JS reference runs everything; the
+ * hot kernels go to the WebAssembly core, which the first op that needs it starts by itself
+ * (synchronously where the engine allows; `ready()` is for explicit options and waiting).
  */
 import type { FloatArray } from "../tensor/dtype.js";
 import { ArgumentError } from "../errors.js";
 import * as js from "./js.js";
-import { initWasm, notifyWritten, wasmKernelsSync, type WasmKernels } from "./wasm/index.js";
+import { initWasm, initWasmSync, notifyWritten, wasmKernelsSync, type WasmKernels } from "./wasm/index.js";
 
 export type BackendName = "js" | "wasm";
 
@@ -16,7 +17,35 @@ let initError: unknown = null;
 const WASM_MATMUL_MIN_FLOPS = 4096;
 
 function wasm(): WasmKernels | null {
-  return preferred === "wasm" ? wasmKernelsSync() : null;
+  return preferred === "wasm" ? (wasmKernelsSync() ?? autoStart()) : null;
+}
+
+let autoStarted = false;
+
+/**
+ * Fast by default: the first op that needs the WebAssembly core, when nobody called `ready()`,
+ * starts it here, synchronously (Node, workers, a browser page's main thread under its size
+ * limit). Where the engine refuses (an older browser's main thread throws a RangeError above
+ * 4 KB), the asynchronous start runs in the background and ops use the JS reference until it is
+ * up; where compiling bytes is forbidden outright (Cloudflare's workerd), that start fails too and
+ * `backendInfo().error` says why. Tried once.
+ */
+function autoStart(): WasmKernels | null {
+  if (autoStarted) return null;
+  autoStarted = true;
+  try {
+    return initWasmSync();
+  } catch {
+    initWasm().catch((e) => {
+      if (wasmKernelsSync() === null) initError = e;
+    });
+    return null;
+  }
+}
+
+/** The WebAssembly kernels ops should use now (starting the core if needed), or null for the JS reference. */
+export function wasmKernels(): WasmKernels | null {
+  return wasm();
 }
 
 /** Options of `ready()`. */
@@ -78,6 +107,7 @@ export async function ready(options: ReadyOptions = {}): Promise<void> {
   }
   if (options.backend) preferred = options.backend;
   if (preferred !== "wasm") return;
+  autoStarted = true; // an explicit start: the first op need not try again
   try {
     await initWasm({ threads: options.threads ?? "auto", waitForThreads: options.waitForThreads });
   } catch (e) {

@@ -20,10 +20,10 @@ import abiFingerprint from "../../../build/downhill.abi";
 import { abiHash } from "./abiHash";
 import { applyDelta } from "./delta";
 import { ArgumentError } from "../../errors";
-import { canBlock, decodeBase64, hardwareConcurrency, sharedMemorySupported } from "../../platform";
+import { decodeBase64, hardwareConcurrency, hardwareConcurrencySync, sharedMemorySupported } from "../../platform";
 import { Arena } from "./arena";
 import { sortEigenpairs } from "../linalgJs";
-import { SLOTS, StartupHold, ThreadPool } from "./threadPool";
+import { SLOTS, StartupHold, ThreadPool, type PoolStart } from "./threadPool";
 import { ResidentCache } from "./resident";
 
 export type FloatArray = Float32Array | Float64Array;
@@ -261,6 +261,8 @@ const FEATURE_PROBES: Record<"relaxed-simd" | "simd", Uint8Array<ArrayBuffer>> =
   simd: new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 7, 1, 96, 2, 123, 123, 1, 123, 3, 2, 1, 0, 10, 11, 1, 9, 0, 32, 0, 32, 1, 253, 228, 1, 11]),
 };
 
+const DEFAULT_KEY = JSON.stringify(["auto", "best"]);
+
 /** Compiles and instantiates the best (or requested) binary; idempotent per options. */
 export function initWasm(options: InitWasmOptions = {}): Promise<WasmKernels> {
   if (options.module !== undefined) return fromModule(options.module);
@@ -277,6 +279,25 @@ export function initWasm(options: InitWasmOptions = {}): Promise<WasmKernels> {
   }
   const wait = options.waitForThreads ?? (options.threads !== undefined && options.threads !== "auto");
   return wait ? p.then((k) => k.threadsReady.then(() => k)) : p;
+}
+
+/**
+ * The default instance (best variant, "auto" threads) created without an await, for the first op
+ * that needs the core when nobody called `ready()`: compiled and instantiated synchronously, its
+ * worker threads spawned before this returns (they attach once up, see threadPool.ts). Returns
+ * the instance that already runs if there is one, null while an asynchronous start is under way;
+ * throws what the engine threw when it refuses (a RangeError where synchronous compilation of
+ * this size is not allowed, a CompileError where compiling bytes is forbidden).
+ */
+export function initWasmSync(): WasmKernels | null {
+  if (lastReady) return lastReady;
+  if (instances.has(DEFAULT_KEY)) return null;
+  const variant = bestVariant()!;
+  const cores = hardwareConcurrencySync() ?? 1;
+  const kernels = createSync(variant, Math.min(cores, MAX_AUTO_THREADS));
+  lastReady = kernels;
+  instances.set(DEFAULT_KEY, Promise.resolve(kernels));
+  return kernels;
 }
 
 /**
@@ -309,7 +330,7 @@ function fromModule(module: WebAssembly.Module): Promise<WasmKernels> {
       const core = instance.exports as unknown as WasmCore;
       const bits = core.features();
       const variant: WasmVariant = bits & 2 ? "relaxed-simd" : bits & 1 ? "simd" : "scalar";
-      return new Kernels(variant, instance, core, core.memory!, new Arena(core.memory!, core.heapBase()), null, module);
+      return assemble({ variant, wanted: 1, module, instance, shared: null, plainBytes: null });
     })();
     p.catch(() => fromModules.delete(module));
     fromModules.set(module, p);
@@ -317,55 +338,108 @@ function fromModule(module: WebAssembly.Module): Promise<WasmKernels> {
   return p.then((k) => ((lastReady = k), k));
 }
 
-async function create(options: InitWasmOptions): Promise<WasmKernels> {
-  const variant = options.variant ?? bestVariant();
-  // A forced variant is checked here; the chosen one is validated by WebAssembly.compile below.
-  if (!variant || (options.variant !== undefined && !WebAssembly.validate(variantBytes(variant)))) throw new Error(`downhill: wasm variant "${options.variant}" does not validate in this engine`);
-  // Only "auto" needs the core count (in Node that is a dynamic import of node:os).
-  const auto = options.threads === undefined || options.threads === "auto";
-  const wanted = auto ? Math.min(await hardwareConcurrency(), MAX_AUTO_THREADS) : Math.max(1, Math.floor(options.threads as number));
+/** A compiled binary and its instance; `shared` is the imported shared memory of a threaded build. */
+interface Parts {
+  variant: WasmVariant;
+  /** Total compute threads wanted (calling thread included). */
+  wanted: number;
+  module: WebAssembly.Module;
+  instance: WebAssembly.Instance;
+  shared: WebAssembly.Memory | null;
+  /** The non-shared binary's bytes (for private instances); null when the caller supplied the module. */
+  plainBytes: Bytes | null;
+}
 
-  const sharedBytes = sharedVariantBytes(variant);
-  // The shared-memory binary is not validated up front (a whole-binary validate costs ~1 ms):
-  // if this engine cannot compile it, we fall back to the single-threaded binary below.
-  const sharedModule = wanted > 1 && sharedBytes && sharedMemorySupported() ? await compileModule(sharedBytes).catch(() => null) : null;
-  if (sharedModule) {
-    const memory = new WebAssembly.Memory({ initial: SHARED_INITIAL_PAGES, maximum: SHARED_MAX_PAGES, shared: true });
-    const instance = await WebAssembly.instantiate(sharedModule, { env: { memory } });
-    const core = instance.exports as unknown as WasmCore;
-    const arena = new Arena(memory, core.heapBase());
-    const ctlPtr = arena.alloc((wanted - 1) * SLOTS * 4);
-    arena.views().i32.fill(0, ctlPtr >> 2, (ctlPtr >> 2) + (wanted - 1) * SLOTS);
-    const kernels = new Kernels(variant, instance, core, memory, arena, variantBytes(variant));
-    // Workers start in the background (~25-35 ms in Node): until they are up, everything runs on
-    // the calling thread, on the same memory; `threadsReady` resolves when they are (or failed).
-    kernels.startThreads(ThreadPool.start(sharedModule, memory, ctlPtr, wanted - 1, POOL_OPS, kernels.hold).then(
-      (pool) => (pool ? kernels.attachPool(pool) : arena.free(ctlPtr)),
-      () => arena.free(ctlPtr),
-    ));
-    return kernels;
+/** The variant to build: the requested one (checked here) or the best that validates. */
+function chooseVariant(requested: WasmVariant | undefined): WasmVariant {
+  // A forced variant is checked here; the chosen one is validated by compiling it.
+  const variant = requested ?? bestVariant();
+  if (!variant || (requested !== undefined && !WebAssembly.validate(variantBytes(variant)))) throw new Error(`downhill: wasm variant "${requested}" does not validate in this engine`);
+  return variant;
+}
+
+/** Whether to use the shared-memory build: threads wanted, one exists for the variant, and the host allows it. */
+function sharedBytesFor(variant: WasmVariant, wanted: number): Bytes | undefined {
+  return wanted > 1 && sharedMemorySupported() ? sharedVariantBytes(variant) : undefined;
+}
+
+const sharedMemory = (): WebAssembly.Memory => new WebAssembly.Memory({ initial: SHARED_INITIAL_PAGES, maximum: SHARED_MAX_PAGES, shared: true });
+
+/**
+ * Compiles and instantiates synchronously (Node and workers always allow it; a browser page's
+ * main thread up to a size limit: Chromium 8 MB today, older engines 4 KB, which throw a
+ * RangeError). The shared-memory binary is not validated up front (a whole-binary validate costs
+ * ~1 ms): if this engine cannot compile it, the single-threaded binary is used.
+ */
+function createSync(variant: WasmVariant, wanted: number): Kernels {
+  const sharedBytes = sharedBytesFor(variant, wanted);
+  if (sharedBytes) {
+    let module: WebAssembly.Module | null = null;
+    try {
+      module = new WebAssembly.Module(sharedBytes);
+    } catch (e) {
+      if (e instanceof RangeError) throw e; // refused for its size: the caller takes the async path
+    }
+    if (module) {
+      const shared = sharedMemory();
+      const instance = new WebAssembly.Instance(module, { env: { memory: shared } });
+      return assemble({ variant, wanted, module, instance, shared, plainBytes: variantBytes(variant) });
+    }
   }
   const bytes = variantBytes(variant);
-  const module = await compileModule(bytes);
+  const module = new WebAssembly.Module(bytes);
+  return assemble({ variant, wanted: 1, module, instance: new WebAssembly.Instance(module, { env: {} }), shared: null, plainBytes: bytes });
+}
+
+/** `createSync`, or where the engine refuses synchronous compilation, the same asynchronously. */
+async function create(options: InitWasmOptions): Promise<WasmKernels> {
+  const variant = chooseVariant(options.variant);
+  // Only "auto" needs the core count (in Node without getBuiltinModule, a dynamic import of node:os).
+  const auto = options.threads === undefined || options.threads === "auto";
+  const wanted = auto ? Math.min(await hardwareConcurrency(), MAX_AUTO_THREADS) : Math.max(1, Math.floor(options.threads as number));
+  try {
+    return createSync(variant, wanted);
+  } catch (e) {
+    if (!(e instanceof RangeError)) throw e;
+  }
+  const sharedBytes = sharedBytesFor(variant, wanted);
+  const sharedModule = sharedBytes ? await WebAssembly.compile(sharedBytes).catch(() => null) : null;
+  if (sharedModule) {
+    const shared = sharedMemory();
+    const instance = await WebAssembly.instantiate(sharedModule, { env: { memory: shared } });
+    return assemble({ variant, wanted, module: sharedModule, instance, shared, plainBytes: variantBytes(variant) });
+  }
+  const bytes = variantBytes(variant);
+  const module = await WebAssembly.compile(bytes);
   const instance = await WebAssembly.instantiate(module, { env: {} });
-  const core = instance.exports as unknown as WasmCore;
-  const memory = core.memory!;
-  return new Kernels(variant, instance, core, memory, new Arena(memory, core.heapBase()), bytes, module);
+  return assemble({ variant, wanted: 1, module, instance, shared: null, plainBytes: bytes });
 }
 
 /**
- * Compiles synchronously where the thread may block (Node, workers): for our ~12 KiB binaries
- * that is faster than an asynchronous compile's round trip through the event loop. A browser
- * window's main thread only allows small synchronous compiles, so it awaits the async one.
+ * Kernels over an instance. On a shared memory, the worker pool starts at once: spawned
+ * synchronously where the host allows (~30 ms until they run in Node); until they are up every
+ * op runs on the calling thread, on the same memory, and each op checks whether they are.
  */
-async function compileModule(bytes: Bytes): Promise<WebAssembly.Module> {
-  return canBlock() ? new WebAssembly.Module(bytes) : WebAssembly.compile(bytes);
+function assemble(p: Parts): Kernels {
+  const core = p.instance.exports as unknown as WasmCore;
+  const memory = p.shared ?? core.memory!;
+  const arena = new Arena(memory, core.heapBase());
+  if (!p.shared) return new Kernels(p.variant, p.instance, core, memory, arena, p.plainBytes, p.module);
+  const kernels = new Kernels(p.variant, p.instance, core, memory, arena, p.plainBytes);
+  const workers = p.wanted - 1;
+  const ctlPtr = arena.alloc(workers * SLOTS * 4);
+  arena.views().i32.fill(0, ctlPtr >> 2, (ctlPtr >> 2) + workers * SLOTS);
+  kernels.startThreads(ThreadPool.start(p.module, memory, ctlPtr, workers, POOL_OPS, kernels.hold), () => arena.free(ctlPtr));
+  return kernels;
 }
 
 class Kernels implements WasmKernels {
   readonly exports: Record<string, unknown>;
-  /** The worker pool once it is running (attachPool), else null. */
+  /** The worker pool once it is running (see `live`), else null. */
   private pool: ThreadPool | null = null;
+  /** Workers on their way up, polled before ops until they are (or failed). */
+  private starting: PoolStart | null = null;
+  private onStartFailed: () => void = () => {};
   private threadsStarted: Promise<void> = Promise.resolve();
   /** Whether the starting workers keep a Node process alive: only once someone reads `threadsReady`. */
   readonly hold = new StartupHold();
@@ -400,20 +474,36 @@ class Kernels implements WasmKernels {
 
   get threadsReady(): Promise<void> {
     this.hold.want();
-    return this.threadsStarted;
+    return this.threadsStarted.then(() => void this.live());
   }
-  startThreads(started: Promise<void>): void {
-    this.threadsStarted = started;
+  startThreads(start: PoolStart, onFailed: () => void): void {
+    this.starting = start;
+    this.onStartFailed = onFailed;
+    this.threadsStarted = start.settled;
   }
 
   get threads(): number {
-    return 1 + (this.pool?.size ?? 0);
+    return 1 + (this.live()?.size ?? 0);
   }
 
-  /** Called once when the background workers are up (between ops: JS runs one task at a time). */
-  attachPool(pool: ThreadPool): void {
-    while (this.workPtrs.length < 1 + pool.size) this.workPtrs.push(this.arena.alloc(this.core.matmulWorkBytes()));
-    this.pool = pool;
+  /**
+   * The pool if its workers are up. While they start, each call polls their flags in shared
+   * memory (a few Atomics loads) and attaches them the first time all are ready: between two
+   * kernels, never during one.
+   */
+  private live(): ThreadPool | null {
+    if (this.starting !== null) {
+      const pool = this.starting.poll();
+      if (pool) {
+        while (this.workPtrs.length < 1 + pool.size) this.workPtrs.push(this.arena.alloc(this.core.matmulWorkBytes()));
+        this.pool = pool;
+        this.starting = null;
+      } else if (this.starting.failed) {
+        this.starting = null;
+        this.onStartFailed();
+      }
+    }
+    return this.pool;
   }
 
   dataWritten(x: FloatArray): void {
@@ -454,8 +544,9 @@ class Kernels implements WasmKernels {
   }
 
   startWorker(op: string, args: readonly number[], queue = 0): boolean {
-    if (!this.pool) return false;
-    this.pool.dispatch(0, op, args, queue);
+    const pool = this.live();
+    if (!pool) return false;
+    pool.dispatch(0, op, args, queue);
     return true;
   }
   joinWorker(): void {
@@ -544,16 +635,17 @@ class Kernels implements WasmKernels {
    * it, or without a pool, the calling thread runs all of it.
    */
   private halves(n: number, op: string, args: (i0: number, len: number) => number[], own: (i0: number, len: number) => void): void {
-    if (!this.pool || n < ELEMENTWISE_THREAD_MIN) {
+    const pool = n < ELEMENTWISE_THREAD_MIN ? null : this.live();
+    if (!pool) {
       own(0, n);
       return;
     }
     const h = Math.ceil(n / 2 / 16) * 16; // v128-aligned split: both halves start on a 64-byte line
-    this.pool.dispatch(0, op, args(h, n - h));
+    pool.dispatch(0, op, args(h, n - h));
     try {
       own(0, h);
     } finally {
-      this.pool.wait(1);
+      pool.wait(1);
     }
   }
 
@@ -562,6 +654,7 @@ class Kernels implements WasmKernels {
     if (f32 !== b instanceof Float32Array || f32 !== c instanceof Float32Array) throw new TypeError("downhill matmul: a, b and c must share one dtype");
     if (a.length < m * k || b.length < k * n || c.length < m * n) throw new RangeError(`downhill matmul: arrays too short for [${m},${k}] @ [${k},${n}]`);
     if (m === 0 || n === 0) return;
+    const pool = this.live(); // first: attaching a pool allocates its scratch
     const size = f32 ? 4 : 8;
     const core = this.core;
     const tA = transA ? 1 : 0, tB = transB ? 1 : 0;
@@ -573,7 +666,7 @@ class Kernels implements WasmKernels {
     const small = m < 4 || n === 1; // vector-like: no packing (it would cost as much as the product)
     const bpElements = small ? 0 : f32 ? core.packedBElementsF32(k, n) : core.packedBElementsF64(k, n);
     // Matrix-vector products go over threads when A was resident (else the copy dominates).
-    const gemvThreads = n === 1 && this.pool && aRes >= 0 && m * k >= THREAD_MIN_GEMV ? this.threads : 1;
+    const gemvThreads = n === 1 && pool && aRes >= 0 && m * k >= THREAD_MIN_GEMV ? 1 + pool.size : 1;
     // A stored [k, m] with a long depth: chunks of depth with one partial sum each (assembly/gemv.ts),
     // at most GEMV_MAX_PARTS of them, the same chunks whether one thread or several compute them.
     const depthChunks = n === 1 && transA && k >= 2 * GEMV_CHUNK;
@@ -608,11 +701,11 @@ class Kernels implements WasmKernels {
         const v = this.arena.views();
         v.i32[counter >> 2] = 0;
         const yPtr = depthChunks ? partials : cPtr;
-        for (let t = 1; t < gemvThreads; t++) this.pool!.dispatch(t - 1, op, [aPtr, bPtr, yPtr, m, k, tA, counter, chunk, partBytes]);
+        for (let t = 1; t < gemvThreads; t++) pool!.dispatch(t - 1, op, [aPtr, bPtr, yPtr, m, k, tA, counter, chunk, partBytes]);
         try {
           shared(aPtr, bPtr, yPtr, m, k, tA, counter, chunk, partBytes);
         } finally {
-          if (gemvThreads > 1) this.pool!.wait(gemvThreads - 1);
+          if (gemvThreads > 1) pool!.wait(gemvThreads - 1);
         }
         if (depthChunks) {
           const y = f32 ? v.f32 : v.f64, shift = f32 ? 2 : 3, c0 = cPtr >> shift, p0 = partials >> shift, stride = partBytes >> shift;
@@ -631,7 +724,7 @@ class Kernels implements WasmKernels {
     if (f32) core.packBF32(bPtr, bpPtr, k, n, tB);
     else core.packBF64(bPtr, bpPtr, k, n, tB);
     const kernel = f32 ? core.matmulF32 : core.matmulF64;
-    const threads = this.pool && m * k * n >= THREAD_MIN_MACS ? Math.min(this.threads, Math.floor(m / 8)) : 1;
+    const threads = pool && m * k * n >= THREAD_MIN_MACS ? Math.min(1 + pool.size, Math.floor(m / 8)) : 1;
     const workPtrs = this.workPtrs;
     this.split(threads, m, f32 ? "matmulF32" : "matmulF64", (r0, r1, t) => [aPtr, bpPtr, cPtr, m, k, n, tA, r0, r1, workPtrs[t]], (r0, r1) => kernel(aPtr, bpPtr, cPtr, m, k, n, tA, r0, r1, workPtrs[0]));
     this.get(cPtr, out);

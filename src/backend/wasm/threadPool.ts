@@ -3,7 +3,10 @@
 // run one exported kernel with integer (pointer/count) arguments, signal completion.
 //
 // Control block of worker w (Int32 slots at ctlPtr/4 + w*SLOTS; ctlPtr 8-byte aligned):
-//   | 0 gen | 1 doneGen | 2 op (index into `ops`) | 3 nargs | 4 error | 5 queue | 6-7 unused | 8.. args (f64) |
+//   | 0 gen | 1 doneGen | 2 op (index into `ops`) | 3 nargs | 4 error | 5 queue | 6 state | 7 unused | 8.. args (f64) |
+// `state` is written by the worker once it has instantiated the module: 1 ready, 2 failed. The
+// main thread reads it with Atomics.load before an op, so a pool attaches even in a program that
+// never yields to the event loop (the worker's "ready" message would arrive only on a macrotask).
 // Arguments are f64 slots (pointers and counts are exact in f64; the optimizer kernels also take
 // f64 scalars), passed to the export as JS numbers (wasm converts them to its parameter types).
 // The main thread writes op/args, bumps `gen` and notifies; the worker runs the job, stores
@@ -20,7 +23,7 @@
 // Chunk k sits in entry k % R and ring slot k % R; `published` counts chunks published (the main
 // thread writes the entry and slot, then stores published and notifies), `consumed` chunks done.
 
-import { canBlock, spawnWorker, type WorkerHandle } from "../../platform";
+import { canBlock, spawnWorker, spawnWorkerSync, type WorkerHandle } from "../../platform";
 
 export const SLOTS = 48;
 
@@ -57,6 +60,10 @@ const WORKER_SPIN = 50000;
 export const QUEUE_HEADER = 16;
 const ARGS = 8;
 const MAX_ARGS = (SLOTS - ARGS) / 2;
+/** The control-block slot a worker writes once started, and its values (see the header). */
+const STATE = 6;
+const READY = 1;
+const FAILED = 2;
 
 /** Classic-script source of a worker; self-contained (shipped inside the bundle as a string). */
 const WORKER_SOURCE = `"use strict";
@@ -67,14 +74,15 @@ const WORKER_SOURCE = `"use strict";
   var ctl, memory;
   function setup(msg) {
     memory = msg.memory;
+    ctl = new Int32Array(msg.memory.buffer);
+    var base = msg.ctlIndex, seen = 0, args = [];
     var instance;
     try {
       instance = new WebAssembly.Instance(msg.module, { env: { memory: msg.memory, abort: function () { throw new Error("wasm abort"); } } });
-    } catch (err) { post({ type: "error", message: String(err) }); return; }
+    } catch (err) { Atomics.store(ctl, base + ${STATE}, ${FAILED}); post({ type: "error", message: String(err) }); return; }
     var fns = msg.ops.map(function (name) { return instance.exports[name]; });
     var f64 = new Float64Array(msg.memory.buffer);
-    ctl = new Int32Array(msg.memory.buffer);
-    var base = msg.ctlIndex, seen = 0, args = [];
+    Atomics.store(ctl, base + ${STATE}, ${READY});
     post({ type: "ready" });
     for (;;) {
       // Poll for the next job a little before sleeping: jobs come in bursts (a matrix-vector
@@ -121,15 +129,6 @@ export class ThreadPool {
   private readonly gens: number[];
   private readonly blocking = canBlock();
 
-  private constructor(
-    private readonly memory: WebAssembly.Memory,
-    private readonly ctlIndex: number,
-    private readonly workers: WorkerHandle[],
-    private readonly ops: readonly string[],
-  ) {
-    this.gens = workers.map(() => 0);
-  }
-
   /** Number of worker threads (the calling thread is not counted). */
   get size(): number {
     return this.workers.length;
@@ -137,29 +136,22 @@ export class ThreadPool {
 
   /**
    * Starts `count` workers on `module` + shared `memory`; `ctlPtr` must point at count*SLOTS*4
-   * zeroed bytes. Returns null if workers cannot be started here.
+   * zeroed bytes. Where the host can spawn workers synchronously (browsers, workers, Node with
+   * getBuiltinModule) they are spawned before this returns; `PoolStart.poll()` then hands over
+   * the pool once every worker has flagged itself ready in shared memory.
    */
-  static async start(module: WebAssembly.Module, memory: WebAssembly.Memory, ctlPtr: number, count: number, ops: readonly string[], hold: StartupHold = new StartupHold()): Promise<ThreadPool | null> {
-    const workers: WorkerHandle[] = [];
-    try {
-      for (let w = 0; w < count; w++) {
-        const worker = await spawnWorker(WORKER_SOURCE);
-        if (!worker) break;
-        const ready = worker.firstMessage();
-        hold.starting(worker);
-        worker.postMessage({ module, memory, ctlIndex: (ctlPtr >> 2) + w * SLOTS, ops });
-        const msg = (await ready.finally(() => hold.settled(worker))) as { type: string; message?: string };
-        if (msg.type !== "ready") {
-          worker.terminate();
-          throw new Error(msg.message ?? "worker failed to start");
-        }
-        workers.push(worker);
-      }
-    } catch {
-      for (const w of workers) w.terminate();
-      return null;
-    }
-    return workers.length > 0 ? new ThreadPool(memory, ctlPtr >> 2, workers, ops) : null;
+  static start(module: WebAssembly.Module, memory: WebAssembly.Memory, ctlPtr: number, count: number, ops: readonly string[], hold: StartupHold = new StartupHold()): PoolStart {
+    return new PoolStart(module, memory, ctlPtr, count, ops, hold);
+  }
+
+  /** @internal a pool of started workers (see PoolStart). */
+  constructor(
+    private readonly memory: WebAssembly.Memory,
+    private readonly ctlIndex: number,
+    private readonly workers: WorkerHandle[],
+    private readonly ops: readonly string[],
+  ) {
+    this.gens = workers.map(() => 0);
   }
 
   private ctlView: Int32Array | null = null;
@@ -216,5 +208,94 @@ export class ThreadPool {
 
   terminate(): void {
     for (const w of this.workers) w.terminate();
+  }
+}
+
+/**
+ * Workers on their way up. `poll()` never blocks: it returns the pool once every worker has
+ * written READY into its control block, null before that or after a failure. `settled` resolves
+ * (never rejects) once each worker has reported in or failed, through its first message: that is
+ * what `await ready({threads})` waits for.
+ */
+export class PoolStart {
+  private readonly workers: WorkerHandle[] = [];
+  private readonly ctl: Int32Array;
+  private pool: ThreadPool | null = null;
+  private spawned = false;
+  failed = false;
+  readonly settled: Promise<void>;
+
+  constructor(
+    private readonly module: WebAssembly.Module,
+    private readonly memory: WebAssembly.Memory,
+    private readonly ctlPtr: number,
+    private readonly count: number,
+    private readonly ops: readonly string[],
+    private readonly hold: StartupHold,
+  ) {
+    this.ctl = new Int32Array(memory.buffer, 0, (ctlPtr >> 2) + count * SLOTS);
+    const firsts: Promise<unknown>[] = [];
+    let sync = true;
+    for (let w = 0; w < count && sync; w++) {
+      let h: WorkerHandle | null | undefined;
+      try {
+        h = spawnWorkerSync(WORKER_SOURCE);
+      } catch {
+        h = null;
+      }
+      if (h === undefined) sync = false;
+      else if (h === null) break;
+      else firsts.push(this.launch(h, w));
+    }
+    const all = sync ? Promise.resolve(firsts) : this.spawnAsync();
+    this.settled = all.then((fs) => Promise.all(fs)).then(
+      (msgs) => {
+        if ((msgs as { type?: string }[]).some((m) => m?.type !== "ready") || this.workers.length === 0) this.fail();
+      },
+      () => this.fail(),
+    );
+    if (sync) this.spawned = true;
+  }
+
+  /** Posts the module and memory to worker `w`; resolves with its first message. */
+  private launch(h: WorkerHandle, w: number): Promise<unknown> {
+    const first = h.firstMessage();
+    this.hold.starting(h);
+    this.workers.push(h);
+    h.postMessage({ module: this.module, memory: this.memory, ctlIndex: (this.ctlPtr >> 2) + w * SLOTS, ops: this.ops });
+    return first.finally(() => this.hold.settled(h));
+  }
+
+  /** The asynchronous spawn (Node without getBuiltinModule). */
+  private async spawnAsync(): Promise<Promise<unknown>[]> {
+    const firsts: Promise<unknown>[] = [];
+    for (let w = 0; w < this.count; w++) {
+      const h = await spawnWorker(WORKER_SOURCE);
+      if (!h) break;
+      firsts.push(this.launch(h, w));
+    }
+    this.spawned = true;
+    return firsts;
+  }
+
+  private fail(): void {
+    if (this.failed) return;
+    this.failed = true;
+    for (const w of this.workers) w.terminate();
+  }
+
+  /** The pool once every worker flagged READY; null while starting or after a failure. */
+  poll(): ThreadPool | null {
+    if (this.pool || this.failed || !this.spawned || this.workers.length === 0) return this.pool;
+    const base = this.ctlPtr >> 2;
+    for (let w = 0; w < this.workers.length; w++) {
+      const state = Atomics.load(this.ctl, base + w * SLOTS + STATE);
+      if (state === FAILED) {
+        this.fail();
+        return null;
+      }
+      if (state !== READY) return null;
+    }
+    return (this.pool = new ThreadPool(this.memory, base, this.workers, this.ops));
   }
 }

@@ -1,0 +1,73 @@
+// Fast by default: a program that never calls ready() runs its hot kernels on the WebAssembly
+// core (the first op that needs it starts it synchronously), and the worker threads attach even
+// when the program never yields to the event loop (they flag themselves ready in shared memory;
+// their "ready" message alone would arrive only on a macrotask). Each case runs in a fresh Node
+// process, since the core starts once per process.
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
+import { availableParallelism, tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { describe, expect, it } from "vitest";
+
+const bundlePath = fileURLToPath(new URL("../../dist/index.js", import.meta.url));
+
+/** Runs an ES module body (with `dh` imported) in a fresh process; returns its last JSON line. */
+function runModule(body: string): Record<string, unknown> {
+  if (!existsSync(bundlePath)) throw new Error(`${bundlePath} is missing: run \`npm run build\` first (npm test does)`);
+  const dir = mkdtempSync(join(tmpdir(), "downhill-default-"));
+  const file = join(dir, "main.mjs");
+  writeFileSync(file, `import * as dh from ${JSON.stringify(pathToFileURL(bundlePath).href)};\n${body}\n`);
+  const r = spawnSync(process.execPath, [file], { encoding: "utf8", timeout: 60_000 });
+  if (r.status !== 0) throw new Error(`child failed (${r.status}): ${r.stderr}`);
+  return JSON.parse(r.stdout.trim().split("\n").at(-1)!);
+}
+
+describe("the WebAssembly core without ready()", () => {
+  it("the first matmul starts the core synchronously and runs on it", () => {
+    const out = runModule(`
+      const before = dh.backendInfo();
+      const a = dh.randn([256, 256], { seed: 1 }), b = dh.randn([256, 256], { seed: 2 });
+      const c = dh.matmul(a, b).dataSync();
+      // the same product on the JS reference, for the values
+      dh.setBackend("js");
+      const ref = dh.matmul(a, b).dataSync();
+      dh.setBackend("wasm");
+      let maxErr = 0;
+      for (let i = 0; i < c.length; i++) maxErr = Math.max(maxErr, Math.abs(c[i] - ref[i]));
+      console.log(JSON.stringify({ before, after: dh.backendInfo(), maxErr }));`);
+    // backendInfo() tells what ops would run on, so asking it starts the core too
+    expect((out.before as { backend: string }).backend).toBe("wasm");
+    expect(out.after).toMatchObject({ backend: "wasm", error: null });
+    expect(["simd", "relaxed-simd", "scalar"]).toContain((out.after as { variant: string }).variant);
+    expect(out.maxErr as number).toBeLessThan(1e-3);
+  });
+
+  it("small elementwise work does not start it (nothing pays for a core it does not use)", () => {
+    const out = runModule(`
+      const x = dh.tensor([1, 2, 3]);
+      const y = x.mul(2).add(1).sum().item();
+      console.log(JSON.stringify({ y }));`);
+    expect(out.y).toBe(15);
+  });
+});
+
+describe.skipIf(availableParallelism() < 2)("worker threads attach without an event-loop turn", () => {
+  // Each loop stops at the first op that saw two threads, or after 20 s of never yielding.
+  const spin = (perOp: string) => `
+      const a = dh.randn([256, 256], { seed: 1 }), b = dh.randn([256, 256], { seed: 2 });
+      const t0 = performance.now();
+      let ops = 0;
+      while (dh.backendInfo().threads < 2 && performance.now() - t0 < 20000) { ${perOp}; ops++; }
+      console.log(JSON.stringify({ threads: dh.backendInfo().threads, ops }));`;
+
+  it("a program that never calls ready() and never yields gets the second thread", () => {
+    const out = runModule(spin("dh.matmul(a, b).dataSync()"));
+    expect(out.threads).toBe(2);
+  });
+
+  it("after plain `await ready()`, a loop of `await matmul(a, b).data()` gets it (it only awaits resolved promises)", () => {
+    const out = runModule(`await dh.ready();\n${spin("await dh.matmul(a, b).data()")}`);
+    expect(out.threads).toBe(2);
+  });
+});
