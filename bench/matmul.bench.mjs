@@ -109,7 +109,7 @@ for (const [m, k, n] of SHAPES) {
   const s1 = timeIt(() => one.matmul(a, b, c, m, k, n, false, false));
   const sT = timeIt(() => many.matmul(a, b, c, m, k, n, false, false));
   const A = dh.tensor(a, { shape: [m, k] }), B = dh.tensor(b, { shape: [k, n] });
-  const sA = timeIt(() => dh.matmul(A, B)._data[0]);
+  const sA = timeIt(() => dh.matmul(A, B).dataSync()[0]);
   const g1 = gf(m, k, n, s1), gT = gf(m, k, n, sT), gA = gf(m, k, n, sA), gW = gf(m, k, n, tfWasm.get(key));
   const gC = tfCpu.has(key) ? gf(m, k, n, tfCpu.get(key)) : undefined;
   console.log([key.padEnd(15), fmt(g1), fmt(gT), fmt(gA), fmt(gW), fmt(gC), fmt(g1 / gW), fmt(gT / gW), fmt(gA / gW), fmt(gT / g1)].join(" "));

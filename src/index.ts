@@ -27,3 +27,4 @@ export { earlyStopping, EarlyStopping, type EarlyStoppingOptions } from "./train
 export { saveCheckpoint, loadCheckpoint, type CheckpointExtras, type LoadedCheckpoint, type LoadOptions } from "./train/checkpoint.js";
 export { readSafetensors, writeSafetensors } from "./train/safetensors.js";
 export { gradientNorms, gradientWarnings, deadReluFraction, type GradientNorms, type GradientWarning } from "./train/diagnostics.js";
+export * as linalg from "./linalg/index.js";

@@ -1,5 +1,18 @@
 import { expect } from "vitest";
 import * as dh from "../src/index.js";
+import { readSync } from "../src/backend/select.js";
+import type { Storage } from "../src/backend/backend.js";
+import type { FloatArray } from "../src/tensor/dtype.js";
+
+/**
+ * A tensor's values without a copy (the CPU backends' storage itself): tests read it where a copy
+ * per access would be quadratic, and a few write it to check how internals react to writes.
+ */
+export const vals = (t: dh.Tensor): FloatArray => readSync(t, "test");
+/** Points a tensor at a fresh array (what replacing a tensor's storage looks like to the internals). */
+export function setVals(t: dh.Tensor, a: FloatArray): void {
+  t._storage = a as unknown as Storage;
+}
 
 /** Backends every op suite runs on. WebAssembly is started once; "js" forces the reference loops. */
 export const BACKENDS = ["js", "wasm"] as const;
@@ -19,7 +32,7 @@ export function inputs(shapes: number[][], seed = 1, opts: { positive?: boolean 
   const rng = new dh.Rng(seed);
   return shapes.map((s) => {
     const t = dh.randn(s, { rng, dtype: "float64" });
-    if (opts.positive) for (let i = 0; i < t.size; i++) t._data[i] = 0.5 + Math.abs(t._data[i]);
+    if (opts.positive) { const v = vals(t); for (let i = 0; i < t.size; i++) v[i] = 0.5 + Math.abs(v[i]); }
     return t;
   });
 }

@@ -5,7 +5,7 @@ interface AllcloseOptions { atol?: number; rtol?: number }
 
 function toFlat(x: unknown): number[] {
   if (typeof x === "number") return [x];
-  if (x && typeof x === "object" && "_data" in x) return Array.from((x as Tensor)._data);
+  if (x && typeof x === "object" && "_storage" in x) return Array.from((x as unknown as Tensor).dataSync());
   if (ArrayBuffer.isView(x)) return Array.from(x as unknown as ArrayLike<number>);
   if (Array.isArray(x)) return x.flatMap(toFlat);
   throw new Error(`toBeAllclose: cannot read ${String(x)}`);

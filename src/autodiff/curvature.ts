@@ -7,14 +7,15 @@
  * - `hessian` reuses one recorded gradient graph for all n reverse sweeps.
  */
 import { ArgumentError } from "../errors.js";
-import { Tensor } from "../tensor/tensor.js";
+import { Tensor, tensorOf } from "../tensor/tensor.js";
 import { treeFlattenWithPaths, treeUnflatten, type Tree } from "../tensor/tree.js";
 import { zeros, onesLike, zerosLike } from "../tensor/create.js";
+import { concat, oneHot } from "../ops/shape.js";
 import { backward } from "./backward.js";
 import { checkFunction, checkTangent, makeLeaves, GradientError, treeDot } from "./grad.js";
 import { detach, reshape } from "../ops/shape.js";
 import { fmt, sizeOf } from "../tensor/shape.js";
-import { dataWritten } from "../backend/select.js";
+import { readSync } from "../backend/select.js";
 
 /** Jacobian-vector product: `f(x)` and `J_f(x) v` (same shape as the output). */
 export function jvp<X extends Tree>(f: (x: X) => Tensor, x: X, v: X): { value: Tensor; tangent: Tensor } {
@@ -63,16 +64,14 @@ export function hessian(f: (x: Tensor) => Tensor, x: Tensor): Tensor {
   const { leaves, gs } = gradGraph("hessian", f as (x: Tree) => Tensor, x);
   const g = gs[0];
   const n = x.size;
-  const H = zeros([n, n], { dtype: x.dtype });
-  const e = zeros(g.shape, { dtype: x.dtype });
+  if (n === 0) return zeros([...x.shape, ...x.shape], { dtype: x.dtype });
+  const rows: Tensor[] = [];
   for (let i = 0; i < n; i++) {
-    e._data.fill(0);
-    e._data[i] = 1;
-    dataWritten(e._data);
+    const e = reshape(oneHot([i], n, { dtype: x.dtype }), g.shape); // row i's cotangent: basis vector e_i
     const [row] = backward(g, e, leaves.list, false);
-    if (row) H._data.set(row._data, i * n);
+    rows.push(row ? reshape(row, [1, n]) : zeros([1, n], { dtype: x.dtype }));
   }
-  return reshape(H, [...x.shape, ...x.shape]);
+  return reshape(concat(rows, 0), [...x.shape, ...x.shape]);
 }
 
 export interface CheckGradResult {
@@ -93,26 +92,27 @@ export function checkGrad(f: (x: Tree) => Tensor, x: Tree, options: { eps?: numb
   const eps = options.eps ?? 1e-6;
   if (!(typeof eps === "number" && eps > 0 && eps < 1)) throw new ArgumentError(`checkGrad: eps must be a number in (0, 1), got ${eps}`);
   const flat = treeFlattenWithPaths(x, "checkGrad: x");
-  const x64 = treeUnflatten(x, flat.map(([, t]) => new Tensor(Float64Array.from(t._data), t.shape))) as Tree;
-  const leaves64 = treeFlattenWithPaths(x64);
+  const values = flat.map(([, t]) => Float64Array.from(readSync(t, "checkGrad")));
+  const x64 = treeUnflatten(x, values.map((v, l) => tensorOf(v.slice(), flat[l][1].shape))) as Tree;
+  const leaves64 = treeFlattenWithPaths(x64).map(([, t]) => t);
   const { gs } = gradGraph("checkGrad", f, x64);
   let worst: CheckGradResult = { maxError: 0, where: { leaf: flat[0]?.[0] ?? "", index: 0 }, analytic: 0, numeric: 0 };
-  const evalF = () => (f(x64) as Tensor).item();
-  leaves64.forEach(([path, t], li) => {
+  // f at x64 with value i of leaf l set to v: the perturbed leaf is a fresh tensor (tensors are immutable).
+  const evalAt = (l: number, i: number, v: number): number => {
+    const moved = values[l].slice();
+    moved[i] = v;
+    const leavesNow = leaves64.map((t, k) => (k === l ? tensorOf(moved, t.shape) : t));
+    return (f(treeUnflatten(x, leavesNow) as Tree) as Tensor).item();
+  };
+  flat.forEach(([path, t], li) => {
+    const analyticAll = readSync(gs[li], "checkGrad");
     for (let i = 0; i < sizeOf(t.shape); i++) {
-      const orig = t._data[i];
+      const orig = values[li][i];
       const h = eps * Math.max(1, Math.abs(orig));
-      // In-place perturbations: each write is announced (a resident wasm copy of t would go stale).
-      t._data[i] = orig + h;
-      dataWritten(t._data);
-      const fp = evalF();
-      t._data[i] = orig - h;
-      dataWritten(t._data);
-      const fm = evalF();
-      t._data[i] = orig;
-      dataWritten(t._data);
+      const fp = evalAt(li, i, orig + h);
+      const fm = evalAt(li, i, orig - h);
       const numeric = (fp - fm) / (2 * h);
-      const analytic = gs[li]._data[i];
+      const analytic = analyticAll[i];
       const err = Math.abs(analytic - numeric) / Math.max(1, Math.abs(analytic), Math.abs(numeric));
       if (!(err <= worst.maxError)) worst = { maxError: err, where: { leaf: path, index: i }, analytic, numeric };
     }

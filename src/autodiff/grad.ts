@@ -19,7 +19,7 @@ export class GradientError extends DownhillError {}
 
 /** A fresh leaf sharing `t`'s storage; linked to `t` by an identity node when `t` is itself traced. */
 export function makeLeaf(t: Tensor): Tensor {
-  const leaf = new Tensor(t._data, t.shape);
+  const leaf = new Tensor(t._storage, t.shape, t.dtype, true);
   if (t.requiresGrad) record(leaf, "leaf", [t], (g) => [g]);
   leaf._leaf = true;
   return leaf;

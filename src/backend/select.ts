@@ -3,18 +3,17 @@
  * hot kernels go to the WebAssembly core, which the first op that needs it starts by itself
  * (synchronously where the engine allows; `ready()` is for explicit options and waiting).
  */
+import { ArgumentError, BackendError } from "../errors.js";
 import type { FloatArray } from "../tensor/dtype.js";
-import { ArgumentError } from "../errors.js";
-import * as js from "./js.js";
+import type { Backend, BackendName, Storage } from "./backend.js";
+import { jsBackend, arrayOf } from "./js/backend.js";
+import { lazyWasmBackend } from "./wasm/backend.js";
 import { initWasm, initWasmSync, notifyWritten, wasmKernelsSync, type WasmKernels } from "./wasm/index.js";
 
-export type BackendName = "js" | "wasm";
+export type { BackendName } from "./backend.js";
 
 let preferred: BackendName = "wasm";
 let initError: unknown = null;
-
-/** Below this many multiply-adds the JS loop beats the copy into WebAssembly memory. */
-const WASM_MATMUL_MIN_FLOPS = 4096;
 
 function wasm(): WasmKernels | null {
   return preferred === "wasm" ? (wasmKernelsSync() ?? autoStart()) : null;
@@ -43,10 +42,7 @@ function autoStart(): WasmKernels | null {
   }
 }
 
-/** The WebAssembly kernels ops should use now (starting the core if needed), or null for the JS reference. */
-export function wasmKernels(): WasmKernels | null {
-  return wasm();
-}
+
 
 /** Options of `ready()`. */
 export interface ReadyOptions {
@@ -139,64 +135,49 @@ export function backendInfo(): { backend: BackendName; variant: string | null; t
 }
 
 /**
- * From this many values on, the WebAssembly kernel (copy in, v128 loop, copy out) beats V8's Math
- * loop for every op in WASM_UNARY. Measured on Node 20 (simd and relaxed-simd binaries, one thread
- * and shared memory), ns a value JS / wasm at 1e4 values: float64 exp 8.4 / 3.4, sigmoid 9.6 / 4.0,
- * tanh 12.7 / 6.4, softplus 27 / 7.8, log 6.9 / 5.2; float32 exp 9.2 / 2.5, sigmoid 21 / 3.0,
- * tanh 13.8 / 3.7, softplus 27.6 / 4.8, log 7.6 / 2.0. Break-even (the fixed cost of a call is ~120 ns):
- * float64 at 16-64 values (log: 64-256), float32 at 8-32; the thresholds sit at or above the worst.
+ * Resolves once the worker threads of the backend that runs ops are up (or failed to start),
+ * starting the WebAssembly core first if nothing has; at once on the JS backend. `fit` waits for
+ * this before building its optimizer, which picks a two-thread step at construction.
  */
-const WASM_UNARY_MIN_F32 = 64;
-const WASM_UNARY_MIN_F64 = 256;
-const WASM_UNARY: ReadonlySet<js.UnaryOp> = new Set<js.UnaryOp>(["exp", "sigmoid", "tanh", "softplus", "log", "sigmoidSlope"]);
-type WasmUnaryOp = Parameters<WasmKernels["unary"]>[0];
-
-/** out = op(x): transcendental ops on large arrays run in WebAssembly, the rest in JS. */
-export function unary(op: js.UnaryOp, x: FloatArray, out: FloatArray): void {
-  if (x.length >= (x instanceof Float32Array ? WASM_UNARY_MIN_F32 : WASM_UNARY_MIN_F64) && WASM_UNARY.has(op)) {
-    const w = wasm();
-    if (w) {
-      w.unary(op as WasmUnaryOp, x, out);
-      return;
-    }
-  }
-  js.unary(op, x, out);
+export async function whenThreadsReady(): Promise<void> {
+  if (preferred !== "wasm") return;
+  const w = wasmKernelsSync() ?? autoStart() ?? (await initWasm().catch(() => null));
+  await w?.threadsReady;
 }
 
-/** out = softplus(x) - x t (src/ops/logisticLoss.ts), fused in WebAssembly for large arrays. */
-export function crossEntropyLogits(x: FloatArray, t: FloatArray, out: FloatArray): void {
-  if (out.length >= (x instanceof Float32Array ? WASM_UNARY_MIN_F32 : WASM_UNARY_MIN_F64)) {
-    const w = wasm();
-    if (w) {
-      w.crossEntropyLogits(x, t, out);
-      return;
-    }
-  }
-  js.crossEntropyLogits(x, t, out);
-}
+/** The default WebAssembly backend: the default instance, started by the first kernel that needs it. */
+const defaultWasm: Backend = lazyWasmBackend(() => wasmKernelsSync() ?? autoStart());
 
-/** loss = softplus(x) - x t and res = sigmoid(x) - t from one exp (the forward pass of a loss whose gradient will be taken). */
-export function crossEntropyResidual(x: FloatArray, t: FloatArray, loss: FloatArray, res: FloatArray): void {
-  if (loss.length >= (x instanceof Float32Array ? WASM_UNARY_MIN_F32 : WASM_UNARY_MIN_F64)) {
-    const w = wasm();
-    if (w) {
-      w.crossEntropyResidual(x, t, loss, res);
-      return;
-    }
-  }
-  js.crossEntropyResidual(x, t, loss, res);
+/** The JS backend, or the WebAssembly one (null when its core cannot run here). */
+export function backendNamed(name: BackendName): Backend | null {
+  if (name === "js") return jsBackend;
+  return wasmKernelsSync() ?? autoStart() ? defaultWasm : null;
 }
 
 /**
- * Must be called after any in-place write to a tensor's storage (the optimizer's step, checkGrad's
- * perturbations): the WebAssembly backend may hold a resident copy of it (wasm/resident.ts).
+ * The one dispatch point: the backend an op on these tensors runs on. Today both backends keep
+ * values in JS typed arrays, so it is the chosen backend (`setBackend`, `ready`), whichever
+ * produced the inputs; a device backend will move inputs it does not hold here, not in the ops.
  */
-export function dataWritten(x: FloatArray): void {
-  notifyWritten(x);
+export function backendFor(_a?: unknown, _b?: unknown, _c?: unknown): Backend {
+  return preferred === "wasm" ? defaultWasm : jsBackend;
 }
 
-export function matmul(a: FloatArray, b: FloatArray, c: FloatArray, m: number, k: number, n: number, transA: boolean, transB: boolean): void {
-  const w = wasm();
-  if (w && m * k * n >= WASM_MATMUL_MIN_FLOPS) w.matmul(a, b, c, m, k, n, transA, transB);
-  else js.matmul(a, b, c, m, k, n, transA, transB);
+/**
+ * Must be called after an in-place write to a tensor's storage (the optimizer's step): the
+ * WebAssembly backend may hold a resident copy of it (wasm/resident.ts).
+ */
+export function dataWritten(t: { _storage: Storage }): void {
+  notifyWritten(arrayOf(t._storage));
+}
+
+/**
+ * A tensor's values on the CPU, synchronously and without a copy (callers must not write them),
+ * for code that reads values to decide (item(), a line search's f, a metric, a checkpoint); a
+ * backend that holds values on a device cannot, and `op` is named in its error.
+ */
+export function readSync(t: { _storage: Storage }, op: string): FloatArray {
+  const read = backendFor(t).readSync;
+  if (!read) throw new BackendError(`${op}: the ${backendFor(t).name} backend keeps values on the device; use \`await t.data()\``);
+  return read(t._storage);
 }

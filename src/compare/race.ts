@@ -89,7 +89,7 @@ export function race(problem: Problem, options: RaceOptions = {}): RaceResult {
     const t0 = performance.now();
     try {
       const r = minimize(problem.f, tensor(problem.x0, { dtype: "float64" }), opts);
-      entries.push({ method, time: performance.now() - t0, result: { ...r, x: Array.from(r.x._data) } });
+      entries.push({ method, time: performance.now() - t0, result: { ...r, x: Array.from(r.x.dataSync()) } });
     } catch (e) {
       entries.push({ method, time: performance.now() - t0, skipped: `threw ${(e as Error).name}: ${(e as Error).message}`, result: emptyResult(method, problem) });
     }

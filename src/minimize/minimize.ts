@@ -3,6 +3,7 @@
  * with an honest result record. Internally x is a flat float64 vector; f sees a tensor of x0's
  * shape and dtype (float64 unless x0 is a float32 tensor or `dtype` says otherwise).
  */
+import { readSync } from "../backend/select.js";
 import { ArgumentError } from "../errors.js";
 import { Tensor } from "../tensor/tensor.js";
 import type { DType } from "../tensor/dtype.js";
@@ -147,8 +148,9 @@ export function minimize(f: (x: Tensor) => Tensor, x0: Tensor | number[] | Array
   if (dtype !== "float32" && dtype !== "float64") throw new ArgumentError(`minimize: dtype must be "float32" or "float64", got ${JSON.stringify(dtype)}`);
   const start = x0 instanceof Tensor ? x0 : tensor(x0 as number[], { dtype });
   if (start.size === 0) throw new ArgumentError(`minimize: x0 is empty (shape [${start.shape.join(", ")}])`);
+  const startValues = readSync(start, "minimize");
   for (let i = 0; i < start.size; i++) {
-    if (!Number.isFinite(start._data[i])) throw new ArgumentError(`minimize: x0 has ${start._data[i]} at index ${i}`);
+    if (!Number.isFinite(startValues[i])) throw new ArgumentError(`minimize: x0 has ${startValues[i]} at index ${i}`);
   }
   positive("tol", options.tol);
   nonNegative("ftol", options.ftol);
@@ -173,7 +175,7 @@ export function minimize(f: (x: Tensor) => Tensor, x0: Tensor | number[] | Array
 
   const firstOrder = isTransformation(method) || ["gd", "momentum", "nesterov", "adam"].includes(method);
   const obj = new Objective(f, start.shape, dtype);
-  const x = Float64Array.from(start._data);
+  const x = Float64Array.from(startValues);
   const ev = method === "newton" ? obj.funGradHess(x) : obj.funGrad(x, method === "newton-cg" || method === "trust-ncg");
   checkStart(ev);
   const run = new Run(obj, {

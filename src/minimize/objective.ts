@@ -7,13 +7,14 @@
  *   nhev  dense Hessians (n reverse sweeps each, counted here and not in nhvp)
  */
 import { ArgumentError, NonFiniteError } from "../errors.js";
-import { Tensor } from "../tensor/tensor.js";
+import { Tensor, tensorOf } from "../tensor/tensor.js";
 import type { DType } from "../tensor/dtype.js";
 import { makeLeaf, GradientError } from "../autodiff/grad.js";
 import { backward } from "../autodiff/backward.js";
 import { onesLike } from "../tensor/create.js";
 import { fmt } from "../tensor/shape.js";
-import { dataWritten } from "../backend/select.js";
+import { readSync } from "../backend/select.js";
+import { oneHot, reshape } from "../ops/shape.js";
 
 export interface Counts { nfev: number; ngev: number; nhvp: number; nhev: number }
 
@@ -39,7 +40,7 @@ export class Objective {
 
   /** x as a tensor of the user's shape and dtype (a copy). */
   wrap(x: Float64Array): Tensor {
-    return new Tensor(this.dtype === "float64" ? Float64Array.from(x) : Float32Array.from(x), this.shape);
+    return tensorOf(this.dtype === "float64" ? Float64Array.from(x) : Float32Array.from(x), this.shape);
   }
 
   private call(x: Tensor): Tensor {
@@ -61,7 +62,7 @@ export class Objective {
     const value = this.call(leaf);
     this.counts.ngev++;
     const [gt] = backward(value, onesLike(value), [leaf], curvature);
-    const g = gt ? Float64Array.from(gt._data) : new Float64Array(this.n);
+    const g = gt ? Float64Array.from(readSync(gt, "minimize")) : new Float64Array(this.n);
     const ev: Evaluation = { f: value.item(), g };
     if (curvature && gt) {
       ev.hvp = (v) => {
@@ -69,7 +70,7 @@ export class Objective {
         const vt = this.wrap(v);
         const s = gt.mul(vt).sum();
         const [hv] = backward(s, onesLike(s), [leaf], false);
-        return hv ? Float64Array.from(hv._data) : new Float64Array(this.n);
+        return hv ? Float64Array.from(readSync(hv, "minimize")) : new Float64Array(this.n);
       };
     } else if (curvature) {
       ev.hvp = (_v) => {
@@ -89,15 +90,12 @@ export class Objective {
     const n = this.n;
     const [gt] = backward(value, onesLike(value), [leaf], true);
     const H = new Float64Array(n * n);
-    const g = gt ? Float64Array.from(gt._data) : new Float64Array(n);
+    const g = gt ? Float64Array.from(readSync(gt, "minimize")) : new Float64Array(n);
     if (gt) {
-      const e = new Tensor(this.dtype === "float64" ? new Float64Array(n) : new Float32Array(n), gt.shape);
       for (let i = 0; i < n; i++) {
-        e._data.fill(0);
-        e._data[i] = 1;
-        dataWritten(e._data);
+        const e = reshape(oneHot([i], n, { dtype: this.dtype }), gt.shape); // basis vector e_i
         const [row] = backward(gt, e, [leaf], false);
-        if (row) H.set(row._data, i * n);
+        if (row) H.set(readSync(row, "minimize"), i * n);
       }
       for (let i = 0; i < n; i++) for (let j = 0; j < i; j++) {
         const s = 0.5 * (H[i * n + j] + H[j * n + i]);

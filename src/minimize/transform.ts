@@ -4,6 +4,7 @@
  * No line search: the transform's learning rate is the step. `method: "adam"` is src/optim's
  * `adam({lr})` (PyTorch's algorithm and defaults; lr defaults to 1e-3).
  */
+import { readSync } from "../backend/select.js";
 import { Tensor } from "../tensor/tensor.js";
 import type { Tree } from "../tensor/tree.js";
 import type { Run } from "./run.js";
@@ -30,8 +31,8 @@ export function transformMethod(run: Run, tx: GradientTransformationLike): void 
       run.fail("the transform's updates are not one tensor of x's shape");
       break;
     }
-    const x = new Float64Array(run.x.length);
-    for (let i = 0; i < x.length; i++) x[i] = run.x[i] + u._data[i];
+    const x = new Float64Array(run.x.length), du = readSync(u, "minimize");
+    for (let i = 0; i < x.length; i++) x[i] = run.x[i] + du[i];
     const ev = obj.funGrad(x);
     run.accept(x, ev.f, ev.g);
   }

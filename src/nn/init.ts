@@ -9,7 +9,7 @@
  */
 import { ArgumentError } from "../errors.js";
 import { Rng } from "../tensor/random.js";
-import { Tensor } from "../tensor/tensor.js";
+import { Tensor, tensorOf } from "../tensor/tensor.js";
 import { arrayFor, type DType } from "../tensor/dtype.js";
 import { sizeOf, fmt } from "../tensor/shape.js";
 
@@ -26,7 +26,7 @@ export function computeFans(shape: readonly number[]): { fanIn: number; fanOut: 
 function fill(shape: readonly number[], dtype: DType, draw: () => number): Tensor {
   const a = arrayFor(dtype, sizeOf(shape));
   for (let i = 0; i < a.length; i++) a[i] = draw();
-  return new Tensor(a, shape);
+  return tensorOf(a, shape);
 }
 
 function positiveGain(name: string, gain: number): number {
@@ -86,7 +86,7 @@ function checkMode(name: string, mode: string | undefined): "fanIn" | "fanOut" {
 }
 
 /** All zeros (biases). */
-export const zerosInit: Initializer = (shape, _rng, dtype = "float32") => new Tensor(arrayFor(dtype, sizeOf(shape)), shape);
+export const zerosInit: Initializer = (shape, _rng, dtype = "float32") => tensorOf(arrayFor(dtype, sizeOf(shape)), shape);
 
 /** Names accepted wherever an initializer is: aliases `xavier*` = `glorot*`, `kaiming*` = `he*`. */
 export type InitializerName =

@@ -8,7 +8,7 @@
  */
 import { ArgumentError, ShapeError } from "../errors.js";
 import { Rng } from "../tensor/random.js";
-import { Tensor } from "../tensor/tensor.js";
+import { Tensor, tensorOf } from "../tensor/tensor.js";
 import type { Tree } from "../tensor/tree.js";
 import type { DType } from "../tensor/dtype.js";
 import { arrayFor } from "../tensor/dtype.js";
@@ -183,7 +183,7 @@ export function dropout(rate: number): Layer<Record<string, never>> {
     const scale = 1 / (1 - rate);
     const rng = ctx.rng;
     for (let i = 0; i < m.length; i++) m[i] = rng.uniform24() >= rate ? scale : 0;
-    return { y: mul(x, new Tensor(m, x.shape)), state };
+    return { y: mul(x, tensorOf(m, x.shape)), state };
   });
 }
 
@@ -208,7 +208,7 @@ export function batchNorm(features: number, options: BatchNormOptions = {}): Lay
   if (!(momentum >= 0 && momentum <= 1)) throw new ArgumentError(`nn.batchNorm: momentum must be in [0, 1], got ${momentum}`);
   if (!(eps >= 0)) throw new ArgumentError(`nn.batchNorm: eps must be non-negative, got ${eps}`);
   const dtype = options.dtype ?? "float32";
-  const filled = (v: number) => { const a = arrayFor(dtype, features); a.fill(v); return new Tensor(a, [features]); };
+  const filled = (v: number) => { const a = arrayFor(dtype, features); a.fill(v); return tensorOf(a, [features]); };
   const params = { gamma: filled(1), beta: filled(0) };
   const state = { mean: filled(0), var: filled(1) };
   return makeLayer("batchNorm", params, state, (p, st, x, ctx) => {

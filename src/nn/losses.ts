@@ -3,8 +3,9 @@
  * otherwise). All are compositions of differentiable primitives, so their gradients (and
  * Hessian-vector products) need no extra code.
  */
+import { readSync } from "../backend/select.js";
 import { ArgumentError, DTypeError, ShapeError, NonFiniteError } from "../errors.js";
-import { Tensor } from "../tensor/tensor.js";
+import { Tensor, tensorOf } from "../tensor/tensor.js";
 import { arrayFor } from "../tensor/dtype.js";
 import { fmt, sameShape } from "../tensor/shape.js";
 import { sub, mul, neg, add } from "../ops/elementwise.js";
@@ -45,7 +46,7 @@ export function mse(prediction: Tensor, target: Tensor, options: { reduction?: R
  * t = (1 - s) onehot + s / C. Checks every label is an integer in [0, C).
  */
 export function classTargets(op: string, labels: Labels, n: number, classes: number, dtype: Tensor["dtype"], smoothing = 0): Tensor {
-  const idx = labels instanceof Tensor ? labels._data : labels;
+  const idx = labels instanceof Tensor ? readSync(labels, "losses") : labels;
   const shape = labels instanceof Tensor ? labels.shape : [idx.length];
   if (shape.length !== 1 || idx.length !== n) throw new ShapeError(`${op}: labels of shape ${fmt(shape)} must be [${n}] (one class index per row of logits)`);
   const t = arrayFor(dtype, n * classes);
@@ -58,7 +59,7 @@ export function classTargets(op: string, labels: Labels, n: number, classes: num
     }
     t[i * classes + c] = on;
   }
-  return new Tensor(t, [n, classes]);
+  return tensorOf(t, [n, classes]);
 }
 
 /**
@@ -94,7 +95,7 @@ export function binaryCrossEntropy(logits: Tensor, targets: Tensor, options: { r
   checkTensor("binaryCrossEntropy", "logits", logits);
   checkTensor("binaryCrossEntropy", "targets", targets);
   if (!sameShape(logits.shape, targets.shape)) throw new ShapeError(`binaryCrossEntropy: logits ${fmt(logits.shape)} and targets ${fmt(targets.shape)} must have the same shape`);
-  const y = targets._data;
+  const y = readSync(targets, "losses");
   for (let i = 0; i < y.length; i++) {
     if (Number.isNaN(y[i])) throw new NonFiniteError(`binaryCrossEntropy: targets[${i}] is NaN`);
     if (!(y[i] >= 0 && y[i] <= 1)) throw new ArgumentError(`binaryCrossEntropy: targets[${i}] = ${y[i]} is outside [0, 1]`);

@@ -1,4 +1,5 @@
 /** Metrics: plain numbers computed from predictions, outside autodiff. */
+import { readSync } from "../backend/select.js";
 import { ArgumentError, ShapeError } from "../errors.js";
 import { Tensor } from "../tensor/tensor.js";
 import { fmt } from "../tensor/shape.js";
@@ -11,11 +12,11 @@ import type { Labels } from "./losses.js";
  */
 export function accuracy(logits: Tensor, labels: Labels): number {
   if (!(logits instanceof Tensor)) throw new ArgumentError(`accuracy: logits must be a Tensor, got ${typeof logits}`);
-  const lab = labels instanceof Tensor ? labels._data : labels;
+  const lab = labels instanceof Tensor ? readSync(labels, "metrics") : labels;
   const labShape = labels instanceof Tensor ? labels.shape : [lab.length];
   const n = logits.shape[0] ?? 1;
   const c = logits.rank >= 2 ? logits.shape[logits.rank - 1] : 1;
-  const z = logits._data;
+  const z = readSync(logits, "metrics");
   if (n === 0) return NaN;
   let correct = 0;
   if (c === 1) {

@@ -3,23 +3,22 @@
  * vector-Jacobian product sit together. Gradients of broadcast operands are summed back to
  * the operand's shape by `sumTo`.
  */
-import * as js from "../backend/js.js";
-import * as backend from "../backend/select.js";
+import type { BinaryOp, UnaryOp } from "../backend/ops.js";
+import { backendFor } from "../backend/select.js";
 import { broadcastShapes, sameShape } from "../tensor/shape.js";
 import { Tensor, type TensorLike } from "../tensor/tensor.js";
 import { record } from "../autodiff/tape.js";
-import { arrayFor, type DType } from "../tensor/dtype.js";
-import { empty, lift, pair, assertTensor } from "./util.js";
+import type { DType } from "../tensor/dtype.js";
+import { wrap, lift, pair, assertTensor } from "./util.js";
 import { sumTo } from "./shape.js";
 import { ArgumentError } from "../errors.js";
 
 type BinaryRule = (g: Tensor, a: Tensor, b: Tensor, out: Tensor, needs: readonly boolean[]) => [Tensor | null, Tensor | null];
 
-function binary(op: js.BinaryOp, name: string, a: TensorLike, b: TensorLike, rule: BinaryRule | null): Tensor {
+function binary(op: BinaryOp, name: string, a: TensorLike, b: TensorLike, rule: BinaryRule | null): Tensor {
   const [A, B] = pair(name, a, b);
   const shape = sameShape(A.shape, B.shape) ? A.shape : broadcastShapes(name, A.shape, B.shape);
-  const out = empty(shape, A.dtype);
-  js.binary(op, A._data, A.shape, B._data, B.shape, out._data, shape);
+  const out = wrap(backendFor(A, B).binary(op, A._storage, A.shape, B._storage, B.shape, shape, A.dtype), shape, A.dtype);
   if (!rule) return out;
   return record(out, name, [A, B], (g, needs) => {
     const [ga, gb] = rule(g, A, B, out, needs);
@@ -73,10 +72,9 @@ export function equal(a: TensorLike, b: TensorLike): Tensor { return binary("eq"
 
 type UnaryRule = (g: Tensor, x: Tensor, out: Tensor) => Tensor;
 
-function unary(op: js.UnaryOp, x: Tensor, rule: UnaryRule | null): Tensor {
+function unary(op: UnaryOp, x: Tensor, rule: UnaryRule | null): Tensor {
   assertTensor(op, "x", x);
-  const out = empty(x.shape, x.dtype);
-  backend.unary(op, x._data, out._data);
+  const out = wrap(backendFor(x).unary(op, x._storage, x.dtype, x.size), x.shape, x.dtype);
   if (!rule) return out;
   return record(out, op, [x], (g) => [rule(g, x, out)]);
 }
@@ -116,8 +114,7 @@ export function where(cond: Tensor, a: TensorLike, b: TensorLike): Tensor {
   assertTensor("where", "cond", cond);
   const [A, B] = pair("where", a, b);
   const shape = broadcastShapes("where", broadcastShapes("where", cond.shape, A.shape), B.shape);
-  const out = empty(shape, A.dtype);
-  js.where(cond._data, cond.shape, A._data, A.shape, B._data, B.shape, out._data, shape);
+  const out = wrap(backendFor(cond, A, B).where(cond._storage, cond.shape, A._storage, A.shape, B._storage, B.shape, shape, A.dtype), shape, A.dtype);
   return record(out, "where", [A, B], (g, n) => [
     n[0] ? sumTo(where(cond, g, 0), A.shape) : null,
     n[1] ? sumTo(where(cond, 0, g), B.shape) : null,
@@ -136,9 +133,7 @@ export function cast(x: Tensor, dtype: DType): Tensor {
   assertTensor("cast", "x", x);
   if (dtype !== "float32" && dtype !== "float64") throw new ArgumentError(`cast: dtype must be "float32" or "float64", got ${JSON.stringify(dtype)}`);
   if (x.dtype === dtype) return x;
-  const a = arrayFor(dtype, x.size);
-  a.set(x._data);
-  const out = new Tensor(a, x.shape);
+  const out = wrap(backendFor(x).cast(x._storage, x.size, dtype), x.shape, dtype);
   return record(out, "cast", [x], (g) => [cast(g, x.dtype)]);
 }
 

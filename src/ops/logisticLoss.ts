@@ -4,18 +4,18 @@
  *   dl/dx = sigmoid(x) - t,   dl/dt = -x
  * Composed from elementwise ops it took eight tensor-sized passes forward and six backward, a
  * third of a logistic-regression evaluation on 10,000 samples. As one primitive it is one pass (a
- * fused WebAssembly kernel for large inputs, src/backend/select.ts `crossEntropyLogits`). When the
+ * fused WebAssembly kernel for large inputs, the backend's `crossEntropyLogits`). When the
  * logits carry a gradient graph, that pass also computes the gradient's sigmoid(x) - t from the
  * same e^-|x| (`crossEntropyResidual`), so the backward is only the product with g. The backward
  * is built from differentiable ops (sigmoid' fused as well), so Hessian-vector products work.
  */
-import * as backend from "../backend/select.js";
+import type { Storage } from "../backend/backend.js";
+import { backendFor } from "../backend/select.js";
 import { ArgumentError, DTypeError, ShapeError } from "../errors.js";
 import { fmt, sameShape } from "../tensor/shape.js";
 import { Tensor } from "../tensor/tensor.js";
-import { arrayFor, type FloatArray } from "../tensor/dtype.js";
 import { isRecording, record } from "../autodiff/tape.js";
-import { empty, assertTensor } from "./util.js";
+import { wrap, assertTensor } from "./util.js";
 import { div, mul, neg, sigmoid, sub } from "./elementwise.js";
 
 /**
@@ -30,14 +30,13 @@ export function sigmoidCrossEntropy(logits: Tensor, targets: Tensor, reduction: 
   if (!sameShape(logits.shape, targets.shape)) throw new ShapeError(`sigmoidCrossEntropy: logits ${fmt(logits.shape)} and targets ${fmt(targets.shape)} must have the same shape`);
   if (logits.dtype !== targets.dtype) throw new DTypeError(`sigmoidCrossEntropy: logits are ${logits.dtype}, targets ${targets.dtype}`);
   if (reduction !== "none" && reduction !== "mean" && reduction !== "sum") throw new ArgumentError(`sigmoidCrossEntropy: reduction must be "none", "mean" or "sum", got ${JSON.stringify(reduction)}`);
-  const perElement = empty(logits.shape, logits.dtype);
+  const be = backendFor(logits, targets), dtype = logits.dtype, n = logits.size;
   // When the logits carry gradients (the only case in which the backward below is asked for
   // their cotangent), their residual sigmoid(x) - t comes out of the same pass.
-  let residual: FloatArray | null = null;
-  if (isRecording() && (logits._leaf || logits._node !== null)) {
-    residual = arrayFor(logits.dtype, logits.size);
-    backend.crossEntropyResidual(logits._data, targets._data, perElement._data, residual);
-  } else backend.crossEntropyLogits(logits._data, targets._data, perElement._data);
+  let residual: Storage | null = null, loss: Storage;
+  if (isRecording() && (logits._leaf || logits._node !== null)) [loss, residual] = be.crossEntropyResidual(logits._storage, targets._storage, dtype, n);
+  else loss = be.crossEntropyLogits(logits._storage, targets._storage, dtype, n);
+  const perElement = wrap(loss, logits.shape, dtype);
   const res = () => sigmoidResidual(logits, targets, residual!);
   if (reduction === "none") {
     return record(perElement, "sigmoidCrossEntropy", [logits, targets], (g, needs) => [
@@ -45,12 +44,9 @@ export function sigmoidCrossEntropy(logits: Tensor, targets: Tensor, reduction: 
       needs[1] ? mul(g, neg(logits)) : null,
     ]);
   }
-  // Sequential sum, as sum() would do: the mean has the same bits as mean(sigmoidCrossEntropy(...)).
-  const l = perElement._data, n = l.length;
-  let total = 0;
-  for (let i = 0; i < n; i++) total += l[i];
-  const out = empty([], logits.dtype);
-  out._data[0] = reduction === "mean" ? total / n : total;
+  // One sequential float64 sum (as sum() accumulates), divided by n before rounding for the mean.
+  const all = logits.shape.map((_, i) => i);
+  const out = wrap(all.length === 0 ? loss : be.reduce(reduction, loss, logits.shape, all, dtype), [], dtype);
   return record(out, "sigmoidCrossEntropy", [logits, targets], (g, needs) => {
     const scale = reduction === "mean" ? div(g, n) : g;
     return [needs[0] ? mul(res(), scale) : null, needs[1] ? mul(neg(logits), scale) : null];
@@ -63,8 +59,8 @@ export function sigmoidCrossEntropy(logits: Tensor, targets: Tensor, reduction: 
  * computed once per recorded gradient: Newton-CG runs this rule once per H v product, all at
  * the same x.
  */
-function sigmoidResidual(x: Tensor, t: Tensor, computed: FloatArray): Tensor {
-  const out = new Tensor(computed, x.shape, true);
+function sigmoidResidual(x: Tensor, t: Tensor, computed: Storage): Tensor {
+  const out = wrap(computed, x.shape, x.dtype);
   let slope: Tensor | null = null;
   return record(out, "sigmoidResidual", [x, t], (g, needs) => [needs[0] ? mul(g, (slope ??= sigmoidSlope(x))) : null, needs[1] ? neg(g) : null]);
 }
@@ -74,7 +70,6 @@ function sigmoidResidual(x: Tensor, t: Tensor, computed: FloatArray): Tensor {
  * Hessian-vector product of a logistic loss evaluates); d/dx = s (1 - s) (1 - 2 s).
  */
 function sigmoidSlope(x: Tensor): Tensor {
-  const out = empty(x.shape, x.dtype);
-  backend.unary("sigmoidSlope", x._data, out._data);
+  const out = wrap(backendFor(x).unary("sigmoidSlope", x._storage, x.dtype, x.size), x.shape, x.dtype);
   return record(out, "sigmoidSlope", [x], (g) => [mul(g, mul(out, sub(1, mul(sigmoid(x), 2))))]);
 }

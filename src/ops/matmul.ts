@@ -3,12 +3,12 @@
  * dropped), leading dimensions are batch dimensions and broadcast. The kernel reads transposed
  * operands in place, so the backward pass never materialises a transpose.
  */
-import * as backend from "../backend/select.js";
+import { backendFor } from "../backend/select.js";
 import { ShapeError } from "../errors.js";
 import { broadcastShapes, fmt, sameShape, sizeOf } from "../tensor/shape.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { record } from "../autodiff/tape.js";
-import { empty, assertTensor } from "./util.js";
+import { wrap, assertTensor } from "./util.js";
 import { broadcastTo, reshape, sumTo } from "./shape.js";
 import { ArgumentError, DTypeError } from "../errors.js";
 
@@ -66,14 +66,7 @@ export function matmulT(a: Tensor, b: Tensor, transA: boolean, transB: boolean):
   const batch = broadcastShapes("matmul (batch dimensions)", a.shape.slice(0, -2), b.shape.slice(0, -2));
   const A = sameShape(a.shape.slice(0, -2), batch) ? a : broadcastTo(a, [...batch, ar, ac]);
   const B = sameShape(b.shape.slice(0, -2), batch) ? b : broadcastTo(b, [...batch, br, bc]);
-  const out = empty([...batch, m, n], a.dtype);
-  const nb = sizeOf(batch), sa = m * k, sb = k * n, sc = m * n;
-  for (let i = 0; i < nb; i++) {
-    const ad = nb === 1 ? A._data : A._data.subarray(i * sa, (i + 1) * sa);
-    const bd = nb === 1 ? B._data : B._data.subarray(i * sb, (i + 1) * sb);
-    const cd = nb === 1 ? out._data : out._data.subarray(i * sc, (i + 1) * sc);
-    backend.matmul(ad, bd, cd, m, k, n, transA, transB);
-  }
+  const out = wrap(backendFor(A, B).matmul(A._storage, B._storage, sizeOf(batch), m, k, n, transA, transB, a.dtype), [...batch, m, n], a.dtype);
   return record(out, "matmul", [a, b], (g, needs) => {
     const ga = !needs[0] ? null : transA ? matmulT(b, g, transB, true) : matmulT(g, b, false, !transB);
     const gb = !needs[1] ? null : transB ? matmulT(g, a, true, transA) : matmulT(a, g, !transA, false);

@@ -1,9 +1,9 @@
 /** Reductions over axes (negative axes count from the end), with `keepDims`. */
-import * as js from "../backend/js.js";
+import { backendFor } from "../backend/select.js";
 import { normAxes } from "../tensor/shape.js";
 import type { Tensor, Axis } from "../tensor/tensor.js";
 import { record } from "../autodiff/tape.js";
-import { empty, assertTensor } from "./util.js";
+import { wrap, assertTensor } from "./util.js";
 import { reshape, broadcastTo } from "./shape.js";
 import { mul, div, equal, neg } from "./elementwise.js";
 
@@ -15,10 +15,9 @@ function reduceForward(op: "sum" | "max", x: Tensor, axis: Axis | undefined, kee
   assertTensor(op, "x", x);
   const axes = normAxes(op, axis, x.rank);
   const keep = x.shape.map((d, i) => (axes.includes(i) ? 1 : d));
-  const out = empty(keepDims ? keep : x.shape.filter((_, i) => !axes.includes(i)), x.dtype);
-  if (axes.length === 0) out._data.set(x._data);
-  else js.reduce(op, x._data, x.shape, axes, out._data);
-  return { axes, keep, out };
+  const shape = keepDims ? keep : x.shape.filter((_, i) => !axes.includes(i));
+  const storage = axes.length === 0 ? x._storage : backendFor(x).reduce(op, x._storage, x.shape, axes, x.dtype);
+  return { axes, keep, out: wrap(storage, shape, x.dtype) };
 }
 
 /** Sum over `axis` (all axes by default). */

@@ -1,11 +1,10 @@
 /** Shape primitives: reshape, broadcast, transpose, slice, concat, gather; each with its VJP. */
-import * as js from "../backend/js.js";
+import { backendFor, readSync } from "../backend/select.js";
 import { ArgumentError, DTypeError, ShapeError } from "../errors.js";
-import { arrayFor } from "../tensor/dtype.js";
-import { fmt, normAxis, sameShape, sizeOf, stridesOf, broadcastShapes, type Shape } from "../tensor/shape.js";
+import { fmt, normAxis, sameShape, sizeOf, broadcastShapes, type Shape } from "../tensor/shape.js";
 import { Tensor } from "../tensor/tensor.js";
 import { record } from "../autodiff/tape.js";
-import { empty, assertTensor } from "./util.js";
+import { wrap, assertTensor } from "./util.js";
 import { sum } from "./reduce.js";
 
 /** Same values, new shape (one dimension may be -1). Shares storage: tensors are immutable. */
@@ -23,7 +22,7 @@ export function reshape(x: Tensor, shape: readonly number[]): Tensor {
     throw new ShapeError(`reshape: cannot reshape ${fmt(x.shape)} (${x.size} values) to ${fmt(shape)}`);
   }
   if (sameShape(s, x.shape)) return x;
-  const out = new Tensor(x._data, s);
+  const out = new Tensor(x._storage, s, x.dtype);
   return record(out, "reshape", [x], (g) => [reshape(g, x.shape)]);
 }
 
@@ -33,18 +32,8 @@ export function broadcastTo(x: Tensor, shape: readonly number[]): Tensor {
   const s = broadcastShapes("broadcastTo", x.shape, shape);
   if (!sameShape(s, shape)) throw new ShapeError(`broadcastTo: ${fmt(x.shape)} cannot be broadcast to ${fmt(shape)}`);
   if (sameShape(x.shape, shape)) return x;
-  const out = empty([...shape], x.dtype);
-  // A single value (the backward of a full reduction) is a fill; otherwise out = 1 ? x : 0,
-  // using the broadcasting ternary kernel as a copy.
-  if (x.size === 1) out._data.fill(x._data[0]);
-  else js.where(oneOf(x.dtype), [], x._data, x.shape, arrayFor(x.dtype, 1), [], out._data, shape);
+  const out = wrap(backendFor(x).broadcast(x._storage, x.shape, shape, x.dtype), [...shape], x.dtype);
   return record(out, "broadcastTo", [x], (g) => [sumTo(g, x.shape)]);
-}
-
-function oneOf(dtype: Tensor["dtype"]) {
-  const a = arrayFor(dtype, 1);
-  a[0] = 1;
-  return a;
 }
 
 /** Sums a broadcast gradient back to `shape` (the adjoint of broadcasting). */
@@ -71,8 +60,7 @@ export function transpose(x: Tensor, perm?: readonly number[]): Tensor {
   if (p.length !== rank || new Set(p).size !== rank) throw new ArgumentError(`transpose: perm ${fmt(perm ?? [])} is not a permutation of ${rank} axes`);
   if (p.every((a, i) => a === i)) return x;
   const outShape = p.map((a) => x.shape[a]);
-  const out = empty(outShape, x.dtype);
-  js.transpose(x._data, x.shape, p, out._data);
+  const out = wrap(backendFor(x).transpose(x._storage, x.shape, p, x.dtype), outShape, x.dtype);
   const inv = new Array<number>(rank);
   p.forEach((a, i) => (inv[a] = i));
   return record(out, "transpose", [x], (g) => [transpose(g, inv)]);
@@ -83,28 +71,6 @@ export function matrixTranspose(x: Tensor): Tensor {
   const p = Array.from({ length: x.rank }, (_, i) => i);
   [p[x.rank - 2], p[x.rank - 1]] = [p[x.rank - 1], p[x.rank - 2]];
   return transpose(x, p);
-}
-
-/** Copies a box between two row-major arrays: dst[dOff + idx] = src[sOff + idx] over `box`. */
-function copyBox(src: ArrayLike<number>, srcShape: Shape, srcBegin: readonly number[], dst: { [i: number]: number }, dstShape: Shape, dstBegin: readonly number[], box: Shape, accumulate = false): void {
-  const ss = stridesOf(srcShape), ds = stridesOf(dstShape);
-  const rank = box.length;
-  if (sizeOf(box) === 0) return;
-  let si = 0, di = 0;
-  for (let d = 0; d < rank; d++) { si += srcBegin[d] * ss[d]; di += dstBegin[d] * ds[d]; }
-  const idx = new Array<number>(rank).fill(0);
-  const inner = rank ? box[rank - 1] : 1;
-  const outerCount = sizeOf(box) / inner;
-  for (let o = 0; o < outerCount; o++) {
-    const sInner = rank ? ss[rank - 1] : 1, dInner = rank ? ds[rank - 1] : 1;
-    if (accumulate) for (let j = 0; j < inner; j++) dst[di + j * dInner] += src[si + j * sInner];
-    else for (let j = 0; j < inner; j++) dst[di + j * dInner] = src[si + j * sInner];
-    for (let d = rank - 2; d >= 0; d--) {
-      idx[d]++; si += ss[d]; di += ds[d];
-      if (idx[d] < box[d]) break;
-      si -= ss[d] * box[d]; di -= ds[d] * box[d]; idx[d] = 0;
-    }
-  }
 }
 
 function checkBox(op: string, shape: Shape, begin: readonly number[], size?: readonly number[]): number[] {
@@ -122,16 +88,14 @@ function checkBox(op: string, shape: Shape, begin: readonly number[], size?: rea
 export function slice(x: Tensor, begin: readonly number[], size?: readonly number[]): Tensor {
   assertTensor("slice", "x", x);
   const sz = checkBox("slice", x.shape, begin, size);
-  const out = empty(sz, x.dtype);
-  copyBox(x._data, x.shape, begin, out._data, sz, sz.map(() => 0), sz);
+  const out = wrap(backendFor(x).slice(x._storage, x.shape, begin, sz, x.dtype), sz, x.dtype);
   return record(out, "slice", [x], (g) => [padSlice(g, x.shape, begin)]);
 }
 
 /** Zeros of `shape` with `x` placed at `begin` (the adjoint of slice). */
 export function padSlice(x: Tensor, shape: Shape, begin: readonly number[]): Tensor {
   checkBox("padSlice", shape, begin, x.shape);
-  const out = empty([...shape], x.dtype);
-  copyBox(x._data, x.shape, x.shape.map(() => 0), out._data, shape, begin, x.shape);
+  const out = wrap(backendFor(x).place([{ x: x._storage, shape: x.shape, begin }], shape, x.dtype), [...shape], x.dtype);
   return record(out, "padSlice", [x], (g) => [slice(g, begin, x.shape)]);
 }
 
@@ -149,15 +113,15 @@ export function concat(xs: readonly Tensor[], axis = 0): Tensor {
   }
   const outShape = [...first.shape];
   outShape[ax] = xs.reduce((a, x) => a + x.shape[ax], 0);
-  const out = empty(outShape, first.dtype);
   const offsets: number[] = [];
   let off = 0;
-  for (const x of xs) {
+  const parts = xs.map((x) => {
     const begin = outShape.map((_, j) => (j === ax ? off : 0));
-    copyBox(x._data, x.shape, x.shape.map(() => 0), out._data, outShape, begin, x.shape);
     offsets.push(off);
     off += x.shape[ax];
-  }
+    return { x: x._storage, shape: x.shape, begin };
+  });
+  const out = wrap(backendFor(first).place(parts, outShape, first.dtype), outShape, first.dtype);
   return record(out, "concat", xs, (g, needs) =>
     xs.map((x, i) => (needs[i] ? slice(g, outShape.map((_, j) => (j === ax ? offsets[i] : 0)), x.shape) : null)),
   );
@@ -178,7 +142,7 @@ export function stack(xs: readonly Tensor[], axis = 0): Tensor {
 export type Indices = readonly number[] | Int32Array | Tensor;
 
 function toIndexArray(op: string, indices: Indices, limit: number): { idx: Int32Array; shape: number[] } {
-  const src = indices instanceof Tensor ? indices._data : indices;
+  const src = indices instanceof Tensor ? readSync(indices, op) : indices;
   const shape = indices instanceof Tensor ? [...indices.shape] : [src.length];
   const idx = new Int32Array(src.length);
   for (let i = 0; i < src.length; i++) {
@@ -196,14 +160,7 @@ export function gather(x: Tensor, indices: Indices, axis = 0): Tensor {
   const { idx, shape: iShape } = toIndexArray("gather", indices, x.shape[ax]);
   const outer = sizeOf(x.shape.slice(0, ax)), inner = sizeOf(x.shape.slice(ax + 1)), dim = x.shape[ax];
   const outShape = [...x.shape.slice(0, ax), ...iShape, ...x.shape.slice(ax + 1)];
-  const out = empty(outShape, x.dtype);
-  const src = x._data, dst = out._data;
-  for (let o = 0, w = 0; o < outer; o++) {
-    for (let k = 0; k < idx.length; k++) {
-      const base = (o * dim + idx[k]) * inner;
-      for (let j = 0; j < inner; j++) dst[w++] = src[base + j];
-    }
-  }
+  const out = wrap(backendFor(x).gather(x._storage, outer, dim, inner, idx, x.dtype), outShape, x.dtype);
   return record(out, "gather", [x], (g) => [scatterAdd(g, idx, ax, x.shape)]);
 }
 
@@ -211,14 +168,7 @@ export function gather(x: Tensor, indices: Indices, axis = 0): Tensor {
 export function scatterAdd(g: Tensor, indices: Int32Array, axis: number, xShape: Shape): Tensor {
   const outer = sizeOf(xShape.slice(0, axis)), inner = sizeOf(xShape.slice(axis + 1)), dim = xShape[axis];
   if (g.size !== outer * indices.length * inner) throw new ShapeError(`scatterAdd: gradient of shape ${fmt(g.shape)} does not match ${indices.length} indices into ${fmt(xShape)}`);
-  const out = empty([...xShape], g.dtype);
-  const src = g._data, dst = out._data;
-  for (let o = 0, r = 0; o < outer; o++) {
-    for (let k = 0; k < indices.length; k++) {
-      const base = (o * dim + indices[k]) * inner;
-      for (let j = 0; j < inner; j++) dst[base + j] += src[r++];
-    }
-  }
+  const out = wrap(backendFor(g).scatterAdd(g._storage, outer, dim, inner, indices, g.dtype), [...xShape], g.dtype);
   return record(out, "scatterAdd", [g], (h) => [reshape(gather(h, indices, axis), g.shape)]);
 }
 
@@ -226,13 +176,12 @@ export function scatterAdd(g: Tensor, indices: Int32Array, axis: number, xShape:
 export function detach(x: Tensor): Tensor {
   assertTensor("detach", "x", x);
   if (!x.requiresGrad) return x;
-  return new Tensor(x._data, x.shape);
+  return new Tensor(x._storage, x.shape, x.dtype, true);
 }
 
 /** Rows of the identity: oneHot([2, 0], 3) = [[0,0,1],[1,0,0]]. */
 export function oneHot(indices: Indices, depth: number, options: { dtype?: Tensor["dtype"] } = {}): Tensor {
   const { idx, shape } = toIndexArray("oneHot", indices, depth);
-  const out = new Tensor(arrayFor(options.dtype ?? "float32", idx.length * depth), [...shape, depth]);
-  for (let i = 0; i < idx.length; i++) out._data[i * depth + idx[i]] = 1;
-  return out;
+  const dtype = options.dtype ?? "float32";
+  return wrap(backendFor().oneHot(idx, depth, dtype), [...shape, depth], dtype);
 }

@@ -1,12 +1,13 @@
 import { DTypeError, ArgumentError } from "../errors.js";
-import { arrayFor, type DType } from "../tensor/dtype.js";
+import type { DType } from "../tensor/dtype.js";
 import type { Shape } from "../tensor/shape.js";
-import { sizeOf } from "../tensor/shape.js";
+import type { Storage } from "../backend/backend.js";
+import { backendFor } from "../backend/select.js";
 import { Tensor, type TensorLike } from "../tensor/tensor.js";
 
-/** A fresh, uninitialised-to-zero output tensor. */
-export function empty(shape: Shape, dtype: DType): Tensor {
-  return new Tensor(arrayFor(dtype, sizeOf(shape)), shape, true);
+/** A tensor over storage a kernel just returned (`shape` must be a fresh array of the right size). */
+export function wrap(storage: Storage, shape: Shape, dtype: DType): Tensor {
+  return new Tensor(storage, shape, dtype, true);
 }
 
 export function assertTensor(op: string, name: string, x: unknown): asserts x is Tensor {
@@ -21,11 +22,7 @@ function describe(x: unknown): string {
 
 /** Lifts a plain number to a scalar of `like`'s dtype. */
 export function lift(op: string, name: string, x: TensorLike, dtype: DType): Tensor {
-  if (typeof x === "number") {
-    const a = arrayFor(dtype, 1);
-    a[0] = x;
-    return new Tensor(a, []);
-  }
+  if (typeof x === "number") return new Tensor(backendFor().fill(dtype, 1, x), [], dtype, true);
   assertTensor(op, name, x);
   return x;
 }

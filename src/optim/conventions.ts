@@ -18,7 +18,7 @@
  * | sgd     | momentum buffer           | b_1 = g_1; μb + (1−τ)g   | b = μb + g (no dampening) | b = μb + g                           |
  */
 import { ArgumentError } from "../errors.js";
-import type { EpsMode } from "./formulas.js";
+import type { EpsMode } from "../backend/fused/formulas.js";
 
 export type Convention = "torch" | "optax" | "tfjs";
 

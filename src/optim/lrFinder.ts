@@ -6,7 +6,7 @@
  * the smoothed loss falls fastest (steepest negative slope against log lr).
  */
 import { ArgumentError } from "../errors.js";
-import { Tensor } from "../tensor/tensor.js";
+import { Tensor, cloneTensor } from "../tensor/tensor.js";
 import { treeFlattenWithPaths, treeUnflatten, type Tree } from "../tensor/tree.js";
 import type { GradientTransformation } from "./base.js";
 import { optimizer } from "./optimizer.js";
@@ -59,7 +59,7 @@ export function lrFinder(options: LrFinderOptions): LrFinderResult {
   const diverge = finitePositive("lrFinder", "divergeFactor", options.divergeFactor ?? 4);
 
   const lrAt: Schedule = (i) => minLr * Math.pow(maxLr / minLr, Math.min(i, steps - 1) / (steps - 1));
-  const leaves = treeFlattenWithPaths(options.params, "params").map(([, t]) => new Tensor(t._data.slice(), t.shape));
+  const leaves = treeFlattenWithPaths(options.params, "params").map(([, t]) => cloneTensor(t));
   const params = treeUnflatten(options.params, leaves) as Tree;
   const opt = optimizer(options.transform(lrAt), params);
 

@@ -3,10 +3,11 @@
  * tensors (the pure path never mutates its inputs) and checks that the trees match leaf by leaf,
  * naming the first leaf that does not.
  */
+import { readSync } from "../backend/select.js";
 import { DTypeError, ShapeError } from "../errors.js";
 import { arrayFor, type FloatArray } from "../tensor/dtype.js";
 import { fmt, sameShape } from "../tensor/shape.js";
-import { Tensor } from "../tensor/tensor.js";
+import { Tensor, tensorOf, cloneTensor } from "../tensor/tensor.js";
 import { treeFlattenWithPaths, treeUnflatten, type Tree } from "../tensor/tree.js";
 
 /** Leaves of `trees[0]` and of every other tree, checked to share paths, shapes and dtypes. */
@@ -43,9 +44,9 @@ export function ewise(fn: Fn, trees: readonly Tree[], names: readonly string[] =
   const { leaves } = matchedLeaves(trees, names);
   const out = leaves[0].map((t, l) => {
     const o = arrayFor(t.dtype, t.size);
-    const xs = leaves.map((ls) => ls[l]._data);
+    const xs = leaves.map((ls) => readSync(ls[l], "optimizer update"));
     kernel(fn, o, xs);
-    return new Tensor(o, t.shape);
+    return tensorOf(o, t.shape);
   });
   return treeUnflatten(trees[0], out);
 }
@@ -63,12 +64,12 @@ function kernel(fn: Fn, o: FloatArray, xs: FloatArray[]): void {
 
 /** A tree of the same structure filled with `value`. */
 export function fullTree(tree: Tree, value: number): Tree {
-  return treeUnflatten(tree, treeFlattenWithPaths(tree).map(([, t]) => new Tensor(arrayFor(t.dtype, t.size).fill(value), t.shape)));
+  return treeUnflatten(tree, treeFlattenWithPaths(tree).map(([, t]) => tensorOf(arrayFor(t.dtype, t.size).fill(value), t.shape)));
 }
 
 /** A deep copy of a state tree: tensors copied, numbers/booleans/strings kept, null kept. */
 export function cloneState<S>(s: S): S {
-  if (s instanceof Tensor) return new Tensor(s._data.slice(), s.shape) as S;
+  if (s instanceof Tensor) return cloneTensor(s) as S;
   if (Array.isArray(s)) return s.map(cloneState) as S;
   if (s !== null && typeof s === "object") {
     const o: Record<string, unknown> = {};
@@ -82,7 +83,7 @@ export function cloneState<S>(s: S): S {
 export function sumOfSquares(tree: Tree): number {
   let s = 0;
   for (const [, t] of treeFlattenWithPaths(tree)) {
-    const d = t._data;
+    const d = readSync(t, "optimizer");
     for (let i = 0; i < d.length; i++) s += d[i] * d[i];
   }
   return s;
@@ -91,7 +92,7 @@ export function sumOfSquares(tree: Tree): number {
 /** True when every element of every leaf is finite. */
 export function allFinite(tree: Tree): boolean {
   for (const [, t] of treeFlattenWithPaths(tree)) {
-    const d = t._data;
+    const d = readSync(t, "optimizer");
     for (let i = 0; i < d.length; i++) if (!Number.isFinite(d[i])) return false;
   }
   return true;

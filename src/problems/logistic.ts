@@ -5,7 +5,8 @@
  * The minimum has no closed form: `fStar` and `minimizers` are computed once in float64 by
  * Newton-CG to a gradient norm of 1e-12 the first time they are read.
  */
-import { Tensor } from "../tensor/tensor.js";
+import { readSync } from "../backend/select.js";
+import { Tensor, tensorOf } from "../tensor/tensor.js";
 import { Rng } from "../tensor/random.js";
 import { sigmoidCrossEntropy } from "../ops/logisticLoss.js";
 import { ArgumentError } from "../errors.js";
@@ -53,7 +54,7 @@ export function logisticProblem(data: LogisticData, options: { lambda?: number; 
   const tensors = (dtype: string) => {
     let c = cache.get(dtype);
     if (!c) {
-      const mk = (v: Float64Array, shape: number[]) => new Tensor(dtype === "float64" ? Float64Array.from(v) : Float32Array.from(v), shape);
+      const mk = (v: Float64Array, shape: number[]) => tensorOf(dtype === "float64" ? Float64Array.from(v) : Float32Array.from(v), shape);
       cache.set(dtype, (c = { X: mk(X, [N, d]), t: mk(y.map((v) => (v + 1) / 2), [N, 1]) }));
     }
     return c;
@@ -67,7 +68,7 @@ export function logisticProblem(data: LogisticData, options: { lambda?: number; 
   const solve = () => {
     if (!solved) {
       const r = minimize(f, new Array(d).fill(0), { method: "newton-cg", tol: 1e-12, dtype: "float64", maxIter: 200 });
-      solved = { x: Array.from(r.x._data), f: r.fun };
+      solved = { x: Array.from(r.x.dataSync()), f: r.fun };
     }
     return solved;
   };

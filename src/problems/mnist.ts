@@ -4,7 +4,7 @@
  * never pulls in the JSON digits. Samples are taken deterministically (the first k of each
  * digit, via `mnist[digit].range`), never via the package's randomly shuffled `set()`.
  */
-import { Tensor } from "../tensor/tensor.js";
+import { Tensor, tensorOf } from "../tensor/tensor.js";
 import { Rng } from "../tensor/random.js";
 import { ArgumentError } from "../errors.js";
 import { logSoftmax } from "../ops/activation.js";
@@ -58,7 +58,7 @@ export function mnistMlp(mnist: MnistLike, options: { hidden?: number; perClass?
   const data = (dtype: string) => {
     let t = cache.get(dtype);
     if (!t) {
-      const mk = (v: Float64Array, shape: number[]) => new Tensor(dtype === "float64" ? Float64Array.from(v) : Float32Array.from(v), shape);
+      const mk = (v: Float64Array, shape: number[]) => tensorOf(dtype === "float64" ? Float64Array.from(v) : Float32Array.from(v), shape);
       cache.set(dtype, (t = { X: mk(X, [N, 784]), Y: mk(Y, [N, 10]) }));
     }
     return t;

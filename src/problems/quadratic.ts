@@ -4,7 +4,7 @@
  * lambda log-spaced from mu = 1 to L = cond, Q a seeded random orthogonal matrix (Gram-Schmidt
  * of a Gaussian matrix), x* seeded Gaussian, b = A x*, so f* = -1/2 b^T x*. Start: zeros.
  */
-import { Tensor } from "../tensor/tensor.js";
+import { Tensor, tensorOf } from "../tensor/tensor.js";
 import { Rng } from "../tensor/random.js";
 import { ArgumentError } from "../errors.js";
 import type { Problem } from "./problem.js";
@@ -45,7 +45,7 @@ export function quadratic(options: { dim?: number; cond?: number; seed?: number 
   const data = (dtype: string) => {
     let d = cache.get(dtype);
     if (!d) {
-      const mk = (v: Float64Array, shape: number[]) => new Tensor(dtype === "float64" ? Float64Array.from(v) : Float32Array.from(v), shape);
+      const mk = (v: Float64Array, shape: number[]) => tensorOf(dtype === "float64" ? Float64Array.from(v) : Float32Array.from(v), shape);
       d = { A: mk(A, [n, n]), b: mk(b, [n]) };
       cache.set(dtype, d);
     }

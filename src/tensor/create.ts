@@ -2,7 +2,8 @@ import { ArgumentError } from "../errors.js";
 import { arrayFor, DEFAULT_DTYPE, type DType, type FloatArray } from "./dtype.js";
 import { checkShape, sizeOf, type Shape } from "./shape.js";
 import { Rng } from "./random.js";
-import { Tensor } from "./tensor.js";
+import { Tensor, tensorOf } from "./tensor.js";
+import { backendFor } from "../backend/select.js";
 
 export interface DTypeOption {
   dtype?: DType;
@@ -33,7 +34,7 @@ export function tensor(data: Nested | ArrayLike<number>, options: DTypeOption & 
     if (!isNumberArray(data)) throw new ArgumentError(`tensor: data must hold numbers; got a ${(data as object).constructor.name}`);
     const arr = arrayFor(dtype, data.length);
     arr.set(data);
-    return new Tensor(arr, options.shape ? checkShape("tensor", options.shape) : [arr.length]);
+    return tensorOf(arr, options.shape ? checkShape("tensor", options.shape) : [arr.length]);
   }
   // Nested arrays; inner levels may also be typed arrays (rows read from a data set, say).
   const isLevel = (v: unknown): v is ArrayLike<unknown> => Array.isArray(v) || isNumberArray(v);
@@ -56,7 +57,7 @@ export function tensor(data: Nested | ArrayLike<number>, options: DTypeOption & 
   visit(data, 0);
   const arr = arrayFor(dtype, flat.length);
   arr.set(flat);
-  return new Tensor(arr, options.shape ? checkShape("tensor", options.shape) : shape);
+  return tensorOf(arr, options.shape ? checkShape("tensor", options.shape) : shape);
 }
 
 /** A typed array of numbers (not a DataView, not a BigInt64Array). */
@@ -66,9 +67,8 @@ function isNumberArray(v: unknown): v is ArrayLike<number> & ArrayBufferView {
 
 /** A scalar (rank-0) tensor. */
 export function scalar(value: number, dtype: DType = DEFAULT_DTYPE): Tensor {
-  const a = arrayFor(dtype, 1);
-  a[0] = value;
-  return new Tensor(a, []);
+  const d = checkDType("scalar", dtype);
+  return new Tensor(backendFor().fill(d, 1, value), [], d);
 }
 
 export function full(shape: Shape, value: number, options: DTypeOption = {}): Tensor {
@@ -92,17 +92,17 @@ export function fullLike(t: Tensor, value: number): Tensor {
 /** `full` under the name of the function the user called (errors name it). */
 function filled(op: string, shape: Shape, value: number, options: DTypeOption): Tensor {
   const s = checkShape(op, shape);
-  const a = arrayFor(checkDType(op, options.dtype), sizeOf(s));
-  if (value !== 0) a.fill(value);
-  return new Tensor(a, s);
+  const dtype = checkDType(op, options.dtype);
+  return new Tensor(backendFor().fill(dtype, sizeOf(s), value), s, dtype, true);
 }
 
 /** The n x n identity matrix. */
 export function eye(n: number, options: DTypeOption = {}): Tensor {
   if (!Number.isInteger(n) || n < 0) throw new ArgumentError(`eye: n must be a non-negative integer, got ${n}`);
-  const t = filled("eye", [n, n], 0, options);
-  for (let i = 0; i < n; i++) t._data[i * n + i] = 1;
-  return t;
+  const dtype = checkDType("eye", options.dtype);
+  const diag = new Int32Array(n);
+  for (let i = 0; i < n; i++) diag[i] = i;
+  return new Tensor(backendFor().oneHot(diag, n, dtype), [n, n], dtype, true);
 }
 
 /** [start, start + step, ...) below `stop`. */
@@ -112,7 +112,7 @@ export function arange(start: number, stop?: number, step = 1, options: DTypeOpt
   const n = Math.max(0, Math.ceil((stop - start) / step));
   const a = arrayFor(checkDType("arange", options.dtype), n);
   for (let i = 0; i < n; i++) a[i] = start + i * step;
-  return new Tensor(a, [n]);
+  return tensorOf(a, [n]);
 }
 
 function fillRandom(op: string, shape: Shape, options: RandomOptions, draw: (rng: Rng) => number): Tensor {
@@ -126,7 +126,7 @@ function fillRandom(op: string, shape: Shape, options: RandomOptions, draw: (rng
   const rng = options.rng ?? new Rng(seed);
   const a: FloatArray = arrayFor(dtype, sizeOf(s));
   for (let i = 0; i < a.length; i++) a[i] = draw(rng);
-  return new Tensor(a, s);
+  return tensorOf(a, s);
 }
 
 /** Standard normal samples (Box-Muller over xoshiro128**, see tensor/random.ts). */

@@ -1,5 +1,7 @@
 import { ArgumentError } from "../errors.js";
 import type { DType, FloatArray } from "./dtype.js";
+import type { Storage } from "../backend/backend.js";
+import { backendFor, readSync } from "../backend/select.js";
 import { sizeOf, fmt, type Shape } from "./shape.js";
 import type { Node } from "../autodiff/tape.js";
 import * as ops from "../ops/index.js";
@@ -10,15 +12,18 @@ export type TensorLike = Tensor | number;
 export type Axis = number | readonly number[];
 
 /**
- * An n-dimensional array of float32 or float64 values, row-major, stored in an ordinary typed
- * array (so the garbage collector frees it: no `dispose`). Tensors are immutable through the
- * public API; only the stateful `optimizer(...).step` writes parameters in place.
+ * An n-dimensional array of float32 or float64 values, row-major, held in a backend's storage
+ * (on the CPU backends an ordinary typed array, so the garbage collector frees it: no
+ * `dispose`). Tensors are immutable through the public API; only the stateful
+ * `optimizer(...).step` updates parameters in place.
  */
 export class Tensor {
   readonly shape: readonly number[];
   readonly dtype: DType;
-  /** @internal storage (row-major, contiguous). */
-  _data: FloatArray;
+  /** Number of values (the product of the shape). */
+  readonly size: number;
+  /** @internal the backend's storage (row-major, contiguous); opaque above src/backend. */
+  _storage: Storage;
   /** @internal the op that produced this tensor, when it was recorded for autodiff. */
   _node: Node | null = null;
   /** @internal a leaf that gradients are taken with respect to. */
@@ -33,22 +38,17 @@ export class Tensor {
    * of the right size: it skips the size check and the defensive frozen copy (a measurable share
    * of small-tensor op time).
    */
-  constructor(data: FloatArray, shape: Shape, trusted = false) {
+  constructor(storage: Storage, shape: Shape, dtype: DType, trusted = false) {
     if (trusted) {
       this.shape = shape;
     } else {
-      if (data.length !== sizeOf(shape)) {
-        throw new ArgumentError(`tensor: ${data.length} values do not fill shape ${fmt(shape)} (${sizeOf(shape)} needed)`);
-      }
       this.shape = Object.freeze([...shape]);
     }
-    this._data = data;
-    this.dtype = data instanceof Float64Array ? "float64" : "float32";
+    this._storage = storage;
+    this.dtype = dtype;
+    this.size = sizeOf(this.shape);
   }
 
-  get size(): number {
-    return this._data.length;
-  }
   get rank(): number {
     return this.shape.length;
   }
@@ -58,24 +58,24 @@ export class Tensor {
   }
 
   /** A copy of the values (works on every backend). */
-  async data(): Promise<FloatArray> {
-    return this._data.slice();
+  data(): Promise<FloatArray> {
+    return backendFor(this).read(this._storage, this.dtype, this.size);
   }
   /**
-   * A copy of the values, synchronously. Every backend so far keeps values on the CPU; a GPU
-   * backend will throw a BackendError here and ask for `await t.data()`.
+   * A copy of the values, synchronously, on backends that hold values on the CPU (both do today);
+   * a device backend throws a BackendError naming the op and asks for `await t.data()`.
    */
   dataSync(): FloatArray {
-    return this._data.slice();
+    return readSync(this, "dataSync").slice();
   }
   /** The single value of a one-element tensor. */
   item(): number {
     if (this.size !== 1) throw new ArgumentError(`item: tensor of shape ${fmt(this.shape)} has ${this.size} values, not 1`);
-    return this._data[0];
+    return readSync(this, "item")[0];
   }
   /** Nested arrays of numbers, in the tensor's shape. */
   toArray(): unknown {
-    const d = this._data;
+    const d = readSync(this, "toArray");
     const rec = (dim: number, off: number): unknown => {
       if (dim === this.shape.length) return d[off];
       const n = this.shape[dim];
@@ -94,7 +94,7 @@ export class Tensor {
    * and rounded to 6 (float32) or 10 (float64) significant digits.
    */
   [Symbol.for("nodejs.util.inspect.custom")](): string {
-    const values = formatValues(this._data, this.shape, this.dtype === "float32" ? 6 : 10);
+    const values = formatValues(readSync(this, "inspect"), this.shape, this.dtype === "float32" ? 6 : 10);
     return this.rank > 1 ? `${this.toString()}\n${values}` : `${this.toString()} ${values}`;
   }
 
@@ -130,6 +130,22 @@ export class Tensor {
   gather(indices: ops.Indices, axis?: number): Tensor { return ops.gather(this, indices, axis); }
   /** The same values, cut off from autodiff (gradients do not flow through the result). */
   detach(): Tensor { return ops.detach(this); }
+}
+
+/**
+ * @internal a tensor over `values` (a fresh array the caller hands over), uploaded to the backend
+ * that runs ops; checks that the values fill `shape`.
+ */
+export function tensorOf(values: FloatArray, shape: Shape): Tensor {
+  if (values.length !== sizeOf(shape)) {
+    throw new ArgumentError(`tensor: ${values.length} values do not fill shape ${fmt(shape)} (${sizeOf(shape)} needed)`);
+  }
+  return new Tensor(backendFor().adopt(values), shape, values instanceof Float64Array ? "float64" : "float32");
+}
+
+/** @internal a copy of `t`'s values as a new tensor with no autodiff history (a backend copy, no readback). */
+export function cloneTensor(t: Tensor): Tensor {
+  return new Tensor(backendFor(t).cast(t._storage, t.size, t.dtype), t.shape, t.dtype, true);
 }
 
 /** Nested-bracket text of row-major `data` in `shape` (see Tensor's inspect method). */

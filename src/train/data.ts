@@ -3,9 +3,10 @@
  * permutation of row indices (Fisher-Yates with a generator seeded by (seed, epoch), so any epoch's
  * order can be recomputed when resuming), and each batch gathers only its own rows.
  */
+import { readSync } from "../backend/select.js";
 import { ArgumentError, ShapeError, NonFiniteError } from "../errors.js";
 import { Rng } from "../tensor/random.js";
-import { Tensor } from "../tensor/tensor.js";
+import { Tensor, tensorOf } from "../tensor/tensor.js";
 import { arrayFor } from "../tensor/dtype.js";
 import { fmt, sizeOf } from "../tensor/shape.js";
 
@@ -95,10 +96,10 @@ export class Batches implements Iterable<Batch> {
 export function takeRows(t: Tensor, rows: ArrayLike<number>): Tensor {
   const inner = sizeOf(t.shape.slice(1));
   const out = arrayFor(t.dtype, rows.length * inner);
-  const src = t._data;
+  const src = readSync(t, "data");
   if (inner === 1) for (let i = 0; i < rows.length; i++) out[i] = src[rows[i]];
   else for (let i = 0; i < rows.length; i++) out.set(src.subarray(rows[i] * inner, (rows[i] + 1) * inner), i * inner);
-  return new Tensor(out, [rows.length, ...t.shape.slice(1)]);
+  return tensorOf(out, [rows.length, ...t.shape.slice(1)]);
 }
 
 /** Validates a data set: tensors, at least one row, equal row counts, finite values. */
@@ -111,7 +112,7 @@ export function checkData(x: unknown, y: unknown, op = "data.batches"): void {
   }
   for (const [name, t] of [["x", x], ["y", y]] as const) {
     if (!(t instanceof Tensor)) continue;
-    const d = t._data;
+    const d = readSync(t, "data");
     for (let i = 0; i < d.length; i++) {
       if (!Number.isFinite(d[i])) {
         const inner = sizeOf(t.shape.slice(1));

@@ -2,6 +2,7 @@
  * Training diagnostics: gradient norms per leaf and per layer, vanishing/exploding warnings that
  * name the step and the layer, a non-finite guard, and the fraction of dead ReLU units.
  */
+import { readSync } from "../backend/select.js";
 import { NonFiniteError } from "../errors.js";
 import { Tensor } from "../tensor/tensor.js";
 import { treeFlattenWithPaths, type Tree } from "../tensor/tree.js";
@@ -24,7 +25,7 @@ export function layerOf(path: string): string {
 
 /** Sum of squares of a leaf, accumulated in float64 (four partial sums, for speed). */
 export function sumSquares(t: Tensor): number {
-  const d = t._data;
+  const d = readSync(t, "diagnostics");
   const n = d.length, n4 = n - (n % 4);
   let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
   for (let i = 0; i < n4; i += 4) {
@@ -85,7 +86,7 @@ export function gradientWarnings(norms: GradientNorms, step: number, thresholds:
 /** The first leaf holding a NaN or infinity, or null when all are finite. */
 export function firstNonFinite(tree: Tree): { path: string; index: number; value: number } | null {
   for (const [path, t] of treeFlattenWithPaths(tree, "firstNonFinite")) {
-    const d = t._data;
+    const d = readSync(t, "diagnostics");
     for (let i = 0; i < d.length; i++) if (!Number.isFinite(d[i])) return { path, index: i, value: d[i] };
   }
   return null;
@@ -111,7 +112,7 @@ export function deadReluFraction(model: Layer, params: Tree, x: Tensor): Record<
       const units = y.shape[y.rank - 1] ?? 1;
       const rows = y.size / units;
       const alive = new Uint8Array(units);
-      const d = y._data;
+      const d = readSync(y, "diagnostics");
       for (let r = 0; r < rows; r++) for (let u = 0; u < units; u++) if (d[r * units + u] > 0) alive[u] = 1;
       let dead = 0;
       for (let u = 0; u < units; u++) if (!alive[u]) dead++;

@@ -8,14 +8,13 @@
  * position in the epoch, dropout RNG) is in `saveCheckpoint(model, result)`, and the batch order of
  * an epoch is a function of (seed, epoch), so resuming reproduces an uninterrupted run bit for bit.
  */
+import { readSync, whenThreadsReady } from "../backend/select.js";
 import { ArgumentError, NonFiniteError, ShapeError } from "../errors.js";
-import { Tensor } from "../tensor/tensor.js";
+import { Tensor, cloneTensor } from "../tensor/tensor.js";
 import { Rng } from "../tensor/random.js";
 import { treeFlattenWithPaths, treeMap, type Tree } from "../tensor/tree.js";
 import { fmt } from "../tensor/shape.js";
 import { valueAndGrad } from "../autodiff/grad.js";
-import { ready } from "../backend/select.js";
-import { wasmKernelsSync } from "../backend/wasm/index.js";
 import type { GradientTransformation } from "../optim/base.js";
 import { optimizer as statefulOptimizer } from "../optim/optimizer.js";
 import type { Layer, State } from "../nn/layers.js";
@@ -141,7 +140,7 @@ function posInt(name: string, v: number | undefined, dflt: number): number {
 }
 
 function copyTree(tree: Tree): Tree {
-  return treeMap((t) => new Tensor(t._data.slice(), t.shape), tree);
+  return treeMap((t) => cloneTensor(t), tree);
 }
 
 const isClassification = (loss: unknown) => loss === "crossEntropy" || loss === "binaryCrossEntropy" || loss === undefined;
@@ -153,7 +152,7 @@ const isClassification = (loss: unknown) => loss === "crossEntropy" || loss === 
 function checkTargets(model: Layer, lossName: unknown, loss: LossFn, x: Tensor, y: Tensor, which: string): void {
   const probe = model.apply(model.params, takeRows(x, [0]), { training: false });
   const outShape = probe.shape.slice(1);
-  const d = y._data;
+  const d = readSync(y, "fit");
   if (lossName === "crossEntropy" || lossName === undefined) {
     const c = outShape[outShape.length - 1];
     if (y.rank === 1) {
@@ -230,10 +229,9 @@ export async function fit(model: Layer, data: Dataset | Batches, options: FitOpt
   checkTargets(model, options.loss, lossFn, plan.x, plan.y, "data");
   if (val) checkTargets(model, options.loss, lossFn, val.x, val.y, "validationData");
 
-  if (!wasmKernelsSync()) await ready(); // start the WebAssembly core unless the caller already did (with their options)
   // Worker threads start in the background; the optimizer chooses its (possibly two-thread) step
   // when it is built below, so let them come up first (~30 ms, once per process).
-  await wasmKernelsSync()?.threadsReady;
+  await whenThreadsReady();
 
   // ---- training state (fresh, or from a checkpoint) ----
   // The stateful optimizer updates the parameter tensors in place (one fused kernel per step for

@@ -6,8 +6,9 @@
  * padded with spaces to a multiple of 8, then the raw little-endian tensor bytes; offsets are
  * relative to the start of the data section, contiguous and covering it exactly.
  */
+import { readSync } from "../backend/select.js";
 import { CheckpointError } from "../errors.js";
-import { Tensor } from "../tensor/tensor.js";
+import { Tensor, tensorOf } from "../tensor/tensor.js";
 import { sizeOf } from "../tensor/shape.js";
 
 const DTYPES = { F32: { bytes: 4, dtype: "float32" }, F64: { bytes: 8, dtype: "float64" } } as const;
@@ -22,7 +23,7 @@ interface HeaderEntry { dtype: string; shape: number[]; data_offsets: [number, n
 
 /** Raw little-endian bytes of a tensor's values. */
 function tensorBytes(t: Tensor): Uint8Array {
-  const d = t._data;
+  const d = readSync(t, "safetensors");
   if (littleEndian) return new Uint8Array(d.buffer, d.byteOffset, d.byteLength);
   const out = new Uint8Array(d.byteLength);
   const view = new DataView(out.buffer);
@@ -50,7 +51,7 @@ export function writeSafetensors(
   for (const [name, t] of entries) {
     if (seen.has(name)) throw new CheckpointError(`saveCheckpoint: duplicate tensor name ${JSON.stringify(name)}`);
     seen.add(name);
-    const bytes = t._data.byteLength;
+    const bytes = readSync(t, "saveCheckpoint").byteLength;
     header[name] = { dtype: t.dtype === "float64" ? "F64" : "F32", shape: [...t.shape], data_offsets: [offset, offset + bytes] };
     offset += bytes;
   }
@@ -58,7 +59,7 @@ export function writeSafetensors(
   let o = 0;
   for (const [, t] of entries) {
     data.set(tensorBytes(t), o);
-    o += t._data.byteLength;
+    o += readSync(t, "saveCheckpoint").byteLength;
   }
   if (checksum) meta[checksum.key] = checksum.fn(JSON.stringify(header), data);
   let json = new TextEncoder().encode(JSON.stringify(header));
@@ -124,7 +125,7 @@ export function readSafetensors(
       const dv = new DataView(data.buffer, data.byteOffset + b, end - b);
       for (let i = 0; i < arr.length; i++) arr[i] = info.bytes === 4 ? dv.getFloat32(i * 4, true) : dv.getFloat64(i * 8, true);
     }
-    tensors.set(name, new Tensor(arr, e.shape));
+    tensors.set(name, tensorOf(arr, e.shape));
   }
   spans.sort((a, b) => a[0] - b[0]);
   let pos = 0;

@@ -3,18 +3,20 @@
 // an instrumented f. The instrument is a custom op y = x^2 whose VJP (2 x g) is itself a custom
 // op: its VJP runs once per reverse sweep over the gradient graph, i.e. once per H v product
 // (and n times per dense Hessian).
+import { vals } from "../helpers.js";
 import { expect, test } from "vitest";
 import { minimize, problems, Tensor, METHOD_NAMES } from "../../src/index.js";
 import { record } from "../../src/autodiff/tape.js";
+import { tensorOf } from "../../src/tensor/tensor.js";
 
 function instrumented() {
   const calls = { f: 0, grad: 0, hv: 0 };
   const twoXg = (x: Tensor, g: Tensor): Tensor => {
-    const out = new Tensor(x._data.map((v, i) => 2 * v * g._data[i]), x.shape);
+    const out = tensorOf(vals(x).map((v, i) => 2 * v * vals(g)[i]), x.shape);
     return record(out, "twoXg", [x, g], (c) => { calls.hv++; return [c.mul(g).mul(2), c.mul(x).mul(2)]; });
   };
   const sq = (x: Tensor): Tensor => {
-    const out = new Tensor(x._data.map((v) => v * v), x.shape);
+    const out = tensorOf(vals(x).map((v) => v * v), x.shape);
     return record(out, "countedSquare", [x], (g) => { calls.grad++; return [twoXg(x, g)]; });
   };
   const rosen = problems.rosenbrock(4).f;

@@ -1,22 +1,23 @@
 // BFGS's dense inverse Hessian (src/minimize/linalg.ts): the WebAssembly matrix (n >= 64) and
 // the JS one give the same products and updates up to rounding, and the method converges the
 // same way on either.
+import { setBackend } from "../../src/backend/select.js";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import * as dh from "../../src/index.js";
-import { inverseHessian, setLinalgWasm } from "../../src/minimize/linalg.js";
+import { inverseHessian } from "../../src/minimize/linalg.js";
 import { wasmKernelsSync } from "../../src/backend/wasm/index.js";
 
-const vec = (n: number, seed: number) => Float64Array.from(dh.randn([n], { seed, dtype: "float64" })._data);
+const vec = (n: number, seed: number) => Float64Array.from(dh.randn([n], { seed, dtype: "float64" }).dataSync());
 
 describe("BFGS inverse Hessian, WebAssembly and JS", () => {
   beforeAll(() => dh.ready({ backend: "wasm" }));
-  afterEach(() => setLinalgWasm(true));
+  afterEach(() => setBackend(true ? "wasm" : "js"));
 
   it("H v and the rank-2 update agree within rounding over a sequence of updates (n = 97)", () => {
     const n = 97;
-    setLinalgWasm(true);
+    setBackend(true ? "wasm" : "js");
     const a = inverseHessian(n);
-    setLinalgWasm(false);
+    setBackend(false ? "wasm" : "js");
     const b = inverseHessian(n);
     expect(a.constructor.name).not.toBe(b.constructor.name); // really the two implementations
     a.setIdentity(0.5);
@@ -54,9 +55,9 @@ describe("BFGS inverse Hessian, WebAssembly and JS", () => {
 
   it("minimize bfgs reaches the same minimizer of Rosenbrock-100 on either matrix", () => {
     const p = dh.problems.rosenbrock(100);
-    setLinalgWasm(true);
+    setBackend(true ? "wasm" : "js");
     const a = dh.minimize(p.f, p.x0, { method: "bfgs", maxIter: 2000 });
-    setLinalgWasm(false);
+    setBackend(false ? "wasm" : "js");
     const b = dh.minimize(p.f, p.x0, { method: "bfgs", maxIter: 2000 });
     expect(a.converged && b.converged).toBe(true);
     expect(a.x).toBeAllclose(b.x, { rtol: 0, atol: 1e-5 });

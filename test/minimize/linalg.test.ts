@@ -1,12 +1,13 @@
 // Dense linear algebra: the WebAssembly kernels and the JS fallback agree, and the modified
 // Newton direction is a descent direction with the documented shift.
+import { setBackend } from "../../src/backend/select.js";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { ready, Rng } from "../../src/index.js";
-import { cholesky, choleskySolve, symEig, modifiedNewtonDirection, setLinalgWasm } from "../../src/minimize/linalg.js";
+import { cholesky, choleskySolve, symEig, modifiedNewtonDirection } from "../../src/minimize/linalg.js";
 import { wasmKernelsSync } from "../../src/backend/wasm/index.js";
 
 beforeAll(async () => { await ready(); });
-afterAll(() => setLinalgWasm(true));
+afterAll(() => setBackend(true ? "wasm" : "js"));
 
 function randomSym(n: number, seed: number, shift: number): Float64Array {
   const rng = new Rng(seed), B = new Float64Array(n * n), A = new Float64Array(n * n);
@@ -21,7 +22,7 @@ test("the WebAssembly core is running (so the wasm path below is really exercise
 });
 
 test.each([true, false])("Cholesky and solve (wasm = %s): L L^T x = b", (wasm) => {
-  setLinalgWasm(wasm);
+  setBackend(wasm ? "wasm" : "js");
   const n = 12, A = randomSym(n, 1, 0.5), b = Float64Array.from({ length: n }, (_, i) => i - 3);
   const L = cholesky(A, n)!;
   expect(L).not.toBeNull();
@@ -33,14 +34,14 @@ test.each([true, false])("Cholesky and solve (wasm = %s): L L^T x = b", (wasm) =
 
 test("wasm and JS Cholesky / symEig agree", () => {
   const n = 10, A = randomSym(n, 3, 0.1);
-  setLinalgWasm(true); const Lw = cholesky(A, n)!, Ew = symEig(A, n);
-  setLinalgWasm(false); const Lj = cholesky(A, n)!, Ej = symEig(A, n);
+  setBackend(true ? "wasm" : "js"); const Lw = cholesky(A, n)!, Ew = symEig(A, n);
+  setBackend(false ? "wasm" : "js"); const Lj = cholesky(A, n)!, Ej = symEig(A, n);
   expect(Lw).toBeAllclose(Lj, { atol: 1e-12, rtol: 1e-12 });
   expect(Ew.values).toBeAllclose(Ej.values, { atol: 1e-10, rtol: 1e-10 });
 });
 
 test.each([true, false])("symEig (wasm = %s): A v = lambda v, ascending", (wasm) => {
-  setLinalgWasm(wasm);
+  setBackend(wasm ? "wasm" : "js");
   const n = 8, A = randomSym(n, 4, -5);
   const { values, vectors } = symEig(A, n);
   for (let k = 1; k < n; k++) expect(values[k]).toBeGreaterThanOrEqual(values[k - 1]);
@@ -51,7 +52,7 @@ test.each([true, false])("symEig (wasm = %s): A v = lambda v, ascending", (wasm)
 });
 
 test("modified Newton: PD Hessian -> exact Newton step, no shift; indefinite -> shift = delta - lambda_min and a descent direction", () => {
-  setLinalgWasm(true);
+  setBackend(true ? "wasm" : "js");
   const n = 6, g = Float64Array.from({ length: n }, (_, i) => Math.cos(i));
   const A = randomSym(n, 5, 1);
   const pd = modifiedNewtonDirection(A, g, n);

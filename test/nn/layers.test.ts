@@ -43,7 +43,7 @@ describe("nn.dropout", () => {
     const d = nn.dropout(0.25);
     const x = tensor(new Float32Array(20000).fill(1), { shape: [100, 200] });
     expect(d.apply({}, x)).toBe(x);
-    const y = d.apply({}, x, { training: true, rng: new Rng(3) })._data;
+    const y = d.apply({}, x, { training: true, rng: new Rng(3) }).dataSync();
     const kept = y.filter((v) => v !== 0);
     expect(new Set(kept)).toEqual(new Set([Math.fround(1 / 0.75)]));
     // 20,000 Bernoulli(0.75): standard error of the kept fraction ~0.003
@@ -53,9 +53,9 @@ describe("nn.dropout", () => {
   it("is seeded: the same RNG state gives the same mask; the state advances", () => {
     const d = nn.dropout(0.5), x = tensor(new Float32Array(64).fill(1));
     const r1 = new Rng(9), r2 = new Rng(9);
-    const a = d.apply({}, x, { training: true, rng: r1 })._data;
-    expect(d.apply({}, x, { training: true, rng: r2 })._data).toEqual(a);
-    expect(d.apply({}, x, { training: true, rng: r1 })._data).not.toEqual(a);
+    const a = d.apply({}, x, { training: true, rng: r1 }).dataSync();
+    expect(d.apply({}, x, { training: true, rng: r2 }).dataSync()).toEqual(a);
+    expect(d.apply({}, x, { training: true, rng: r1 }).dataSync()).not.toEqual(a);
     expect(() => d.apply({}, x, { training: true })).toThrow(/needs an rng/);
     expect(() => nn.dropout(1)).toThrow(/rate must be in \[0, 1\)/);
   });

@@ -3,10 +3,10 @@
 // that are public (padSlice, scatterAdd).
 import { describe, it, expect, beforeAll } from "vitest";
 import * as dh from "../../src/index.js";
-import { BACKENDS, useBackend, inputs, checkOpGrad } from "../helpers.js";
+import { BACKENDS, useBackend, inputs, checkOpGrad, vals } from "../helpers.js";
 
 const t = (x: unknown, dtype: dh.DType = "float64") => dh.tensor(x as number[], { dtype });
-const values = (x: dh.Tensor) => Array.from(x._data);
+const values = (x: dh.Tensor) => Array.from(vals(x));
 
 describe.each(BACKENDS)("comparison and helper ops on %s", (backend) => {
   beforeAll(() => useBackend(backend));

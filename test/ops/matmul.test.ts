@@ -1,6 +1,6 @@
 import { describe, it, expect, beforeAll } from "vitest";
 import * as dh from "../../src/index.js";
-import { BACKENDS, useBackend, inputs, checkOpGrad } from "../helpers.js";
+import { BACKENDS, useBackend, inputs, checkOpGrad, vals } from "../helpers.js";
 
 /** float64 triple loop reference. */
 function naive(a: dh.Tensor, b: dh.Tensor): number[] {
@@ -8,7 +8,7 @@ function naive(a: dh.Tensor, b: dh.Tensor): number[] {
   const c: number[] = [];
   for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) {
     let s = 0;
-    for (let p = 0; p < k; p++) s += a._data[i * k + p] * b._data[p * n + j];
+    for (let p = 0; p < k; p++) s += vals(a)[i * k + p] * vals(b)[p * n + j];
     c.push(s);
   }
   return c;

@@ -4,6 +4,8 @@
  * bit-identical to the single-threaded wasm path. The split is forced on small sizes with the
  * internal `threadMin` option (default: THREAD_MIN_PARAMS).
  */
+import { wasmBackend } from "../../src/backend/wasm/backend.js";
+import { vals } from "../helpers.js";
 import { beforeAll, describe, expect, it } from "vitest";
 import { randn, tensor, type Tensor } from "../../src/index.js";
 import { initWasm, supportedVariants, type WasmKernels } from "../../src/backend/wasm/index.js";
@@ -21,7 +23,7 @@ const mk = (dtype: "float32" | "float64"): P => ({
   d: randn([400, 500], { seed: 3, dtype }),
 });
 const grads = (p: P, k: number): P => ({ a: p.a.mul(0.5).add(0.1 * k), b: p.b.tanh(), c: p.c, d: p.d.mul(p.d).sub(0.5) });
-const same = (x: Tensor, y: Tensor) => x.size === y.size && Array.from(x._data).every((v, i) => Object.is(v, y._data[i]));
+const same = (x: Tensor, y: Tensor) => x.size === y.size && Array.from(vals(x)).every((v, i) => Object.is(v, vals(y)[i]));
 
 const instances: Array<[string, () => WasmKernels]> = [];
 const loaded = new Map<string, WasmKernels>();
@@ -37,16 +39,16 @@ describe.each(instances)("wasm %s: step split with a pool worker", (_name, kerne
     if (w.threads < 2) return; // no workers in this environment: nothing to split
     for (const dtype of ["float32", "float64"] as const) {
       const p1 = mk(dtype), p2 = mk(dtype);
-      const one = optimizer(make(), p1, { fused: "wasm", kernels: w, threadMin: Infinity });
-      const two = optimizer(make(), p2, { fused: "wasm", kernels: w, threadMin: 0 });
+      const one = optimizer(make(), p1, { fused: "wasm", backend: wasmBackend(w), threadMin: Infinity });
+      const two = optimizer(make(), p2, { fused: "wasm", backend: wasmBackend(w), threadMin: 0 });
       expect([one.threads, two.threads]).toEqual([1, 2]);
       for (let k = 0; k < 4; k++) {
         one.step(grads(p1, k));
         two.step(grads(p2, k));
       }
       for (const key of ["a", "b", "c", "d"] as const) expect(same(p1[key], p2[key]), `${dtype} ${key}`).toBe(true);
-      const s1 = JSON.stringify(one.state, (_k, v) => (v?._data ? Array.from(v._data) : v));
-      const s2 = JSON.stringify(two.state, (_k, v) => (v?._data ? Array.from(v._data) : v));
+      const s1 = JSON.stringify(one.state, (_k, v) => (v?._storage ? Array.from(vals(v)) : v));
+      const s2 = JSON.stringify(two.state, (_k, v) => (v?._storage ? Array.from(vals(v)) : v));
       expect(s2).toBe(s1);
       one.dispose();
       two.dispose();
@@ -57,22 +59,22 @@ describe.each(instances)("wasm %s: step split with a pool worker", (_name, kerne
     const w = kernels();
     if (w.threads < 2) return;
     const p1 = mk("float32"), p2 = mk("float32");
-    const ref = optimizer(adam({ lr: 0.01, amsgrad: true }), p1, { fused: "wasm", kernels: w, threadMin: Infinity });
-    const a = optimizer(adam({ lr: 0.01, amsgrad: true }), p2, { fused: "wasm", kernels: w, threadMin: 0 });
+    const ref = optimizer(adam({ lr: 0.01, amsgrad: true }), p1, { fused: "wasm", backend: wasmBackend(w), threadMin: Infinity });
+    const a = optimizer(adam({ lr: 0.01, amsgrad: true }), p2, { fused: "wasm", backend: wasmBackend(w), threadMin: 0 });
     ref.step(grads(p1, 0));
     a.step(grads(p2, 0));
     const saved = a.state;
     a.step(grads(p2, 1));
     // a second split optimizer over the same parameters, resumed from the checkpoint
-    const b = optimizer(adam({ lr: 0.01, amsgrad: true }), p2, { fused: "wasm", kernels: w, threadMin: 0 });
+    const b = optimizer(adam({ lr: 0.01, amsgrad: true }), p2, { fused: "wasm", backend: wasmBackend(w), threadMin: 0 });
     b.setState(saved);
     expect(b.count).toBe(1);
     a.dispose(); // p2 gets its own arrays back, b points them at its slab again on its next step
-    expect(p2.a._data.buffer instanceof SharedArrayBuffer).toBe(false);
+    expect(vals(p2.a).buffer instanceof SharedArrayBuffer).toBe(false);
     ref.step(grads(p1, 1));
     // p2 keeps a's values after step 2 (b only took them over); a third split optimizer from scratch agrees
     const q = mk("float32");
-    const c = optimizer(adam({ lr: 0.01, amsgrad: true }), q, { fused: "wasm", kernels: w, threadMin: 0 });
+    const c = optimizer(adam({ lr: 0.01, amsgrad: true }), q, { fused: "wasm", backend: wasmBackend(w), threadMin: 0 });
     c.step(grads(q, 0));
     c.step(grads(q, 1));
     for (const key of ["a", "b", "d"] as const) {
@@ -82,18 +84,18 @@ describe.each(instances)("wasm %s: step split with a pool worker", (_name, kerne
     b.dispose();
     c.dispose();
     ref.dispose();
-    for (const t of [p2.a, q.a]) expect(t._data.buffer instanceof SharedArrayBuffer).toBe(false);
+    for (const t of [p2.a, q.a]) expect(vals(t).buffer instanceof SharedArrayBuffer).toBe(false);
   });
 
   it("writes to a parameter's storage between steps land in the slab", () => {
     const w = kernels();
     if (w.threads < 2) return;
     const p = mk("float32");
-    const opt = optimizer(sgd({ lr: 1 }), p, { fused: "wasm", kernels: w, threadMin: 0 });
-    p.a._data.fill(1);
+    const opt = optimizer(sgd({ lr: 1 }), p, { fused: "wasm", backend: wasmBackend(w), threadMin: 0 });
+    vals(p.a).fill(1);
     opt.step({ a: tensor(new Float32Array(300_001).fill(0.5)), b: p.b.mul(0), c: p.c, d: p.d.mul(0) });
-    expect(p.a._data.every((x) => x === 0.5)).toBe(true);
+    expect(vals(p.a).every((x) => x === 0.5)).toBe(true);
     opt.dispose();
-    expect(p.a._data.every((x) => x === 0.5)).toBe(true);
+    expect(vals(p.a).every((x) => x === 0.5)).toBe(true);
   });
 });

@@ -4,6 +4,8 @@
  * binary variant, on a shared (threads) memory where parameters become views into the slab and on
  * an ordinary memory where the slab is copied in and out.
  */
+import { wasmBackend } from "../../src/backend/wasm/backend.js";
+import { vals, setVals } from "../helpers.js";
 import { beforeAll, describe, expect, it } from "vitest";
 import { tensor, randn, type Tensor } from "../../src/index.js";
 import { initWasm, supportedVariants, type WasmKernels } from "../../src/backend/wasm/index.js";
@@ -18,8 +20,8 @@ function makeParams(dtype: "float32" | "float64") {
   return { a: tensor(X0, { dtype }), b: randn([7], { seed: 3, dtype }) };
 }
 function gradsOf(p: { a: Tensor; b: Tensor }, dtype: "float32" | "float64") {
-  const gb = Array.from(p.b._data, (x, i) => Math.sin(3 * x + i) + 0.5 * x);
-  return { a: tensor(testGrad(Array.from(p.a._data)), { dtype }), b: tensor(gb, { dtype }) };
+  const gb = Array.from(vals(p.b), (x, i) => Math.sin(3 * x + i) + 0.5 * x);
+  return { a: tensor(testGrad(Array.from(vals(p.a))), { dtype }), b: tensor(gb, { dtype }) };
 }
 
 const STEPS = 50;
@@ -55,7 +57,7 @@ describe.each(instances)("wasm %s", (_name, kernels) => {
       const want = runPure(make(), dtype);
       const p = makeParams(dtype);
       const a = p.a, b = p.b;
-      const opt = optimizer(make(), p, { fused: "wasm", kernels: kernels() });
+      const opt = optimizer(make(), p, { fused: "wasm", backend: wasmBackend(kernels()) });
       expect(opt.path).toBe("wasm");
       for (let i = 0; i < STEPS; i++) opt.step(gradsOf(p, dtype));
       expect(p.a).toBe(a); // the same tensor objects hold the new values
@@ -75,10 +77,10 @@ describe.each(instances)("wasm %s", (_name, kernels) => {
         }
         return s;
       })();
-      const flat = (s: unknown): number[] => (s && typeof s === "object" && "_data" in (s as object) ? Array.from((s as Tensor)._data) : Array.isArray(s) ? s.flatMap(flat) : s && typeof s === "object" ? Object.keys(s).sort().flatMap((k) => flat((s as Record<string, unknown>)[k])) : typeof s === "number" ? [s] : []);
+      const flat = (s: unknown): number[] => (s && typeof s === "object" && "_storage" in (s as object) ? Array.from((s as Tensor).dataSync()) : Array.isArray(s) ? s.flatMap(flat) : s && typeof s === "object" ? Object.keys(s).sort().flatMap((k) => flat((s as Record<string, unknown>)[k])) : typeof s === "number" ? [s] : []);
       expect(flat(opt.state)).toBeAllclose(flat(pureState), dtype === "float32" ? { atol: 1e-4, rtol: 1e-4 } : { atol: 1e-10, rtol: 1e-10 });
       opt.dispose();
-      expect(p.a._data.buffer instanceof ArrayBuffer).toBe(true);
+      expect(vals(p.a).buffer instanceof ArrayBuffer).toBe(true);
     }
   });
 });
@@ -86,7 +88,7 @@ describe.each(instances)("wasm %s", (_name, kernels) => {
 describe.each(instances)("wasm %s: state and storage", (_name, kernels) => {
   it("a state snapshot restores the run exactly, also into the JS path", () => {
     const run = (n: number, x: Tensor, fused: "wasm" | "js") => {
-      const opt = optimizer(adam({ lr: 0.05, amsgrad: true }), x, { fused, kernels: kernels() });
+      const opt = optimizer(adam({ lr: 0.05, amsgrad: true }), x, { fused, backend: wasmBackend(kernels()) });
       for (let i = 0; i < n; i++) opt.step(x.mul(2).add(1));
       return opt;
     };
@@ -97,26 +99,26 @@ describe.each(instances)("wasm %s: state and storage", (_name, kernels) => {
     const saved = half.state;
     expect(JSON.stringify(Object.keys((saved as any)[0]))).toBe(JSON.stringify(["count", "mu", "nu", "nuMax"]));
     expect((saved as any)[0].count).toBe(5);
-    const xc = tensor(Array.from(xb._data));
-    const resumed = optimizer(adam({ lr: 0.05, amsgrad: true }), xc, { fused: "wasm", kernels: kernels() });
+    const xc = tensor(Array.from(vals(xb)));
+    const resumed = optimizer(adam({ lr: 0.05, amsgrad: true }), xc, { fused: "wasm", backend: wasmBackend(kernels()) });
     resumed.setState(saved);
     for (let i = 0; i < 5; i++) resumed.step(xc.mul(2).add(1));
-    expect(xc._data).toEqual(xa._data);
+    expect(vals(xc)).toEqual(vals(xa));
     [full, half, resumed].forEach((o) => o.dispose());
   });
   it("sees parameter values written between steps, even into a replaced array", () => {
     const x = tensor([1, 2, 3, 4, 5]);
-    const opt = optimizer(sgd({ lr: 0.5 }), x, { fused: "wasm", kernels: kernels() });
+    const opt = optimizer(sgd({ lr: 0.5 }), x, { fused: "wasm", backend: wasmBackend(kernels()) });
     opt.step(tensor([1, 1, 1, 1, 1]));
-    expect(Array.from(x._data)).toEqual([0.5, 1.5, 2.5, 3.5, 4.5]);
-    x._data.set([10, 10, 10, 10, 10]);
+    expect(Array.from(vals(x))).toEqual([0.5, 1.5, 2.5, 3.5, 4.5]);
+    vals(x).set([10, 10, 10, 10, 10]);
     opt.step(tensor([2, 2, 2, 2, 2]));
-    expect(Array.from(x._data)).toEqual([9, 9, 9, 9, 9]);
-    x._data = new Float32Array([0, 0, 0, 0, 0]); // e.g. a checkpoint loaded into a fresh array
+    expect(Array.from(vals(x))).toEqual([9, 9, 9, 9, 9]);
+    setVals(x, new Float32Array([0, 0, 0, 0, 0])); // e.g. a checkpoint loaded into a fresh array
     opt.step(tensor([2, 2, 2, 2, 2]));
-    expect(Array.from(x._data)).toEqual([-1, -1, -1, -1, -1]);
+    expect(Array.from(vals(x))).toEqual([-1, -1, -1, -1, -1]);
     opt.dispose();
-    expect(Array.from(x._data)).toEqual([-1, -1, -1, -1, -1]);
+    expect(Array.from(vals(x))).toEqual([-1, -1, -1, -1, -1]);
     expect(() => opt.step(tensor([1, 1, 1, 1, 1]))).toThrow(/disposed/);
   });
 });
@@ -125,20 +127,20 @@ describe.each(instances)("wasm %s: private memory", (_name, kernels) => {
   it("parameters are views into the optimizer's own memory, valid while the kernels' memory grows", () => {
     const w = kernels();
     const x = tensor([1, 2, 3, 4]);
-    const own = x._data;
-    const opt = optimizer(sgd({ lr: 0.5 }), x, { fused: "wasm", kernels: w });
+    const own = vals(x);
+    const opt = optimizer(sgd({ lr: 0.5 }), x, { fused: "wasm", backend: wasmBackend(w) });
     opt.step(tensor([1, 1, 1, 1]));
-    expect(x._data.buffer).not.toBe(w.memory());
-    expect(x._data.buffer instanceof SharedArrayBuffer).toBe(false);
-    const view = x._data;
+    expect(vals(x).buffer).not.toBe(w.memory());
+    expect(vals(x).buffer instanceof SharedArrayBuffer).toBe(false);
+    const view = vals(x);
     const big = w.alloc(64 << 20); // grows the kernels' memory (an ordinary one detaches its buffer)
     w.free(big);
-    expect(x._data).toBe(view);
+    expect(vals(x)).toBe(view);
     opt.step(tensor([1, 1, 1, 1]));
-    expect(Array.from(x._data)).toEqual([0, 1, 2, 3]);
+    expect(Array.from(vals(x))).toEqual([0, 1, 2, 3]);
     opt.dispose();
-    expect(x._data).toBe(own);
-    expect(Array.from(x._data)).toEqual([0, 1, 2, 3]);
+    expect(vals(x)).toBe(own);
+    expect(Array.from(vals(x))).toEqual([0, 1, 2, 3]);
   });
 });
 
@@ -154,7 +156,7 @@ describe.each(instances)("wasm %s: chunked streaming", (_name, kernels) => {
     const t = make();
     let s = t.init(q);
     const p = mk();
-    const opt = optimizer(make(), p, { fused: "wasm", kernels: kernels() });
+    const opt = optimizer(make(), p, { fused: "wasm", backend: wasmBackend(kernels()) });
     for (let k = 0; k < 3; k++) {
       const r = t.update(grads(q), s, q);
       q = applyUpdates(q, r.updates) as typeof q;
@@ -193,7 +195,7 @@ describe("no allocation proportional to the parameter count per step", () => {
   it.each(["wasm", "js"] as const)("%s: 10 Adam steps on 2e5 parameters allocate no large array", async (path) => {
     const kernels = await initWasm({ threads: 2 });
     const x = randn([200_000], { seed: 1 }), g = randn([200_000], { seed: 2 });
-    const opt = optimizer(chain(clipByGlobalNorm(1), adam({ lr: 1e-3 })), x, { fused: path, kernels });
+    const opt = optimizer(chain(clipByGlobalNorm(1), adam({ lr: 1e-3 })), x, { fused: path, backend: path === "wasm" ? wasmBackend(kernels) : undefined });
     opt.step(g);
     expect(countAllocations(1000, () => {
       for (let i = 0; i < 10; i++) opt.step(g);
@@ -203,7 +205,7 @@ describe("no allocation proportional to the parameter count per step", () => {
   it("wasm split with a pool worker: 10 Adam steps on 2e5 parameters allocate no large array", async () => {
     const kernels = await initWasm({ threads: 2 });
     const x = randn([200_000], { seed: 1 }), g = randn([200_000], { seed: 2 });
-    const opt = optimizer(chain(clipByGlobalNorm(1), adam({ lr: 1e-3 })), x, { fused: "wasm", kernels, threadMin: 0 });
+    const opt = optimizer(chain(clipByGlobalNorm(1), adam({ lr: 1e-3 })), x, { fused: "wasm", backend: wasmBackend(kernels), threadMin: 0 });
     expect(opt.threads).toBe(kernels.threads > 1 ? 2 : 1);
     opt.step(g);
     expect(countAllocations(1000, () => {
@@ -222,20 +224,20 @@ describe("two optimizers over the same parameters (e.g. training resumed twice)"
   it("disposing either, in any order, never leaves a parameter pointing into freed memory", async () => {
     const kernels = await initWasm({ threads: 2 });
     const x = tensor([1, 2, 3, 4]);
-    const a = optimizer(sgd({ lr: 0.5 }), x, { fused: "wasm", kernels });
+    const a = optimizer(sgd({ lr: 0.5 }), x, { fused: "wasm", backend: wasmBackend(kernels) });
     a.step(tensor([1, 1, 1, 1]));
-    const b = optimizer(sgd({ lr: 0.5 }), x, { fused: "wasm", kernels });
+    const b = optimizer(sgd({ lr: 0.5 }), x, { fused: "wasm", backend: wasmBackend(kernels) });
     b.step(tensor([1, 1, 1, 1]));
-    expect(Array.from(x._data)).toEqual([0, 1, 2, 3]);
+    expect(Array.from(vals(x))).toEqual([0, 1, 2, 3]);
     a.dispose();
     b.dispose();
-    expect(Array.from(x._data)).toEqual([0, 1, 2, 3]);
+    expect(Array.from(vals(x))).toEqual([0, 1, 2, 3]);
     // new allocations reuse the freed slabs; x must keep its own values
     const y = tensor([9, 9, 9, 9]);
-    const c = optimizer(sgd({ lr: 1 }), y, { fused: "wasm", kernels });
+    const c = optimizer(sgd({ lr: 1 }), y, { fused: "wasm", backend: wasmBackend(kernels) });
     c.step(tensor([1, 1, 1, 1]));
-    expect(Array.from(x._data)).toEqual([0, 1, 2, 3]);
-    expect(x._data.buffer instanceof SharedArrayBuffer).toBe(false);
+    expect(Array.from(vals(x))).toEqual([0, 1, 2, 3]);
+    expect(vals(x).buffer instanceof SharedArrayBuffer).toBe(false);
     c.dispose();
   });
 });

@@ -1,4 +1,5 @@
 /** The range test on a problem whose stability limit is known: SGD on ½·a·x² diverges for lr > 2/a. */
+import { vals } from "../helpers.js";
 import { expect, it } from "vitest";
 import { ArgumentError, tensor, valueAndGrad, type Tensor } from "../../src/index.js";
 import { lrFinder, sgd } from "../../src/optim/index.js";
@@ -8,7 +9,7 @@ it("sweeps exponentially, stops on divergence beyond 2/a, suggests a stable rate
   const x0 = tensor([1, 1, 1], { dtype: "float64" });
   const f = (x: Tensor) => x.square().mul(a).sum().mul(0.5);
   const r = lrFinder({ transform: (lr) => sgd({ lr }), params: x0, lossAndGrad: (p) => valueAndGrad(f)(p as Tensor), minLr: 1e-4, maxLr: 10, steps: 60 });
-  expect(x0._data).toEqual(new Float64Array([1, 1, 1]));
+  expect(vals(x0)).toEqual(new Float64Array([1, 1, 1]));
   expect(r.lrs[0]).toBeCloseTo(1e-4, 15);
   expect(r.lrs[1] / r.lrs[0]).toBeCloseTo(Math.pow(1e5, 1 / 59), 12);
   expect(r.stoppedEarly).toBe(true);

@@ -1,4 +1,5 @@
 /** Building blocks and wrappers: clipping, masking, partition, accumulation, skipping, injection. */
+import { vals } from "../helpers.js";
 import { describe, expect, it } from "vitest";
 import { grad, randn, tensor, type Tensor } from "../../src/index.js";
 import {
@@ -61,15 +62,15 @@ describe("accumulate(k)", () => {
   it("is exactly one step on the k-times-larger batch", () => {
     const k = 4;
     const wBig = randn([3, 1], { seed: 3, dtype: "float64" });
-    const wAcc = tensor(wBig._data.slice(), { shape: [3, 1], dtype: "float64" });
+    const wAcc = tensor(vals(wBig).slice(), { shape: [3, 1], dtype: "float64" });
     const big = optimizer(adam({ lr: 0.05 }), wBig);
     const acc = optimizer(accumulate(k, adam({ lr: 0.05 })), wAcc);
     for (let step = 0; step < 10; step++) {
       big.step(grad((w: Tensor) => loss(w, X, y))(wBig));
       for (let j = 0; j < k; j++) {
-        const before = wAcc._data.slice();
+        const before = vals(wAcc).slice();
         acc.step(grad((w: Tensor) => loss(w, X.slice([4 * j, 0], [4, 3]), y.slice([4 * j, 0], [4, 1])))(wAcc));
-        if (j < k - 1) expect(wAcc._data).toEqual(before); // no update until the k-th micro-batch
+        if (j < k - 1) expect(vals(wAcc)).toEqual(before); // no update until the k-th micro-batch
       }
       expect(wAcc).toBeAllclose(wBig, { atol: 1e-14, rtol: 1e-12 });
     }
@@ -81,18 +82,18 @@ describe("skipNonFinite", () => {
     const x = f64([1, 2]);
     const opt = optimizer(skipNonFinite(adam({ lr: 0.1 })), x);
     opt.step(f64([0.1, 0.2]));
-    const after1 = x._data.slice();
-    const s1 = JSON.stringify(opt.state, (_k, v) => (v && v._data ? Array.from(v._data) : v));
+    const after1 = vals(x).slice();
+    const s1 = JSON.stringify(opt.state, (_k, v) => (v && vals(v) ? Array.from(vals(v)) : v));
     opt.step(f64([NaN, 0.2]));
     opt.step(f64([0.1, Infinity]));
-    expect(x._data).toEqual(after1);
+    expect(vals(x)).toEqual(after1);
     const s = opt.state as any;
     expect(s.skipped).toBe(2);
     expect(s.consecutive).toBe(2);
-    expect(JSON.stringify(s.inner, (_k, v) => (v && v._data ? Array.from(v._data) : v))).toEqual(JSON.stringify(JSON.parse(s1).inner));
+    expect(JSON.stringify(s.inner, (_k, v) => (v && vals(v) ? Array.from(vals(v)) : v))).toEqual(JSON.stringify(JSON.parse(s1).inner));
     opt.step(f64([0.1, 0.2]));
     expect((opt.state as any).consecutive).toBe(0);
-    expect(x._data).not.toEqual(after1);
+    expect(vals(x)).not.toEqual(after1);
   });
 });
 
@@ -128,8 +129,8 @@ describe("purity", () => {
     const t: GradientTransformation<any> = chain(clipByGlobalNorm(0.1), scaleByAdam({ amsgrad: true }), addDecayedWeights(0.1), scaleByLearningRate(0.1));
     const p = f64([1, -2]), g = f64([3, 4]);
     const s = t.init(p);
-    const snap = JSON.stringify([p, g, s], (_k, v) => (v && v._data ? Array.from(v._data) : v));
+    const snap = JSON.stringify([p, g, s], (_k, v) => (v && vals(v) ? Array.from(vals(v)) : v));
     t.update(g, s, p);
-    expect(JSON.stringify([p, g, s], (_k, v) => (v && v._data ? Array.from(v._data) : v))).toBe(snap);
+    expect(JSON.stringify([p, g, s], (_k, v) => (v && vals(v) ? Array.from(vals(v)) : v))).toBe(snap);
   });
 });

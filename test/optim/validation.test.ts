@@ -1,4 +1,5 @@
 /** Bad input: clear DownhillErrors naming the option, leaf or step; parameters and state untouched. */
+import { vals } from "../helpers.js";
 import { describe, expect, it } from "vitest";
 import { ArgumentError, DTypeError, ShapeError, tensor } from "../../src/index.js";
 import { adagrad, adam, adamw, lion, optimizer, rmsprop, scaleByLearningRate, sgd } from "../../src/optim/index.js";
@@ -31,14 +32,14 @@ describe("grads that do not match the params", () => {
     const params = make();
     const opt = optimizer(adam({ lr: 0.1 }), params, { fused: path });
     opt.step({ w: tensor([1, 1, 1]), b: tensor([1]) });
-    const before = [params.w._data.slice(), params.b._data.slice()];
-    const state = JSON.stringify(opt.state, (_k, v) => (v && v._data ? Array.from(v._data) : v));
+    const before = [vals(params.w).slice(), vals(params.b).slice()];
+    const state = JSON.stringify(opt.state, (_k, v) => (v && vals(v) ? Array.from(vals(v)) : v));
     expect(() => opt.step({ w: tensor([1, 1]), b: tensor([1]) })).toThrow(/leaf w: shape \[2\] does not match params shape \[3\]/);
     expect(() => opt.step({ w: tensor([1, 1, 1]) })).toThrow(ShapeError);
     expect(() => opt.step({ w: tensor([1, 1, 1]), c: tensor([1]) })).toThrow(/leaf c/);
     expect(() => opt.step({ w: tensor([1, 1, 1]), b: tensor([1], { dtype: "float64" }) })).toThrow(DTypeError);
-    expect([params.w._data, params.b._data]).toEqual(before);
-    expect(JSON.stringify(opt.state, (_k, v) => (v && v._data ? Array.from(v._data) : v))).toBe(state);
+    expect([vals(params.w), vals(params.b)]).toEqual(before);
+    expect(JSON.stringify(opt.state, (_k, v) => (v && vals(v) ? Array.from(vals(v)) : v))).toBe(state);
     expect(opt.count).toBe(1);
   });
   it("the pure update names the leaf too", () => {
@@ -55,11 +56,11 @@ describe("a schedule returning a bad learning rate", () => {
       const opt = optimizer(adam({ lr: (step) => (step < 2 ? 0.1 : bad) }), x, { fused: path });
       opt.step(tensor([1, 1]));
       opt.step(tensor([1, 1]));
-      const before = x._data.slice();
-      const st = JSON.stringify(opt.state, (_k, v) => (v && v._data ? Array.from(v._data) : v));
+      const before = vals(x).slice();
+      const st = JSON.stringify(opt.state, (_k, v) => (v && vals(v) ? Array.from(vals(v)) : v));
       expect(() => opt.step(tensor([1, 1]))).toThrow(/returned .* at step 2/);
-      expect(x._data).toEqual(before);
-      expect(JSON.stringify(opt.state, (_k, v) => (v && v._data ? Array.from(v._data) : v))).toBe(st);
+      expect(vals(x)).toEqual(before);
+      expect(JSON.stringify(opt.state, (_k, v) => (v && vals(v) ? Array.from(vals(v)) : v))).toBe(st);
     }
   });
   it("scaleByLearningRate's pure update throws the same way", () => {
@@ -78,11 +79,11 @@ describe("checkpointing the state", () => {
     const full = run(10);
     const half = run(5);
     const saved = half.opt.state;
-    const x2 = tensor(Array.from(half.x._data));
+    const x2 = tensor(Array.from(vals(half.x)));
     const resumed = optimizer(rmsprop({ lr: 0.01, momentum: 0.9, centered: true }), x2, { fused: path });
     resumed.setState(saved);
     expect(resumed.count).toBe(5);
     for (let i = 0; i < 5; i++) resumed.step(x2.mul(2));
-    expect(x2._data).toEqual(full.x._data);
+    expect(vals(x2)).toEqual(vals(full.x));
   });
 });

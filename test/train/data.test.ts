@@ -1,3 +1,4 @@
+import { vals } from "../helpers.js";
 import { describe, it, expect } from "vitest";
 import { tensor, arange, ArgumentError, ShapeError, NonFiniteError } from "../../src/index.js";
 import { batches } from "../../src/train/index.js";
@@ -12,8 +13,8 @@ describe("data.batches", () => {
     const rows: number[] = [];
     for (const bt of b.epoch(0)) {
       for (let i = 0; i < bt.indices.length; i++) {
-        expect(bt.x._data[2 * i]).toBe(2 * bt.y!._data[i]);
-        rows.push(bt.y!._data[i]);
+        expect(vals(bt.x)[2 * i]).toBe(2 * vals(bt.y!)[i]);
+        rows.push(vals(bt.y!)[i]);
       }
     }
     expect(rows.sort((a, c) => a - c)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);

@@ -1,3 +1,4 @@
+import { vals } from "../helpers.js";
 import { describe, it, expect } from "vitest";
 import { tensor, randn, Rng, treeFlattenWithPaths, ArgumentError, NonFiniteError, DownhillError, type Tensor } from "../../src/index.js";
 import * as nn from "../../src/nn/index.js";
@@ -19,7 +20,7 @@ const mlp = (seed = 0, dropout = 0) => {
   const rng = new Rng(seed);
   return nn.sequential([nn.linear(4, 16, { rng, init: "heNormal" }), nn.relu(), nn.dropout(dropout), nn.linear(16, 2, { rng })]);
 };
-const snapshot = (p: unknown) => treeFlattenWithPaths(p as never).map(([k, t]) => [k, Array.from(t._data)]);
+const snapshot = (p: unknown) => treeFlattenWithPaths(p as never).map(([k, t]) => [k, Array.from(vals(t))]);
 const quiet = { progress: "none" as const };
 
 describe("fit", () => {
@@ -64,11 +65,11 @@ describe("fit", () => {
 
   it("clipGradNorm bounds the applied gradient: with plain SGD one step moves by at most lr * c", async () => {
     const model = mlp(1);
-    const before = treeFlattenWithPaths(model.params).map(([, t]) => Float32Array.from(t._data));
+    const before = treeFlattenWithPaths(model.params).map(([, t]) => Float32Array.from(vals(t)));
     const r = await fit(model, blobs(32, 1), { ...quiet, optimizer: sgd({ lr: 1 }), steps: 1, batchSize: 32, clipGradNorm: 1e-3 });
     expect(r.history.steps.gradNorm[0]).toBeGreaterThan(1e-3);
     let sq = 0;
-    treeFlattenWithPaths(model.params).forEach(([, t], i) => t._data.forEach((v, j) => (sq += (v - before[i][j]) ** 2)));
+    treeFlattenWithPaths(model.params).forEach(([, t], i) => vals(t).forEach((v, j) => (sq += (v - before[i][j]) ** 2)));
     expect(Math.sqrt(sq)).toBeCloseTo(1e-3, 6);
   });
 
@@ -132,7 +133,7 @@ describe("fit", () => {
     const data = blobs(32, 1);
     const model = mlp(3);
     // make layer 0's ReLUs all dead: a large negative bias kills every unit, so layer 0 gets no gradient
-    model.params[0].b!._data.fill(-100);
+    vals(model.params[0].b!).fill(-100);
     const r = await fit(model, data, { ...quiet, optimizer: sgd({ lr: 1e-9 }), steps: 2, batchSize: 16, diagnostics: { deadRelu: true, exploding: 1e-3 } });
     expect(r.history.warnings).toContain("step 0: layer 0 (linear) gradient norm 0.00e+0 is below 1e-6 (vanishing gradient)");
     expect(r.history.warnings.some((w) => /^step 0: layer 3 \(linear\) gradient norm .* is above 0.001 \(exploding gradient\)$/.test(w))).toBe(true);

@@ -22,9 +22,10 @@ import { applyDelta } from "./delta";
 import { ArgumentError } from "../../errors";
 import { decodeBase64, hardwareConcurrency, hardwareConcurrencySync, sharedMemorySupported } from "../../platform";
 import { Arena } from "./arena";
-import { sortEigenpairs } from "../linalgJs";
+import { sortEigenpairs } from "../js/linalg";
 import { SLOTS, StartupHold, ThreadPool, type PoolStart } from "./threadPool";
 import { ResidentCache } from "./resident";
+import { WASM_UNARY_OPS, type WasmUnaryOp } from "../ops";
 
 export type FloatArray = Float32Array | Float64Array;
 export type WasmVariant = "relaxed-simd" | "simd" | "scalar";
@@ -93,11 +94,10 @@ export interface WasmKernels {
 const POOL_OPS = [
   "matmulF32", "matmulF64", "gemvSharedF32", "gemvSharedF64",
   ...["sgd", "adam", "adagrad", "rmsprop", "lion"].flatMap((k) => [`${k}StepF32`, `${k}StepF64`]),
-  ...["exp", "sigmoid", "tanh", "softplus", "log", "sigmoidSlope", "crossEntropyLogits", "crossEntropyResidual"].flatMap((k) => [`${k}F32`, `${k}F64`]),
+  ...[...WASM_UNARY_OPS, "crossEntropyLogits", "crossEntropyResidual"].flatMap((k) => [`${k}F32`, `${k}F64`]),
 ];
 
-/** The elementwise ops with WebAssembly kernels. */
-export type WasmUnaryOp = "exp" | "sigmoid" | "tanh" | "softplus" | "log" | "sigmoidSlope";
+export type { WasmUnaryOp } from "../ops";
 
 export interface PrivateInstance {
   readonly exports: Record<string, unknown>;
@@ -125,8 +125,11 @@ export interface InitWasmOptions {
   module?: WebAssembly.Module;
 }
 
+/** The elementwise kernels of the ops table (src/backend/ops.ts): `<op>F32(xPtr, outPtr, n)` and `<op>F64`. */
+type UnaryKernels = { [K in WasmUnaryOp as `${K}F32` | `${K}F64`]: (xPtr: number, outPtr: number, n: number) => void };
+
 /** The raw ABI of assembly/index.ts (pointers are byte offsets, counts are elements). */
-interface WasmCore {
+interface WasmCore extends UnaryKernels {
   heapBase(): number;
   /** bit 0 SIMD, bit 1 relaxed SIMD, bit 2 threads (assembly/index.ts). */
   features(): number;
@@ -143,18 +146,6 @@ interface WasmCore {
   gemvF64(aPtr: number, xPtr: number, yPtr: number, m: number, k: number, transA: number, start: number, end: number): void;
   gemvSharedF32(aPtr: number, xPtr: number, yPtr: number, m: number, k: number, transA: number, counterPtr: number, chunk: number, yStride: number): void;
   gemvSharedF64(aPtr: number, xPtr: number, yPtr: number, m: number, k: number, transA: number, counterPtr: number, chunk: number, yStride: number): void;
-  expF32(xPtr: number, outPtr: number, n: number): void;
-  sigmoidF32(xPtr: number, outPtr: number, n: number): void;
-  tanhF32(xPtr: number, outPtr: number, n: number): void;
-  softplusF32(xPtr: number, outPtr: number, n: number): void;
-  logF32(xPtr: number, outPtr: number, n: number): void;
-  expF64(xPtr: number, outPtr: number, n: number): void;
-  sigmoidF64(xPtr: number, outPtr: number, n: number): void;
-  tanhF64(xPtr: number, outPtr: number, n: number): void;
-  softplusF64(xPtr: number, outPtr: number, n: number): void;
-  logF64(xPtr: number, outPtr: number, n: number): void;
-  sigmoidSlopeF32(xPtr: number, outPtr: number, n: number): void;
-  sigmoidSlopeF64(xPtr: number, outPtr: number, n: number): void;
   crossEntropyLogitsF32(xPtr: number, tPtr: number, outPtr: number, n: number): void;
   crossEntropyLogitsF64(xPtr: number, tPtr: number, outPtr: number, n: number): void;
   crossEntropyResidualF32(xPtr: number, tPtr: number, lossPtr: number, resPtr: number, n: number): void;

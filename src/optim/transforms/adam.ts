@@ -1,7 +1,7 @@
 /** Adam's preconditioner. */
 import type { GradientTransformation } from "../base.js";
 import type { Tree } from "../../tensor/tree.js";
-import { adamBiasCorrection, adamDir, adamScalars, ema, emaSq } from "../formulas.js";
+import { adamBiasCorrection, adamDir, adamScalars, ema, emaSq } from "../../backend/fused/formulas.js";
 import { ewise, fullTree } from "../treeMath.js";
 import { bool, checkKnown, nonNegative, unitInterval } from "../validate.js";
 import { ArgumentError } from "../../errors.js";

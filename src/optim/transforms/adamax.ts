@@ -1,7 +1,7 @@
 /** Adamax's preconditioner (pure path only). */
 import type { GradientTransformation } from "../base.js";
 import type { Tree } from "../../tensor/tree.js";
-import { adamBiasCorrection, ema } from "../formulas.js";
+import { adamBiasCorrection, ema } from "../../backend/fused/formulas.js";
 import { ewise, fullTree } from "../treeMath.js";
 import { checkKnown, nonNegative, unitInterval } from "../validate.js";
 import { ArgumentError } from "../../errors.js";

@@ -1,6 +1,6 @@
 /** Weight decay as a transform. */
 import { type GradientTransformation, needParams } from "../base.js";
-import { decayed } from "../formulas.js";
+import { decayed } from "../../backend/fused/formulas.js";
 import { ewise } from "../treeMath.js";
 import { nonNegative } from "../validate.js";
 

@@ -1,7 +1,7 @@
 /** Lion's sign update. */
 import type { GradientTransformation } from "../base.js";
 import type { Tree } from "../../tensor/tree.js";
-import { ema, sgn } from "../formulas.js";
+import { ema, sgn } from "../../backend/fused/formulas.js";
 import { ewise, fullTree } from "../treeMath.js";
 import { checkKnown, unitInterval } from "../validate.js";
 

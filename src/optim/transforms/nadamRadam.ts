@@ -1,7 +1,7 @@
 /** NAdam's and RAdam's preconditioners (pure path only; the stateful optimizer runs them unfused). */
 import type { GradientTransformation } from "../base.js";
 import type { Tree } from "../../tensor/tree.js";
-import { ema, emaSq } from "../formulas.js";
+import { ema, emaSq } from "../../backend/fused/formulas.js";
 import { ewise, fullTree } from "../treeMath.js";
 import { checkKnown, nonNegative, unitInterval } from "../validate.js";
 

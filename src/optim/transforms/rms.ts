@@ -1,7 +1,7 @@
 /** RMSProp's and AdaGrad's preconditioners. */
 import type { GradientTransformation } from "../base.js";
 import type { Tree } from "../../tensor/tree.js";
-import { ema, emaSq, rmsDir, type EpsMode } from "../formulas.js";
+import { ema, emaSq, rmsDir, type EpsMode } from "../../backend/fused/formulas.js";
 import { ewise, fullTree } from "../treeMath.js";
 import { bool, checkKnown, nonNegative, unitInterval } from "../validate.js";
 import { ArgumentError } from "../../errors.js";

@@ -1,6 +1,6 @@
 /** Scaling transforms: a constant factor, and the learning rate (number or schedule). */
 import type { GradientTransformation } from "../base.js";
-import { lrStep } from "../formulas.js";
+import { lrStep } from "../../backend/fused/formulas.js";
 import type { Schedule } from "../schedules/types.js";
 import { ewise } from "../treeMath.js";
 import { checkKnown, learningRate, scheduleValue } from "../validate.js";

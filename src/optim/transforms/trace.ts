@@ -2,7 +2,7 @@
 import type { GradientTransformation } from "../base.js";
 import type { Tensor } from "../../tensor/tensor.js";
 import type { Tree } from "../../tensor/tree.js";
-import { momentumBuf, nesterovDir } from "../formulas.js";
+import { momentumBuf, nesterovDir } from "../../backend/fused/formulas.js";
 import { ewise, fullTree } from "../treeMath.js";
 import { bool, checkKnown, nonNegative, unitInterval } from "../validate.js";
 import { ArgumentError } from "../../errors.js";

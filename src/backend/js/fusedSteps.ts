@@ -1,13 +1,14 @@
 /**
  * The fused plain-JS kernels: one pass per parameter leaf doing everything the alias's chain does,
  * with the same formulas (formulas.ts) and the same rounding points, so the result is
- * bit-identical to the pure `update` + `applyUpdates` path. `R` rounds to the storage dtype
+ * bit-identical to the pure `update` + `applyUpdates` path (src/optim). `R` rounds to the storage dtype
  * (Math.fround for float32, identity for float64): a stored intermediate of the pure path is
  * `R(...)` here. Arrays: P (param), G (grad), slots (moments), all of n elements.
  */
-import type { FloatArray } from "../tensor/dtype.js";
-import { adamBiasCorrection, adamDir, adamScalars, decayed, ema, emaSq, lrStep, momentumBuf, nesterovDir, rmsDir, sgn } from "./formulas.js";
-import type { AdagradHyper, AdamHyper, LionHyper, RmspropHyper, SgdHyper } from "./fusedSpec.js";
+import type { FloatArray } from "../../tensor/dtype.js";
+import type { Storage } from "../backend.js";
+import { adamBiasCorrection, adamDir, adamScalars, decayed, ema, emaSq, lrStep, momentumBuf, nesterovDir, rmsDir, sgn } from "../fused/formulas.js";
+import type { AdagradHyper, AdamHyper, FusedEngine, FusedEngineRequest, FusedStep, LionHyper, RmspropHyper, SgdHyper, StorageCell } from "../fused/spec.js";
 
 export type Round = (x: number) => number;
 export const identityRound: Round = (x) => x;
@@ -122,4 +123,63 @@ export function lionJs(P: FloatArray, G: FloatArray, S: FloatArray[], n: number,
     if (wd > 0) u = R(decayed(u, wd, p));
     P[i] = R(p + R(lrStep(lr, u)));
   }
+}
+
+/** CPU storage's typed array (this file is part of the CPU backends; see js/backend.ts). */
+const arr = (s: Storage): FloatArray => s as unknown as FloatArray;
+
+/**
+ * The JS backend's fused engine: the kernel above per parameter leaf, on the leaves' own arrays,
+ * bit-identical to the pure path.
+ */
+export class JsEngine implements FusedEngine {
+  readonly path = "js";
+  readonly threads = 1;
+  private readonly R: Round;
+  private readonly c: StepScalars = { lr: 0, gScale: 1, clip: false, count: 0 };
+  private readonly step_: FusedStep;
+  private readonly params: StorageCell[];
+  private readonly slots: StorageCell[][];
+  private readonly S: FloatArray[];
+  constructor(request: FusedEngineRequest) {
+    this.step_ = request.step;
+    this.params = request.params;
+    this.slots = request.slots;
+    this.S = request.slots.map(() => new Float32Array(0));
+    this.R = request.dtype === "float32" ? Math.fround : identityRound;
+  }
+  step(grads: readonly Storage[], count: number, lr: number): void {
+    const c = this.c, spec = this.step_;
+    c.lr = lr;
+    c.count = count;
+    c.clip = false;
+    c.gScale = 1;
+    if (spec.clipNorm !== undefined) {
+      let s = 0;
+      for (const g of grads) {
+        const d = arr(g);
+        for (let i = 0; i < d.length; i++) s += d[i] * d[i];
+      }
+      const norm = Math.sqrt(s);
+      if (norm > spec.clipNorm) {
+        c.clip = true;
+        c.gScale = spec.clipNorm / norm;
+      }
+    }
+    for (let l = 0; l < this.params.length; l++) {
+      // slot arrays are looked up per step (setState may have given a slot new storage), into a reused array
+      const P = arr(this.params[l]._storage), G = arr(grads[l]), S = this.S, n = P.length;
+      for (let k = 0; k < S.length; k++) S[k] = arr(this.slots[k][l]._storage);
+      switch (spec.kind) {
+        case "sgd": sgdJs(P, G, S, n, spec.hp, c, this.R); break;
+        case "adam": adamJs(P, G, S, n, spec.hp, c, this.R); break;
+        case "adagrad": adagradJs(P, G, S, n, spec.hp, c, this.R); break;
+        case "rmsprop": rmspropJs(P, G, S, n, spec.hp, c, this.R); break;
+        case "lion": lionJs(P, G, S, n, spec.hp, c, this.R); break;
+      }
+    }
+  }
+  syncOut(): void {}
+  syncIn(): void {}
+  dispose(): void {}
 }

@@ -2,32 +2,9 @@
  * The readable reference backend: every kernel as plain loops over typed arrays.
  * Fast backends (WebAssembly, WebGPU) implement a hot subset and are tested against these.
  */
-import type { FloatArray } from "../tensor/dtype.js";
-import { stridesOf, type Shape } from "../tensor/shape.js";
-
-export type BinaryOp = "add" | "sub" | "mul" | "div" | "pow" | "max" | "min" | "gt" | "ge" | "lt" | "le" | "eq";
-export type UnaryOp = "neg" | "exp" | "log" | "sqrt" | "abs" | "sign" | "tanh" | "sigmoid" | "softplus" | "erf" | "sigmoidSlope" | "relu" | "positive" | "square";
-
-function unaryFn(op: UnaryOp): (x: number) => number {
-  switch (op) {
-    case "neg": return (x) => -x;
-    case "square": return (x) => x * x;
-    case "exp": return Math.exp;
-    case "log": return Math.log;
-    case "sqrt": return Math.sqrt;
-    case "abs": return Math.abs;
-    case "sign": return (x) => (x > 0 ? 1 : x < 0 ? -1 : x === 0 ? 0 : NaN); // NaN kept, as NumPy and TF 2
-    case "tanh": return Math.tanh;
-    case "sigmoid": return (x) => (x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x)));
-    case "softplus": return (x) => (x > 0 ? x + Math.log1p(Math.exp(-x)) : Math.log1p(Math.exp(x)));
-    case "erf": return erf;
-    // sigmoid'(x) = s (1 - s) = e / (1 + e)^2, e = e^-|x|
-    case "sigmoidSlope": return (x) => { const e = Math.exp(-Math.abs(x)); return e / ((1 + e) * (1 + e)); };
-    // max(x, 0), NaN kept (as PyTorch); and relu's slope, 1 where x > 0 (0 at 0 and for NaN)
-    case "relu": return (x) => (x < 0 ? 0 : x);
-    case "positive": return (x) => (x > 0 ? 1 : 0);
-  }
-}
+import type { FloatArray } from "../../tensor/dtype.js";
+import { stridesOf, type Shape } from "../../tensor/shape.js";
+import { UNARY_OPS, type BinaryOp, type UnaryOp } from "../ops.js";
 
 export function unary(op: UnaryOp, x: FloatArray, out: FloatArray): void {
   const n = x.length;
@@ -54,7 +31,7 @@ export function unary(op: UnaryOp, x: FloatArray, out: FloatArray): void {
       return;
     case "positive": for (let i = 0; i < n; i++) out[i] = +(x[i] > 0); return;
     default: {
-      const f = unaryFn(op);
+      const f = UNARY_OPS[op].ref;
       for (let i = 0; i < n; i++) out[i] = f(x[i]);
     }
   }
@@ -69,7 +46,7 @@ export function crossEntropyLogits(x: FloatArray, t: FloatArray, out: FloatArray
 /** The loss as crossEntropyLogits and its gradient with respect to x, res = sigmoid(x) - t. */
 export function crossEntropyResidual(x: FloatArray, t: FloatArray, loss: FloatArray, res: FloatArray): void {
   crossEntropyLogits(x, t, loss);
-  const sigmoid = unaryFn("sigmoid");
+  const sigmoid = UNARY_OPS.sigmoid.ref;
   for (let i = 0; i < loss.length; i++) res[i] = sigmoid(x[i]) - t[i];
 }
 
@@ -200,7 +177,15 @@ function walk(shape: Shape, sa: number[], sb: number[], fn: (o: number, ia: numb
  * Reduces `x` over `axes` (sorted, unique). `out` has the keepDims shape's size.
  * Sums accumulate in float64 so float32 sums do not drift with the length.
  */
-export function reduce(op: "sum" | "max", x: FloatArray, shape: Shape, axes: readonly number[], out: FloatArray): void {
+export function reduce(op: "sum" | "max" | "mean", x: FloatArray, shape: Shape, axes: readonly number[], out: FloatArray): void {
+  if (op === "mean") {
+    // The float64 sum divided by the count before it is rounded to the output's dtype.
+    const acc = new Float64Array(out.length);
+    reduce("sum", x, shape, axes, acc);
+    const count = out.length === 0 ? 1 : x.length / out.length;
+    for (let i = 0; i < out.length; i++) out[i] = acc[i] / count;
+    return;
+  }
   const rank = shape.length;
   const outShape = shape.map((d, i) => (axes.includes(i) ? 1 : d));
   const so = broadcastStrides(outShape, shape);
@@ -287,29 +272,48 @@ export function matmul(a: FloatArray, b: FloatArray, c: FloatArray, m: number, k
   }
 }
 
-/**
- * erf(x) to about 1e-15 relative: Maclaurin series for |x| < 2.5, continued fraction for erfc beyond.
- */
-export function erf(x: number): number {
-  if (Number.isNaN(x)) return NaN;
-  const ax = Math.abs(x);
-  if (ax < 2.5) {
-    // erf(x) = 2/sqrt(pi) * sum_n (-1)^n x^(2n+1) / (n! (2n+1))
-    let term = ax, sum = ax;
-    const x2 = ax * ax;
-    for (let n = 1; n < 80; n++) {
-      term *= -x2 / n;
-      const add = term / (2 * n + 1);
-      sum += add;
-      if (Math.abs(add) < 1e-17 * Math.abs(sum)) break;
+
+/** Copies a box between two row-major arrays: dst[dBegin + idx] = src[sBegin + idx] over `box`. */
+export function copyBox(src: FloatArray, srcShape: Shape, srcBegin: readonly number[], dst: FloatArray, dstShape: Shape, dstBegin: readonly number[], box: Shape): void {
+  const rank = box.length;
+  let total = 1;
+  for (let d = 0; d < rank; d++) total *= box[d];
+  if (total === 0) return;
+  const ss = stridesOf(srcShape), ds = stridesOf(dstShape);
+  let si = 0, di = 0;
+  for (let d = 0; d < rank; d++) { si += srcBegin[d] * ss[d]; di += dstBegin[d] * ds[d]; }
+  const inner = rank ? box[rank - 1] : 1;
+  const outerCount = total / inner;
+  const sInner = rank ? ss[rank - 1] : 1, dInner = rank ? ds[rank - 1] : 1;
+  const idx = new Array<number>(rank).fill(0);
+  for (let o = 0; o < outerCount; o++) {
+    // long rows as one memcpy (a subarray view costs ~60 ns, more than a short loop)
+    if (inner >= 64 && sInner === 1 && dInner === 1) dst.set(src.subarray(si, si + inner), di);
+    else for (let j = 0; j < inner; j++) dst[di + j * dInner] = src[si + j * sInner];
+    for (let d = rank - 2; d >= 0; d--) {
+      idx[d]++; si += ss[d]; di += ds[d];
+      if (idx[d] < box[d]) break;
+      si -= ss[d] * box[d]; di -= ds[d] * box[d]; idx[d] = 0;
     }
-    const r = (2 / Math.sqrt(Math.PI)) * sum;
-    return x < 0 ? -r : r;
   }
-  if (ax > 6) return x < 0 ? -1 : 1;
-  // erfc(x) = exp(-x^2)/sqrt(pi) * 1/(x + (1/2)/(x + 1/(x + (3/2)/(x + 2/(x + ...)))))
-  let f = ax;
-  for (let k = 60; k >= 1; k--) f = ax + k / 2 / f;
-  const erfc = Math.exp(-ax * ax) / Math.sqrt(Math.PI) / f;
-  return x < 0 ? erfc - 1 : 1 - erfc;
+}
+
+/** x viewed as [outer, dim, inner]: out[o, k, :] = x[o, idx[k], :] (out sized outer * idx.length * inner). */
+export function gather(x: FloatArray, outer: number, dim: number, inner: number, idx: Int32Array, out: FloatArray): void {
+  for (let o = 0, w = 0; o < outer; o++) {
+    for (let k = 0; k < idx.length; k++) {
+      const base = (o * dim + idx[k]) * inner;
+      for (let j = 0; j < inner; j++) out[w++] = x[base + j];
+    }
+  }
+}
+
+/** gather's adjoint: out[o, idx[k], :] += g[o, k, :] (out zero-filled, sized outer * dim * inner). */
+export function scatterAdd(g: FloatArray, outer: number, dim: number, inner: number, idx: Int32Array, out: FloatArray): void {
+  for (let o = 0, r = 0; o < outer; o++) {
+    for (let k = 0; k < idx.length; k++) {
+      const base = (o * dim + idx[k]) * inner;
+      for (let j = 0; j < inner; j++) out[base + j] += g[r++];
+    }
+  }
 }

@@ -1,0 +1,124 @@
+/**
+ * The WebAssembly backend: the JS backend's storage (typed arrays in the JS heap) with the hot
+ * kernels replaced by the WebAssembly core's (src/backend/wasm/index.ts): matmul, the
+ * transcendental elementwise ops and the loss pair above their break-even sizes, dense linear
+ * algebra, BLAS-1 on long vectors, and the fused optimizer engine. Everything else is the JS
+ * reference, so the two agree wherever the wasm kernels are not used.
+ */
+import type { DType } from "../../tensor/dtype.js";
+import type { Backend, LinalgKernels } from "../backend.js";
+import { jsBackend, arrayOf, storageOf, batched } from "../js/backend.js";
+import { arrayFor } from "../../tensor/dtype.js";
+import { WASM_UNARY_OPS, type UnaryOp, type WasmUnaryOp } from "../ops.js";
+import { WasmEngine, fusedKernelName } from "./fusedEngine.js";
+import type { WasmKernels } from "./index.js";
+import { WasmDenseSymmetric } from "./denseSymmetric.js";
+
+/** Below this many multiply-adds the JS loop beats the copy into WebAssembly memory. */
+const WASM_MATMUL_MIN_FLOPS = 4096;
+/**
+ * From this many values on, the WebAssembly kernel (copy in, v128 loop, copy out) beats V8's Math
+ * loop for every op with a wasm kernel. Measured on Node 20 (simd and relaxed-simd binaries, one
+ * thread and shared memory), ns a value JS / wasm at 1e4 values: float64 exp 8.4 / 3.4, sigmoid
+ * 9.6 / 4.0, tanh 12.7 / 6.4, softplus 27 / 7.8, log 6.9 / 5.2; float32 exp 9.2 / 2.5, sigmoid 21 /
+ * 3.0, tanh 13.8 / 3.7, softplus 27.6 / 4.8, log 7.6 / 2.0. Break-even (the fixed cost of a call
+ * is ~120 ns): float64 at 16-64 values (log: 64-256), float32 at 8-32; the thresholds sit at or
+ * above the worst.
+ */
+const WASM_UNARY_MIN_F32 = 64;
+const WASM_UNARY_MIN_F64 = 256;
+const WASM_UNARY: ReadonlySet<UnaryOp> = new Set<UnaryOp>(WASM_UNARY_OPS);
+/** BLAS-1 below this many elements stays in JS: copying the operands into linear memory costs more than the loop. */
+const WASM_BLAS1_MIN = 1 << 16;
+/** A dense matrix in linear memory pays from this size on (BFGS: gemv + rank-2 update in wasm). */
+const WASM_DENSE_MIN = 64;
+
+const minValues = (dtype: DType): number => (dtype === "float32" ? WASM_UNARY_MIN_F32 : WASM_UNARY_MIN_F64);
+
+const made = new WeakMap<WasmKernels, Backend>();
+
+/** The backend over one WebAssembly instance (memoised per instance; tests and benches pick instances). */
+export function wasmBackend(w: WasmKernels): Backend {
+  let b = made.get(w);
+  if (!b) made.set(w, (b = lazyWasmBackend(() => w)));
+  return b;
+}
+
+/**
+ * The backend over whatever instance `kernels()` returns when a kernel needs one: the default
+ * backend asks for the default instance, which starts the core on the first op above a
+ * break-even size (small ops never pay for a core they do not use). Where `kernels()` returns
+ * null (the core could not start here) every op runs on the JS reference, and the fused optimizer
+ * is the JS one.
+ */
+export function lazyWasmBackend(kernels: () => WasmKernels | null): Backend {
+  return {
+    ...jsBackend,
+    name: "wasm",
+    unary(op, x, dtype, n) {
+      const w = n < minValues(dtype) || !WASM_UNARY.has(op) ? null : kernels();
+      if (!w) return jsBackend.unary(op, x, dtype, n);
+      const out = arrayFor(dtype, n);
+      w.unary(op as WasmUnaryOp, arrayOf(x), out);
+      return storageOf(out);
+    },
+    crossEntropyLogits(x, t, dtype, n) {
+      const w = n < minValues(dtype) ? null : kernels();
+      if (!w) return jsBackend.crossEntropyLogits(x, t, dtype, n);
+      const out = arrayFor(dtype, n);
+      w.crossEntropyLogits(arrayOf(x), arrayOf(t), out);
+      return storageOf(out);
+    },
+    crossEntropyResidual(x, t, dtype, n) {
+      const w = n < minValues(dtype) ? null : kernels();
+      if (!w) return jsBackend.crossEntropyResidual(x, t, dtype, n);
+      const loss = arrayFor(dtype, n), res = arrayFor(dtype, n);
+      w.crossEntropyResidual(arrayOf(x), arrayOf(t), loss, res);
+      return [storageOf(loss), storageOf(res)];
+    },
+    matmul(a, b, batch, m, k, n, transA, transB, dtype) {
+      const w = m * k * n < WASM_MATMUL_MIN_FLOPS ? null : kernels();
+      if (!w) return jsBackend.matmul(a, b, batch, m, k, n, transA, transB, dtype);
+      const out = arrayFor(dtype, batch * m * n);
+      batched(arrayOf(a), arrayOf(b), out, batch, m, k, n, (ad, bd, cd) => w.matmul(ad, bd, cd, m, k, n, transA, transB));
+      return storageOf(out);
+    },
+    linalg: {
+      cholesky: (a, n) => (kernels() ?? jsLinalg).cholesky(a, n),
+      choleskySolve: (l, n, b) => (kernels() ?? jsLinalg).choleskySolve(l, n, b),
+      symEig: (a, n) => (kernels() ?? jsLinalg).symEig(a, n),
+    },
+    blas1: {
+      dot(x, y) {
+        const w = x.length >= WASM_BLAS1_MIN ? kernels() : null;
+        if (w) return w.dot(x, y);
+        let s = 0;
+        for (let i = 0; i < x.length; i++) s += x[i] * y[i];
+        return s;
+      },
+      nrm2(x) {
+        const w = x.length >= WASM_BLAS1_MIN ? kernels() : null;
+        if (w) return w.nrm2(x);
+        let s = 0;
+        for (let i = 0; i < x.length; i++) s += x[i] * x[i];
+        return Math.sqrt(s);
+      },
+      axpy(alpha, x, y) {
+        const w = x.length >= WASM_BLAS1_MIN ? kernels() : null;
+        if (w) return w.axpy(alpha, x, y);
+        for (let i = 0; i < y.length; i++) y[i] += alpha * x[i];
+      },
+    },
+    denseSymmetric(n) {
+      const w = n >= WASM_DENSE_MIN ? kernels() : null;
+      return w && typeof w.exports.bfgsUpdateF64 === "function" && typeof w.exports.gemvF64 === "function" ? new WasmDenseSymmetric(w, n) : null;
+    },
+    fusedOptimizer(request) {
+      const w = kernels();
+      if (!w) return jsBackend.fusedOptimizer(request);
+      return typeof w.exports[fusedKernelName(request.step.kind, request.dtype)] === "function" ? new WasmEngine(w, request) : null;
+    },
+  };
+}
+
+const jsLinalg: LinalgKernels = jsBackend.linalg!;
