@@ -7,6 +7,8 @@ export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
     setupFiles: ["test/setup.ts"],
+    // unpacks the browser of @sparticuz/chromium once, before the forks (test/browser/chromium.ts)
+    globalSetup: ["test/browser/globalSetup.ts"],
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: "forks",

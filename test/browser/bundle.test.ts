@@ -6,12 +6,11 @@
 import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { browserSkipReason, launchChromium, type LaunchedBrowser } from "./chromium.js";
+import { sharedChromium } from "./chromium.js";
 import { serveStatic, type StaticServer } from "./server.js";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const bundlePath = `${root}dist/index.js`;
-const skipReason = browserSkipReason(); // throws under CI=true when Chromium is missing
 
 interface MatmulCheck { n: number; dtype: string; shape: number[]; scaledErr: number }
 interface Checks {
@@ -42,25 +41,23 @@ function expectCorrect(r: Checks): void {
   }
 }
 
-describe.skipIf(skipReason !== null)("built bundle in headless Chromium", () => {
-  let chrome: LaunchedBrowser;
+describe("built bundle in headless Chromium", () => {
+  const browser = sharedChromium();
   let isolated: StaticServer;
   let plain: StaticServer;
 
   beforeAll(async () => {
     if (!existsSync(bundlePath)) throw new Error(`${bundlePath} is missing: run \`npm run build\` first (npm test does)`);
-    chrome = await launchChromium();
     isolated = await serveStatic(root, { isolate: true });
     plain = await serveStatic(root, { isolate: false });
   });
   afterAll(async () => {
-    await chrome?.close();
     await isolated?.close();
     await plain?.close();
   });
 
   async function run(server: StaticServer, bundle = "index.js"): Promise<PageResult> {
-    const page = await chrome.context.newPage();
+    const page = await browser().context.newPage();
     const errors: string[] = [];
     page.on("pageerror", (e) => errors.push(`pageerror: ${e.message}`));
     page.on("console", (m) => {
@@ -80,8 +77,9 @@ describe.skipIf(skipReason !== null)("built bundle in headless Chromium", () => 
 
   it("loads on a cross-origin-isolated page and in a module worker, SIMD core, correct grad and matmul", async () => {
     const r = await run(isolated);
-    console.log(`[${chrome.version}] page:   ${JSON.stringify(summary(r.page))}`);
-    console.log(`[${chrome.version}] worker: ${JSON.stringify(summary(r.worker))}`);
+    const { version } = browser();
+    console.log(`[${version}] page:   ${JSON.stringify(summary(r.page))}`);
+    console.log(`[${version}] worker: ${JSON.stringify(summary(r.worker))}`);
     expect(r.page.crossOriginIsolated).toBe(true);
     expect(r.page.sharedArrayBuffer).toBe(true);
     expectCorrect(r.page);
@@ -120,7 +118,7 @@ describe.skipIf(skipReason !== null)("built bundle in headless Chromium", () => 
   });
 
   it.each(["relaxed-simd", "simd", "scalar"])("ready({ wasmModule }) with dist/wasm/%s.wasm compiled by the page runs that core", async (variant) => {
-    const page = await chrome.context.newPage();
+    const page = await browser().context.newPage();
     const errors: string[] = [];
     page.on("pageerror", (e) => errors.push(`pageerror: ${e.message}`));
     try {
