@@ -136,6 +136,28 @@ describe("built bundle in headless Chromium", () => {
     }
   });
 
+  it.each([["cross-origin isolated", true], ["not isolated", false]] as const)("without ready() (%s), the first matmul runs on the WebAssembly core; threads attach once the page yields", async (_, isolate) => {
+    const server = isolate ? isolated : plain;
+    const page = await browser().context.newPage();
+    const errors: string[] = [];
+    page.on("pageerror", (e) => errors.push(`pageerror: ${e.message}`));
+    try {
+      await page.goto(`${server.origin}/test/browser/pages/default.html`);
+      await page.waitForFunction(() => (window as unknown as { __downhill?: unknown }).__downhill !== undefined, null, { timeout: 60_000 });
+      const r = await page.evaluate(() => (window as unknown as { __downhill: Pick<Checks, "info" | "grad" | "matmul64" | "matmul256"> & { first: Checks["info"]; spun: Checks["info"]; after: Checks["info"]; ops: number; yields: number; error?: string } }).__downhill);
+      expect(errors).toEqual([]);
+      if (r.error) throw new Error(r.error);
+      console.log(`[chromium] no ready(), ${isolate ? "isolated" : "not isolated"}: first op ${JSON.stringify(r.first)}; after 1 s never yielding (${r.ops} products) ${r.spun.threads} thread(s); after ${r.yields} yields ${JSON.stringify(r.after)}`);
+      expect(r.first).toMatchObject({ backend: "wasm", variant: "relaxed-simd", error: null });
+      if (isolate) expect(r.after.threads).toBeGreaterThan(1);
+      else expect(r.after.threads).toBe(1);
+      expect(r.grad).toEqual([2, 4, 6]);
+      for (const m of [r.matmul64, r.matmul256]) expect(m.scaledErr).toBeLessThan(m.n * F32_U);
+    } finally {
+      await page.close();
+    }
+  });
+
   it("the bundle has no static node: import (a browser would fail to load it)", () => {
     for (const file of [bundlePath, `${root}dist/downhill.min.js`]) {
       const src = readFileSync(file, "utf8");
