@@ -1,0 +1,51 @@
+// The raw ABI of assembly/index.ts as TypeScript sees it: exported functions over byte offsets
+// into linear memory (counts are elements), and the kernels the worker pool may run.
+import { WASM_UNARY_OPS, type WasmUnaryOp } from "../ops";
+
+/** The elementwise kernels of the ops table (src/backend/ops.ts): `<op>F32(xPtr, outPtr, n)` and `<op>F64`. */
+type UnaryKernels = { [K in WasmUnaryOp as `${K}F32` | `${K}F64`]: (xPtr: number, outPtr: number, n: number) => void };
+
+/** The raw ABI of assembly/index.ts (pointers are byte offsets, counts are elements). */
+export interface WasmCore extends UnaryKernels {
+  heapBase(): number;
+  /** bit 0 SIMD, bit 1 relaxed SIMD, bit 2 threads (assembly/index.ts). */
+  features(): number;
+  matmulWorkBytes(): number;
+  packedBElementsF32(k: number, n: number): number;
+  packedBElementsF64(k: number, n: number): number;
+  packBF32(bPtr: number, bpPtr: number, k: number, n: number, transB: number): void;
+  packBF64(bPtr: number, bpPtr: number, k: number, n: number, transB: number): void;
+  matmulF32(aPtr: number, bpPtr: number, cPtr: number, m: number, k: number, n: number, transA: number, rowStart: number, rowEnd: number, workPtr: number): void;
+  matmulF64(aPtr: number, bpPtr: number, cPtr: number, m: number, k: number, n: number, transA: number, rowStart: number, rowEnd: number, workPtr: number): void;
+  matmulSmallF32(aPtr: number, bPtr: number, cPtr: number, m: number, k: number, n: number, transA: number, transB: number): void;
+  matmulSmallF64(aPtr: number, bPtr: number, cPtr: number, m: number, k: number, n: number, transA: number, transB: number): void;
+  gemvF32(aPtr: number, xPtr: number, yPtr: number, m: number, k: number, transA: number, start: number, end: number): void;
+  gemvF64(aPtr: number, xPtr: number, yPtr: number, m: number, k: number, transA: number, start: number, end: number): void;
+  gemvSharedF32(aPtr: number, xPtr: number, yPtr: number, m: number, k: number, transA: number, counterPtr: number, chunk: number, yStride: number): void;
+  gemvSharedF64(aPtr: number, xPtr: number, yPtr: number, m: number, k: number, transA: number, counterPtr: number, chunk: number, yStride: number): void;
+  crossEntropyLogitsF32(xPtr: number, tPtr: number, outPtr: number, n: number): void;
+  crossEntropyLogitsF64(xPtr: number, tPtr: number, outPtr: number, n: number): void;
+  crossEntropyResidualF32(xPtr: number, tPtr: number, lossPtr: number, resPtr: number, n: number): void;
+  crossEntropyResidualF64(xPtr: number, tPtr: number, lossPtr: number, resPtr: number, n: number): void;
+  dotF32(xPtr: number, yPtr: number, n: number): number;
+  dotF64(xPtr: number, yPtr: number, n: number): number;
+  nrm2F32(xPtr: number, n: number): number;
+  nrm2F64(xPtr: number, n: number): number;
+  axpyF32(alpha: number, xPtr: number, yPtr: number, n: number): void;
+  axpyF64(alpha: number, xPtr: number, yPtr: number, n: number): void;
+  scalF32(alpha: number, xPtr: number, n: number): void;
+  scalF64(alpha: number, xPtr: number, n: number): void;
+  choleskyF64(aPtr: number, n: number): number;
+  choleskySolveF64(lPtr: number, n: number, bPtr: number): void;
+  symEigF64(aPtr: number, vPtr: number, n: number, maxSweeps: number): number;
+  memory?: WebAssembly.Memory;
+}
+
+
+/** Kernels the worker pool can run: matmul and matrix-vector bands, the fused optimizer steps (src/optim/optimizer.ts), elementwise halves. */
+export const POOL_OPS = [
+  "matmulF32", "matmulF64", "gemvSharedF32", "gemvSharedF64",
+  ...["sgd", "adam", "adagrad", "rmsprop", "lion"].flatMap((k) => [`${k}StepF32`, `${k}StepF64`]),
+  ...[...WASM_UNARY_OPS, "crossEntropyLogits", "crossEntropyResidual"].flatMap((k) => [`${k}F32`, `${k}F64`]),
+];
+

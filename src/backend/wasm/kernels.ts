@@ -1,0 +1,283 @@
+// The WebAssembly core's kernels behind typed-array wrappers: each copies its operands into
+// linear memory (a reusable scratch region, or the resident copy of an operand seen before), runs
+// a kernel from assembly/, and copies the result out; large products and elementwise passes are
+// split with the worker pool once it is up. One instance per compiled binary and memory
+// (src/backend/wasm/index.ts creates them).
+import { ThreadPool, StartupHold, type PoolStart } from "./threadPool";
+import type { Arena } from "./arena";
+import { ResidentCache } from "./resident";
+import { sortEigenpairs } from "../js/linalg";
+import type { WasmCore } from "./abi";
+import type { WasmVariant, Bytes } from "./binaries";
+import type { WasmUnaryOp } from "../ops";
+import { matmulOn } from "./matmulKernel";
+import { unaryOn, crossEntropyLogitsOn, crossEntropyResidualOn } from "./elementwiseKernels";
+import * as blas from "./linalgKernels";
+import { al } from "./align";
+
+export type FloatArray = Float32Array | Float64Array;
+
+/** Every instance created, so that an in-place write reaches each one's resident cache. */
+const created: WasmKernels[] = [];
+
+/** `x` (a tensor's storage) was written in place: drop resident copies of it everywhere. */
+export function notifyWritten(x: FloatArray): void {
+  for (let i = 0; i < created.length; i++) created[i].dataWritten(x);
+}
+
+
+export interface WasmKernels {
+  readonly variant: WasmVariant;
+  /** Threads a large matmul is split over (calling thread included); 1 without shared memory/workers, or until they are up. */
+  readonly threads: number;
+  /**
+   * Resolves when the worker threads are running (or failed to start: then `threads` stays 1).
+   * Reading it keeps a Node process alive until then; the background start alone does not.
+   */
+  readonly threadsReady: Promise<void>;
+  /** C[m,n] = op(A) @ op(B); op(A) = A [m,k] or, with transA, A stored [k,m]; op(B) = B [k,n] or, with transB, B stored [n,k]. */
+  matmul(a: FloatArray, b: FloatArray, c: FloatArray, m: number, k: number, n: number, transA: boolean, transB: boolean): void;
+  /**
+   * out = op(x) elementwise, x and out both float32 or both float64 (assembly/elementwise.ts: within
+   * 2 ulp of the correctly rounded float32 value; float64 within 2 ulp of V8's Math-based formulas;
+   * sigmoidSlope within 3 ulp). From 8192 values the second half runs on a pool worker.
+   */
+  unary(op: WasmUnaryOp, x: FloatArray, out: FloatArray): void;
+  /** out = softplus(x) - x t (cross-entropy on logits), fused. */
+  crossEntropyLogits(x: FloatArray, t: FloatArray, out: FloatArray): void;
+  /** loss as crossEntropyLogits (the same bits) and res = sigmoid(x) - t, from one exp. */
+  crossEntropyResidual(x: FloatArray, t: FloatArray, loss: FloatArray, res: FloatArray): void;
+  dot(x: FloatArray, y: FloatArray): number;
+  nrm2(x: FloatArray): number;
+  axpy(alpha: number, x: FloatArray, y: FloatArray): void;
+  scal(alpha: number, x: FloatArray): void;
+  cholesky(a: Float64Array, n: number): Float64Array | null;
+  choleskySolve(l: Float64Array, n: number, b: Float64Array): Float64Array;
+  symEig(a: Float64Array, n: number): { values: Float64Array; vectors: Float64Array };
+  readonly exports: Record<string, unknown>;
+  alloc(bytes: number): number;
+  free(ptr: number): void;
+  memory(): ArrayBuffer | SharedArrayBuffer;
+  /**
+   * A fresh instance of this variant's non-shared binary with a memory of its own, grown once so
+   * that at least `bytes` are free from `base` (64-byte aligned) on, or null when the engine
+   * refuses a synchronous instantiation. Nothing else allocates in it: if its owner never grows
+   * it, typed views into it stay valid (an ordinary memory detaches its buffer only on growth).
+   */
+  privateInstance(bytes: number): PrivateInstance | null;
+  /**
+   * Tells the kernels that `x` was written in place: a resident copy of it (see resident.ts) is
+   * dropped. Every in-place writer of a tensor's storage must call this (via select.ts).
+   */
+  dataWritten(x: FloatArray): void;
+  /** The cache of operands kept in linear memory between calls (resident.ts). */
+  readonly resident: ResidentCache;
+  /**
+   * Starts `exports[op](...args)` (one of `POOL_OPS`: pointers into the shared memory, counts,
+   * f64 scalars) on pool worker 0 and returns true, or returns false when there is no pool. The
+   * caller must `joinWorker()` before anything else uses the pool or the memory the job touches.
+   * With `queue` (the Int32 index of a queue block in the shared memory, see threadPool.ts), the
+   * worker runs the kernel on each chunk published there until a chunk of length 0.
+   */
+  startWorker(op: string, args: readonly number[], queue?: number): boolean;
+  /** Waits for the job of `startWorker` (throws if it failed). */
+  joinWorker(): void;
+  /** Whether the job of `startWorker` finished (never blocks; `joinWorker` reports a failure). */
+  workerDone(): boolean;
+}
+
+export interface PrivateInstance {
+  readonly exports: Record<string, unknown>;
+  readonly memory: WebAssembly.Memory;
+  /** First free byte (64-byte aligned) above the instance's static data. */
+  readonly base: number;
+}
+
+export class Kernels implements WasmKernels {
+  readonly exports: Record<string, unknown>;
+  /** @internal the worker pool once it is running (see `live`), else null. */
+  pool: ThreadPool | null = null;
+  /** Workers on their way up, polled before ops until they are (or failed). */
+  private starting: PoolStart | null = null;
+  private onStartFailed: () => void = () => {};
+  private threadsStarted: Promise<void> = Promise.resolve();
+  /** Whether the starting workers keep a Node process alive: only once someone reads `threadsReady`. */
+  readonly hold = new StartupHold();
+  /** The non-shared binary of `variant`, for `privateInstance` (compiled in the background). */
+  private plainModule: WebAssembly.Module | null;
+  /** @internal per-thread scratch for the packed A block (index 0: calling thread). */
+  readonly workPtrs: number[];
+  readonly resident: ResidentCache;
+  /** One reusable region for matmul/BLAS operands, grown on demand. */
+  private scratchPtr = 0;
+  private scratchBytes = 0;
+
+  constructor(
+    readonly variant: WasmVariant,
+    instance: WebAssembly.Instance,
+    readonly core: WasmCore,
+    private readonly mem: WebAssembly.Memory,
+    readonly arena: Arena,
+    /** The non-shared binary's bytes; null when the caller supplied the compiled module. */
+    private readonly plainBytes: Bytes | null,
+    plainModule?: WebAssembly.Module,
+  ) {
+    this.exports = instance.exports as Record<string, unknown>;
+    this.workPtrs = [arena.alloc(core.matmulWorkBytes())];
+    this.resident = new ResidentCache(arena);
+    this.plainModule = plainModule ?? null;
+    if (!plainModule && plainBytes) {
+      WebAssembly.compile(plainBytes).then((m) => (this.plainModule ??= m), () => {});
+    }
+    created.push(this);
+  }
+
+  get threadsReady(): Promise<void> {
+    this.hold.want();
+    return this.threadsStarted.then(() => void this.live());
+  }
+  startThreads(start: PoolStart, onFailed: () => void): void {
+    this.starting = start;
+    this.onStartFailed = onFailed;
+    this.threadsStarted = start.settled;
+  }
+
+  get threads(): number {
+    return 1 + (this.live()?.size ?? 0);
+  }
+
+  /**
+   * The pool if its workers are up. While they start, each call polls their flags in shared
+   * memory (a few Atomics loads) and attaches them the first time all are ready: between two
+   * kernels, never during one.
+   */
+  /** @internal */
+  live(): ThreadPool | null {
+    if (this.starting !== null) {
+      const pool = this.starting.poll();
+      if (pool) {
+        while (this.workPtrs.length < 1 + pool.size) this.workPtrs.push(this.arena.alloc(this.core.matmulWorkBytes()));
+        this.pool = pool;
+        this.starting = null;
+      } else if (this.starting.failed) {
+        this.starting = null;
+        this.onStartFailed();
+      }
+    }
+    return this.pool;
+  }
+
+  dataWritten(x: FloatArray): void {
+    this.resident.forget(x);
+  }
+
+  alloc(bytes: number): number {
+    return this.arena.alloc(bytes);
+  }
+  free(ptr: number): void {
+    this.arena.free(ptr);
+  }
+  memory(): ArrayBuffer | SharedArrayBuffer {
+    return this.mem.buffer;
+  }
+
+  privateInstance(bytes: number): PrivateInstance | null {
+    let instance: WebAssembly.Instance;
+    try {
+      // Normally compiled in the background by now; else synchronously (which a browser's main
+      // thread may refuse: then the caller falls back to the shared arena).
+      this.plainModule ??= new WebAssembly.Module(this.plainBytes!);
+      instance = new WebAssembly.Instance(this.plainModule, { env: {} });
+    } catch {
+      return null; // e.g. a browser main thread refusing synchronous instantiation
+    }
+    const core = instance.exports as unknown as WasmCore;
+    const memory = core.memory!;
+    const base = al(Math.max(core.heapBase(), 1024));
+    const end = base + al(Math.max(bytes, 1));
+    const have = memory.buffer.byteLength;
+    try {
+      if (end > have) memory.grow(Math.ceil((end - have) / 65536));
+    } catch {
+      return null; // out of memory: the caller falls back to the shared arena
+    }
+    return { exports: instance.exports as Record<string, unknown>, memory, base };
+  }
+
+  startWorker(op: string, args: readonly number[], queue = 0): boolean {
+    const pool = this.live();
+    if (!pool) return false;
+    pool.dispatch(0, op, args, queue);
+    return true;
+  }
+  joinWorker(): void {
+    this.pool?.wait(1);
+  }
+  workerDone(): boolean {
+    return this.pool ? this.pool.done(0) : true;
+  }
+
+  /** A scratch region of at least `bytes`, valid until the next call that uses scratch. */
+  /** @internal */
+  scratch(bytes: number): number {
+    if (bytes > this.scratchBytes) {
+      if (this.scratchBytes > 0) this.arena.free(this.scratchPtr);
+      this.scratchBytes = Math.max(bytes, this.scratchBytes * 1.5);
+      this.scratchPtr = this.arena.alloc(this.scratchBytes);
+    }
+    return this.scratchPtr;
+  }
+
+  /** Copies `x` to byte offset `ptr` of linear memory. */
+  /** @internal */
+  put(ptr: number, x: FloatArray): void {
+    const v = this.arena.views();
+    if (x instanceof Float32Array) v.f32.set(x, ptr >> 2);
+    else v.f64.set(x, ptr >> 3);
+  }
+
+  /** Copies linear memory at `ptr` into `out` (same element type). */
+  /** @internal */
+  get(ptr: number, out: FloatArray): void {
+    const v = this.arena.views();
+    if (out instanceof Float32Array) out.set(v.f32.subarray(ptr >> 2, (ptr >> 2) + out.length));
+    else out.set(v.f64.subarray(ptr >> 3, (ptr >> 3) + out.length));
+  }
+
+  unary(op: WasmUnaryOp, x: FloatArray, out: FloatArray): void {
+    unaryOn(this, op, x, out);
+  }
+  crossEntropyLogits(x: FloatArray, t: FloatArray, out: FloatArray): void {
+    crossEntropyLogitsOn(this, x, t, out);
+  }
+  crossEntropyResidual(x: FloatArray, t: FloatArray, loss: FloatArray, res: FloatArray): void {
+    crossEntropyResidualOn(this, x, t, loss, res);
+  }
+
+  matmul(a: FloatArray, b: FloatArray, c: FloatArray, m: number, k: number, n: number, transA: boolean, transB: boolean): void {
+    matmulOn(this, a, b, c, m, k, n, transA, transB);
+  }
+
+  dot(x: FloatArray, y: FloatArray): number {
+    return blas.dot(this, x, y);
+  }
+  nrm2(x: FloatArray): number {
+    return blas.nrm2(this, x);
+  }
+  axpy(alpha: number, x: FloatArray, y: FloatArray): void {
+    blas.axpy(this, alpha, x, y);
+  }
+  scal(alpha: number, x: FloatArray): void {
+    blas.scal(this, alpha, x);
+  }
+  cholesky(a: Float64Array, n: number): Float64Array | null {
+    return blas.cholesky(this, a, n);
+  }
+  choleskySolve(l: Float64Array, n: number, b: Float64Array): Float64Array {
+    return blas.choleskySolve(this, l, n, b);
+  }
+  symEig(a: Float64Array, n: number): { values: Float64Array; vectors: Float64Array } {
+    return blas.symEig(this, a, n);
+  }
+}
+

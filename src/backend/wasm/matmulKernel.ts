@@ -1,0 +1,129 @@
+// Matrix products in the WebAssembly core: the packed, register-blocked GEMM (assembly/matmul.ts)
+// for matrices, the four-rows-at-a-time GEMV (assembly/gemv.ts) for matrix-vector products, and a
+// small unpacked kernel for vector-like shapes; row bands (GEMM) or atomic chunks (GEMV) go to the
+// worker pool for large products.
+import type { FloatArray, Kernels } from "./kernels";
+import { al } from "./align";
+
+/**
+ * Below this many multiply-adds (m*k*n) a matmul stays on the calling thread: waking a worker
+ * costs ~20-40 us here, break-even measured near 128^3 (bench/matmul.bench.mjs, 2 cores).
+ * A worker spinning before it blocks was tried and measured slower on this 2-core machine.
+ */
+const THREAD_MIN_MACS = 140 * 140 * 140;
+/**
+ * A matrix-vector product is split over threads from this many multiply-adds when its matrix is
+ * already resident (else the copy in dominates and is single-threaded anyway): 10000x100 float64
+ * takes ~120 us on one thread, a worker wake-up ~20-40 us.
+ */
+const THREAD_MIN_GEMV = 256 * 1024;
+/** Rows (or depth rows, at least) per chunk when threads share a matrix-vector product. */
+const GEMV_CHUNK = 256;
+/** At most this many depth chunks, each with a partial sum of the m outputs. */
+const GEMV_MAX_PARTS = 16;
+
+export function matmulOn(host: Kernels, a: FloatArray, b: FloatArray, c: FloatArray, m: number, k: number, n: number, transA: boolean, transB: boolean): void {
+  const f32 = a instanceof Float32Array;
+  if (f32 !== b instanceof Float32Array || f32 !== c instanceof Float32Array) throw new TypeError("downhill matmul: a, b and c must share one dtype");
+  if (a.length < m * k || b.length < k * n || c.length < m * n) throw new RangeError(`downhill matmul: arrays too short for [${m},${k}] @ [${k},${n}]`);
+  if (m === 0 || n === 0) return;
+  const pool = host.live(); // first: attaching a pool allocates its scratch
+  const size = f32 ? 4 : 8;
+  const core = host.core;
+  const tA = transA ? 1 : 0, tB = transB ? 1 : 0;
+  // Operands used again (a data matrix, weights in forward and backward) stay resident; the rest
+  // are copied into scratch. Resident pointers are never inside scratch, so both can coexist.
+  const aRes = a.length === m * k ? host.resident.lookup(a, (p) => host.put(p, a)) : -1;
+  const bRes = b.length === k * n ? host.resident.lookup(b, (p) => host.put(p, b), aRes) : -1;
+  const aBytes = aRes < 0 ? al(m * k * size) : 0, bBytes = bRes < 0 ? al(k * n * size) : 0, cBytes = al(m * n * size);
+  const small = m < 4 || n === 1; // vector-like: no packing (it would cost as much as the product)
+  const bpElements = small ? 0 : f32 ? core.packedBElementsF32(k, n) : core.packedBElementsF64(k, n);
+  // Matrix-vector products go over threads when A was resident (else the copy dominates).
+  const gemvThreads = n === 1 && pool && aRes >= 0 && m * k >= THREAD_MIN_GEMV ? 1 + pool.size : 1;
+  // A stored [k, m] with a long depth: chunks of depth with one partial sum each (assembly/gemv.ts),
+  // at most GEMV_MAX_PARTS of them, the same chunks whether one thread or several compute them.
+  const depthChunks = n === 1 && transA && k >= 2 * GEMV_CHUNK;
+  const chunk = depthChunks ? Math.max(GEMV_CHUNK, Math.ceil(k / GEMV_MAX_PARTS / 4) * 4) : GEMV_CHUNK;
+  const parts = depthChunks ? Math.ceil(k / chunk) : 0;
+  const partBytes = al(m * size);
+  // Scratch layout: | A (m*k) | B (k*n) | C (m*n) | packed B, or partial sums + a chunk counter |,
+  // each 64-byte aligned; A and B only when not resident. A packed product reads B only through
+  // its packed copy, so there C takes B's place (a 256^2 product then touches 768 KiB of
+  // scratch, not 1 MiB: 64 fewer fresh pages on the first call).
+  const cOverB = !small && bRes < 0;
+  const bcBytes = cOverB ? Math.max(bBytes, cBytes) : bBytes + cBytes;
+  const base = host.scratch(aBytes + bcBytes + bpElements * size + parts * partBytes + 64);
+  const aPtr = aRes >= 0 ? aRes : base, bPtr = bRes >= 0 ? bRes : base + aBytes;
+  const cPtr = cOverB ? bPtr : base + aBytes + bBytes, bpPtr = base + aBytes + bcBytes;
+  if (aRes < 0) host.put(aPtr, a.length === m * k ? a : a.subarray(0, m * k));
+  if (bRes < 0) host.put(bPtr, b.length === k * n ? b : b.subarray(0, k * n));
+  const out = c.length === m * n ? c : c.subarray(0, m * n);
+  if (n === 1) {
+    // y = op(A) x (assembly/gemv.ts).
+    if (gemvThreads === 1 && !depthChunks) {
+      (f32 ? core.gemvF32 : core.gemvF64)(aPtr, bPtr, cPtr, m, k, tA, 0, m);
+    } else {
+      // Threads take chunks through an atomic counter, so a slower thread takes fewer. Output
+      // rows go straight to y; depth chunks (A stored [k, m]: each thread streams contiguous
+      // rows of A) each get a partial sum, added here in chunk order: the same bits for any
+      // number of threads. Splitting the outputs instead made every thread stride through all
+      // of A and measured slower than one thread.
+      const shared = f32 ? core.gemvSharedF32 : core.gemvSharedF64;
+      const op = f32 ? "gemvSharedF32" : "gemvSharedF64";
+      const partials = bpPtr, counter = bpPtr + parts * partBytes;
+      const v = host.arena.views();
+      v.i32[counter >> 2] = 0;
+      const yPtr = depthChunks ? partials : cPtr;
+      for (let t = 1; t < gemvThreads; t++) pool!.dispatch(t - 1, op, [aPtr, bPtr, yPtr, m, k, tA, counter, chunk, partBytes]);
+      try {
+        shared(aPtr, bPtr, yPtr, m, k, tA, counter, chunk, partBytes);
+      } finally {
+        if (gemvThreads > 1) pool!.wait(gemvThreads - 1);
+      }
+      if (depthChunks) {
+        const y = f32 ? v.f32 : v.f64, shift = f32 ? 2 : 3, c0 = cPtr >> shift, p0 = partials >> shift, stride = partBytes >> shift;
+        for (let j = 0; j < m; j++) y[c0 + j] = y[p0 + j];
+        for (let q = 1; q < parts; q++) for (let j = 0, pq = p0 + q * stride; j < m; j++) y[c0 + j] += y[pq + j];
+      }
+    }
+    host.get(cPtr, out);
+    return;
+  }
+  if (small) {
+    (f32 ? core.matmulSmallF32 : core.matmulSmallF64)(aPtr, bPtr, cPtr, m, k, n, tA, tB);
+    host.get(cPtr, out);
+    return;
+  }
+  if (f32) core.packBF32(bPtr, bpPtr, k, n, tB);
+  else core.packBF64(bPtr, bpPtr, k, n, tB);
+  const kernel = f32 ? core.matmulF32 : core.matmulF64;
+  const threads = pool && m * k * n >= THREAD_MIN_MACS ? Math.min(1 + pool.size, Math.floor(m / 8)) : 1;
+  const workPtrs = host.workPtrs;
+  split(host, threads, m, f32 ? "matmulF32" : "matmulF64", (r0, r1, t) => [aPtr, bpPtr, cPtr, m, k, n, tA, r0, r1, workPtrs[t]], (r0, r1) => kernel(aPtr, bpPtr, cPtr, m, k, n, tA, r0, r1, workPtrs[0]));
+  host.get(cPtr, out);
+}
+
+/**
+ * Splits rows [0, m) into `threads` bands (multiples of 4 rows, the micro-tile): workers take
+ * bands 1..threads-1 as `op(...args(r0, r1, t))`, the calling thread runs band 0, then waits.
+ */
+function split(host: Kernels, threads: number, m: number, op: string, args: (r0: number, r1: number, t: number) => number[], own: (r0: number, r1: number) => void): void {
+  if (threads <= 1) {
+    own(0, m);
+    return;
+  }
+  const band = Math.ceil(m / threads / 4) * 4;
+  let used = 0;
+  for (let t = 1; t < threads; t++) {
+    const r0 = Math.min(m, t * band), r1 = Math.min(m, (t + 1) * band);
+    if (r0 >= r1) break;
+    host.pool!.dispatch(t - 1, op, args(r0, r1, t));
+    used = t;
+  }
+  try {
+    own(0, Math.min(m, band));
+  } finally {
+    host.pool!.wait(used); // never leave a worker writing into scratch we may reuse
+  }
+}
+
