@@ -10,9 +10,10 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as dh from "../dist/index.js";
+import { configLine, start } from "./setup.mjs";
 
 const quick = process.argv.includes("--quick");
-await dh.ready({ waitForThreads: true });
+await start(dh);
 
 const median = (a) => { const s = [...a].sort((x, y) => x - y); return s[Math.floor(s.length / 2)]; };
 
@@ -160,3 +161,4 @@ console.log("'time ratio @ scipy's ||g||': downhill's time to that point (median
 console.log("ratios are downhill / scipy (below 1: downhill needs fewer iterations or less time). ||g|| is the 2-norm at the returned x for both.");
 console.log("scipy Newton-CG stops on xtol (mean |step|), not on the gradient. On Rosenbrock, L-BFGS-B and BFGS run with scipy's defaults (inf-norm tests, looser than our 2-norm);");
 console.log("on logistic every scipy method with a gradient rule stops at ||g||_2 <= 1e-6 like ours (L-BFGS-B through a callback that reads the cached gradient).");
+console.log(configLine(dh));

@@ -1,6 +1,7 @@
 // One MLP training gradient step (batch 128, 784-256-10, ReLU, softmax cross-entropy), f32:
 // downhill's valueAndGrad vs TensorFlow.js (wasm backend) tf.variableGrads, in the same run.
 import * as dh from "../dist/index.js";
+import { configLine, start } from "./setup.mjs";
 import { createRequire } from "node:module";
 import { dirname } from "node:path";
 
@@ -19,7 +20,7 @@ function time(fn, n) {
 }
 
 async function downhillStep() {
-  await dh.ready({ waitForThreads: true });
+  await start(dh);
   const x = dh.rand([B, D], { seed: 1 });
   const labels = Array.from({ length: B }, (_, i) => (i * 7) % C);
   const y = dh.oneHot(labels, C);
@@ -61,4 +62,5 @@ console.log(`\nMLP 784-256-10, batch ${B}, f32 — downhill ${d.info.backend}/${
 console.log("                     downhill ms   tfjs-wasm ms   speed-up");
 console.log(`forward              ${d.fwd.toFixed(2).padStart(11)}   ${t.fwd.toFixed(2).padStart(12)}   ${(t.fwd / d.fwd).toFixed(2)}x`);
 console.log(`forward+backward     ${d.step.toFixed(2).padStart(11)}   ${t.step.toFixed(2).padStart(12)}   ${(t.step / d.step).toFixed(2)}x`);
+console.log(configLine(dh));
 process.exit(0);

@@ -21,6 +21,7 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as dh from "../dist/index.js";
+import { configLine, start } from "./setup.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const quick = process.argv.includes("--quick");
@@ -31,7 +32,7 @@ const OPTS = optArg ? optArg.slice(6).split(",") : ["adam", "adamw", "sgd-moment
 const WINDOW_MS = quick ? 250 : 800;
 const require = createRequire(import.meta.url);
 
-await dh.ready({ waitForThreads: true });
+await start(dh);
 const tf = await import("@tensorflow/tfjs");
 const { setWasmPaths } = await import("@tensorflow/tfjs-backend-wasm");
 setWasmPaths(dirname(require.resolve("@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm")) + "/");
@@ -209,3 +210,4 @@ for (const name of OPTS) {
     globalThis.gc?.();
   }
 }
+console.log(configLine(dh));

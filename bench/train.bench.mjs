@@ -8,6 +8,7 @@
 // Where a downhill step (batch 64) goes: forward+backward 2.2 ms (about 85% of it in the three
 // large matmuls), optimizer (fused wasm Adam) 0.23 ms, gradient norms 0.1 ms, batch gather 0.2 ms.
 import * as dh from "../dist/index.js";
+import { configLine, start } from "./setup.mjs";
 import { createRequire } from "node:module";
 import { readFileSync } from "node:fs";
 import { dirname } from "node:path";
@@ -37,7 +38,7 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 const m = loadMnist();
 
 async function downhill() {
-  await dh.ready({ waitForThreads: true });
+  await start(dh);
   const train = { x: dh.tensor(m.train.x, { shape: [m.train.n, 784] }), y: dh.tensor(m.train.y) };
   const test = { x: dh.tensor(m.test.x, { shape: [m.test.n, 784] }), y: dh.tensor(m.test.y) };
   const rng = new dh.Rng(0);
@@ -90,4 +91,5 @@ for (const [name, r] of rows) {
   const med = median(r.times);
   console.log(`${name.padEnd(22)} ${med.toFixed(3).padStart(16)}   ${r.times.map((t) => t.toFixed(2)).join(" ").padEnd(26)} ${(100 * r.acc).toFixed(2).padStart(10)}%   ${(med / median(d.times)).toFixed(2)}x`);
 }
+console.log(configLine(dh));
 process.exit(0);

@@ -50,7 +50,7 @@ export interface Optimizer<S = OptState> {
   readonly count: number;
   /** Which path runs the steps. */
   readonly path: OptimizerPath;
-  /** Threads a step runs on: 2 when the wasm path splits it with a pool worker (large N), else 1. */
+  /** Threads the last step ran on: 2 when the wasm path split it with a pool worker (large N, once the pool is up), else 1. */
   readonly threads: number;
   /** Releases WebAssembly slabs (parameters get their own arrays back). Idempotent. */
   dispose(): void;

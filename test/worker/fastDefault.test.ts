@@ -79,3 +79,20 @@ describe.skipIf(availableParallelism() < 2)("worker threads attach without an ev
     expect(out.threads).toBe(2);
   });
 });
+
+describe.skipIf(availableParallelism() < 2)("a large optimizer built before the threads are up", () => {
+  it("splits its steps with the pool once it attaches (no ready() call, built at the first op)", () => {
+    const out = runModule(`
+      const n = 1 << 21;
+      const x = dh.zeros([n]), g = dh.ones([n]);
+      const opt = dh.optimizer(dh.adam({ lr: 1e-3 }), x); // the first op that needs the core: the pool is not up yet
+      const before = dh.backendInfo().threads;
+      opt.step(g);
+      const first = opt.threads;
+      const t0 = performance.now();
+      while (opt.threads < 2 && performance.now() - t0 < 20000) opt.step(g);
+      console.log(JSON.stringify({ before, first, path: opt.path, later: opt.threads }));`);
+    expect(out.path).toBe("wasm");
+    expect(out.later).toBe(2);
+  });
+});

@@ -110,8 +110,13 @@ function put(a: number[], ...xs: number[]): void {
  */
 export class WasmEngine implements FusedEngine {
   readonly path = "wasm";
-  readonly threads: number;
-  /** Steps are split with a pool worker (`splitStep`). */
+  /** Threads the last step ran on (2 when it was split with a pool worker). */
+  threads = 1;
+  /**
+   * The slabs sit in shared memory so that steps can be split with a pool worker (`splitStep`),
+   * as soon as the pool is up: it may still be starting when the optimizer is built (a program
+   * that never called ready()), so each step checks.
+   */
   private readonly split: boolean;
   /** When split: the queue block and the ring of RING chunk buffers (shared memory). */
   private readonly qPtr: number;
@@ -170,7 +175,7 @@ export class WasmEngine implements FusedEngine {
     // Split with a pool worker: every slab in the kernels' shared memory (the worker sees nothing
     // else), plus the queue block and ring of chunk buffers through which it gets gradients.
     const shared = typeof SharedArrayBuffer !== "undefined" && w.memory() instanceof SharedArrayBuffer;
-    let split = n >= threadMin && n > CHUNK && w.threads > 1 && shared && typeof w.startWorker === "function" && typeof w.workerDone === "function";
+    let split = n >= threadMin && n > CHUNK && w.threadsPlanned > 1 && shared && typeof w.startWorker === "function" && typeof w.workerDone === "function";
     let ptrs: number[] = [];
     if (split) {
       try {
@@ -213,7 +218,6 @@ export class WasmEngine implements FusedEngine {
       this.views = shared;
       ptrs = [this.pPtr, this.gPtr, ...this.slotPtrs];
     }
-    this.threads = split ? 2 : 1;
     // A parameter whose storage already is a view into WebAssembly memory (another optimizer's
     // slab) gets a private copy to return to, never that view (its slab may be freed first).
     this.rel = { w: ptrs.length > 0 ? w : null, ptrs, leaves, own: leaves.map((t) => ownable(arr(t._storage))), views: this.views, done: false };
@@ -271,7 +275,8 @@ export class WasmEngine implements FusedEngine {
     c.first = count === 0 ? 1 : 0;
     c.gScale = 1;
     if (spec.kind === "adam") [c.bc1, c.sqrtBc2] = adamBiasCorrection(spec.hp.b1, spec.hp.b2, count + 1, spec.hp.biasCorrection);
-    if (!this.split) {
+    this.threads = this.split && this.w.threads > 1 ? 2 : 1;
+    if (this.threads === 1) {
       if (spec.clipNorm !== undefined) {
         const norm = Math.sqrt(this.chunked(grads, false, 0));
         if (norm > spec.clipNorm) c.gScale = spec.clipNorm / norm;

@@ -30,6 +30,8 @@ export interface WasmKernels {
   readonly variant: WasmVariant;
   /** Threads a large matmul is split over (calling thread included); 1 without shared memory/workers, or until they are up. */
   readonly threads: number;
+  /** Threads once the pool is up: `threads` or more while workers are starting, 1 where they failed or none were asked for. */
+  readonly threadsPlanned: number;
   /**
    * Resolves when the worker threads are running (or failed to start: then `threads` stays 1).
    * Reading it keeps a Node process alive until then; the background start alone does not.
@@ -144,6 +146,10 @@ export class Kernels implements WasmKernels {
 
   get threads(): number {
     return 1 + (this.live()?.size ?? 0);
+  }
+  get threadsPlanned(): number {
+    const pool = this.live();
+    return pool ? 1 + pool.size : this.starting ? 1 + this.starting.count : 1;
   }
 
   /**

@@ -229,7 +229,8 @@ export class PoolStart {
     private readonly module: WebAssembly.Module,
     private readonly memory: WebAssembly.Memory,
     private readonly ctlPtr: number,
-    private readonly count: number,
+    /** Workers asked for. */
+    readonly count: number,
     private readonly ops: readonly string[],
     private readonly hold: StartupHold,
   ) {
