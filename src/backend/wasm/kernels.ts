@@ -105,7 +105,7 @@ export class Kernels implements WasmKernels {
   private threadsStarted: Promise<void> = Promise.resolve();
   /** Whether the starting workers keep a Node process alive: only once someone reads `threadsReady`. */
   readonly hold = new StartupHold();
-  /** The non-shared binary of `variant`, for `privateInstance` (compiled in the background). */
+  /** The non-shared binary of `variant`, for `privateInstance` (compiled on first use). */
   private plainModule: WebAssembly.Module | null;
   /** @internal per-thread scratch for the packed A block (index 0: calling thread). */
   readonly workPtrs: number[];
@@ -127,10 +127,9 @@ export class Kernels implements WasmKernels {
     this.exports = instance.exports as Record<string, unknown>;
     this.workPtrs = [arena.alloc(core.matmulWorkBytes())];
     this.resident = new ResidentCache(arena);
+    // Compiled on first use (privateInstance): ~0.5 ms synchronously once V8's wasm engine is up,
+    // cheaper than a background compile competing with start-up and the workers for the cores.
     this.plainModule = plainModule ?? null;
-    if (!plainModule && plainBytes) {
-      WebAssembly.compile(plainBytes).then((m) => (this.plainModule ??= m), () => {});
-    }
     created.push(this);
   }
 
@@ -190,8 +189,8 @@ export class Kernels implements WasmKernels {
   privateInstance(bytes: number): PrivateInstance | null {
     let instance: WebAssembly.Instance;
     try {
-      // Normally compiled in the background by now; else synchronously (which a browser's main
-      // thread may refuse: then the caller falls back to the shared arena).
+      // Compiled synchronously on first use (a browser's main thread may refuse a large one: then
+      // the caller falls back to the shared arena).
       this.plainModule ??= new WebAssembly.Module(this.plainBytes!);
       instance = new WebAssembly.Instance(this.plainModule, { env: {} });
     } catch {
