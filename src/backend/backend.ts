@@ -12,6 +12,7 @@ import type { DType, FloatArray } from "../tensor/dtype.js";
 import type { Shape } from "../tensor/shape.js";
 import type { UnaryOp, BinaryOp } from "./ops.js";
 import type { FusedEngine, FusedEngineRequest } from "./fused/spec.js";
+import type { CpuKernels } from "./js/cpuKernels.js";
 
 export type BackendName = "js" | "wasm";
 
@@ -109,6 +110,11 @@ export interface Backend {
   matmul(a: Storage, b: Storage, batch: number, m: number, k: number, n: number, transA: boolean, transB: boolean, dtype: DType): Storage;
 
   // ---- optional fast paths used by the layers above -------------------------------------------
+  /**
+   * CPU backends: the same kernels writing into typed arrays the caller provides, for compiled
+   * programs (src/jit), which plan and reuse their buffers; absent on a device backend.
+   */
+  readonly cpu?: CpuKernels;
   /** Dense float64 linear algebra; the JS reference (src/linalg) where absent. */
   readonly linalg?: LinalgKernels;
   /** BLAS-1 on long float64 vectors, where the backend beats a JS loop; absent: JS loops. */

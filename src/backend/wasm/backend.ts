@@ -5,10 +5,11 @@
  * algebra, BLAS-1 on long vectors, and the fused optimizer engine. Everything else is the JS
  * reference, so the two agree wherever the wasm kernels are not used.
  */
-import type { DType } from "../../tensor/dtype.js";
+import type { FloatArray } from "../../tensor/dtype.js";
 import type { Backend, LinalgKernels } from "../backend.js";
-import { jsBackend, arrayOf, storageOf, batched } from "../js/backend.js";
-import { arrayFor } from "../../tensor/dtype.js";
+import { cpuBackend, jsBackend } from "../js/backend.js";
+import { batched, jsCpuKernels, type CpuKernels } from "../js/cpuKernels.js";
+import { JsEngine } from "../js/fusedSteps.js";
 import { WASM_UNARY_OPS, type UnaryOp, type WasmUnaryOp } from "../ops.js";
 import { WasmEngine, fusedKernelName } from "./fusedEngine.js";
 import type { WasmKernels } from "./index.js";
@@ -33,7 +34,7 @@ const WASM_BLAS1_MIN = 1 << 16;
 /** A dense matrix in linear memory pays from this size on (BFGS: gemv + rank-2 update in wasm). */
 const WASM_DENSE_MIN = 64;
 
-const minValues = (dtype: DType): number => (dtype === "float32" ? WASM_UNARY_MIN_F32 : WASM_UNARY_MIN_F64);
+const minValues = (like: FloatArray): number => (like instanceof Float32Array ? WASM_UNARY_MIN_F32 : WASM_UNARY_MIN_F64);
 
 const made = new WeakMap<WasmKernels, Backend>();
 
@@ -51,38 +52,32 @@ export function wasmBackend(w: WasmKernels): Backend {
  * null (the core could not start here) every op runs on the JS reference, and the fused optimizer
  * is the JS one.
  */
-export function lazyWasmBackend(kernels: () => WasmKernels | null): Backend {
-  return {
-    ...jsBackend,
-    name: "wasm",
-    unary(op, x, dtype, n) {
-      const w = n < minValues(dtype) || !WASM_UNARY.has(op) ? null : kernels();
-      if (!w) return jsBackend.unary(op, x, dtype, n);
-      const out = arrayFor(dtype, n);
-      w.unary(op as WasmUnaryOp, arrayOf(x), out);
-      return storageOf(out);
+export function lazyWasmBackend(kernels: () => WasmKernels | null): Backend & { readonly cpu: CpuKernels } {
+  const js = jsCpuKernels;
+  const cpu: CpuKernels = {
+    ...js,
+    unary(op, x, out) {
+      const w = x.length < minValues(x) || !WASM_UNARY.has(op) ? null : kernels();
+      if (w) w.unary(op as WasmUnaryOp, x, out);
+      else js.unary(op, x, out);
     },
-    crossEntropyLogits(x, t, dtype, n) {
-      const w = n < minValues(dtype) ? null : kernels();
-      if (!w) return jsBackend.crossEntropyLogits(x, t, dtype, n);
-      const out = arrayFor(dtype, n);
-      w.crossEntropyLogits(arrayOf(x), arrayOf(t), out);
-      return storageOf(out);
+    crossEntropyLogits(x, t, out) {
+      const w = out.length < minValues(out) ? null : kernels();
+      if (w) w.crossEntropyLogits(x, t, out);
+      else js.crossEntropyLogits(x, t, out);
     },
-    crossEntropyResidual(x, t, dtype, n) {
-      const w = n < minValues(dtype) ? null : kernels();
-      if (!w) return jsBackend.crossEntropyResidual(x, t, dtype, n);
-      const loss = arrayFor(dtype, n), res = arrayFor(dtype, n);
-      w.crossEntropyResidual(arrayOf(x), arrayOf(t), loss, res);
-      return [storageOf(loss), storageOf(res)];
+    crossEntropyResidual(x, t, loss, res) {
+      const w = loss.length < minValues(loss) ? null : kernels();
+      if (w) w.crossEntropyResidual(x, t, loss, res);
+      else js.crossEntropyResidual(x, t, loss, res);
     },
-    matmul(a, b, batch, m, k, n, transA, transB, dtype) {
+    matmul(a, b, out, batch, m, k, n, transA, transB) {
       const w = m * k * n < WASM_MATMUL_MIN_FLOPS ? null : kernels();
-      if (!w) return jsBackend.matmul(a, b, batch, m, k, n, transA, transB, dtype);
-      const out = arrayFor(dtype, batch * m * n);
-      batched(arrayOf(a), arrayOf(b), out, batch, m, k, n, (ad, bd, cd) => w.matmul(ad, bd, cd, m, k, n, transA, transB));
-      return storageOf(out);
+      if (w) batched(a, b, out, batch, m, k, n, (ad, bd, cd) => w.matmul(ad, bd, cd, m, k, n, transA, transB));
+      else js.matmul(a, b, out, batch, m, k, n, transA, transB);
     },
+  };
+  return cpuBackend("wasm", cpu, {
     linalg: {
       cholesky: (a, n) => (kernels() ?? jsLinalg).cholesky(a, n),
       choleskySolve: (l, n, b) => (kernels() ?? jsLinalg).choleskySolve(l, n, b),
@@ -115,10 +110,10 @@ export function lazyWasmBackend(kernels: () => WasmKernels | null): Backend {
     },
     fusedOptimizer(request) {
       const w = kernels();
-      if (!w) return jsBackend.fusedOptimizer(request);
+      if (!w) return new JsEngine(request);
       return typeof w.exports[fusedKernelName(request.step.kind, request.dtype)] === "function" ? new WasmEngine(w, request) : null;
     },
-  };
+  });
 }
 
 const jsLinalg: LinalgKernels = jsBackend.linalg!;
