@@ -15,3 +15,4 @@ export { jvp, hvp, hessian, checkGrad, type CheckGradResult } from "./autodiff/c
 export { ready, setBackend, backendInfo, type BackendName, type ReadyOptions } from "./backend/select.js";
 export * from "./optim/index.js";
 export * as schedules from "./optim/schedules/index.js";
+export { jit, TraceError, type JitOptions, type JitStats } from "./jit/jit.js";

@@ -1,7 +1,7 @@
 /**
  * downhill: gradient-based optimization in TypeScript.
  * The flat public surface of shared/DESIGN.md; importing it does no work (the WebAssembly core
- * starts on `ready()`).
+ * starts with the first op that needs it, or on `ready()`).
  */
 export { DownhillError, ShapeError, DTypeError, ArgumentError, NonFiniteError, CheckpointError, BackendError } from "./errors.js";
 export { Tensor, type TensorLike, type Axis } from "./tensor/tensor.js";
@@ -28,3 +28,4 @@ export { saveCheckpoint, loadCheckpoint, type CheckpointExtras, type LoadedCheck
 export { readSafetensors, writeSafetensors } from "./train/safetensors.js";
 export { gradientNorms, gradientWarnings, deadReluFraction, type GradientNorms, type GradientWarning } from "./train/diagnostics.js";
 export * as linalg from "./linalg/index.js";
+export { jit, TraceError, type JitOptions, type JitStats } from "./jit/jit.js";

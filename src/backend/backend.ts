@@ -50,7 +50,7 @@ export interface DenseSymmetric {
 }
 
 export interface Backend {
-  readonly name: BackendName;
+  readonly name: BackendName | "trace";
 
   // ---- storage --------------------------------------------------------------------------------
   /** `n` zeros. */
@@ -61,9 +61,10 @@ export interface Backend {
   read(s: Storage, dtype: DType, n: number): Promise<FloatArray>;
   /**
    * The values themselves, synchronously, where the backend can (CPU backends: no copy, and the
-   * caller must not write them); absent on a backend whose values live on a device.
+   * caller must not write them); absent on a backend whose values live on a device. `op` names
+   * the operation that asked, for the error of a backend that can refuse some reads (tracing).
    */
-  readSync?(s: Storage): FloatArray;
+  readSync?(s: Storage, op: string): FloatArray;
 
   // ---- elementwise ----------------------------------------------------------------------------
   /** op(x) elementwise. */

@@ -160,7 +160,24 @@ export function backendNamed(name: BackendName): Backend | null {
  * produced the inputs; a device backend will move inputs it does not hold here, not in the ops.
  */
 export function backendFor(_a?: unknown, _b?: unknown, _c?: unknown): Backend {
+  if (override !== null) return override;
   return preferred === "wasm" ? defaultWasm : jsBackend;
+}
+
+let override: Backend | null = null;
+
+/**
+ * Runs `fn` with every op dispatched to `backend` (src/jit's tracer records the kernels a
+ * function calls this way), restoring the previous dispatch afterwards, also on a throw.
+ */
+export function withBackend<T>(backend: Backend, fn: () => T): T {
+  const prev = override;
+  override = backend;
+  try {
+    return fn();
+  } finally {
+    override = prev;
+  }
 }
 
 /**
@@ -177,7 +194,7 @@ export function dataWritten(t: { _storage: Storage }): void {
  * backend that holds values on a device cannot, and `op` is named in its error.
  */
 export function readSync(t: { _storage: Storage }, op: string): FloatArray {
-  const read = backendFor(t).readSync;
-  if (!read) throw new BackendError(`${op}: the ${backendFor(t).name} backend keeps values on the device; use \`await t.data()\``);
-  return read(t._storage);
+  const b = backendFor(t);
+  if (!b.readSync) throw new BackendError(`${op}: the ${b.name} backend keeps values on the device; use \`await t.data()\``);
+  return b.readSync(t._storage, op);
 }

@@ -14,7 +14,7 @@ const LAYERS: Array<{ name: string; match: RegExp }> = [
   { name: "base (errors, platform, dtype and shape rules)", match: /^(errors|platform)\.ts$|^tensor\/(dtype|shape)\.ts$|^types\// },
   { name: "src/backend", match: /^backend\// },
   { name: "src/tensor + src/ops + src/autodiff", match: /^(tensor|ops|autodiff)\// },
-  { name: "src/linalg", match: /^linalg\// },
+  { name: "src/jit + src/linalg", match: /^(jit|linalg)\// },
   { name: "src/nn + src/optim", match: /^(nn|optim)\// },
   { name: "src/minimize + src/train + src/compare + src/problems", match: /^(minimize|train|compare|problems)\// },
   { name: "entry points (index.ts, core.ts)", match: /^(index|core)\.ts$/ },

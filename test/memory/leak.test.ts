@@ -1,4 +1,4 @@
-// No dispose, no leak: 100,000 forward + backward steps of a small MLP (32-64-10, batch 32,
+// No dispose, no leak: 100,000 forward + backward steps (eager, and compiled with jit) of a small MLP (32-64-10, batch 32,
 // softmax cross-entropy) with the core's valueAndGrad and plain SGD written as tensor ops. Every
 // 10,000 steps: a full GC, then the JS heap (heapUsed + arrayBuffers, where typed-array storage is
 // counted) and the WebAssembly memory size. Both must stay flat after the first checkpoint:
@@ -33,7 +33,7 @@ function fullGc(): () => void {
 
 interface Sample { step: number; heap: number; wasm: number; loss: number }
 
-describe("memory stays flat without dispose", () => {
+describe.each(["eager", "compiled (jit)"] as const)("memory stays flat without dispose: %s", (mode) => {
   it(`${STEPS} MLP forward+backward+SGD steps: JS heap and WebAssembly memory flat`, async () => {
     const gc = fullGc();
     await dh.ready();
@@ -56,7 +56,8 @@ describe("memory stays flat without dispose", () => {
       const logits = dh.add(dh.matmul(h, p.w2), p.b2);
       return dh.neg(dh.mean(dh.sum(dh.mul(y, dh.logSoftmax(logits)), -1)));
     };
-    const step = dh.valueAndGrad(loss);
+    // Compiled: one trace (every step's params have the same shapes), its buffers planned once.
+    const step = mode === "eager" ? dh.valueAndGrad(loss) : dh.jit(dh.valueAndGrad(loss));
 
     const samples: Sample[] = [];
     const t0 = performance.now();
@@ -75,12 +76,13 @@ describe("memory stays flat without dispose", () => {
     const base = samples[0];
     const worst = Math.max(...samples.map((s) => s.heap - base.heap));
     console.log(
-      `[leak] ${STEPS} steps in ${seconds.toFixed(1)} s (${((seconds * 1e6) / STEPS).toFixed(0)} us/step); heap at checkpoints (KiB): ` +
+      `[leak ${mode}] ${STEPS} steps in ${seconds.toFixed(1)} s (${((seconds * 1e6) / STEPS).toFixed(0)} us/step); heap at checkpoints (KiB): ` +
         samples.map((s) => Math.round(s.heap / 1024)).join(" ") +
         `; worst growth ${(worst / 1024).toFixed(0)} KiB (bound ${((NOISE_BYTES + BYTES_PER_STEP_BOUND * (STEPS - base.step)) / 1024).toFixed(0)} KiB); wasm memory ${samples.map((s) => s.wasm / 65536).join(" ")} pages; loss ${base.loss.toExponential(2)} -> ${samples.at(-1)!.loss.toExponential(2)}`,
     );
 
     expect(samples.at(-1)!.loss).toBeLessThan(base.loss); // it really trained
+    if (mode !== "eager") expect((step as { stats?: dh.JitStats }).stats).toMatchObject({ traces: 1, eagerCalls: 0 });
     for (const s of samples) {
       expect(s.wasm, `WebAssembly memory at step ${s.step}`).toBe(base.wasm);
       expect(s.heap - base.heap, `heap growth by step ${s.step}`).toBeLessThan(NOISE_BYTES + BYTES_PER_STEP_BOUND * (s.step - base.step) + 1);

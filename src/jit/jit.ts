@@ -1,0 +1,184 @@
+/**
+ * `jit(f)`: trace `f` once per argument signature (tree structure, shapes, dtypes, static plain
+ * values, backend) into a program of kernel calls, plan its buffers, and replay it. The eager
+ * per-op costs (a tape entry, shape checks, a fresh array, a dispatch per op) are paid once, at
+ * the trace; a call runs the kernels over reused buffers.
+ */
+import { ArgumentError } from "../errors.js";
+import { backendFor, readSync, withBackend } from "../backend/select.js";
+import { Tensor } from "../tensor/tensor.js";
+import type { FloatArray } from "../tensor/dtype.js";
+import { lowerCpu, type Executable } from "./cpuLowering.js";
+import { Tracer, TraceError } from "./tracer.js";
+
+export { TraceError } from "./tracer.js";
+
+export interface JitOptions {
+  /**
+   * When `f` cannot be traced (it reads a value it computed: `item()`, `dataSync()`, ...):
+   * "throw" a TraceError naming the op (default), or "eager": run `f` eagerly for that
+   * signature from then on, the reason kept in `stats.fallbackReason`.
+   */
+  fallback?: "throw" | "eager";
+  /** Distinct argument signatures kept compiled, least recently used dropped first (default 32). */
+  cacheSize?: number;
+  /** Name used in errors (default: the function's name). */
+  name?: string;
+}
+
+export interface JitStats {
+  /** Signatures traced (a retrace per new structure, shape, dtype, static value or backend). */
+  traces: number;
+  /** Calls that replayed a compiled program. */
+  compiledCalls: number;
+  /** Calls run eagerly: after a trace fallback, inside a gradient of the compiled function, or on a backend without a lowering. */
+  eagerCalls: number;
+  /** Why the last eager fallback happened, or null. */
+  fallbackReason: string | null;
+  /** Signatures currently cached. */
+  cached: number;
+  /** The last program compiled: instructions run per call, and the buffers it owns. */
+  lastProgram: { instrs: number; buffers: number; bufferBytes: number } | null;
+}
+
+type AnyFn = (...args: never[]) => unknown;
+
+/** Where the tensors and static values of an argument or result tree sit. */
+type Template = { t: "tensor"; shape: readonly number[]; dtype: Tensor["dtype"] } | { t: "static"; v: unknown } | { t: "array"; items: Template[] } | { t: "object"; keys: string[]; items: Template[] };
+
+interface Entry {
+  exec: Executable | null;
+  out: Template | null;
+  reason: string | null;
+}
+
+/**
+ * Compiles `f`, a function of tensors (or arrays/plain objects of them; plain numbers, strings
+ * and booleans are static: part of the signature) returning a tree of tensors. Tensors captured
+ * from the closure are constants of the program, with their values at trace time. Composes with
+ * autodiff inside: `jit(valueAndGrad(f))`, `jit(grad(f))`, `jit((x, v) => hvp(f, x, v))`; a
+ * compiled function called where gradients flow through its inputs runs eagerly instead.
+ * @example
+ * const vg = jit(valueAndGrad((x: Tensor) => x.square().sum()));
+ * vg(tensor([1, 2, 3])).grad; // [2, 4, 6], traced on the first call, replayed after
+ */
+export function jit<F extends AnyFn>(f: F, options: JitOptions = {}): F & { readonly stats: JitStats } {
+  if (typeof f !== "function") throw new ArgumentError(`jit: f must be a function, got ${f === null ? "null" : typeof f}`);
+  for (const k of Object.keys(options)) if (!["fallback", "cacheSize", "name"].includes(k)) throw new ArgumentError(`jit: unknown option "${k}" (known: fallback, cacheSize, name)`);
+  const fallback = options.fallback ?? "throw";
+  if (fallback !== "throw" && fallback !== "eager") throw new ArgumentError(`jit: fallback must be "throw" or "eager", got ${JSON.stringify(fallback)}`);
+  const cacheSize = options.cacheSize ?? 32;
+  if (!(Number.isInteger(cacheSize) && cacheSize >= 1)) throw new ArgumentError(`jit: cacheSize must be an integer >= 1, got ${cacheSize}`);
+  const name = options.name ?? (f.name || "f");
+  const cache = new Map<string, Entry>();
+  const stats: JitStats = { traces: 0, compiledCalls: 0, eagerCalls: 0, fallbackReason: null, cached: 0, lastProgram: null };
+
+  const eager = (args: unknown[], reason: string | null): unknown => {
+    stats.eagerCalls++;
+    if (reason !== null) stats.fallbackReason = reason;
+    return (f as unknown as (...a: unknown[]) => unknown)(...args);
+  };
+
+  const compiled = (...args: unknown[]): unknown => {
+    const leaves: Tensor[] = [];
+    const sig = signature(args, leaves, name);
+    if (leaves.some((t) => t.requiresGrad)) return eager(args, null); // differentiated through: the tape needs the eager ops
+    const backend = backendFor();
+    if (!backend.cpu) return eager(args, `the ${backend.name} backend has no compiled lowering yet`);
+    const key = `${backend.name}|${sig}`;
+    let entry = cache.get(key);
+    if (entry) {
+      cache.delete(key); // least recently used last
+      cache.set(key, entry);
+    } else {
+      entry = trace(f, args, leaves, name, fallback, backend.cpu);
+      stats.traces++;
+      if (entry.exec) stats.lastProgram = entry.exec.stats;
+      cache.set(key, entry);
+      if (cache.size > cacheSize) cache.delete(cache.keys().next().value!);
+      stats.cached = cache.size;
+    }
+    if (!entry.exec) return eager(args, entry.reason);
+    stats.compiledCalls++;
+    const arrays = entry.exec.run(leaves.map((t) => readSync(t, `jit(${name})`)));
+    let i = 0;
+    return build(entry.out!, () => arrays[i++], backend);
+  };
+  Object.defineProperty(compiled, "stats", { get: () => ({ ...stats }) });
+  Object.defineProperty(compiled, "name", { value: `jit(${name})` });
+  return compiled as unknown as F & { readonly stats: JitStats };
+}
+
+/** Traces `f` on symbolic copies of the argument tensors and lowers the program for `cpu`. */
+function trace(f: AnyFn, args: unknown[], leaves: Tensor[], name: string, fallback: "throw" | "eager", cpu: NonNullable<ReturnType<typeof backendFor>["cpu"]>): Entry {
+  const tracer = new Tracer(name);
+  const inputs: number[] = [];
+  let n = 0;
+  const symbolic = mapTensors(args, (t) => {
+    const s = tracer.input(n++, t.dtype, t.size);
+    inputs.push(tracer.ref(s));
+    return new Tensor(s, t.shape, t.dtype, true);
+  }) as unknown[];
+  let result: unknown;
+  try {
+    result = withBackend(tracer, () => (f as (...a: unknown[]) => unknown)(...symbolic));
+  } catch (e) {
+    if (e instanceof TraceError && fallback === "eager") return { exec: null, out: null, reason: e.message };
+    throw e;
+  }
+  const outputs: number[] = [];
+  const out = templateOf(result, (t) => outputs.push(tracer.ref(t._storage)), `jit(${name}): the result`);
+  return { exec: lowerCpu(tracer.program(inputs, outputs), cpu), out, reason: null };
+}
+
+/** The signature of an argument list (collecting its tensors in order into `leaves`). */
+function signature(x: unknown, leaves: Tensor[], name: string, path = "args"): string {
+  if (x instanceof Tensor) {
+    leaves.push(x);
+    return `T${x.dtype === "float64" ? "d" : "f"}[${x.shape.join(",")}]`;
+  }
+  if (Array.isArray(x)) return `[${x.map((v, i) => signature(v, leaves, name, `${path}[${i}]`)).join(",")}]`;
+  if (isPlainObject(x)) return `{${Object.keys(x).map((k) => `${JSON.stringify(k)}:${signature((x as Record<string, unknown>)[k], leaves, name, `${path}.${k}`)}`).join(",")}}`;
+  if (x === undefined) return "u";
+  if (x === null || typeof x === "number" || typeof x === "string" || typeof x === "boolean") return `S${typeof x}:${Object.is(x, -0) ? "-0" : JSON.stringify(x)}`;
+  throw new ArgumentError(`jit(${name}): ${path} is ${typeof x === "function" ? "a function" : `a ${(x as object).constructor?.name ?? typeof x}`}; a compiled function takes tensors, plain numbers/strings/booleans (static), and arrays or plain objects of them`);
+}
+
+function isPlainObject(x: unknown): x is Record<string, unknown> {
+  if (x === null || typeof x !== "object") return false;
+  const proto = Object.getPrototypeOf(x);
+  return proto === Object.prototype || proto === null;
+}
+
+/** `x` with every tensor replaced by `fn(tensor)` (structure and static values kept). */
+function mapTensors(x: unknown, fn: (t: Tensor) => Tensor): unknown {
+  if (x instanceof Tensor) return fn(x);
+  if (Array.isArray(x)) return x.map((v) => mapTensors(v, fn));
+  if (isPlainObject(x)) return Object.fromEntries(Object.keys(x).map((k) => [k, mapTensors(x[k], fn)]));
+  return x;
+}
+
+/** The result's structure; `leaf` is called on each tensor in order. */
+function templateOf(x: unknown, leaf: (t: Tensor) => void, where: string): Template {
+  if (x instanceof Tensor) {
+    leaf(x);
+    return { t: "tensor", shape: x.shape, dtype: x.dtype };
+  }
+  if (Array.isArray(x)) return { t: "array", items: x.map((v, i) => templateOf(v, leaf, `${where}[${i}]`)) };
+  if (isPlainObject(x)) {
+    const keys = Object.keys(x);
+    return { t: "object", keys, items: keys.map((k) => templateOf(x[k], leaf, `${where}.${k}`)) };
+  }
+  if (x === null || x === undefined || typeof x === "number" || typeof x === "string" || typeof x === "boolean") return { t: "static", v: x };
+  throw new ArgumentError(`${where} is a ${typeof x === "function" ? "function" : (x as object).constructor?.name ?? typeof x}; a compiled function returns tensors, plain values, and arrays or plain objects of them`);
+}
+
+/** Rebuilds a result from its template, taking the output arrays in order. */
+function build(tp: Template, next: () => FloatArray, backend: ReturnType<typeof backendFor>): unknown {
+  switch (tp.t) {
+    case "tensor": return new Tensor(backend.adopt(next()), tp.shape, tp.dtype, true);
+    case "static": return tp.v;
+    case "array": return tp.items.map((it) => build(it, next, backend));
+    case "object": return Object.fromEntries(tp.keys.map((k, i) => [k, build(tp.items[i], next, backend)]));
+  }
+}
