@@ -1,27 +1,39 @@
-// Fused optimizer steps: one pass over contiguous slabs per step, called once per
-// `optimizer(...).step(grads)` by src/optim/optimizer.ts (its "wasm" path), after the gradients
-// were copied into their slab. Every slab holds n elements in the same layout: the parameter
-// leaves concatenated in canonical tree order.
+// Fused optimizer steps over contiguous slabs, called by src/optim/optimizer.ts (its "wasm" path)
+// once per chunk of at most 64K elements (CHUNK there) of every `optimizer(...).step(grads)`, each
+// chunk's gradients copied into a small buffer just before (so they are read from cache); from
+// THREAD_MIN_PARAMS parameters on, a pool worker runs some of the chunks (`WasmEngine.splitStep`,
+// the same calls on the same ranges, so bit-identical). The slabs hold the parameter leaves
+// concatenated in canonical tree order; a call gets pointers to element `start` of each and the
+// chunk's length n. With the global-norm clip, sumSquaresF32/F64 first takes a pass over the chunks.
 //
-//   | slab  | pPtr   | gPtr     | slot 0 | slot 1 | slot 2 |
-//   |-------|--------|----------|--------|--------|--------|
-//   | sgd   | param  | gradient | b      |        |        |
-//   | adam  | param  | gradient | m      | v      | v̂max   |
-//   | adagrad | param | gradient | s     |        |        |
-//   | rmsprop | param | gradient | ν     | μ      | b      |
-//   | lion  | param  | gradient | m      |        |        |
+//   | kernel  | pPtr  | gPtr     | 3rd | 4th            | 5th            |
+//   |---------|-------|----------|-----|----------------|----------------|
+//   | sgd     | param | gradient | b   |                |                |
+//   | adam    | param | gradient | m   | v              | v̂max (AMSGrad) |
+//   | adagrad | param | gradient | s   |                |                |
+//   | rmsprop | param | gradient | ν   | μ (centered)   | b (momentum)   |
+//   | lion    | param | gradient | m   |                |                |
+//   (a slab the options do not use is passed as 0)
 //
-// Scalars arrive as f64 and are rounded to the element type once. g is first scaled by gScale
-// (the global-norm clip folded in; 1 when not clipping). F32 kernels run a v128 body of 4 lanes
-// and finish with the scalar generic loop, which is also the whole F64 kernel. Rounding: every
-// operation rounds to the element type, so results match the JS path (which keeps unstored
-// intermediates in f64) within float rounding, not bit-for-bit. Adam's direction is evaluated as
-// (lr·√bc2/bc1)·m / (√v̂ + eps·√bc2): the same value with one division instead of three.
+// Scalars arrive as f64; each is rounded to the element type once, after any arithmetic on it in
+// f64 (1 − b, Adam's −lr·√bc2/bc1 and eps·√bc2), which is also where torch rounds its Python
+// floats. g is first scaled by gScale (the global-norm clip folded in; 1 when not clipping).
+// F32 kernels run a v128 body of 4 lanes under ASC_FEATURE_SIMD and finish with the scalar
+// generic loop, which is the whole kernel in the scalar binary and the whole F64 kernel in every
+// binary (no f64x2 body). Rounding: every operation rounds to the element type, so results match
+// the JS path (which keeps unstored intermediates in f64) within float rounding, not bit-for-bit,
+// and torch's float32 steps within a few ulps (test/optim/torchRounding.test.ts). Adam's
+// direction is evaluated as (lr·√bc2/bc1)·m / (√v̂ + eps·√bc2): the same value with one division
+// instead of torch's three.
 
-// Specialisation: every kernel body is an @inline function whose option flags (weight decay on,
-// momentum on, first step, ...) are compile-time booleans; the exported entry points dispatch once
-// per call to the copy for the flags at hand, so the loops carry no per-element branches on them
-// (a measured 2x on SGD-momentum at 1e5 elements).
+// Specialisation: every kernel body is an @inline function; the option flags that the exported
+// entry points resolve to compile-time booleans get a copy each, chosen once per call, so the loop
+// carries no per-element branch on them (a measured 2x on SGD-momentum at 1e5 elements): SGD's
+// weight decay, momentum and Nesterov; Adam's L2, decoupled decay, AMSGrad and lerp form; AdaGrad's
+// weight decay and eps placement; RMSProp's centering, momentum and lerp form; Lion's weight decay.
+// Rare cases share one copy with those flags at run time (SGD's first step, Adam with b1 ≤ ½,
+// centered RMSProp with alpha ≤ ½), and RMSProp keeps weight decay, eps placement, lr placement and
+// first step at run time (loop-invariant branches).
 
 // ---- SGD / momentum / Nesterov ---------------------------------------------------------------
 //   g ← gs·g + wd·p;  b ← first ? g : μ·b + keep·g;  d ← nesterov ? g + μ·b : b;  p ← p − lr·d
