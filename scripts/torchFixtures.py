@@ -16,6 +16,7 @@ JavaScript compute the same bits), then rounded to float32:
 Every optimizer runs with foreach=False (torch's per-tensor path, `_single_tensor_*`).
 """
 import json
+import os
 import re
 import platform
 
@@ -121,7 +122,8 @@ def main():
     # one snapshot per line: readable diffs when torch is updated
     text = json.dumps(out, indent=1)
     text = re.sub(r"\[\s+([^\[\]{}]*?)\s+\]", lambda m: "[" + " ".join(m.group(1).split()) + "]", text)
-    with open("test/fixtures/torchTrajectories.json", "w") as f:
+    out_path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "test", "fixtures", "torchTrajectories.json")
+    with open(out_path, "w") as f:
         f.write(text + "\n")
 
 
