@@ -100,8 +100,8 @@ export function sgdStepF64(pPtr: usize, gPtr: usize, bPtr: usize, n: i32, lr: f6
 // whose weights on m and g sum to exactly 1; b·m + (1 − b)·g with both constants rounded to f32
 // does not (at b = 0.99 the sum is 1 + 9.3e-9: a 9.3e-7 relative bias of m once it has settled).
 // Which form applies is a compile-time flag (LO: w < ½) of the kernel copy: a per-element select
-// of the base instead made the f32 Adam step 9-17% slower (bench/probes/kernelAB.mjs, 65536
-// elements); b ≤ ½ is rare and gets one copy with its other flags at run time.
+// of the base instead made the f32 Adam step 7-25% slower (bench/probes/kernelAB.mjs, 65536
+// elements, four interleaved runs); b ≤ ½ is rare and gets one copy with its other flags at run time.
 
 /** The lerp coefficient for weight w = 1 − b (see above). */
 // @ts-ignore: decorator
