@@ -6,6 +6,13 @@
 // No tables, no branches in the v128 loops (both sides computed, then selected); the f64 v128
 // polynomials are in Estrin's form (short dependency chains), the scalar ones in Horner's.
 //
+// Layout of this file: the primitives whose arithmetic differs by type (exp, tanh, log's range
+// reduction, the polynomials) are written per type, f32 then f64; everything built on them (the
+// log core, log1p, sigmoid, softplus, the cross-entropy pairs) and the loops are generic over
+// T = f32 | f64, written once (`sizeof<T>() == 4` picks a primitive at compile time, so each
+// exported kernel compiles to what its hand-written twin did: test/wasm/kernelBits.test.ts pins
+// the bits).
+//
 // Memory layout: x[0..n) and out[0..n), contiguous f32 (4 bytes) or f64 (8 bytes), any alignment.
 //
 // exp (f32: Cephes expf extended to the whole float32 range; f64: same scheme, own fit):
@@ -39,6 +46,8 @@
 // rounded exp, is as far off: the two roundings of e / (1 + e)).
 
 import { maddF64x2 } from "./simd";
+
+// ==== float32 primitives ========================================================================
 
 const LOG2E: f32 = 1.44269504088896341;
 const LN2_HI: f32 = 0.693359375;
@@ -117,60 +126,7 @@ const T3: f32 = 1.33314422036e-1, T4: f32 = -3.33332819422e-1;
   return v128.or(v128.andnot(tV, signMask), v128.and(xV, signMask));
 }
 
-// ---- exported kernels ---------------------------------------------------------------------------
-
-/** out[i] = e^x[i] */
-export function expF32(xPtr: usize, outPtr: usize, n: i32): void {
-  let i = 0;
-  if (ASC_FEATURE_SIMD) {
-    for (; i + 4 <= n; i += 4) {
-      const off = <usize>i << 2;
-      v128.store(outPtr + off, expV(v128.load(xPtr + off)));
-    }
-  }
-  for (; i < n; i++) {
-    const off = <usize>i << 2;
-    store<f32>(outPtr + off, expScalar(load<f32>(xPtr + off)));
-  }
-}
-
-/** out[i] = 1 / (1 + e^-x[i]) */
-export function sigmoidF32(xPtr: usize, outPtr: usize, n: i32): void {
-  let i = 0;
-  if (ASC_FEATURE_SIMD) {
-    const oneV = f32x4.splat(1), zeroV = f32x4.splat(0);
-    for (; i + 4 <= n; i += 4) {
-      const off = <usize>i << 2;
-      const xV = v128.load(xPtr + off);
-      const eV = expV(f32x4.neg(f32x4.abs(xV)));
-      const numV = v128.bitselect(oneV, eV, f32x4.ge(xV, zeroV)); // NaN takes e (NaN)
-      v128.store(outPtr + off, f32x4.div(numV, f32x4.add(oneV, eV)));
-    }
-  }
-  for (; i < n; i++) {
-    const off = <usize>i << 2;
-    const x = load<f32>(xPtr + off);
-    const e = expScalar(-abs<f32>(x));
-    store<f32>(outPtr + off, (x >= 0 ? <f32>1 : e) / (<f32>1 + e));
-  }
-}
-
-/** out[i] = tanh(x[i]) */
-export function tanhF32(xPtr: usize, outPtr: usize, n: i32): void {
-  let i = 0;
-  if (ASC_FEATURE_SIMD) {
-    for (; i + 4 <= n; i += 4) {
-      const off = <usize>i << 2;
-      v128.store(outPtr + off, tanhV(v128.load(xPtr + off)));
-    }
-  }
-  for (; i < n; i++) {
-    const off = <usize>i << 2;
-    store<f32>(outPtr + off, tanhScalar(load<f32>(xPtr + off)));
-  }
-}
-
-// ---- float32 log and softplus (same reduction as the float64 log below, in f32) ----------------
+// ---- float32 log (same reduction as the float64 log below, in f32; the core is generic) ---------
 
 const SQRT_HALF_BITS_F: i32 = 0x3f3504f3; // sqrt(1/2) as f32
 const MIN_NORMAL_F: f32 = 1.17549435e-38; // 2^-126
@@ -179,12 +135,6 @@ const TWO25: f32 = 33554432; // 2^25
 const LF3: f32 = 0.23751342296600342, LF2: f32 = 0.28532543778419495, LF1: f32 = 0.4000031352043152, LF0: f32 = 0.6666666865348816;
 
 // @ts-ignore: decorator
-@inline function logCoreF(f: f32, e: f32): f32 {
-  const s = f / (<f32>2 + f), z = s * s;
-  const hfsq = <f32>0.5 * f * f, R = z * (((LF3 * z + LF2) * z + LF1) * z + LF0);
-  return e * LN2_HI + (f - (hfsq - (s * (hfsq + R) + e * LN2_LO)));
-}
-
 // @ts-ignore: decorator
 @inline function logScalarF(x: f32): f32 {
   if (!(x >= 0)) return NaN;
@@ -194,27 +144,10 @@ const LF3: f32 = 0.23751342296600342, LF2: f32 = 0.28532543778419495, LF1: f32 =
   if (x < MIN_NORMAL_F) { x *= TWO25; bias = 25; }
   const ix = reinterpret<i32>(x);
   const e = (ix - SQRT_HALF_BITS_F) >> 23;
-  return logCoreF(reinterpret<f32>(ix - (e << 23)) - 1, <f32>(e - bias));
+  return logCore<f32>(reinterpret<f32>(ix - (e << 23)) - 1, <f32>(e - bias));
 }
 
 // @ts-ignore: decorator
-@inline function log1pUnitF(t: f32): f32 {
-  return t >= 0.5 ? logCoreF((t - 1) * 0.5, 1) : logCoreF(t, 0);
-}
-
-// @ts-ignore: decorator
-@inline function logCoreFV(fV: v128, eV: v128): v128 {
-  const sV = f32x4.div(fV, f32x4.add(f32x4.splat(2), fV));
-  const zV = f32x4.mul(sV, sV);
-  const hfsqV = f32x4.mul(f32x4.mul(f32x4.splat(0.5), fV), fV);
-  let pV = f32x4.add(f32x4.mul(f32x4.splat(LF3), zV), f32x4.splat(LF2));
-  pV = f32x4.add(f32x4.mul(pV, zV), f32x4.splat(LF1));
-  pV = f32x4.add(f32x4.mul(pV, zV), f32x4.splat(LF0));
-  const rV = f32x4.mul(zV, pV);
-  const tV = f32x4.add(f32x4.mul(sV, f32x4.add(hfsqV, rV)), f32x4.mul(eV, f32x4.splat(LN2_LO)));
-  return f32x4.add(f32x4.mul(eV, f32x4.splat(LN2_HI)), f32x4.sub(fV, f32x4.sub(hfsqV, tV)));
-}
-
 // @ts-ignore: decorator
 @inline function logFV(xV: v128): v128 {
   const subV = f32x4.lt(xV, f32x4.splat(MIN_NORMAL_F));
@@ -222,54 +155,13 @@ const LF3: f32 = 0.23751342296600342, LF2: f32 = 0.28532543778419495, LF1: f32 =
   const eI = i32x4.shr_s(i32x4.sub(ix, i32x4.splat(SQRT_HALF_BITS_F)), 23);
   const mV = i32x4.sub(ix, i32x4.shl(eI, 23));
   const eV = f32x4.convert_i32x4_s(i32x4.sub(eI, v128.and(subV, i32x4.splat(25))));
-  let yV = logCoreFV(f32x4.sub(mV, f32x4.splat(1)), eV);
+  let yV = logCoreV<f32>(f32x4.sub(mV, f32x4.splat(1)), eV);
   yV = v128.bitselect(f32x4.splat(-Infinity), yV, f32x4.eq(xV, f32x4.splat(0)));
   yV = v128.bitselect(xV, yV, f32x4.eq(xV, f32x4.splat(Infinity)));
   return v128.bitselect(f32x4.splat(NaN), yV, v128.not(f32x4.ge(xV, f32x4.splat(0))));
 }
 
-// @ts-ignore: decorator
-@inline function log1pUnitFV(tV: v128): v128 {
-  const bigV = f32x4.ge(tV, f32x4.splat(0.5));
-  const fV = v128.bitselect(f32x4.mul(f32x4.sub(tV, f32x4.splat(1)), f32x4.splat(0.5)), tV, bigV);
-  return logCoreFV(fV, v128.and(bigV, f32x4.splat(1)));
-}
-
-/** out[i] = log(1 + e^x[i]) = max(x, 0) + log1p(e^-|x|) */
-export function softplusF32(xPtr: usize, outPtr: usize, n: i32): void {
-  let i = 0;
-  if (ASC_FEATURE_SIMD) {
-    const zeroV = f32x4.splat(0);
-    for (; i + 4 <= n; i += 4) {
-      const off = <usize>i << 2;
-      const xV = v128.load(xPtr + off);
-      const lV = log1pUnitFV(expV(f32x4.neg(f32x4.abs(xV))));
-      v128.store(outPtr + off, f32x4.add(f32x4.max(xV, zeroV), lV));
-    }
-  }
-  for (; i < n; i++) {
-    const off = <usize>i << 2;
-    const x = load<f32>(xPtr + off);
-    store<f32>(outPtr + off, max<f32>(x, 0) + log1pUnitF(expScalar(-abs<f32>(x))));
-  }
-}
-
-/** out[i] = log(x[i]) */
-export function logF32(xPtr: usize, outPtr: usize, n: i32): void {
-  let i = 0;
-  if (ASC_FEATURE_SIMD) {
-    for (; i + 4 <= n; i += 4) {
-      const off = <usize>i << 2;
-      v128.store(outPtr + off, logFV(v128.load(xPtr + off)));
-    }
-  }
-  for (; i < n; i++) {
-    const off = <usize>i << 2;
-    store<f32>(outPtr + off, logScalarF(load<f32>(xPtr + off)));
-  }
-}
-
-// ==== float64 ===================================================================================
+// ==== float64 primitives ========================================================================
 
 const LOG2E_D: f64 = 1.4426950408889634;
 const LN2_HI_D: f64 = 0.6931471805598903; //  ln 2 cut to 42 bits: k * LN2_HI_D is exact for |k| < 2^11
@@ -336,14 +228,6 @@ const TD2: f64 = -5.396825396789699e-2, TD1: f64 = 0.13333333333333042, TD0: f64
   return y * reinterpret<f64>((kh + 1023) << 52) * reinterpret<f64>((kl + 1023) << 52);
 }
 
-/** log(1 + f) + e ln 2 for |f| small (f = m - 1, m in [sqrt(1/2), sqrt(2)), or the log1p reduction). */
-// @ts-ignore: decorator
-@inline function logCoreD(f: f64, e: f64): f64 {
-  const s = f / (<f64>2 + f), z = s * s;
-  const hfsq = 0.5 * f * f, R = z * logPolyD(z);
-  return e * LN2_HI_D + (f - (hfsq - (s * (hfsq + R) + e * LN2_LO_D)));
-}
-
 // @ts-ignore: decorator
 @inline function logScalarD(x: f64): f64 {
   if (!(x >= 0)) return NaN; // negative or NaN
@@ -354,13 +238,7 @@ const TD2: f64 = -5.396825396789699e-2, TD1: f64 = 0.13333333333333042, TD0: f64
   const ix = reinterpret<i64>(x);
   const e = (ix - SQRT_HALF_BITS) >> 52; // x = m 2^e, m in [sqrt(1/2), sqrt(2))
   const m = reinterpret<f64>(ix - (e << 52));
-  return logCoreD(m - 1, <f64>(e - bias));
-}
-
-/** log(1 + t) for t in [0, 1] (or NaN): 1 + t = 2^e (1 + f) with f exact. */
-// @ts-ignore: decorator
-@inline function log1pUnitD(t: f64): f64 {
-  return t >= 0.5 ? logCoreD((t - 1) * 0.5, 1) : logCoreD(t, 0);
+  return logCore<f64>(m - 1, <f64>(e - bias));
 }
 
 // @ts-ignore: decorator
@@ -435,16 +313,6 @@ const TD2: f64 = -5.396825396789699e-2, TD1: f64 = 0.13333333333333042, TD0: f64
 }
 
 // @ts-ignore: decorator
-@inline function logCoreDV(fV: v128, eV: v128): v128 {
-  const sV = f64x2.div(fV, f64x2.add(f64x2.splat(2), fV));
-  const zV = f64x2.mul(sV, sV);
-  const hfsqV = f64x2.mul(f64x2.mul(f64x2.splat(0.5), fV), fV);
-  const rV = f64x2.mul(zV, logPolyDV(zV));
-  const tV = f64x2.add(f64x2.mul(sV, f64x2.add(hfsqV, rV)), f64x2.mul(eV, f64x2.splat(LN2_LO_D)));
-  return f64x2.add(f64x2.mul(eV, f64x2.splat(LN2_HI_D)), f64x2.sub(fV, f64x2.sub(hfsqV, tV)));
-}
-
-// @ts-ignore: decorator
 @inline function logDV(xV: v128): v128 {
   const subV = f64x2.lt(xV, f64x2.splat(MIN_NORMAL_D)); // subnormal (and 0 / negative: fixed below)
   const ix = v128.bitselect(f64x2.mul(xV, f64x2.splat(TWO54)), xV, subV);
@@ -455,17 +323,10 @@ const TD2: f64 = -5.396825396789699e-2, TD1: f64 = 0.13333333333333042, TD0: f64
   const hiV = i32x4.shr_s(uV, 20);
   const eI = f64x2.convert_low_i32x4_s(v128.shuffle<i32>(hiV, hiV, 1, 3, 1, 3));
   const eV = f64x2.sub(eI, v128.and(subV, f64x2.splat(54)));
-  let yV = logCoreDV(f64x2.sub(mV, f64x2.splat(1)), eV);
+  let yV = logCoreV<f64>(f64x2.sub(mV, f64x2.splat(1)), eV);
   yV = v128.bitselect(f64x2.splat(-Infinity), yV, f64x2.eq(xV, f64x2.splat(0)));
   yV = v128.bitselect(xV, yV, f64x2.eq(xV, f64x2.splat(Infinity)));
   return v128.bitselect(f64x2.splat(NaN), yV, v128.not(f64x2.ge(xV, f64x2.splat(0)))); // x < 0 or NaN
-}
-
-// @ts-ignore: decorator
-@inline function log1pUnitDV(tV: v128): v128 {
-  const bigV = f64x2.ge(tV, f64x2.splat(0.5));
-  const fV = v128.bitselect(f64x2.mul(f64x2.sub(tV, f64x2.splat(1)), f64x2.splat(0.5)), tV, bigV);
-  return logCoreDV(fV, v128.and(bigV, f64x2.splat(1))); // e = 1 or 0
 }
 
 // @ts-ignore: decorator
@@ -480,91 +341,255 @@ const TD2: f64 = -5.396825396789699e-2, TD1: f64 = 0.13333333333333042, TD0: f64
   return v128.or(tV, v128.and(xV, i64x2.splat(i64.MIN_VALUE)));
 }
 
-// ---- exported f64 kernels ----
+// ==== both types ================================================================================
 
-/** out[i] = e^x[i] */
-export function expF64(xPtr: usize, outPtr: usize, n: i32): void {
+// ---- the per-type primitives behind one name ----
+
+// @ts-ignore: decorator
+@inline function expS<T>(x: T): T {
+  if (sizeof<T>() == 4) return <T>expScalar(<f32>x);
+  return <T>expScalarD(<f64>x);
+}
+// @ts-ignore: decorator
+@inline function expVec<T>(xV: v128): v128 {
+  if (sizeof<T>() == 4) return expV(xV);
+  return expDV(xV);
+}
+// @ts-ignore: decorator
+@inline function tanhS<T>(x: T): T {
+  if (sizeof<T>() == 4) return <T>tanhScalar(<f32>x);
+  return <T>tanhScalarD(<f64>x);
+}
+// @ts-ignore: decorator
+@inline function tanhVec<T>(xV: v128): v128 {
+  if (sizeof<T>() == 4) return tanhV(xV);
+  return tanhDV(xV);
+}
+// @ts-ignore: decorator
+@inline function logS<T>(x: T): T {
+  if (sizeof<T>() == 4) return <T>logScalarF(<f32>x);
+  return <T>logScalarD(<f64>x);
+}
+// @ts-ignore: decorator
+@inline function logVec<T>(xV: v128): v128 {
+  if (sizeof<T>() == 4) return logFV(xV);
+  return logDV(xV);
+}
+/** L(z) of the log core: f32 degree 3, f64 degree 7 (Horner's form in both scalar loops). */
+// @ts-ignore: decorator
+@inline function logPoly<T>(z: T): T {
+  if (sizeof<T>() == 4) {
+    const zf = <f32>z;
+    return <T>(((LF3 * zf + LF2) * zf + LF1) * zf + LF0);
+  }
+  return <T>logPolyD(<f64>z);
+}
+/** L(z) on lanes: f32 in Horner's form, f64 in Estrin's. */
+// @ts-ignore: decorator
+@inline function logPolyV<T>(zV: v128): v128 {
+  if (sizeof<T>() == 4) {
+    let pV = f32x4.add(f32x4.mul(f32x4.splat(LF3), zV), f32x4.splat(LF2));
+    pV = f32x4.add(f32x4.mul(pV, zV), f32x4.splat(LF1));
+    return f32x4.add(f32x4.mul(pV, zV), f32x4.splat(LF0));
+  }
+  return logPolyDV(zV);
+}
+// @ts-ignore: decorator
+@inline function ln2Hi<T>(): T {
+  return sizeof<T>() == 4 ? <T>LN2_HI : <T>LN2_HI_D;
+}
+// @ts-ignore: decorator
+@inline function ln2Lo<T>(): T {
+  return sizeof<T>() == 4 ? <T>LN2_LO : <T>LN2_LO_D;
+}
+/**
+ * max(x, 0) on lanes, NaN kept: f32x4.max for f32, pmax (x < 0 ? 0 : x, one x86 instruction) for
+ * f64, the ops each type's kernels used before they were generic. (The two differ only at x = -0,
+ * where softplus and the loss then add log 2, so pmax would give f32 the same bits as well.)
+ */
+// @ts-ignore: decorator
+@inline function maxZeroV<T>(xV: v128): v128 {
+  if (sizeof<T>() == 4) return f32x4.max(xV, f32x4.splat(0));
+  return f64x2.pmax(xV, f64x2.splat(0));
+}
+
+// ---- log core and log1p, the same steps in both types ----
+
+/** log(1 + f) + e ln 2 for |f| small (f = m - 1, m in [sqrt(1/2), sqrt(2)), or the log1p reduction). */
+// @ts-ignore: decorator
+@inline function logCore<T>(f: T, e: T): T {
+  const s = f / (<T>2 + f), z = s * s;
+  const hfsq = <T>0.5 * f * f, R = z * logPoly<T>(z);
+  return e * ln2Hi<T>() + (f - (hfsq - (s * (hfsq + R) + e * ln2Lo<T>())));
+}
+
+/** log(1 + t) for t in [0, 1] (or NaN): 1 + t = 2^e (1 + f) with f exact. */
+// @ts-ignore: decorator
+@inline function log1pUnit<T>(t: T): T {
+  return t >= <T>0.5 ? logCore<T>((t - <T>1) * <T>0.5, 1) : logCore<T>(t, 0);
+}
+
+// @ts-ignore: decorator
+@inline function logCoreV<T>(fV: v128, eV: v128): v128 {
+  const sV = v128.div<T>(fV, v128.add<T>(v128.splat<T>(2), fV));
+  const zV = v128.mul<T>(sV, sV);
+  const hfsqV = v128.mul<T>(v128.mul<T>(v128.splat<T>(0.5), fV), fV);
+  const rV = v128.mul<T>(zV, logPolyV<T>(zV));
+  const tV = v128.add<T>(v128.mul<T>(sV, v128.add<T>(hfsqV, rV)), v128.mul<T>(eV, v128.splat<T>(ln2Lo<T>())));
+  return v128.add<T>(v128.mul<T>(eV, v128.splat<T>(ln2Hi<T>())), v128.sub<T>(fV, v128.sub<T>(hfsqV, tV)));
+}
+
+// @ts-ignore: decorator
+@inline function log1pUnitV<T>(tV: v128): v128 {
+  const bigV = v128.ge<T>(tV, v128.splat<T>(0.5));
+  const fV = v128.bitselect(v128.mul<T>(v128.sub<T>(tV, v128.splat<T>(1)), v128.splat<T>(0.5)), tV, bigV);
+  return logCoreV<T>(fV, v128.and(bigV, v128.splat<T>(1))); // e = 1 or 0
+}
+
+// ---- the ops, from e = e^-|x| where they need it ----
+
+const OP_EXP = 0, OP_SIGMOID = 1, OP_TANH = 2, OP_SOFTPLUS = 3, OP_LOG = 4, OP_SIGMOID_SLOPE = 5;
+
+/** sigmoid(x) = 1 / (1 + e) for x >= 0, e / (1 + e) for x < 0 (NaN takes e, a NaN). */
+// @ts-ignore: decorator
+@inline function sigmoidFromE<T>(x: T, e: T): T {
+  return (x >= 0 ? <T>1 : e) / (<T>1 + e);
+}
+// @ts-ignore: decorator
+@inline function sigmoidFromEV<T>(xV: v128, eV: v128): v128 {
+  const oneV = v128.splat<T>(1);
+  return v128.div<T>(v128.bitselect(oneV, eV, v128.ge<T>(xV, v128.splat<T>(0))), v128.add<T>(oneV, eV));
+}
+/** Cross-entropy on logits: (max(x, 0) - x t) + log1p(e), no cancellation when x t ~ x (confident and right). */
+// @ts-ignore: decorator
+@inline function crossEntropyFromE<T>(x: T, t: T, e: T): T {
+  return (max<T>(x, 0) - x * t) + log1pUnit<T>(e);
+}
+// @ts-ignore: decorator
+@inline function crossEntropyFromEV<T>(xV: v128, tV: v128, eV: v128): v128 {
+  return v128.add<T>(v128.sub<T>(maxZeroV<T>(xV), v128.mul<T>(xV, tV)), log1pUnitV<T>(eV));
+}
+
+/** One unary op on one value (`op` is a compile-time constant of each kernel). */
+// @ts-ignore: decorator
+@inline function unaryS<T>(op: i32, x: T): T {
+  if (op == OP_EXP) return expS<T>(x);
+  if (op == OP_TANH) return tanhS<T>(x);
+  if (op == OP_LOG) return logS<T>(x);
+  const e = expS<T>(-abs<T>(x));
+  if (op == OP_SIGMOID) return sigmoidFromE<T>(x, e);
+  if (op == OP_SOFTPLUS) return max<T>(x, 0) + log1pUnit<T>(e);
+  return e / ((<T>1 + e) * (<T>1 + e)); // OP_SIGMOID_SLOPE: s (1 - s), even in x
+}
+
+/** One unary op on a v128 of values. */
+// @ts-ignore: decorator
+@inline function unaryV<T>(op: i32, xV: v128): v128 {
+  if (op == OP_EXP) return expVec<T>(xV);
+  if (op == OP_TANH) return tanhVec<T>(xV);
+  if (op == OP_LOG) return logVec<T>(xV);
+  const eV = expVec<T>(v128.neg<T>(v128.abs<T>(xV)));
+  if (op == OP_SIGMOID) return sigmoidFromEV<T>(xV, eV);
+  if (op == OP_SOFTPLUS) return v128.add<T>(maxZeroV<T>(xV), log1pUnitV<T>(eV));
+  const dV = v128.add<T>(v128.splat<T>(1), eV); // OP_SIGMOID_SLOPE
+  return v128.div<T>(eV, v128.mul<T>(dV, dV));
+}
+
+// ---- the loops ----
+
+/** out[i] = op(x[i]): the v128 body, then the scalar tail (the whole loop in the scalar binary). */
+// @ts-ignore: decorator
+@inline function unaryRun<T>(xPtr: usize, outPtr: usize, n: i32, op: i32): void {
   let i = 0;
   if (ASC_FEATURE_SIMD) {
-    for (; i + 2 <= n; i += 2) {
-      const off = <usize>i << 3;
-      v128.store(outPtr + off, expDV(v128.load(xPtr + off)));
+    const lanes = <i32>(16 / sizeof<T>());
+    for (; i + lanes <= n; i += lanes) {
+      const off = <usize>i << alignof<T>();
+      v128.store(outPtr + off, unaryV<T>(op, v128.load(xPtr + off)));
     }
   }
   for (; i < n; i++) {
-    const off = <usize>i << 3;
-    store<f64>(outPtr + off, expScalarD(load<f64>(xPtr + off)));
+    const off = <usize>i << alignof<T>();
+    store<T>(outPtr + off, unaryS<T>(op, load<T>(xPtr + off)));
   }
+}
+
+/**
+ * loss[i] = softplus(x[i]) - x[i] t[i]; with RES also res[i] = sigmoid(x[i]) - t[i], from the same
+ * e^-|x|. Each element's x and t are read before its loss and res are written (so loss may alias x
+ * and res may alias t).
+ */
+// @ts-ignore: decorator
+@inline function crossEntropyRun<T>(xPtr: usize, tPtr: usize, lossPtr: usize, resPtr: usize, n: i32, RES: bool): void {
+  let i = 0;
+  if (ASC_FEATURE_SIMD) {
+    const lanes = <i32>(16 / sizeof<T>());
+    for (; i + lanes <= n; i += lanes) {
+      const off = <usize>i << alignof<T>();
+      const xV = v128.load(xPtr + off), tV = v128.load(tPtr + off);
+      const eV = expVec<T>(v128.neg<T>(v128.abs<T>(xV)));
+      v128.store(lossPtr + off, crossEntropyFromEV<T>(xV, tV, eV));
+      if (RES) v128.store(resPtr + off, v128.sub<T>(sigmoidFromEV<T>(xV, eV), tV));
+    }
+  }
+  for (; i < n; i++) {
+    const off = <usize>i << alignof<T>();
+    const x = load<T>(xPtr + off), t = load<T>(tPtr + off);
+    const e = expS<T>(-abs<T>(x));
+    store<T>(lossPtr + off, crossEntropyFromE<T>(x, t, e));
+    if (RES) store<T>(resPtr + off, sigmoidFromE<T>(x, e) - t);
+  }
+}
+
+// ---- exported kernels (the ABI: src/backend/wasm/index.ts calls them by these names) -------------
+// x[0..n) in, out[0..n) out, f32 or f64, out may equal x.
+
+/** out[i] = e^x[i] */
+export function expF32(xPtr: usize, outPtr: usize, n: i32): void {
+  unaryRun<f32>(xPtr, outPtr, n, OP_EXP);
+}
+export function expF64(xPtr: usize, outPtr: usize, n: i32): void {
+  unaryRun<f64>(xPtr, outPtr, n, OP_EXP);
 }
 
 /** out[i] = 1 / (1 + e^-x[i]) */
+export function sigmoidF32(xPtr: usize, outPtr: usize, n: i32): void {
+  unaryRun<f32>(xPtr, outPtr, n, OP_SIGMOID);
+}
 export function sigmoidF64(xPtr: usize, outPtr: usize, n: i32): void {
-  let i = 0;
-  if (ASC_FEATURE_SIMD) {
-    const oneV = f64x2.splat(1), zeroV = f64x2.splat(0);
-    for (; i + 2 <= n; i += 2) {
-      const off = <usize>i << 3;
-      const xV = v128.load(xPtr + off);
-      const eV = expDV(f64x2.neg(f64x2.abs(xV)));
-      const numV = v128.bitselect(oneV, eV, f64x2.ge(xV, zeroV)); // NaN takes e (NaN)
-      v128.store(outPtr + off, f64x2.div(numV, f64x2.add(oneV, eV)));
-    }
-  }
-  for (; i < n; i++) {
-    const off = <usize>i << 3;
-    const x = load<f64>(xPtr + off);
-    const e = expScalarD(-abs<f64>(x));
-    store<f64>(outPtr + off, (x >= 0 ? <f64>1 : e) / (<f64>1 + e));
-  }
+  unaryRun<f64>(xPtr, outPtr, n, OP_SIGMOID);
 }
 
 /** out[i] = tanh(x[i]) */
+export function tanhF32(xPtr: usize, outPtr: usize, n: i32): void {
+  unaryRun<f32>(xPtr, outPtr, n, OP_TANH);
+}
 export function tanhF64(xPtr: usize, outPtr: usize, n: i32): void {
-  let i = 0;
-  if (ASC_FEATURE_SIMD) {
-    for (; i + 2 <= n; i += 2) {
-      const off = <usize>i << 3;
-      v128.store(outPtr + off, tanhDV(v128.load(xPtr + off)));
-    }
-  }
-  for (; i < n; i++) {
-    const off = <usize>i << 3;
-    store<f64>(outPtr + off, tanhScalarD(load<f64>(xPtr + off)));
-  }
+  unaryRun<f64>(xPtr, outPtr, n, OP_TANH);
 }
 
 /** out[i] = log(1 + e^x[i]) = max(x, 0) + log1p(e^-|x|) */
+export function softplusF32(xPtr: usize, outPtr: usize, n: i32): void {
+  unaryRun<f32>(xPtr, outPtr, n, OP_SOFTPLUS);
+}
 export function softplusF64(xPtr: usize, outPtr: usize, n: i32): void {
-  let i = 0;
-  if (ASC_FEATURE_SIMD) {
-    const zeroV = f64x2.splat(0);
-    for (; i + 2 <= n; i += 2) {
-      const off = <usize>i << 3;
-      const xV = v128.load(xPtr + off);
-      const lV = log1pUnitDV(expDV(f64x2.neg(f64x2.abs(xV))));
-      v128.store(outPtr + off, f64x2.add(f64x2.pmax(xV, zeroV), lV)); // pmax(x, 0) = x < 0 ? 0 : x keeps NaN
-    }
-  }
-  for (; i < n; i++) {
-    const off = <usize>i << 3;
-    const x = load<f64>(xPtr + off);
-    store<f64>(outPtr + off, max<f64>(x, <f64>0) + log1pUnitD(expScalarD(-abs<f64>(x))));
-  }
+  unaryRun<f64>(xPtr, outPtr, n, OP_SOFTPLUS);
 }
 
 /** out[i] = log(x[i]) (natural log; -inf at 0, NaN below 0) */
+export function logF32(xPtr: usize, outPtr: usize, n: i32): void {
+  unaryRun<f32>(xPtr, outPtr, n, OP_LOG);
+}
 export function logF64(xPtr: usize, outPtr: usize, n: i32): void {
-  let i = 0;
-  if (ASC_FEATURE_SIMD) {
-    for (; i + 2 <= n; i += 2) {
-      const off = <usize>i << 3;
-      v128.store(outPtr + off, logDV(v128.load(xPtr + off)));
-    }
-  }
-  for (; i < n; i++) {
-    const off = <usize>i << 3;
-    store<f64>(outPtr + off, logScalarD(load<f64>(xPtr + off)));
-  }
+  unaryRun<f64>(xPtr, outPtr, n, OP_LOG);
+}
+
+/** out[i] = sigmoid'(x[i]) = s (1 - s) = e / (1 + e)^2 with e = e^-|x| (even in x; no cancellation) */
+export function sigmoidSlopeF32(xPtr: usize, outPtr: usize, n: i32): void {
+  unaryRun<f32>(xPtr, outPtr, n, OP_SIGMOID_SLOPE);
+}
+export function sigmoidSlopeF64(xPtr: usize, outPtr: usize, n: i32): void {
+  unaryRun<f64>(xPtr, outPtr, n, OP_SIGMOID_SLOPE);
 }
 
 // ---- fused pairs for cross-entropy on logits (src/ops/logisticLoss.ts) --------------------------
@@ -574,126 +599,21 @@ export function logF64(xPtr: usize, outPtr: usize, n: i32): void {
 
 /** out[i] = softplus(x[i]) - x[i] t[i], as (max(x, 0) - x t) + log1p(e^-|x|) */
 export function crossEntropyLogitsF32(xPtr: usize, tPtr: usize, outPtr: usize, n: i32): void {
-  let i = 0;
-  if (ASC_FEATURE_SIMD) {
-    const zeroV = f32x4.splat(0);
-    for (; i + 4 <= n; i += 4) {
-      const off = <usize>i << 2;
-      const xV = v128.load(xPtr + off);
-      const lV = log1pUnitFV(expV(f32x4.neg(f32x4.abs(xV))));
-      // (max(x, 0) - x t) + log1p(e^-|x|): no cancellation when x t ~ x (confident and right).
-      v128.store(outPtr + off, f32x4.add(f32x4.sub(f32x4.max(xV, zeroV), f32x4.mul(xV, v128.load(tPtr + off))), lV));
-    }
-  }
-  for (; i < n; i++) {
-    const off = <usize>i << 2;
-    const x = load<f32>(xPtr + off);
-    store<f32>(outPtr + off, (max<f32>(x, 0) - x * load<f32>(tPtr + off)) + log1pUnitF(expScalar(-abs<f32>(x))));
-  }
+  crossEntropyRun<f32>(xPtr, tPtr, outPtr, 0, n, false);
 }
-
 export function crossEntropyLogitsF64(xPtr: usize, tPtr: usize, outPtr: usize, n: i32): void {
-  let i = 0;
-  if (ASC_FEATURE_SIMD) {
-    const zeroV = f64x2.splat(0);
-    for (; i + 2 <= n; i += 2) {
-      const off = <usize>i << 3;
-      const xV = v128.load(xPtr + off);
-      const lV = log1pUnitDV(expDV(f64x2.neg(f64x2.abs(xV))));
-      v128.store(outPtr + off, f64x2.add(f64x2.sub(f64x2.pmax(xV, zeroV), f64x2.mul(xV, v128.load(tPtr + off))), lV));
-    }
-  }
-  for (; i < n; i++) {
-    const off = <usize>i << 3;
-    const x = load<f64>(xPtr + off);
-    store<f64>(outPtr + off, (max<f64>(x, <f64>0) - x * load<f64>(tPtr + off)) + log1pUnitD(expScalarD(-abs<f64>(x))));
-  }
+  crossEntropyRun<f64>(xPtr, tPtr, outPtr, 0, n, false);
 }
 
 /**
  * loss[i] as above and res[i] = sigmoid(x[i]) - t[i] (the gradient of the loss with respect to x)
  * from one e^-|x|; the loss has the same bits as crossEntropyLogits (the same helpers in the same
  * order). The forward pass of a loss whose gradient will be taken computes both, which saves the
- * backward its own exp pass. loss may alias x and res may alias t (each element is read before it
- * is written).
+ * backward its own exp pass. loss may alias x and res may alias t.
  */
 export function crossEntropyResidualF32(xPtr: usize, tPtr: usize, lossPtr: usize, resPtr: usize, n: i32): void {
-  let i = 0;
-  if (ASC_FEATURE_SIMD) {
-    const oneV = f32x4.splat(1), zeroV = f32x4.splat(0);
-    for (; i + 4 <= n; i += 4) {
-      const off = <usize>i << 2;
-      const xV = v128.load(xPtr + off), tV = v128.load(tPtr + off);
-      const eV = expV(f32x4.neg(f32x4.abs(xV)));
-      const numV = v128.bitselect(oneV, eV, f32x4.ge(xV, zeroV));
-      v128.store(lossPtr + off, f32x4.add(f32x4.sub(f32x4.max(xV, zeroV), f32x4.mul(xV, tV)), log1pUnitFV(eV)));
-      v128.store(resPtr + off, f32x4.sub(f32x4.div(numV, f32x4.add(oneV, eV)), tV));
-    }
-  }
-  for (; i < n; i++) {
-    const off = <usize>i << 2;
-    const x = load<f32>(xPtr + off), t = load<f32>(tPtr + off);
-    const e = expScalar(-abs<f32>(x));
-    store<f32>(lossPtr + off, (max<f32>(x, 0) - x * t) + log1pUnitF(e));
-    store<f32>(resPtr + off, (x >= 0 ? <f32>1 : e) / (<f32>1 + e) - t);
-  }
+  crossEntropyRun<f32>(xPtr, tPtr, lossPtr, resPtr, n, true);
 }
-
 export function crossEntropyResidualF64(xPtr: usize, tPtr: usize, lossPtr: usize, resPtr: usize, n: i32): void {
-  let i = 0;
-  if (ASC_FEATURE_SIMD) {
-    const oneV = f64x2.splat(1), zeroV = f64x2.splat(0);
-    for (; i + 2 <= n; i += 2) {
-      const off = <usize>i << 3;
-      const xV = v128.load(xPtr + off), tV = v128.load(tPtr + off);
-      const eV = expDV(f64x2.neg(f64x2.abs(xV)));
-      const numV = v128.bitselect(oneV, eV, f64x2.ge(xV, zeroV));
-      v128.store(lossPtr + off, f64x2.add(f64x2.sub(f64x2.pmax(xV, zeroV), f64x2.mul(xV, tV)), log1pUnitDV(eV)));
-      v128.store(resPtr + off, f64x2.sub(f64x2.div(numV, f64x2.add(oneV, eV)), tV));
-    }
-  }
-  for (; i < n; i++) {
-    const off = <usize>i << 3;
-    const x = load<f64>(xPtr + off), t = load<f64>(tPtr + off);
-    const e = expScalarD(-abs<f64>(x));
-    store<f64>(lossPtr + off, (max<f64>(x, <f64>0) - x * t) + log1pUnitD(e));
-    store<f64>(resPtr + off, (x >= 0 ? <f64>1 : e) / (<f64>1 + e) - t);
-  }
-}
-
-/** out[i] = sigmoid'(x[i]) = s (1 - s) = e / (1 + e)^2 with e = e^-|x| (even in x; no cancellation) */
-export function sigmoidSlopeF32(xPtr: usize, outPtr: usize, n: i32): void {
-  let i = 0;
-  if (ASC_FEATURE_SIMD) {
-    const oneV = f32x4.splat(1);
-    for (; i + 4 <= n; i += 4) {
-      const off = <usize>i << 2;
-      const eV = expV(f32x4.neg(f32x4.abs(v128.load(xPtr + off))));
-      const dV = f32x4.add(oneV, eV);
-      v128.store(outPtr + off, f32x4.div(eV, f32x4.mul(dV, dV)));
-    }
-  }
-  for (; i < n; i++) {
-    const off = <usize>i << 2;
-    const e = expScalar(-abs<f32>(load<f32>(xPtr + off)));
-    store<f32>(outPtr + off, e / ((<f32>1 + e) * (<f32>1 + e)));
-  }
-}
-
-export function sigmoidSlopeF64(xPtr: usize, outPtr: usize, n: i32): void {
-  let i = 0;
-  if (ASC_FEATURE_SIMD) {
-    const oneV = f64x2.splat(1);
-    for (; i + 2 <= n; i += 2) {
-      const off = <usize>i << 3;
-      const eV = expDV(f64x2.neg(f64x2.abs(v128.load(xPtr + off))));
-      const dV = f64x2.add(oneV, eV);
-      v128.store(outPtr + off, f64x2.div(eV, f64x2.mul(dV, dV)));
-    }
-  }
-  for (; i < n; i++) {
-    const off = <usize>i << 3;
-    const e = expScalarD(-abs<f64>(load<f64>(xPtr + off)));
-    store<f64>(outPtr + off, e / ((<f64>1 + e) * (<f64>1 + e)));
-  }
+  crossEntropyRun<f64>(xPtr, tPtr, lossPtr, resPtr, n, true);
 }

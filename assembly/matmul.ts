@@ -22,6 +22,11 @@
 // 2 v128 = 4x4), updated once per p with one broadcast of A[i,p] per row and NR/lanes loads of B.
 // Loop nest (outer to inner): pc (KC-deep slices of k) > ic (MC-row blocks, packed A in L2)
 // > jp (NR-column panels of B, one panel kc*NR in L1) > ip (MR-row panels of packed A).
+//
+// Both types run the same code, generic over T = f32 | f64: a panel row of packed B is 32 bytes
+// (two v128) in both (NR = 32 / sizeof<T>), so are the packed A block (MC * KC * sizeof<T>) and
+// the v128 register tile; only the lane ops and MC differ. The exported F32/F64 entry points are
+// the ABI (src/backend/wasm/index.ts calls them by name).
 
 import { maddF32x4, maddF64x2 } from "./simd";
 import { axpyF32, axpyF64, dotF32, dotF64 } from "./blas1";
@@ -33,6 +38,17 @@ const NR_F64: i32 = 4;
 const KC: i32 = 256;
 const MC_F32: i32 = 128;
 const MC_F64: i32 = 64;
+
+/** Columns per packed-B panel: 8 f32 or 4 f64, 32 bytes either way. */
+// @ts-ignore: decorator
+@inline function nrOf<T>(): i32 {
+  return sizeof<T>() == 4 ? NR_F32 : NR_F64;
+}
+/** Rows per packed-A block: MC * KC elements are 128 KiB in both types. */
+// @ts-ignore: decorator
+@inline function mcOf<T>(): i32 {
+  return sizeof<T>() == 4 ? MC_F32 : MC_F64;
+}
 
 /** Bytes of per-thread scratch that matmulF32/matmulF64 need at `workPtr` (packed A block + one C tile). */
 export function matmulWorkBytes(): i32 {
@@ -47,46 +63,49 @@ export function packedBElementsF64(k: i32, n: i32): i32 {
   return k * ((n + NR_F64 - 1) / NR_F64) * NR_F64;
 }
 
-// ---------------------------------------------------------------------------------------------
-// f32
-// ---------------------------------------------------------------------------------------------
+// ---- packing ---------------------------------------------------------------------------------
 
-/** Packs op(B) ([k,n]) into NR_F32-column panels at bpPtr (layout above). */
-export function packBF32(bPtr: usize, bpPtr: usize, k: i32, n: i32, transB: i32): void {
-  const panels = (n + NR_F32 - 1) / NR_F32;
+/** Packs op(B) ([k,n]) into NR-column panels at bpPtr (layout above). */
+// @ts-ignore: decorator
+@inline function packB<T>(bPtr: usize, bpPtr: usize, k: i32, n: i32, transB: i32): void {
+  const NR = nrOf<T>(), sh = alignof<T>();
+  const panels = (n + NR - 1) / NR;
   let outPtr = bpPtr;
   for (let jp = 0; jp < panels; jp++) {
-    const j0 = jp * NR_F32;
-    const nr = min(NR_F32, n - j0);
+    const j0 = jp * NR;
+    const nr = min(NR, n - j0);
     if (transB == 0) {
       for (let p = 0; p < k; p++) {
-        const rowPtr = bPtr + ((<usize>p * n + j0) << 2);
-        if (nr == NR_F32) {
+        const rowPtr = bPtr + ((<usize>p * n + j0) << sh);
+        if (nr == NR) {
           if (ASC_FEATURE_SIMD) {
+            // a whole panel row is 32 bytes in both types
             v128.store(outPtr, v128.load(rowPtr));
             v128.store(outPtr, v128.load(rowPtr, 16), 16);
           } else {
-            for (let jj = 0; jj < NR_F32; jj++) store<f32>(outPtr + (jj << 2), load<f32>(rowPtr + (jj << 2)));
+            for (let jj = 0; jj < NR; jj++) store<T>(outPtr + (<usize>jj << sh), load<T>(rowPtr + (<usize>jj << sh)));
           }
         } else {
-          for (let jj = 0; jj < NR_F32; jj++) store<f32>(outPtr + (jj << 2), jj < nr ? load<f32>(rowPtr + (jj << 2)) : 0);
+          for (let jj = 0; jj < NR; jj++) store<T>(outPtr + (<usize>jj << sh), jj < nr ? load<T>(rowPtr + (<usize>jj << sh)) : 0);
         }
-        outPtr += NR_F32 << 2;
+        outPtr += <usize>NR << sh;
       }
     } else {
       // B stored [n,k]: column j of B' is the contiguous row j of the storage.
       for (let p = 0; p < k; p++) {
-        for (let jj = 0; jj < NR_F32; jj++) {
-          store<f32>(outPtr + (jj << 2), jj < nr ? load<f32>(bPtr + ((<usize>(j0 + jj) * k + p) << 2)) : 0);
+        for (let jj = 0; jj < NR; jj++) {
+          store<T>(outPtr + (<usize>jj << sh), jj < nr ? load<T>(bPtr + ((<usize>(j0 + jj) * k + p) << sh)) : 0);
         }
-        outPtr += NR_F32 << 2;
+        outPtr += <usize>NR << sh;
       }
     }
   }
 }
 
 /** Packs rows ic..ic+mc, depth pc..pc+kc of op(A) into MR-row panels at apPtr (layout above). */
-function packAF32(aPtr: usize, apPtr: usize, m: i32, k: i32, transA: i32, ic: i32, mc: i32, pc: i32, kc: i32): void {
+// @ts-ignore: decorator
+@inline function packA<T>(aPtr: usize, apPtr: usize, m: i32, k: i32, transA: i32, ic: i32, mc: i32, pc: i32, kc: i32): void {
+  const sh = alignof<T>();
   let outPtr = apPtr;
   for (let i0 = 0; i0 < mc; i0 += MR) {
     const mr = min(MR, mc - i0);
@@ -94,58 +113,70 @@ function packAF32(aPtr: usize, apPtr: usize, m: i32, k: i32, transA: i32, ic: i3
     if (transA == 0) {
       for (let p = 0; p < kc; p++) {
         for (let ii = 0; ii < MR; ii++) {
-          store<f32>(outPtr + (ii << 2), ii < mr ? load<f32>(aPtr + ((<usize>(row + ii) * k + pc + p) << 2)) : 0);
+          store<T>(outPtr + (<usize>ii << sh), ii < mr ? load<T>(aPtr + ((<usize>(row + ii) * k + pc + p) << sh)) : 0);
         }
-        outPtr += MR << 2;
+        outPtr += <usize>MR << sh;
       }
     } else {
-      // A stored [k,m]: the MR values for one p are contiguous.
+      // A stored [k,m]: the MR values for one p are contiguous (16 bytes of f32, 32 of f64).
       for (let p = 0; p < kc; p++) {
-        const srcPtr = aPtr + ((<usize>(pc + p) * m + row) << 2);
+        const srcPtr = aPtr + ((<usize>(pc + p) * m + row) << sh);
         if (mr == MR) {
-          if (ASC_FEATURE_SIMD) v128.store(outPtr, v128.load(srcPtr));
-          else for (let ii = 0; ii < MR; ii++) store<f32>(outPtr + (ii << 2), load<f32>(srcPtr + (ii << 2)));
+          if (ASC_FEATURE_SIMD) {
+            v128.store(outPtr, v128.load(srcPtr));
+            if (sizeof<T>() == 8) v128.store(outPtr, v128.load(srcPtr, 16), 16);
+          } else for (let ii = 0; ii < MR; ii++) store<T>(outPtr + (<usize>ii << sh), load<T>(srcPtr + (<usize>ii << sh)));
         } else {
-          for (let ii = 0; ii < MR; ii++) store<f32>(outPtr + (ii << 2), ii < mr ? load<f32>(srcPtr + (ii << 2)) : 0);
+          for (let ii = 0; ii < MR; ii++) store<T>(outPtr + (<usize>ii << sh), ii < mr ? load<T>(srcPtr + (<usize>ii << sh)) : 0);
         }
-        outPtr += MR << 2;
+        outPtr += <usize>MR << sh;
       }
     }
   }
 }
 
+// ---- micro-kernel ----------------------------------------------------------------------------
+
+/** a*b + c on lanes of T (one relaxed multiply-add where relaxed SIMD is enabled). */
+// @ts-ignore: decorator
+@inline function maddV<T>(aV: v128, bV: v128, cV: v128): v128 {
+  if (sizeof<T>() == 4) return maddF32x4(aV, bV, cV);
+  return maddF64x2(aV, bV, cV);
+}
+
 /**
- * One MR x NR_F32 tile: T = Apanel[kc x MR]^T @ Bpanel[kc x NR]; then C = T (first) or C += T.
+ * One MR x NR tile: T = Apanel[kc x MR]^T @ Bpanel[kc x NR]; then C = T (first) or C += T.
  * Partial tiles (mr < MR or nr < NR) go through `tilePtr` and only the valid part is written.
  */
 // @ts-ignore: decorator
-@inline function kernelF32(apPtr: usize, bpPtr: usize, kc: i32, cPtr: usize, ldc: i32, mr: i32, nr: i32, first: bool, tilePtr: usize): void {
+@inline function kernel<T>(apPtr: usize, bpPtr: usize, kc: i32, cPtr: usize, ldc: i32, mr: i32, nr: i32, first: bool, tilePtr: usize): void {
+  const NR = nrOf<T>(), sh = alignof<T>();
   if (ASC_FEATURE_SIMD) {
-    let c00V = f32x4.splat(0), c01V = f32x4.splat(0);
-    let c10V = f32x4.splat(0), c11V = f32x4.splat(0);
-    let c20V = f32x4.splat(0), c21V = f32x4.splat(0);
-    let c30V = f32x4.splat(0), c31V = f32x4.splat(0);
+    let c00V = v128.splat<T>(0), c01V = v128.splat<T>(0);
+    let c10V = v128.splat<T>(0), c11V = v128.splat<T>(0);
+    let c20V = v128.splat<T>(0), c21V = v128.splat<T>(0);
+    let c30V = v128.splat<T>(0), c31V = v128.splat<T>(0);
     for (let p = 0; p < kc; p++) {
       const b0V = v128.load(bpPtr);
       const b1V = v128.load(bpPtr, 16);
-      let aV = v128.load32_splat(apPtr);
-      c00V = maddF32x4(aV, b0V, c00V); c01V = maddF32x4(aV, b1V, c01V);
-      aV = v128.load32_splat(apPtr, 4);
-      c10V = maddF32x4(aV, b0V, c10V); c11V = maddF32x4(aV, b1V, c11V);
-      aV = v128.load32_splat(apPtr, 8);
-      c20V = maddF32x4(aV, b0V, c20V); c21V = maddF32x4(aV, b1V, c21V);
-      aV = v128.load32_splat(apPtr, 12);
-      c30V = maddF32x4(aV, b0V, c30V); c31V = maddF32x4(aV, b1V, c31V);
-      apPtr += MR << 2;
-      bpPtr += NR_F32 << 2;
+      let aV = v128.load_splat<T>(apPtr);
+      c00V = maddV<T>(aV, b0V, c00V); c01V = maddV<T>(aV, b1V, c01V);
+      aV = v128.load_splat<T>(apPtr, sizeof<T>());
+      c10V = maddV<T>(aV, b0V, c10V); c11V = maddV<T>(aV, b1V, c11V);
+      aV = v128.load_splat<T>(apPtr, 2 * sizeof<T>());
+      c20V = maddV<T>(aV, b0V, c20V); c21V = maddV<T>(aV, b1V, c21V);
+      aV = v128.load_splat<T>(apPtr, 3 * sizeof<T>());
+      c30V = maddV<T>(aV, b0V, c30V); c31V = maddV<T>(aV, b1V, c31V);
+      apPtr += <usize>MR << sh;
+      bpPtr += <usize>NR << sh;
     }
-    if (mr == MR && nr == NR_F32) {
-      const ld = <usize>ldc << 2;
+    if (mr == MR && nr == NR) {
+      const ld = <usize>ldc << sh;
       if (!first) {
-        c00V = f32x4.add(c00V, v128.load(cPtr)); c01V = f32x4.add(c01V, v128.load(cPtr, 16));
-        c10V = f32x4.add(c10V, v128.load(cPtr + ld)); c11V = f32x4.add(c11V, v128.load(cPtr + ld, 16));
-        c20V = f32x4.add(c20V, v128.load(cPtr + 2 * ld)); c21V = f32x4.add(c21V, v128.load(cPtr + 2 * ld, 16));
-        c30V = f32x4.add(c30V, v128.load(cPtr + 3 * ld)); c31V = f32x4.add(c31V, v128.load(cPtr + 3 * ld, 16));
+        c00V = v128.add<T>(c00V, v128.load(cPtr)); c01V = v128.add<T>(c01V, v128.load(cPtr, 16));
+        c10V = v128.add<T>(c10V, v128.load(cPtr + ld)); c11V = v128.add<T>(c11V, v128.load(cPtr + ld, 16));
+        c20V = v128.add<T>(c20V, v128.load(cPtr + 2 * ld)); c21V = v128.add<T>(c21V, v128.load(cPtr + 2 * ld, 16));
+        c30V = v128.add<T>(c30V, v128.load(cPtr + 3 * ld)); c31V = v128.add<T>(c31V, v128.load(cPtr + 3 * ld, 16));
       }
       v128.store(cPtr, c00V); v128.store(cPtr, c01V, 16);
       v128.store(cPtr + ld, c10V); v128.store(cPtr + ld, c11V, 16);
@@ -153,33 +184,72 @@ function packAF32(aPtr: usize, apPtr: usize, m: i32, k: i32, transA: i32, ic: i3
       v128.store(cPtr + 3 * ld, c30V); v128.store(cPtr + 3 * ld, c31V, 16);
       return;
     }
+    // the tile row ii is the 32 bytes at tilePtr + 32 ii (NR values of T)
     v128.store(tilePtr, c00V); v128.store(tilePtr, c01V, 16);
     v128.store(tilePtr, c10V, 32); v128.store(tilePtr, c11V, 48);
     v128.store(tilePtr, c20V, 64); v128.store(tilePtr, c21V, 80);
     v128.store(tilePtr, c30V, 96); v128.store(tilePtr, c31V, 112);
   } else {
     // Scalar: accumulate the tile in memory at tilePtr.
-    memory.fill(tilePtr, 0, MR * NR_F32 * 4);
+    memory.fill(tilePtr, 0, <usize>(MR * NR) << sh);
     for (let p = 0; p < kc; p++) {
       for (let ii = 0; ii < MR; ii++) {
-        const a = load<f32>(apPtr + (ii << 2));
-        const rowPtr = tilePtr + ((ii * NR_F32) << 2);
-        for (let jj = 0; jj < NR_F32; jj++) {
-          const tPtr = rowPtr + (jj << 2);
-          store<f32>(tPtr, load<f32>(tPtr) + a * load<f32>(bpPtr + (jj << 2)));
+        const a = load<T>(apPtr + (<usize>ii << sh));
+        const rowPtr = tilePtr + (<usize>(ii * NR) << sh);
+        for (let jj = 0; jj < NR; jj++) {
+          const tPtr = rowPtr + (<usize>jj << sh);
+          store<T>(tPtr, load<T>(tPtr) + a * load<T>(bpPtr + (<usize>jj << sh)));
         }
       }
-      apPtr += MR << 2;
-      bpPtr += NR_F32 << 2;
+      apPtr += <usize>MR << sh;
+      bpPtr += <usize>NR << sh;
     }
   }
   for (let ii = 0; ii < mr; ii++) {
     for (let jj = 0; jj < nr; jj++) {
-      const dstPtr = cPtr + ((<usize>ii * ldc + jj) << 2);
-      const t = load<f32>(tilePtr + ((ii * NR_F32 + jj) << 2));
-      store<f32>(dstPtr, first ? t : load<f32>(dstPtr) + t);
+      const dstPtr = cPtr + ((<usize>ii * ldc + jj) << sh);
+      const t = load<T>(tilePtr + (<usize>(ii * NR + jj) << sh));
+      store<T>(dstPtr, first ? t : load<T>(dstPtr) + t);
     }
   }
+}
+
+// ---- driver ------------------------------------------------------------------------------------
+
+// @ts-ignore: decorator
+@inline function matmulRows<T>(aPtr: usize, bpPtr: usize, cPtr: usize, m: i32, k: i32, n: i32, transA: i32, rowStart: i32, rowEnd: i32, workPtr: usize): void {
+  const NR = nrOf<T>(), MC = mcOf<T>(), sh = alignof<T>();
+  if (k == 0) {
+    memory.fill(cPtr + ((<usize>rowStart * n) << sh), 0, (<usize>(rowEnd - rowStart) * n) << sh);
+    return;
+  }
+  const tilePtr = workPtr + (<usize>MC * KC << sh);
+  const panels = (n + NR - 1) / NR;
+  for (let pc = 0; pc < k; pc += KC) {
+    const kc = min(KC, k - pc);
+    for (let ic = rowStart; ic < rowEnd; ic += MC) {
+      const mc = min(MC, rowEnd - ic);
+      packA<T>(aPtr, workPtr, m, k, transA, ic, mc, pc, kc);
+      for (let jp = 0; jp < panels; jp++) {
+        const bPanelPtr = bpPtr + ((<usize>(jp * k + pc) * NR) << sh);
+        const nr = min(NR, n - jp * NR);
+        for (let i0 = 0; i0 < mc; i0 += MR) {
+          const aPanelPtr = workPtr + ((<usize>i0 * kc) << sh);
+          const cTilePtr = cPtr + ((<usize>(ic + i0) * n + jp * NR) << sh);
+          kernel<T>(aPanelPtr, bPanelPtr, kc, cTilePtr, n, min(MR, mc - i0), nr, pc == 0, tilePtr);
+        }
+      }
+    }
+  }
+}
+
+/** Packs op(B) ([k,n]) into NR_F32-column panels at bpPtr (layout above). */
+export function packBF32(bPtr: usize, bpPtr: usize, k: i32, n: i32, transB: i32): void {
+  packB<f32>(bPtr, bpPtr, k, n, transB);
+}
+/** Packs op(B) ([k,n]) into NR_F64-column panels at bpPtr. */
+export function packBF64(bPtr: usize, bpPtr: usize, k: i32, n: i32, transB: i32): void {
+  packB<f64>(bPtr, bpPtr, k, n, transB);
 }
 
 /**
@@ -187,155 +257,11 @@ function packAF32(aPtr: usize, apPtr: usize, m: i32, k: i32, transA: i32, ic: i3
  * workPtr: matmulWorkBytes() bytes of scratch owned by the calling thread.
  */
 export function matmulF32(aPtr: usize, bpPtr: usize, cPtr: usize, m: i32, k: i32, n: i32, transA: i32, rowStart: i32, rowEnd: i32, workPtr: usize): void {
-  if (k == 0) {
-    memory.fill(cPtr + ((<usize>rowStart * n) << 2), 0, <usize>(rowEnd - rowStart) * n * 4);
-    return;
-  }
-  const tilePtr = workPtr + <usize>MC_F32 * KC * 4;
-  const panels = (n + NR_F32 - 1) / NR_F32;
-  for (let pc = 0; pc < k; pc += KC) {
-    const kc = min(KC, k - pc);
-    for (let ic = rowStart; ic < rowEnd; ic += MC_F32) {
-      const mc = min(MC_F32, rowEnd - ic);
-      packAF32(aPtr, workPtr, m, k, transA, ic, mc, pc, kc);
-      for (let jp = 0; jp < panels; jp++) {
-        const bPanelPtr = bpPtr + ((<usize>(jp * k + pc) * NR_F32) << 2);
-        const nr = min(NR_F32, n - jp * NR_F32);
-        for (let i0 = 0; i0 < mc; i0 += MR) {
-          const aPanelPtr = workPtr + ((<usize>i0 * kc) << 2);
-          const cTilePtr = cPtr + ((<usize>(ic + i0) * n + jp * NR_F32) << 2);
-          kernelF32(aPanelPtr, bPanelPtr, kc, cTilePtr, n, min(MR, mc - i0), nr, pc == 0, tilePtr);
-        }
-      }
-    }
-  }
+  matmulRows<f32>(aPtr, bpPtr, cPtr, m, k, n, transA, rowStart, rowEnd, workPtr);
 }
-
-// ---------------------------------------------------------------------------------------------
-// f64 (same scheme, NR_F64 = 4 columns = 2 v128 per row)
-// ---------------------------------------------------------------------------------------------
-
-/** Packs op(B) ([k,n]) into NR_F64-column panels at bpPtr. */
-export function packBF64(bPtr: usize, bpPtr: usize, k: i32, n: i32, transB: i32): void {
-  const panels = (n + NR_F64 - 1) / NR_F64;
-  let outPtr = bpPtr;
-  for (let jp = 0; jp < panels; jp++) {
-    const j0 = jp * NR_F64;
-    const nr = min(NR_F64, n - j0);
-    for (let p = 0; p < k; p++) {
-      for (let jj = 0; jj < NR_F64; jj++) {
-        let v: f64 = 0;
-        if (jj < nr) v = transB == 0 ? load<f64>(bPtr + ((<usize>p * n + j0 + jj) << 3)) : load<f64>(bPtr + ((<usize>(j0 + jj) * k + p) << 3));
-        store<f64>(outPtr + (jj << 3), v);
-      }
-      outPtr += NR_F64 << 3;
-    }
-  }
-}
-
-function packAF64(aPtr: usize, apPtr: usize, m: i32, k: i32, transA: i32, ic: i32, mc: i32, pc: i32, kc: i32): void {
-  let outPtr = apPtr;
-  for (let i0 = 0; i0 < mc; i0 += MR) {
-    const mr = min(MR, mc - i0);
-    const row = ic + i0;
-    for (let p = 0; p < kc; p++) {
-      for (let ii = 0; ii < MR; ii++) {
-        let v: f64 = 0;
-        if (ii < mr) v = transA == 0 ? load<f64>(aPtr + ((<usize>(row + ii) * k + pc + p) << 3)) : load<f64>(aPtr + ((<usize>(pc + p) * m + row + ii) << 3));
-        store<f64>(outPtr + (ii << 3), v);
-      }
-      outPtr += MR << 3;
-    }
-  }
-}
-
-// @ts-ignore: decorator
-@inline function kernelF64(apPtr: usize, bpPtr: usize, kc: i32, cPtr: usize, ldc: i32, mr: i32, nr: i32, first: bool, tilePtr: usize): void {
-  if (ASC_FEATURE_SIMD) {
-    let c00V = f64x2.splat(0), c01V = f64x2.splat(0);
-    let c10V = f64x2.splat(0), c11V = f64x2.splat(0);
-    let c20V = f64x2.splat(0), c21V = f64x2.splat(0);
-    let c30V = f64x2.splat(0), c31V = f64x2.splat(0);
-    for (let p = 0; p < kc; p++) {
-      const b0V = v128.load(bpPtr);
-      const b1V = v128.load(bpPtr, 16);
-      let aV = v128.load64_splat(apPtr);
-      c00V = maddF64x2(aV, b0V, c00V); c01V = maddF64x2(aV, b1V, c01V);
-      aV = v128.load64_splat(apPtr, 8);
-      c10V = maddF64x2(aV, b0V, c10V); c11V = maddF64x2(aV, b1V, c11V);
-      aV = v128.load64_splat(apPtr, 16);
-      c20V = maddF64x2(aV, b0V, c20V); c21V = maddF64x2(aV, b1V, c21V);
-      aV = v128.load64_splat(apPtr, 24);
-      c30V = maddF64x2(aV, b0V, c30V); c31V = maddF64x2(aV, b1V, c31V);
-      apPtr += MR << 3;
-      bpPtr += NR_F64 << 3;
-    }
-    if (mr == MR && nr == NR_F64) {
-      const ld = <usize>ldc << 3;
-      if (!first) {
-        c00V = f64x2.add(c00V, v128.load(cPtr)); c01V = f64x2.add(c01V, v128.load(cPtr, 16));
-        c10V = f64x2.add(c10V, v128.load(cPtr + ld)); c11V = f64x2.add(c11V, v128.load(cPtr + ld, 16));
-        c20V = f64x2.add(c20V, v128.load(cPtr + 2 * ld)); c21V = f64x2.add(c21V, v128.load(cPtr + 2 * ld, 16));
-        c30V = f64x2.add(c30V, v128.load(cPtr + 3 * ld)); c31V = f64x2.add(c31V, v128.load(cPtr + 3 * ld, 16));
-      }
-      v128.store(cPtr, c00V); v128.store(cPtr, c01V, 16);
-      v128.store(cPtr + ld, c10V); v128.store(cPtr + ld, c11V, 16);
-      v128.store(cPtr + 2 * ld, c20V); v128.store(cPtr + 2 * ld, c21V, 16);
-      v128.store(cPtr + 3 * ld, c30V); v128.store(cPtr + 3 * ld, c31V, 16);
-      return;
-    }
-    v128.store(tilePtr, c00V); v128.store(tilePtr, c01V, 16);
-    v128.store(tilePtr, c10V, 32); v128.store(tilePtr, c11V, 48);
-    v128.store(tilePtr, c20V, 64); v128.store(tilePtr, c21V, 80);
-    v128.store(tilePtr, c30V, 96); v128.store(tilePtr, c31V, 112);
-  } else {
-    memory.fill(tilePtr, 0, MR * NR_F64 * 8);
-    for (let p = 0; p < kc; p++) {
-      for (let ii = 0; ii < MR; ii++) {
-        const a = load<f64>(apPtr + (ii << 3));
-        const rowPtr = tilePtr + ((ii * NR_F64) << 3);
-        for (let jj = 0; jj < NR_F64; jj++) {
-          const tPtr = rowPtr + (jj << 3);
-          store<f64>(tPtr, load<f64>(tPtr) + a * load<f64>(bpPtr + (jj << 3)));
-        }
-      }
-      apPtr += MR << 3;
-      bpPtr += NR_F64 << 3;
-    }
-  }
-  for (let ii = 0; ii < mr; ii++) {
-    for (let jj = 0; jj < nr; jj++) {
-      const dstPtr = cPtr + ((<usize>ii * ldc + jj) << 3);
-      const t = load<f64>(tilePtr + ((ii * NR_F64 + jj) << 3));
-      store<f64>(dstPtr, first ? t : load<f64>(dstPtr) + t);
-    }
-  }
-}
-
 /** f64 twin of matmulF32 (B' packed by packBF64). */
 export function matmulF64(aPtr: usize, bpPtr: usize, cPtr: usize, m: i32, k: i32, n: i32, transA: i32, rowStart: i32, rowEnd: i32, workPtr: usize): void {
-  if (k == 0) {
-    memory.fill(cPtr + ((<usize>rowStart * n) << 3), 0, <usize>(rowEnd - rowStart) * n * 8);
-    return;
-  }
-  const tilePtr = workPtr + <usize>MC_F64 * KC * 8;
-  const panels = (n + NR_F64 - 1) / NR_F64;
-  for (let pc = 0; pc < k; pc += KC) {
-    const kc = min(KC, k - pc);
-    for (let ic = rowStart; ic < rowEnd; ic += MC_F64) {
-      const mc = min(MC_F64, rowEnd - ic);
-      packAF64(aPtr, workPtr, m, k, transA, ic, mc, pc, kc);
-      for (let jp = 0; jp < panels; jp++) {
-        const bPanelPtr = bpPtr + ((<usize>(jp * k + pc) * NR_F64) << 3);
-        const nr = min(NR_F64, n - jp * NR_F64);
-        for (let i0 = 0; i0 < mc; i0 += MR) {
-          const aPanelPtr = workPtr + ((<usize>i0 * kc) << 3);
-          const cTilePtr = cPtr + ((<usize>(ic + i0) * n + jp * NR_F64) << 3);
-          kernelF64(aPanelPtr, bPanelPtr, kc, cTilePtr, n, min(MR, mc - i0), nr, pc == 0, tilePtr);
-        }
-      }
-    }
-  }
+  matmulRows<f64>(aPtr, bpPtr, cPtr, m, k, n, transA, rowStart, rowEnd, workPtr);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -347,52 +273,39 @@ export function matmulF64(aPtr: usize, bpPtr: usize, cPtr: usize, m: i32, k: i32
 // Column j of op(B) starts at bPtr + j*k elements in both contiguous-column cases.
 // ---------------------------------------------------------------------------------------------
 
-export function matmulSmallF32(aPtr: usize, bPtr: usize, cPtr: usize, m: i32, k: i32, n: i32, transA: i32, transB: i32): void {
+// @ts-ignore: decorator
+@inline function matmulSmall<T>(aPtr: usize, bPtr: usize, cPtr: usize, m: i32, k: i32, n: i32, transA: i32, transB: i32): void {
+  const sh = alignof<T>();
   if (n == 1) {
-    gemvF32(aPtr, bPtr, cPtr, m, k, transA, 0, m); // see assembly/gemv.ts
+    // see assembly/gemv.ts
+    if (sizeof<T>() == 4) gemvF32(aPtr, bPtr, cPtr, m, k, transA, 0, m);
+    else gemvF64(aPtr, bPtr, cPtr, m, k, transA, 0, m);
     return;
   }
   for (let i = 0; i < m; i++) {
-    const cRowPtr = cPtr + ((<usize>i * n) << 2);
+    const cRowPtr = cPtr + ((<usize>i * n) << sh);
     if (transB == 0 && n > 1) {
-      memory.fill(cRowPtr, 0, <usize>n << 2);
+      memory.fill(cRowPtr, 0, <usize>n << sh);
       for (let p = 0; p < k; p++) {
-        const a = transA == 0 ? load<f32>(aPtr + ((<usize>i * k + p) << 2)) : load<f32>(aPtr + ((<usize>p * m + i) << 2));
-        axpyF32(a, bPtr + ((<usize>p * n) << 2), cRowPtr, n);
+        const a = transA == 0 ? load<T>(aPtr + ((<usize>i * k + p) << sh)) : load<T>(aPtr + ((<usize>p * m + i) << sh));
+        if (sizeof<T>() == 4) axpyF32(<f32>a, bPtr + ((<usize>p * n) << sh), cRowPtr, n);
+        else axpyF64(<f64>a, bPtr + ((<usize>p * n) << sh), cRowPtr, n);
       }
     } else {
       for (let j = 0; j < n; j++) {
-        const bColPtr = bPtr + ((<usize>j * k) << 2);
-        let s: f32 = 0;
-        if (transA == 0) s = <f32>dotF32(aPtr + ((<usize>i * k) << 2), bColPtr, k);
-        else for (let p = 0; p < k; p++) s += load<f32>(aPtr + ((<usize>p * m + i) << 2)) * load<f32>(bColPtr + (<usize>p << 2));
-        store<f32>(cRowPtr + (<usize>j << 2), s);
+        const bColPtr = bPtr + ((<usize>j * k) << sh);
+        let s: T = 0;
+        if (transA == 0) s = sizeof<T>() == 4 ? <T>dotF32(aPtr + ((<usize>i * k) << sh), bColPtr, k) : <T>dotF64(aPtr + ((<usize>i * k) << sh), bColPtr, k);
+        else for (let p = 0; p < k; p++) s += load<T>(aPtr + ((<usize>p * m + i) << sh)) * load<T>(bColPtr + (<usize>p << sh));
+        store<T>(cRowPtr + (<usize>j << sh), s);
       }
     }
   }
 }
 
+export function matmulSmallF32(aPtr: usize, bPtr: usize, cPtr: usize, m: i32, k: i32, n: i32, transA: i32, transB: i32): void {
+  matmulSmall<f32>(aPtr, bPtr, cPtr, m, k, n, transA, transB);
+}
 export function matmulSmallF64(aPtr: usize, bPtr: usize, cPtr: usize, m: i32, k: i32, n: i32, transA: i32, transB: i32): void {
-  if (n == 1) {
-    gemvF64(aPtr, bPtr, cPtr, m, k, transA, 0, m); // see assembly/gemv.ts
-    return;
-  }
-  for (let i = 0; i < m; i++) {
-    const cRowPtr = cPtr + ((<usize>i * n) << 3);
-    if (transB == 0 && n > 1) {
-      memory.fill(cRowPtr, 0, <usize>n << 3);
-      for (let p = 0; p < k; p++) {
-        const a = transA == 0 ? load<f64>(aPtr + ((<usize>i * k + p) << 3)) : load<f64>(aPtr + ((<usize>p * m + i) << 3));
-        axpyF64(a, bPtr + ((<usize>p * n) << 3), cRowPtr, n);
-      }
-    } else {
-      for (let j = 0; j < n; j++) {
-        const bColPtr = bPtr + ((<usize>j * k) << 3);
-        let s: f64 = 0;
-        if (transA == 0) s = dotF64(aPtr + ((<usize>i * k) << 3), bColPtr, k);
-        else for (let p = 0; p < k; p++) s += load<f64>(aPtr + ((<usize>p * m + i) << 3)) * load<f64>(bColPtr + (<usize>p << 3));
-        store<f64>(cRowPtr + (<usize>j << 3), s);
-      }
-    }
-  }
+  matmulSmall<f64>(aPtr, bPtr, cPtr, m, k, n, transA, transB);
 }

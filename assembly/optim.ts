@@ -1,27 +1,39 @@
-// Fused optimizer steps: one pass over contiguous slabs per step, called once per
-// `optimizer(...).step(grads)` by src/optim/optimizer.ts (its "wasm" path), after the gradients
-// were copied into their slab. Every slab holds n elements in the same layout: the parameter
-// leaves concatenated in canonical tree order.
+// Fused optimizer steps over contiguous slabs, called by src/optim/optimizer.ts (its "wasm" path)
+// once per chunk of at most 64K elements (CHUNK there) of every `optimizer(...).step(grads)`, each
+// chunk's gradients copied into a small buffer just before (so they are read from cache); from
+// THREAD_MIN_PARAMS parameters on, a pool worker runs some of the chunks (`WasmEngine.splitStep`,
+// the same calls on the same ranges, so bit-identical). The slabs hold the parameter leaves
+// concatenated in canonical tree order; a call gets pointers to element `start` of each and the
+// chunk's length n. With the global-norm clip, sumSquaresF32/F64 first takes a pass over the chunks.
 //
-//   | slab  | pPtr   | gPtr     | slot 0 | slot 1 | slot 2 |
-//   |-------|--------|----------|--------|--------|--------|
-//   | sgd   | param  | gradient | b      |        |        |
-//   | adam  | param  | gradient | m      | v      | v̂max   |
-//   | adagrad | param | gradient | s     |        |        |
-//   | rmsprop | param | gradient | ν     | μ      | b      |
-//   | lion  | param  | gradient | m      |        |        |
+//   | kernel  | pPtr  | gPtr     | 3rd | 4th            | 5th            |
+//   |---------|-------|----------|-----|----------------|----------------|
+//   | sgd     | param | gradient | b   |                |                |
+//   | adam    | param | gradient | m   | v              | v̂max (AMSGrad) |
+//   | adagrad | param | gradient | s   |                |                |
+//   | rmsprop | param | gradient | ν   | μ (centered)   | b (momentum)   |
+//   | lion    | param | gradient | m   |                |                |
+//   (a slab the options do not use is passed as 0)
 //
-// Scalars arrive as f64 and are rounded to the element type once. g is first scaled by gScale
-// (the global-norm clip folded in; 1 when not clipping). F32 kernels run a v128 body of 4 lanes
-// and finish with the scalar generic loop, which is also the whole F64 kernel. Rounding: every
-// operation rounds to the element type, so results match the JS path (which keeps unstored
-// intermediates in f64) within float rounding, not bit-for-bit. Adam's direction is evaluated as
-// (lr·√bc2/bc1)·m / (√v̂ + eps·√bc2): the same value with one division instead of three.
+// Scalars arrive as f64; each is rounded to the element type once, after any arithmetic on it in
+// f64 (1 − b, Adam's −lr·√bc2/bc1 and eps·√bc2), which is also where torch rounds its Python
+// floats. g is first scaled by gScale (the global-norm clip folded in; 1 when not clipping).
+// F32 kernels run a v128 body of 4 lanes under ASC_FEATURE_SIMD and finish with the scalar
+// generic loop, which is the whole kernel in the scalar binary and the whole F64 kernel in every
+// binary (no f64x2 body). Rounding: every operation rounds to the element type, so results match
+// the JS path (which keeps unstored intermediates in f64) within float rounding, not bit-for-bit,
+// and torch's float32 steps within a few ulps (test/optim/torchRounding.test.ts). Adam's
+// direction is evaluated as (lr·√bc2/bc1)·m / (√v̂ + eps·√bc2): the same value with one division
+// instead of torch's three.
 
-// Specialisation: every kernel body is an @inline function whose option flags (weight decay on,
-// momentum on, first step, ...) are compile-time booleans; the exported entry points dispatch once
-// per call to the copy for the flags at hand, so the loops carry no per-element branches on them
-// (a measured 2x on SGD-momentum at 1e5 elements).
+// Specialisation: every kernel body is an @inline function; the option flags that the exported
+// entry points resolve to compile-time booleans get a copy each, chosen once per call, so the loop
+// carries no per-element branch on them (a measured 2x on SGD-momentum at 1e5 elements): SGD's
+// weight decay, momentum and Nesterov; Adam's L2, decoupled decay, AMSGrad and lerp form; AdaGrad's
+// weight decay and eps placement; RMSProp's centering, momentum and lerp form; Lion's weight decay.
+// Rare cases share one copy with those flags at run time (SGD's first step, Adam with b1 ≤ ½,
+// centered RMSProp with alpha ≤ ½), and RMSProp keeps weight decay, eps placement, lr placement and
+// first step at run time (loop-invariant branches).
 
 // ---- SGD / momentum / Nesterov ---------------------------------------------------------------
 //   g ← gs·g + wd·p;  b ← first ? g : μ·b + keep·g;  d ← nesterov ? g + μ·b : b;  p ← p − lr·d
@@ -82,23 +94,52 @@ export function sgdStepF64(pPtr: usize, gPtr: usize, bPtr: usize, n: i32, lr: f6
   sgdDispatch<f64>(pPtr, gPtr, bPtr, n, lr, wd, mu, keep, nesterov, first, gScale);
 }
 
+// ---- Moving averages as torch's lerp_ --------------------------------------------------------
+//   m ← lerp(m, g, w), w = 1 − b rounded once from f64:  w < ½: m + w·(g − m);  else g + (w − 1)·(g − m)
+// torch updates its first moments (Adam's exp_avg, RMSProp's grad_avg) with `lerp_(grad, 1 − b)`,
+// whose weights on m and g sum to exactly 1; b·m + (1 − b)·g with both constants rounded to f32
+// does not (at b = 0.99 the sum is 1 + 9.3e-9: a 9.3e-7 relative bias of m once it has settled).
+// Which form applies is a compile-time flag (LO: w < ½) of the kernel copy: a per-element select
+// of the base instead made the f32 Adam step 7-25% slower (bench/probes/kernelAB.mjs, 65536
+// elements, four interleaved runs); b ≤ ½ is rare and gets one copy with its other flags at run time.
+
+/** The lerp coefficient for weight w = 1 − b (see above). */
+// @ts-ignore: decorator
+@inline function lerpCoeff<T>(b: f64): T {
+  const w = <T>(1 - b);
+  return w < <T>0.5 ? w : w - <T>1;
+}
+/** True when the lerp starts from m (w < ½, the LO form), false when it starts from g. */
+// @ts-ignore: decorator
+@inline function lerpLow<T>(b: f64): bool {
+  return <T>(1 - b) < <T>0.5;
+}
+// @ts-ignore: decorator
+@inline function lerp<T>(m: T, g: T, coeff: T, LO: bool): T {
+  return (LO ? m : g) + coeff * (g - m);
+}
+// @ts-ignore: decorator
+@inline function lerpV(mV: v128, gV: v128, coeffV: v128, LO: bool): v128 {
+  return f32x4.add(LO ? mV : gV, f32x4.mul(coeffV, f32x4.sub(gV, mV)));
+}
+
 // ---- Adam / AdamW / AMSGrad ------------------------------------------------------------------
-//   g ← gs·g (+ wd·p if flags&1, L2);  m ← b1·m + (1−b1)·g;  v ← b2·v + (1−b2)·g²;
+//   g ← gs·g (+ wd·p if flags&1, L2);  m ← lerp(m, g, 1−b1);  v ← b2·v + ((1−b2)·g)·g;
 //   v̂ ← flags&4 ? max(v̂, v) : v;  p ← p − (lr·√bc2/bc1)·m/(√v̂ + eps·√bc2) (− lr·wd·p if flags&2)
 
 // @ts-ignore: decorator
-@inline function adamRun<T>(pPtr: usize, gPtr: usize, mPtr: usize, vPtr: usize, vmPtr: usize, n: i32, b1: f64, b2: f64, epsHat: f64, nStep: f64, wd: f64, nLrWd: f64, gScale: f64, L2: bool, DW: bool, AMS: bool): void {
+@inline function adamRun<T>(pPtr: usize, gPtr: usize, mPtr: usize, vPtr: usize, vmPtr: usize, n: i32, b1: f64, b2: f64, epsHat: f64, nStep: f64, wd: f64, nLrWd: f64, gScale: f64, L2: bool, DW: bool, AMS: bool, LO: bool): void {
   let i = 0;
   if (ASC_FEATURE_SIMD && sizeof<T>() == 4) {
-    const b1V = f32x4.splat(<f32>b1), c1V = f32x4.splat(<f32>1 - <f32>b1), b2V = f32x4.splat(<f32>b2), c2V = f32x4.splat(<f32>1 - <f32>b2);
+    const wV = f32x4.splat(lerpCoeff<f32>(b1)), b2V = f32x4.splat(<f32>b2), c2V = f32x4.splat(<f32>(1 - b2));
     const epsV = f32x4.splat(<f32>epsHat), stepV = f32x4.splat(<f32>nStep), wdV = f32x4.splat(<f32>wd), lrWdV = f32x4.splat(<f32>nLrWd), gsV = f32x4.splat(<f32>gScale);
     for (; i + 4 <= n; i += 4) {
       const off = <usize>i << 2;
       const pV = v128.load(pPtr + off);
       let gV = f32x4.mul(v128.load(gPtr + off), gsV);
       if (L2) gV = f32x4.add(gV, f32x4.mul(wdV, pV));
-      const mV = f32x4.add(f32x4.mul(b1V, v128.load(mPtr + off)), f32x4.mul(c1V, gV));
-      const vV = f32x4.add(f32x4.mul(b2V, v128.load(vPtr + off)), f32x4.mul(c2V, f32x4.mul(gV, gV)));
+      const mV = lerpV(v128.load(mPtr + off), gV, wV, LO);
+      const vV = f32x4.add(f32x4.mul(b2V, v128.load(vPtr + off)), f32x4.mul(f32x4.mul(c2V, gV), gV));
       v128.store(mPtr + off, mV);
       v128.store(vPtr + off, vV);
       let vhV = vV;
@@ -112,14 +153,14 @@ export function sgdStepF64(pPtr: usize, gPtr: usize, bPtr: usize, n: i32, lr: f6
     }
   }
   const sh = alignof<T>();
-  const b1T = <T>b1, b2T = <T>b2, c1: T = <T>1 - b1T, c2: T = <T>1 - b2T, epsT = <T>epsHat, stepT = <T>nStep, wdT = <T>wd, lrWdT = <T>nLrWd, gs = <T>gScale;
+  const w = lerpCoeff<T>(b1), b2T = <T>b2, c2 = <T>(1 - b2), epsT = <T>epsHat, stepT = <T>nStep, wdT = <T>wd, lrWdT = <T>nLrWd, gs = <T>gScale;
   for (; i < n; i++) {
     const off = <usize>i << sh;
     const p = load<T>(pPtr + off);
     let g = load<T>(gPtr + off) * gs;
     if (L2) g = g + wdT * p;
-    const m = b1T * load<T>(mPtr + off) + c1 * g;
-    const v = b2T * load<T>(vPtr + off) + c2 * (g * g);
+    const m = lerp<T>(load<T>(mPtr + off), g, w, LO);
+    const v = b2T * load<T>(vPtr + off) + (c2 * g) * g;
     store<T>(mPtr + off, m);
     store<T>(vPtr + off, v);
     let vh = v;
@@ -137,14 +178,16 @@ export function sgdStepF64(pPtr: usize, gPtr: usize, bPtr: usize, n: i32, lr: f6
 @inline function adamDispatch<T>(pPtr: usize, gPtr: usize, mPtr: usize, vPtr: usize, vmPtr: usize, n: i32, lr: f64, b1: f64, b2: f64, eps: f64, bc1: f64, sqrtBc2: f64, wd: f64, flags: i32, gScale: f64): void {
   const nStep = (-lr * sqrtBc2) / bc1, epsHat = eps * sqrtBc2, nLrWd = -lr * wd;
   const ams = (flags & 4) != 0;
-  if (flags & 1) {
-    if (ams) adamRun<T>(pPtr, gPtr, mPtr, vPtr, vmPtr, n, b1, b2, epsHat, nStep, wd, nLrWd, gScale, true, false, true);
-    else adamRun<T>(pPtr, gPtr, mPtr, vPtr, vmPtr, n, b1, b2, epsHat, nStep, wd, nLrWd, gScale, true, false, false);
+  if (!lerpLow<T>(b1)) {
+    adamRun<T>(pPtr, gPtr, mPtr, vPtr, vmPtr, n, b1, b2, epsHat, nStep, wd, nLrWd, gScale, (flags & 1) != 0, (flags & 2) != 0, ams, false);
+  } else if (flags & 1) {
+    if (ams) adamRun<T>(pPtr, gPtr, mPtr, vPtr, vmPtr, n, b1, b2, epsHat, nStep, wd, nLrWd, gScale, true, false, true, true);
+    else adamRun<T>(pPtr, gPtr, mPtr, vPtr, vmPtr, n, b1, b2, epsHat, nStep, wd, nLrWd, gScale, true, false, false, true);
   } else if (flags & 2) {
-    if (ams) adamRun<T>(pPtr, gPtr, mPtr, vPtr, vmPtr, n, b1, b2, epsHat, nStep, wd, nLrWd, gScale, false, true, true);
-    else adamRun<T>(pPtr, gPtr, mPtr, vPtr, vmPtr, n, b1, b2, epsHat, nStep, wd, nLrWd, gScale, false, true, false);
-  } else if (ams) adamRun<T>(pPtr, gPtr, mPtr, vPtr, vmPtr, n, b1, b2, epsHat, nStep, wd, nLrWd, gScale, false, false, true);
-  else adamRun<T>(pPtr, gPtr, mPtr, vPtr, vmPtr, n, b1, b2, epsHat, nStep, wd, nLrWd, gScale, false, false, false);
+    if (ams) adamRun<T>(pPtr, gPtr, mPtr, vPtr, vmPtr, n, b1, b2, epsHat, nStep, wd, nLrWd, gScale, false, true, true, true);
+    else adamRun<T>(pPtr, gPtr, mPtr, vPtr, vmPtr, n, b1, b2, epsHat, nStep, wd, nLrWd, gScale, false, true, false, true);
+  } else if (ams) adamRun<T>(pPtr, gPtr, mPtr, vPtr, vmPtr, n, b1, b2, epsHat, nStep, wd, nLrWd, gScale, false, false, true, true);
+  else adamRun<T>(pPtr, gPtr, mPtr, vPtr, vmPtr, n, b1, b2, epsHat, nStep, wd, nLrWd, gScale, false, false, false, true);
 }
 
 export function adamStepF32(pPtr: usize, gPtr: usize, mPtr: usize, vPtr: usize, vmPtr: usize, n: i32, lr: f64, b1: f64, b2: f64, eps: f64, bc1: f64, sqrtBc2: f64, wd: f64, flags: i32, gScale: f64): void {
@@ -217,27 +260,28 @@ export function adagradStepF64(pPtr: usize, gPtr: usize, sPtr: usize, n: i32, lr
   adagradDispatch<f64>(pPtr, gPtr, sPtr, n, lr, wd, eps, mode, gScale);
 }
 
-// RMSProp:  g ← gs·g + wd·p;  ν ← α·ν + (1−α)·g²;  centered (flags&1): μ ← α·μ + (1−α)·g, c = μ²;
+// RMSProp:  g ← gs·g + wd·p;  ν ← α·ν + ((1−α)·g)·g;  centered (flags&1): μ ← lerp(μ, g, 1−α), c = μ²;
 //   u = dir(g, ν, c);  momentum: lr inside (flags&2): b ← μb + (−lr·u), p ← p + b;
 //   else b ← μb + u, p ← p − lr·b (first step, flags&4: b = the new term);  no momentum: p ← p − lr·u
-//   (specialised on centered and momentum; wd, mode, lr placement and first step are runtime)
+//   (specialised on centered, momentum and the lerp form; wd, mode, lr placement and first step are runtime)
 // @ts-ignore: decorator
-@inline function rmspropRun<T>(pPtr: usize, gPtr: usize, nuPtr: usize, muPtr: usize, bPtr: usize, n: i32, lr: f64, wd: f64, alpha: f64, eps: f64, mode: i32, mom: f64, flags: i32, gScale: f64, CENTERED: bool, MOM: bool): void {
+@inline function rmspropRun<T>(pPtr: usize, gPtr: usize, nuPtr: usize, muPtr: usize, bPtr: usize, n: i32, lr: f64, wd: f64, alpha: f64, eps: f64, mode: i32, mom: f64, flags: i32, gScale: f64, CENTERED: bool, MOM: bool, LO: bool): void {
   let i = 0;
   const lrIn = (flags & 2) != 0, first = (flags & 4) != 0;
   if (ASC_FEATURE_SIMD && sizeof<T>() == 4) {
-    const nlrV = f32x4.splat(<f32>-lr), wdV = f32x4.splat(<f32>wd), aV = f32x4.splat(<f32>alpha), caV = f32x4.splat(<f32>1 - <f32>alpha);
+    const nlrV = f32x4.splat(<f32>-lr), wdV = f32x4.splat(<f32>wd), aV = f32x4.splat(<f32>alpha), caV = f32x4.splat(<f32>(1 - alpha));
+    const wV = f32x4.splat(lerpCoeff<f32>(alpha));
     const epsV = f32x4.splat(<f32>eps), momV = f32x4.splat(<f32>mom), gsV = f32x4.splat(<f32>gScale);
     for (; i + 4 <= n; i += 4) {
       const off = <usize>i << 2;
       const pV = v128.load(pPtr + off);
       let gV = f32x4.mul(v128.load(gPtr + off), gsV);
       if (wd != 0) gV = f32x4.add(gV, f32x4.mul(wdV, pV));
-      const nuV = f32x4.add(f32x4.mul(aV, v128.load(nuPtr + off)), f32x4.mul(caV, f32x4.mul(gV, gV)));
+      const nuV = f32x4.add(f32x4.mul(aV, v128.load(nuPtr + off)), f32x4.mul(f32x4.mul(caV, gV), gV));
       v128.store(nuPtr + off, nuV);
       let cV = f32x4.splat(0);
       if (CENTERED) {
-        const muV = f32x4.add(f32x4.mul(aV, v128.load(muPtr + off)), f32x4.mul(caV, gV));
+        const muV = lerpV(v128.load(muPtr + off), gV, wV, LO);
         v128.store(muPtr + off, muV);
         cV = f32x4.mul(muV, muV);
       }
@@ -258,17 +302,17 @@ export function adagradStepF64(pPtr: usize, gPtr: usize, sPtr: usize, n: i32, lr
     }
   }
   const sh = alignof<T>();
-  const nlr = <T>-lr, wdT = <T>wd, a = <T>alpha, ca: T = <T>1 - a, epsT = <T>eps, momT = <T>mom, gs = <T>gScale;
+  const nlr = <T>-lr, wdT = <T>wd, a = <T>alpha, ca = <T>(1 - alpha), w = lerpCoeff<T>(alpha), epsT = <T>eps, momT = <T>mom, gs = <T>gScale;
   for (; i < n; i++) {
     const off = <usize>i << sh;
     const p = load<T>(pPtr + off);
     let g = load<T>(gPtr + off) * gs;
     if (wd != 0) g = g + wdT * p;
-    const nu = a * load<T>(nuPtr + off) + ca * (g * g);
+    const nu = a * load<T>(nuPtr + off) + (ca * g) * g;
     store<T>(nuPtr + off, nu);
     let c: T = 0;
     if (CENTERED) {
-      const mu = a * load<T>(muPtr + off) + ca * g;
+      const mu = lerp<T>(load<T>(muPtr + off), g, w, LO);
       store<T>(muPtr + off, mu);
       c = mu * mu;
     }
@@ -291,11 +335,13 @@ export function adagradStepF64(pPtr: usize, gPtr: usize, sPtr: usize, n: i32, lr
 
 // @ts-ignore: decorator
 @inline function rmspropDispatch<T>(pPtr: usize, gPtr: usize, nuPtr: usize, muPtr: usize, bPtr: usize, n: i32, lr: f64, wd: f64, alpha: f64, eps: f64, mode: i32, mom: f64, flags: i32, gScale: f64): void {
-  if (flags & 1) {
-    if (mom != 0) rmspropRun<T>(pPtr, gPtr, nuPtr, muPtr, bPtr, n, lr, wd, alpha, eps, mode, mom, flags, gScale, true, true);
-    else rmspropRun<T>(pPtr, gPtr, nuPtr, muPtr, bPtr, n, lr, wd, alpha, eps, mode, mom, flags, gScale, true, false);
-  } else if (mom != 0) rmspropRun<T>(pPtr, gPtr, nuPtr, muPtr, bPtr, n, lr, wd, alpha, eps, mode, mom, flags, gScale, false, true);
-  else rmspropRun<T>(pPtr, gPtr, nuPtr, muPtr, bPtr, n, lr, wd, alpha, eps, mode, mom, flags, gScale, false, false);
+  if ((flags & 1) && !lerpLow<T>(alpha)) {
+    rmspropRun<T>(pPtr, gPtr, nuPtr, muPtr, bPtr, n, lr, wd, alpha, eps, mode, mom, flags, gScale, true, mom != 0, false);
+  } else if (flags & 1) {
+    if (mom != 0) rmspropRun<T>(pPtr, gPtr, nuPtr, muPtr, bPtr, n, lr, wd, alpha, eps, mode, mom, flags, gScale, true, true, true);
+    else rmspropRun<T>(pPtr, gPtr, nuPtr, muPtr, bPtr, n, lr, wd, alpha, eps, mode, mom, flags, gScale, true, false, true);
+  } else if (mom != 0) rmspropRun<T>(pPtr, gPtr, nuPtr, muPtr, bPtr, n, lr, wd, alpha, eps, mode, mom, flags, gScale, false, true, true);
+  else rmspropRun<T>(pPtr, gPtr, nuPtr, muPtr, bPtr, n, lr, wd, alpha, eps, mode, mom, flags, gScale, false, false, true);
 }
 
 export function rmspropStepF32(pPtr: usize, gPtr: usize, nuPtr: usize, muPtr: usize, bPtr: usize, n: i32, lr: f64, wd: f64, alpha: f64, eps: f64, mode: i32, mom: f64, flags: i32, gScale: f64): void {
@@ -312,8 +358,8 @@ export function rmspropStepF64(pPtr: usize, gPtr: usize, nuPtr: usize, muPtr: us
 @inline function lionRun<T>(pPtr: usize, gPtr: usize, mPtr: usize, n: i32, lr: f64, wd: f64, b1: f64, b2: f64, gScale: f64, WD: bool): void {
   let i = 0;
   if (ASC_FEATURE_SIMD && sizeof<T>() == 4) {
-    const nlrV = f32x4.splat(<f32>-lr), wdV = f32x4.splat(<f32>wd), b1V = f32x4.splat(<f32>b1), c1V = f32x4.splat(<f32>1 - <f32>b1);
-    const b2V = f32x4.splat(<f32>b2), c2V = f32x4.splat(<f32>1 - <f32>b2), gsV = f32x4.splat(<f32>gScale), oneV = f32x4.splat(1), zV = f32x4.splat(0);
+    const nlrV = f32x4.splat(<f32>-lr), wdV = f32x4.splat(<f32>wd), b1V = f32x4.splat(<f32>b1), c1V = f32x4.splat(<f32>(1 - b1));
+    const b2V = f32x4.splat(<f32>b2), c2V = f32x4.splat(<f32>(1 - b2)), gsV = f32x4.splat(<f32>gScale), oneV = f32x4.splat(1), zV = f32x4.splat(0);
     for (; i + 4 <= n; i += 4) {
       const off = <usize>i << 2;
       const pV = v128.load(pPtr + off);
@@ -328,7 +374,7 @@ export function rmspropStepF64(pPtr: usize, gPtr: usize, nuPtr: usize, muPtr: us
     }
   }
   const sh = alignof<T>();
-  const nlr = <T>-lr, wdT = <T>wd, b1T = <T>b1, b2T = <T>b2, c1: T = <T>1 - b1T, c2: T = <T>1 - b2T, gs = <T>gScale;
+  const nlr = <T>-lr, wdT = <T>wd, b1T = <T>b1, b2T = <T>b2, c1 = <T>(1 - b1), c2 = <T>(1 - b2), gs = <T>gScale;
   for (; i < n; i++) {
     const off = <usize>i << sh;
     const p = load<T>(pPtr + off);
