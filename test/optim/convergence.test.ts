@@ -24,7 +24,9 @@ const OPTIMIZERS: Array<[string, GradientTransformation<any>, GradientTransforma
   ["nadam", nadam({ lr: 0.1 }), nadam({ lr: warmupCosine({ peak: 0.02, warmupSteps: 100, decaySteps: 10000, end: 1e-5 }) }), 10000],
   ["radam", radam({ lr: 0.1 }), radam({ lr: warmupCosine({ peak: 0.02, warmupSteps: 100, decaySteps: 10000, end: 1e-5 }) }), 10000],
   ["adamax", adamax({ lr: 0.1 }), adamax({ lr: warmupCosine({ peak: 0.02, warmupSteps: 100, decaySteps: 10000, end: 1e-5 }) }), 10000],
-  ["clip + adam", chain(clipByGlobalNorm(1), adam({ lr: 0.1 })), chain(clipByGlobalNorm(1), adam({ lr: 0.01 })), 5000],
+  // Adam at a constant lr 0.01 ends up circling the minimum at f ~ 1e-4..4e-3 depending on rounding (its
+  // normalised steps keep their size), so the clip case decays lr like the others.
+  ["clip + adam", chain(clipByGlobalNorm(1), adam({ lr: 0.1 })), chain(clipByGlobalNorm(1), adam({ lr: warmupCosine({ peak: 0.01, warmupSteps: 10, decaySteps: 5000, end: 1e-6 }) })), 5000],
 ];
 
 describe.each(OPTIMIZERS)("%s", (_name, forParabola, forRosen, rosenSteps) => {

@@ -22,6 +22,8 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { tensor, type Tensor } from "../../src/index.js";
 import { initWasm, supportedVariants, type WasmKernels } from "../../src/backend/wasm/index.js";
+import { wasmBackend } from "../../src/backend/wasm/backend.js";
+import { vals } from "../helpers.js";
 import { adam, adamw, lion, optimizer, rmsprop, sgd, type GradientTransformation } from "../../src/optim/index.js";
 import { adamF32, lionF32, rmspropF32, sgdF32, type State, type Stepper } from "./torchEmulation.js";
 import fixtureJson from "../fixtures/torchTrajectories.json";
@@ -114,15 +116,15 @@ function runEmulation(c: TorchCase): Snapshot[] {
 /** Our alias on the wasm path on `kernels` (the 11 parameters: 8 through the v128 body, 3 through the scalar loop), or on the pure path. */
 function runOurs(c: TorchCase, kernels: WasmKernels | null): Snapshot[] {
   const x = tensor(X0, { dtype: "float32" });
-  const opt = kernels ? optimizer(alias(c), x, { fused: "wasm", kernels }) : optimizer(alias(c), x, { fused: "pure" });
+  const opt = kernels ? optimizer(alias(c), x, { fused: "wasm", backend: wasmBackend(kernels) }) : optimizer(alias(c), x, { fused: "pure" });
   expect(opt.path).toBe(kernels ? "wasm" : "pure");
   const out: Snapshot[] = [];
   for (let t = 1; t <= STEPS; t++) {
-    opt.step(tensor(gradOf(x._data), { dtype: "float32" }));
+    opt.step(tensor(gradOf(vals(x) as Float32Array), { dtype: "float32" }));
     if (!SNAP_STEPS.includes(t)) continue;
-    const snap: Snapshot = { step: t, v: { param: Array.from(x._data) } };
+    const snap: Snapshot = { step: t, v: { param: Array.from(vals(x)) } };
     for (const part of opt.state as Array<Record<string, unknown>>)
-      for (const [k, v] of Object.entries(part)) if (v && typeof v === "object" && "_data" in v) snap.v[torchName(c, k)] = Array.from((v as Tensor)._data);
+      for (const [k, v] of Object.entries(part)) if (v && typeof v === "object" && "_storage" in v) snap.v[torchName(c, k)] = Array.from(vals(v as Tensor));
     out.push(snap);
   }
   opt.dispose();
