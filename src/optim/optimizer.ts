@@ -29,7 +29,7 @@ import { QUEUE_HEADER } from "../backend/wasm/threadPool.js";
 import type { DType, FloatArray } from "../tensor/dtype.js";
 import { Tensor } from "../tensor/tensor.js";
 import { treeFlattenWithPaths, type Tree } from "../tensor/tree.js";
-import { applyUpdates, type GradientTransformation, type OptState } from "./base.js";
+import { applyUpdates, fusedSpecOf, type GradientTransformation, type OptState } from "./base.js";
 import type { FusedSpec } from "./fusedSpec.js";
 import { adagradJs, adamJs, identityRound, lionJs, rmspropJs, sgdJs, type Round, type StepScalars } from "./fusedJs.js";
 import { checkLeaves, cloneState } from "./treeMath.js";
@@ -96,7 +96,7 @@ export function optimizer<S = OptState>(transform: GradientTransformation<S>, pa
   const flat = treeFlattenWithPaths(params, "params");
   const leaves = flat.map(([, t]) => t);
   const dtypes = new Set(leaves.map((t) => t.dtype));
-  const spec = transform.fused;
+  const spec = fusedSpecOf(transform);
   let state = transform.init(params);
   let count = 0;
 
