@@ -118,6 +118,8 @@ function adamFamily(where: "adam" | "adamw", options: AdamOptions, decoupled: bo
  * @param options.lr (default 1e-3) @param options.b1 (0.9) @param options.b2 (0.999)
  * @param options.eps (1e-8; tfjs convention 1e-7) @param options.weightDecay L2 (0) @param options.amsgrad (false)
  * Note: optax's and tfjs's eps placement is the same as torch's here; tfjs's default eps differs.
+ * Fused by the stateful `optimizer` except `amsgrad` with `convention: "optax"` (the maximum of the
+ * bias-corrected moment has no kernel), which runs the pure path.
  * @see https://arxiv.org/abs/1412.6980
  * @example
  * const opt = optimizer(adam({ lr: 0.1 }), x);
@@ -130,6 +132,7 @@ export function adam(options: AdamOptions = {}): GradientTransformation<OptState
 /**
  * AdamW (Loshchilov & Hutter 2019): Adam with decoupled weight decay multiplied by the learning
  * rate, p ← p − lr·(u_adam + wd·p). Default weightDecay 1e-2 (torch; optax convention 1e-4).
+ * As {@link adam}, `amsgrad` with `convention: "optax"` runs the pure path (no fused kernel).
  * @see https://arxiv.org/abs/1711.05101 @see {@link adam}
  * @example
  * const opt = optimizer(adamw({ lr: 0.1, weightDecay: 1e-2 }), x);
