@@ -1,12 +1,14 @@
 /**
  * The documented optimizers: each is a `chain` of the building blocks in transforms/, with
- * torch.optim's defaults and names (camelCase) and optax's b1/b2, plus a `fused` descriptor the
- * stateful `optimizer` uses to run the whole chain as one kernel per step.
+ * torch.optim's defaults and names (camelCase) and optax's b1/b2. The fusable ones also record a
+ * fused descriptor against the object they return (`lowerToFused` in base.ts, not a field of it),
+ * which the stateful `optimizer` uses to run the whole chain as one kernel per step as long as
+ * that object is used unmodified.
  * Differences between torch, optax and TensorFlow.js: see conventions.ts and docs/OPTIMIZERS.md.
  */
 import type { Tensor } from "../tensor/tensor.js";
 import { treeLeaves, type Tree } from "../tensor/tree.js";
-import { chain, type GradientTransformation, type OptState } from "./base.js";
+import { chain, lowerToFused, type GradientTransformation, type OptState } from "./base.js";
 import { convention, defaults, type Convention } from "./conventions.js";
 import type { FusedKind, FusedSpec } from "./fusedSpec.js";
 import type { Schedule } from "./schedules/types.js";
@@ -25,9 +27,12 @@ export type LearningRate = number | Schedule;
 
 type Part = [name: string, t: GradientTransformation<any>];
 
-/** chain(parts) + the fused descriptor; `slotsOf` names which part's state fields hold moments. */
+/**
+ * chain(parts), recorded as computing what the fused descriptor's kernel computes; `slotsOf` names
+ * which part's state fields hold moments. The parts are private to the returned object.
+ */
 function build(parts: Part[], kind: FusedKind, conv: Convention, lr: Schedule, slotsOf: Array<[part: string, field: string]>): GradientTransformation<OptState[]> {
-  const c = chain(...parts.map(([, t]) => t));
+  const c = unfused(parts);
   const index = (name: string) => parts.findIndex(([n]) => n === name);
   const fused: FusedSpec = {
     ...kind,
@@ -38,7 +43,13 @@ function build(parts: Part[], kind: FusedKind, conv: Convention, lr: Schedule, s
       for (const sub of s as Record<string, unknown>[]) if (sub && typeof sub === "object" && typeof sub.count === "number") sub.count = n;
     },
   };
-  return { init: c.init, update: c.update, fused };
+  return lowerToFused(c, fused);
+}
+
+/** chain(parts) as a fresh `{init, update}` object, with no fused descriptor: the pure path. */
+function unfused(parts: Part[]): GradientTransformation<OptState[]> {
+  const c = chain(...parts.map(([, t]) => t));
+  return { init: c.init, update: c.update };
 }
 
 const LR_KEYS = ["lr", "convention"];
@@ -95,9 +106,9 @@ function adamFamily(where: "adam" | "adamw", options: AdamOptions, decoupled: bo
   parts.push(["lr", scaleByLearningRate(lr)]);
   const slots: Array<[string, string]> = [["adam", "mu"], ["adam", "nu"]];
   if (amsgrad) slots.push(["adam", "nuMax"]);
-  const t = build(parts, { kind: "adam", hp: { wd, decoupled, b1, b2, eps, amsgrad, biasCorrection } }, conv, lr, slots);
   // optax's AMSGrad (maximum of the bias-corrected moment) has no fused kernel: pure path
-  return amsgrad && amsgradMax === "corrected" ? { init: t.init, update: t.update } : t;
+  if (amsgrad && amsgradMax === "corrected") return unfused(parts);
+  return build(parts, { kind: "adam", hp: { wd, decoupled, b1, b2, eps, amsgrad, biasCorrection } }, conv, lr, slots);
 }
 
 /**
@@ -107,6 +118,8 @@ function adamFamily(where: "adam" | "adamw", options: AdamOptions, decoupled: bo
  * @param options.lr (default 1e-3) @param options.b1 (0.9) @param options.b2 (0.999)
  * @param options.eps (1e-8; tfjs convention 1e-7) @param options.weightDecay L2 (0) @param options.amsgrad (false)
  * Note: optax's and tfjs's eps placement is the same as torch's here; tfjs's default eps differs.
+ * Fused by the stateful `optimizer` except `amsgrad` with `convention: "optax"` (the maximum of the
+ * bias-corrected moment has no kernel), which runs the pure path.
  * @see https://arxiv.org/abs/1412.6980
  * @example
  * const opt = optimizer(adam({ lr: 0.1 }), x);
@@ -119,6 +132,7 @@ export function adam(options: AdamOptions = {}): GradientTransformation<OptState
 /**
  * AdamW (Loshchilov & Hutter 2019): Adam with decoupled weight decay multiplied by the learning
  * rate, p ← p − lr·(u_adam + wd·p). Default weightDecay 1e-2 (torch; optax convention 1e-4).
+ * As {@link adam}, `amsgrad` with `convention: "optax"` runs the pure path (no fused kernel).
  * @see https://arxiv.org/abs/1711.05101 @see {@link adam}
  * @example
  * const opt = optimizer(adamw({ lr: 0.1, weightDecay: 1e-2 }), x);

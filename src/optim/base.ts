@@ -24,10 +24,60 @@ export interface UpdateResult<S = OptState> {
 export interface GradientTransformation<S = OptState> {
   init(params: Tree): S;
   update(updates: Tree, state: S, params?: Tree): UpdateResult<S>;
-  /** @internal set by aliases the stateful `optimizer` can run as one fused kernel. */
-  readonly fused?: FusedSpec;
-  /** @internal set by `clipByGlobalNorm` so `chain(clip, alias)` can fold the clip into the kernel. */
-  readonly clipNorm?: number;
+}
+
+/*
+ * Fused lowerings. The stateful `optimizer` may replace a transform's `update` by one fused kernel
+ * per step, but only where that provably computes what `update` computes. So the descriptor is
+ * not a field of the public object (a spread `{...adam(), update: mine}` would copy it along and
+ * run Adam's kernel instead of `mine`): it is recorded here, against the exact object an alias,
+ * `clipByGlobalNorm` or `chain` returned, together with the `init` and `update` functions it was
+ * created with. A spread copy or a wrapper is another object (not found), and an object whose
+ * `init`/`update` were reassigned no longer matches; both run the pure path. A chain's lowering is
+ * derived from its parts when asked, so a part changed after chaining is seen too.
+ */
+type Lowering =
+  | { init: unknown; update: unknown; kind: "fused"; spec: () => FusedSpec | undefined }
+  | { init: unknown; update: unknown; kind: "clip"; maxNorm: number };
+
+const lowerings = new WeakMap<object, Lowering>();
+
+/** The lowering recorded for `t`, if `t` still has the `init` and `update` it was recorded with. */
+function loweringOf(t: GradientTransformation<any>): Lowering | undefined {
+  const l = typeof t === "object" && t !== null ? lowerings.get(t) : undefined;
+  return l && t.init === l.init && t.update === l.update ? l : undefined;
+}
+
+/**
+ * @internal Records that `t` (as returned, unmodified) computes what `spec`'s fused kernel
+ * computes. Called by the aliases on the object they return.
+ */
+export function lowerToFused<T extends GradientTransformation<any>>(t: T, spec: FusedSpec): T {
+  lowerings.set(t, { init: t.init, update: t.update, kind: "fused", spec: () => spec });
+  return t;
+}
+
+/** @internal Records that `t` (as returned, unmodified) is a global-norm clip at `maxNorm`. */
+export function lowerToClip<T extends GradientTransformation<any>>(t: T, maxNorm: number): T {
+  lowerings.set(t, { init: t.init, update: t.update, kind: "clip", maxNorm });
+  return t;
+}
+
+/**
+ * @internal The fused kernel descriptor that computes exactly what `t` computes, or undefined
+ * (then `t` runs as written, on the pure path). Defined only for the objects the fusable aliases
+ * returned, `chain(alias)` and `chain(clipByGlobalNorm(c), alias)` of such objects, each with its
+ * own `init` and `update` (and, for a chain, its parts') unchanged.
+ */
+export function fusedSpecOf(t: GradientTransformation<any>): FusedSpec | undefined {
+  const l = loweringOf(t);
+  return l?.kind === "fused" ? l.spec() : undefined;
+}
+
+/** The clip norm of an unmodified `clipByGlobalNorm(c)` object, else undefined. */
+function clipNormOf(t: GradientTransformation<any>): number | undefined {
+  const l = loweringOf(t);
+  return l?.kind === "clip" ? l.maxNorm : undefined;
 }
 
 /** The transformation that changes nothing; its state is `{}`. */
@@ -43,7 +93,8 @@ export function needParams(where: string, params: Tree | undefined): Tree {
 
 /**
  * Applies transforms in sequence; the state is the array of their states.
- * `chain(clipByGlobalNorm(1), adam({lr: 1e-3}))` keeps the fused kernel with the clip folded in.
+ * `chain(clipByGlobalNorm(1), adam({lr: 1e-3}))` keeps the fused kernel with the clip folded in
+ * (see `fusedSpecOf`); a chain with any other part runs each part's `update` as written.
  */
 export function chain(...transforms: GradientTransformation<any>[]): GradientTransformation<OptState[]> {
   transforms.forEach((t, i) => {
@@ -62,20 +113,27 @@ export function chain(...transforms: GradientTransformation<any>[]): GradientTra
       return { updates, state: next };
     },
   };
-  const fused = chainFused(transforms);
-  return fused ? { ...t, fused } : t;
+  if (transforms.length === 1 || transforms.length === 2) {
+    lowerings.set(t, { init: t.init, update: t.update, kind: "fused", spec: () => chainFused(transforms) });
+  }
+  return t;
 }
 
+/**
+ * The fused descriptor of `chain(...ts)`, from its parts as they are now: `chain(alias)` is the
+ * alias's kernel on the first state of the array; `chain(clipByGlobalNorm(c), alias)` folds the
+ * clip in as a gradient scale (the alias must not already clip). Anything else has none.
+ */
 function chainFused(ts: GradientTransformation<any>[]): FusedSpec | undefined {
-  if (ts.length === 1 && ts[0].fused) {
-    const f = ts[0].fused;
-    return { ...f, slots: (s) => f.slots((s as OptState[])[0]), setCount: (s, n) => f.setCount((s as OptState[])[0], n) };
-  }
-  if (ts.length === 2 && ts[0].clipNorm !== undefined && ts[1].fused && ts[1].fused.clipNorm === undefined) {
-    const f = ts[1].fused;
-    return { ...f, clipNorm: ts[0].clipNorm, slots: (s) => f.slots((s as OptState[])[1]), setCount: (s, n) => f.setCount((s as OptState[])[1], n) };
-  }
-  return undefined;
+  const last = fusedSpecOf(ts[ts.length - 1]);
+  if (!last) return undefined;
+  const at = ts.length - 1;
+  const slots = (s: OptState) => last.slots((s as OptState[])[at]);
+  const setCount = (s: OptState, n: number) => last.setCount((s as OptState[])[at], n);
+  if (ts.length === 1) return { ...last, slots, setCount };
+  const clipNorm = clipNormOf(ts[0]);
+  if (clipNorm === undefined || last.clipNorm !== undefined) return undefined;
+  return { ...last, clipNorm, slots, setCount };
 }
 
 /** params + updates, leafwise (optax's `apply_updates`); returns new tensors. */

@@ -3,7 +3,7 @@
  * tensors in place (the same Tensor objects hold the new values).
  *
  * Two ways to run a step, chosen once at construction:
- * - fused: the transform is an alias the backend has a fused kernel for (its `fused` descriptor)
+ * - fused: the transform is an alias the backend has a fused kernel for (`fusedSpecOf`)
  *   and all leaves share a dtype; the backend that runs ops (`backendFor()`, obeying
  *   `setBackend`) returns an engine that updates parameters and moments in one pass per step:
  *   the WebAssembly one (src/backend/wasm/fusedEngine.ts: slabs in wasm memory, chunked, split
@@ -18,7 +18,7 @@ import type { FusedEngine } from "../backend/fused/spec.js";
 import { backendFor, backendNamed, dataWritten } from "../backend/select.js";
 import { Tensor } from "../tensor/tensor.js";
 import { treeFlattenWithPaths, type Tree } from "../tensor/tree.js";
-import { applyUpdates, type GradientTransformation, type OptState } from "./base.js";
+import { applyUpdates, fusedSpecOf, type GradientTransformation, type OptState } from "./base.js";
 import { checkLeaves, cloneState } from "./treeMath.js";
 import { scheduleValue } from "./validate.js";
 
@@ -27,7 +27,7 @@ export type OptimizerPath = "wasm" | "js" | "pure";
 export interface OptimizerOptions {
   /** "auto" (default: the fused kernel of the backend that runs ops, when it has one), or force a path. */
   fused?: "auto" | OptimizerPath;
-  /** @internal the backend whose fused engine runs (tests and benches: a specific WebAssembly instance). */
+  /** @internal the backend whose fused engine runs for "auto" and "wasm" (tests and benches: a specific WebAssembly instance). */
   backend?: Backend;
   /**
    * @internal wasm path: from this many parameters on, a step is split between the calling thread
@@ -72,13 +72,13 @@ export function optimizer<S = OptState>(transform: GradientTransformation<S>, pa
   const flat = treeFlattenWithPaths(params, "params");
   const leaves = flat.map(([, t]) => t);
   const dtypes = new Set(leaves.map((t) => t.dtype));
-  const spec = transform.fused;
+  const spec = fusedSpecOf(transform);
   let state = transform.init(params);
   let count = 0;
 
   let engine: FusedEngine | null = null;
   if (spec && dtypes.size === 1 && leaves.length > 0 && want !== "pure") {
-    const backend = options.backend ?? (want === "auto" ? backendFor() : backendNamed(want));
+    const backend = want === "js" ? backendNamed("js") : (options.backend ?? (want === "auto" ? backendFor() : backendNamed(want)));
     if (backend === null) throw new ArgumentError(`optimizer: fused "${want}" requested but the ${want === "wasm" ? "WebAssembly core could not start here (backendInfo().error says why)" : `${want} backend is not available`}`);
     engine = backend.fusedOptimizer({ step: spec, params: leaves, slots: spec.slots(state as OptState), dtype: leaves[0].dtype, threadMin: options.threadMin });
     if (engine === null && want !== "auto") throw new ArgumentError(`optimizer: the ${backend.name} backend has no fused kernel for ${spec.kind} over ${leaves[0].dtype}`);

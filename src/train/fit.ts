@@ -15,7 +15,7 @@ import { Rng } from "../tensor/random.js";
 import { treeFlattenWithPaths, treeMap, type Tree } from "../tensor/tree.js";
 import { fmt } from "../tensor/shape.js";
 import { valueAndGrad } from "../autodiff/grad.js";
-import type { GradientTransformation } from "../optim/base.js";
+import { fusedSpecOf, type GradientTransformation } from "../optim/base.js";
 import { optimizer as statefulOptimizer } from "../optim/optimizer.js";
 import type { Layer, State } from "../nn/layers.js";
 import { resolveLoss, type LossFn, type LossName } from "../nn/losses.js";
@@ -255,7 +255,7 @@ export async function fit(model: Layer, data: Dataset | Batches, options: FitOpt
   const opt = statefulOptimizer(transform, params);
   if (resumedOpt !== undefined) opt.setState(resumedOpt as never);
   const lrOf: (s: number) => number =
-    typeof options.lr === "function" ? options.lr : typeof options.lr === "number" ? () => options.lr as number : transform.fused?.lr ?? (() => NaN);
+    typeof options.lr === "function" ? options.lr : typeof options.lr === "number" ? () => options.lr as number : fusedSpecOf(transform)?.lr ?? (() => NaN);
 
   const history = new History();
   const perEpoch = plan.length;

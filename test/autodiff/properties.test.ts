@@ -1,6 +1,7 @@
 /**
  * Property-based checks of autodiff on random expression graphs over the op set:
- * gradient vs central differences, hvp vs central differences of the gradient, hvp vs hessian @ v.
+ * gradient vs central differences, hvp vs central differences of the gradient, hvp vs hessian @ v,
+ * and jvp against vjp (<J v, u> = <v, Jᵀ u>) and central differences on vector-valued graphs.
  */
 import { describe, it, expect } from "vitest";
 import fc from "fast-check";
@@ -36,6 +37,22 @@ const stepArb: fc.Arbitrary<Step> = fc.record({
   i: fc.nat(100),
   j: fc.nat(100),
 });
+
+/**
+ * The same program, vector-valued: x [2,3] -> [2,3], the weighted intermediates summed
+ * elementwise instead of to a scalar, so its Jacobian is a full 6x6 matrix.
+ */
+function vectorProgram(steps: Step[]): (x: dh.Tensor) => dh.Tensor {
+  return (x) => {
+    const vals: dh.Tensor[] = [x];
+    for (const s of steps) {
+      const a = vals[s.i % vals.length];
+      if (s.kind === "u") vals.push(UNARY[s.op % UNARY.length][1](a));
+      else vals.push(BINARY[s.op % BINARY.length][1](a, vals[s.j % vals.length]));
+    }
+    return vals.slice(1).reduce((acc, v, k) => dh.add(acc, dh.mul(dh.tanh(v), 0.3 + 0.1 * k)), dh.mul(x, 0.01));
+  };
+}
 
 /** Builds a scalar function of x [2,3] from a program: each step combines earlier values. */
 function program(steps: Step[]): (x: dh.Tensor) => dh.Tensor {
@@ -78,13 +95,23 @@ describe("autodiff on random expression graphs", () => {
   });
 
   it("jvp matches vjp through the inner product identity <J v, u> = <v, Jᵀ u>", () => {
+    // f = the random vector program followed by y -> tanh(y yᵀ): [2,3] -> [2,2], a non-square Jacobian
     fc.assert(fc.property(fc.array(stepArb, { minLength: 1, maxLength: 5 }), xArb, vArb, (steps, x, v) => {
-      const inner = (y: dh.Tensor) => dh.tanh(dh.matmul(y, dh.transpose(y)));
-      void steps;
-      const { tangent, value } = dh.jvp(inner, x, v);
+      const g = vectorProgram(steps);
+      const f = (y: dh.Tensor) => {
+        const z = g(y);
+        return dh.tanh(dh.matmul(z, dh.transpose(z)));
+      };
+      const { tangent, value } = dh.jvp(f, x, v);
+      expect(value).toBeAllclose(f(x), { atol: 0, rtol: 0 });
       const u = dh.randn(value.shape as number[], { seed: 3, dtype: "float64" });
-      const vt = dh.vjp(inner, x).vjp(u);
-      expect(dh.sum(dh.mul(tangent, u)).item()).toBeCloseTo(dh.sum(dh.mul(v, vt)).item(), 10);
+      const vt = dh.vjp(f, x).vjp(u);
+      const jv = dh.sum(dh.mul(tangent, u)).item(), jtu = dh.sum(dh.mul(v, vt)).item();
+      expect(Math.abs(jv - jtu)).toBeLessThan(1e-10 * Math.max(1, Math.abs(jv)));
+      // and J v itself against central differences of f along v
+      const h = 1e-5;
+      const fd = dh.div(dh.sub(f(dh.add(x, dh.mul(v, h))), f(dh.sub(x, dh.mul(v, h)))), 2 * h);
+      expect(tangent).toBeAllclose(fd, { atol: 1e-6, rtol: 1e-5 });
     }), { numRuns: 30, seed: 11 });
   });
 });

@@ -33,7 +33,7 @@ test("strong Wolfe: the result satisfies both conditions on random smooth 1-D fu
     (c, m, s, w, q, alpha0, c2) => {
       const phi = (a: number) => ({ f: c * (a - m) ** 2 + s * Math.sin(w * a) + q * a ** 4, d: 2 * c * (a - m) + s * w * Math.cos(w * a) + 4 * q * a ** 3 });
       const { f: f0, d: d0 } = phi(0);
-      if (!(d0 < -1e-6)) return;
+      fc.pre(d0 < -1e-6); // a descent direction (fast-check draws again, so all 300 runs check something)
       const r = strongWolfe(phi, f0, d0, { alpha0, c1: 1e-4, c2, approxTol: 0 });
       expect(r.ok, r.message).toBe(true);
       expect(r.f).toBeLessThanOrEqual(f0 + 1e-4 * r.alpha * d0);

@@ -1,5 +1,5 @@
 /** Gradient clipping. */
-import type { GradientTransformation } from "../base.js";
+import { lowerToClip, type GradientTransformation } from "../base.js";
 import { ewise, sumOfSquares } from "../treeMath.js";
 import { finitePositive } from "../validate.js";
 
@@ -12,8 +12,7 @@ export { sumOfSquares };
  */
 export function clipByGlobalNorm(maxNorm: number): GradientTransformation<Record<string, never>> {
   const c = finitePositive("clipByGlobalNorm", "maxNorm", maxNorm);
-  return {
-    clipNorm: c,
+  return lowerToClip({
     init: () => ({}),
     update(g, state) {
       const norm = Math.sqrt(sumOfSquares(g));
@@ -21,7 +20,7 @@ export function clipByGlobalNorm(maxNorm: number): GradientTransformation<Record
       const s = c / norm;
       return { updates: ewise((x) => x * s, [g], ["updates"]), state };
     },
-  };
+  }, c);
 }
 
 /** g ← clamp(g, −maxAbs, maxAbs) elementwise (torch clip_grad_value_, optax clip). */
