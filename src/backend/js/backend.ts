@@ -72,6 +72,11 @@ export const jsBackend: Backend = {
     k.reduce(op, arrayOf(x), shape, axes, out);
     return storageOf(out);
   },
+  cumsum(x, shape, axis, reverse, dtype) {
+    const out = arrayFor(dtype, sizeOf(shape));
+    k.cumsum(arrayOf(x), shape, axis, reverse, out);
+    return storageOf(out);
+  },
   broadcast(x, shape, outShape, dtype) {
     const out = arrayFor(dtype, sizeOf(outShape));
     const xs = arrayOf(x);
