@@ -12,6 +12,7 @@ import { arrayFor } from "../../tensor/dtype.js";
 import { WASM_UNARY_OPS, type UnaryOp, type WasmUnaryOp } from "../ops.js";
 import { WasmEngine, fusedKernelName } from "./fusedEngine.js";
 import type { WasmKernels } from "./index.js";
+import { HOST_MATH_OPS } from "./abi.js";
 import { WasmDenseSymmetric } from "./denseSymmetric.js";
 
 /** Below this many multiply-adds the JS loop beats the copy into WebAssembly memory. */
@@ -28,6 +29,7 @@ const WASM_MATMUL_MIN_FLOPS = 4096;
 const WASM_UNARY_MIN_F32 = 64;
 const WASM_UNARY_MIN_F64 = 256;
 const WASM_UNARY: ReadonlySet<UnaryOp> = new Set<UnaryOp>(WASM_UNARY_OPS);
+const HOST_MATH: ReadonlySet<UnaryOp> = new Set<UnaryOp>(HOST_MATH_OPS);
 /** BLAS-1 below this many elements stays in JS: copying the operands into linear memory costs more than the loop. */
 const WASM_BLAS1_MIN = 1 << 16;
 /** A dense matrix in linear memory pays from this size on (BFGS: gemv + rank-2 update in wasm). */
@@ -57,7 +59,8 @@ export function lazyWasmBackend(kernels: () => WasmKernels | null): Backend {
     name: "wasm",
     unary(op, x, dtype, n) {
       const w = n < minValues(dtype) || !WASM_UNARY.has(op) ? null : kernels();
-      if (!w) return jsBackend.unary(op, x, dtype, n);
+      // The scalar binary's sin, cos, log1p and expm1 call the host's Math per value: the JS loop is faster.
+      if (!w || (w.variant === "scalar" && HOST_MATH.has(op))) return jsBackend.unary(op, x, dtype, n);
       const out = arrayFor(dtype, n);
       w.unary(op as WasmUnaryOp, arrayOf(x), out);
       return storageOf(out);

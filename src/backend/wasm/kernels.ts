@@ -7,7 +7,7 @@ import { ThreadPool, StartupHold, type PoolStart } from "./threadPool";
 import type { Arena } from "./arena";
 import { ResidentCache } from "./resident";
 import { sortEigenpairs } from "../js/linalg";
-import type { WasmCore } from "./abi";
+import { hostEnv, type WasmCore } from "./abi";
 import type { WasmVariant, Bytes } from "./binaries";
 import type { WasmUnaryOp } from "../ops";
 import { matmulOn } from "./matmulKernel";
@@ -193,7 +193,7 @@ export class Kernels implements WasmKernels {
       // Normally compiled in the background by now; else synchronously (which a browser's main
       // thread may refuse: then the caller falls back to the shared arena).
       this.plainModule ??= new WebAssembly.Module(this.plainBytes!);
-      instance = new WebAssembly.Instance(this.plainModule, { env: {} });
+      instance = new WebAssembly.Instance(this.plainModule, { env: hostEnv() });
     } catch {
       return null; // e.g. a browser main thread refusing synchronous instantiation
     }
