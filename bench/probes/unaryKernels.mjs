@@ -2,7 +2,8 @@
 // ops (src/backend/wasm/backend.ts, WASM_UNARY_MIN_F32 / _F64). For each op and dtype, ns a value
 // of the JS backend's loop (the result array allocated, as an op does) against the WebAssembly
 // kernel on one thread (result array allocated, copy into linear memory, v128 loop, copy out), at
-// sizes around the break-even and at 1e4 values; then the smallest size from which wasm is faster.
+// sizes around the break-even and at 1e4 values; then the smallest size from which wasm is faster
+// at every larger size measured.
 // Usage (after npm run build:wasm): node bench/probes/unaryKernels.mjs [op,op,...] [--variant simd|relaxed-simd]
 //   (relaxed-simd in Node 20 needs node --experimental-wasm-relaxed-simd)
 import { build } from "esbuild";
@@ -36,25 +37,36 @@ function inputs(op, dtype, n) {
   return x;
 }
 
-/** Best of 7 rounds of ns a value, each round ~4 ms of calls. */
-function time(fn, n) {
+/** Calls per round so that one round takes ~2 ms. */
+function repsFor(fn) {
   let reps = 1;
   for (;;) {
     const t0 = performance.now();
     for (let r = 0; r < reps; r++) fn();
-    if (performance.now() - t0 > 4) break;
+    if (performance.now() - t0 > 2) return reps;
     reps *= 2;
   }
-  let best = Infinity;
-  for (let round = 0; round < 7; round++) {
-    const t0 = performance.now();
-    for (let r = 0; r < reps; r++) fn();
-    best = Math.min(best, ((performance.now() - t0) * 1e6) / (reps * n));
-  }
-  return best;
 }
 
-console.log(`variant ${w.variant}, 1 thread; ns a value, JS / wasm (ratio)`);
+/**
+ * ns a value of a and b, best of 15 rounds each; the rounds alternate a, b, a, b so that both see
+ * the same machine (this one is shared: a burst of load slows whichever runs at that moment).
+ */
+function timePair(a, b, n) {
+  const ra = repsFor(a), rb = repsFor(b);
+  let ta = Infinity, tb = Infinity;
+  for (let round = 0; round < 15; round++) {
+    let t0 = performance.now();
+    for (let r = 0; r < ra; r++) a();
+    ta = Math.min(ta, ((performance.now() - t0) * 1e6) / (ra * n));
+    t0 = performance.now();
+    for (let r = 0; r < rb; r++) b();
+    tb = Math.min(tb, ((performance.now() - t0) * 1e6) / (rb * n));
+  }
+  return [ta, tb];
+}
+
+console.log(`variant ${w.variant}, 1 thread; ns a value, n: JS / wasm`);
 for (const dtype of ["float32", "float64"]) {
   for (const op of ops) {
     const cells = [];
@@ -62,8 +74,11 @@ for (const dtype of ["float32", "float64"]) {
     for (const n of SIZES) {
       const x = inputs(op, dtype, n);
       let sink = 0;
-      const js = time(() => { sink += jsBackend.unary(op, x, dtype, n)[0]; }, n);
-      const wasm = time(() => { const out = arrayFor(dtype, n); w.unary(op, x, out); sink += out[0]; }, n);
+      const [js, wasm] = timePair(
+        () => { sink += jsBackend.unary(op, x, dtype, n)[0]; },
+        () => { const out = arrayFor(dtype, n); w.unary(op, x, out); sink += out[0]; },
+        n,
+      );
       if (wasm < js && breakEven === null) breakEven = n;
       if (wasm >= js) breakEven = null;
       cells.push(`${n}: ${js.toFixed(1)}/${wasm.toFixed(1)}`);
