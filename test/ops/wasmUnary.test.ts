@@ -8,6 +8,7 @@ import { checkOpGrad, useBackend } from "../helpers";
 import { initWasm, wasmKernelsSync } from "../../src/backend/wasm/index";
 import { wasmBackend } from "../../src/backend/wasm/backend";
 import { UNARY_OPS } from "../../src/backend/ops";
+import { HOST_ENV_SOURCE, HOST_MATH_OPS, hostEnv } from "../../src/backend/wasm/abi";
 
 const OPS = { exp: dh.exp, log: dh.log, sigmoid: dh.sigmoid, tanh: dh.tanh, softplus: dh.softplus, sin: dh.sin, cos: dh.cos, log1p: dh.log1p, expm1: dh.expm1 } as const;
 /** Inputs inside each op's domain: log needs x > 0, log1p x > -1. */
@@ -56,5 +57,18 @@ describe("the scalar binary", () => {
       expect(Array.from(viaBackend)).toEqual(Array.from(x, UNARY_OPS[op].ref));
       expect(Array.from(direct)).toEqual(Array.from(viaBackend));
     }
+  });
+});
+
+describe("hostMath, the core's import", () => {
+  it("is Math.sin, cos, log1p, expm1 by op code, and the worker script's copy is the same function", () => {
+    const mine = hostEnv().hostMath as (op: number, x: number) => number;
+    const workers = new Function(`return { ${HOST_ENV_SOURCE} };`)().hostMath as (op: number, x: number) => number;
+    HOST_MATH_OPS.forEach((name, op) => {
+      for (const x of [-3, -0.5, 0, 1e-9, 0.7, 2, 6e5, 1e300]) {
+        expect(mine(op, x)).toBe(UNARY_OPS[name].ref(x));
+        expect(workers(op, x)).toBe(UNARY_OPS[name].ref(x));
+      }
+    });
   });
 });

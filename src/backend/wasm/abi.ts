@@ -49,7 +49,6 @@ export const POOL_OPS = [
   ...[...WASM_UNARY_OPS, "crossEntropyLogits", "crossEntropyResidual"].flatMap((k) => [`${k}F32`, `${k}F64`]),
 ];
 
-
 /**
  * The ops whose kernel in the scalar binary is the host's Math function (`hostMath` in
  * assembly/trig.ts, op code = index here); the SIMD binaries call it only for sin / cos of
