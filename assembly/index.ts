@@ -6,6 +6,8 @@ export * from "./blas1";
 export * from "./linalg";
 export * from "./optim";
 export * from "./elementwise";
+export * from "./trig";
+export * from "./log1pExpm1";
 
 /** First free byte after static data; the TS arena allocates from here upwards. */
 export function heapBase(): usize {

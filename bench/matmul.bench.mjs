@@ -18,7 +18,7 @@ import { pathToFileURL, fileURLToPath } from "node:url";
 import * as v8 from "node:v8";
 import { loadavg } from "node:os";
 import { Worker } from "node:worker_threads";
-import { esbuildLoaders } from "../scripts/assetLoaders.mjs";
+import { esbuildAssets, latin1Literal } from "../scripts/assetLoaders.mjs";
 import { configLine, start } from "./setup.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
@@ -30,7 +30,7 @@ mkdirSync(join(root, "build/bench"), { recursive: true });
 const outfile = join(root, "build/bench/wasm.mjs");
 await build({
   entryPoints: [join(root, "src/backend/wasm/index.ts")], outfile, bundle: true, format: "esm",
-  platform: "neutral", external: ["node:*"], loader: esbuildLoaders, logLevel: "warning", target: "es2022",
+  platform: "neutral", external: ["node:*"], ...esbuildAssets, logLevel: "warning", target: "es2022",
 });
 const { initWasm } = await import(pathToFileURL(outfile).href);
 
@@ -132,8 +132,8 @@ for (const f of readdirSync(join(root, "build")).filter((f) => f.endsWith(".wasm
   console.log(`  ${f.padEnd(28)} ${String(bytes.length).padStart(7)} B  ${String(gz).padStart(6)} B gzip`);
 }
 console.log(`  ${"total (each gzipped alone)".padEnd(28)} ${" ".repeat(9)}  ${String(total).padStart(6)} B gzip`);
-// In the bundle the SIMD binary is a base64 string and the other four are base64 deltas against it
+// In the bundle the SIMD binary is a latin1 string and the other four are latin1 deltas against it
 // (scripts/wasmDelta.mjs, written next to the binaries by the build).
-const inBundle = [readFileSync(join(root, "build/downhill.simd.wasm")).toString("base64"),
-  ...["scalar", "simd-mt", "relaxed", "relaxed-mt"].map((v) => readFileSync(join(root, `build/downhill.${v}.delta`)).toString("base64"))].join('","');
+const inBundle = [readFileSync(join(root, "build/downhill.simd.wasm")),
+  ...["scalar", "simd-mt", "relaxed", "relaxed-mt"].map((v) => readFileSync(join(root, `build/downhill.${v}.delta`)))].map(latin1Literal).join(",");
 console.log(`  ${"as inlined in the bundle".padEnd(28)} ${" ".repeat(9)}  ${String(gzipSync(inBundle, { level: 9 }).length).padStart(6)} B gzip`);

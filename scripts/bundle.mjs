@@ -2,11 +2,11 @@
 // wasm bytes inlined (no fetch, no fs, no setWasmPaths) and WGSL inlined as text.
 import { build } from "esbuild";
 import { copyFileSync, mkdirSync } from "node:fs";
-import { esbuildLoaders } from "./assetLoaders.mjs";
+import { esbuildAssets } from "./assetLoaders.mjs";
 
 const common = {
   bundle: true,
-  loader: esbuildLoaders,
+  ...esbuildAssets,
   target: "es2022",
   sourcemap: true,
   logLevel: "warning",

@@ -154,19 +154,3 @@ function browserWorker(source: string): WorkerHandle | null {
     },
   };
 }
-
-/**
- * base64 text -> bytes, with the fastest decoder the host has: `Uint8Array.fromBase64` (new
- * engines), Node's global `Buffer` (~0.2 ms for a 40 KB binary, against 2-3 ms for the atob +
- * charCodeAt loop below, which was most of `ready()`), else `atob` everywhere else.
- */
-export function decodeBase64(base64: string): Uint8Array<ArrayBuffer> {
-  const U8 = Uint8Array as unknown as { fromBase64?: (s: string) => Uint8Array<ArrayBuffer> };
-  if (typeof U8.fromBase64 === "function") return U8.fromBase64(base64);
-  const B = (globalThis as { Buffer?: { from(s: string, enc: string): Uint8Array } }).Buffer;
-  if (B && typeof B.from === "function") return new Uint8Array(B.from(base64, "base64")); // own ArrayBuffer, not Node's pool
-  const s = atob(base64);
-  const b = new Uint8Array(s.length);
-  for (let i = 0; i < s.length; i++) b[i] = s.charCodeAt(i);
-  return b;
-}

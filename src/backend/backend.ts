@@ -85,9 +85,11 @@ export interface Backend {
   // ---- reductions and layout ------------------------------------------------------------------
   /**
    * Reduces over `axes` (sorted, unique, non-empty); the result has the keepDims shape's size.
-   * Sums accumulate in float64; "mean" divides that sum by the count before rounding.
+   * Sums and products accumulate in float64; "mean" divides that sum by the count before rounding.
    */
-  reduce(op: "sum" | "max" | "mean", x: Storage, shape: Shape, axes: readonly number[], dtype: DType): Storage;
+  reduce(op: "sum" | "max" | "mean" | "prod", x: Storage, shape: Shape, axes: readonly number[], dtype: DType): Storage;
+  /** Running sums along `axis` (from the last index backwards when `reverse`), accumulated in float64. */
+  cumsum(x: Storage, shape: Shape, axis: number, reverse: boolean, dtype: DType): Storage;
   /** x broadcast (repeated along size-1 and leading dimensions) to `outShape`. */
   broadcast(x: Storage, shape: Shape, outShape: Shape, dtype: DType): Storage;
   /** x with its dimensions permuted: out.shape[i] = shape[perm[i]]. */

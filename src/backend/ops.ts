@@ -12,6 +12,12 @@ function sigmoidRef(x: number): number {
   return x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x));
 }
 
+/** Round half to even (NumPy's and PyTorch's `round`): Math.round rounds halves up, so odd results of a tie step down. */
+function roundHalfEven(x: number): number {
+  const r = Math.round(x);
+  return r - x === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}
+
 export const UNARY_OPS = {
   neg: { ref: (x: number) => -x, wasm: false },
   square: { ref: (x: number) => x * x, wasm: false },
@@ -31,6 +37,27 @@ export const UNARY_OPS = {
   // max(x, 0), NaN kept (as PyTorch); relu's slope, 1 where x > 0 (0 at 0 and for NaN)
   relu: { ref: (x: number) => (x < 0 ? 0 : x), wasm: false },
   positive: { ref: (x: number) => (x > 0 ? 1 : 0), wasm: false },
+  sin: { ref: Math.sin, wasm: true },
+  cos: { ref: Math.cos, wasm: true },
+  tan: { ref: Math.tan, wasm: false },
+  asin: { ref: Math.asin, wasm: false },
+  acos: { ref: Math.acos, wasm: false },
+  atan: { ref: Math.atan, wasm: false },
+  sinh: { ref: Math.sinh, wasm: false },
+  cosh: { ref: Math.cosh, wasm: false },
+  asinh: { ref: Math.asinh, wasm: false },
+  acosh: { ref: Math.acosh, wasm: false },
+  atanh: { ref: Math.atanh, wasm: false },
+  log1p: { ref: Math.log1p, wasm: true },
+  expm1: { ref: Math.expm1, wasm: true },
+  log2: { ref: Math.log2, wasm: false },
+  log10: { ref: Math.log10, wasm: false },
+  reciprocal: { ref: (x: number) => 1 / x, wasm: false },
+  rsqrt: { ref: (x: number) => 1 / Math.sqrt(x), wasm: false },
+  floor: { ref: Math.floor, wasm: false },
+  ceil: { ref: Math.ceil, wasm: false },
+  round: { ref: roundHalfEven, wasm: false },
+  trunc: { ref: Math.trunc, wasm: false },
 } as const satisfies Record<string, { ref: (x: number) => number; wasm: boolean }>;
 
 export type UnaryOp = keyof typeof UNARY_OPS;
@@ -38,5 +65,5 @@ export type UnaryOp = keyof typeof UNARY_OPS;
 export type WasmUnaryOp = { [K in UnaryOp]: (typeof UNARY_OPS)[K]["wasm"] extends true ? K : never }[UnaryOp];
 export const WASM_UNARY_OPS = (Object.keys(UNARY_OPS) as UnaryOp[]).filter((k) => UNARY_OPS[k].wasm) as WasmUnaryOp[];
 
-export const BINARY_OPS = ["add", "sub", "mul", "div", "pow", "max", "min", "gt", "ge", "lt", "le", "eq"] as const;
+export const BINARY_OPS = ["add", "sub", "mul", "div", "pow", "max", "min", "gt", "ge", "lt", "le", "eq", "atan2", "hypot"] as const;
 export type BinaryOp = (typeof BINARY_OPS)[number];

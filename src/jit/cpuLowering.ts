@@ -98,6 +98,7 @@ function lower(ins: Instr, t: FloatArray[], cpu: CpuKernels): Step {
     case "crossEntropyLogits": { const x = ins.x, tt = ins.t; return () => cpu.crossEntropyLogits(t[x], t[tt], t[o]); }
     case "crossEntropyResidual": { const { x } = ins, tt = ins.t, r = ins.out[1]; return () => cpu.crossEntropyResidual(t[x], t[tt], t[o], t[r]); }
     case "reduce": { const { fn, x, shape, axes } = ins; return () => cpu.reduce(fn, t[x], shape, axes, t[o]); }
+    case "cumsum": { const { x, shape, axis, reverse } = ins; return () => cpu.cumsum(t[x], shape, axis, reverse, t[o]); }
     case "broadcast": { const { x, shape, outShape } = ins; return () => cpu.broadcast(t[x], shape, t[o], outShape); }
     case "transpose": { const { x, shape, perm } = ins; return () => cpu.transpose(t[x], shape, perm, t[o]); }
     case "slice": { const { x, shape, begin, size } = ins; return () => cpu.slice(t[x], shape, begin, size, t[o]); }

@@ -31,7 +31,8 @@ export type Instr =
   | { op: "cast"; x: number; out: [number] }
   | { op: "crossEntropyLogits"; x: number; t: number; out: [number] }
   | { op: "crossEntropyResidual"; x: number; t: number; out: [number, number] }
-  | { op: "reduce"; fn: "sum" | "max" | "mean"; x: number; shape: Shape; axes: readonly number[]; out: [number] }
+  | { op: "reduce"; fn: "sum" | "max" | "mean" | "prod"; x: number; shape: Shape; axes: readonly number[]; out: [number] }
+  | { op: "cumsum"; x: number; shape: Shape; axis: number; reverse: boolean; out: [number] }
   | { op: "broadcast"; x: number; shape: Shape; outShape: Shape; out: [number] }
   | { op: "transpose"; x: number; shape: Shape; perm: readonly number[]; out: [number] }
   | { op: "slice"; x: number; shape: Shape; begin: readonly number[]; size: Shape; out: [number] }
@@ -44,7 +45,7 @@ export type Instr =
 /** The operand value ids an instruction reads. */
 export function operands(ins: Instr): number[] {
   switch (ins.op) {
-    case "unary": case "cast": case "reduce": case "broadcast": case "transpose": case "slice": case "gather": return [ins.x];
+    case "unary": case "cast": case "reduce": case "cumsum": case "broadcast": case "transpose": case "slice": case "gather": return [ins.x];
     case "binary": case "matmul": return [ins.a, ins.b];
     case "where": return [ins.cond, ins.a, ins.b];
     case "crossEntropyLogits": case "crossEntropyResidual": return [ins.x, ins.t];

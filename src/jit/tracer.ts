@@ -123,10 +123,13 @@ export class Tracer implements Backend {
     this.instrs.push({ op: "crossEntropyResidual", x: xi, t: ti, out: [loss, res] });
     return [sym(loss), sym(res)];
   }
-  reduce(fn: "sum" | "max" | "mean", x: Storage, shape: readonly number[], axes: readonly number[], dtype: DType): Storage {
+  reduce(fn: "sum" | "max" | "mean" | "prod", x: Storage, shape: readonly number[], axes: readonly number[], dtype: DType): Storage {
     let n = 1;
     for (let i = 0; i < shape.length; i++) if (!axes.includes(i)) n *= shape[i];
     return this.emit({ op: "reduce", fn, x: this.ref(x), shape, axes }, dtype, n);
+  }
+  cumsum(x: Storage, shape: readonly number[], axis: number, reverse: boolean, dtype: DType): Storage {
+    return this.emit({ op: "cumsum", x: this.ref(x), shape, axis, reverse }, dtype, sizeOf(shape));
   }
   broadcast(x: Storage, shape: readonly number[], outShape: readonly number[], dtype: DType): Storage {
     return this.emit({ op: "broadcast", x: this.ref(x), shape, outShape }, dtype, sizeOf(outShape));

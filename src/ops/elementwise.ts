@@ -63,6 +63,29 @@ export function minimum(a: TensorLike, b: TensorLike): Tensor {
     return [mul(g, share), mul(g, sub(1, share))];
   });
 }
+/**
+ * The angle of the point (x, y) in (-pi, pi], elementwise with broadcasting (NumPy's
+ * `arctan2(y, x)`, `Math.atan2`). d/dy = x / r^2, d/dx = -y / r^2 with r = hypot(x, y), formed as
+ * (x / r) / r so it neither overflows nor underflows; at the origin, where atan2 jumps, the
+ * gradient is taken as 0 (PyTorch gives NaN there).
+ */
+export function atan2(y: TensorLike, x: TensorLike): Tensor {
+  return binary("atan2", "atan2", y, x, (g, Y, X, _o, n) => {
+    const r = hypot(Y, X);
+    const d = where(r, r, 1); // r, or 1 at the origin (where the numerators are 0)
+    return [n[0] ? div(mul(g, div(X, d)), d) : null, n[1] ? neg(div(mul(g, div(Y, d)), d)) : null];
+  });
+}
+/**
+ * sqrt(a^2 + b^2) without overflow or underflow (Math.hypot), with broadcasting. d/da = a / out,
+ * d/db = b / out; at a = b = 0 the gradient is taken as 0 (a subgradient, as for `norm`).
+ */
+export function hypot(a: TensorLike, b: TensorLike): Tensor {
+  return binary("hypot", "hypot", a, b, (g, A, B, out, n) => {
+    const d = where(out, out, 1);
+    return [n[0] ? mul(g, div(A, d)) : null, n[1] ? mul(g, div(B, d)) : null];
+  });
+}
 /** 1 where a > b, else 0 (no gradient). */
 export function greater(a: TensorLike, b: TensorLike): Tensor { return binary("gt", "greater", a, b, null); }
 export function greaterEqual(a: TensorLike, b: TensorLike): Tensor { return binary("ge", "greaterEqual", a, b, null); }
@@ -108,6 +131,57 @@ export function erf(x: Tensor): Tensor {
  * Fewer ops in the gradient graph make every H v product through it cheaper.
  */
 export function square(x: Tensor): Tensor { return unary("square", x, (g, X) => mul(g, mul(X, 2))); }
+
+// ---- trigonometric, hyperbolic and their inverses ------------------------------------------------
+
+/** sin x (radians); d/dx = cos x */
+export function sin(x: Tensor): Tensor { return unary("sin", x, (g, X) => mul(g, cos(X))); }
+/** cos x; d/dx = -sin x */
+export function cos(x: Tensor): Tensor { return unary("cos", x, (g, X) => neg(mul(g, sin(X)))); }
+/** tan x; d/dx = 1 + tan^2 x */
+export function tan(x: Tensor): Tensor { return unary("tan", x, (g, _x, y) => mul(g, add(square(y), 1))); }
+/** arcsin x in [-pi/2, pi/2], NaN outside [-1, 1]; d/dx = 1 / sqrt(1 - x^2) */
+export function asin(x: Tensor): Tensor { return unary("asin", x, (g, X) => div(g, sqrt(mul(sub(1, X), add(1, X))))); }
+/** arccos x in [0, pi], NaN outside [-1, 1]; d/dx = -1 / sqrt(1 - x^2) */
+export function acos(x: Tensor): Tensor { return unary("acos", x, (g, X) => neg(div(g, sqrt(mul(sub(1, X), add(1, X)))))); }
+/** arctan x in (-pi/2, pi/2); d/dx = 1 / (1 + x^2) */
+export function atan(x: Tensor): Tensor { return unary("atan", x, (g, X) => div(g, add(square(X), 1))); }
+/** sinh x; d/dx = cosh x */
+export function sinh(x: Tensor): Tensor { return unary("sinh", x, (g, X) => mul(g, cosh(X))); }
+/** cosh x; d/dx = sinh x */
+export function cosh(x: Tensor): Tensor { return unary("cosh", x, (g, X) => mul(g, sinh(X))); }
+/** arsinh x; d/dx = 1 / sqrt(x^2 + 1), as 1 / hypot(x, 1) (no overflow for large x) */
+export function asinh(x: Tensor): Tensor { return unary("asinh", x, (g, X) => div(g, hypot(X, 1))); }
+/** arcosh x for x >= 1 (NaN below); d/dx = 1 / sqrt((x - 1)(x + 1)) */
+export function acosh(x: Tensor): Tensor { return unary("acosh", x, (g, X) => div(g, sqrt(mul(sub(X, 1), add(X, 1))))); }
+/** artanh x on (-1, 1) (+-Infinity at +-1, NaN outside); d/dx = 1 / ((1 - x)(1 + x)) */
+export function atanh(x: Tensor): Tensor { return unary("atanh", x, (g, X) => div(g, mul(sub(1, X), add(1, X)))); }
+
+// ---- logarithms, exponentials and powers near their awkward points -------------------------------
+
+/** log(1 + x), accurate for small x; d/dx = 1 / (1 + x) */
+export function log1p(x: Tensor): Tensor { return unary("log1p", x, (g, X) => div(g, add(X, 1))); }
+/** e^x - 1, accurate for small x; d/dx = e^x (not out + 1, which loses e^x's digits once out is near -1) */
+export function expm1(x: Tensor): Tensor { return unary("expm1", x, (g, X) => mul(g, exp(X))); }
+/** log base 2; d/dx = 1 / (x ln 2) */
+export function log2(x: Tensor): Tensor { return unary("log2", x, (g, X) => div(g, mul(X, Math.LN2))); }
+/** log base 10; d/dx = 1 / (x ln 10) */
+export function log10(x: Tensor): Tensor { return unary("log10", x, (g, X) => div(g, mul(X, Math.LN10))); }
+/** 1 / x; d/dx = -1 / x^2 = -out^2 */
+export function reciprocal(x: Tensor): Tensor { return unary("reciprocal", x, (g, _x, y) => neg(mul(g, square(y)))); }
+/** 1 / sqrt(x); d/dx = -out^3 / 2 */
+export function rsqrt(x: Tensor): Tensor { return unary("rsqrt", x, (g, _x, y) => mul(g, mul(mul(y, square(y)), -0.5))); }
+
+// ---- rounding: piecewise constant, so the gradient is zero (nothing is recorded) ------------------
+
+/** The largest integer <= x (zero gradient). */
+export function floor(x: Tensor): Tensor { return unary("floor", x, null); }
+/** The smallest integer >= x (zero gradient). */
+export function ceil(x: Tensor): Tensor { return unary("ceil", x, null); }
+/** The nearest integer, halves to the even one (2.5 -> 2, -0.5 -> -0, as NumPy and PyTorch; zero gradient). */
+export function round(x: Tensor): Tensor { return unary("round", x, null); }
+/** x with its fraction dropped, towards zero (zero gradient). */
+export function trunc(x: Tensor): Tensor { return unary("trunc", x, null); }
 
 /** cond ? a : b, elementwise with broadcasting; `cond` is any tensor (non-zero = true). */
 export function where(cond: Tensor, a: TensorLike, b: TensorLike): Tensor {

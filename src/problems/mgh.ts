@@ -4,9 +4,11 @@
  * starts and published minima. (Beale is #5 and extended Rosenbrock #21: see classic.ts.)
  */
 import type { Tensor } from "../tensor/tensor.js";
-import { exp } from "../ops/elementwise.js";
+import { exp, sin, cos, sub } from "../ops/elementwise.js";
+import { sum } from "../ops/reduce.js";
 import { tensor } from "../tensor/create.js";
 import { at, type Problem } from "./problem.js";
+import { ArgumentError } from "../errors.js";
 
 /** #13 Powell singular (n = 4): f* = 0 at 0, where the Hessian is singular (Newton converges only linearly). Start (3, -1, 0, 1). */
 export function powellSingular(): Problem {
@@ -77,4 +79,31 @@ export function box3d(): Problem {
     return r.square().sum();
   };
   return { name: "box3d", description: "Box three-dimensional (MGH 12)", dim: 3, f, x0: [0, 10, 20], fStar: 0, minimizers: [[1, 10, 1], [10, 1, -1]], convex: false };
+}
+
+/**
+ * #26 Trigonometric (n variables, m = n): f_i(x) = n - sum_j cos x_j + i (1 - cos x_i) - sin x_i,
+ * i = 1..n, f = sum_i f_i^2. f* = 0 at x = 0 (and at its shifts by multiples of 2 pi); for n = 10
+ * there is also a local minimum f = 2.79506e-5 (More, Garbow & Hillstrom). Start (1/n, ..., 1/n).
+ */
+export function trigonometric(n = 10): Problem {
+  if (!Number.isInteger(n) || n < 1) throw new ArgumentError(`trigonometric: n must be a positive integer, got ${n}`);
+  const cache = new Map<string, Tensor>();
+  const index = (dtype: "float32" | "float64") => {
+    let t = cache.get(dtype);
+    if (!t) cache.set(dtype, (t = tensor(Array.from({ length: n }, (_, i) => i + 1), { dtype })));
+    return t;
+  };
+  const f = (x: Tensor) => {
+    const c = cos(x);
+    // f_i = (n - sum_j cos x_j) + i (1 - cos x_i) - sin x_i
+    const r = sub(n, sum(c)).add(index(x.dtype).mul(sub(1, c))).sub(sin(x));
+    return r.square().sum();
+  };
+  return {
+    name: `trigonometric-${n}`, description: `Trigonometric, n = ${n} (MGH 26)`, dim: n, f, x0: new Array<number>(n).fill(1 / n),
+    fStar: 0, minimizers: [new Array<number>(n).fill(0)], convex: false,
+    // where L-BFGS, BFGS, Newton-CG, trust-ncg and Newton all stop from the standard start (f, ||g|| <= 1e-9 at these digits)
+    ...(n === 10 ? { localMinima: [{ x: [0.05515090326, 0.05684061603, 0.05876400093, 0.06099060775, 0.06362621268, 0.06684317829, 0.2081615199, 0.1643630982, 0.08500688652, 0.09143144944], f: 2.795056121877e-5 }] } : {}),
+  };
 }

@@ -113,6 +113,30 @@ export class Tensor {
   abs(): Tensor { return ops.abs(this); }
   tanh(): Tensor { return ops.tanh(this); }
   sigmoid(): Tensor { return ops.sigmoid(this); }
+  sin(): Tensor { return ops.sin(this); }
+  cos(): Tensor { return ops.cos(this); }
+  tan(): Tensor { return ops.tan(this); }
+  asin(): Tensor { return ops.asin(this); }
+  acos(): Tensor { return ops.acos(this); }
+  atan(): Tensor { return ops.atan(this); }
+  /** atan2(this, x): the angle of the point (x, this). */
+  atan2(x: TensorLike): Tensor { return ops.atan2(this, x); }
+  hypot(b: TensorLike): Tensor { return ops.hypot(this, b); }
+  sinh(): Tensor { return ops.sinh(this); }
+  cosh(): Tensor { return ops.cosh(this); }
+  asinh(): Tensor { return ops.asinh(this); }
+  acosh(): Tensor { return ops.acosh(this); }
+  atanh(): Tensor { return ops.atanh(this); }
+  log1p(): Tensor { return ops.log1p(this); }
+  expm1(): Tensor { return ops.expm1(this); }
+  log2(): Tensor { return ops.log2(this); }
+  log10(): Tensor { return ops.log10(this); }
+  reciprocal(): Tensor { return ops.reciprocal(this); }
+  rsqrt(): Tensor { return ops.rsqrt(this); }
+  floor(): Tensor { return ops.floor(this); }
+  ceil(): Tensor { return ops.ceil(this); }
+  round(): Tensor { return ops.round(this); }
+  trunc(): Tensor { return ops.trunc(this); }
   relu(): Tensor { return ops.relu(this); }
   leakyRelu(alpha?: number): Tensor { return ops.leakyRelu(this, alpha); }
   elu(alpha?: number): Tensor { return ops.elu(this, alpha); }
@@ -126,6 +150,12 @@ export class Tensor {
   mean(axis?: Axis, keepDims?: boolean): Tensor { return ops.mean(this, axis, keepDims); }
   max(axis?: Axis, keepDims?: boolean): Tensor { return ops.max(this, axis, keepDims); }
   min(axis?: Axis, keepDims?: boolean): Tensor { return ops.min(this, axis, keepDims); }
+  prod(axis?: Axis, keepDims?: boolean): Tensor { return ops.prod(this, axis, keepDims); }
+  cumsum(axis?: number): Tensor { return ops.cumsum(this, axis); }
+  /** Variance, correction 1 by default (torch.var); `{ correction: 0 }` for NumPy's default. */
+  var(axis?: Axis, keepDims?: boolean, options?: ops.VarianceOptions): Tensor { return ops.variance(this, axis, keepDims, options); }
+  std(axis?: Axis, keepDims?: boolean, options?: ops.VarianceOptions): Tensor { return ops.std(this, axis, keepDims, options); }
+  norm(ord?: number, axis?: Axis, keepDims?: boolean): Tensor { return ops.norm(this, ord, axis, keepDims); }
   slice(begin: readonly number[], size?: readonly number[]): Tensor { return ops.slice(this, begin, size); }
   gather(indices: ops.Indices, axis?: number): Tensor { return ops.gather(this, indices, axis); }
   /** The same values, cut off from autodiff (gradients do not flow through the result). */

@@ -1,13 +1,13 @@
 // Asset imports resolved by esbuild (scripts/bundle.mjs) and by the mirror plugin in vitest.config.ts.
 declare module "*.wasm" {
-  /** The binary as base64 text; src/backend/wasm decodes it on first use. */
-  const base64: string;
-  export default base64;
+  /** The binary as a string of one character per byte (scripts/assetLoaders.mjs); src/backend/wasm decodes it on first use. */
+  const bytes: string;
+  export default bytes;
 }
 declare module "*.delta" {
-  /** A binary as a delta against the SIMD binary (scripts/wasmDelta.mjs), base64 text. */
-  const base64: string;
-  export default base64;
+  /** A binary as a delta against the SIMD binary (scripts/wasmDelta.mjs), one character per byte. */
+  const bytes: string;
+  export default bytes;
 }
 declare module "*.wgsl" {
   const source: string;

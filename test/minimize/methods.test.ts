@@ -52,6 +52,24 @@ describe.each(cases)("%s", (_name, make, methods, xtol) => {
   });
 });
 
+test("MGH 26 trigonometric, n = 10, from the standard start: lbfgs and newton-cg converge to MGH's point with f = 2.79506e-5; from half the start, to f* = 0 at 0", () => {
+  const p = problems.trigonometric(10);
+  const local = p.localMinima![0];
+  for (const method of ["lbfgs", "newton-cg"] as const) {
+    const r = minimize(p.f, p.x0, { method });
+    expect(r.converged, `${method}: ${r.message}`).toBe(true);
+    expect(r.gradNorm).toBeLessThanOrEqual(1e-6);
+    // the stationary point every method here reaches from (1/n, ..., 1/n), as scipy's L-BFGS-B and BFGS
+    // do (2.79509e-5 and 2.79506e-5 at their default tolerances, scipy 1.17): a local minimum, not f* = 0
+    expect(Math.abs(r.fun - local.f), method).toBeLessThan(1e-12);
+    expect(dist(vals(r.x), local.x), method).toBeLessThan(1e-5);
+    const near = minimize(p.f, p.x0.map((v) => v / 2), { method });
+    expect(near.converged, `${method} from x0 / 2: ${near.message}`).toBe(true);
+    expect(near.fun).toBeLessThan(1e-13);
+    expect(dist(vals(near.x), p.minimizers[0])).toBeLessThan(1e-6);
+  }
+});
+
 test("Powell singular (singular Hessian at x* = 0): f ~ ||g||^(4/3) on this quartic, so ||g|| <= 1e-6 means f below ~1e-8", () => {
   const p = problems.powellSingular();
   for (const method of [...SECOND, "nesterov"] as const) {

@@ -19,6 +19,8 @@ const closed: Array<[string, () => Problem, number]> = [
   ["brown badly scaled", problems.brownBadlyScaled, 2],
   ["freudenstein-roth", problems.freudensteinRoth, 2],
   ["box3d", problems.box3d, 3],
+  ["trigonometric 10", () => problems.trigonometric(10), 10],
+  ["trigonometric 3", () => problems.trigonometric(3), 3],
   ["logistic", () => problems.logistic({ n: 300, d: 8 }), 8],
 ];
 
@@ -63,6 +65,20 @@ test("Freudenstein-Roth's published local minimum is stationary with f = 48.9842
   const { value, grad } = valueAndGrad(p.f)(tensor(p.localMinima![0].x, { dtype: "float64" }));
   expect(value.item()).toBeCloseTo(48.98425367924, 5);
   expect(Math.hypot(...vals(grad))).toBeLessThan(1e-3);
+});
+
+test("trigonometric (MGH 26): f at the start against the formula written out, and the local minimum for n = 10 is stationary", () => {
+  const p = problems.trigonometric(10);
+  const x = p.x0;
+  const sc = x.reduce((s, v) => s + Math.cos(v), 0);
+  const want = x.reduce((s, v, i) => s + (10 - sc + (i + 1) * (1 - Math.cos(v)) - Math.sin(v)) ** 2, 0);
+  expect(p.f(tensor(x, { dtype: "float64" })).item()).toBeCloseTo(want, 15);
+  expect(x).toEqual(new Array(10).fill(0.1));
+  const { value, grad } = valueAndGrad(p.f)(tensor(p.localMinima![0].x, { dtype: "float64" }));
+  expect(value.item()).toBeCloseTo(2.79506e-5, 10); // the value MGH give for n = 10
+  expect(Math.hypot(...vals(grad))).toBeLessThan(1e-8);
+  expect(problems.trigonometric(5).localMinima).toBeUndefined();
+  expect(() => problems.trigonometric(0)).toThrow(/^trigonometric: n must be a positive integer, got 0$/);
 });
 
 test("quadratic: the stated L and mu are the extreme Hessian eigenvalues (Rayleigh quotients bounded, attained)", () => {

@@ -4,7 +4,6 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { sharedVariantBytes, variantBytes } from "../../src/backend/wasm/index";
 import { applyDelta } from "../../src/backend/wasm/delta";
-import { decodeBase64 } from "../../src/platform";
 // @ts-expect-error plain .mjs helper without types
 import { encodeDelta } from "../../scripts/wasmDelta.mjs";
 
@@ -29,17 +28,12 @@ describe("wasm binaries shipped as deltas", () => {
     expect(() => applyDelta(base, delta.subarray(0, delta.length - 3))).toThrow();
   });
 
-  it("decodes base64 the same with Buffer and with the atob fallback (browsers, edge runtimes)", () => {
-    const bytes = file("scalar");
-    const text = Buffer.from(bytes).toString("base64");
-    expect(decodeBase64(text)).toEqual(bytes);
-    const g = globalThis as { Buffer?: unknown };
-    const saved = g.Buffer;
-    try {
-      g.Buffer = undefined;
-      expect(decodeBase64(text)).toEqual(bytes);
-    } finally {
-      g.Buffer = saved;
-    }
+  it("the bundle's latin1 literals (scripts/assetLoaders.mjs) carry every byte value through a JS string", async () => {
+    // @ts-expect-error plain .mjs helper without types
+    const { latin1Literal } = await import("../../scripts/assetLoaders.mjs");
+    const all = Uint8Array.from({ length: 512 }, (_, i) => (i * 37) % 256); // every byte, quote, backslash, LF, CR, NUL
+    const decoded = (0, eval)(latin1Literal(all)) as string;
+    expect(Uint8Array.from(decoded, (c) => c.charCodeAt(0))).toEqual(all);
+    expect(Array.from(variantBytes("scalar"))).toEqual(Array.from(file("scalar")));
   });
 });

@@ -5,6 +5,8 @@
 // writes are hashed (FNV-1a, 32 bits, NaNs canonical). kernelBits.test.ts compares them with the values recorded
 // before assembly/ was rewritten with generics: a refactor of the kernels must not change one bit.
 
+import { hostEnv } from "../../src/backend/wasm/abi.js";
+
 /** The instance's exports we call, and a bump allocator over its memory. */
 interface Raw {
   K: Record<string, any>;
@@ -14,9 +16,8 @@ interface Raw {
 }
 
 function instantiate(bytes: Uint8Array<ArrayBuffer>, shared: boolean): Raw {
-  const imports: Record<string, Record<string, unknown>> = { env: {} };
   let memory: WebAssembly.Memory;
-  if (shared) imports.env.memory = memory = new WebAssembly.Memory({ initial: 16, maximum: 16384, shared: true });
+  const imports: Record<string, Record<string, unknown>> = { env: shared ? hostEnv((memory = new WebAssembly.Memory({ initial: 16, maximum: 16384, shared: true }))) : hostEnv() };
   const K = new WebAssembly.Instance(new WebAssembly.Module(bytes), imports as WebAssembly.Imports).exports as Record<string, any>;
   if (!shared) memory = K.memory as WebAssembly.Memory;
   let top = ((K.heapBase() as number) + 63) & ~63;

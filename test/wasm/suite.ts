@@ -224,6 +224,7 @@ export function describeWasmKernels(name: string, getKernels: () => Promise<Wasm
     // subnormals included. n is odd so the scalar tail after the v128 body runs too.
     const softplus = (t: number) => (t > 0 ? t + Math.log1p(Math.exp(-t)) : Math.log1p(Math.exp(t)));
     const sigmoidSlope = (t: number) => { const e = Math.exp(-Math.abs(t)); return e / ((1 + e) * (1 + e)); };
+    const TIGHT_OPS = new Set<WasmUnaryOp>(["sin", "cos", "log1p", "expm1"]);
     const UNARY_CASES: [WasmUnaryOp, (t: number) => number, "f32" | "f64", number, number, ("geo" | "lin")?][] = [
       ["softplus", softplus, "f32", -110, 110],
       ["softplus", softplus, "f32", -2, 2],
@@ -244,10 +245,37 @@ export function describeWasmKernels(name: string, getKernels: () => Promise<Wasm
       ["sigmoidSlope", sigmoidSlope, "f32", -3, 3],
       ["sigmoidSlope", sigmoidSlope, "f64", -745, 745],
       ["sigmoidSlope", sigmoidSlope, "f64", -3, 3],
+      // assembly/trig.ts and assembly/log1pExpm1.ts (the scalar binary calls the host's Math for these)
+      ["sin", Math.sin, "f32", -10, 10],
+      ["sin", Math.sin, "f32", -7e5, 7e5], // past 2^19: those lanes go to the host
+      ["sin", Math.sin, "f32", -149, 127.9, "geo"],
+      ["cos", Math.cos, "f32", -10, 10],
+      ["cos", Math.cos, "f32", -7e5, 7e5],
+      ["cos", Math.cos, "f32", -149, 127.9, "geo"],
+      ["sin", Math.sin, "f64", -10, 10],
+      ["sin", Math.sin, "f64", -6e5, 6e5],
+      ["sin", Math.sin, "f64", -1074, 1023.9, "geo"],
+      ["cos", Math.cos, "f64", -10, 10],
+      ["cos", Math.cos, "f64", -6e5, 6e5],
+      ["cos", Math.cos, "f64", -1074, 1023.9, "geo"],
+      ["log1p", Math.log1p, "f32", -1, 1],
+      ["log1p", Math.log1p, "f32", -0.01, 0.01],
+      ["log1p", Math.log1p, "f32", -149, 127.9, "geo"],
+      ["log1p", Math.log1p, "f64", -1, 1],
+      ["log1p", Math.log1p, "f64", -1e-3, 1e-3],
+      ["log1p", Math.log1p, "f64", -1074, 1023.9, "geo"],
+      ["expm1", Math.expm1, "f32", -20, 89],
+      ["expm1", Math.expm1, "f32", -1, 1],
+      ["expm1", Math.expm1, "f32", -149, 6.47, "geo"],
+      ["expm1", Math.expm1, "f64", -50, 710],
+      ["expm1", Math.expm1, "f64", -1, 1],
+      ["expm1", Math.expm1, "f64", -1074, 9.47, "geo"],
     ];
     for (const [op, ref, dtype, lo, hi, spacing] of UNARY_CASES) {
       // sigmoidSlope = e / (1 + e)^2 rounds four times after a 1-ulp exp: 3 ulp measured and allowed.
-      const maxUlps = op === "sigmoidSlope" ? 3 : 2;
+      // sin, cos, log1p, expm1: 1 ulp measured on every binary (f64 against Math.*, which is itself
+      // within 1 ulp of the true value; f32 against the correctly rounded value).
+      const maxUlps = op === "sigmoidSlope" ? 3 : TIGHT_OPS.has(op) ? 1 : 2;
       it(`unary ${op} ${dtype} on ${spacing === "geo" ? `2^[${lo}, ${hi}]` : `[${lo}, ${hi}]`} within ${maxUlps} ulp, specials exact`, async () => {
         const w = await getKernels();
         const n = 20_003;
@@ -281,6 +309,7 @@ export function describeWasmKernels(name: string, getKernels: () => Promise<Wasm
           if (out[i] === want || (out[i] !== out[i] && want !== want)) continue;
           worst = Math.max(worst, ulpsBetween(out[i], want));
         }
+        if (process.env.DOWNHILL_ULPS) console.log(`[ulps] ${name} ${op} ${dtype} ${lo}..${hi} ${spacing ?? ""}: ${worst}`);
         expect(worst, `${op} ${dtype}: worst error in ulps`).toBeLessThanOrEqual(maxUlps);
         for (let i = 0; i < specials.length; i++) {
           expect(out[i], `${op}(${specials[i]})`).toBe(f64 ? ref(specials[i]) : Math.fround(ref(specials[i])));
@@ -289,6 +318,36 @@ export function describeWasmKernels(name: string, getKernels: () => Promise<Wasm
         const y = x.slice();
         w.unary(op, y, y);
         expect(Array.from(y)).toEqual(Array.from(out));
+      });
+    }
+
+    // Cody-Waite's weak spot: x next to a multiple of pi/2, where sin or cos is tiny and the
+    // reduction's cancellation shows (assembly/trig.ts carries pi/2 to 152 bits). k pi/2 and its
+    // neighbours one ulp away, k up to 333,000 (|x| to 5.2e5, the v128 path's whole range).
+    for (const dtype of ["f32", "f64"] as const) {
+      it(`sin and cos ${dtype} next to multiples of pi/2 within 1 ulp`, async () => {
+        const w = await getKernels();
+        const f64 = dtype === "f64";
+        const ks = Array.from({ length: 4000 }, (_, i) => (i < 2000 ? i + 1 : 333_000 - (i - 2000) * 166));
+        const xs: number[] = [];
+        for (const k of ks) {
+          const v = f64 ? k * (Math.PI / 2) : Math.fround(k * (Math.PI / 2));
+          xs.push(v, v * (1 + (f64 ? 2 ** -52 : 2 ** -23)), v * (1 - (f64 ? 2 ** -52 : 2 ** -23)));
+        }
+        const x = f64 ? Float64Array.from(xs) : Float32Array.from(xs);
+        const b64 = new BigInt64Array(2), f64v = new Float64Array(b64.buffer);
+        const b32 = new Int32Array(2), f32v = new Float32Array(b32.buffer);
+        const ulps = (a: number, c: number) => {
+          if (f64) { f64v[0] = a; f64v[1] = c; const o = (v: bigint) => (v < 0n ? -(v & 0x7fffffffffffffffn) : v); const d = o(b64[0]) - o(b64[1]); return Number(d < 0n ? -d : d); }
+          f32v[0] = a; f32v[1] = c; const o = (v: number) => (v < 0 ? -(v & 0x7fffffff) : v); return Math.abs(o(b32[0]) - o(b32[1]));
+        };
+        for (const [op, ref] of [["sin", Math.sin], ["cos", Math.cos]] as const) {
+          const out = f64 ? new Float64Array(x.length) : new Float32Array(x.length);
+          w.unary(op, x, out);
+          let worst = 0;
+          for (let i = 0; i < x.length; i++) worst = Math.max(worst, ulps(out[i], f64 ? ref(x[i]) : Math.fround(ref(x[i]))));
+          expect(worst, `${op} ${dtype} next to k pi/2`).toBeLessThanOrEqual(1);
+        }
       });
     }
 

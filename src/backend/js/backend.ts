@@ -73,6 +73,11 @@ export function cpuBackend(name: BackendName, cpu: CpuKernels, extras: Extras): 
       cpu.reduce(op, arrayOf(x), shape, axes, out);
       return storageOf(out);
     },
+    cumsum(x, shape, axis, reverse, dtype) {
+      const out = arrayFor(dtype, sizeOf(shape));
+      cpu.cumsum(arrayOf(x), shape, axis, reverse, out);
+      return storageOf(out);
+    },
     broadcast(x, shape, outShape, dtype) {
       const out = arrayFor(dtype, sizeOf(outShape));
       cpu.broadcast(arrayOf(x), shape, out, outShape);

@@ -19,7 +19,8 @@ export interface CpuKernels {
   cast(x: FloatArray, out: FloatArray): void;
   crossEntropyLogits(x: FloatArray, t: FloatArray, out: FloatArray): void;
   crossEntropyResidual(x: FloatArray, t: FloatArray, loss: FloatArray, res: FloatArray): void;
-  reduce(op: "sum" | "max" | "mean", x: FloatArray, shape: Shape, axes: readonly number[], out: FloatArray): void;
+  reduce(op: "sum" | "max" | "mean" | "prod", x: FloatArray, shape: Shape, axes: readonly number[], out: FloatArray): void;
+  cumsum(x: FloatArray, shape: Shape, axis: number, reverse: boolean, out: FloatArray): void;
   broadcast(x: FloatArray, shape: Shape, out: FloatArray, outShape: Shape): void;
   transpose(x: FloatArray, shape: Shape, perm: readonly number[], out: FloatArray): void;
   slice(x: FloatArray, shape: Shape, begin: readonly number[], size: Shape, out: FloatArray): void;
@@ -53,6 +54,7 @@ export const jsCpuKernels: CpuKernels = {
   crossEntropyLogits: k.crossEntropyLogits,
   crossEntropyResidual: k.crossEntropyResidual,
   reduce: k.reduce,
+  cumsum: k.cumsum,
   broadcast(x, shape, out, outShape) {
     // A single value (the backward of a full reduction) is a fill; otherwise out = 1 ? x : 0,
     // using the broadcasting ternary kernel as a copy.

@@ -30,6 +30,18 @@ export function unary(op: UnaryOp, x: FloatArray, out: FloatArray): void {
       }
       return;
     case "positive": for (let i = 0; i < n; i++) out[i] = +(x[i] > 0); return;
+    // The Math-call ops as their own loops: through the shared `f(x[i])` below the call site sees
+    // every op's function and V8 calls each indirectly (the wasm break-even is measured against these).
+    case "sin": for (let i = 0; i < n; i++) out[i] = Math.sin(x[i]); return;
+    case "cos": for (let i = 0; i < n; i++) out[i] = Math.cos(x[i]); return;
+    case "tan": for (let i = 0; i < n; i++) out[i] = Math.tan(x[i]); return;
+    case "log1p": for (let i = 0; i < n; i++) out[i] = Math.log1p(x[i]); return;
+    case "expm1": for (let i = 0; i < n; i++) out[i] = Math.expm1(x[i]); return;
+    case "reciprocal": for (let i = 0; i < n; i++) out[i] = 1 / x[i]; return;
+    case "rsqrt": for (let i = 0; i < n; i++) out[i] = 1 / Math.sqrt(x[i]); return;
+    case "floor": for (let i = 0; i < n; i++) out[i] = Math.floor(x[i]); return;
+    case "ceil": for (let i = 0; i < n; i++) out[i] = Math.ceil(x[i]); return;
+    case "trunc": for (let i = 0; i < n; i++) out[i] = Math.trunc(x[i]); return;
     default: {
       const f = UNARY_OPS[op].ref;
       for (let i = 0; i < n; i++) out[i] = f(x[i]);
@@ -94,6 +106,9 @@ function binaryRow(op: BinaryOp, a: FloatArray, ia: number, da: number, b: Float
     case "lt": for (; o < end; o++, ia += da, ib += db) out[o] = +(a[ia] < b[ib]); return;
     case "le": for (; o < end; o++, ia += da, ib += db) out[o] = +(a[ia] <= b[ib]); return;
     case "eq": for (; o < end; o++, ia += da, ib += db) out[o] = +(a[ia] === b[ib]); return;
+    case "atan2": for (; o < end; o++, ia += da, ib += db) out[o] = Math.atan2(a[ia], b[ib]); return;
+    // Math.hypot scales, so neither overflows nor underflows (sqrt(a^2 + b^2) would above 1.3e154)
+    case "hypot": for (; o < end; o++, ia += da, ib += db) out[o] = Math.hypot(a[ia], b[ib]); return;
   }
 }
 
@@ -177,7 +192,11 @@ function walk(shape: Shape, sa: number[], sb: number[], fn: (o: number, ia: numb
  * Reduces `x` over `axes` (sorted, unique). `out` has the keepDims shape's size.
  * Sums accumulate in float64 so float32 sums do not drift with the length.
  */
-export function reduce(op: "sum" | "max" | "mean", x: FloatArray, shape: Shape, axes: readonly number[], out: FloatArray): void {
+export function reduce(op: "sum" | "max" | "mean" | "prod", x: FloatArray, shape: Shape, axes: readonly number[], out: FloatArray): void {
+  if (op === "prod") {
+    prodReduce(x, shape, axes, out);
+    return;
+  }
   if (op === "mean") {
     // The float64 sum divided by the count before it is rounded to the output's dtype.
     const acc = new Float64Array(out.length);
@@ -228,6 +247,50 @@ export function reduce(op: "sum" | "max" | "mean", x: FloatArray, shape: Shape, 
     walk(shape, so, so, (i, o) => { const v = x[i]; if (v > acc[o] || Number.isNaN(v)) acc[o] = v; });
   }
   for (let i = 0; i < out.length; i++) out[i] = acc[i];
+}
+
+/** The product over `axes` (sorted, unique), accumulated in float64, in index order. */
+function prodReduce(x: FloatArray, shape: Shape, axes: readonly number[], out: FloatArray): void {
+  const rank = shape.length;
+  if (axes[axes.length - 1] - axes[0] === axes.length - 1) {
+    // A contiguous block of axes: x as [outer, r, inner], multiplied along the middle.
+    let outer = 1, r = 1, inner = 1;
+    for (let d = 0; d < rank; d++) {
+      if (d < axes[0]) outer *= shape[d];
+      else if (d <= axes[axes.length - 1]) r *= shape[d];
+      else inner *= shape[d];
+    }
+    const acc = new Float64Array(inner);
+    for (let o = 0; o < outer; o++) {
+      acc.fill(1);
+      for (let k = 0, src = o * r * inner; k < r; k++, src += inner) for (let j = 0; j < inner; j++) acc[j] *= x[src + j];
+      for (let j = 0; j < inner; j++) out[o * inner + j] = acc[j];
+    }
+    return;
+  }
+  const so = broadcastStrides(shape.map((d, i) => (axes.includes(i) ? 1 : d)), shape);
+  const acc = new Float64Array(out.length).fill(1);
+  walk(shape, so, so, (i, o) => { acc[o] *= x[i]; });
+  for (let i = 0; i < out.length; i++) out[i] = acc[i];
+}
+
+/**
+ * Running sums along `axis`: out[..., i, ...] = sum_{j <= i} x[..., j, ...] (from the end when
+ * `reverse`: sum_{j >= i}), accumulated in float64 so float32 sums do not drift with the length.
+ */
+export function cumsum(x: FloatArray, shape: Shape, axis: number, reverse: boolean, out: FloatArray): void {
+  let outer = 1, inner = 1;
+  for (let d = 0; d < axis; d++) outer *= shape[d];
+  for (let d = axis + 1; d < shape.length; d++) inner *= shape[d];
+  const len = shape[axis];
+  const acc = new Float64Array(inner);
+  const start = reverse ? len - 1 : 0, step = reverse ? -inner : inner;
+  for (let o = 0; o < outer; o++) {
+    acc.fill(0);
+    for (let k = 0, i = o * len * inner + start * inner; k < len; k++, i += step) {
+      for (let j = 0; j < inner; j++) out[i + j] = acc[j] += x[i + j];
+    }
+  }
 }
 
 /** out = x permuted by `perm` (out.shape[i] = shape[perm[i]]). */

@@ -49,3 +49,17 @@ export const POOL_OPS = [
   ...[...WASM_UNARY_OPS, "crossEntropyLogits", "crossEntropyResidual"].flatMap((k) => [`${k}F32`, `${k}F64`]),
 ];
 
+/**
+ * The ops whose kernel in the scalar binary is the host's Math function (`hostMath` in
+ * assembly/trig.ts, op code = index here); the SIMD binaries call it only for sin / cos of
+ * |x| >= 2^19. The backend runs these ops on the JS loops when the scalar binary is the one loaded.
+ */
+export const HOST_MATH_OPS = ["sin", "cos", "log1p", "expm1"] as const satisfies readonly WasmUnaryOp[];
+const hostMath = (op: number, x: number): number => (op === 0 ? Math.sin(x) : op === 1 ? Math.cos(x) : op === 2 ? Math.log1p(x) : Math.expm1(x));
+
+/** What the core imports from its host besides a shared memory: `hostMath`. Every instantiation passes this. */
+export function hostEnv(memory?: WebAssembly.Memory): WebAssembly.ModuleImports {
+  return memory ? { memory, hostMath } : { hostMath };
+}
+/** hostEnv's function as source text, for the worker pool's classic script (src/backend/wasm/threadPool.ts). */
+export const HOST_ENV_SOURCE = "hostMath: function (op, x) { return op === 0 ? Math.sin(x) : op === 1 ? Math.cos(x) : op === 2 ? Math.log1p(x) : Math.expm1(x); }";

@@ -13,6 +13,7 @@ import { JsEngine } from "../js/fusedSteps.js";
 import { WASM_UNARY_OPS, type UnaryOp, type WasmUnaryOp } from "../ops.js";
 import { WasmEngine, fusedKernelName } from "./fusedEngine.js";
 import type { WasmKernels } from "./index.js";
+import { HOST_MATH_OPS } from "./abi.js";
 import { WasmDenseSymmetric } from "./denseSymmetric.js";
 
 /** Below this many multiply-adds the JS loop beats the copy into WebAssembly memory. */
@@ -24,11 +25,17 @@ const WASM_MATMUL_MIN_FLOPS = 4096;
  * 9.6 / 4.0, tanh 12.7 / 6.4, softplus 27 / 7.8, log 6.9 / 5.2; float32 exp 9.2 / 2.5, sigmoid 21 /
  * 3.0, tanh 13.8 / 3.7, softplus 27.6 / 4.8, log 7.6 / 2.0. Break-even (the fixed cost of a call
  * is ~120 ns): float64 at 16-64 values (log: 64-256), float32 at 8-32; the thresholds sit at or
- * above the worst.
+ * above the worst. sin, cos, log1p, expm1 (`node bench/probes/unaryKernels.mjs`, simd binary, one
+ * thread, 2026-12-01 on a shared machine at load average 10-12, so every time is ~2x the quiet
+ * figures above; JS and wasm rounds interleaved): float32 sin 9.8 / 4.0, cos 10.2 / 3.9, log1p
+ * 9.5 / 3.1, expm1 11.0 / 3.1; float64 sin 10.2 / 8.6, cos 10.2 / 8.5, log1p 9.7 / 7.8, expm1
+ * 10.9 / 7.8 (exp in the same run: 10.3 / 4.0 and 10.8 / 6.7). Break-even float32 at 16-32
+ * values, float64 at 64-128 (expm1 64): below both thresholds, which stay.
  */
 const WASM_UNARY_MIN_F32 = 64;
 const WASM_UNARY_MIN_F64 = 256;
 const WASM_UNARY: ReadonlySet<UnaryOp> = new Set<UnaryOp>(WASM_UNARY_OPS);
+const HOST_MATH: ReadonlySet<UnaryOp> = new Set<UnaryOp>(HOST_MATH_OPS);
 /** BLAS-1 below this many elements stays in JS: copying the operands into linear memory costs more than the loop. */
 const WASM_BLAS1_MIN = 1 << 16;
 /** A dense matrix in linear memory pays from this size on (BFGS: gemv + rank-2 update in wasm). */
@@ -58,7 +65,8 @@ export function lazyWasmBackend(kernels: () => WasmKernels | null): Backend & { 
     ...js,
     unary(op, x, out) {
       const w = x.length < minValues(x) || !WASM_UNARY.has(op) ? null : kernels();
-      if (w) w.unary(op as WasmUnaryOp, x, out);
+      // The scalar binary's sin, cos, log1p and expm1 call the host's Math per value: the JS loop is faster.
+      if (w && !(w.variant === "scalar" && HOST_MATH.has(op))) w.unary(op as WasmUnaryOp, x, out);
       else js.unary(op, x, out);
     },
     crossEntropyLogits(x, t, out) {

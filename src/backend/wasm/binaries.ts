@@ -1,40 +1,47 @@
 // The WebAssembly binaries (built by scripts/buildWasm.mjs from the same assembly/ sources,
-// inlined as base64 by scripts/assetLoaders.mjs) and which of them this engine can run:
+// inlined as latin1 strings, a character per byte, by scripts/assetLoaders.mjs) and which of them this engine can run:
 //   relaxed-simd  f32x4/f64x2.relaxed_madd FMA      simd  plain v128      scalar  no SIMD
 //   *-mt          the same code on an imported shared memory, used when worker threads are on.
 // The SIMD binary travels whole; the other four as deltas against it (scripts/wasmDelta.mjs):
-// they are near-copies, and gzip alone stops seeing that once a binary's base64 outgrows its
-// 32 KiB window. All are decoded on first use, one at a time: decoding all five at import cost
+// they are near-copies, and gzip alone stops seeing that once a binary outgrows its 32 KiB
+// window. All are turned back into bytes on first use, one at a time: decoding all five at import cost
 // ~6 ms of start-up for binaries never used.
-import simdBase64 from "../../../build/downhill.simd.wasm";
+import simdBytes from "../../../build/downhill.simd.wasm";
 import scalarDelta from "../../../build/downhill.scalar.delta";
 import simdMtDelta from "../../../build/downhill.simd-mt.delta";
 import relaxedDelta from "../../../build/downhill.relaxed.delta";
 import relaxedMtDelta from "../../../build/downhill.relaxed-mt.delta";
 import { applyDelta } from "./delta";
-import { decodeBase64 } from "../../platform";
+
 
 export type WasmVariant = "relaxed-simd" | "simd" | "scalar";
 export type Bytes = Uint8Array<ArrayBuffer>;
-/** Each binary: base64 of the whole (SIMD) or of a delta against the SIMD binary. */
-const variantSource: Record<WasmVariant, { delta: boolean; base64: string }> = {
-  "relaxed-simd": { delta: true, base64: relaxedDelta },
-  simd: { delta: false, base64: simdBase64 },
-  scalar: { delta: true, base64: scalarDelta },
+/** Each binary: the whole (SIMD) or a delta against the SIMD binary, a character per byte. */
+const variantSource: Record<WasmVariant, { delta: boolean; bytes: string }> = {
+  "relaxed-simd": { delta: true, bytes: relaxedDelta },
+  simd: { delta: false, bytes: simdBytes },
+  scalar: { delta: true, bytes: scalarDelta },
 };
-const sharedVariantSource: Partial<Record<WasmVariant, { delta: boolean; base64: string }>> = {
-  "relaxed-simd": { delta: true, base64: relaxedMtDelta },
-  simd: { delta: true, base64: simdMtDelta },
+const sharedVariantSource: Partial<Record<WasmVariant, { delta: boolean; bytes: string }>> = {
+  "relaxed-simd": { delta: true, bytes: relaxedMtDelta },
+  simd: { delta: true, bytes: simdMtDelta },
 };
 const decoded = new Map<string, Bytes>();
 
 
+/** A string whose character codes are bytes (scripts/assetLoaders.mjs), as bytes. */
+function latin1Bytes(s: string): Bytes {
+  const b = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) b[i] = s.charCodeAt(i);
+  return b;
+}
+
 /** The bytes of one binary, memoised (the SIMD base is decoded once for every delta). */
-function bytesOf(src: { delta: boolean; base64: string }): Bytes {
-  let b = decoded.get(src.base64);
+function bytesOf(src: { delta: boolean; bytes: string }): Bytes {
+  let b = decoded.get(src.bytes);
   if (!b) {
-    b = src.delta ? applyDelta(bytesOf(variantSource.simd), decodeBase64(src.base64)) : decodeBase64(src.base64);
-    decoded.set(src.base64, b);
+    b = src.delta ? applyDelta(bytesOf(variantSource.simd), latin1Bytes(src.bytes)) : latin1Bytes(src.bytes);
+    decoded.set(src.bytes, b);
   }
   return b;
 }

@@ -8,7 +8,7 @@ import { ArgumentError } from "../../errors";
 import { hardwareConcurrency, hardwareConcurrencySync, sharedMemorySupported } from "../../platform";
 import { Arena } from "./arena";
 import { SLOTS, ThreadPool } from "./threadPool";
-import { POOL_OPS, type WasmCore } from "./abi";
+import { POOL_OPS, hostEnv, type WasmCore } from "./abi";
 import { bestVariant, sharedVariantBytes, variantBytes, type Bytes, type WasmVariant } from "./binaries";
 import { Kernels, type WasmKernels } from "./kernels";
 
@@ -114,7 +114,7 @@ function fromModule(module: WebAssembly.Module): Promise<WasmKernels> {
       if (found !== abiFingerprint) {
         throw new ArgumentError(`ready: wasmModule is not a binary of this version of downhill (export fingerprint ${found}, expected ${abiFingerprint}); compile this package's downhill/wasm/simd.wasm`);
       }
-      const instance = await WebAssembly.instantiate(module, { env: {} });
+      const instance = await WebAssembly.instantiate(module, { env: hostEnv() });
       const core = instance.exports as unknown as WasmCore;
       const bits = core.features();
       const variant: WasmVariant = bits & 2 ? "relaxed-simd" : bits & 1 ? "simd" : "scalar";
@@ -170,13 +170,13 @@ function createSync(variant: WasmVariant, wanted: number): Kernels {
     }
     if (module) {
       const shared = sharedMemory();
-      const instance = new WebAssembly.Instance(module, { env: { memory: shared } });
+      const instance = new WebAssembly.Instance(module, { env: hostEnv(shared) });
       return assemble({ variant, wanted, module, instance, shared, plainBytes: variantBytes(variant) });
     }
   }
   const bytes = variantBytes(variant);
   const module = new WebAssembly.Module(bytes);
-  return assemble({ variant, wanted: 1, module, instance: new WebAssembly.Instance(module, { env: {} }), shared: null, plainBytes: bytes });
+  return assemble({ variant, wanted: 1, module, instance: new WebAssembly.Instance(module, { env: hostEnv() }), shared: null, plainBytes: bytes });
 }
 
 /** `createSync`, or where the engine refuses synchronous compilation, the same asynchronously. */
@@ -194,12 +194,12 @@ async function create(options: InitWasmOptions): Promise<WasmKernels> {
   const sharedModule = sharedBytes ? await WebAssembly.compile(sharedBytes).catch(() => null) : null;
   if (sharedModule) {
     const shared = sharedMemory();
-    const instance = await WebAssembly.instantiate(sharedModule, { env: { memory: shared } });
+    const instance = await WebAssembly.instantiate(sharedModule, { env: hostEnv(shared) });
     return assemble({ variant, wanted, module: sharedModule, instance, shared, plainBytes: variantBytes(variant) });
   }
   const bytes = variantBytes(variant);
   const module = await WebAssembly.compile(bytes);
-  const instance = await WebAssembly.instantiate(module, { env: {} });
+  const instance = await WebAssembly.instantiate(module, { env: hostEnv() });
   return assemble({ variant, wanted: 1, module, instance, shared: null, plainBytes: bytes });
 }
 

@@ -7,7 +7,7 @@ import { ThreadPool, StartupHold, type PoolStart } from "./threadPool";
 import type { Arena } from "./arena";
 import { ResidentCache } from "./resident";
 import { sortEigenpairs } from "../js/linalg";
-import type { WasmCore } from "./abi";
+import { hostEnv, type WasmCore } from "./abi";
 import type { WasmVariant, Bytes } from "./binaries";
 import type { WasmUnaryOp } from "../ops";
 import { matmulOn } from "./matmulKernel";
@@ -192,7 +192,7 @@ export class Kernels implements WasmKernels {
       // Compiled synchronously on first use (a browser's main thread may refuse a large one: then
       // the caller falls back to the shared arena).
       this.plainModule ??= new WebAssembly.Module(this.plainBytes!);
-      instance = new WebAssembly.Instance(this.plainModule, { env: {} });
+      instance = new WebAssembly.Instance(this.plainModule, { env: hostEnv() });
     } catch {
       return null; // e.g. a browser main thread refusing synchronous instantiation
     }

@@ -24,6 +24,7 @@
 // thread writes the entry and slot, then stores published and notifies), `consumed` chunks done.
 
 import { canBlock, spawnWorker, spawnWorkerSync, type WorkerHandle } from "../../platform";
+import { HOST_ENV_SOURCE } from "./abi";
 
 export const SLOTS = 48;
 
@@ -78,7 +79,7 @@ const WORKER_SOURCE = `"use strict";
     var base = msg.ctlIndex, seen = 0, args = [];
     var instance;
     try {
-      instance = new WebAssembly.Instance(msg.module, { env: { memory: msg.memory, abort: function () { throw new Error("wasm abort"); } } });
+      instance = new WebAssembly.Instance(msg.module, { env: { memory: msg.memory, abort: function () { throw new Error("wasm abort"); }, ${HOST_ENV_SOURCE} } });
     } catch (err) { Atomics.store(ctl, base + ${STATE}, ${FAILED}); post({ type: "error", message: String(err) }); return; }
     var fns = msg.ops.map(function (name) { return instance.exports[name]; });
     var f64 = new Float64Array(msg.memory.buffer);
