@@ -11,8 +11,8 @@ import scalarDelta from "../../../build/downhill.scalar.delta";
 import simdMtDelta from "../../../build/downhill.simd-mt.delta";
 import relaxedDelta from "../../../build/downhill.relaxed.delta";
 import relaxedMtDelta from "../../../build/downhill.relaxed-mt.delta";
-import { applyDelta } from "./delta";
-import { decodeBase64 } from "../../platform";
+import { applyDelta } from "./delta.js";
+import { decodeBase64 } from "../../platform.js";
 
 export type WasmVariant = "relaxed-simd" | "simd" | "scalar";
 export type Bytes = Uint8Array<ArrayBuffer>;
