@@ -4,9 +4,9 @@
  *
  *   npm run build && npx tsx examples/iris.ts
  */
-// Runs the built bundle (WebAssembly inlined); types come from the sources, so typechecking does not need a build.
-import type * as Downhill from "../src/index.js";
-const dh = (await import("../dist/index.js" as string)) as typeof Downhill;
+// Imports the package as a user does; in this repository "downhill" is the built dist/ (the
+// package's own name resolves through its "exports"), so build first.
+import * as dh from "downhill";
 
 // Fisher's Iris data (UCI; the copy in scipy's test data): sepal length, sepal width, petal length, petal width (cm), class.
 const IRIS = `

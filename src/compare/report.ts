@@ -5,8 +5,16 @@
  * file system. Per problem: the results table; f - f* and ||grad f|| against iterations and
  * against wall time (log y); for 2-D problems the trajectories over a contour map of log(f - f_min)
  * drawn on a canvas from a grid computed in Node.
+ *
+ * The page works without its script: the tables are HTML and every chart and contour plot is
+ * first an inline SVG drawn here (src/compare/reportSvg.ts), which the script replaces with the
+ * interactive chart. Before uPlot loads, the script gives it a locale tag Intl accepts: Chromium
+ * under the POSIX locale (LANG=C.UTF-8) reports navigator.language "en-US@posix", on which
+ * `new Intl.NumberFormat` throws, and uPlot calls it as it loads. A chart that still fails keeps
+ * its static picture.
  */
 import type { RaceResult } from "./race.js";
+import { esc, svgChart, svgContour, type SvgSeries } from "./reportSvg.js";
 
 export interface ReportOptions {
   uplotJs: string;
@@ -50,15 +58,101 @@ function pageData(races: RaceResult[], maxPoints: number) {
   }));
 }
 
-/** Escapes text for HTML, and `</script` inside inlined scripts. */
-function esc(s: string): string {
-  return s.replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]!);
+const COLORS: Record<string, string> = { gd: "#1f77b4", momentum: "#17becf", nesterov: "#ff7f0e", adam: "#2ca02c", lbfgs: "#d62728", bfgs: "#bcbd22", "newton-cg": "#9467bd", "trust-ncg": "#8c564b", newton: "#e377c2", transform: "#7f7f7f" };
+const color = (m: string) => COLORS[m] ?? "#444";
+const VIRIDIS: Array<[number, number, number]> = [[68, 1, 84], [72, 40, 120], [62, 74, 137], [49, 104, 142], [38, 130, 142], [31, 158, 137], [53, 183, 121], [109, 205, 89], [180, 222, 44], [253, 231, 37]];
+/** Log plots floor values here (a run that reaches f* exactly would leave the log scale). */
+const FLOOR = 1e-18;
+/** Contour bands. */
+const LEVELS = 18;
+
+/** The page's number format (the script's `fmt`): 3 significant digits, exponent form when large or tiny. */
+function fmt(v: number | null, d = 3): string {
+  return v == null || !Number.isFinite(v) ? String(v) : Math.abs(v) >= 1e4 || (Math.abs(v) < 1e-3 && v !== 0) ? v.toExponential(d - 1) : v.toPrecision(d);
 }
+
+type PageRace = ReturnType<typeof pageData>[number];
+type PageEntry = PageRace["entries"][number];
+
+/** The four charts of a section: [title, x label, x of a run, y of a run, log x]. */
+const CHARTS: Array<[string, string, (e: PageEntry) => Array<number | null>, (e: PageEntry) => Array<number | null>, boolean]> = [
+  ["f - f* vs iterations", "iteration", (e) => e.it, (e) => e.gap, false],
+  ["||grad f|| vs iterations", "iteration", (e) => e.it, (e) => e.g, false],
+  ["f - f* vs wall time (log x)", "ms", (e) => e.t.map((t) => (t == null ? null : Math.max(t, 0.001))), (e) => e.gap, true],
+  ["||grad f|| vs wall time (log x)", "ms", (e) => e.t.map((t) => (t == null ? null : Math.max(t, 0.001))), (e) => e.g, true],
+];
+
+const floorLog = (v: number | null) => (v == null ? null : Math.max(v, FLOOR));
+
+function tableHtml(race: PageRace): string {
+  const head = ["method", "iterations", "f evals", "grad evals", "Hv", "time ms", "final f", "f - f*", "||grad||", "converged", "message"];
+  const rows = race.entries.map((e) => {
+    const cells: string[] = e.skipped ? [e.method, "", "", "", "", "", "", "", "", "", e.skipped]
+      : [e.method, String(e.nit), String(e.nfev), String(e.ngev), String(e.nhvp), e.time.toFixed(1), fmt(e.fun, 6), fmt(e.fun - race.fRef), fmt(e.gradNorm), e.converged ? "yes" : "no", e.message];
+    return "<tr>" + cells.map((c, i) => {
+      const attr = i === 0 ? ` style="color:${color(e.method)}"` : i === 9 ? ` class="${c === "yes" ? "yes" : "no"}"` : i === 10 ? ' class="msg"' : "";
+      return `<td${attr}>${esc(c)}</td>`;
+    }).join("") + "</tr>";
+  });
+  return `<table><tr>${head.map((h) => `<th>${esc(h)}</th>`).join("")}</tr>${rows.join("")}</table>`;
+}
+
+function sectionHtml(race: PageRace, k: number): string {
+  const p = race.problem;
+  const note = (Number.isFinite(p.fStar) ? `f* = ${fmt(p.fStar, 6)}` : `f* unknown: f - f_min uses the lowest f reached, ${fmt(race.fRef, 6)}`) + `; log plots floor values at ${FLOOR}.`;
+  const runs = race.entries.filter((e) => !e.skipped && e.it.length);
+  const legend = (list: PageEntry[]) => list.map((e) => `<span style="color:${color(e.method)}">&#9632; ${esc(e.method)}</span>`).join(" &nbsp; ");
+  const charts = CHARTS.map(([title, xLabel, xs, ys, logX], j) => {
+    const series: SvgSeries[] = runs.map((e) => ({ label: e.method, color: color(e.method), x: xs(e), y: ys(e).map(floorLog) }));
+    return `<figure class="chart" data-chart="${j}"><div class="static">${svgChart(series, { title, xLabel, logX, logY: true })}<div class="legend-note">${legend(runs)}</div></div></figure>`;
+  }).join("\n");
+  let contour = "";
+  if (race.grid) {
+    const g = race.grid, n = g.x.length - 1, m = g.y.length - 1;
+    const traced = race.entries.filter((e) => e.xy && e.xy.length);
+    const svg = svgContour({
+      grid: g, x0: p.x0, minimizers: p.minimizers, ramp: VIRIDIS, levels: LEVELS,
+      trajectories: traced.map((e) => ({ label: e.method, color: color(e.method), xy: e.xy! })),
+    });
+    contour = `<div class="contour"><div class="legend-note">Trajectories over log10(f - f_min + 1e-12) (darker = lower); circle = start, star = known minimizers.</div>`
+      + `<div class="plot"><div class="static">${svg}</div></div>`
+      + `<div class="legend-note">${legend(traced)} &nbsp; x in [${fmt(g.x[0])}, ${fmt(g.x[n])}], y in [${fmt(g.y[0])}, ${fmt(g.y[m])}]</div></div>`;
+  }
+  return `<section id="p${k}" data-race="${k}">
+<h2>${esc(p.description)} (n = ${p.dim})</h2>
+<div class="legend-note">${esc(note)}</div>
+${tableHtml(race)}
+<div class="charts">
+${charts}
+</div>
+${contour}
+</section>`;
+}
+
+/**
+ * The locale guard, run before uPlot: when navigator.language is a tag Intl rejects (e.g.
+ * "en-US@posix"), the page's navigator reports the nearest one it accepts ("en-US"; else the
+ * bare language; else "en-US"). Nothing changes when the tag is valid.
+ */
+const LOCALE_GUARD = `(function () {
+  var valid = function (tag) { try { return typeof tag === "string" && tag !== "" && Intl.getCanonicalLocales(tag).length === 1; } catch (e) { return false; } };
+  var raw = navigator.language;
+  if (raw === undefined || valid(raw)) return;
+  var tag = String(raw).split(/[@.]/)[0].replace(/_/g, "-");
+  var safe = valid(tag) ? tag : valid(tag.split("-")[0]) ? tag.split("-")[0] : "en-US";
+  var fixed = [safe];
+  try {
+    Object.defineProperty(navigator, "language", { configurable: true, get: function () { return safe; } });
+    Object.defineProperty(navigator, "languages", { configurable: true, get: function () { return fixed; } });
+  } catch (e) { /* the static pictures stay where a chart cannot be drawn */ }
+})();`;
 
 export function reportHtml(races: RaceResult[], options: ReportOptions): string {
   const title = options.title ?? "downhill: minimizer comparison";
-  const json = JSON.stringify(pageData(races, options.maxPoints ?? 1500)).replace(/</g, "\\u003c");
+  const data = pageData(races, options.maxPoints ?? 1500);
+  const json = JSON.stringify(data).replace(/</g, "\\u003c");
   const script = options.uplotJs.replace(/<\/script/gi, "<\\/script");
+  const toc = data.map((r, k) => `<a href="#p${k}">${esc(r.problem.name)}</a>`).join(" ");
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${esc(title)}</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -72,29 +166,44 @@ th, td { padding: 3px 8px; border-bottom: 1px solid #eee; text-align: right; whi
 th:first-child, td:first-child, th:last-child, td.msg { text-align: left; } td.msg { white-space: normal; color: #555; max-width: 360px; }
 .yes { color: #1a7f37; font-weight: 600; } .no { color: #b42318; font-weight: 600; }
 .charts { display: grid; grid-template-columns: repeat(2, 1fr); gap: 8px 16px; margin-top: 12px; }
-.contour { margin-top: 12px; } .contour canvas { border: 1px solid #ccc; }
+figure.chart { margin: 0; min-width: 0; }
+.static svg { display: block; max-width: 100%; height: auto; }
+.contour { margin-top: 12px; } .contour canvas, .contour svg { border: 1px solid #ccc; }
 .legend-note { color: #666; font-size: 12px; }
 </style></head><body>
 <h1>${esc(title)}</h1>
 <div class="sub">${esc(options.subtitle ?? "")}</div>
-<div id="toc"></div>
-<div id="root"></div>
+<div id="toc">Problems: ${toc}</div>
+<div id="root">
+${data.map(sectionHtml).join("\n")}
+</div>
+<script>${LOCALE_GUARD}</script>
 <script>${script}</script>
 <script>
 const DATA = ${json};
-const COLORS = { gd: "#1f77b4", momentum: "#17becf", nesterov: "#ff7f0e", adam: "#2ca02c", lbfgs: "#d62728", "newton-cg": "#9467bd", "trust-ncg": "#8c564b", newton: "#e377c2", transform: "#7f7f7f" };
+const COLORS = ${JSON.stringify(COLORS)};
 const color = (m) => COLORS[m] || "#444";
-const fmt = (v, d = 3) => v == null || !isFinite(v) ? String(v) : (Math.abs(v) >= 1e4 || (Math.abs(v) < 1e-3 && v !== 0) ? v.toExponential(d - 1) : v.toPrecision(d));
-const FLOOR = 1e-18;
+const FLOOR = ${FLOOR};
+const CHARTS = ${JSON.stringify(CHARTS.map(([title, xLabel, , , logX]) => [title, xLabel, logX]))};
 const pos = (v) => v == null ? null : Math.max(v, FLOOR);
 function el(tag, attrs = {}, text) { const e = document.createElement(tag); Object.assign(e, attrs); if (text != null) e.textContent = text; return e; }
+// Swaps a static picture for the interactive one; when drawing throws, the static picture stays.
+function upgrade(host, what, draw) {
+  try {
+    const box = el("div", { className: "live" });
+    draw(box);
+    host.replaceChildren(box);
+  } catch (e) {
+    console.error("downhill report: " + what + " kept its static picture: " + (e && e.message || e));
+  }
+}
 
-function chart(host, title, xLabel, xs, series, logX) {
+function chart(fig, title, xLabel, xs, series, logX) {
   // xs: per-series x arrays; uPlot wants aligned data, so merge the x values and leave gaps.
   const all = Array.from(new Set(xs.flat())).sort((a, b) => a - b);
   const at = new Map(all.map((v, i) => [v, i]));
   const cols = series.map((s, k) => { const c = new Array(all.length).fill(null); xs[k].forEach((x, i) => { c[at.get(x)] = s.y[i]; }); return c; });
-  const width = Math.min(620, (host.clientWidth || 1200) / 2 - 16);
+  const width = Math.min(620, (fig.parentElement.clientWidth || 1200) / 2 - 16);
   const opts = {
     title, width, height: 280,
     scales: { x: { time: false, distr: logX ? 3 : 1 }, y: { distr: 3 } },
@@ -102,11 +211,10 @@ function chart(host, title, xLabel, xs, series, logX) {
     series: [{ label: xLabel }, ...series.map((s) => ({ label: s.label, stroke: color(s.label), width: 1.5, spanGaps: true, points: { show: false } }))],
     legend: { live: true },
   };
-  const box = el("div"); host.appendChild(box);
-  new uPlot(opts, [all, ...cols], box);
+  upgrade(fig, "chart \\"" + title + "\\"", (box) => { new uPlot(opts, [all, ...cols], box); });
 }
 
-const VIRIDIS = [[68, 1, 84], [72, 40, 120], [62, 74, 137], [49, 104, 142], [38, 130, 142], [31, 158, 137], [53, 183, 121], [109, 205, 89], [180, 222, 44], [253, 231, 37]];
+const VIRIDIS = ${JSON.stringify(VIRIDIS)};
 function viridis(t) {
   const x = Math.min(1, Math.max(0, t)) * (VIRIDIS.length - 1), i = Math.min(VIRIDIS.length - 2, Math.floor(x)), f = x - i;
   return VIRIDIS[i].map((c, k) => c + f * (VIRIDIS[i + 1][k] - c));
@@ -115,16 +223,14 @@ function viridis(t) {
 function contour(host, race) {
   const { grid, entries, problem } = race;
   const W = 520, H = 520;
-  const wrap = el("div", { className: "contour" });
-  wrap.appendChild(el("div", { className: "legend-note" }, "Trajectories over log10(f - f_min + 1e-12) (darker = lower); circle = start, star = known minimizers."));
-  const cv = el("canvas", { width: W, height: H }); wrap.appendChild(cv); host.appendChild(wrap);
+  const cv = el("canvas", { width: W, height: H });
   const ctx = cv.getContext("2d");
   const nx = grid.x.length, ny = grid.y.length;
   let fmin = Infinity; grid.f.forEach((row) => row.forEach((v) => { if (isFinite(v)) fmin = Math.min(fmin, v); }));
   const L = grid.f.map((row) => row.map((v) => Math.log10(Math.max(v - fmin, 0) + 1e-12)));
   let lo = Infinity, hi = -Infinity; L.forEach((row) => row.forEach((v) => { if (isFinite(v)) { lo = Math.min(lo, v); hi = Math.max(hi, v); } }));
   lo = Math.max(lo, hi - 10);
-  const levels = 18;
+  const levels = ${LEVELS};
   const img = ctx.createImageData(W, H);
   const X = (x) => (x - grid.x[0]) / (grid.x[nx - 1] - grid.x[0]) * (W - 1);
   const Y = (y) => (H - 1) - (y - grid.y[0]) / (grid.y[ny - 1] - grid.y[0]) * (H - 1);
@@ -151,41 +257,23 @@ function contour(host, race) {
     ctx.fillStyle = color(e.method);
     e.xy.forEach((p) => { if (p) { ctx.beginPath(); ctx.arc(X(p[0]), Y(p[1]), 2, 0, 7); ctx.fill(); } });
   }
-  ctx.fillStyle = "#000"; ctx.beginPath(); ctx.arc(X(problem.x0[0]), Y(problem.x0[1]), 6, 0, 7); ctx.stroke();
+  ctx.fillStyle = ctx.strokeStyle = "#000"; ctx.lineWidth = 1.5; ctx.beginPath(); ctx.arc(X(problem.x0[0]), Y(problem.x0[1]), 6, 0, 7); ctx.stroke();
   ctx.font = "18px sans-serif"; ctx.textAlign = "center"; ctx.textBaseline = "middle";
   for (const m of problem.minimizers) ctx.fillText("\\u2605", X(m[0]), Y(m[1]));
-  const legend = el("div", { className: "legend-note" });
-  legend.innerHTML = entries.filter((e) => e.xy && e.xy.length).map((e) => '<span style="color:' + color(e.method) + '">&#9632; ' + e.method + "</span>").join(" &nbsp; ")
-    + " &nbsp; x in [" + fmt(grid.x[0]) + ", " + fmt(grid.x[nx - 1]) + "], y in [" + fmt(grid.y[0]) + ", " + fmt(grid.y[ny - 1]) + "]";
-  wrap.appendChild(legend);
+  upgrade(host, "contour plot", (box) => { box.appendChild(cv); });
 }
 
-const root = document.getElementById("root"), toc = document.getElementById("toc");
-toc.textContent = "Problems: ";
 DATA.forEach((race, k) => {
-  const a = el("a", { href: "#p" + k }, race.problem.name); toc.appendChild(a); toc.appendChild(document.createTextNode(" "));
-  const sec = el("section", { id: "p" + k });
-  sec.appendChild(el("h2", {}, race.problem.description + " (n = " + race.problem.dim + ")"));
-  sec.appendChild(el("div", { className: "legend-note" }, (isFinite(race.problem.fStar) ? "f* = " + fmt(race.problem.fStar, 6) : "f* unknown: f - f_min uses the lowest f reached, " + fmt(race.fRef, 6)) + "; log plots floor values at " + FLOOR + "."));
-  const tbl = el("table");
-  tbl.innerHTML = "<tr><th>method</th><th>iterations</th><th>f evals</th><th>grad evals</th><th>Hv</th><th>time ms</th><th>final f</th><th>f - f*</th><th>||grad||</th><th>converged</th><th>message</th></tr>";
-  for (const e of race.entries) {
-    const tr = el("tr");
-    const cells = e.skipped ? [e.method, "", "", "", "", "", "", "", "", "", e.skipped]
-      : [e.method, e.nit, e.nfev, e.ngev, e.nhvp, e.time.toFixed(1), fmt(e.fun, 6), fmt(e.fun - race.fRef), fmt(e.gradNorm), e.converged ? "yes" : "no", e.message];
-    cells.forEach((c, i) => { const td = el("td", {}, String(c)); if (i === 9) td.className = c === "yes" ? "yes" : "no"; if (i === 10) td.className = "msg"; if (i === 0) td.style.color = color(e.method); tr.appendChild(td); });
-    tbl.appendChild(tr);
-  }
-  sec.appendChild(tbl);
-  const charts = el("div", { className: "charts" }); sec.appendChild(charts);
-  root.appendChild(sec);
+  const sec = document.getElementById("p" + k);
+  const figs = sec.querySelectorAll("figure.chart");
   const runs = race.entries.filter((e) => !e.skipped && e.it.length);
-  chart(charts, "f - f* vs iterations", "iteration", runs.map((e) => e.it), runs.map((e) => ({ label: e.method, y: e.gap.map(pos) })), false);
-  chart(charts, "||grad f|| vs iterations", "iteration", runs.map((e) => e.it), runs.map((e) => ({ label: e.method, y: e.g.map(pos) })), false);
   const ms = (e) => e.t.map((t) => Math.max(t, 0.001));
-  chart(charts, "f - f* vs wall time (log x)", "ms", runs.map(ms), runs.map((e) => ({ label: e.method, y: e.gap.map(pos) })), true);
-  chart(charts, "||grad f|| vs wall time (log x)", "ms", runs.map(ms), runs.map((e) => ({ label: e.method, y: e.g.map(pos) })), true);
-  if (race.grid) contour(sec, race);
+  const xs = [(e) => e.it, (e) => e.it, ms, ms], ys = [(e) => e.gap, (e) => e.g, (e) => e.gap, (e) => e.g];
+  CHARTS.forEach(([title, xLabel, logX], j) => chart(figs[j], title, xLabel, runs.map(xs[j]), runs.map((e) => ({ label: e.method, y: ys[j](e).map(pos) })), logX));
+  if (race.grid) {
+    const plot = sec.querySelector(".contour .plot");
+    try { contour(plot, race); } catch (e) { console.error("downhill report: contour plot kept its static picture: " + (e && e.message || e)); }
+  }
 });
 </script>
 </body></html>

@@ -37,15 +37,24 @@ export interface OptimizerOptions {
   threadMin?: number;
 }
 
-export interface Optimizer<S = OptState> {
+/**
+ * A gradient tree for parameters of type P: the same structure (keys, nesting, Tensor leaves),
+ * arrays readonly or not. Any tree when P is the general `Tree`.
+ */
+export type GradsFor<P> = Tree extends P ? Tree
+  : P extends Tensor ? Tensor
+  : P extends readonly (infer E)[] ? readonly GradsFor<E>[]
+  : { readonly [K in keyof P]: GradsFor<P[K]> };
+
+export interface Optimizer<S = OptState, P extends Tree = Tree> {
   /** Applies one update with `grads` (same tree and shapes as params), in place. */
-  step(grads: Tree): void;
+  step(grads: GradsFor<P>): void;
   /** A snapshot (deep copy) of the state tree, in the transform's own structure. */
   readonly state: S;
   /** Loads a state tree (e.g. from a checkpoint); it must have the structure of `state`. */
   setState(state: S): void;
   /** The parameter tree given at construction (its tensors are updated in place). */
-  readonly params: Tree;
+  readonly params: P;
   /** Steps taken. */
   readonly count: number;
   /** Which path runs the steps. */
@@ -66,7 +75,7 @@ export interface Optimizer<S = OptState> {
  * const opt = optimizer(adam({ lr: 0.1 }), x);
  * for (let i = 0; i < 5; i++) opt.step(grad((x) => x.square().sum())(x));
  */
-export function optimizer<S = OptState>(transform: GradientTransformation<S>, params: Tree, options: OptimizerOptions = {}): Optimizer<S> {
+export function optimizer<S = OptState, P extends Tree = Tree>(transform: GradientTransformation<S>, params: P, options: OptimizerOptions = {}): Optimizer<S, P> {
   const want = options.fused ?? "auto";
   if (!["auto", "wasm", "js", "pure"].includes(want)) throw new ArgumentError(`optimizer: fused must be "auto", "wasm", "js" or "pure", got ${JSON.stringify(want)}`);
   const flat = treeFlattenWithPaths(params, "params");

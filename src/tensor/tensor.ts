@@ -1,4 +1,4 @@
-import { ArgumentError } from "../errors.js";
+import { ArgumentError, ShapeError } from "../errors.js";
 import type { DType, FloatArray } from "./dtype.js";
 import type { Storage } from "../backend/backend.js";
 import { backendFor, readSync } from "../backend/select.js";
@@ -10,6 +10,8 @@ import type { MatmulOptions } from "../ops/matmul.js";
 /** A tensor argument: a tensor, or a plain number broadcast as a scalar of the other operand's dtype. */
 export type TensorLike = Tensor | number;
 export type Axis = number | readonly number[];
+/** What `toArray()` returns: a number (rank 0) or arrays of them nested `rank` deep. */
+export type NestedArray = number | NestedArray[];
 
 /**
  * An n-dimensional array of float32 or float64 values, row-major, held in a backend's storage
@@ -73,10 +75,22 @@ export class Tensor {
     if (this.size !== 1) throw new ArgumentError(`item: tensor of shape ${fmt(this.shape)} has ${this.size} values, not 1`);
     return readSync(this, "item")[0];
   }
-  /** Nested arrays of numbers, in the tensor's shape. */
-  toArray(): unknown {
+  /**
+   * Nested arrays of numbers in the tensor's shape (a number for a rank-0 tensor). Given the rank,
+   * the type is exact, `t.toArray(2)` is a `number[][]`, and a tensor of another rank throws a
+   * ShapeError instead of handing back arrays of another depth.
+   */
+  toArray(): NestedArray;
+  toArray(rank: 0): number;
+  toArray(rank: 1): number[];
+  toArray(rank: 2): number[][];
+  toArray(rank: 3): number[][][];
+  toArray(rank: 4): number[][][][];
+  toArray(rank: number): NestedArray;
+  toArray(rank?: number): NestedArray {
+    if (rank !== undefined && rank !== this.shape.length) throw new ShapeError(`toArray(${rank}): tensor of shape ${fmt(this.shape)} has rank ${this.shape.length}`);
     const d = readSync(this, "toArray");
-    const rec = (dim: number, off: number): unknown => {
+    const rec = (dim: number, off: number): NestedArray => {
       if (dim === this.shape.length) return d[off];
       const n = this.shape[dim];
       let stride = 1;

@@ -17,7 +17,7 @@ const LAYERS: Array<{ name: string; match: RegExp }> = [
   { name: "src/jit + src/linalg", match: /^(jit|linalg)\// },
   { name: "src/nn + src/optim", match: /^(nn|optim)\// },
   { name: "src/minimize + src/train + src/compare + src/problems", match: /^(minimize|train|compare|problems)\// },
-  { name: "entry points (index.ts, core.ts)", match: /^(index|core)\.ts$/ },
+  { name: "entry points (index.ts, core.ts, node.ts)", match: /^(index|core|node)\.ts$/ },
 ];
 
 function files(dir: string): string[] {

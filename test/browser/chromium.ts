@@ -65,8 +65,17 @@ export interface LaunchedBrowser {
   close(): Promise<void>;
 }
 
+export interface LaunchOptions {
+  /** Extra command-line flags, after CHROMIUM_ARGS (e.g. `--lang=...`). */
+  args?: string[];
+  /** The browser's environment (default: this process's), e.g. with LANG=C.UTF-8. */
+  env?: Record<string, string>;
+  /** false: pages run no script at all (playwright's `javaScriptEnabled`). Default true. */
+  javaScriptEnabled?: boolean;
+}
+
 /** Launches headless Chromium with a fresh profile directory (removed on close). */
-export async function launchChromium(): Promise<LaunchedBrowser> {
+export async function launchChromium(options: LaunchOptions = {}): Promise<LaunchedBrowser> {
   const executablePath = await chromiumExecutable();
   let version: string;
   try {
@@ -83,7 +92,13 @@ export async function launchChromium(): Promise<LaunchedBrowser> {
   let context: BrowserContext;
   try {
     // launchPersistentContext is playwright's way to pass a user-data-dir (launch() rejects the flag).
-    context = await chromium.launchPersistentContext(userDataDir, { executablePath, headless: true, args: CHROMIUM_ARGS });
+    context = await chromium.launchPersistentContext(userDataDir, {
+      executablePath,
+      headless: true,
+      args: [...CHROMIUM_ARGS, ...(options.args ?? [])],
+      ...(options.env ? { env: options.env } : {}),
+      ...(options.javaScriptEnabled === false ? { javaScriptEnabled: false } : {}),
+    });
   } catch (e) {
     rmSync(userDataDir, { recursive: true, force: true });
     throw new Error(`could not launch ${version} at ${executablePath}: ${(e as Error).message}`);
@@ -103,12 +118,12 @@ export async function launchChromium(): Promise<LaunchedBrowser> {
  * returned getter rethrows a launch failure in every test that asks for the browser, so each of them
  * fails with the reason (vitest would list the tests of a block whose beforeAll threw as skipped).
  */
-export function sharedChromium(): () => LaunchedBrowser {
+export function sharedChromium(options: LaunchOptions = {}): () => LaunchedBrowser {
   let chrome: LaunchedBrowser | undefined;
   let failure: unknown;
   beforeAll(async () => {
     try {
-      chrome = await launchChromium();
+      chrome = await launchChromium(options);
     } catch (e) {
       failure = e;
     }

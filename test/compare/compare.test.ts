@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { expect, test } from "vitest";
 import { problems, race, reportHtml } from "../../src/index.js";
+import { svgChart } from "../../src/compare/reportSvg.js";
 
 const require = createRequire(import.meta.url);
 const uplotDir = resolve(require.resolve("uplot/dist/uPlot.iife.min.js"), "..");
@@ -79,4 +80,33 @@ test.skipIf(!existsSync("dist/index.js"))("CLI: compare --help prints the usage 
     expect(stdout).toMatch(/^usage: downhill compare/);
     expect(stdout).not.toContain("method ");
   }
+});
+
+test("report: without its script the page still has every table and one inline SVG per chart, a polyline per curve", () => {
+  const races = [race(problems.booth(), { methods: ["gd", "lbfgs", "newton"], gridSize: 10, warmup: false }), race(problems.rosenbrock(4), { methods: ["lbfgs", "newton"], newtonMaxDim: 2, warmup: false })];
+  const html = reportHtml(races, uplot);
+  const body = html.slice(0, html.indexOf("<script>"));
+  const sections = body.split('<section id="p').slice(1);
+  expect(sections.length).toBe(2);
+  const [booth, rosen] = sections;
+  expect(booth.match(/<table>/g)!.length).toBe(1);
+  expect(booth).toContain('<td style="color:#d62728">lbfgs</td>');
+  expect(rosen).toContain("dense Newton skipped: n = 4 &gt; 2");
+  expect(booth.match(/<figure class="chart"[^]*?<\/figure>/g)!.map((f) => f.match(/<svg /g)!.length)).toEqual([1, 1, 1, 1]);
+  expect(booth.match(/<figure class="chart"[^]*?<\/figure>/g)!.map((f) => [...f.matchAll(/<polyline data-series="([^"]+)"/g)].map((m) => m[1]))).toEqual(Array(4).fill(["gd", "lbfgs", "newton"]));
+  // the skipped method has no curve; the 4-D problem has no contour plot, booth one with three trajectories
+  expect([...rosen.matchAll(/<polyline data-series="([^"]+)"/g)].map((m) => m[1])).toEqual(Array(4).fill(["lbfgs"]).flat());
+  expect([...booth.matchAll(/<svg [^>]*class="static-contour"[^]*?<\/svg>/g)].map((m) => m[0].match(/<polyline/g)!.length)).toEqual([3]);
+  expect(rosen).not.toContain("static-contour");
+});
+
+test("report: static charts are log-scaled like the interactive ones (equal ratios, equal steps; floored at 1e-18)", () => {
+  const line = (svg: string) => svg.match(/<polyline[^>]* points="([^"]*)"/)![1].split(" ").map((p) => p.split(",").map(Number));
+  const y = line(svgChart([{ label: "a", color: "#000", x: [0, 1, 2], y: [1, 1e-4, 1e-8] }], { title: "t", xLabel: "i", logX: false, logY: true })).map((p) => p[1]);
+  expect(y[1] - y[0]).toBeCloseTo(y[2] - y[1], 0);
+  expect(y[1] - y[0]).toBeGreaterThan(50);
+  const x = line(svgChart([{ label: "a", color: "#000", x: [1, 10, 1000], y: [1, 2, 3] }], { title: "t", xLabel: "ms", logX: true, logY: false })).map((p) => p[0]);
+  expect(x[2] - x[1]).toBeCloseTo(2 * (x[1] - x[0]), 0);
+  // a value at or below zero has no place on a log axis: left out, not drawn at -Infinity
+  expect(line(svgChart([{ label: "a", color: "#000", x: [0, 1, 2], y: [1, 0, 1e-3] }], { title: "t", xLabel: "i", logX: false, logY: true })).length).toBe(2);
 });

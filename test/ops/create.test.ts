@@ -57,3 +57,16 @@ describe("tensor() input forms and how a tensor prints", () => {
     expect(String(dh.zeros([2]))).toBe("Tensor(float32, [2])");
   });
 });
+
+describe("toArray", () => {
+  it("nests as deep as the rank; given the rank it checks it (the typed form, number[][] for 2)", () => {
+    expect(dh.scalar(3).toArray(0)).toBe(3);
+    expect(dh.tensor([1, 2]).toArray(1)).toEqual([1, 2]);
+    const rows: number[][] = dh.eye(2).toArray(2);
+    expect(rows[1][1]).toBe(1);
+    expect(dh.zeros([1, 2, 1]).toArray(3)).toEqual([[[0], [0]]]);
+    expect(dh.zeros([0, 2]).toArray(2)).toEqual([]);
+    expect(() => dh.eye(2).toArray(1)).toThrow(dh.ShapeError);
+    expect(() => dh.eye(2).toArray(3)).toThrow(/^toArray\(3\): tensor of shape \[2, 2\] has rank 2$/);
+  });
+});

@@ -35,7 +35,10 @@ describe("grads that do not match the params", () => {
     const before = [vals(params.w).slice(), vals(params.b).slice()];
     const state = JSON.stringify(opt.state, (_k, v) => (v && vals(v) ? Array.from(vals(v)) : v));
     expect(() => opt.step({ w: tensor([1, 1]), b: tensor([1]) })).toThrow(/leaf w: shape \[2\] does not match params shape \[3\]/);
+    // A mismatched tree is a compile-time error as well; the run-time check is what JS callers get.
+    // @ts-expect-error b is missing
     expect(() => opt.step({ w: tensor([1, 1, 1]) })).toThrow(ShapeError);
+    // @ts-expect-error c is not a key of the params
     expect(() => opt.step({ w: tensor([1, 1, 1]), c: tensor([1]) })).toThrow(/leaf c/);
     expect(() => opt.step({ w: tensor([1, 1, 1]), b: tensor([1], { dtype: "float64" }) })).toThrow(DTypeError);
     expect([vals(params.w), vals(params.b)]).toEqual(before);

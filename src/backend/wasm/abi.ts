@@ -1,6 +1,6 @@
 // The raw ABI of assembly/index.ts as TypeScript sees it: exported functions over byte offsets
 // into linear memory (counts are elements), and the kernels the worker pool may run.
-import { WASM_UNARY_OPS, type WasmUnaryOp } from "../ops";
+import { WASM_UNARY_OPS, type WasmUnaryOp } from "../ops.js";
 
 /** The elementwise kernels of the ops table (src/backend/ops.ts): `<op>F32(xPtr, outPtr, n)` and `<op>F64`. */
 type UnaryKernels = { [K in WasmUnaryOp as `${K}F32` | `${K}F64`]: (xPtr: number, outPtr: number, n: number) => void };

@@ -11,7 +11,7 @@ import scalarDelta from "../../../build/downhill.scalar.delta";
 import simdMtDelta from "../../../build/downhill.simd-mt.delta";
 import relaxedDelta from "../../../build/downhill.relaxed.delta";
 import relaxedMtDelta from "../../../build/downhill.relaxed-mt.delta";
-import { applyDelta } from "./delta";
+import { applyDelta } from "./delta.js";
 
 
 export type WasmVariant = "relaxed-simd" | "simd" | "scalar";

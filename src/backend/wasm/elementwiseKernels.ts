@@ -1,9 +1,9 @@
 // Elementwise passes in the WebAssembly core (assembly/elementwise.ts): the transcendental ops of
 // the ops table and the fused cross-entropy pair, in place in scratch, the second half on a pool
 // worker for long arrays (elementwise results do not depend on the split).
-import type { FloatArray, Kernels } from "./kernels";
-import type { WasmUnaryOp } from "../ops";
-import { al } from "./align";
+import type { FloatArray, Kernels } from "./kernels.js";
+import type { WasmUnaryOp } from "../ops.js";
+import { al } from "./align.js";
 
 /**
  * Elementwise kernels (exp, softplus, the loss pairs, ...) are split over two threads from this

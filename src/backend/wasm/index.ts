@@ -3,20 +3,20 @@
 // starting the worker pool on a shared memory, and the default instance ops dispatch to.
 // Nothing happens at import time.
 import abiFingerprint from "../../../build/downhill.abi";
-import { abiHash } from "./abiHash";
-import { ArgumentError } from "../../errors";
-import { hardwareConcurrency, hardwareConcurrencySync, sharedMemorySupported } from "../../platform";
-import { Arena } from "./arena";
-import { SLOTS, ThreadPool } from "./threadPool";
-import { POOL_OPS, hostEnv, type WasmCore } from "./abi";
-import { bestVariant, sharedVariantBytes, variantBytes, type Bytes, type WasmVariant } from "./binaries";
-import { Kernels, type WasmKernels } from "./kernels";
+import { abiHash } from "./abiHash.js";
+import { ArgumentError } from "../../errors.js";
+import { hardwareConcurrency, hardwareConcurrencySync, sharedMemorySupported } from "../../platform.js";
+import { Arena } from "./arena.js";
+import { SLOTS, ThreadPool } from "./threadPool.js";
+import { POOL_OPS, hostEnv, type WasmCore } from "./abi.js";
+import { bestVariant, sharedVariantBytes, variantBytes, type Bytes, type WasmVariant } from "./binaries.js";
+import { Kernels, type WasmKernels } from "./kernels.js";
 
-export type { FloatArray, WasmKernels, PrivateInstance } from "./kernels";
-export { notifyWritten } from "./kernels";
-export type { WasmVariant } from "./binaries";
-export type { WasmUnaryOp } from "../ops";
-export { supportedVariants, variantBytes, sharedVariantBytes } from "./binaries";
+export type { FloatArray, WasmKernels, PrivateInstance } from "./kernels.js";
+export { notifyWritten } from "./kernels.js";
+export type { WasmVariant } from "./binaries.js";
+export type { WasmUnaryOp } from "../ops.js";
+export { supportedVariants, variantBytes, sharedVariantBytes } from "./binaries.js";
 
 export interface InitWasmOptions {
   /** Total compute threads including the caller; "auto" = min(available cores, 4). Default "auto". */

@@ -3,17 +3,17 @@
 // a kernel from assembly/, and copies the result out; large products and elementwise passes are
 // split with the worker pool once it is up. One instance per compiled binary and memory
 // (src/backend/wasm/index.ts creates them).
-import { ThreadPool, StartupHold, type PoolStart } from "./threadPool";
-import type { Arena } from "./arena";
-import { ResidentCache } from "./resident";
-import { sortEigenpairs } from "../js/linalg";
-import { hostEnv, type WasmCore } from "./abi";
-import type { WasmVariant, Bytes } from "./binaries";
-import type { WasmUnaryOp } from "../ops";
-import { matmulOn } from "./matmulKernel";
-import { unaryOn, crossEntropyLogitsOn, crossEntropyResidualOn } from "./elementwiseKernels";
-import * as blas from "./linalgKernels";
-import { al } from "./align";
+import { ThreadPool, StartupHold, type PoolStart } from "./threadPool.js";
+import type { Arena } from "./arena.js";
+import { ResidentCache } from "./resident.js";
+import { sortEigenpairs } from "../js/linalg.js";
+import { hostEnv, type WasmCore } from "./abi.js";
+import type { WasmVariant, Bytes } from "./binaries.js";
+import type { WasmUnaryOp } from "../ops.js";
+import { matmulOn } from "./matmulKernel.js";
+import { unaryOn, crossEntropyLogitsOn, crossEntropyResidualOn } from "./elementwiseKernels.js";
+import * as blas from "./linalgKernels.js";
+import { al } from "./align.js";
 
 export type FloatArray = Float32Array | Float64Array;
 

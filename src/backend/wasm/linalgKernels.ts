@@ -1,8 +1,8 @@
 // BLAS-1 and dense float64 linear algebra in the WebAssembly core (assembly/blas1.ts,
 // assembly/linalg.ts): operands copied into scratch, results copied out.
-import type { FloatArray, Kernels } from "./kernels";
-import { sortEigenpairs } from "../js/linalg";
-import { al } from "./align";
+import type { FloatArray, Kernels } from "./kernels.js";
+import { sortEigenpairs } from "../js/linalg.js";
+import { al } from "./align.js";
 
 export function dot(host: Kernels, x: FloatArray, y: FloatArray): number {
   const n = Math.min(x.length, y.length);

@@ -2,8 +2,8 @@
 // for matrices, the four-rows-at-a-time GEMV (assembly/gemv.ts) for matrix-vector products, and a
 // small unpacked kernel for vector-like shapes; row bands (GEMM) or atomic chunks (GEMV) go to the
 // worker pool for large products.
-import type { FloatArray, Kernels } from "./kernels";
-import { al } from "./align";
+import type { FloatArray, Kernels } from "./kernels.js";
+import { al } from "./align.js";
 
 /**
  * Below this many multiply-adds (m*k*n) a matmul stays on the calling thread: waking a worker

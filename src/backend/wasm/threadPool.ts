@@ -23,8 +23,8 @@
 // Chunk k sits in entry k % R and ring slot k % R; `published` counts chunks published (the main
 // thread writes the entry and slot, then stores published and notifies), `consumed` chunks done.
 
-import { canBlock, spawnWorker, spawnWorkerSync, type WorkerHandle } from "../../platform";
-import { HOST_ENV_SOURCE } from "./abi";
+import { canBlock, spawnWorker, spawnWorkerSync, type WorkerHandle } from "../../platform.js";
+import { HOST_ENV_SOURCE } from "./abi.js";
 
 export const SLOTS = 48;
 
