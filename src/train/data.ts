@@ -21,6 +21,12 @@ export interface BatchOptions {
   dropLast?: boolean;
 }
 
+/** An in-memory data set: inputs and targets with the same number of rows. */
+export interface Dataset {
+  x: Tensor;
+  y: Tensor;
+}
+
 export interface Batch {
   x: Tensor;
   y: Tensor | null;

@@ -1,0 +1,54 @@
+/** What `fit` records and returns: per-step and per-epoch values, warnings, the stop reason. */
+import type { Rng } from "../tensor/random.js";
+
+export interface StepInfo {
+  step: number;
+  epoch: number;
+  batch: number;
+  loss: number;
+  gradNorm: number;
+  lr: number;
+  skipped: boolean;
+}
+
+export interface EpochRecord {
+  epoch: number;
+  /** Optimizer steps taken when the epoch ended. */
+  step: number;
+  /** loss, valLoss, accuracy, valAccuracy, ..., lr, gradNorm (epoch means; lr at the last step). */
+  values: Record<string, number>;
+  /** Mean gradient norm per layer over the epoch's steps. */
+  layerGradNorms?: Record<string, number>;
+  /** Fraction of dead ReLU units per layer at the end of the epoch. */
+  deadRelu?: Record<string, number>;
+  /** Seconds spent in the epoch (training and evaluation). */
+  seconds: number;
+  /** False when the run stopped inside the epoch. */
+  complete: boolean;
+}
+
+export class History {
+  readonly epochs: EpochRecord[] = [];
+  /** Per optimizer step: loss, gradient norm and learning rate. */
+  readonly steps: { loss: number[]; gradNorm: number[]; lr: number[] } = { loss: [], gradNorm: [], lr: [] };
+  readonly warnings: string[] = [];
+  /** One value per recorded epoch ("loss", "valLoss", "valAccuracy", "lr", "gradNorm", ...). */
+  column(key: string): number[] {
+    return this.epochs.map((e) => e.values[key] ?? NaN);
+  }
+}
+
+export type StopReason = "epochs" | "steps" | "earlyStopping" | "gradNorm" | "relImprovement" | "callback";
+
+export interface FitResult {
+  history: History;
+  stopReason: StopReason;
+  /** Optimizer state after the last step (save it with `saveCheckpoint(model, result)`). */
+  optState: unknown;
+  step: number;
+  epoch: number;
+  batch: number;
+  rng: Rng;
+  /** Epoch whose parameters the model holds when `restoreBest` restored them, else -1. */
+  restoredEpoch: number;
+}
