@@ -2,7 +2,9 @@
  * A race: the same problem, the same start, several methods; one record per method with its
  * history, plus (for 2-D problems) a grid of f values for the report's contour plot.
  */
-import { minimize, type MethodName, type MinimizeOptions, type MinimizeResult } from "../minimize/minimize.js";
+import { minimize, METHOD_NAMES, type MethodName, type MinimizeOptions, type MinimizeResult } from "../minimize/minimize.js";
+import { ArgumentError } from "../errors.js";
+import { checkOptions, type OptionKeys } from "../options.js";
 import { BFGS_MAX_N } from "../minimize/bfgs.js";
 import type { Problem } from "../problems/problem.js";
 import { tensor } from "../tensor/create.js";
@@ -42,6 +44,10 @@ export interface RaceOptions {
   onStart?: (method: string, index: number, count: number) => void;
 }
 
+const RACE_KEYS = {
+  methods: true, tol: true, methodOptions: true, firstOrderMaxIter: true, newtonMaxDim: true, gridSize: true, warmup: true, onStart: true,
+} satisfies OptionKeys<RaceOptions>;
+
 export const DEFAULT_METHODS = ["gd", "nesterov", "adam", "lbfgs", "bfgs", "newton-cg", "trust-ncg", "newton"] as const;
 const FIRST_ORDER = new Set(["gd", "momentum", "nesterov", "adam"]);
 
@@ -49,7 +55,13 @@ const FIRST_ORDER = new Set(["gd", "momentum", "nesterov", "adam"]);
 const WARMUP_MS = 15;
 
 export function race(problem: Problem, options: RaceOptions = {}): RaceResult {
+  checkOptions("race", options, RACE_KEYS);
   const methods = options.methods ?? DEFAULT_METHODS;
+  for (const m of methods) {
+    if (!METHOD_NAMES.includes(m as MethodName)) throw new ArgumentError(`race: unknown method ${JSON.stringify(m)}; use one of ${METHOD_NAMES.join(", ")}`);
+  }
+  // A per-method override for a method that is not raced would be silently unused.
+  checkOptions("race: methodOptions", options.methodOptions, methods);
   const entries: RaceEntry[] = [];
   const record2d = problem.dim === 2;
   // Dense methods that this dimension rules out, with the reason shown in place of a result.

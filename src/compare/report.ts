@@ -7,6 +7,7 @@
  * drawn on a canvas from a grid computed in Node.
  */
 import type { RaceResult } from "./race.js";
+import { checkOptions, type OptionKeys } from "../options.js";
 
 export interface ReportOptions {
   uplotJs: string;
@@ -17,6 +18,8 @@ export interface ReportOptions {
   /** Longest history kept per run in the page (evenly thinned beyond). Default 1500. */
   maxPoints?: number;
 }
+
+const REPORT_KEYS = { uplotJs: true, uplotCss: true, title: true, subtitle: true, maxPoints: true } satisfies OptionKeys<ReportOptions>;
 
 /** Indices 0..n-1 thinned to at most k, always keeping the first and the last. */
 function thin(n: number, k: number): number[] {
@@ -56,6 +59,7 @@ function esc(s: string): string {
 }
 
 export function reportHtml(races: RaceResult[], options: ReportOptions): string {
+  checkOptions("reportHtml", options, REPORT_KEYS);
   const title = options.title ?? "downhill: minimizer comparison";
   const json = JSON.stringify(pageData(races, options.maxPoints ?? 1500)).replace(/</g, "\\u003c");
   const script = options.uplotJs.replace(/<\/script/gi, "<\\/script");

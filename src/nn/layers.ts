@@ -7,6 +7,7 @@
  *   const { value, grad } = valueAndGrad((p) => crossEntropy(model.apply(p, x), y))(model.params);
  */
 import { ArgumentError, ShapeError } from "../errors.js";
+import { checkOptions, type OptionKeys } from "../options.js";
 import { Rng } from "../tensor/random.js";
 import { Tensor, tensorOf } from "../tensor/tensor.js";
 import type { Tree } from "../tensor/tree.js";
@@ -43,6 +44,8 @@ export interface ApplyOptions {
   onActivation?: Context["onActivation"];
 }
 
+const APPLY_KEYS = { training: true, rng: true, state: true, onActivation: true } satisfies OptionKeys<ApplyOptions>;
+
 /** A model piece: trainable params, non-trainable state and a pure forward pass. */
 export interface Layer<P extends Tree = Tree> {
   readonly kind: string;
@@ -71,6 +74,7 @@ function makeLayer<P extends Tree>(
     state,
     forward,
     apply(p, x, options = {}) {
+      checkOptions(`${kind}.apply`, options, APPLY_KEYS);
       const ctx: Context = { training: options.training ?? false, rng: options.rng ?? null, path: "", onActivation: options.onActivation };
       return layer.forward(p, options.state ?? layer.state, x, ctx).y;
     },
@@ -99,11 +103,14 @@ export interface LinearOptions {
   dtype?: DType;
 }
 
+const LINEAR_KEYS = { bias: true, init: true, biasInit: true, rng: true, seed: true, dtype: true } satisfies OptionKeys<LinearOptions>;
+
 /**
  * Fully connected layer: y = x W + b, W of shape [inFeatures, outFeatures], b of shape [outFeatures].
  * Inputs of rank > 2 are treated as a batch of rows over their last dimension.
  */
 export function linear(inFeatures: number, outFeatures: number, options: LinearOptions = {}): Layer<{ w: Tensor; b?: Tensor }> {
+  checkOptions("nn.linear", options, LINEAR_KEYS);
   checkDim("nn.linear", "inFeatures", inFeatures);
   checkDim("nn.linear", "outFeatures", outFeatures);
   const rng = initRng(options);
@@ -195,6 +202,8 @@ export interface BatchNormOptions {
   dtype?: DType;
 }
 
+const BATCH_NORM_KEYS = { momentum: true, eps: true, dtype: true } satisfies OptionKeys<BatchNormOptions>;
+
 /**
  * Batch normalization (Ioffe & Szegedy 2015) over the last dimension (`features`):
  *   training:   y = gamma (x - mean_B) / sqrt(var_B + eps) + beta, with batch statistics over all
@@ -203,6 +212,7 @@ export interface BatchNormOptions {
  * Params `{gamma, beta}`; state `{mean, var}` (not trained, saved in checkpoints).
  */
 export function batchNorm(features: number, options: BatchNormOptions = {}): Layer<{ gamma: Tensor; beta: Tensor }> {
+  checkOptions("nn.batchNorm", options, BATCH_NORM_KEYS);
   checkDim("nn.batchNorm", "features", features);
   const momentum = options.momentum ?? 0.1, eps = options.eps ?? 1e-5;
   if (!(momentum >= 0 && momentum <= 1)) throw new ArgumentError(`nn.batchNorm: momentum must be in [0, 1], got ${momentum}`);

@@ -13,6 +13,7 @@
  * No path allocates memory proportional to the parameter count per step.
  */
 import { ArgumentError } from "../errors.js";
+import { checkOptions, type OptionKeys } from "../options.js";
 import type { Backend, Storage } from "../backend/backend.js";
 import type { FusedEngine } from "../backend/fused/spec.js";
 import { backendFor, backendNamed, dataWritten } from "../backend/select.js";
@@ -56,6 +57,8 @@ export interface Optimizer<S = OptState> {
   dispose(): void;
 }
 
+const OPTIMIZER_KEYS = { fused: true, backend: true, threadMin: true } satisfies OptionKeys<OptimizerOptions>;
+
 /**
  * Wraps `transform` and `params` into a stateful optimizer whose `step(grads)` updates the same
  * parameter tensors in place, through a fused kernel when the transform is an alias
@@ -67,6 +70,7 @@ export interface Optimizer<S = OptState> {
  * for (let i = 0; i < 5; i++) opt.step(grad((x) => x.square().sum())(x));
  */
 export function optimizer<S = OptState>(transform: GradientTransformation<S>, params: Tree, options: OptimizerOptions = {}): Optimizer<S> {
+  checkOptions("optimizer", options, OPTIMIZER_KEYS);
   const want = options.fused ?? "auto";
   if (!["auto", "wasm", "js", "pure"].includes(want)) throw new ArgumentError(`optimizer: fused must be "auto", "wasm", "js" or "pure", got ${JSON.stringify(want)}`);
   const flat = treeFlattenWithPaths(params, "params");

@@ -5,6 +5,7 @@
  * epoch's parameters (and model state) are put back into the model when training ends.
  */
 import { ArgumentError } from "../errors.js";
+import { checkOptions, type OptionKeys } from "../options.js";
 
 export interface EarlyStoppingOptions {
   /** History key to watch: "valLoss" (default), "loss", "valAccuracy", "accuracy", ... */
@@ -19,6 +20,8 @@ export interface EarlyStoppingOptions {
   restoreBest?: boolean;
 }
 
+const KEYS = { monitor: true, mode: true, patience: true, minDelta: true, restoreBest: true } satisfies OptionKeys<EarlyStoppingOptions>;
+
 export class EarlyStopping {
   readonly monitor: string;
   readonly mode: "min" | "max";
@@ -30,6 +33,7 @@ export class EarlyStopping {
   wait = 0;
 
   constructor(options: EarlyStoppingOptions = {}) {
+    checkOptions("earlyStopping", options, KEYS);
     this.monitor = options.monitor ?? "valLoss";
     if (typeof this.monitor !== "string") throw new ArgumentError(`earlyStopping: monitor must be a history key string, got ${typeof this.monitor}`);
     this.mode = options.mode ?? (/acc/i.test(this.monitor) ? "max" : "min");

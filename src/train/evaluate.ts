@@ -1,5 +1,6 @@
 /** Loss and metrics of a model on a data set, in evaluation mode, in batches. */
 import { ArgumentError } from "../errors.js";
+import { checkOptions, type OptionKeys } from "../options.js";
 import type { Tree } from "../tensor/tree.js";
 import type { Layer, State } from "../nn/layers.js";
 import { resolveLoss, type LossFn, type LossName } from "../nn/losses.js";
@@ -22,6 +23,8 @@ export interface EvaluateOptions {
   state?: State;
 }
 
+const EVALUATE_KEYS = { loss: true, metrics: true, batchSize: true, params: true, state: true } satisfies OptionKeys<EvaluateOptions>;
+
 /** A positive integer option, or its default; `op` names the caller in the error. */
 export function positiveInt(op: string, name: string, v: number | undefined, dflt: number): number {
   const n = v ?? dflt;
@@ -38,11 +41,11 @@ export function resolveMetrics(op: string, metrics: Array<MetricName | MetricFn>
 
 /** Loss and metrics of a model on a data set, in evaluation mode, in batches. */
 export function evaluate(model: Layer, data: Dataset, options: EvaluateOptions = {}): Record<string, number> {
+  checkOptions("evaluate", options, EVALUATE_KEYS);
   checkData(data?.x, data?.y, "evaluate");
   const loss = resolveLoss("evaluate: loss", options.loss ?? "crossEntropy");
   const metrics = resolveMetrics("evaluate", options.metrics, options.loss);
-  // (the option is named evalBatchSize in fit's messages, where it comes from)
-  return evaluateWith(model, data, loss, metrics, positiveInt("fit", "evalBatchSize", options.batchSize, 1024), options.params ?? model.params, options.state);
+  return evaluateWith(model, data, loss, metrics, positiveInt("evaluate", "batchSize", options.batchSize, 1024), options.params ?? model.params, options.state);
 }
 
 /** `evaluate` with everything resolved: the loss and metrics sums weighted by batch rows, over all rows. */

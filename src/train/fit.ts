@@ -21,7 +21,7 @@ import { epochRecord, stopAfterEpoch, type EpochWatch } from "./fitEpoch.js";
 
 export { evaluate, type EvaluateOptions } from "./evaluate.js";
 export { History, type EpochRecord, type FitResult, type StepInfo, type StopReason } from "./history.js";
-export type { FitOptions, DiagnosticsOptions } from "./fitOptions.js";
+export type { FitOptions, DiagnosticsOptions, ConvergenceOptions } from "./fitOptions.js";
 export type { Dataset } from "./data.js";
 
 /**

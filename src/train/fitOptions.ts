@@ -4,6 +4,7 @@
  */
 import { readSync } from "../backend/select.js";
 import { ArgumentError, ShapeError } from "../errors.js";
+import { checkOptions, type OptionKeys } from "../options.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { Rng } from "../tensor/random.js";
 import { fmt } from "../tensor/shape.js";
@@ -11,7 +12,7 @@ import type { GradientTransformation } from "../optim/base.js";
 import type { Layer } from "../nn/layers.js";
 import { resolveLoss, type LossFn, type LossName } from "../nn/losses.js";
 import type { MetricFn, MetricName } from "../nn/metrics.js";
-import { Batches, checkData, takeRows, type BatchOptions, type Dataset } from "./data.js";
+import { BATCH_OPTION_KEYS, Batches, checkData, takeRows, type BatchOptions, type Dataset } from "./data.js";
 import { EarlyStopping, type EarlyStoppingOptions } from "./earlyStopping.js";
 import type { ProgressMode, ProgressSink } from "./progress.js";
 import type { HealthThresholds } from "./diagnostics.js";
@@ -28,6 +29,13 @@ export interface DiagnosticsOptions extends HealthThresholds {
   deadRelu?: boolean;
   /** Where warnings go (default console.warn when progress is shown, else only `history.warnings`). */
   onWarning?: (message: string) => void;
+}
+
+export interface ConvergenceOptions {
+  /** Stop when a step's global gradient norm falls below this. */
+  gradNorm?: number;
+  /** Stop when the epoch loss improves by less than this (relative to the previous epoch's). */
+  relImprovement?: number;
 }
 
 export interface FitOptions extends BatchOptions {
@@ -51,7 +59,7 @@ export interface FitOptions extends BatchOptions {
   evalBatchSize?: number;
   earlyStopping?: EarlyStoppingOptions | EarlyStopping;
   /** Stop when a step's gradient norm falls below `gradNorm`, or the epoch loss improves by less than `relImprovement` (relative). */
-  convergence?: { gradNorm?: number; relImprovement?: number };
+  convergence?: ConvergenceOptions;
   /** Called after every optimizer step; return false to stop. */
   onStep?: (info: StepInfo) => void | boolean;
   /** Called after every epoch; return false to stop. */
@@ -69,6 +77,15 @@ export interface FitOptions extends BatchOptions {
   resume?: Uint8Array | LoadedCheckpoint;
 }
 
+const FIT_KEYS = {
+  ...BATCH_OPTION_KEYS,
+  optimizer: true, loss: true, metrics: true, epochs: true, steps: true, accumulate: true, clipGradNorm: true,
+  validationData: true, evalBatchSize: true, earlyStopping: true, convergence: true, onStep: true, onEpoch: true,
+  progress: true, progressSink: true, rngSeed: true, rng: true, lr: true, diagnostics: true, resume: true,
+} satisfies OptionKeys<FitOptions>;
+const DIAGNOSTICS_KEYS = { layerNorms: true, nonFinite: true, deadRelu: true, onWarning: true, vanishing: true, exploding: true } satisfies OptionKeys<DiagnosticsOptions>;
+const CONVERGENCE_KEYS = { gradNorm: true, relImprovement: true } satisfies OptionKeys<ConvergenceOptions>;
+
 /** `FitOptions` validated and with every default filled in. */
 export interface FitPlan {
   readonly transform: GradientTransformation<any>;
@@ -83,7 +100,7 @@ export interface FitPlan {
   readonly diagnostics: DiagnosticsOptions;
   readonly nonFinite: "throw" | "skip" | "warn";
   readonly recordLayerNorms: boolean;
-  readonly convergence: { gradNorm?: number; relImprovement?: number };
+  readonly convergence: ConvergenceOptions;
   readonly earlyStopping: EarlyStopping | null;
   readonly validation: { data: Dataset; batchSize: number } | null;
   /** The learning rate at a step, for the history (NaN when unknown). */
@@ -100,13 +117,20 @@ export interface FitPlan {
 export function resolveFitOptions(model: Layer, data: Dataset | Batches, options: FitOptions): FitPlan {
   if (!model || typeof model.forward !== "function") throw new ArgumentError("fit: model must be a layer (e.g. nn.sequential([...]))");
   if (!options || typeof options !== "object") throw new ArgumentError("fit: options with an optimizer are required");
+  checkOptions("fit", options, FIT_KEYS);
+  checkOptions("fit: diagnostics", options.diagnostics, DIAGNOSTICS_KEYS);
+  checkOptions("fit: convergence", options.convergence, CONVERGENCE_KEYS);
   const transform = options.optimizer;
   if (!transform || typeof transform.init !== "function" || typeof transform.update !== "function") {
     throw new ArgumentError("fit: options.optimizer must be a GradientTransformation ({init, update}), e.g. adamw({ lr: 1e-3 })");
   }
   const loss = resolveLoss("fit: loss", options.loss ?? "crossEntropy");
   const metrics = resolveMetrics("fit", options.metrics, options.loss);
-  const batches = data instanceof Batches ? data : (checkData(data?.x, data?.y, "fit: data"), new Batches(data.x, data.y, options));
+  const batching = Object.keys(BATCH_OPTION_KEYS).filter((k) => options[k as keyof BatchOptions] !== undefined);
+  if (data instanceof Batches && batching.length) {
+    throw new ArgumentError(`fit: ${batching.join(", ")} would be ignored: data is a data.batches(...) plan, which sets the batching (pass them to data.batches, or give fit {x, y})`);
+  }
+  const batches = data instanceof Batches ? data : (checkData(data?.x, data?.y, "fit: data"), new Batches(data.x, data.y, pick(options, BATCH_OPTION_KEYS)));
   if (!batches.y) throw new ArgumentError("fit: data needs targets y");
   if (options.epochs !== undefined) positiveInt("fit", "epochs", options.epochs, 1);
   if (options.steps !== undefined) positiveInt("fit", "steps", options.steps, 1);
@@ -145,6 +169,11 @@ export function resolveFitOptions(model: Layer, data: Dataset | Batches, options
     progress: options.progress ?? "auto",
     progressSink: options.progressSink,
   };
+}
+
+/** The entries of `o` whose keys `keys` lists (`fit`'s batching options, for `data.batches`). */
+function pick<T extends object>(o: T, keys: Readonly<Record<string, unknown>>): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([k]) => k in keys)) as Partial<T>;
 }
 
 /**
