@@ -2,7 +2,7 @@
 import { vals } from "../helpers.js";
 import { describe, expect, it } from "vitest";
 import { ArgumentError, DTypeError, ShapeError, tensor } from "../../src/index.js";
-import { adagrad, adam, adamw, lion, optimizer, rmsprop, scaleByLearningRate, sgd } from "../../src/optim/index.js";
+import { accumulate, adagrad, adam, adamw, lion, optimizer, rmsprop, scaleByLearningRate, sgd, skipNonFinite } from "../../src/optim/index.js";
 
 describe("hyperparameters are checked at construction", () => {
   it.each([
@@ -20,6 +20,10 @@ describe("hyperparameters are checked at construction", () => {
     ["unknown option", () => adam({ lr: 0.1, weight_decay: 0.1 } as never), /unknown option "weight_decay"/],
     ["unknown convention", () => adam({ convention: "keras" as never }), /convention/],
     ["nesterov without momentum", () => sgd({ nesterov: true }), /nesterov/],
+    // wrappers called without the transform they wrap used to fail later with a raw TypeError (reading 'init')
+    ["skipNonFinite()", () => (skipNonFinite as (t?: unknown) => unknown)(), /^skipNonFinite: inner must be the GradientTransformation .*e\.g\. skipNonFinite\(adam\(\{ lr: 1e-3 \}\)\); got nothing$/],
+    ["accumulate(2)", () => (accumulate as (k: number, t?: unknown) => unknown)(2), /^accumulate: inner must be the GradientTransformation .*e\.g\. accumulate\(2, adam\(\{ lr: 1e-3 \}\)\); got nothing$/],
+    ["accumulate(2, 0.1)", () => (accumulate as (k: number, t?: unknown) => unknown)(2, 0.1), /accumulate: inner .* got number/],
   ])("%s throws ArgumentError", (_n, f, msg) => {
     expect(f).toThrow(ArgumentError);
     expect(f).toThrow(msg);
