@@ -6,7 +6,7 @@
  *
  *   const { value, grad } = valueAndGrad((p) => crossEntropy(model.apply(p, x), y))(model.params);
  */
-import { ArgumentError, ShapeError } from "../errors.js";
+import { ArgumentError, DTypeError, ShapeError } from "../errors.js";
 import { checkOptions, type OptionKeys } from "../options.js";
 import { Rng } from "../tensor/random.js";
 import { Tensor, tensorOf } from "../tensor/tensor.js";
@@ -86,6 +86,18 @@ function checkInput(op: string, x: unknown): asserts x is Tensor {
   if (!(x instanceof Tensor)) throw new ArgumentError(`${op}: input x must be a Tensor, got ${x === null ? "null" : typeof x}`);
 }
 
+/**
+ * The input's dtype must be the layer's (downhill never converts silently): the error names the
+ * layer and the two ways out, since the matmul's own message could name neither.
+ */
+function checkDType(op: string, x: Tensor, param: Tensor, ctx: Context): void {
+  if (x.dtype === param.dtype) return;
+  throw new DTypeError(
+    `${op}${ctx.path ? ` (layer ${ctx.path})` : ""}: input is ${x.dtype} but the layer's parameters are ${param.dtype}; ` +
+    `cast the data with cast(x, "${param.dtype}"), or build the model with { dtype: "${x.dtype}" } in its layers`,
+  );
+}
+
 function initRng(options: { rng?: Rng; seed?: number }): Rng {
   return options.rng ?? new Rng(options.seed ?? 0);
 }
@@ -120,6 +132,7 @@ export function linear(inFeatures: number, outFeatures: number, options: LinearO
   if (options.bias ?? true) params.b = resolveInitializer("nn.linear: biasInit", options.biasInit ?? "zeros")([outFeatures], rng, dtype);
   return makeLayer("linear", params, {}, (p, state, x, ctx) => {
     checkInput("nn.linear", x);
+    checkDType("nn.linear", x, p.w, ctx);
     const last = x.shape[x.rank - 1];
     if (x.rank === 0 || last !== p.w.shape[0]) {
       throw new ShapeError(`nn.linear${ctx.path ? ` (layer ${ctx.path})` : ""}: input of shape ${fmt(x.shape)} does not end in inFeatures = ${p.w.shape[0]}`);
@@ -223,6 +236,7 @@ export function batchNorm(features: number, options: BatchNormOptions = {}): Lay
   const state = { mean: filled(0), var: filled(1) };
   return makeLayer("batchNorm", params, state, (p, st, x, ctx) => {
     checkInput("nn.batchNorm", x);
+    checkDType("nn.batchNorm", x, p.gamma, ctx);
     if (x.rank < 2 || x.shape[x.rank - 1] !== features) {
       throw new ShapeError(`nn.batchNorm${ctx.path ? ` (layer ${ctx.path})` : ""}: input of shape ${fmt(x.shape)} must be [batch, ..., ${features}]`);
     }

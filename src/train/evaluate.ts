@@ -1,7 +1,10 @@
 /** Loss and metrics of a model on a data set, in evaluation mode, in batches. */
-import { ArgumentError } from "../errors.js";
+import { readSync } from "../backend/select.js";
+import { ArgumentError, DTypeError, ShapeError } from "../errors.js";
 import { checkOptions, type OptionKeys } from "../options.js";
+import type { Tensor } from "../tensor/tensor.js";
 import type { Tree } from "../tensor/tree.js";
+import { fmt } from "../tensor/shape.js";
 import type { Layer, State } from "../nn/layers.js";
 import { resolveLoss, type LossFn, type LossName } from "../nn/losses.js";
 import { resolveMetric, type MetricFn, type MetricName } from "../nn/metrics.js";
@@ -45,6 +48,7 @@ export function evaluate(model: Layer, data: Dataset, options: EvaluateOptions =
   checkData(data?.x, data?.y, "evaluate");
   const loss = resolveLoss("evaluate: loss", options.loss ?? "crossEntropy");
   const metrics = resolveMetrics("evaluate", options.metrics, options.loss);
+  checkTargets("evaluate", model, options.loss, loss, data.x, data.y, "data", options.params, options.state);
   return evaluateWith(model, data, loss, metrics, positiveInt("evaluate", "batchSize", options.batchSize, 1024), options.params ?? model.params, options.state);
 }
 
@@ -64,4 +68,39 @@ export function evaluateWith(model: Layer, data: Dataset, loss: LossFn, metrics:
   }
   for (const k of Object.keys(sums)) sums[k] /= n;
   return sums;
+}
+
+/**
+ * Checks the data against the model before anything trains or is evaluated: one row through the
+ * model (a dtype mismatch names the layer), then the targets against its output: label ranges for
+ * crossEntropy, [0, 1] for binaryCrossEntropy, dtypes and shapes for mse; custom losses are called once.
+ */
+export function checkTargets(op: string, model: Layer, lossName: unknown, loss: LossFn, x: Tensor, y: Tensor, which: string, params: Tree = model.params, state?: State): void {
+  let probe: Tensor;
+  try {
+    probe = model.apply(params, takeRows(x, [0]), { training: false, state });
+  } catch (e) {
+    if (e instanceof DTypeError) throw new DTypeError(`${op}: ${which}.x: ${e.message}`);
+    throw e;
+  }
+  const outShape = probe.shape.slice(1);
+  const d = readSync(y, op);
+  if (lossName === "crossEntropy" || lossName === undefined) {
+    const c = outShape[outShape.length - 1];
+    if (y.rank === 1) {
+      for (let i = 0; i < d.length; i++) {
+        if (!Number.isInteger(d[i]) || d[i] < 0 || d[i] >= c) throw new ArgumentError(`${op}: ${which}.y[${i}] = ${d[i]} is not a class index in [0, ${c}) (the model outputs ${c} logits)`);
+      }
+      return;
+    }
+  } else if (lossName === "binaryCrossEntropy") {
+    for (let i = 0; i < d.length; i++) if (!(d[i] >= 0 && d[i] <= 1)) throw new ArgumentError(`${op}: ${which}.y[${i}] = ${d[i]} is outside [0, 1] (binaryCrossEntropy targets)`);
+  }
+  if ((lossName === "mse" || lossName === "binaryCrossEntropy") && y.dtype !== probe.dtype) {
+    throw new DTypeError(`${op}: ${which}.y is ${y.dtype} but the model outputs ${probe.dtype}; cast the targets with cast(y, "${probe.dtype}"), or build the model with { dtype: "${y.dtype}" } in its layers`);
+  }
+  if (lossName !== undefined && typeof lossName !== "function" && (y.rank !== probe.rank || y.shape.slice(1).some((s, i) => s !== outShape[i]))) {
+    throw new ShapeError(`${op}: ${which}.y rows have shape ${fmt(y.shape.slice(1))} but the model outputs rows of shape ${fmt(outShape)}`);
+  }
+  loss(probe, takeRows(y, [0]));
 }

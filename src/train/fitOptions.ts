@@ -2,23 +2,20 @@
  * `fit`'s options and their validation: everything that can be wrong is refused here, before any
  * parameter changes, and what remains is one resolved plan (`FitPlan`) the loop reads.
  */
-import { readSync } from "../backend/select.js";
-import { ArgumentError, ShapeError } from "../errors.js";
+import { ArgumentError } from "../errors.js";
 import { checkOptions, type OptionKeys } from "../options.js";
-import type { Tensor } from "../tensor/tensor.js";
 import { Rng } from "../tensor/random.js";
-import { fmt } from "../tensor/shape.js";
 import type { GradientTransformation } from "../optim/base.js";
 import type { Layer } from "../nn/layers.js";
 import { resolveLoss, type LossFn, type LossName } from "../nn/losses.js";
 import type { MetricFn, MetricName } from "../nn/metrics.js";
-import { BATCH_OPTION_KEYS, Batches, checkData, takeRows, type BatchOptions, type Dataset } from "./data.js";
+import { BATCH_OPTION_KEYS, Batches, checkData, type BatchOptions, type Dataset } from "./data.js";
 import { EarlyStopping, type EarlyStoppingOptions } from "./earlyStopping.js";
 import type { ProgressMode, ProgressSink } from "./progress.js";
 import type { HealthThresholds } from "./diagnostics.js";
 import type { LoadedCheckpoint } from "./checkpoint.js";
 import type { EpochRecord, History, StepInfo } from "./history.js";
-import { positiveInt, resolveMetrics, type NamedMetric } from "./evaluate.js";
+import { checkTargets, positiveInt, resolveMetrics, type NamedMetric } from "./evaluate.js";
 
 export interface DiagnosticsOptions extends HealthThresholds {
   /** Record per-layer gradient norms (epoch means) and warn on vanishing/exploding layers (default true). */
@@ -144,8 +141,8 @@ export function resolveFitOptions(model: Layer, data: Dataset | Batches, options
   const val = options.validationData;
   if (val !== undefined) checkData(val?.x, val?.y, "fit: validationData");
   if (stopper && stopper.monitor.startsWith("val") && !val) throw new ArgumentError(`fit: earlyStopping monitors ${stopper.monitor} but no validationData was given`);
-  checkTargets(model, options.loss, loss, batches.x, batches.y, "data");
-  if (val) checkTargets(model, options.loss, loss, val.x, val.y, "validationData");
+  checkTargets("fit", model, options.loss, loss, batches.x, batches.y, "data");
+  if (val) checkTargets("fit", model, options.loss, loss, val.x, val.y, "validationData");
 
   const maxSteps = options.steps;
   const lr = options.lr;
@@ -174,29 +171,4 @@ export function resolveFitOptions(model: Layer, data: Dataset | Batches, options
 /** The entries of `o` whose keys `keys` lists (`fit`'s batching options, for `data.batches`). */
 function pick<T extends object>(o: T, keys: Readonly<Record<string, unknown>>): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([k]) => k in keys)) as Partial<T>;
-}
-
-/**
- * Checks the targets against the model's output before anything trains: label ranges for
- * crossEntropy, [0, 1] for binaryCrossEntropy, shapes for mse; custom losses are called once.
- */
-function checkTargets(model: Layer, lossName: unknown, loss: LossFn, x: Tensor, y: Tensor, which: string): void {
-  const probe = model.apply(model.params, takeRows(x, [0]), { training: false });
-  const outShape = probe.shape.slice(1);
-  const d = readSync(y, "fit");
-  if (lossName === "crossEntropy" || lossName === undefined) {
-    const c = outShape[outShape.length - 1];
-    if (y.rank === 1) {
-      for (let i = 0; i < d.length; i++) {
-        if (!Number.isInteger(d[i]) || d[i] < 0 || d[i] >= c) throw new ArgumentError(`fit: ${which}.y[${i}] = ${d[i]} is not a class index in [0, ${c}) (the model outputs ${c} logits)`);
-      }
-      return;
-    }
-  } else if (lossName === "binaryCrossEntropy") {
-    for (let i = 0; i < d.length; i++) if (!(d[i] >= 0 && d[i] <= 1)) throw new ArgumentError(`fit: ${which}.y[${i}] = ${d[i]} is outside [0, 1] (binaryCrossEntropy targets)`);
-  }
-  if (lossName !== undefined && typeof lossName !== "function" && (y.rank !== probe.rank || y.shape.slice(1).some((s, i) => s !== outShape[i]))) {
-    throw new ShapeError(`fit: ${which}.y rows have shape ${fmt(y.shape.slice(1))} but the model outputs rows of shape ${fmt(outShape)}`);
-  }
-  loss(probe, takeRows(y, [0]));
 }

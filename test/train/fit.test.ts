@@ -1,6 +1,6 @@
 import { vals } from "../helpers.js";
 import { describe, it, expect } from "vitest";
-import { tensor, randn, Rng, treeFlattenWithPaths, ArgumentError, NonFiniteError, DownhillError, type Tensor } from "../../src/index.js";
+import { tensor, randn, cast, Rng, treeFlattenWithPaths, ArgumentError, NonFiniteError, DownhillError, type Tensor } from "../../src/index.js";
 import * as nn from "../../src/nn/index.js";
 import { fit, saveCheckpoint, loadCheckpoint, evaluate, History, batches } from "../../src/train/index.js";
 import { sgd, adam, adamw, adagrad, rmsprop, lion, chain, clipByGlobalNorm, warmupCosine } from "../../src/optim/index.js";
@@ -214,5 +214,30 @@ describe("resuming from a checkpoint is bit-identical", () => {
     expect(ck.step).toBe(4);
     expect(ck.batch).toBe(1);
     expect(snapshot(fresh.params)).toEqual(snapshot(model.params));
+  });
+});
+
+describe("a dtype mismatch between the data and the model", () => {
+  it("names the layer and the two fixes, in fit, evaluate and apply", async () => {
+    const model = mlp();
+    const d = blobs(16, 1);
+    const x64 = cast(d.x, "float64");
+    const fix = /cast the data with cast\(x, "float32"\), or build the model with \{ dtype: "float64" \}/;
+    await expect(fit(model, { x: x64, y: d.y }, { ...quiet, optimizer: sgd({ lr: 0.1 }) })).rejects.toThrow(/^fit: data\.x: nn\.linear \(layer 0\): input is float64 but the layer's parameters are float32; /);
+    await expect(fit(model, { x: x64, y: d.y }, { ...quiet, optimizer: sgd({ lr: 0.1 }) })).rejects.toThrow(fix);
+    await expect(fit(model, d, { ...quiet, optimizer: sgd({ lr: 0.1 }), validationData: { x: x64, y: d.y } })).rejects.toThrow(/^fit: validationData\.x: nn\.linear \(layer 0\)/);
+    expect(() => evaluate(model, { x: x64, y: d.y })).toThrow(/^evaluate: data\.x: nn\.linear \(layer 0\): .*float64.*float32/);
+    expect(() => model.apply(model.params, x64)).toThrow(/^nn\.linear \(layer 0\): input is float64/);
+    expect(() => model.apply(model.params, x64)).toThrow(fix);
+    const bn = nn.sequential([nn.linear(4, 4, { dtype: "float64" }), nn.batchNorm(4)]);
+    expect(() => bn.apply(bn.params, x64)).toThrow(/^nn\.batchNorm \(layer 1\): input is float64 but the layer's parameters are float32/);
+  });
+
+  it("float64 regression targets for a float32 model: the targets and the cast are named", async () => {
+    const lin = nn.linear(4, 1);
+    const d = blobs(8, 1);
+    const y64 = cast(d.y.reshape([8, 1]), "float64");
+    await expect(fit(lin, { x: d.x, y: y64 }, { ...quiet, optimizer: sgd({ lr: 0.1 }), loss: "mse" })).rejects.toThrow(/^fit: data\.y is float64 but the model outputs float32; cast the targets with cast\(y, "float32"\)/);
+    expect(() => evaluate(lin, { x: d.x, y: y64 }, { loss: "mse" })).toThrow(/^evaluate: data\.y is float64 but the model outputs float32/);
   });
 });
