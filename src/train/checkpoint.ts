@@ -180,6 +180,14 @@ export function loadCheckpoint(bytes: Uint8Array, model: Checkpointable, options
   } catch {
     throw new CheckpointError("loadCheckpoint: metadata holds invalid JSON");
   }
+  // The checksum only says the bytes are those that were written; what they say is checked too,
+  // before anything is restored (a file edited and re-checksummed, or written by another tool).
+  if (scalars === null || typeof scalars !== "object" || Array.isArray(scalars)) {
+    throw new CheckpointError(`loadCheckpoint: metadata downhill.scalars must be a JSON object of the state trees' non-tensor values, got ${JSON.stringify(m["downhill.scalars"])}`);
+  }
+  if (rng !== null && !(Array.isArray(rng) && rng.length === 5 && rng.every((v) => v === null || typeof v === "number"))) {
+    throw new CheckpointError(`loadCheckpoint: metadata downhill.rng must be null or an RNG state of 5 numbers, got ${JSON.stringify(m["downhill.rng"])}`);
+  }
   const int = (key: string): number => {
     const v = Number(m[key] ?? "0");
     if (!Number.isInteger(v) || v < 0) throw new CheckpointError(`loadCheckpoint: metadata ${key} = ${JSON.stringify(m[key])} is not a non-negative integer`);
@@ -197,7 +205,6 @@ export function loadCheckpoint(bytes: Uint8Array, model: Checkpointable, options
     if (checked && !used.has(name)) throw new CheckpointError(`loadCheckpoint: the checkpoint has a tensor ${name} that the ${section === "opt" ? "optimizer" : "model"} does not (different architecture?)`);
   }
   const rngState = rng === null ? null : (rng as Array<number | null>).map((v) => (v === null ? NaN : v));
-  if (rngState !== null && (!Array.isArray(rngState) || rngState.length !== 5 || rngState.some((v) => typeof v !== "number"))) throw new CheckpointError("loadCheckpoint: metadata downhill.rng is not an RNG state");
   const loaded: LoadedCheckpoint = {
     params, state, optState,
     step: int("downhill.step"), epoch: int("downhill.epoch"), batch: int("downhill.batch"),
