@@ -5,6 +5,7 @@
  *   (u, s) = transform.update(g, s, p);  p <- p + u
  * with the non-finite guard and the gradient diagnostics in between.
  */
+import { readSync } from "../backend/select.js";
 import { NonFiniteError } from "../errors.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { treeFlattenWithPaths, treeMap, type Tree } from "../tensor/tree.js";
@@ -12,7 +13,7 @@ import { valueAndGrad } from "../autodiff/grad.js";
 import type { Optimizer } from "../optim/optimizer.js";
 import type { Layer, State } from "../nn/layers.js";
 import type { LossFn } from "../nn/losses.js";
-import { gradientNorms, gradientWarnings, firstNonFinite, sumSquares } from "./diagnostics.js";
+import { gradientNorms, gradientWarnings, firstNonFinite, layerOf, sumSquares } from "./diagnostics.js";
 import type { Progress } from "./progress.js";
 import type { History, StepInfo, StopReason } from "./history.js";
 import type { FitPlan } from "./fitOptions.js";
@@ -130,10 +131,11 @@ function optimizerStep(env: StepEnv, run: TrainingState, sums: EpochSums, pendin
   const norms = plan.recordLayerNorms ? gradientNorms(g) : null;
   const gn = norms ? norms.global : Math.sqrt(treeFlattenWithPaths(g).reduce((s, [, t]) => s + sumSquares(t), 0));
   let skipped = false;
-  if (!Number.isFinite(stepLoss) || !Number.isFinite(gn)) {
+  const finiteStep = Number.isFinite(stepLoss) && Number.isFinite(gn);
+  if (!finiteStep) {
     const bad = firstNonFinite(g);
     const msg = `step ${run.step}: ${!Number.isFinite(stepLoss) ? `loss is ${stepLoss}` : `gradient of ${bad?.path} has ${bad?.value} at index ${bad?.index}`}`;
-    if (plan.nonFinite === "throw") throw new NonFiniteError(`fit: ${msg}; parameters are those before this step (diagnostics.nonFinite: "skip" skips such steps)`);
+    if (plan.nonFinite === "throw") throw new NonFiniteError(`fit: ${msg}; ${describeParams(env, run.params)} (diagnostics.nonFinite: "skip" skips such steps)`);
     warnAndRecord(env, `${msg} (${plan.nonFinite === "skip" ? "update skipped" : "update applied"})`);
     skipped = plan.nonFinite === "skip";
   }
@@ -153,6 +155,14 @@ function optimizerStep(env: StepEnv, run: TrainingState, sums: EpochSums, pendin
     if (clip !== undefined && gn > clip) g = treeMap((t) => t.mul(clip / gn), g);
     env.opt.step(g);
     run.step++;
+    // A finite gradient can still make a parameter overflow (a learning rate far too large): say
+    // so at the step that did it, not at the next step's NaN loss.
+    const blown = finiteStep ? firstNonFinite(run.params) : null;
+    if (blown) {
+      const msg = `step ${run.step - 1}: the update made parameter ${blown.path} of ${env.describeLayer(layerOf(blown.path))} non-finite (${blown.value} at index ${blown.index}) although the loss (${stepLoss}) and the gradient (norm ${gn.toExponential(3)}) were finite: the step was too large (lower the learning rate, or set clipGradNorm)`;
+      if (plan.nonFinite === "throw") throw new NonFiniteError(`fit: ${msg}; the model holds the parameters after this step`);
+      warnAndRecord(env, `${msg}; the parameters stay non-finite, so later steps' losses will be too`);
+    }
   }
   sums.steps++;
   sums.gradNorm += gn;
@@ -160,6 +170,21 @@ function optimizerStep(env: StepEnv, run: TrainingState, sums: EpochSums, pendin
   history.steps.gradNorm.push(gn);
   history.steps.lr.push(lr);
   return { step: run.step, epoch: run.epoch, batch: run.batch, loss: stepLoss, gradNorm: gn, lr, skipped };
+}
+
+/**
+ * What the parameters are when a step is refused for a non-finite loss or gradient: untouched by
+ * this step, but say whether they were already non-finite, or finite but huge (a step too large).
+ */
+function describeParams(env: StepEnv, params: Tree): string {
+  const bad = firstNonFinite(params);
+  if (bad) return `the parameters were already non-finite before this step (${bad.path} of ${env.describeLayer(layerOf(bad.path))} has ${bad.value} at index ${bad.index})`;
+  let max = 0, where = "";
+  for (const [path, t] of treeFlattenWithPaths(params)) {
+    const d = readSync(t, "fit");
+    for (let i = 0; i < d.length; i++) if (Math.abs(d[i]) > max) { max = Math.abs(d[i]); where = path; }
+  }
+  return `parameters are those before this step (all finite; the largest magnitude is ${max.toExponential(2)}, in ${where})`;
 }
 
 /** Records a warning in the history and passes it on. */

@@ -129,6 +129,26 @@ describe("fit", () => {
     expect(warned.some((w) => /step 0: loss is NaN \(update applied\)/.test(w))).toBe(true);
   });
 
+  it("a step that overflows the parameters is named at that step; a refused step says what the parameters are", async () => {
+    const data = blobs(64, 1);
+    const scaled = (p: Tensor, t: Tensor) => nn.crossEntropy(p, t).mul(1e4);
+    // lr 1e36 times gradients ~1e4 overflows float32 at step 0, with a finite loss and gradient
+    const model = mlp();
+    const err = await fit(model, data, { ...quiet, optimizer: sgd({ lr: 1e36 }), loss: scaled, epochs: 1, batchSize: 16 }).catch((e) => e);
+    expect(err).toBeInstanceOf(NonFiniteError);
+    expect(err.message).toMatch(/^fit: step 0: the update made parameter \d\.[wb] of layer \d \(linear\) non-finite \(-?Infinity at index \d+\) although the loss \(1\d+\.\d+\) and the gradient \(norm [\d.e+]+\) were finite: the step was too large .*; the model holds the parameters after this step$/);
+    // fitting on from there: the parameters were already non-finite before the refused step
+    await expect(fit(model, data, { ...quiet, optimizer: sgd({ lr: 0.1 }), epochs: 1, batchSize: 16 })).rejects.toThrow(/^fit: step 0: loss is NaN; the parameters were already non-finite before this step \(\d\.[wb] of layer \d \(linear\) has -?Infinity at index \d+\)/);
+    // lr 1e30: finite but absurd parameters after step 0, a NaN loss at step 1
+    await expect(fit(mlp(), data, { ...quiet, optimizer: sgd({ lr: 1e30 }), epochs: 1, batchSize: 16 })).rejects.toThrow(/^fit: step 1: loss is NaN; parameters are those before this step \(all finite; the largest magnitude is 1\.\d+e\+30, in \d\.[wb]\)/);
+    // nonFinite "warn": the overflow is a warning, and the run goes on
+    const warned: string[] = [];
+    await fit(mlp(), data, { ...quiet, optimizer: sgd({ lr: 1e36 }), loss: scaled, steps: 2, batchSize: 16, diagnostics: { nonFinite: "warn", onWarning: (m) => warned.push(m) } });
+    const nonFinite = warned.filter((w) => !/vanishing|exploding/.test(w));
+    expect(nonFinite[0]).toMatch(/^step 0: the update made parameter .* non-finite .*; the parameters stay non-finite, so later steps' losses will be too$/);
+    expect(nonFinite[1]).toMatch(/^step 1: loss is NaN \(update applied\)$/);
+  });
+
   it("diagnostics: vanishing and exploding gradient warnings name the step and the layer; dead ReLU fraction", async () => {
     const data = blobs(32, 1);
     const model = mlp(3);
