@@ -17,16 +17,17 @@ import type { EpochSums } from "./fitStep.js";
 
 /** The record of the epoch `run.epoch`, whose training values are in `sums` (validation runs here). */
 export function epochRecord(model: Layer, plan: FitPlan, run: TrainingState, sums: EpochSums, seconds: () => number, complete: boolean): EpochRecord {
-  const values: Record<string, number> = { loss: sums.loss / Math.max(sums.rows, 1) };
-  plan.metrics.forEach((m, i) => (values[m.name] = sums.metrics[i] / Math.max(sums.rows, 1)));
+  // (no rows or steps: every step of the epoch was skipped for a non-finite loss or gradient)
+  const values: Record<string, number> = { loss: sums.rows > 0 ? sums.loss / sums.rows : NaN };
+  plan.metrics.forEach((m, i) => (values[m.name] = sums.rows > 0 ? sums.metrics[i] / sums.rows : NaN));
   if (plan.validation) {
     const ev = evaluateWith(model, plan.validation.data, plan.loss, plan.metrics, plan.validation.batchSize, run.params, run.state);
     values.valLoss = ev.loss;
     for (const m of plan.metrics) values[`val${m.name[0].toUpperCase()}${m.name.slice(1)}`] = ev[m.name];
   }
   values.lr = sums.lr;
-  values.gradNorm = sums.gradNorm / Math.max(sums.steps, 1);
-  const record: EpochRecord = { epoch: run.epoch, step: run.step, values, seconds: seconds(), complete };
+  values.gradNorm = sums.steps > 0 ? sums.gradNorm / sums.steps : NaN;
+  const record: EpochRecord = { epoch: run.epoch, step: run.step, values, skipped: sums.skipped, seconds: seconds(), complete };
   if (plan.recordLayerNorms && sums.steps > 0) record.layerGradNorms = Object.fromEntries(Object.entries(sums.layers).map(([k, v]) => [k, v / sums.steps]));
   if (plan.diagnostics.deadRelu) record.deadRelu = deadReluFraction(model, run.params, takeRows(plan.batches.x, Int32Array.from({ length: Math.min(1024, plan.batches.size) }, (_, i) => i)));
   return record;

@@ -55,7 +55,10 @@ export function batchGradientOf(model: Layer, loss: LossFn, run: TrainingState):
   };
 }
 
-/** Running sums over one epoch's batches and steps: what its record averages. */
+/**
+ * Running sums over one epoch's applied steps and their batches: what its record averages.
+ * A step skipped for a non-finite loss or gradient adds nothing but its count.
+ */
 export class EpochSums {
   /** Sum of batch loss times batch rows, and the rows. */
   loss = 0;
@@ -63,6 +66,8 @@ export class EpochSums {
   /** Sum of the steps' global gradient norms, and the steps. */
   gradNorm = 0;
   steps = 0;
+  /** Steps skipped (diagnostics.nonFinite "skip"). */
+  skipped = 0;
   /** The learning rate at the last step. */
   lr = NaN;
   /** Per metric: sum of batch value times batch rows. */
@@ -76,11 +81,26 @@ export class EpochSums {
   }
 }
 
-/** Gradients of the batches waiting for the next optimizer step, summed, and their losses. */
+/**
+ * Gradients of the batches waiting for the next optimizer step, summed, and their losses; each
+ * batch's loss and metrics enter the epoch's sums once the step is taken (not when it is skipped).
+ */
 interface Pending {
   grad: Tree | null;
   count: number;
   loss: number;
+  batches: Array<{ loss: number; rows: number; metrics: number[] }>;
+}
+
+const noPending = (): Pending => ({ grad: null, count: 0, loss: 0, batches: [] });
+
+/** Adds the batches of an applied step to the epoch's sums, in batch order. */
+function addBatches(sums: EpochSums, pending: Pending): void {
+  for (const b of pending.batches) {
+    sums.loss += b.loss * b.rows;
+    sums.rows += b.rows;
+    b.metrics.forEach((v, i) => (sums.metrics[i] += v * b.rows));
+  }
 }
 
 /**
@@ -91,16 +111,13 @@ interface Pending {
 export function trainEpoch(env: StepEnv, run: TrainingState, sums: EpochSums, calls: { steps: number }): StopReason | null {
   const { plan } = env;
   const perEpoch = plan.batches.length;
-  let pending: Pending = { grad: null, count: 0, loss: 0 };
+  let pending = noPending();
   while (run.batch < perEpoch) {
     const b = plan.batches.batch(run.epoch, run.batch);
     const y = b.y!;
     const { value, grad, out, state } = env.batchGradient(b.x, y);
     const lossValue = value.item();
-    const rows = b.indices.length;
-    sums.loss += lossValue * rows;
-    sums.rows += rows;
-    if (plan.metrics.length) plan.metrics.forEach((m, i) => (sums.metrics[i] += m.fn(out.detach(), y) * rows));
+    pending.batches.push({ loss: lossValue, rows: b.indices.length, metrics: plan.metrics.map((m) => m.fn(out.detach(), y)) });
     run.state = state;
     run.batch++;
     pending.grad = pending.grad === null ? grad : treeMap((a, g) => a.add(g), pending.grad, grad);
@@ -109,7 +126,8 @@ export function trainEpoch(env: StepEnv, run: TrainingState, sums: EpochSums, ca
     if (pending.count < plan.accumulate && run.batch < perEpoch) continue;
 
     const info = optimizerStep(env, run, sums, pending);
-    pending = { grad: null, count: 0, loss: 0 };
+    if (!info.skipped) addBatches(sums, pending);
+    pending = noPending();
     calls.steps++;
     env.progress.step(run.epoch, info.loss);
     if (plan.onStep?.(info) === false) return "callback";
@@ -140,7 +158,7 @@ function optimizerStep(env: StepEnv, run: TrainingState, sums: EpochSums, pendin
     skipped = plan.nonFinite === "skip";
   }
   if (norms) {
-    for (const [l, v] of Object.entries(norms.layers)) sums.layers[l] = (sums.layers[l] ?? 0) + v;
+    if (!skipped) for (const [l, v] of Object.entries(norms.layers)) sums.layers[l] = (sums.layers[l] ?? 0) + v;
     for (const w of gradientWarnings(norms, run.step, plan.diagnostics, env.describeLayer)) {
       const key = `${w.layer}:${w.kind}`;
       if (sums.warned.has(key)) continue;
@@ -164,8 +182,11 @@ function optimizerStep(env: StepEnv, run: TrainingState, sums: EpochSums, pendin
       warnAndRecord(env, `${msg}; the parameters stay non-finite, so later steps' losses will be too`);
     }
   }
-  sums.steps++;
-  sums.gradNorm += gn;
+  if (skipped) sums.skipped++;
+  else {
+    sums.steps++;
+    sums.gradNorm += gn;
+  }
   history.steps.loss.push(stepLoss);
   history.steps.gradNorm.push(gn);
   history.steps.lr.push(lr);

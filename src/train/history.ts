@@ -15,8 +15,16 @@ export interface EpochRecord {
   epoch: number;
   /** Optimizer steps taken when the epoch ended. */
   step: number;
-  /** loss, valLoss, accuracy, valAccuracy, ..., lr, gradNorm (epoch means; lr at the last step). */
+  /**
+   * loss, valLoss, accuracy, valAccuracy, ..., lr, gradNorm: means over the epoch's applied steps
+   * (and their batches), lr at the last step. NaN when every step was skipped.
+   */
   values: Record<string, number>;
+  /**
+   * Steps skipped for a non-finite loss or gradient (diagnostics.nonFinite "skip"); their losses,
+   * metrics and gradient norms are left out of `values` (they are in `history.steps`).
+   */
+  skipped: number;
   /** Mean gradient norm per layer over the epoch's steps. */
   layerGradNorms?: Record<string, number>;
   /** Fraction of dead ReLU units per layer at the end of the epoch. */

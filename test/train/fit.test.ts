@@ -129,6 +129,33 @@ describe("fit", () => {
     expect(warned.some((w) => /step 0: loss is NaN \(update applied\)/.test(w))).toBe(true);
   });
 
+  it("skipped steps stay out of the epoch means (loss, metrics, gradNorm) and are counted in the record", async () => {
+    const data = blobs(64, 1);
+    let calls = 0;
+    // call 1 is fit's check of the targets; calls 2-5 are epoch 0's four batches, 6-9 epoch 1's
+    const nanOnce = (p: Tensor, t: Tensor) => (++calls === 7 ? nn.crossEntropy(p, t).mul(NaN) : nn.crossEntropy(p, t));
+    const r = await fit(mlp(), data, {
+      ...quiet, optimizer: sgd({ lr: 0.1 }), loss: nanOnce, metrics: ["accuracy"], epochs: 3, batchSize: 16, shuffle: false,
+      diagnostics: { nonFinite: "skip" }, earlyStopping: { monitor: "loss", patience: 0 },
+    });
+    expect(r.stopReason).toBe("epochs"); // a NaN epoch loss used to stop the run here
+    expect(r.history.epochs.map((e) => e.skipped)).toEqual([0, 1, 0]);
+    expect(r.step).toBe(11);
+    const e1 = r.history.epochs[1].values;
+    const steps = r.history.steps.loss.slice(4, 8); // epoch 1's four steps; the second is NaN
+    expect(Number.isNaN(steps[1])).toBe(true);
+    expect(e1.loss).toBeCloseTo((steps[0] + steps[2] + steps[3]) / 3, 12); // equal batches: the mean of the applied steps
+    expect(Number.isFinite(e1.accuracy)).toBe(true);
+    const gn = r.history.steps.gradNorm.slice(4, 8);
+    expect(e1.gradNorm).toBeCloseTo((gn[0] + gn[2] + gn[3]) / 3, 12);
+    expect(Object.values(r.history.epochs[1].layerGradNorms!).every(Number.isFinite)).toBe(true);
+    // an epoch whose every step was skipped has no mean: NaN, not 0
+    const all = await fit(mlp(), data, { ...quiet, optimizer: sgd({ lr: 0.1 }), loss: (p, t) => nn.crossEntropy(p, t).mul(NaN), epochs: 1, batchSize: 16, diagnostics: { nonFinite: "skip" } });
+    expect(all.history.epochs[0].skipped).toBe(4);
+    expect(all.history.column("loss")[0]).toBeNaN();
+    expect(all.history.column("gradNorm")[0]).toBeNaN();
+  });
+
   it("a step that overflows the parameters is named at that step; a refused step says what the parameters are", async () => {
     const data = blobs(64, 1);
     const scaled = (p: Tensor, t: Tensor) => nn.crossEntropy(p, t).mul(1e4);
