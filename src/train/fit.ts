@@ -72,7 +72,7 @@ export async function fit(model: Layer, data: Dataset | Batches, options: FitOpt
         run.batch = 0;
         calls.epochs++;
       }
-      const stop = stopped ?? stopAfterEpoch(plan, record, history, run, watch, calls.steps);
+      const stop = stopped ?? stopAfterEpoch(plan, record, history, run, watch, calls.steps, () => opt.state);
       if (stop) { stopReason = stop; break; }
       await new Promise((r) => setTimeout(r, 0)); // let timers, I/O and UI run between epochs
     }
@@ -80,13 +80,22 @@ export async function fit(model: Layer, data: Dataset | Batches, options: FitOpt
   } finally {
     opt.dispose(); // parameters get their own arrays back, even when a step threw
   }
+  const stepsRun = run.step;
   let restoredEpoch = -1;
-  if (watch.best && plan.earlyStopping?.restoreBest) {
-    model.params = run.params = watch.best.params;
-    model.state = run.state = watch.best.state;
-    restoredEpoch = watch.best.epoch;
+  const best = watch.best;
+  if (best && plan.earlyStopping?.restoreBest) {
+    // The best epoch's whole training state, not only its parameters: a checkpoint of the result
+    // then resumes from that epoch as if the run had stopped there.
+    model.params = run.params = best.params;
+    model.state = run.state = best.state;
+    optState = best.optState;
+    run.step = best.step;
+    run.epoch = best.epoch;
+    run.batch = best.batch;
+    run.rng.setState(best.rngState);
+    restoredEpoch = best.recordEpoch;
   }
-  progress.end(progress.mode === "none" ? undefined : `stopped: ${stopReason} after ${run.step} steps${restoredEpoch >= 0 ? `; restored the best epoch (${restoredEpoch + 1})` : ""}`);
+  progress.end(progress.mode === "none" ? undefined : `stopped: ${stopReason} after ${stepsRun} steps${restoredEpoch >= 0 ? `; restored the best epoch, epoch ${restoredEpoch} (step ${run.step})` : ""}`);
   return { history, stopReason, optState, step: run.step, epoch: run.epoch, batch: run.batch, rng: run.rng, restoredEpoch };
 }
 

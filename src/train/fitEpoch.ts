@@ -33,25 +33,47 @@ export function epochRecord(model: Layer, plan: FitPlan, run: TrainingState, sum
   return record;
 }
 
+/**
+ * The whole training state at the end of an epoch (what `restoreBest` puts back): parameters,
+ * model state, optimizer state, counters and the dropout RNG, so that a checkpoint of it resumes
+ * from that epoch exactly as if training had stopped there.
+ */
+export interface EpochSnapshot {
+  /** The epoch's number (`EpochRecord.epoch`, 0-based). */
+  recordEpoch: number;
+  params: Tree;
+  state: State;
+  optState: unknown;
+  step: number;
+  epoch: number;
+  batch: number;
+  rngState: number[];
+}
+
 /** What the between-epoch rules remember: the best epoch (for `restoreBest`) and the last loss. */
 export interface EpochWatch {
-  best: { params: Tree; state: State; epoch: number } | null;
+  best: EpochSnapshot | null;
   prevLoss: number;
+}
+
+/** A copy of the run's training state after the epoch `record` (the optimizer's state is a snapshot already). */
+export function snapshotOf(run: TrainingState, optState: unknown, recordEpoch: number): EpochSnapshot {
+  return { recordEpoch, params: copyTree(run.params), state: copyTree(run.state), optState, step: run.step, epoch: run.epoch, batch: run.batch, rngState: run.rng.getState() };
 }
 
 /**
  * Applies the between-epoch stopping rules to a recorded epoch, in order: early stopping (which
- * also keeps a copy of the best epoch's parameters for `restoreBest`), `onEpoch`, the relative
+ * also keeps a copy of the best epoch's training state for `restoreBest`), `onEpoch`, the relative
  * improvement of the loss, the step budget. Returns the reason to stop, or null to go on.
  */
-export function stopAfterEpoch(plan: FitPlan, record: EpochRecord, history: History, run: TrainingState, watch: EpochWatch, stepsThisCall: number): StopReason | null {
+export function stopAfterEpoch(plan: FitPlan, record: EpochRecord, history: History, run: TrainingState, watch: EpochWatch, stepsThisCall: number, optState: () => unknown): StopReason | null {
   const stopper = plan.earlyStopping;
   const values = record.values;
   if (stopper) {
     const v = values[stopper.monitor];
     if (v === undefined) throw new ArgumentError(`fit: earlyStopping monitors ${JSON.stringify(stopper.monitor)}, which is not in the history (keys: ${Object.keys(values).join(", ")})`);
     const r = stopper.update(record.epoch, v);
-    if (r.improved && stopper.restoreBest) watch.best = { params: copyTree(run.params), state: copyTree(run.state), epoch: record.epoch };
+    if (r.improved && stopper.restoreBest) watch.best = snapshotOf(run, optState(), record.epoch);
     if (r.stop) return "earlyStopping";
   }
   if (plan.onEpoch?.(record, history) === false) return "callback";

@@ -48,15 +48,26 @@ export class History {
 
 export type StopReason = "epochs" | "steps" | "earlyStopping" | "gradNorm" | "relImprovement" | "callback";
 
+/**
+ * The history and the training state the model is left in: `saveCheckpoint(model, result)` saves
+ * it and `resume` continues from it. With `restoreBest` that state is the best epoch's, whole:
+ * parameters, model state, optimizer state, `step`/`epoch`/`batch` and the RNG are all put back to
+ * the end of that epoch, so resuming continues as if training had stopped there (the history
+ * still holds every epoch that ran).
+ */
 export interface FitResult {
   history: History;
   stopReason: StopReason;
-  /** Optimizer state after the last step (save it with `saveCheckpoint(model, result)`). */
+  /** Optimizer state after the last step, or at the end of the restored epoch (save it with `saveCheckpoint(model, result)`). */
   optState: unknown;
+  /** Optimizer steps taken, completed epochs and batches into the next one, at the state the model holds. */
   step: number;
   epoch: number;
   batch: number;
   rng: Rng;
-  /** Epoch whose parameters the model holds when `restoreBest` restored them, else -1. */
+  /**
+   * When `restoreBest` restored an epoch, its number: `EpochRecord.epoch`, 0-based like every
+   * epoch number fit prints; else -1.
+   */
   restoredEpoch: number;
 }

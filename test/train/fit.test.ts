@@ -252,6 +252,34 @@ describe("resuming from a checkpoint is bit-identical", () => {
     expect(snapshot(fresh.state)).not.toEqual(snapshot(make(1).state));
   });
 
+  it("after restoreBest the result is the best epoch's whole training state: resuming it == a straight run from that epoch", async () => {
+    const train = blobs(64, 4), val = blobs(32, 5);
+    const opts = { ...quiet, batchSize: 16, seed: 3, rngSeed: 11 };
+    const lines: string[] = [];
+    const sink = { write: (t: string) => void lines.push(...t.split("\n").filter(Boolean)), isTTY: false, ci: false };
+    const stopped = mlp(2, 0.2);
+    const r = await fit(stopped, train, {
+      ...opts, optimizer: adam({ lr: 0.02 }), epochs: 40, validationData: val, progress: "lines", progressSink: sink,
+      earlyStopping: { monitor: "valLoss", patience: 2, restoreBest: true },
+    });
+    expect(r.stopReason).toBe("earlyStopping");
+    const b = r.restoredEpoch;
+    expect(r.history.epochs.length).toBeGreaterThan(b + 1); // the run went past the best epoch
+    // counters and optimizer state are the best epoch's, with its parameters
+    expect([r.step, r.epoch, r.batch]).toEqual([(b + 1) * 4, b + 1, 0]);
+    expect((r.optState as Array<{ count: number }>)[0].count).toBe((b + 1) * 4); // adam = chain(scaleByAdam, scale by -lr)
+    // resuming that checkpoint for two epochs is exactly a straight run of b + 1 + 2 epochs
+    const resumed = mlp(99, 0.2);
+    await fit(resumed, train, { ...opts, optimizer: adam({ lr: 0.02 }), epochs: 2, resume: saveCheckpoint(stopped, r) });
+    const straight = mlp(2, 0.2);
+    await fit(straight, train, { ...opts, optimizer: adam({ lr: 0.02 }), epochs: b + 3 });
+    expect(snapshot(resumed.params)).toEqual(snapshot(straight.params));
+    // printed epoch numbers are 0-based like the records: the restored one is the printed best line
+    const printed = lines.filter((l) => /^epoch \d+ ·/.test(l)).map((l) => Number(/^epoch (\d+)/.exec(l)![1]));
+    expect(printed).toEqual(r.history.epochs.map((e) => e.epoch));
+    expect(lines[lines.length - 1]).toBe(`stopped: earlyStopping after ${r.history.epochs.length * 4} steps; restored the best epoch, epoch ${b} (step ${r.step})`);
+  });
+
   it("loadCheckpoint with an optimizer template gives a resumable record, too", async () => {
     const data = blobs(48, 8);
     const model = mlp(1);
