@@ -100,7 +100,7 @@ describe("the public API refuses unknown options", () => {
     const p = dh.problems.booth();
     expect(() => dh.race(p, { method: ["gd"] } as never)).toThrow(/race: unknown option "method"; did you mean "methods"/);
     expect(() => dh.race(p, { methods: ["lbgfs"] })).toThrow(/race: unknown method "lbgfs"/);
-    expect(() => dh.race(p, { methods: ["gd"], methodOptions: { lbfgs: { m: 3 } } })).toThrow(/race: methodOptions: unknown option "lbfgs" \(valid options: gd\)/);
+    expect(() => dh.race(p, { methods: ["gd"], methodOptions: { lbgfs: { m: 3 } } })).toThrow(/race: methodOptions: unknown option "lbgfs"; did you mean "lbfgs"\? \(valid options: gd, momentum, /);
     expect(() => dh.reportHtml([], { uplotJs: "", uplotCss: "", subTitle: "x" } as never)).toThrow(/reportHtml: unknown option "subTitle"; did you mean "subtitle"/);
     expect(() => dh.problems.quadratic({ dims: 3 } as never)).toThrow(/problems.quadratic: unknown option "dims"; did you mean "dim"/);
   });
