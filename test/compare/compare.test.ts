@@ -1,5 +1,5 @@
 // The race record and the offline HTML report; the CLI end to end when dist/ is built.
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
@@ -79,4 +79,24 @@ test.skipIf(!existsSync("dist/index.js"))("CLI: compare --help prints the usage 
     expect(stdout).toMatch(/^usage: downhill compare/);
     expect(stdout).not.toContain("method ");
   }
+});
+
+test.skipIf(!existsSync("dist/index.js"))("CLI: a bad numeric flag, or --dim on a fixed-size problem, exits 2 naming the flag, before racing", () => {
+  const cli = (...args: string[]) => spawnSync(process.execPath, ["bin/downhill.mjs", "compare", ...args, "--out", join(mkdtempSync(join(tmpdir(), "dh-")), "r.html")], { encoding: "utf8", env: { ...process.env, CI: "1" } });
+  for (const [args, msg] of [
+    [["--problem", "booth", "--tol", "abc"], /^downhill: --tol must be a positive number, got "abc"\n/],
+    [["--problem", "booth", "--lr", "0"], /^downhill: --lr must be a positive number, got "0"\n/],
+    [["--problem", "booth", "--max-iter", "2.5"], /^downhill: --max-iter must be a positive integer, got "2.5"\n/],
+    [["--problem", "rosenbrock", "--dim", "ten"], /^downhill: --dim must be a positive integer, got "ten"\n/],
+    [["--problem", "booth", "--dim", "10"], /^downhill: --dim does not apply to "booth", which has a fixed size; --dim sets the size of rosenbrock \(n, default 2\), quadratic .*, logistic .*, mnist-mlp/],
+    [["--dim", "10"], /^downhill: --dim does not apply to the whole suite/],
+  ] as const) {
+    const r = cli(...args);
+    expect(r.status, args.join(" ")).toBe(2);
+    expect(r.stderr).toMatch(msg);
+    expect(r.stdout).toBe(""); // nothing raced
+  }
+  const ok = cli("--problem", "rosenbrock", "--dim", "3", "--methods", "lbfgs", "--lr", "0.01", "--max-iter", "50");
+  expect(ok.status).toBe(0);
+  expect(ok.stdout).toMatch(/\(n = 3\)/);
 });
