@@ -113,7 +113,7 @@ async function compare(opts) {
     console.log(`\n${p.description} (n = ${p.dim})${Number.isFinite(p.fStar) ? `, f* = ${p.fStar.toPrecision(8)}` : ""}`);
     console.log(table(r.entries.map((e) => e.skipped
       ? [e.method, "-", "-", "-", "-", "-", "-", "-", "-", e.skipped]
-      : [e.method, e.result.nit, e.result.nfev, e.result.ngev, e.result.nhvp, e.time.toFixed(1), e3(e.result.fun), e3(e.result.fun - r.fRef), e3(e.result.gradNorm), e.result.converged ? "yes" : `no: ${e.result.message}`]),
+      : [e.method, e.result.nit, e.result.nfev, e.result.ngev, e.result.nhvp, e.time.toFixed(1), e3(e.result.fun), e3(e.result.fun - r.fRef), e3(e.result.gradNorm), e.verdict]),
       ["method", "iters", "f evals", "g evals", "Hv", "ms", "final f", "f - f*", "||g||", "converged"]));
   });
   const out = resolve(opts.out ?? "reports/report.html");

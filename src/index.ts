@@ -15,7 +15,7 @@ export { jvp, hvp, hessian, checkGrad, type CheckGradResult } from "./autodiff/c
 export { ready, setBackend, backendInfo, type BackendName, type ReadyOptions } from "./backend/select.js";
 export { minimize, minimizeAsync, backtrackingArmijo, strongWolfe, METHOD_NAMES, type MethodName, type MinimizeOptions, type MinimizeResult, type HistoryEntry, type MinimizeState, type LineSearchResult, type ArmijoOptions, type WolfeOptions } from "./minimize/index.js";
 export * as problems from "./problems/index.js";
-export { race, reportHtml, DEFAULT_METHODS, type RaceOptions, type RaceResult, type RaceEntry, type ReportOptions } from "./compare/index.js";
+export { race, reportHtml, outcomeOf, DEFAULT_METHODS, type RaceOptions, type RaceResult, type RaceEntry, type Outcome, type ReportOptions } from "./compare/index.js";
 export * from "./optim/index.js";
 export * as schedules from "./optim/schedules/index.js";
 export * as nn from "./nn/index.js";

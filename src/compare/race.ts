@@ -9,6 +9,14 @@ import { BFGS_MAX_N } from "../minimize/bfgs.js";
 import type { Problem } from "../problems/problem.js";
 import { tensor } from "../tensor/create.js";
 
+/**
+ * How a run ended, as the tables show it: "minimum" (converged, and to the known minimum when
+ * the problem has one), "stationary" (converged to a point whose f is well above the known f*:
+ * another stationary point, e.g. Freudenstein-Roth's local minimum at f - f* = 49), "stopped"
+ * (did not converge), "skipped" (not run, or threw).
+ */
+export type Outcome = "minimum" | "stationary" | "stopped" | "skipped";
+
 export interface RaceEntry {
   method: string;
   result: Omit<MinimizeResult, "x"> & { x: number[] };
@@ -16,6 +24,28 @@ export interface RaceEntry {
   time: number;
   /** Set when the method was not run (e.g. newton on a large problem) or threw. */
   skipped?: string;
+  outcome: Outcome;
+  /** The "converged" column: "yes", "stationary, not the minimum (f - f* = 49)", "no: <message>", or why it was skipped. */
+  verdict: string;
+}
+
+/**
+ * f - f* above this (relative to max(1, |f*|)) is another stationary point, not the minimum:
+ * converged runs of the suite at the default tol end within 2e-9 of f*, Freudenstein-Roth's local
+ * minimum 49 above it.
+ */
+const NOT_THE_MINIMUM = 1e-3;
+
+/** The outcome and the table text of a run (see `Outcome`); `fStar` is NaN when unknown. */
+export function outcomeOf(entry: Pick<RaceEntry, "result" | "skipped">, fStar: number): { outcome: Outcome; verdict: string } {
+  if (entry.skipped) return { outcome: "skipped", verdict: entry.skipped };
+  const r = entry.result;
+  if (!r.converged) return { outcome: "stopped", verdict: `no: ${r.message}` };
+  const gap = r.fun - fStar;
+  if (Number.isFinite(fStar) && gap > NOT_THE_MINIMUM * Math.max(1, Math.abs(fStar))) {
+    return { outcome: "stationary", verdict: `stationary, not the minimum (f - f* = ${Number(gap.toPrecision(3))})` };
+  }
+  return { outcome: "minimum", verdict: "yes" };
 }
 
 export interface RaceResult {
@@ -94,17 +124,18 @@ export function race(problem: Problem, options: RaceOptions = {}): RaceResult {
   methods.forEach((method, i) => {
     options.onStart?.(method, i, methods.length);
     const skipped = skipReason(method);
+    const push = (e: Omit<RaceEntry, "outcome" | "verdict">) => entries.push({ ...e, ...outcomeOf(e, problem.fStar) });
     if (skipped) {
-      entries.push({ method, time: 0, skipped, result: emptyResult(method, problem) });
+      push({ method, time: 0, skipped, result: emptyResult(method, problem) });
       return;
     }
     const opts = optsFor(method);
     const t0 = performance.now();
     try {
       const r = minimize(problem.f, tensor(problem.x0, { dtype: "float64" }), opts);
-      entries.push({ method, time: performance.now() - t0, result: { ...r, x: Array.from(r.x.dataSync()) } });
+      push({ method, time: performance.now() - t0, result: { ...r, x: Array.from(r.x.dataSync()) } });
     } catch (e) {
-      entries.push({ method, time: performance.now() - t0, skipped: `threw ${(e as Error).name}: ${(e as Error).message}`, result: emptyResult(method, problem) });
+      push({ method, time: performance.now() - t0, skipped: `threw ${(e as Error).name}: ${(e as Error).message}`, result: emptyResult(method, problem) });
     }
   });
   let fRef = problem.fStar;

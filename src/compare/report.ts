@@ -43,6 +43,7 @@ function pageData(races: RaceResult[], maxPoints: number) {
         method: e.method, skipped: e.skipped ?? null, time: e.time,
         nit: e.result.nit, nfev: e.result.nfev, ngev: e.result.ngev, nhvp: e.result.nhvp,
         fun: e.result.fun, gradNorm: e.result.gradNorm, converged: e.result.converged, message: e.result.message,
+        outcome: e.outcome, verdict: e.outcome === "stopped" ? "no" : e.verdict,
         it: idx.map((i) => h[i].nit),
         gap: idx.map((i) => r6(h[i].f - r.fRef)),
         g: idx.map((i) => r6(h[i].gradNorm)),
@@ -74,7 +75,7 @@ h1 { font-size: 22px; margin: 0 0 4px; } h2 { font-size: 18px; margin: 32px 0 8p
 table { border-collapse: collapse; font-variant-numeric: tabular-nums; font-size: 13px; }
 th, td { padding: 3px 8px; border-bottom: 1px solid #eee; text-align: right; white-space: nowrap; }
 th:first-child, td:first-child, th:last-child, td.msg { text-align: left; } td.msg { white-space: normal; color: #555; max-width: 360px; }
-.yes { color: #1a7f37; font-weight: 600; } .no { color: #b42318; font-weight: 600; }
+.yes { color: #1a7f37; font-weight: 600; } .no { color: #b42318; font-weight: 600; } .stationary { color: #9a6700; font-weight: 600; white-space: normal; }
 .charts { display: grid; grid-template-columns: repeat(2, 1fr); gap: 8px 16px; margin-top: 12px; }
 .contour { margin-top: 12px; } .contour canvas { border: 1px solid #ccc; }
 .legend-note { color: #666; font-size: 12px; }
@@ -176,8 +177,8 @@ DATA.forEach((race, k) => {
   for (const e of race.entries) {
     const tr = el("tr");
     const cells = e.skipped ? [e.method, "", "", "", "", "", "", "", "", "", e.skipped]
-      : [e.method, e.nit, e.nfev, e.ngev, e.nhvp, e.time.toFixed(1), fmt(e.fun, 6), fmt(e.fun - race.fRef), fmt(e.gradNorm), e.converged ? "yes" : "no", e.message];
-    cells.forEach((c, i) => { const td = el("td", {}, String(c)); if (i === 9) td.className = c === "yes" ? "yes" : "no"; if (i === 10) td.className = "msg"; if (i === 0) td.style.color = color(e.method); tr.appendChild(td); });
+      : [e.method, e.nit, e.nfev, e.ngev, e.nhvp, e.time.toFixed(1), fmt(e.fun, 6), fmt(e.fun - race.fRef), fmt(e.gradNorm), e.verdict, e.message];
+    cells.forEach((c, i) => { const td = el("td", {}, String(c)); if (i === 9) td.className = e.outcome === "minimum" ? "yes" : e.outcome === "stationary" ? "stationary" : "no"; if (i === 10) td.className = "msg"; if (i === 0) td.style.color = color(e.method); tr.appendChild(td); });
     tbl.appendChild(tr);
   }
   sec.appendChild(tbl);

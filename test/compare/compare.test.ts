@@ -100,3 +100,33 @@ test.skipIf(!existsSync("dist/index.js"))("CLI: a bad numeric flag, or --dim on 
   expect(ok.status).toBe(0);
   expect(ok.stdout).toMatch(/\(n = 3\)/);
 });
+
+test("a run that converged to a stationary point other than the known minimum is not called converged", () => {
+  // Freudenstein-Roth from its standard start: the methods find the local minimum f = 48.98, f* = 0
+  const r = race(problems.freudensteinRoth(), { methods: ["lbfgs", "newton"], warmup: false, gridSize: 6 });
+  for (const e of r.entries) {
+    expect(e.result.converged).toBe(true); // ||g|| <= tol: minimize's own record is unchanged
+    expect(e.outcome).toBe("stationary");
+    expect(e.verdict).toBe("stationary, not the minimum (f - f* = 49)");
+  }
+  const ok = race(problems.booth(), { methods: ["lbfgs"], warmup: false, gridSize: 6 }).entries[0];
+  expect([ok.outcome, ok.verdict]).toEqual(["minimum", "yes"]);
+  // f* unknown: converged is all one can say
+  const unknown = { ...problems.booth(), fStar: NaN };
+  expect(race(unknown, { methods: ["lbfgs"], warmup: false, gridSize: 6 }).entries[0].verdict).toBe("yes");
+  // the report's table reads the same verdict
+  const data = JSON.parse(reportHtml([r], uplot).match(/const DATA = (.*);\n/)![1]);
+  expect(data[0].entries.map((e: { outcome: string; verdict: string }) => [e.outcome, e.verdict])).toEqual([["stationary", "stationary, not the minimum (f - f* = 49)"], ["stationary", "stationary, not the minimum (f - f* = 49)"]]);
+  expect(reportHtml([r], uplot)).toContain('e.outcome === "stationary" ? "stationary"');
+});
+
+test.skipIf(!existsSync("dist/index.js"))("CLI: the table says 'stationary, not the minimum' rather than 'yes' for Freudenstein-Roth", () => {
+  const out = join(mkdtempSync(join(tmpdir(), "dh-")), "r.html");
+  const stdout = execFileSync(process.execPath, ["bin/downhill.mjs", "compare", "--problem", "freudenstein-roth", "--methods", "lbfgs,bfgs", "--out", out], { encoding: "utf8", env: { ...process.env, CI: "1" } });
+  const rows = stdout.split("\n").filter((l) => /^(lbfgs|bfgs)\s/.test(l));
+  expect(rows.length).toBe(2);
+  for (const row of rows) {
+    expect(row).toMatch(/stationary, not the minimum \(f - f\* = 49\)\s*$/);
+    expect(row).not.toMatch(/\syes\s*$/);
+  }
+});
