@@ -16,7 +16,7 @@ import { layerOf } from "./diagnostics.js";
 import { History, type FitResult, type StopReason } from "./history.js";
 import { resolveFitOptions, type FitOptions } from "./fitOptions.js";
 import { startTraining } from "./fitState.js";
-import { EpochSums, batchGradientOf, trainEpoch, type StepEnv } from "./fitStep.js";
+import { EpochSums, batchGradientOf, reportOverflow, trainEpoch, type StepEnv } from "./fitStep.js";
 import { epochRecord, stopAfterEpoch, type EpochWatch } from "./fitEpoch.js";
 
 export { evaluate, type EvaluateOptions } from "./evaluate.js";
@@ -50,6 +50,7 @@ export async function fit(model: Layer, data: Dataset | Batches, options: FitOpt
     warn: plan.diagnostics.onWarning ?? (progress.mode === "none" ? () => {} : (m: string) => console.warn(m)),
     describeLayer: describeLayers(model),
     batchGradient: batchGradientOf(model, plan.loss, run),
+    lastFinite: null,
   };
 
   const calls = { steps: 0, epochs: 0 };
@@ -76,6 +77,7 @@ export async function fit(model: Layer, data: Dataset | Batches, options: FitOpt
       if (stop) { stopReason = stop; break; }
       await new Promise((r) => setTimeout(r, 0)); // let timers, I/O and UI run between epochs
     }
+    reportOverflow(env, run); // the last step may have overflowed the parameters, with no next step to show it
     optState = opt.state;
   } finally {
     opt.dispose(); // parameters get their own arrays back, even when a step threw

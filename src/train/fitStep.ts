@@ -31,6 +31,11 @@ export interface StepEnv {
   readonly describeLayer: (layer: string) => string;
   /** Loss, gradient, output and new model state of a batch at the run's current parameters. */
   readonly batchGradient: BatchGradient;
+  /**
+   * The latest step, when it was applied with a finite loss and gradient: if the parameters are
+   * non-finite after it, its update put them there (see `reportOverflow`).
+   */
+  lastFinite: { step: number; loss: number; gradNorm: number } | null;
 }
 
 export type BatchGradient = (x: Tensor, y: Tensor) => { value: Tensor; grad: Tree; out: Tensor; state: State };
@@ -151,6 +156,7 @@ function optimizerStep(env: StepEnv, run: TrainingState, sums: EpochSums, pendin
   let skipped = false;
   const finiteStep = Number.isFinite(stepLoss) && Number.isFinite(gn);
   if (!finiteStep) {
+    reportOverflow(env, run, `; so step ${run.step}'s ${Number.isFinite(stepLoss) ? "gradient" : `loss is ${stepLoss}`}${Number.isFinite(stepLoss) ? " is not finite" : ""}`);
     const bad = firstNonFinite(g);
     const msg = `step ${run.step}: ${!Number.isFinite(stepLoss) ? `loss is ${stepLoss}` : `gradient of ${bad?.path} has ${bad?.value} at index ${bad?.index}`}`;
     if (plan.nonFinite === "throw") throw new NonFiniteError(`fit: ${msg}; ${describeParams(env, run.params)} (diagnostics.nonFinite: "skip" skips such steps)`);
@@ -173,15 +179,8 @@ function optimizerStep(env: StepEnv, run: TrainingState, sums: EpochSums, pendin
     if (clip !== undefined && gn > clip) g = treeMap((t) => t.mul(clip / gn), g);
     env.opt.step(g);
     run.step++;
-    // A finite gradient can still make a parameter overflow (a learning rate far too large): say
-    // so at the step that did it, not at the next step's NaN loss.
-    const blown = finiteStep ? firstNonFinite(run.params) : null;
-    if (blown) {
-      const msg = `step ${run.step - 1}: the update made parameter ${blown.path} of ${env.describeLayer(layerOf(blown.path))} non-finite (${blown.value} at index ${blown.index}) although the loss (${stepLoss}) and the gradient (norm ${gn.toExponential(3)}) were finite: the step was too large (lower the learning rate, or set clipGradNorm)`;
-      if (plan.nonFinite === "throw") throw new NonFiniteError(`fit: ${msg}; the model holds the parameters after this step`);
-      warnAndRecord(env, `${msg}; the parameters stay non-finite, so later steps' losses will be too`);
-    }
   }
+  env.lastFinite = finiteStep && !skipped ? { step: run.step - 1, loss: stepLoss, gradNorm: gn } : null;
   if (skipped) sums.skipped++;
   else {
     sums.steps++;
@@ -191,6 +190,25 @@ function optimizerStep(env: StepEnv, run: TrainingState, sums: EpochSums, pendin
   history.steps.gradNorm.push(gn);
   history.steps.lr.push(lr);
   return { step: run.step, epoch: run.epoch, batch: run.batch, loss: stepLoss, gradNorm: gn, lr, skipped };
+}
+
+/**
+ * A finite gradient can still make a parameter overflow (a learning rate far too large). Rather
+ * than read every parameter after every step, this runs when it matters: at the next non-finite
+ * loss or gradient (a non-finite parameter makes the next forward pass non-finite), and once when
+ * `fit` ends. If the latest step was applied with a finite loss and gradient and the parameters
+ * are now non-finite, that step's update did it: it is named (step, parameter path, layer) and
+ * thrown (diagnostics.nonFinite "throw") or warned about once. `then` continues the sentence.
+ */
+export function reportOverflow(env: StepEnv, run: TrainingState, then = ""): void {
+  const last = env.lastFinite;
+  env.lastFinite = null;
+  if (!last) return;
+  const blown = firstNonFinite(run.params);
+  if (!blown) return;
+  const msg = `step ${last.step}: the update made parameter ${blown.path} of ${env.describeLayer(layerOf(blown.path))} non-finite (${blown.value} at index ${blown.index}) although its loss (${last.loss}) and gradient (norm ${last.gradNorm.toExponential(3)}) were finite: the step was too large (lower the learning rate, or set clipGradNorm)${then}`;
+  if (env.plan.nonFinite === "throw") throw new NonFiniteError(`fit: ${msg}; the model holds the parameters after step ${last.step}`);
+  warnAndRecord(env, `${msg}; the parameters stay non-finite`);
 }
 
 /**

@@ -163,7 +163,10 @@ describe("fit", () => {
     const model = mlp();
     const err = await fit(model, data, { ...quiet, optimizer: sgd({ lr: 1e36 }), loss: scaled, epochs: 1, batchSize: 16 }).catch((e) => e);
     expect(err).toBeInstanceOf(NonFiniteError);
-    expect(err.message).toMatch(/^fit: step 0: the update made parameter \d\.[wb] of layer \d \(linear\) non-finite \(-?Infinity at index \d+\) although the loss \(1\d+\.\d+\) and the gradient \(norm [\d.e+]+\) were finite: the step was too large .*; the model holds the parameters after this step$/);
+    expect(err.message).toMatch(/^fit: step 0: the update made parameter \d\.[wb] of layer \d \(linear\) non-finite \(-?Infinity at index \d+\) although its loss \(1\d+\.\d+\) and gradient \(norm [\d.e+]+\) were finite: the step was too large \(lower the learning rate, or set clipGradNorm\); so step 1's loss is NaN; the model holds the parameters after step 0$/);
+    // the same overflow in the last step of a run, with no next step to show it, is caught at the end
+    const last = await fit(mlp(), data, { ...quiet, optimizer: sgd({ lr: 1e36 }), loss: scaled, steps: 1, batchSize: 16 }).catch((e) => e);
+    expect(last.message).toMatch(/^fit: step 0: the update made parameter .* were finite: the step was too large .*; the model holds the parameters after step 0$/);
     // fitting on from there: the parameters were already non-finite before the refused step
     await expect(fit(model, data, { ...quiet, optimizer: sgd({ lr: 0.1 }), epochs: 1, batchSize: 16 })).rejects.toThrow(/^fit: step 0: loss is NaN; the parameters were already non-finite before this step \(\d\.[wb] of layer \d \(linear\) has -?Infinity at index \d+\)/);
     // lr 1e30: finite but absurd parameters after step 0, a NaN loss at step 1
@@ -172,7 +175,7 @@ describe("fit", () => {
     const warned: string[] = [];
     await fit(mlp(), data, { ...quiet, optimizer: sgd({ lr: 1e36 }), loss: scaled, steps: 2, batchSize: 16, diagnostics: { nonFinite: "warn", onWarning: (m) => warned.push(m) } });
     const nonFinite = warned.filter((w) => !/vanishing|exploding/.test(w));
-    expect(nonFinite[0]).toMatch(/^step 0: the update made parameter .* non-finite .*; the parameters stay non-finite, so later steps' losses will be too$/);
+    expect(nonFinite[0]).toMatch(/^step 0: the update made parameter .* non-finite .*; so step 1's loss is NaN; the parameters stay non-finite$/);
     expect(nonFinite[1]).toMatch(/^step 1: loss is NaN \(update applied\)$/);
   });
 
