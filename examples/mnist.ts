@@ -50,7 +50,7 @@ const seconds = (performance.now() - t0) / 1000;
 console.log("\nepoch  train loss  train acc  held-out loss  held-out acc  lr");
 for (const e of result.history.epochs) {
   const v = e.values;
-  console.log(`${String(e.epoch + 1).padStart(5)}  ${v.loss.toFixed(4).padStart(10)}  ${(100 * v.accuracy).toFixed(2).padStart(8)}%  ${v.valLoss.toFixed(4).padStart(13)}  ${(100 * v.valAccuracy).toFixed(2).padStart(11)}%  ${v.lr.toExponential(2)}`);
+  console.log(`${String(e.epoch).padStart(5)}  ${v.loss.toFixed(4).padStart(10)}  ${(100 * v.accuracy).toFixed(2).padStart(8)}%  ${v.valLoss.toFixed(4).padStart(13)}  ${(100 * v.valAccuracy).toFixed(2).padStart(11)}%  ${v.lr.toExponential(2)}`);
 }
 const final = dh.evaluate(model, test);
 console.log(`\nheld-out accuracy after ${result.history.epochs.length} epochs: ${(100 * final.accuracy).toFixed(2)}% (${seconds.toFixed(1)} s, ${(seconds / epochs).toFixed(2)} s/epoch)`);

@@ -15,14 +15,14 @@ export { jvp, hvp, hessian, checkGrad, type CheckGradResult } from "./autodiff/c
 export { ready, setBackend, backendInfo, type BackendName, type ReadyOptions } from "./backend/select.js";
 export { minimize, minimizeAsync, backtrackingArmijo, strongWolfe, METHOD_NAMES, type MethodName, type MinimizeOptions, type MinimizeResult, type HistoryEntry, type MinimizeState, type LineSearchResult, type ArmijoOptions, type WolfeOptions } from "./minimize/index.js";
 export * as problems from "./problems/index.js";
-export { race, reportHtml, DEFAULT_METHODS, type RaceOptions, type RaceResult, type RaceEntry, type ReportOptions } from "./compare/index.js";
+export { race, reportHtml, outcomeOf, DEFAULT_METHODS, type RaceOptions, type RaceResult, type RaceEntry, type Outcome, type ReportOptions } from "./compare/index.js";
 export * from "./optim/index.js";
 export * as schedules from "./optim/schedules/index.js";
 export * as nn from "./nn/index.js";
 export * as data from "./train/data.js";
 export { mse, crossEntropy, binaryCrossEntropy, type LossFn, type LossName, type Labels } from "./nn/losses.js";
 export { accuracy } from "./nn/metrics.js";
-export { fit, evaluate, History, type FitOptions, type FitResult, type EpochRecord, type StepInfo, type StopReason, type Dataset, type DiagnosticsOptions } from "./train/fit.js";
+export { fit, evaluate, History, type FitOptions, type FitResult, type EpochRecord, type StepInfo, type StopReason, type Dataset, type DiagnosticsOptions, type ConvergenceOptions, type EvaluateOptions } from "./train/fit.js";
 export { earlyStopping, EarlyStopping, type EarlyStoppingOptions } from "./train/earlyStopping.js";
 export { saveCheckpoint, loadCheckpoint, type CheckpointExtras, type LoadedCheckpoint, type LoadOptions } from "./train/checkpoint.js";
 export { readSafetensors, writeSafetensors } from "./train/safetensors.js";

@@ -7,6 +7,7 @@
  * - `hessian` reuses one recorded gradient graph for all n reverse sweeps.
  */
 import { ArgumentError } from "../errors.js";
+import { checkOptions } from "../options.js";
 import { Tensor, tensorOf } from "../tensor/tensor.js";
 import { treeFlattenWithPaths, treeUnflatten, type Tree } from "../tensor/tree.js";
 import { zeros, onesLike, zerosLike } from "../tensor/create.js";
@@ -89,6 +90,7 @@ export interface CheckGradResult {
  */
 export function checkGrad(f: (x: Tree) => Tensor, x: Tree, options: { eps?: number } = {}): CheckGradResult {
   checkFunction("checkGrad", f);
+  checkOptions("checkGrad", options, ["eps"]);
   const eps = options.eps ?? 1e-6;
   if (!(typeof eps === "number" && eps > 0 && eps < 1)) throw new ArgumentError(`checkGrad: eps must be a number in (0, 1), got ${eps}`);
   const flat = treeFlattenWithPaths(x, "checkGrad: x");

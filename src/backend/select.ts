@@ -4,6 +4,7 @@
  * (synchronously where the engine allows; `ready()` is for explicit options and waiting).
  */
 import { ArgumentError, BackendError } from "../errors.js";
+import { checkOptions, type OptionKeys } from "../options.js";
 import type { FloatArray } from "../tensor/dtype.js";
 import type { Backend, BackendName, Storage } from "./backend.js";
 import { jsBackend, arrayOf } from "./js/backend.js";
@@ -61,6 +62,8 @@ export interface ReadyOptions {
   wasmModule?: WebAssembly.Module;
 }
 
+const READY_KEYS = { backend: true, threads: true, waitForThreads: true, wasmModule: true } satisfies OptionKeys<ReadyOptions>;
+
 /**
  * Starts the WebAssembly core (lazily, never at import). Until it resolves, or if it fails,
  * every op runs on the JS reference backend; the reason for a failure is kept in `backendInfo()`
@@ -71,6 +74,7 @@ export interface ReadyOptions {
  * single-threaded downhill binary of this version, throw an ArgumentError and change nothing.
  */
 export async function ready(options: ReadyOptions = {}): Promise<void> {
+  checkOptions("ready", options, READY_KEYS);
   const { wasmModule } = options;
   if (options.backend !== undefined && options.backend !== "wasm" && options.backend !== "js") {
     throw new ArgumentError(`ready: backend must be "wasm" or "js", got ${JSON.stringify(options.backend)}`);

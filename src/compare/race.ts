@@ -2,10 +2,20 @@
  * A race: the same problem, the same start, several methods; one record per method with its
  * history, plus (for 2-D problems) a grid of f values for the report's contour plot.
  */
-import { minimize, type MethodName, type MinimizeOptions, type MinimizeResult } from "../minimize/minimize.js";
+import { minimize, METHOD_NAMES, type MethodName, type MinimizeOptions, type MinimizeResult } from "../minimize/minimize.js";
+import { ArgumentError } from "../errors.js";
+import { checkOptions, type OptionKeys } from "../options.js";
 import { BFGS_MAX_N } from "../minimize/bfgs.js";
 import type { Problem } from "../problems/problem.js";
 import { tensor } from "../tensor/create.js";
+
+/**
+ * How a run ended, as the tables show it: "minimum" (converged, and to the known minimum when
+ * the problem has one), "stationary" (converged to a point whose f is well above the known f*:
+ * another stationary point, e.g. Freudenstein-Roth's local minimum at f - f* = 49), "stopped"
+ * (did not converge), "skipped" (not run, or threw).
+ */
+export type Outcome = "minimum" | "stationary" | "stopped" | "skipped";
 
 export interface RaceEntry {
   method: string;
@@ -14,6 +24,28 @@ export interface RaceEntry {
   time: number;
   /** Set when the method was not run (e.g. newton on a large problem) or threw. */
   skipped?: string;
+  outcome: Outcome;
+  /** The "converged" column: "yes", "stationary, not the minimum (f - f* = 49)", "no: <message>", or why it was skipped. */
+  verdict: string;
+}
+
+/**
+ * f - f* above this (relative to max(1, |f*|)) is another stationary point, not the minimum:
+ * converged runs of the suite at the default tol end within 2e-9 of f*, Freudenstein-Roth's local
+ * minimum 49 above it.
+ */
+const NOT_THE_MINIMUM = 1e-3;
+
+/** The outcome and the table text of a run (see `Outcome`); `fStar` is NaN when unknown. */
+export function outcomeOf(entry: Pick<RaceEntry, "result" | "skipped">, fStar: number): { outcome: Outcome; verdict: string } {
+  if (entry.skipped) return { outcome: "skipped", verdict: entry.skipped };
+  const r = entry.result;
+  if (!r.converged) return { outcome: "stopped", verdict: `no: ${r.message}` };
+  const gap = r.fun - fStar;
+  if (Number.isFinite(fStar) && gap > NOT_THE_MINIMUM * Math.max(1, Math.abs(fStar))) {
+    return { outcome: "stationary", verdict: `stationary, not the minimum (f - f* = ${Number(gap.toPrecision(3))})` };
+  }
+  return { outcome: "minimum", verdict: "yes" };
 }
 
 export interface RaceResult {
@@ -42,6 +74,10 @@ export interface RaceOptions {
   onStart?: (method: string, index: number, count: number) => void;
 }
 
+const RACE_KEYS = {
+  methods: true, tol: true, methodOptions: true, firstOrderMaxIter: true, newtonMaxDim: true, gridSize: true, warmup: true, onStart: true,
+} satisfies OptionKeys<RaceOptions>;
+
 export const DEFAULT_METHODS = ["gd", "nesterov", "adam", "lbfgs", "bfgs", "newton-cg", "trust-ncg", "newton"] as const;
 const FIRST_ORDER = new Set(["gd", "momentum", "nesterov", "adam"]);
 
@@ -49,7 +85,14 @@ const FIRST_ORDER = new Set(["gd", "momentum", "nesterov", "adam"]);
 const WARMUP_MS = 15;
 
 export function race(problem: Problem, options: RaceOptions = {}): RaceResult {
+  checkOptions("race", options, RACE_KEYS);
   const methods = options.methods ?? DEFAULT_METHODS;
+  for (const m of methods) {
+    if (!METHOD_NAMES.includes(m as MethodName)) throw new ArgumentError(`race: unknown method ${JSON.stringify(m)}; use one of ${METHOD_NAMES.join(", ")}`);
+  }
+  // An override keyed by a misspelt method would be silently unused (one for a method not raced
+  // this time is fine: a shared configuration).
+  checkOptions("race: methodOptions", options.methodOptions, METHOD_NAMES);
   const entries: RaceEntry[] = [];
   const record2d = problem.dim === 2;
   // Dense methods that this dimension rules out, with the reason shown in place of a result.
@@ -81,17 +124,18 @@ export function race(problem: Problem, options: RaceOptions = {}): RaceResult {
   methods.forEach((method, i) => {
     options.onStart?.(method, i, methods.length);
     const skipped = skipReason(method);
+    const push = (e: Omit<RaceEntry, "outcome" | "verdict">) => entries.push({ ...e, ...outcomeOf(e, problem.fStar) });
     if (skipped) {
-      entries.push({ method, time: 0, skipped, result: emptyResult(method, problem) });
+      push({ method, time: 0, skipped, result: emptyResult(method, problem) });
       return;
     }
     const opts = optsFor(method);
     const t0 = performance.now();
     try {
       const r = minimize(problem.f, tensor(problem.x0, { dtype: "float64" }), opts);
-      entries.push({ method, time: performance.now() - t0, result: { ...r, x: Array.from(r.x.dataSync()) } });
+      push({ method, time: performance.now() - t0, result: { ...r, x: Array.from(r.x.dataSync()) } });
     } catch (e) {
-      entries.push({ method, time: performance.now() - t0, skipped: `threw ${(e as Error).name}: ${(e as Error).message}`, result: emptyResult(method, problem) });
+      push({ method, time: performance.now() - t0, skipped: `threw ${(e as Error).name}: ${(e as Error).message}`, result: emptyResult(method, problem) });
     }
   });
   let fRef = problem.fStar;

@@ -15,6 +15,7 @@
  */
 import type { RaceResult } from "./race.js";
 import { esc, svgChart, svgContour, type SvgSeries } from "./reportSvg.js";
+import { checkOptions, type OptionKeys } from "../options.js";
 
 export interface ReportOptions {
   uplotJs: string;
@@ -25,6 +26,8 @@ export interface ReportOptions {
   /** Longest history kept per run in the page (evenly thinned beyond). Default 1500. */
   maxPoints?: number;
 }
+
+const REPORT_KEYS = { uplotJs: true, uplotCss: true, title: true, subtitle: true, maxPoints: true } satisfies OptionKeys<ReportOptions>;
 
 /** Indices 0..n-1 thinned to at most k, always keeping the first and the last. */
 function thin(n: number, k: number): number[] {
@@ -48,6 +51,7 @@ function pageData(races: RaceResult[], maxPoints: number) {
         method: e.method, skipped: e.skipped ?? null, time: e.time,
         nit: e.result.nit, nfev: e.result.nfev, ngev: e.result.ngev, nhvp: e.result.nhvp,
         fun: e.result.fun, gradNorm: e.result.gradNorm, converged: e.result.converged, message: e.result.message,
+        outcome: e.outcome, verdict: e.outcome === "stopped" ? "no" : e.verdict,
         it: idx.map((i) => h[i].nit),
         gap: idx.map((i) => r6(h[i].f - r.fRef)),
         g: idx.map((i) => r6(h[i].gradNorm)),
@@ -88,9 +92,9 @@ function tableHtml(race: PageRace): string {
   const head = ["method", "iterations", "f evals", "grad evals", "Hv", "time ms", "final f", "f - f*", "||grad||", "converged", "message"];
   const rows = race.entries.map((e) => {
     const cells: string[] = e.skipped ? [e.method, "", "", "", "", "", "", "", "", "", e.skipped]
-      : [e.method, String(e.nit), String(e.nfev), String(e.ngev), String(e.nhvp), e.time.toFixed(1), fmt(e.fun, 6), fmt(e.fun - race.fRef), fmt(e.gradNorm), e.converged ? "yes" : "no", e.message];
+      : [e.method, String(e.nit), String(e.nfev), String(e.ngev), String(e.nhvp), e.time.toFixed(1), fmt(e.fun, 6), fmt(e.fun - race.fRef), fmt(e.gradNorm), e.verdict, e.message];
     return "<tr>" + cells.map((c, i) => {
-      const attr = i === 0 ? ` style="color:${color(e.method)}"` : i === 9 ? ` class="${c === "yes" ? "yes" : "no"}"` : i === 10 ? ' class="msg"' : "";
+      const attr = i === 0 ? ` style="color:${color(e.method)}"` : i === 9 ? ` class="${e.outcome === "minimum" ? "yes" : e.outcome === "stationary" ? "stationary" : "no"}"` : i === 10 ? ' class="msg"' : "";
       return `<td${attr}>${esc(c)}</td>`;
     }).join("") + "</tr>";
   });
@@ -148,6 +152,7 @@ const LOCALE_GUARD = `(function () {
 })();`;
 
 export function reportHtml(races: RaceResult[], options: ReportOptions): string {
+  checkOptions("reportHtml", options, REPORT_KEYS);
   const title = options.title ?? "downhill: minimizer comparison";
   const data = pageData(races, options.maxPoints ?? 1500);
   const json = JSON.stringify(data).replace(/</g, "\\u003c");
@@ -164,7 +169,7 @@ h1 { font-size: 22px; margin: 0 0 4px; } h2 { font-size: 18px; margin: 32px 0 8p
 table { border-collapse: collapse; font-variant-numeric: tabular-nums; font-size: 13px; }
 th, td { padding: 3px 8px; border-bottom: 1px solid #eee; text-align: right; white-space: nowrap; }
 th:first-child, td:first-child, th:last-child, td.msg { text-align: left; } td.msg { white-space: normal; color: #555; max-width: 360px; }
-.yes { color: #1a7f37; font-weight: 600; } .no { color: #b42318; font-weight: 600; }
+.yes { color: #1a7f37; font-weight: 600; } .no { color: #b42318; font-weight: 600; } .stationary { color: #9a6700; font-weight: 600; white-space: normal; }
 .charts { display: grid; grid-template-columns: repeat(2, 1fr); gap: 8px 16px; margin-top: 12px; }
 figure.chart { margin: 0; min-width: 0; }
 .static svg { display: block; max-width: 100%; height: auto; }

@@ -5,6 +5,7 @@
  */
 import { readSync } from "../backend/select.js";
 import { ArgumentError } from "../errors.js";
+import { checkOptions, type OptionKeys } from "../options.js";
 import { Tensor } from "../tensor/tensor.js";
 import type { DType } from "../tensor/dtype.js";
 import { tensor } from "../tensor/create.js";
@@ -78,7 +79,10 @@ export interface MinimizeResult {
   history: HistoryEntry[];
 }
 
-const KNOWN = new Set(["method", "tol", "ftol", "maxIter", "maxEval", "dtype", "lr", "momentum", "restart", "m", "c1", "c2", "trustRadius", "maxTrustRadius", "eta", "callback", "recordX"]);
+const KNOWN = {
+  method: true, tol: true, ftol: true, maxIter: true, maxEval: true, dtype: true, lr: true, momentum: true, restart: true,
+  m: true, c1: true, c2: true, trustRadius: true, maxTrustRadius: true, eta: true, callback: true, recordX: true,
+} satisfies OptionKeys<MinimizeOptions>;
 
 /**
  * Options only some methods read. Passing one to another method is an error rather than silently
@@ -131,10 +135,7 @@ function nonNegative(name: string, v: number | undefined): void {
  */
 export function minimize(f: (x: Tensor) => Tensor, x0: Tensor | number[] | ArrayLike<number>, options: MinimizeOptions = {}): MinimizeResult {
   if (typeof f !== "function") throw new ArgumentError(`minimize: f must be a function, got ${typeof f}`);
-  if (options === null || typeof options !== "object") throw new ArgumentError("minimize: options must be an object");
-  for (const k of Object.keys(options)) {
-    if (!KNOWN.has(k)) throw new ArgumentError(`minimize: unknown option "${k}" (known: ${[...KNOWN].join(", ")})`);
-  }
+  checkOptions("minimize", options, KNOWN);
   const method = options.method ?? "lbfgs";
   if (!isTransformation(method) && !METHOD_NAMES.includes(method as MethodName)) {
     throw new ArgumentError(`minimize: unknown method ${JSON.stringify(method)}; use one of ${METHOD_NAMES.join(", ")} or a GradientTransformation`);

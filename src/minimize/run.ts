@@ -101,7 +101,21 @@ export class Run {
 
   /** A method that cannot continue. */
   fail(message: string): void {
-    this.stop(false, message);
+    this.stop(false, message.startsWith("line search failed") ? message + this.precisionHint() : message);
+  }
+
+  /**
+   * Why a line search may fail in float32 although the method is sound: f's values are rounded to
+   * about eps = 2^-24 relative, so a line search that compares them locates the minimizer only to
+   * about sqrt(eps) and cannot push ||g|| much below sqrt(eps) times its starting size. When ||g||
+   * has got there, the message says so and suggests float64.
+   */
+  private precisionHint(): string {
+    if (this.obj.dtype !== "float32") return "";
+    const g0 = this.history[0]?.gradNorm ?? this.gradNorm;
+    const floor = Math.sqrt(2 ** -23) * Math.max(1, g0);
+    if (!(this.gradNorm <= floor)) return "";
+    return `; ||g|| = ${fmtNum(this.gradNorm)} is near float32's resolution (about sqrt(eps) max(1, ||g0||) = ${fmtNum(floor)}), where rounding of f hides further decrease: use dtype "float64" (or a float64 x0) to reach tol ${this.rules.tol}`;
   }
 
   /** True when the evaluation budget is used up (checked by methods inside long inner loops too). */

@@ -8,6 +8,7 @@
  *   rank >= 2: receptive = prod(shape[0..-2)), fanIn = shape[-2] * receptive, fanOut = shape[-1] * receptive
  */
 import { ArgumentError } from "../errors.js";
+import { checkOptions } from "../options.js";
 import { Rng } from "../tensor/random.js";
 import { Tensor, tensorOf } from "../tensor/tensor.js";
 import { arrayFor, type DType } from "../tensor/dtype.js";
@@ -39,6 +40,7 @@ function positiveGain(name: string, gain: number): number {
  * @see https://proceedings.mlr.press/v9/glorot10a.html
  */
 export function glorotUniform(options: { gain?: number } = {}): Initializer {
+  checkOptions("glorotUniform", options, ["gain"]);
   const gain = positiveGain("glorotUniform", options.gain ?? 1);
   return (shape, rng, dtype = "float32") => {
     const { fanIn, fanOut } = computeFans(shape);
@@ -49,6 +51,7 @@ export function glorotUniform(options: { gain?: number } = {}): Initializer {
 
 /** Glorot/Xavier normal: N(0, std^2), std = gain * sqrt(2 / (fanIn + fanOut)). */
 export function glorotNormal(options: { gain?: number } = {}): Initializer {
+  checkOptions("glorotNormal", options, ["gain"]);
   const gain = positiveGain("glorotNormal", options.gain ?? 1);
   return (shape, rng, dtype = "float32") => {
     const { fanIn, fanOut } = computeFans(shape);
@@ -63,6 +66,7 @@ export function glorotNormal(options: { gain?: number } = {}): Initializer {
  * @see https://arxiv.org/abs/1502.01852
  */
 export function heNormal(options: { mode?: "fanIn" | "fanOut" } = {}): Initializer {
+  checkOptions("heNormal", options, ["mode"]);
   const mode = checkMode("heNormal", options.mode);
   return (shape, rng, dtype = "float32") => {
     const std = Math.sqrt(2 / computeFans(shape)[mode]);
@@ -72,6 +76,7 @@ export function heNormal(options: { mode?: "fanIn" | "fanOut" } = {}): Initializ
 
 /** He/Kaiming uniform: U(-a, a), a = sqrt(6 / fan) (the same variance, 2 / fan, as heNormal). */
 export function heUniform(options: { mode?: "fanIn" | "fanOut" } = {}): Initializer {
+  checkOptions("heUniform", options, ["mode"]);
   const mode = checkMode("heUniform", options.mode);
   return (shape, rng, dtype = "float32") => {
     const a = Math.sqrt(6 / computeFans(shape)[mode]);

@@ -6,7 +6,8 @@
  *
  *   const { value, grad } = valueAndGrad((p) => crossEntropy(model.apply(p, x), y))(model.params);
  */
-import { ArgumentError, ShapeError } from "../errors.js";
+import { ArgumentError, DTypeError, ShapeError } from "../errors.js";
+import { checkOptions, type OptionKeys } from "../options.js";
 import { Rng } from "../tensor/random.js";
 import { Tensor, tensorOf } from "../tensor/tensor.js";
 import type { Tree } from "../tensor/tree.js";
@@ -43,6 +44,8 @@ export interface ApplyOptions {
   onActivation?: Context["onActivation"];
 }
 
+const APPLY_KEYS = { training: true, rng: true, state: true, onActivation: true } satisfies OptionKeys<ApplyOptions>;
+
 /** A model piece: trainable params, non-trainable state and a pure forward pass. */
 export interface Layer<P extends Tree = Tree> {
   readonly kind: string;
@@ -71,6 +74,7 @@ function makeLayer<P extends Tree>(
     state,
     forward,
     apply(p, x, options = {}) {
+      checkOptions(`${kind}.apply`, options, APPLY_KEYS);
       const ctx: Context = { training: options.training ?? false, rng: options.rng ?? null, path: "", onActivation: options.onActivation };
       return layer.forward(p, options.state ?? layer.state, x, ctx).y;
     },
@@ -80,6 +84,18 @@ function makeLayer<P extends Tree>(
 
 function checkInput(op: string, x: unknown): asserts x is Tensor {
   if (!(x instanceof Tensor)) throw new ArgumentError(`${op}: input x must be a Tensor, got ${x === null ? "null" : typeof x}`);
+}
+
+/**
+ * The input's dtype must be the layer's (downhill never converts silently): the error names the
+ * layer and the two ways out, since the matmul's own message could name neither.
+ */
+function checkDType(op: string, x: Tensor, param: Tensor, ctx: Context): void {
+  if (x.dtype === param.dtype) return;
+  throw new DTypeError(
+    `${op}${ctx.path ? ` (layer ${ctx.path})` : ""}: input is ${x.dtype} but the layer's parameters are ${param.dtype}; ` +
+    `cast the data with cast(x, "${param.dtype}"), or build the model with { dtype: "${x.dtype}" } in its layers`,
+  );
 }
 
 function initRng(options: { rng?: Rng; seed?: number }): Rng {
@@ -99,11 +115,14 @@ export interface LinearOptions {
   dtype?: DType;
 }
 
+const LINEAR_KEYS = { bias: true, init: true, biasInit: true, rng: true, seed: true, dtype: true } satisfies OptionKeys<LinearOptions>;
+
 /**
  * Fully connected layer: y = x W + b, W of shape [inFeatures, outFeatures], b of shape [outFeatures].
  * Inputs of rank > 2 are treated as a batch of rows over their last dimension.
  */
 export function linear(inFeatures: number, outFeatures: number, options: LinearOptions = {}): Layer<{ w: Tensor; b?: Tensor }> {
+  checkOptions("nn.linear", options, LINEAR_KEYS);
   checkDim("nn.linear", "inFeatures", inFeatures);
   checkDim("nn.linear", "outFeatures", outFeatures);
   const rng = initRng(options);
@@ -113,6 +132,7 @@ export function linear(inFeatures: number, outFeatures: number, options: LinearO
   if (options.bias ?? true) params.b = resolveInitializer("nn.linear: biasInit", options.biasInit ?? "zeros")([outFeatures], rng, dtype);
   return makeLayer("linear", params, {}, (p, state, x, ctx) => {
     checkInput("nn.linear", x);
+    checkDType("nn.linear", x, p.w, ctx);
     const last = x.shape[x.rank - 1];
     if (x.rank === 0 || last !== p.w.shape[0]) {
       throw new ShapeError(`nn.linear${ctx.path ? ` (layer ${ctx.path})` : ""}: input of shape ${fmt(x.shape)} does not end in inFeatures = ${p.w.shape[0]}`);
@@ -195,6 +215,8 @@ export interface BatchNormOptions {
   dtype?: DType;
 }
 
+const BATCH_NORM_KEYS = { momentum: true, eps: true, dtype: true } satisfies OptionKeys<BatchNormOptions>;
+
 /**
  * Batch normalization (Ioffe & Szegedy 2015) over the last dimension (`features`):
  *   training:   y = gamma (x - mean_B) / sqrt(var_B + eps) + beta, with batch statistics over all
@@ -203,6 +225,7 @@ export interface BatchNormOptions {
  * Params `{gamma, beta}`; state `{mean, var}` (not trained, saved in checkpoints).
  */
 export function batchNorm(features: number, options: BatchNormOptions = {}): Layer<{ gamma: Tensor; beta: Tensor }> {
+  checkOptions("nn.batchNorm", options, BATCH_NORM_KEYS);
   checkDim("nn.batchNorm", "features", features);
   const momentum = options.momentum ?? 0.1, eps = options.eps ?? 1e-5;
   if (!(momentum >= 0 && momentum <= 1)) throw new ArgumentError(`nn.batchNorm: momentum must be in [0, 1], got ${momentum}`);
@@ -213,6 +236,7 @@ export function batchNorm(features: number, options: BatchNormOptions = {}): Lay
   const state = { mean: filled(0), var: filled(1) };
   return makeLayer("batchNorm", params, state, (p, st, x, ctx) => {
     checkInput("nn.batchNorm", x);
+    checkDType("nn.batchNorm", x, p.gamma, ctx);
     if (x.rank < 2 || x.shape[x.rank - 1] !== features) {
       throw new ShapeError(`nn.batchNorm${ctx.path ? ` (layer ${ctx.path})` : ""}: input of shape ${fmt(x.shape)} must be [batch, ..., ${features}]`);
     }

@@ -5,6 +5,7 @@
  */
 import { readSync } from "../backend/select.js";
 import { ArgumentError, DTypeError, ShapeError, NonFiniteError } from "../errors.js";
+import { checkOptions } from "../options.js";
 import { Tensor, tensorOf } from "../tensor/tensor.js";
 import { arrayFor } from "../tensor/dtype.js";
 import { fmt, sameShape } from "../tensor/shape.js";
@@ -34,6 +35,7 @@ function checkTensor(op: string, name: string, x: unknown): asserts x is Tensor 
  * broadcasting, a common source of wrong losses).
  */
 export function mse(prediction: Tensor, target: Tensor, options: { reduction?: Reduction } = {}): Tensor {
+  checkOptions("mse", options, ["reduction"]);
   checkTensor("mse", "prediction", prediction);
   checkTensor("mse", "target", target);
   if (!sameShape(prediction.shape, target.shape)) throw new ShapeError(`mse: prediction ${fmt(prediction.shape)} and target ${fmt(target.shape)} must have the same shape`);
@@ -70,6 +72,7 @@ export function classTargets(op: string, labels: Labels, n: number, classes: num
  * probabilities [N, C].
  */
 export function crossEntropy(logits: Tensor, labels: Labels, options: { labelSmoothing?: number; reduction?: Reduction } = {}): Tensor {
+  checkOptions("crossEntropy", options, ["labelSmoothing", "reduction"]);
   checkTensor("crossEntropy", "logits", logits);
   if (logits.rank !== 2) throw new ShapeError(`crossEntropy: logits must be [batch, classes], got ${fmt(logits.shape)}`);
   const s = options.labelSmoothing ?? 0;
@@ -92,6 +95,7 @@ export function crossEntropy(logits: Tensor, labels: Labels, options: { labelSmo
  * which equals -y log sigmoid(z) - (1 - y) log(1 - sigmoid(z)) without overflow.
  */
 export function binaryCrossEntropy(logits: Tensor, targets: Tensor, options: { reduction?: Reduction } = {}): Tensor {
+  checkOptions("binaryCrossEntropy", options, ["reduction"]);
   checkTensor("binaryCrossEntropy", "logits", logits);
   checkTensor("binaryCrossEntropy", "targets", targets);
   if (!sameShape(logits.shape, targets.shape)) throw new ShapeError(`binaryCrossEntropy: logits ${fmt(logits.shape)} and targets ${fmt(targets.shape)} must have the same shape`);

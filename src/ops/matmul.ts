@@ -11,6 +11,7 @@ import { record } from "../autodiff/tape.js";
 import { wrap, assertTensor } from "./util.js";
 import { broadcastTo, reshape, sumTo } from "./shape.js";
 import { ArgumentError, DTypeError } from "../errors.js";
+import { checkOptions, type OptionKeys } from "../options.js";
 
 export interface MatmulOptions {
   /** Use the transpose of a's last two dimensions (read in place, never materialised). */
@@ -18,6 +19,8 @@ export interface MatmulOptions {
   /** Use the transpose of b's last two dimensions. */
   transposeB?: boolean;
 }
+
+const MATMUL_KEYS = { transposeA: true, transposeB: true } satisfies OptionKeys<MatmulOptions>;
 
 /**
  * a @ b, or op(a) @ op(b) with `{transposeA, transposeB}` (as tfjs's matMul): X^T r as
@@ -30,8 +33,7 @@ export function matmul(a: Tensor, b: Tensor, options?: MatmulOptions): Tensor {
   if (a.rank === 0 || b.rank === 0) throw new ShapeError(`matmul: operands must have rank >= 1, got ${fmt(a.shape)} and ${fmt(b.shape)}`);
   let transA = false, transB = false;
   if (options !== undefined) {
-    if (options === null || typeof options !== "object") throw new ArgumentError("matmul: options must be an object {transposeA?, transposeB?}");
-    for (const k of Object.keys(options)) if (k !== "transposeA" && k !== "transposeB") throw new ArgumentError(`matmul: unknown option "${k}" (known: transposeA, transposeB)`);
+    checkOptions("matmul", options, MATMUL_KEYS);
     for (const k of ["transposeA", "transposeB"] as const) {
       const v = options[k];
       if (v !== undefined && typeof v !== "boolean") throw new ArgumentError(`matmul: ${k} must be a boolean, got ${JSON.stringify(v)}`);

@@ -1,6 +1,7 @@
 /** Shape primitives: reshape, broadcast, transpose, slice, concat, gather; each with its VJP. */
 import { backendFor, readSync } from "../backend/select.js";
 import { ArgumentError, DTypeError, ShapeError } from "../errors.js";
+import { checkOptions } from "../options.js";
 import { fmt, normAxis, sameShape, sizeOf, broadcastShapes, type Shape } from "../tensor/shape.js";
 import { Tensor } from "../tensor/tensor.js";
 import { record } from "../autodiff/tape.js";
@@ -181,6 +182,7 @@ export function detach(x: Tensor): Tensor {
 
 /** Rows of the identity: oneHot([2, 0], 3) = [[0,0,1],[1,0,0]]. */
 export function oneHot(indices: Indices, depth: number, options: { dtype?: Tensor["dtype"] } = {}): Tensor {
+  checkOptions("oneHot", options, ["dtype"]);
   const { idx, shape } = toIndexArray("oneHot", indices, depth);
   const dtype = options.dtype ?? "float32";
   return wrap(backendFor().oneHot(idx, depth, dtype), [...shape, depth], dtype);

@@ -12,6 +12,7 @@ import type { GradientTransformation } from "./base.js";
 import { optimizer } from "./optimizer.js";
 import type { Schedule } from "./schedules/types.js";
 import { checkKnown, finitePositive, positiveInt, unitInterval } from "./validate.js";
+import type { OptionKeys } from "../options.js";
 
 export interface LrFinderOptions {
   /** The optimizer for a learning-rate schedule, e.g. `(lr) => adam({ lr })`. */
@@ -45,9 +46,13 @@ export interface LrFinderResult {
   plot: { x: number[]; y: number[]; xScale: "log"; xLabel: string; yLabel: string; marker: number };
 }
 
+const LR_FINDER_KEYS = {
+  transform: true, params: true, lossAndGrad: true, minLr: true, maxLr: true, steps: true, smoothing: true, divergeFactor: true,
+} satisfies OptionKeys<LrFinderOptions>;
+
 /** Runs the range test; see the module comment. */
 export function lrFinder(options: LrFinderOptions): LrFinderResult {
-  checkKnown("lrFinder", options, ["transform", "params", "lossAndGrad", "minLr", "maxLr", "steps", "smoothing", "divergeFactor"]);
+  checkKnown("lrFinder", options, LR_FINDER_KEYS);
   if (typeof options.transform !== "function") throw new ArgumentError("lrFinder: transform must be a function (lr) => GradientTransformation");
   if (typeof options.lossAndGrad !== "function") throw new ArgumentError("lrFinder: lossAndGrad must be a function (params, step) => {value, grad}");
   const minLr = finitePositive("lrFinder", "minLr", options.minLr ?? 1e-7);

@@ -11,11 +11,18 @@
  *   pure path).
  * - "pure": any other transform: `update` + `applyUpdates`, written back into the same tensors.
  * No path allocates memory proportional to the parameter count per step.
+ *
+ * Non-finite gradients: by default a step applies whatever it is given, as torch.optim does, so a
+ * NaN or infinity in `grads` lands in the parameters (and moments) without a word. The option
+ * `nonFinite: "skip"` leaves parameters and state untouched for such a step (and counts it in
+ * `skipped`); `"throw"` refuses it with a NonFiniteError naming the leaf. Either costs one read of
+ * the gradients per step.
  */
-import { ArgumentError } from "../errors.js";
+import { ArgumentError, NonFiniteError } from "../errors.js";
+import { checkOptions, type OptionKeys } from "../options.js";
 import type { Backend, Storage } from "../backend/backend.js";
 import type { FusedEngine } from "../backend/fused/spec.js";
-import { backendFor, backendNamed, dataWritten } from "../backend/select.js";
+import { backendFor, backendNamed, dataWritten, readSync } from "../backend/select.js";
 import { Tensor } from "../tensor/tensor.js";
 import { treeFlattenWithPaths, type Tree } from "../tensor/tree.js";
 import { applyUpdates, fusedSpecOf, type GradientTransformation, type OptState } from "./base.js";
@@ -27,6 +34,12 @@ export type OptimizerPath = "wasm" | "js" | "pure";
 export interface OptimizerOptions {
   /** "auto" (default: the fused kernel of the backend that runs ops, when it has one), or force a path. */
   fused?: "auto" | OptimizerPath;
+  /**
+   * A step whose gradients hold NaN or an infinity: "apply" it (default, as torch.optim: the
+   * parameters become non-finite), "skip" it (parameters, state and `count` unchanged; counted in
+   * `skipped`), or "throw" a NonFiniteError naming the leaf (nothing changed).
+   */
+  nonFinite?: "apply" | "skip" | "throw";
   /** @internal the backend whose fused engine runs for "auto" and "wasm" (tests and benches: a specific WebAssembly instance). */
   backend?: Backend;
   /**
@@ -47,8 +60,14 @@ export type GradsFor<P> = Tree extends P ? Tree
   : { readonly [K in keyof P]: GradsFor<P[K]> };
 
 export interface Optimizer<S = OptState, P extends Tree = Tree> {
-  /** Applies one update with `grads` (same tree and shapes as params), in place. */
-  step(grads: GradsFor<P>): void;
+  /**
+   * Applies one update with `grads` (same tree and shapes as params), in place. Non-finite
+   * gradients are applied as they are unless the optimizer was built with `nonFinite: "skip"` or
+   * `"throw"`; returns false when the step was skipped.
+   */
+  step(grads: GradsFor<P>): boolean;
+  /** Steps skipped for non-finite gradients (`nonFinite: "skip"`). */
+  readonly skipped: number;
   /** A snapshot (deep copy) of the state tree, in the transform's own structure. */
   readonly state: S;
   /** Loads a state tree (e.g. from a checkpoint); it must have the structure of `state`. */
@@ -65,10 +84,14 @@ export interface Optimizer<S = OptState, P extends Tree = Tree> {
   dispose(): void;
 }
 
+const OPTIMIZER_KEYS = { fused: true, nonFinite: true, backend: true, threadMin: true } satisfies OptionKeys<OptimizerOptions>;
+
 /**
  * Wraps `transform` and `params` into a stateful optimizer whose `step(grads)` updates the same
  * parameter tensors in place, through a fused kernel when the transform is an alias
  * (`sgd`, `adam`, `adamw`, `adagrad`, `rmsprop`, `lion`, optionally `chain(clipByGlobalNorm(c), alias)`).
+ * Like torch.optim, a step applies NaN or infinite gradients as given (the parameters become
+ * non-finite); pass `{ nonFinite: "skip" }` to skip such steps or `{ nonFinite: "throw" }` to stop.
  * @example
  * await ready();
  * const x = tensor([3, -2]);
@@ -76,7 +99,10 @@ export interface Optimizer<S = OptState, P extends Tree = Tree> {
  * for (let i = 0; i < 5; i++) opt.step(grad((x) => x.square().sum())(x));
  */
 export function optimizer<S = OptState, P extends Tree = Tree>(transform: GradientTransformation<S>, params: P, options: OptimizerOptions = {}): Optimizer<S, P> {
+  checkOptions("optimizer", options, OPTIMIZER_KEYS);
   const want = options.fused ?? "auto";
+  const nonFinite = options.nonFinite ?? "apply";
+  if (!["apply", "skip", "throw"].includes(nonFinite)) throw new ArgumentError(`optimizer: nonFinite must be "apply", "skip" or "throw", got ${JSON.stringify(nonFinite)}`);
   if (!["auto", "wasm", "js", "pure"].includes(want)) throw new ArgumentError(`optimizer: fused must be "auto", "wasm", "js" or "pure", got ${JSON.stringify(want)}`);
   const flat = treeFlattenWithPaths(params, "params");
   const leaves = flat.map(([, t]) => t);
@@ -84,6 +110,7 @@ export function optimizer<S = OptState, P extends Tree = Tree>(transform: Gradie
   const spec = fusedSpecOf(transform);
   let state = transform.init(params);
   let count = 0;
+  let skipped = 0;
 
   let engine: FusedEngine | null = null;
   if (spec && dtypes.size === 1 && leaves.length > 0 && want !== "pure") {
@@ -106,13 +133,31 @@ export function optimizer<S = OptState, P extends Tree = Tree>(transform: Gradie
   // The parameters were written in place: resident WebAssembly copies of them are stale.
   const written = (): void => leaves.forEach((p) => dataWritten(p));
 
+  /** The first non-finite gradient value, by leaf path, or null. */
+  const firstBad = (g: Tensor[]): string | null => {
+    for (let l = 0; l < g.length; l++) {
+      const d = readSync(g[l], "optimizer.step");
+      for (let i = 0; i < d.length; i++) if (!Number.isFinite(d[i])) return `grads${flat[l][0] ? `.${flat[l][0]}` : ""} has ${d[i]} at index ${i}`;
+    }
+    return null;
+  };
+
   return {
     get path() { return path; },
     get threads() { return engine?.threads ?? 1; },
     get params() { return params; },
     get count() { return count; },
-    step(grads: Tree): void {
+    get skipped() { return skipped; },
+    step(grads: Tree): boolean {
       const g = checkGrads(grads);
+      if (nonFinite !== "apply") {
+        const bad = firstBad(g);
+        if (bad !== null) {
+          if (nonFinite === "throw") throw new NonFiniteError(`optimizer.step: step ${count}: ${bad}; the parameters are unchanged (nonFinite: "skip" skips such steps)`);
+          skipped++;
+          return false;
+        }
+      }
       if (engine && spec) {
         const lr = scheduleValue("optimizer.step", "lr", spec.lr, count);
         try {
@@ -122,7 +167,7 @@ export function optimizer<S = OptState, P extends Tree = Tree>(transform: Gradie
           written();
         }
         count++;
-        return;
+        return true;
       }
       const r = transform.update(grads, state, params);
       const next = treeFlattenWithPaths(applyUpdates(params, r.updates)).map(([, t]) => t);
@@ -130,6 +175,7 @@ export function optimizer<S = OptState, P extends Tree = Tree>(transform: Gradie
       written();
       state = r.state;
       count++;
+      return true;
     },
     get state(): S {
       if (engine && spec) {

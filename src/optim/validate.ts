@@ -1,14 +1,16 @@
 /** Option checking shared by every transform and alias: clear ArgumentErrors at construction. */
 import { ArgumentError } from "../errors.js";
+import { checkOptions } from "../options.js";
 import type { Schedule } from "./schedules/types.js";
 
-/** Throws on an option name that `allowed` does not list (catches typos such as `weight_decay`). */
-export function checkKnown(where: string, options: object | undefined, allowed: readonly string[]): void {
-  if (options === undefined || options === null) return;
-  if (typeof options !== "object") throw new ArgumentError(`${where}: options must be an object, got ${typeof options}`);
-  for (const k of Object.keys(options)) {
-    if (!allowed.includes(k)) throw new ArgumentError(`${where}: unknown option "${k}" (known: ${allowed.join(", ")})`);
-  }
+/**
+ * Throws on an option name that `allowed` does not list (catches typos such as `weight_decay`,
+ * suggesting `weightDecay`): `checkOptions` of src/options.ts, for the transforms and aliases that
+ * pass a list.
+ */
+export function checkKnown(where: string, options: object | undefined, allowed: Readonly<Record<string, unknown>> | readonly string[]): void {
+  if (options === null) return;
+  checkOptions(where, options, allowed);
 }
 
 const show = (v: unknown): string => (typeof v === "number" ? String(v) : JSON.stringify(v) ?? String(v));

@@ -5,6 +5,7 @@
  */
 import type { Tensor } from "../tensor/tensor.js";
 import { ArgumentError } from "../errors.js";
+import { checkOptions, type OptionKeys } from "../options.js";
 import { at, type Problem } from "./problem.js";
 
 /**
@@ -12,6 +13,7 @@ import { at, type Problem } from "./problem.js";
  * Standard start: (-1.2, 1) in 2-D; zeros for n > 2 (as scipy's benchmarks), or `start`.
  */
 export function rosenbrock(n = 2, options: { start?: number[] } = {}): Problem {
+  checkOptions("problems.rosenbrock", options, { start: true } satisfies OptionKeys<typeof options>);
   if (!Number.isInteger(n) || n < 2) throw new ArgumentError(`rosenbrock: dimension must be an integer >= 2, got ${n}`);
   const f = (x: Tensor) => {
     const head = x.slice([0], [n - 1]), tail = x.slice([1], [n - 1]);

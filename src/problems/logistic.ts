@@ -10,6 +10,7 @@ import { Tensor, tensorOf } from "../tensor/tensor.js";
 import { Rng } from "../tensor/random.js";
 import { sigmoidCrossEntropy } from "../ops/logisticLoss.js";
 import { ArgumentError } from "../errors.js";
+import { checkOptions, type OptionKeys } from "../options.js";
 import { minimize } from "../minimize/minimize.js";
 import type { Problem } from "./problem.js";
 
@@ -45,6 +46,7 @@ function spectralNormSq(X: Float64Array, N: number, d: number): number {
 
 /** A logistic-regression problem on given data. */
 export function logisticProblem(data: LogisticData, options: { lambda?: number; name?: string; description?: string } = {}): Problem {
+  checkOptions("problems.logisticProblem", options, { lambda: true, name: true, description: true } satisfies OptionKeys<typeof options>);
   const { X, y, N, d } = data;
   const lambda = options.lambda ?? 1e-3;
   if (X.length !== N * d || y.length !== N) throw new ArgumentError(`logisticProblem: X must hold N*d = ${N * d} values and y N = ${N}; got ${X.length} and ${y.length}`);
@@ -88,6 +90,7 @@ export function logisticProblem(data: LogisticData, options: { lambda?: number; 
  * y = sign(X w_true + 0.5 noise) for a seeded w_true.
  */
 export function logisticData(options: { n?: number; d?: number; seed?: number; scaleMin?: number } = {}): LogisticData {
+  checkOptions("problems.logisticData", options, { n: true, d: true, seed: true, scaleMin: true } satisfies OptionKeys<typeof options>);
   const { n: N = 1000, d = 20, seed = 0, scaleMin = 0.01 } = options;
   const rng = new Rng(seed);
   const X = new Float64Array(N * d), y = new Float64Array(N);
@@ -107,6 +110,7 @@ export function logisticData(options: { n?: number; d?: number; seed?: number; s
 
 /** Seeded synthetic logistic regression (see `logisticData`), lambda = 1e-3 by default. */
 export function logistic(options: { n?: number; d?: number; seed?: number; scaleMin?: number; lambda?: number } = {}): Problem {
-  const data = logisticData(options);
+  checkOptions("problems.logistic", options, { n: true, d: true, seed: true, scaleMin: true, lambda: true } satisfies OptionKeys<typeof options>);
+  const data = logisticData({ n: options.n, d: options.d, seed: options.seed, scaleMin: options.scaleMin });
   return logisticProblem(data, { lambda: options.lambda, name: "logistic", description: `L2 logistic regression, synthetic ${data.N}x${data.d}, columns scaled 1 to ${options.scaleMin ?? 0.01}` });
 }

@@ -7,6 +7,7 @@
 import { Tensor, tensorOf } from "../tensor/tensor.js";
 import { Rng } from "../tensor/random.js";
 import { ArgumentError } from "../errors.js";
+import { checkOptions, type OptionKeys } from "../options.js";
 import { logSoftmax } from "../ops/activation.js";
 import { logisticProblem } from "./logistic.js";
 import type { Problem } from "./problem.js";
@@ -27,6 +28,7 @@ function samples(mnist: MnistLike, digit: number, count: number): number[][] {
  * 784 pixels plus a bias feature; f* computed numerically (see logisticProblem).
  */
 export function mnistLogistic(mnist: MnistLike, options: { a?: number; b?: number; perClass?: number; lambda?: number } = {}): Problem {
+  checkOptions("problems.mnistLogistic", options, { a: true, b: true, perClass: true, lambda: true } satisfies OptionKeys<typeof options>);
   const { a = 3, b = 5, perClass = 500, lambda = 1e-3 } = options;
   const rows = [...samples(mnist, a, perClass).map((x) => [x, 1] as const), ...samples(mnist, b, perClass).map((x) => [x, -1] as const)];
   const d = 785, N = rows.length;
@@ -46,6 +48,7 @@ export function mnistLogistic(mnist: MnistLike, options: { a?: number; b?: numbe
  * Start: seeded Glorot-normal weights, zero biases.
  */
 export function mnistMlp(mnist: MnistLike, options: { hidden?: number; perClass?: number; lambda?: number; seed?: number } = {}): Problem {
+  checkOptions("problems.mnistMlp", options, { hidden: true, perClass: true, lambda: true, seed: true } satisfies OptionKeys<typeof options>);
   const { hidden: h = 16, perClass = 100, lambda = 1e-4, seed = 0 } = options;
   const imgs: number[][] = [], labels: number[] = [];
   for (let digit = 0; digit < 10; digit++) for (const x of samples(mnist, digit, perClass)) { imgs.push(x); labels.push(digit); }

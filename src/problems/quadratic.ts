@@ -7,9 +7,11 @@
 import { Tensor, tensorOf } from "../tensor/tensor.js";
 import { Rng } from "../tensor/random.js";
 import { ArgumentError } from "../errors.js";
+import { checkOptions, type OptionKeys } from "../options.js";
 import type { Problem } from "./problem.js";
 
 export function quadratic(options: { dim?: number; cond?: number; seed?: number } = {}): Problem {
+  checkOptions("problems.quadratic", options, { dim: true, cond: true, seed: true } satisfies OptionKeys<typeof options>);
   const { dim: n = 10, cond = 100, seed = 0 } = options;
   if (!Number.isInteger(n) || n < 1) throw new ArgumentError(`quadratic: dim must be a positive integer, got ${n}`);
   if (!(cond >= 1)) throw new ArgumentError(`quadratic: cond must be >= 1, got ${cond}`);

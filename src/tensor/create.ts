@@ -1,4 +1,5 @@
 import { ArgumentError } from "../errors.js";
+import { checkOptions, type OptionKeys } from "../options.js";
 import { arrayFor, DEFAULT_DTYPE, type DType, type FloatArray } from "./dtype.js";
 import { checkShape, sizeOf, type Shape } from "./shape.js";
 import { Rng } from "./random.js";
@@ -14,6 +15,16 @@ export interface RandomOptions extends DTypeOption {
   /** Or a generator to draw from (its state advances). */
   rng?: Rng;
 }
+export interface RandOptions extends RandomOptions {
+  /** The interval [low, high) (default [0, 1)). */
+  low?: number;
+  high?: number;
+}
+
+const DTYPE_KEYS = { dtype: true } satisfies OptionKeys<DTypeOption>;
+const TENSOR_KEYS = { dtype: true, shape: true } satisfies OptionKeys<DTypeOption & { shape?: Shape }>;
+const RANDN_KEYS = { dtype: true, seed: true, rng: true } satisfies OptionKeys<RandomOptions>;
+const RAND_KEYS = { ...RANDN_KEYS, low: true, high: true } satisfies OptionKeys<RandOptions>;
 
 /** Numbers nested in arrays; inner levels may be typed arrays. */
 type Nested = number | readonly Nested[] | Float32Array | Float64Array | Int8Array | Uint8Array | Uint8ClampedArray | Int16Array | Uint16Array | Int32Array | Uint32Array;
@@ -29,6 +40,7 @@ function checkDType(op: string, dtype: DType | undefined): DType {
  * @example tensor([[1, 2], [3, 4]], { dtype: "float64" })
  */
 export function tensor(data: Nested | ArrayLike<number>, options: DTypeOption & { shape?: Shape } = {}): Tensor {
+  checkOptions("tensor", options, TENSOR_KEYS);
   const dtype = checkDType("tensor", options.dtype ?? (data instanceof Float64Array ? "float64" : undefined));
   if (ArrayBuffer.isView(data)) {
     if (!isNumberArray(data)) throw new ArgumentError(`tensor: data must hold numbers; got a ${(data as object).constructor.name}`);
@@ -91,6 +103,7 @@ export function fullLike(t: Tensor, value: number): Tensor {
 }
 /** `full` under the name of the function the user called (errors name it). */
 function filled(op: string, shape: Shape, value: number, options: DTypeOption): Tensor {
+  checkOptions(op, options, DTYPE_KEYS);
   const s = checkShape(op, shape);
   const dtype = checkDType(op, options.dtype);
   return new Tensor(backendFor().fill(dtype, sizeOf(s), value), s, dtype, true);
@@ -99,6 +112,7 @@ function filled(op: string, shape: Shape, value: number, options: DTypeOption): 
 /** The n x n identity matrix. */
 export function eye(n: number, options: DTypeOption = {}): Tensor {
   if (!Number.isInteger(n) || n < 0) throw new ArgumentError(`eye: n must be a non-negative integer, got ${n}`);
+  checkOptions("eye", options, DTYPE_KEYS);
   const dtype = checkDType("eye", options.dtype);
   const diag = new Int32Array(n);
   for (let i = 0; i < n; i++) diag[i] = i;
@@ -107,6 +121,7 @@ export function eye(n: number, options: DTypeOption = {}): Tensor {
 
 /** [start, start + step, ...) below `stop`. */
 export function arange(start: number, stop?: number, step = 1, options: DTypeOption = {}): Tensor {
+  checkOptions("arange", options, DTYPE_KEYS);
   if (stop === undefined) [start, stop] = [0, start];
   if (!(step !== 0 && Number.isFinite(step))) throw new ArgumentError(`arange: step must be a finite non-zero number, got ${step}`);
   const n = Math.max(0, Math.ceil((stop - start) / step));
@@ -116,6 +131,7 @@ export function arange(start: number, stop?: number, step = 1, options: DTypeOpt
 }
 
 function fillRandom(op: string, shape: Shape, options: RandomOptions, draw: (rng: Rng) => number): Tensor {
+  checkOptions(op, options, op === "rand" ? RAND_KEYS : RANDN_KEYS);
   const s = checkShape(op, shape);
   const dtype = checkDType(op, options.dtype);
   const seed = options.seed ?? 0;
@@ -135,7 +151,7 @@ export function randn(shape: Shape, options: RandomOptions = {}): Tensor {
 }
 
 /** Uniform samples in [low, high) (default [0, 1)). */
-export function rand(shape: Shape, options: RandomOptions & { low?: number; high?: number } = {}): Tensor {
+export function rand(shape: Shape, options: RandOptions = {}): Tensor {
   const low = options.low ?? 0;
   const high = options.high ?? 1;
   return fillRandom("rand", shape, options, (r) => low + (high - low) * r.uniform());

@@ -10,11 +10,13 @@
  * left untouched.
  */
 import { CheckpointError } from "../errors.js";
+import { checkOptions, type OptionKeys } from "../options.js";
 import { Tensor } from "../tensor/tensor.js";
 import { Rng } from "../tensor/random.js";
 import type { Tree } from "../tensor/tree.js";
 import { fmt, sameShape } from "../tensor/shape.js";
 import { writeSafetensors, readSafetensors, crc32 } from "./safetensors.js";
+import type { FitResult } from "./history.js";
 
 const FORMAT = "downhill-checkpoint";
 const VERSION = "1";
@@ -91,6 +93,12 @@ export interface Checkpointable {
   state?: Tree;
 }
 
+/** `saveCheckpoint(model, extras)` takes a `fit` result as its extras, so its keys are valid too (the ones not saved are ignored). */
+const SAVE_KEYS = {
+  optState: true, step: true, epoch: true, batch: true, rng: true, metadata: true,
+  history: true, stopReason: true, restoredEpoch: true,
+} satisfies OptionKeys<CheckpointExtras & FitResult>;
+
 function checksum(header: string, data: Uint8Array): string {
   return crc32(new TextEncoder().encode(header), data).toString(16).padStart(8, "0");
 }
@@ -101,6 +109,7 @@ function checksum(header: string, data: Uint8Array): string {
  */
 export function saveCheckpoint(model: Checkpointable, extras: CheckpointExtras = {}): Uint8Array {
   if (!model || typeof model !== "object" || !("params" in model)) throw new CheckpointError("saveCheckpoint: model must have a params tree");
+  checkOptions("saveCheckpoint", extras, SAVE_KEYS);
   const tensors: Array<[string, Tensor]> = [];
   const scalars: Record<string, unknown> = {};
   flattenAny(model.params, "params", tensors, scalars);
@@ -144,12 +153,15 @@ export interface LoadOptions {
   assign?: boolean;
 }
 
+const LOAD_KEYS = { optState: true, assign: true } satisfies OptionKeys<LoadOptions>;
+
 /**
  * Reads a checkpoint written by `saveCheckpoint` and checks it against `model` (and the optimizer
  * state template, if given). Only when everything matches are `model.params` / `model.state`
  * replaced (unless `assign: false`); otherwise a CheckpointError is thrown and nothing changes.
  */
 export function loadCheckpoint(bytes: Uint8Array, model: Checkpointable, options: LoadOptions = {}): LoadedCheckpoint {
+  checkOptions("loadCheckpoint", options, LOAD_KEYS);
   const file = readSafetensors(bytes, {
     key: CRC_KEY,
     fn: (header, data, expected) => {
@@ -168,6 +180,14 @@ export function loadCheckpoint(bytes: Uint8Array, model: Checkpointable, options
   } catch {
     throw new CheckpointError("loadCheckpoint: metadata holds invalid JSON");
   }
+  // The checksum only says the bytes are those that were written; what they say is checked too,
+  // before anything is restored (a file edited and re-checksummed, or written by another tool).
+  if (scalars === null || typeof scalars !== "object" || Array.isArray(scalars)) {
+    throw new CheckpointError(`loadCheckpoint: metadata downhill.scalars must be a JSON object of the state trees' non-tensor values, got ${JSON.stringify(m["downhill.scalars"])}`);
+  }
+  if (rng !== null && !(Array.isArray(rng) && rng.length === 5 && rng.every((v) => v === null || typeof v === "number"))) {
+    throw new CheckpointError(`loadCheckpoint: metadata downhill.rng must be null or an RNG state of 5 numbers, got ${JSON.stringify(m["downhill.rng"])}`);
+  }
   const int = (key: string): number => {
     const v = Number(m[key] ?? "0");
     if (!Number.isInteger(v) || v < 0) throw new CheckpointError(`loadCheckpoint: metadata ${key} = ${JSON.stringify(m[key])} is not a non-negative integer`);
@@ -185,7 +205,6 @@ export function loadCheckpoint(bytes: Uint8Array, model: Checkpointable, options
     if (checked && !used.has(name)) throw new CheckpointError(`loadCheckpoint: the checkpoint has a tensor ${name} that the ${section === "opt" ? "optimizer" : "model"} does not (different architecture?)`);
   }
   const rngState = rng === null ? null : (rng as Array<number | null>).map((v) => (v === null ? NaN : v));
-  if (rngState !== null && (!Array.isArray(rngState) || rngState.length !== 5 || rngState.some((v) => typeof v !== "number"))) throw new CheckpointError("loadCheckpoint: metadata downhill.rng is not an RNG state");
   const loaded: LoadedCheckpoint = {
     params, state, optState,
     step: int("downhill.step"), epoch: int("downhill.epoch"), batch: int("downhill.batch"),

@@ -9,6 +9,7 @@ import { Rng } from "../tensor/random.js";
 import { Tensor, tensorOf } from "../tensor/tensor.js";
 import { arrayFor } from "../tensor/dtype.js";
 import { fmt, sizeOf } from "../tensor/shape.js";
+import { checkOptions, type OptionKeys } from "../options.js";
 
 export interface BatchOptions {
   /** Rows per batch: N for full batch, 1 for stochastic, anything between for mini-batches (default 32). */
@@ -20,6 +21,14 @@ export interface BatchOptions {
   /** Drop the last, smaller batch (default false). */
   dropLast?: boolean;
 }
+
+/** An in-memory data set: inputs and targets with the same number of rows. */
+export interface Dataset {
+  x: Tensor;
+  y: Tensor;
+}
+
+export const BATCH_OPTION_KEYS = { batchSize: true, shuffle: true, seed: true, dropLast: true } as const satisfies OptionKeys<BatchOptions>;
 
 export interface Batch {
   x: Tensor;
@@ -40,6 +49,7 @@ export class Batches implements Iterable<Batch> {
 
   constructor(readonly x: Tensor, readonly y: Tensor | null, options: BatchOptions = {}) {
     checkData(x, y);
+    checkOptions("data.batches", options, BATCH_OPTION_KEYS);
     this.size = x.shape[0];
     const bs = options.batchSize ?? Math.min(32, this.size);
     if (!Number.isInteger(bs) || bs < 1) throw new ArgumentError(`data.batches: batchSize must be a positive integer, got ${bs}`);

@@ -1,10 +1,13 @@
 /**
  * Early stopping (as Keras's `EarlyStopping`): after each epoch, the monitored value improves when
  * it beats the best so far by more than `minDelta` (lower for mode "min", higher for "max");
- * after `patience` epochs without improvement training stops. With `restoreBest` the best
- * epoch's parameters (and model state) are put back into the model when training ends.
+ * after `patience` epochs without improvement training stops. With `restoreBest`, when training
+ * ends, `fit` puts back the best epoch's whole training state: the model's parameters and state,
+ * and in its result the optimizer state, step/epoch/batch counters and RNG, so that
+ * `saveCheckpoint(model, result)` and `resume` continue from the best epoch exactly.
  */
 import { ArgumentError } from "../errors.js";
+import { checkOptions, type OptionKeys } from "../options.js";
 
 export interface EarlyStoppingOptions {
   /** History key to watch: "valLoss" (default), "loss", "valAccuracy", "accuracy", ... */
@@ -15,9 +18,11 @@ export interface EarlyStoppingOptions {
   patience?: number;
   /** The smallest change that counts as an improvement (default 0). */
   minDelta?: number;
-  /** Restore the best epoch's parameters at the end (default false). */
+  /** Restore the best epoch's training state (parameters, model and optimizer state, counters) at the end (default false). */
   restoreBest?: boolean;
 }
+
+const KEYS = { monitor: true, mode: true, patience: true, minDelta: true, restoreBest: true } satisfies OptionKeys<EarlyStoppingOptions>;
 
 export class EarlyStopping {
   readonly monitor: string;
@@ -30,6 +35,7 @@ export class EarlyStopping {
   wait = 0;
 
   constructor(options: EarlyStoppingOptions = {}) {
+    checkOptions("earlyStopping", options, KEYS);
     this.monitor = options.monitor ?? "valLoss";
     if (typeof this.monitor !== "string") throw new ArgumentError(`earlyStopping: monitor must be a history key string, got ${typeof this.monitor}`);
     this.mode = options.mode ?? (/acc/i.test(this.monitor) ? "max" : "min");

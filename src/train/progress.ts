@@ -2,7 +2,8 @@
  * Progress display. "bar": a live one-line bar (redrawn with \r) with loss, rate and ETA, for
  * interactive terminals; "lines": one plain line per epoch; "none": silence. "auto" picks "none"
  * when the CI environment variable is set, "bar" on a TTY, and "lines" otherwise. No Node
- * imports: the TTY and CI checks read `globalThis.process` when it exists.
+ * imports: the TTY and CI checks read `globalThis.process` when it exists. Epochs are numbered
+ * from 0, as in `history.epochs[i].epoch` and `restoredEpoch`, so a printed line names its record.
  */
 export type ProgressMode = "auto" | "bar" | "lines" | "none";
 
@@ -79,14 +80,14 @@ export class Progress {
     const frac = Math.min(1, this.stepsDone / this.total);
     const width = 24, filled = Math.round(frac * width);
     const eta = (this.total - this.stepsDone) / rate;
-    this.sink.write(`\r[${"=".repeat(filled)}${" ".repeat(width - filled)}] ${this.stepsDone}/${this.total} ${this.unit} · epoch ${epoch + 1} · loss ${fmtNum(loss)} · ${rate.toFixed(1)} steps/s · ETA ${fmtTime(eta)}\x1b[K`);
+    this.sink.write(`\r[${"=".repeat(filled)}${" ".repeat(width - filled)}] ${this.stepsDone}/${this.total} ${this.unit} · epoch ${epoch} · loss ${fmtNum(loss)} · ${rate.toFixed(1)} steps/s · ETA ${fmtTime(eta)}\x1b[K`);
   }
 
   /** After each epoch: one line with the epoch's numbers. */
   epoch(epoch: number, values: Record<string, number | undefined>): void {
     if (this.mode === "none") return;
     const parts = Object.entries(values).filter(([, v]) => v !== undefined).map(([k, v]) => `${k} ${fmtNum(v!)}`);
-    const line = `epoch ${epoch + 1} · ${parts.join(" · ")} · ${fmtTime((now() - this.start) / 1000)}`;
+    const line = `epoch ${epoch} · ${parts.join(" · ")} · ${fmtTime((now() - this.start) / 1000)}`;
     if (this.mode === "bar") this.sink.write(`\r${line}\x1b[K\n`);
     else this.sink.write(`${line}\n`);
     this.lastDraw = 0;

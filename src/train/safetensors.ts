@@ -91,6 +91,11 @@ export function readSafetensors(
   if (bytes.length < 8) throw new CheckpointError(`loadCheckpoint: file is truncated (${bytes.length} bytes; the 8-byte header length is missing)`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const n = view.getUint32(0, true) + view.getUint32(4, true) * 2 ** 32;
+  // Every safetensors header is a JSON object, so byte 8 is "{": anything else is some other file
+  // (or random bytes), which would otherwise be reported as truncated by its absurd header length.
+  if (bytes.length > 8 && bytes[8] !== 0x7b) {
+    throw new CheckpointError(`loadCheckpoint: not a safetensors file: it must start with an 8-byte header length and a JSON header "{...", but byte 8 is 0x${bytes[8].toString(16).padStart(2, "0")}`);
+  }
   if (8 + n > bytes.length) throw new CheckpointError(`loadCheckpoint: file is truncated: header says ${n} bytes of JSON but only ${bytes.length - 8} follow`);
   let header: Record<string, unknown>;
   try {

@@ -11,7 +11,7 @@ const src = join(root, "src");
 
 /** Layers bottom-up; a module's layer is the first whose pattern matches its path under src/. */
 const LAYERS: Array<{ name: string; match: RegExp }> = [
-  { name: "base (errors, platform, dtype and shape rules)", match: /^(errors|platform)\.ts$|^tensor\/(dtype|shape)\.ts$|^types\// },
+  { name: "base (errors, options, platform, dtype and shape rules)", match: /^(errors|platform|options)\.ts$|^tensor\/(dtype|shape)\.ts$|^types\// },
   { name: "src/backend", match: /^backend\// },
   { name: "src/tensor + src/ops + src/autodiff", match: /^(tensor|ops|autodiff)\// },
   { name: "src/jit + src/linalg", match: /^(jit|linalg)\// },

@@ -1,5 +1,5 @@
 // The race record and the offline HTML report; the CLI end to end when dist/ is built.
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
@@ -109,4 +109,54 @@ test("report: static charts are log-scaled like the interactive ones (equal rati
   expect(x[2] - x[1]).toBeCloseTo(2 * (x[1] - x[0]), 0);
   // a value at or below zero has no place on a log axis: left out, not drawn at -Infinity
   expect(line(svgChart([{ label: "a", color: "#000", x: [0, 1, 2], y: [1, 0, 1e-3] }], { title: "t", xLabel: "i", logX: false, logY: true })).length).toBe(2);
+});
+
+test.skipIf(!existsSync("dist/index.js"))("CLI: a bad numeric flag, or --dim on a fixed-size problem, exits 2 naming the flag, before racing", () => {
+  const cli = (...args: string[]) => spawnSync(process.execPath, ["bin/downhill.mjs", "compare", ...args, "--out", join(mkdtempSync(join(tmpdir(), "dh-")), "r.html")], { encoding: "utf8", env: { ...process.env, CI: "1" } });
+  for (const [args, msg] of [
+    [["--problem", "booth", "--tol", "abc"], /^downhill: --tol must be a positive number, got "abc"\n/],
+    [["--problem", "booth", "--lr", "0"], /^downhill: --lr must be a positive number, got "0"\n/],
+    [["--problem", "booth", "--max-iter", "2.5"], /^downhill: --max-iter must be a positive integer, got "2.5"\n/],
+    [["--problem", "rosenbrock", "--dim", "ten"], /^downhill: --dim must be a positive integer, got "ten"\n/],
+    [["--problem", "booth", "--dim", "10"], /^downhill: --dim does not apply to "booth", which has a fixed size; --dim sets the size of rosenbrock \(n, default 2\), quadratic .*, logistic .*, mnist-mlp/],
+    [["--dim", "10"], /^downhill: --dim does not apply to the whole suite/],
+  ] as const) {
+    const r = cli(...args);
+    expect(r.status, args.join(" ")).toBe(2);
+    expect(r.stderr).toMatch(msg);
+    expect(r.stdout).toBe(""); // nothing raced
+  }
+  const ok = cli("--problem", "rosenbrock", "--dim", "3", "--methods", "lbfgs", "--lr", "0.01", "--max-iter", "50");
+  expect(ok.status).toBe(0);
+  expect(ok.stdout).toMatch(/\(n = 3\)/);
+});
+
+test("a run that converged to a stationary point other than the known minimum is not called converged", () => {
+  // Freudenstein-Roth from its standard start: the methods find the local minimum f = 48.98, f* = 0
+  const r = race(problems.freudensteinRoth(), { methods: ["lbfgs", "newton"], warmup: false, gridSize: 6 });
+  for (const e of r.entries) {
+    expect(e.result.converged).toBe(true); // ||g|| <= tol: minimize's own record is unchanged
+    expect(e.outcome).toBe("stationary");
+    expect(e.verdict).toBe("stationary, not the minimum (f - f* = 49)");
+  }
+  const ok = race(problems.booth(), { methods: ["lbfgs"], warmup: false, gridSize: 6 }).entries[0];
+  expect([ok.outcome, ok.verdict]).toEqual(["minimum", "yes"]);
+  // f* unknown: converged is all one can say
+  const unknown = { ...problems.booth(), fStar: NaN };
+  expect(race(unknown, { methods: ["lbfgs"], warmup: false, gridSize: 6 }).entries[0].verdict).toBe("yes");
+  // the report's table reads the same verdict
+  const data = JSON.parse(reportHtml([r], uplot).match(/const DATA = (.*);\n/)![1]);
+  expect(data[0].entries.map((e: { outcome: string; verdict: string }) => [e.outcome, e.verdict])).toEqual([["stationary", "stationary, not the minimum (f - f* = 49)"], ["stationary", "stationary, not the minimum (f - f* = 49)"]]);
+  expect(reportHtml([r], uplot)).toContain('<td class="stationary">stationary, not the minimum (f - f* = 49)</td>'); // the server-rendered table
+});
+
+test.skipIf(!existsSync("dist/index.js"))("CLI: the table says 'stationary, not the minimum' rather than 'yes' for Freudenstein-Roth", () => {
+  const out = join(mkdtempSync(join(tmpdir(), "dh-")), "r.html");
+  const stdout = execFileSync(process.execPath, ["bin/downhill.mjs", "compare", "--problem", "freudenstein-roth", "--methods", "lbfgs,bfgs", "--out", out], { encoding: "utf8", env: { ...process.env, CI: "1" } });
+  const rows = stdout.split("\n").filter((l) => /^(lbfgs|bfgs)\s/.test(l));
+  expect(rows.length).toBe(2);
+  for (const row of rows) {
+    expect(row).toMatch(/stationary, not the minimum \(f - f\* = 49\)\s*$/);
+    expect(row).not.toMatch(/\syes\s*$/);
+  }
 });

@@ -87,6 +87,22 @@ test("a failed line search is reported, not thrown", () => {
   }
 });
 
+test("a line search that fails in float32 with ||g|| at float32's resolution says so and suggests float64", () => {
+  // Freudenstein-Roth from its standard start: the float32 line search fails near the local
+  // minimizer at ||g|| ~ 4e-6 (1.3e3 at the start); the message used to end at "line search failed: ...".
+  const p = problems.freudensteinRoth();
+  for (const method of ["bfgs", "newton-cg"] as const) {
+    const r = minimize(p.f, tensor(p.x0, { dtype: "float32" }), { method });
+    expect(r.converged).toBe(false);
+    expect(r.message).toMatch(/^line search failed: .*; \|\|g\|\| = \S+ is near float32's resolution \(about sqrt\(eps\) max\(1, \|\|g0\|\|\) = \S+\), where rounding of f hides further decrease: use dtype "float64" \(or a float64 x0\) to reach tol 0.000001$/);
+    const r64 = minimize(p.f, p.x0, { method });
+    expect(r64.converged).toBe(true);
+  }
+  // a float64 failure gets no precision hint
+  const liar = (x: Tensor) => x.detach().square().sum().add(x.sum().mul(-1)).sub(x.detach().sum().mul(-1));
+  expect(minimize(liar, [2], { method: "lbfgs" }).message).not.toMatch(/resolution/);
+});
+
 test.each(["newton", "gd", "nesterov"] as const)("%s: a float32 run asked for a tol below float32 resolution stops on 'no progress', not after maxIter", async (method) => {
   // On the wasm backend (float32 kernels, float32 accumulation) the gradient bottoms out near 1e-4
   // while f stops changing; a line search then accepts steps that leave x unchanged in float32

@@ -1,8 +1,8 @@
 /** Bad input: clear DownhillErrors naming the option, leaf or step; parameters and state untouched. */
 import { vals } from "../helpers.js";
 import { describe, expect, it } from "vitest";
-import { ArgumentError, DTypeError, ShapeError, tensor } from "../../src/index.js";
-import { adagrad, adam, adamw, lion, optimizer, rmsprop, scaleByLearningRate, sgd } from "../../src/optim/index.js";
+import { ArgumentError, DTypeError, NonFiniteError, ShapeError, ready, tensor } from "../../src/index.js";
+import { accumulate, adagrad, adam, adamw, lion, optimizer, rmsprop, scaleByLearningRate, sgd, skipNonFinite } from "../../src/optim/index.js";
 
 describe("hyperparameters are checked at construction", () => {
   it.each([
@@ -20,6 +20,10 @@ describe("hyperparameters are checked at construction", () => {
     ["unknown option", () => adam({ lr: 0.1, weight_decay: 0.1 } as never), /unknown option "weight_decay"/],
     ["unknown convention", () => adam({ convention: "keras" as never }), /convention/],
     ["nesterov without momentum", () => sgd({ nesterov: true }), /nesterov/],
+    // wrappers called without the transform they wrap used to fail later with a raw TypeError (reading 'init')
+    ["skipNonFinite()", () => (skipNonFinite as (t?: unknown) => unknown)(), /^skipNonFinite: inner must be the GradientTransformation .*e\.g\. skipNonFinite\(adam\(\{ lr: 1e-3 \}\)\); got nothing$/],
+    ["accumulate(2)", () => (accumulate as (k: number, t?: unknown) => unknown)(2), /^accumulate: inner must be the GradientTransformation .*e\.g\. accumulate\(2, adam\(\{ lr: 1e-3 \}\)\); got nothing$/],
+    ["accumulate(2, 0.1)", () => (accumulate as (k: number, t?: unknown) => unknown)(2, 0.1), /accumulate: inner .* got number/],
   ])("%s throws ArgumentError", (_n, f, msg) => {
     expect(f).toThrow(ArgumentError);
     expect(f).toThrow(msg);
@@ -49,6 +53,52 @@ describe("grads that do not match the params", () => {
     const p = make();
     const t = sgd({ lr: 0.1, momentum: 0.9 });
     expect(() => t.update({ w: tensor([1, 1, 1, 1]), b: tensor([1]) }, t.init(p), p)).toThrow(/leaf w/);
+  });
+});
+
+describe("non-finite gradients in optimizer(...).step", () => {
+  const snap = (opt: { state: unknown }) => JSON.stringify(opt.state, (_k, v) => (v && vals(v) ? Array.from(vals(v)) : v));
+  const paths = ["js", "pure", "wasm"] as const;
+  it.each(paths)("default \"apply\": the NaN is written into the parameters, as torch.optim does (%s)", async (path) => {
+    if (path === "wasm") await ready();
+    const p = { w: tensor([1, 2, 3]) };
+    const opt = optimizer(adam({ lr: 0.1 }), p, { fused: path });
+    expect(opt.step({ w: tensor([1, NaN, 1]) })).toBe(true);
+    expect(Number.isNaN(vals(p.w)[1])).toBe(true);
+    expect(opt.count).toBe(1);
+  });
+  it.each(paths)("\"skip\": parameters, state and count untouched, counted; the next step is the one a clean run takes (%s)", async (path) => {
+    if (path === "wasm") await ready();
+    const p = { w: tensor([1, 2, 3]) }, q = { w: tensor([1, 2, 3]) };
+    const opt = optimizer(adam({ lr: 0.1 }), p, { fused: path, nonFinite: "skip" });
+    const clean = optimizer(adam({ lr: 0.1 }), q, { fused: path });
+    opt.step({ w: tensor([1, -1, 2]) });
+    clean.step({ w: tensor([1, -1, 2]) });
+    const before = vals(p.w).slice(), state = snap(opt);
+    expect(opt.step({ w: tensor([1, Infinity, 1]) })).toBe(false);
+    expect(vals(p.w)).toEqual(before);
+    expect(snap(opt)).toBe(state);
+    expect([opt.count, opt.skipped]).toEqual([1, 1]);
+    opt.step({ w: tensor([0.5, 0.5, -1]) });
+    clean.step({ w: tensor([0.5, 0.5, -1]) });
+    expect(vals(p.w)).toEqual(vals(q.w));
+    expect([opt.count, opt.skipped]).toEqual([2, 1]);
+  });
+  it.each(paths)("\"throw\": a NonFiniteError naming the step and the leaf, parameters untouched (%s)", async (path) => {
+    if (path === "wasm") await ready();
+    const p = { w: tensor([1, 2, 3]), b: tensor([0]) };
+    const opt = optimizer(sgd({ lr: 0.1 }), p, { fused: path, nonFinite: "throw" });
+    opt.step({ w: tensor([1, 1, 1]), b: tensor([1]) });
+    const before = [vals(p.w).slice(), vals(p.b).slice()];
+    expect(() => opt.step({ w: tensor([1, 1, 1]), b: tensor([NaN]) })).toThrow(NonFiniteError);
+    expect(() => opt.step({ w: tensor([1, 1, 1]), b: tensor([NaN]) })).toThrow(/^optimizer.step: step 1: grads.b has NaN at index 0; the parameters are unchanged/);
+    expect([vals(p.w), vals(p.b)]).toEqual(before);
+    expect(opt.count).toBe(1);
+    const x = tensor([1, 2]);
+    expect(() => optimizer(sgd({ lr: 0.1 }), x, { nonFinite: "throw" }).step(tensor([-Infinity, 0]))).toThrow(/step 0: grads has -Infinity at index 0/);
+  });
+  it("nonFinite must be one of the three", () => {
+    expect(() => optimizer(sgd({ lr: 0.1 }), tensor([1]), { nonFinite: "ignore" as never })).toThrow(/optimizer: nonFinite must be "apply", "skip" or "throw", got "ignore"/);
   });
 });
 

@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { tensor, Rng, CheckpointError, treeFlattenWithPaths } from "../../src/index.js";
 import * as nn from "../../src/nn/index.js";
-import { saveCheckpoint, loadCheckpoint, readSafetensors, crc32 } from "../../src/train/index.js";
+import { saveCheckpoint, loadCheckpoint, readSafetensors, writeSafetensors, crc32 } from "../../src/train/index.js";
 
 function makeModel(seed: number) {
   const rng = new Rng(seed);
@@ -97,5 +97,45 @@ e=h['params.0.w']; s,t=e['data_offsets']; print(json.dumps(np.frombuffer(d[s:t],
     const f64 = nn.sequential([nn.linear(3, 4, { dtype: "float64" }), nn.batchNorm(4), nn.relu(), nn.linear(4, 2)]);
     expect(() => loadCheckpoint(bytes, f64)).toThrow(/float32 in the checkpoint but float64/);
     expect(() => loadCheckpoint(tensor([1]) as never, b)).toThrow(CheckpointError);
+  });
+
+  it("random bytes are not a safetensors file (rather than a truncated one)", () => {
+    const b = makeModel(2);
+    const rng = new Rng(5);
+    const noise = Uint8Array.from({ length: 4096 }, () => Math.floor(rng.uniform() * 256));
+    noise[8] = 0x41; // whatever the generator draws, not "{"
+    expect(() => loadCheckpoint(noise, b)).toThrow(CheckpointError);
+    expect(() => loadCheckpoint(noise, b)).toThrow(/^loadCheckpoint: not a safetensors file: .* byte 8 is 0x41$/);
+    expect(() => loadCheckpoint(new TextEncoder().encode("PK\x03\x04 this is a zip archive"), b)).toThrow(/not a safetensors file/);
+    // a real file cut short is still called truncated
+    const bytes = saveCheckpoint(b, {});
+    expect(() => loadCheckpoint(bytes.subarray(0, 40), b)).toThrow(/truncated/);
+  });
+
+  it("metadata that is malformed but correctly checksummed is refused with a CheckpointError; the model is untouched", () => {
+    const a = makeModel(1);
+    const bytes = saveCheckpoint(a, { optState: optState(a), rng: new Rng(3) });
+    // Rewrites the metadata and re-checksums the file the way saveCheckpoint does.
+    const withMeta = (patch: Record<string, string>) => {
+      const f = readSafetensors(bytes);
+      const meta = { ...f.metadata, ...patch };
+      delete meta["downhill.crc32"];
+      return writeSafetensors([...f.tensors], meta, { key: "downhill.crc32", fn: (h, d) => crc32(new TextEncoder().encode(h), d).toString(16).padStart(8, "0") });
+    };
+    expect(() => loadCheckpoint(withMeta({}), makeModel(2), { optState: optState(makeModel(2)) })).not.toThrow(); // the rewrite itself is sound
+    for (const [patch, msg] of [
+      [{ "downhill.rng": "5" }, /^loadCheckpoint: metadata downhill.rng must be null or an RNG state of 5 numbers, got "5"$/],
+      [{ "downhill.rng": "[1,2,3]" }, /downhill.rng must be null or an RNG state/],
+      [{ "downhill.scalars": "null" }, /^loadCheckpoint: metadata downhill.scalars must be a JSON object .*, got "null"$/],
+      [{ "downhill.scalars": "[1]" }, /downhill.scalars must be a JSON object/],
+    ] as const) {
+      const b = makeModel(2);
+      const before = treeFlattenWithPaths(b.params).map(([, t]) => Array.from(vals(t)));
+      const stateBefore = treeFlattenWithPaths(b.state).map(([, t]) => Array.from(vals(t)));
+      expect(() => loadCheckpoint(withMeta(patch), b, { optState: optState(b) })).toThrow(CheckpointError);
+      expect(() => loadCheckpoint(withMeta(patch), b, { optState: optState(b) })).toThrow(msg);
+      expect(treeFlattenWithPaths(b.params).map(([, t]) => Array.from(vals(t)))).toEqual(before);
+      expect(treeFlattenWithPaths(b.state).map(([, t]) => Array.from(vals(t)))).toEqual(stateBefore);
+    }
   });
 });

@@ -1,6 +1,6 @@
 import { vals } from "../helpers.js";
 import { describe, it, expect } from "vitest";
-import { tensor, randn, Rng, treeFlattenWithPaths, ArgumentError, NonFiniteError, DownhillError, type Tensor } from "../../src/index.js";
+import { tensor, randn, cast, Rng, treeFlattenWithPaths, ArgumentError, NonFiniteError, DownhillError, type Tensor } from "../../src/index.js";
 import * as nn from "../../src/nn/index.js";
 import { fit, saveCheckpoint, loadCheckpoint, evaluate, History, batches } from "../../src/train/index.js";
 import { sgd, adam, adamw, adagrad, rmsprop, lion, chain, clipByGlobalNorm, warmupCosine } from "../../src/optim/index.js";
@@ -129,6 +129,56 @@ describe("fit", () => {
     expect(warned.some((w) => /step 0: loss is NaN \(update applied\)/.test(w))).toBe(true);
   });
 
+  it("skipped steps stay out of the epoch means (loss, metrics, gradNorm) and are counted in the record", async () => {
+    const data = blobs(64, 1);
+    let calls = 0;
+    // call 1 is fit's check of the targets; calls 2-5 are epoch 0's four batches, 6-9 epoch 1's
+    const nanOnce = (p: Tensor, t: Tensor) => (++calls === 7 ? nn.crossEntropy(p, t).mul(NaN) : nn.crossEntropy(p, t));
+    const r = await fit(mlp(), data, {
+      ...quiet, optimizer: sgd({ lr: 0.1 }), loss: nanOnce, metrics: ["accuracy"], epochs: 3, batchSize: 16, shuffle: false,
+      diagnostics: { nonFinite: "skip" }, earlyStopping: { monitor: "loss", patience: 0 },
+    });
+    expect(r.stopReason).toBe("epochs"); // a NaN epoch loss used to stop the run here
+    expect(r.history.epochs.map((e) => e.skipped)).toEqual([0, 1, 0]);
+    expect(r.step).toBe(11);
+    const e1 = r.history.epochs[1].values;
+    const steps = r.history.steps.loss.slice(4, 8); // epoch 1's four steps; the second is NaN
+    expect(Number.isNaN(steps[1])).toBe(true);
+    expect(e1.loss).toBeCloseTo((steps[0] + steps[2] + steps[3]) / 3, 12); // equal batches: the mean of the applied steps
+    expect(Number.isFinite(e1.accuracy)).toBe(true);
+    const gn = r.history.steps.gradNorm.slice(4, 8);
+    expect(e1.gradNorm).toBeCloseTo((gn[0] + gn[2] + gn[3]) / 3, 12);
+    expect(Object.values(r.history.epochs[1].layerGradNorms!).every(Number.isFinite)).toBe(true);
+    // an epoch whose every step was skipped has no mean: NaN, not 0
+    const all = await fit(mlp(), data, { ...quiet, optimizer: sgd({ lr: 0.1 }), loss: (p, t) => nn.crossEntropy(p, t).mul(NaN), epochs: 1, batchSize: 16, diagnostics: { nonFinite: "skip" } });
+    expect(all.history.epochs[0].skipped).toBe(4);
+    expect(all.history.column("loss")[0]).toBeNaN();
+    expect(all.history.column("gradNorm")[0]).toBeNaN();
+  });
+
+  it("a step that overflows the parameters is named at that step; a refused step says what the parameters are", async () => {
+    const data = blobs(64, 1);
+    const scaled = (p: Tensor, t: Tensor) => nn.crossEntropy(p, t).mul(1e4);
+    // lr 1e36 times gradients ~1e4 overflows float32 at step 0, with a finite loss and gradient
+    const model = mlp();
+    const err = await fit(model, data, { ...quiet, optimizer: sgd({ lr: 1e36 }), loss: scaled, epochs: 1, batchSize: 16 }).catch((e) => e);
+    expect(err).toBeInstanceOf(NonFiniteError);
+    expect(err.message).toMatch(/^fit: step 0: the update made parameter \d\.[wb] of layer \d \(linear\) non-finite \(-?Infinity at index \d+\) although its loss \(1\d+\.\d+\) and gradient \(norm [\d.e+]+\) were finite: the step was too large \(lower the learning rate, or set clipGradNorm\); so step 1's loss is NaN; the model holds the parameters after step 0$/);
+    // the same overflow in the last step of a run, with no next step to show it, is caught at the end
+    const last = await fit(mlp(), data, { ...quiet, optimizer: sgd({ lr: 1e36 }), loss: scaled, steps: 1, batchSize: 16 }).catch((e) => e);
+    expect(last.message).toMatch(/^fit: step 0: the update made parameter .* were finite: the step was too large .*; the model holds the parameters after step 0$/);
+    // fitting on from there: the parameters were already non-finite before the refused step
+    await expect(fit(model, data, { ...quiet, optimizer: sgd({ lr: 0.1 }), epochs: 1, batchSize: 16 })).rejects.toThrow(/^fit: step 0: loss is NaN; the parameters were already non-finite before this step \(\d\.[wb] of layer \d \(linear\) has -?Infinity at index \d+\)/);
+    // lr 1e30: finite but absurd parameters after step 0, a NaN loss at step 1
+    await expect(fit(mlp(), data, { ...quiet, optimizer: sgd({ lr: 1e30 }), epochs: 1, batchSize: 16 })).rejects.toThrow(/^fit: step 1: loss is NaN; parameters are those before this step \(all finite; the largest magnitude is 1\.\d+e\+30, in \d\.[wb]\)/);
+    // nonFinite "warn": the overflow is a warning, and the run goes on
+    const warned: string[] = [];
+    await fit(mlp(), data, { ...quiet, optimizer: sgd({ lr: 1e36 }), loss: scaled, steps: 2, batchSize: 16, diagnostics: { nonFinite: "warn", onWarning: (m) => warned.push(m) } });
+    const nonFinite = warned.filter((w) => !/vanishing|exploding/.test(w));
+    expect(nonFinite[0]).toMatch(/^step 0: the update made parameter .* non-finite .*; so step 1's loss is NaN; the parameters stay non-finite$/);
+    expect(nonFinite[1]).toMatch(/^step 1: loss is NaN \(update applied\)$/);
+  });
+
   it("diagnostics: vanishing and exploding gradient warnings name the step and the layer; dead ReLU fraction", async () => {
     const data = blobs(32, 1);
     const model = mlp(3);
@@ -205,6 +255,34 @@ describe("resuming from a checkpoint is bit-identical", () => {
     expect(snapshot(fresh.state)).not.toEqual(snapshot(make(1).state));
   });
 
+  it("after restoreBest the result is the best epoch's whole training state: resuming it == a straight run from that epoch", async () => {
+    const train = blobs(64, 4), val = blobs(32, 5);
+    const opts = { ...quiet, batchSize: 16, seed: 3, rngSeed: 11 };
+    const lines: string[] = [];
+    const sink = { write: (t: string) => void lines.push(...t.split("\n").filter(Boolean)), isTTY: false, ci: false };
+    const stopped = mlp(2, 0.2);
+    const r = await fit(stopped, train, {
+      ...opts, optimizer: adam({ lr: 0.02 }), epochs: 40, validationData: val, progress: "lines", progressSink: sink,
+      earlyStopping: { monitor: "valLoss", patience: 2, restoreBest: true },
+    });
+    expect(r.stopReason).toBe("earlyStopping");
+    const b = r.restoredEpoch;
+    expect(r.history.epochs.length).toBeGreaterThan(b + 1); // the run went past the best epoch
+    // counters and optimizer state are the best epoch's, with its parameters
+    expect([r.step, r.epoch, r.batch]).toEqual([(b + 1) * 4, b + 1, 0]);
+    expect((r.optState as Array<{ count: number }>)[0].count).toBe((b + 1) * 4); // adam = chain(scaleByAdam, scale by -lr)
+    // resuming that checkpoint for two epochs is exactly a straight run of b + 1 + 2 epochs
+    const resumed = mlp(99, 0.2);
+    await fit(resumed, train, { ...opts, optimizer: adam({ lr: 0.02 }), epochs: 2, resume: saveCheckpoint(stopped, r) });
+    const straight = mlp(2, 0.2);
+    await fit(straight, train, { ...opts, optimizer: adam({ lr: 0.02 }), epochs: b + 3 });
+    expect(snapshot(resumed.params)).toEqual(snapshot(straight.params));
+    // printed epoch numbers are 0-based like the records: the restored one is the printed best line
+    const printed = lines.filter((l) => /^epoch \d+ ·/.test(l)).map((l) => Number(/^epoch (\d+)/.exec(l)![1]));
+    expect(printed).toEqual(r.history.epochs.map((e) => e.epoch));
+    expect(lines[lines.length - 1]).toBe(`stopped: earlyStopping after ${r.history.epochs.length * 4} steps; restored the best epoch, epoch ${b} (step ${r.step})`);
+  });
+
   it("loadCheckpoint with an optimizer template gives a resumable record, too", async () => {
     const data = blobs(48, 8);
     const model = mlp(1);
@@ -214,5 +292,30 @@ describe("resuming from a checkpoint is bit-identical", () => {
     expect(ck.step).toBe(4);
     expect(ck.batch).toBe(1);
     expect(snapshot(fresh.params)).toEqual(snapshot(model.params));
+  });
+});
+
+describe("a dtype mismatch between the data and the model", () => {
+  it("names the layer and the two fixes, in fit, evaluate and apply", async () => {
+    const model = mlp();
+    const d = blobs(16, 1);
+    const x64 = cast(d.x, "float64");
+    const fix = /cast the data with cast\(x, "float32"\), or build the model with \{ dtype: "float64" \}/;
+    await expect(fit(model, { x: x64, y: d.y }, { ...quiet, optimizer: sgd({ lr: 0.1 }) })).rejects.toThrow(/^fit: data\.x: nn\.linear \(layer 0\): input is float64 but the layer's parameters are float32; /);
+    await expect(fit(model, { x: x64, y: d.y }, { ...quiet, optimizer: sgd({ lr: 0.1 }) })).rejects.toThrow(fix);
+    await expect(fit(model, d, { ...quiet, optimizer: sgd({ lr: 0.1 }), validationData: { x: x64, y: d.y } })).rejects.toThrow(/^fit: validationData\.x: nn\.linear \(layer 0\)/);
+    expect(() => evaluate(model, { x: x64, y: d.y })).toThrow(/^evaluate: data\.x: nn\.linear \(layer 0\): .*float64.*float32/);
+    expect(() => model.apply(model.params, x64)).toThrow(/^nn\.linear \(layer 0\): input is float64/);
+    expect(() => model.apply(model.params, x64)).toThrow(fix);
+    const bn = nn.sequential([nn.linear(4, 4, { dtype: "float64" }), nn.batchNorm(4)]);
+    expect(() => bn.apply(bn.params, x64)).toThrow(/^nn\.batchNorm \(layer 1\): input is float64 but the layer's parameters are float32/);
+  });
+
+  it("float64 regression targets for a float32 model: the targets and the cast are named", async () => {
+    const lin = nn.linear(4, 1);
+    const d = blobs(8, 1);
+    const y64 = cast(d.y.reshape([8, 1]), "float64");
+    await expect(fit(lin, { x: d.x, y: y64 }, { ...quiet, optimizer: sgd({ lr: 0.1 }), loss: "mse" })).rejects.toThrow(/^fit: data\.y is float64 but the model outputs float32; cast the targets with cast\(y, "float32"\)/);
+    expect(() => evaluate(lin, { x: d.x, y: y64 }, { loss: "mse" })).toThrow(/^evaluate: data\.y is float64 but the model outputs float32/);
   });
 });

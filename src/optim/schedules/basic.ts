@@ -5,6 +5,7 @@
  */
 import { ArgumentError } from "../../errors.js";
 import { checkKnown, finitePositive, nonNegative, positiveInt } from "../validate.js";
+import type { OptionKeys } from "../../options.js";
 import type { Schedule } from "./types.js";
 
 function num(where: string, name: string, v: unknown): number {
@@ -23,7 +24,7 @@ export function constant(value: number): Schedule {
  * linear_schedule): lr(t) = init + (peak − init)·min(t, W)/W.
  */
 export function linearWarmup(options: { peak: number; warmupSteps: number; init?: number }): Schedule {
-  checkKnown("linearWarmup", options, ["peak", "warmupSteps", "init"]);
+  checkKnown("linearWarmup", options, { peak: true, warmupSteps: true, init: true } satisfies OptionKeys<Parameters<typeof linearWarmup>[0]>);
   const peak = num("linearWarmup", "peak", options.peak);
   const w = nonNegative("linearWarmup", "warmupSteps", options.warmupSteps);
   const init = num("linearWarmup", "init", options.init ?? 0);
@@ -36,7 +37,7 @@ export function linearWarmup(options: { peak: number; warmupSteps: number; init?
  * eta_min = floor, T_max = decaySteps): lr(t) = floor + (init − floor)·(1 + cos(π·min(t, D)/D))/2.
  */
 export function cosineDecay(options: { init: number; decaySteps: number; floor?: number }): Schedule {
-  checkKnown("cosineDecay", options, ["init", "decaySteps", "floor"]);
+  checkKnown("cosineDecay", options, { init: true, decaySteps: true, floor: true } satisfies OptionKeys<Parameters<typeof cosineDecay>[0]>);
   const init = num("cosineDecay", "init", options.init);
   const d = positiveInt("cosineDecay", "decaySteps", options.decaySteps);
   const floor = num("cosineDecay", "floor", options.floor ?? 0);
@@ -48,7 +49,7 @@ export function cosineDecay(options: { init: number; decaySteps: number; floor?:
  * (default 0) until `decaySteps` (total, warmup included), as optax warmup_cosine_decay_schedule.
  */
 export function warmupCosine(options: { peak: number; warmupSteps: number; decaySteps: number; init?: number; end?: number }): Schedule {
-  checkKnown("warmupCosine", options, ["peak", "warmupSteps", "decaySteps", "init", "end"]);
+  checkKnown("warmupCosine", options, { peak: true, warmupSteps: true, decaySteps: true, init: true, end: true } satisfies OptionKeys<Parameters<typeof warmupCosine>[0]>);
   const peak = num("warmupCosine", "peak", options.peak);
   const w = nonNegative("warmupCosine", "warmupSteps", options.warmupSteps);
   const d = positiveInt("warmupCosine", "decaySteps", options.decaySteps);
@@ -62,7 +63,7 @@ export function warmupCosine(options: { peak: number; warmupSteps: number; decay
 
 /** lr(t) = init·gamma^⌊t / stepSize⌋ (torch StepLR). */
 export function stepDecay(options: { init: number; stepSize: number; gamma?: number }): Schedule {
-  checkKnown("stepDecay", options, ["init", "stepSize", "gamma"]);
+  checkKnown("stepDecay", options, { init: true, stepSize: true, gamma: true } satisfies OptionKeys<Parameters<typeof stepDecay>[0]>);
   const init = num("stepDecay", "init", options.init);
   const k = positiveInt("stepDecay", "stepSize", options.stepSize);
   const g = finitePositive("stepDecay", "gamma", options.gamma ?? 0.1);
@@ -71,7 +72,7 @@ export function stepDecay(options: { init: number; stepSize: number; gamma?: num
 
 /** lr(t) = init·gamma^(number of milestones ≤ t) (torch MultiStepLR). */
 export function multiStep(options: { init: number; milestones: number[]; gamma?: number }): Schedule {
-  checkKnown("multiStep", options, ["init", "milestones", "gamma"]);
+  checkKnown("multiStep", options, { init: true, milestones: true, gamma: true } satisfies OptionKeys<Parameters<typeof multiStep>[0]>);
   const init = num("multiStep", "init", options.init);
   const ms = [...options.milestones].sort((a, b) => a - b);
   ms.forEach((m) => nonNegative("multiStep", "milestones", m));
@@ -84,7 +85,7 @@ export function multiStep(options: { init: number; milestones: number[]; gamma?:
  * (optax exponential_decay; torch ExponentialLR is transitionSteps = 1, decayRate = gamma).
  */
 export function exponentialDecay(options: { init: number; decayRate: number; transitionSteps?: number; staircase?: boolean; end?: number }): Schedule {
-  checkKnown("exponentialDecay", options, ["init", "decayRate", "transitionSteps", "staircase", "end"]);
+  checkKnown("exponentialDecay", options, { init: true, decayRate: true, transitionSteps: true, staircase: true, end: true } satisfies OptionKeys<Parameters<typeof exponentialDecay>[0]>);
   const init = num("exponentialDecay", "init", options.init);
   const r = finitePositive("exponentialDecay", "decayRate", options.decayRate);
   const k = positiveInt("exponentialDecay", "transitionSteps", options.transitionSteps ?? 1);
@@ -103,7 +104,7 @@ export function exponentialDecay(options: { init: number; decayRate: number; tra
  * PolynomialLR with end 0, D = total_iters).
  */
 export function polynomialDecay(options: { init: number; decaySteps: number; end?: number; power?: number }): Schedule {
-  checkKnown("polynomialDecay", options, ["init", "decaySteps", "end", "power"]);
+  checkKnown("polynomialDecay", options, { init: true, decaySteps: true, end: true, power: true } satisfies OptionKeys<Parameters<typeof polynomialDecay>[0]>);
   const init = num("polynomialDecay", "init", options.init);
   const d = positiveInt("polynomialDecay", "decaySteps", options.decaySteps);
   const end = num("polynomialDecay", "end", options.end ?? 0);
@@ -117,7 +118,7 @@ export function polynomialDecay(options: { init: number; decaySteps: number; end
  * With `dModel` instead of `peak`: peak = dModel^−0.5·W^−0.5 (the paper's formula exactly).
  */
 export function inverseSqrt(options: { warmupSteps: number; peak?: number; dModel?: number }): Schedule {
-  checkKnown("inverseSqrt", options, ["warmupSteps", "peak", "dModel"]);
+  checkKnown("inverseSqrt", options, { warmupSteps: true, peak: true, dModel: true } satisfies OptionKeys<Parameters<typeof inverseSqrt>[0]>);
   const w = positiveInt("inverseSqrt", "warmupSteps", options.warmupSteps);
   if ((options.peak === undefined) === (options.dModel === undefined)) throw new ArgumentError("inverseSqrt: give exactly one of peak or dModel");
   const peak = options.peak !== undefined ? finitePositive("inverseSqrt", "peak", options.peak) : Math.pow(finitePositive("inverseSqrt", "dModel", options.dModel), -0.5) * Math.pow(w, -0.5);
@@ -133,7 +134,7 @@ export function inverseSqrt(options: { warmupSteps: number; peak?: number; dMode
  * 1 − √x as in MiniCPM), then `end`.
  */
 export function wsd(options: { peak: number; warmupSteps: number; stableSteps: number; decaySteps: number; init?: number; end?: number; decayShape?: "linear" | "cosine" | "sqrt" }): Schedule {
-  checkKnown("wsd", options, ["peak", "warmupSteps", "stableSteps", "decaySteps", "init", "end", "decayShape"]);
+  checkKnown("wsd", options, { peak: true, warmupSteps: true, stableSteps: true, decaySteps: true, init: true, end: true, decayShape: true } satisfies OptionKeys<Parameters<typeof wsd>[0]>);
   const peak = num("wsd", "peak", options.peak);
   const w = nonNegative("wsd", "warmupSteps", options.warmupSteps);
   const s = nonNegative("wsd", "stableSteps", options.stableSteps);
@@ -158,7 +159,7 @@ export function wsd(options: { peak: number; warmupSteps: number; stableSteps: n
  * lr = floor + (init − floor)·(1 + cos(π·T_cur/T_i))/2.
  */
 export function cosineRestarts(options: { init: number; period: number; periodMult?: number; floor?: number }): Schedule {
-  checkKnown("cosineRestarts", options, ["init", "period", "periodMult", "floor"]);
+  checkKnown("cosineRestarts", options, { init: true, period: true, periodMult: true, floor: true } satisfies OptionKeys<Parameters<typeof cosineRestarts>[0]>);
   const init = num("cosineRestarts", "init", options.init);
   const t0 = positiveInt("cosineRestarts", "period", options.period);
   const mult = positiveInt("cosineRestarts", "periodMult", options.periodMult ?? 1);

@@ -1,6 +1,7 @@
 /** The one-cycle policy (Smith & Topin 2019), as torch.optim.lr_scheduler.OneCycleLR. */
 import { ArgumentError } from "../../errors.js";
 import { checkKnown, finitePositive, positiveInt, unitInterval } from "../validate.js";
+import type { OptionKeys } from "../../options.js";
 import type { Schedule } from "./types.js";
 
 export interface OneCycleOptions {
@@ -30,7 +31,7 @@ export type OneCycleSchedule = Schedule & { momentum: Schedule };
  * anneal(start, end, (t − s0)/(s1 − s0)) with cos: end + (start − end)/2·(1 + cos(π·x)).
  */
 export function oneCycle(options: OneCycleOptions): OneCycleSchedule {
-  checkKnown("oneCycle", options, ["maxLr", "totalSteps", "pctStart", "annealStrategy", "divFactor", "finalDivFactor", "threePhase", "baseMomentum", "maxMomentum"]);
+  checkKnown("oneCycle", options, { maxLr: true, totalSteps: true, pctStart: true, annealStrategy: true, divFactor: true, finalDivFactor: true, threePhase: true, baseMomentum: true, maxMomentum: true } satisfies OptionKeys<Parameters<typeof oneCycle>[0]>);
   const maxLr = finitePositive("oneCycle", "maxLr", options.maxLr);
   const total = positiveInt("oneCycle", "totalSteps", options.totalSteps);
   const pct = unitInterval("oneCycle", "pctStart", options.pctStart ?? 0.3);

@@ -1,6 +1,7 @@
 /** ReduceLROnPlateau (torch): the one schedule that needs the metric, so it is a small object. */
 import { ArgumentError } from "../../errors.js";
 import { checkKnown, finitePositive, nonNegative } from "../validate.js";
+import type { OptionKeys } from "../../options.js";
 import type { Schedule } from "./types.js";
 
 export interface PlateauState { lr: number; best: number; badEpochs: number; cooldownCounter: number; lastEpoch: number }
@@ -22,7 +23,7 @@ export interface ReduceOnPlateau extends Schedule {
  * minLr 0, eps 1e-8.
  */
 export function reduceOnPlateau(options: { init: number; mode?: "min" | "max"; factor?: number; patience?: number; threshold?: number; thresholdMode?: "rel" | "abs"; cooldown?: number; minLr?: number; eps?: number }): ReduceOnPlateau {
-  checkKnown("reduceOnPlateau", options, ["init", "mode", "factor", "patience", "threshold", "thresholdMode", "cooldown", "minLr", "eps"]);
+  checkKnown("reduceOnPlateau", options, { init: true, mode: true, factor: true, patience: true, threshold: true, thresholdMode: true, cooldown: true, minLr: true, eps: true } satisfies OptionKeys<Parameters<typeof reduceOnPlateau>[0]>);
   const init = finitePositive("reduceOnPlateau", "init", options.init);
   const mode = options.mode ?? "min";
   if (mode !== "min" && mode !== "max") throw new ArgumentError(`reduceOnPlateau: mode must be "min" or "max"`);

@@ -3,6 +3,7 @@ import type { Tree } from "../../tensor/tree.js";
 import type { GradientTransformation } from "../base.js";
 import { allFinite, ewise, fullTree } from "../treeMath.js";
 import { positiveInt } from "../validate.js";
+import { ArgumentError } from "../../errors.js";
 
 export interface AccumulateState<S> { miniStep: number; gradSum: Tree; inner: S }
 
@@ -14,6 +15,9 @@ export interface AccumulateState<S> { miniStep: number; gradSum: Tree; inner: S 
  */
 export function accumulate<S>(k: number, inner: GradientTransformation<S>): GradientTransformation<AccumulateState<S>> {
   positiveInt("accumulate", "k", k);
+  if (!inner || typeof inner.init !== "function" || typeof inner.update !== "function") {
+    throw new ArgumentError(`accumulate: inner must be the GradientTransformation to accumulate for, e.g. accumulate(${k}, adam({ lr: 1e-3 })); got ${inner === undefined ? "nothing" : typeof inner}`);
+  }
   return {
     init: (params) => ({ miniStep: 0, gradSum: fullTree(params, 0), inner: inner.init(params) }),
     update(g, state, params) {
@@ -32,6 +36,9 @@ export interface SkipNonFiniteState<S> { inner: S; skipped: number; consecutive:
  * counted (`skipped` in total, `consecutive` since the last good step). Optax's apply_if_finite.
  */
 export function skipNonFinite<S>(inner: GradientTransformation<S>): GradientTransformation<SkipNonFiniteState<S>> {
+  if (!inner || typeof inner.init !== "function" || typeof inner.update !== "function") {
+    throw new ArgumentError(`skipNonFinite: inner must be the GradientTransformation whose non-finite steps to skip, e.g. skipNonFinite(adam({ lr: 1e-3 })); got ${inner === undefined ? "nothing" : typeof inner}`);
+  }
   return {
     init: (params) => ({ inner: inner.init(params), skipped: 0, consecutive: 0 }),
     update(g, state, params) {

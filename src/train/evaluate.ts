@@ -1,0 +1,106 @@
+/** Loss and metrics of a model on a data set, in evaluation mode, in batches. */
+import { readSync } from "../backend/select.js";
+import { ArgumentError, DTypeError, ShapeError } from "../errors.js";
+import { checkOptions, type OptionKeys } from "../options.js";
+import type { Tensor } from "../tensor/tensor.js";
+import type { Tree } from "../tensor/tree.js";
+import { fmt } from "../tensor/shape.js";
+import type { Layer, State } from "../nn/layers.js";
+import { resolveLoss, type LossFn, type LossName } from "../nn/losses.js";
+import { resolveMetric, type MetricFn, type MetricName } from "../nn/metrics.js";
+import { checkData, takeRows, type Dataset } from "./data.js";
+
+/** A metric with the name its history key is made from. */
+export type NamedMetric = { name: string; fn: MetricFn };
+
+export interface EvaluateOptions {
+  /** "crossEntropy" (default), "mse", "binaryCrossEntropy", or `(prediction, target) => scalar`. */
+  loss?: LossName | LossFn;
+  /** Default ["accuracy"] for the classification losses. */
+  metrics?: Array<MetricName | MetricFn>;
+  /** Rows per forward pass (default 1024). */
+  batchSize?: number;
+  /** Parameters to evaluate (default the model's). */
+  params?: Tree;
+  /** Model state (e.g. batch-norm running statistics) to evaluate with (default the model's). */
+  state?: State;
+}
+
+const EVALUATE_KEYS = { loss: true, metrics: true, batchSize: true, params: true, state: true } satisfies OptionKeys<EvaluateOptions>;
+
+/** A positive integer option, or its default; `op` names the caller in the error. */
+export function positiveInt(op: string, name: string, v: number | undefined, dflt: number): number {
+  const n = v ?? dflt;
+  if (!Number.isInteger(n) || n < 1) throw new ArgumentError(`${op}: ${name} must be a positive integer, got ${v}`);
+  return n;
+}
+
+export const isClassification = (loss: unknown): boolean => loss === "crossEntropy" || loss === "binaryCrossEntropy" || loss === undefined;
+
+/** The metrics given, or the default for the loss ("accuracy" for the classification losses), resolved. */
+export function resolveMetrics(op: string, metrics: Array<MetricName | MetricFn> | undefined, loss: unknown): NamedMetric[] {
+  return (metrics ?? (isClassification(loss) ? ["accuracy" as const] : [])).map((m) => resolveMetric(`${op}: metrics`, m));
+}
+
+/** Loss and metrics of a model on a data set, in evaluation mode, in batches. */
+export function evaluate(model: Layer, data: Dataset, options: EvaluateOptions = {}): Record<string, number> {
+  checkOptions("evaluate", options, EVALUATE_KEYS);
+  checkData(data?.x, data?.y, "evaluate");
+  const loss = resolveLoss("evaluate: loss", options.loss ?? "crossEntropy");
+  const metrics = resolveMetrics("evaluate", options.metrics, options.loss);
+  checkTargets("evaluate", model, options.loss, loss, data.x, data.y, "data", options.params, options.state);
+  return evaluateWith(model, data, loss, metrics, positiveInt("evaluate", "batchSize", options.batchSize, 1024), options.params ?? model.params, options.state);
+}
+
+/** `evaluate` with everything resolved: the loss and metrics sums weighted by batch rows, over all rows. */
+export function evaluateWith(model: Layer, data: Dataset, loss: LossFn, metrics: readonly NamedMetric[], bs: number, params: Tree, state?: State): Record<string, number> {
+  const n = data.x.shape[0];
+  const sums: Record<string, number> = { loss: 0 };
+  for (const m of metrics) sums[m.name] = 0;
+  for (let s = 0; s < n; s += bs) {
+    const count = Math.min(bs, n - s);
+    const rows = Int32Array.from({ length: count }, (_, i) => s + i);
+    const xb = count === n ? data.x : takeRows(data.x, rows);
+    const yb = count === n ? data.y : takeRows(data.y, rows);
+    const out = model.apply(params, xb, { training: false, state });
+    sums.loss += loss(out, yb).item() * count;
+    for (const m of metrics) sums[m.name] += m.fn(out, yb) * count;
+  }
+  for (const k of Object.keys(sums)) sums[k] /= n;
+  return sums;
+}
+
+/**
+ * Checks the data against the model before anything trains or is evaluated: one row through the
+ * model (a dtype mismatch names the layer), then the targets against its output: label ranges for
+ * crossEntropy, [0, 1] for binaryCrossEntropy, dtypes and shapes for mse; custom losses are called once.
+ */
+export function checkTargets(op: string, model: Layer, lossName: unknown, loss: LossFn, x: Tensor, y: Tensor, which: string, params: Tree = model.params, state?: State): void {
+  let probe: Tensor;
+  try {
+    probe = model.apply(params, takeRows(x, [0]), { training: false, state });
+  } catch (e) {
+    if (e instanceof DTypeError) throw new DTypeError(`${op}: ${which}.x: ${e.message}`);
+    throw e;
+  }
+  const outShape = probe.shape.slice(1);
+  const d = readSync(y, op);
+  if (lossName === "crossEntropy" || lossName === undefined) {
+    const c = outShape[outShape.length - 1];
+    if (y.rank === 1) {
+      for (let i = 0; i < d.length; i++) {
+        if (!Number.isInteger(d[i]) || d[i] < 0 || d[i] >= c) throw new ArgumentError(`${op}: ${which}.y[${i}] = ${d[i]} is not a class index in [0, ${c}) (the model outputs ${c} logits)`);
+      }
+      return;
+    }
+  } else if (lossName === "binaryCrossEntropy") {
+    for (let i = 0; i < d.length; i++) if (!(d[i] >= 0 && d[i] <= 1)) throw new ArgumentError(`${op}: ${which}.y[${i}] = ${d[i]} is outside [0, 1] (binaryCrossEntropy targets)`);
+  }
+  if ((lossName === "mse" || lossName === "binaryCrossEntropy") && y.dtype !== probe.dtype) {
+    throw new DTypeError(`${op}: ${which}.y is ${y.dtype} but the model outputs ${probe.dtype}; cast the targets with cast(y, "${probe.dtype}"), or build the model with { dtype: "${y.dtype}" } in its layers`);
+  }
+  if (lossName !== undefined && typeof lossName !== "function" && (y.rank !== probe.rank || y.shape.slice(1).some((s, i) => s !== outShape[i]))) {
+    throw new ShapeError(`${op}: ${which}.y rows have shape ${fmt(y.shape.slice(1))} but the model outputs rows of shape ${fmt(outShape)}`);
+  }
+  loss(probe, takeRows(y, [0]));
+}
