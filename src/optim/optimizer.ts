@@ -19,6 +19,7 @@ import { backendFor, backendNamed, dataWritten } from "../backend/select.js";
 import { Tensor } from "../tensor/tensor.js";
 import { treeFlattenWithPaths, type Tree } from "../tensor/tree.js";
 import { applyUpdates, type GradientTransformation, type OptState } from "./base.js";
+import { checkExtra, type ExtraArgs } from "./extraArgs.js";
 import { checkLeaves, cloneState } from "./treeMath.js";
 import { scheduleValue } from "./validate.js";
 
@@ -38,8 +39,11 @@ export interface OptimizerOptions {
 }
 
 export interface Optimizer<S = OptState> {
-  /** Applies one update with `grads` (same tree and shapes as params), in place. */
-  step(grads: Tree): void;
+  /**
+   * Applies one update with `grads` (same tree and shapes as params), in place. `extra` (loss
+   * closures, hvp; see ExtraArgs) goes to the transform's `update` for those that need it.
+   */
+  step(grads: Tree, extra?: ExtraArgs): void;
   /** A snapshot (deep copy) of the state tree, in the transform's own structure. */
   readonly state: S;
   /** Loads a state tree (e.g. from a checkpoint); it must have the structure of `state`. */
@@ -102,8 +106,9 @@ export function optimizer<S = OptState>(transform: GradientTransformation<S>, pa
     get threads() { return engine?.threads ?? 1; },
     get params() { return params; },
     get count() { return count; },
-    step(grads: Tree): void {
+    step(grads: Tree, extra?: ExtraArgs): void {
       const g = checkGrads(grads);
+      checkExtra("optimizer.step", extra);
       if (engine && spec) {
         const lr = scheduleValue("optimizer.step", "lr", spec.lr, count);
         try {
@@ -115,7 +120,7 @@ export function optimizer<S = OptState>(transform: GradientTransformation<S>, pa
         count++;
         return;
       }
-      const r = transform.update(grads, state, params);
+      const r = transform.update(grads, state, params, extra);
       const next = treeFlattenWithPaths(applyUpdates(params, r.updates)).map(([, t]) => t);
       leaves.forEach((p, i) => (p._storage = next[i]._storage));
       written();

@@ -2,8 +2,11 @@
  * The training loop. One optimizer step is
  *   (loss, g) = valueAndGrad(p -> L(model(p, x_B), y_B))(p)      (averaged over `accumulate` batches)
  *   g <- g * min(1, c / ||g||)                                     (`clipGradNorm` c, optional)
- *   (u, s) = transform.update(g, s, p);  p <- p + u
+ *   (u, s) = transform.update(g, s, p, extra);  p <- p + u
  * with any optax-shaped GradientTransformation; its schedule advances once per optimizer step.
+ * `extra` gives second-order transforms (sam, sophia, ...) the loss of the step's batches and the
+ * model's outputs on them as functions of the parameters (training mode; the model state they
+ * produce is dropped, and dropout draws from the training RNG); first-order transforms ignore it.
  * Everything that decides the trajectory (params, model state, optimizer state, step, epoch,
  * position in the epoch, dropout RNG) is in `saveCheckpoint(model, result)`, and the batch order of
  * an epoch is a function of (seed, epoch), so resuming reproduces an uninterrupted run bit for bit.
@@ -16,6 +19,8 @@ import { treeFlattenWithPaths, treeMap, type Tree } from "../tensor/tree.js";
 import { fmt } from "../tensor/shape.js";
 import { valueAndGrad } from "../autodiff/grad.js";
 import type { GradientTransformation } from "../optim/base.js";
+import type { ExtraArgs } from "../optim/extraArgs.js";
+import { concat } from "../ops/shape.js";
 import { optimizer as statefulOptimizer } from "../optim/optimizer.js";
 import type { Layer, State } from "../nn/layers.js";
 import { resolveLoss, type LossFn, type LossName } from "../nn/losses.js";
@@ -280,6 +285,20 @@ export async function fit(model: Layer, data: Dataset | Batches, options: FitOpt
     return lossFn(r.y, cur.y);
   };
   const vg = valueAndGrad(objective);
+  // The batches of the current optimizer step, and closures over them for `update`'s extra channel.
+  const stepBatches: Array<{ x: Tensor; y: Tensor }> = [];
+  const forwardAt = (p: Tree, x: Tensor) => model.forward(p, state, x, { training: true, rng, path: "" }).y;
+  const extra: ExtraArgs = {
+    loss: (p) => {
+      let total: Tensor | null = null;
+      for (const b of stepBatches) {
+        const l = lossFn(forwardAt(p, b.x), b.y);
+        total = total === null ? l : total.add(l);
+      }
+      return stepBatches.length === 1 ? total! : total!.mul(1 / stepBatches.length);
+    },
+    outputs: (p) => (stepBatches.length === 1 ? forwardAt(p, stepBatches[0].x) : concat(stepBatches.map((b) => forwardAt(p, b.x)), 0)),
+  };
 
   let optState: unknown;
   try {
@@ -294,6 +313,8 @@ export async function fit(model: Layer, data: Dataset | Batches, options: FitOpt
       for (; batch < perEpoch; ) {
         const b = plan.batch(epoch, batch);
         cur.x = b.x; cur.y = b.y!;
+        if (accCount === 0) stepBatches.length = 0;
+        stepBatches.push({ x: b.x, y: b.y! });
         const { value, grad } = vg(params);
         const lossValue = value.item();
         const rows = b.indices.length;
@@ -335,7 +356,7 @@ export async function fit(model: Layer, data: Dataset | Batches, options: FitOpt
         lr = lrOf(step);
         if (!skipped) {
           if (clip !== undefined && gn > clip) g = treeMap((t) => t.mul(clip / gn), g);
-          opt.step(g);
+          opt.step(g, extra);
           step++;
         }
         stepsThisCall++;
