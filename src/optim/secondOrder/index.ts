@@ -1,0 +1,2 @@
+/** Second-order training optimizers: they read loss closures and curvature products from `update`'s extra channel. */
+export { sam, type SamOptions, type SamState } from "./sam.js";
