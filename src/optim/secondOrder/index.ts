@@ -1,3 +1,4 @@
 /** Second-order training optimizers: they read loss closures and curvature products from `update`'s extra channel. */
 export { sam, type SamOptions, type SamState } from "./sam.js";
 export { shampoo, type ShampooOptions, type ShampooState, type ShampooLeafState, type ShampooBlockState, type ShampooGraftingConfig } from "./shampoo.js";
+export { soap, type SoapOptions, type SoapState, type SoapLeafState } from "./soap.js";
