@@ -2,3 +2,4 @@
 export { sam, type SamOptions, type SamState } from "./sam.js";
 export { shampoo, type ShampooOptions, type ShampooState, type ShampooLeafState, type ShampooBlockState, type ShampooGraftingConfig } from "./shampoo.js";
 export { soap, type SoapOptions, type SoapState, type SoapLeafState } from "./soap.js";
+export { sophia, type SophiaOptions, type SophiaState, type SophiaEstimator, type SophiaRngState } from "./sophia.js";

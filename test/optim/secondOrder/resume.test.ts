@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import { Rng, tensor, treeFlattenWithPaths } from "../../../src/index.js";
 import * as nn from "../../../src/nn/index.js";
 import { fit, saveCheckpoint } from "../../../src/train/index.js";
-import { adam, sam, sgd, shampoo, soap, type GradientTransformation } from "../../../src/optim/index.js";
+import { adam, sam, sgd, shampoo, soap, sophia, type GradientTransformation } from "../../../src/optim/index.js";
 import { vals } from "../../helpers.js";
 
 /** Three Gaussian blobs in 4-D. */
@@ -32,6 +32,8 @@ const SECOND_ORDER: Array<[string, () => GradientTransformation<any>]> = [
   ["sam(adam), adaptive", () => sam(adam({ lr: 0.01 }), { rho: 0.5, adaptive: true })],
   ["shampoo (Adam grafting, merged dims, roots every 2 steps)", () => shampoo({ lr: 0.03, graftingConfig: { type: "adam" }, preconditionFrequency: 2 })],
   ["soap (basis refreshed every 3 steps, 1-D rotated too)", () => soap({ lr: 0.05, precondFrequency: 3, precondition1d: true })],
+  ["sophia (GNB, estimate every 3 steps)", () => sophia({ lr: 0.02, rho: 0.05, k: 3, weightDecay: 1e-3 })],
+  ["sophia (Hutchinson, estimate every 2 steps)", () => sophia({ lr: 0.02, rho: 0.05, k: 2, estimator: "hutchinson", seed: 7 })],
   ["shampoo (matrices, blocks of 4, decoupled weight decay)", () => shampoo({ lr: 0.05, betas: [0.9, 0.999], graftingConfig: { type: "rmsprop" }, maxPreconditionerDim: 4, targetParameterDimensionality: 2, weightDecay: 1e-3 })],
 ];
 
