@@ -18,4 +18,3 @@ export type { Convention } from "./conventions.js";
 export { optimizer, type Optimizer, type OptimizerOptions, type OptimizerPath } from "./optimizer.js";
 export * from "./schedules/index.js";
 export { lrFinder, type LrFinderOptions, type LrFinderResult } from "./lrFinder.js";
-export * from "./secondOrder/index.js";

@@ -10,7 +10,7 @@ import { fit } from "../../../src/train/index.js";
 import {
   accumulate, adam, chain, injectHyperparams, masked, optimizer, partition, sgd, skipNonFinite,
   needExtra, valueAndGradAt, hvpAt, type ExtraArgs, type GradientTransformation,
-} from "../../../src/optim/index.js";
+} from "../../../src/index.js";
 import { vals } from "../../helpers.js";
 
 /** A transform that records what extra it got and passes the updates through. */

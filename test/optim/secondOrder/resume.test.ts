@@ -7,8 +7,10 @@ import { describe, expect, it } from "vitest";
 import { Rng, tensor, treeFlattenWithPaths } from "../../../src/index.js";
 import * as nn from "../../../src/nn/index.js";
 import { fit, saveCheckpoint } from "../../../src/train/index.js";
-import { adam, sam, sgd, shampoo, soap, sophia, type GradientTransformation } from "../../../src/optim/index.js";
+import { adam, sam, sgd, shampoo, soap, sophia, type GradientTransformation } from "../../../src/index.js";
 import { vals } from "../../helpers.js";
+import * as dh from "../../../src/index.js";
+import * as core from "../../../src/core.js";
 
 /** Three Gaussian blobs in 4-D. */
 function blobs(n: number, seed: number) {
@@ -36,6 +38,16 @@ const SECOND_ORDER: Array<[string, () => GradientTransformation<any>]> = [
   ["sophia (Hutchinson, estimate every 2 steps)", () => sophia({ lr: 0.02, rho: 0.05, k: 2, estimator: "hutchinson", seed: 7 })],
   ["shampoo (matrices, blocks of 4, decoupled weight decay)", () => shampoo({ lr: 0.05, betas: [0.9, 0.999], graftingConfig: { type: "rmsprop" }, maxPreconditionerDim: 4, targetParameterDimensionality: 2, weightDecay: 1e-3 })],
 ];
+
+describe("where they live", () => {
+  it("the main entry exports them (dh.sam, dh.shampoo, dh.soap, dh.sophia); downhill/core does not (its size budget), but has the extra channel's helpers", () => {
+    for (const name of ["sam", "shampoo", "soap", "sophia"]) {
+      expect(typeof (dh as Record<string, unknown>)[name]).toBe("function");
+      expect(name in core).toBe(false);
+    }
+    expect(typeof core.needExtra).toBe("function");
+  });
+});
 
 describe.each(SECOND_ORDER)("%s", (_name, make) => {
   it("N steps straight == k steps, save, load into a fresh model and optimizer, N − k more (bit-identical)", async () => {

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { ArgumentError, grad, tensor, type Tensor, type Tree } from "../../../src/index.js";
-import { adam, chain, optimizer, sam, sgd } from "../../../src/optim/index.js";
+import { adam, chain, optimizer, sam, sgd } from "../../../src/index.js";
 
 // L(p) = ½ pᵀ A p − bᵀ p with A = [[3, 1], [1, 2]], b = [1, -1]: ∇L = A p − b.
 const A = [[3, 1], [1, 2]], b = [1, -1];

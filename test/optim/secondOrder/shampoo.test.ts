@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { ArgumentError, Rng, grad, tensor, type Tensor, type Tree } from "../../../src/index.js";
-import { optimizer, shampoo, type ShampooOptions, type ShampooState } from "../../../src/optim/index.js";
+import { optimizer, shampoo, type ShampooOptions, type ShampooState } from "../../../src/index.js";
 import { mergeSmallDims, splitBlocks } from "../../../src/optim/secondOrder/kronecker.js";
 import { vals } from "../../helpers.js";
 import { addEye, matFun, matmul, norm, rows, transpose } from "./dense.js";

@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { ArgumentError, Rng, grad, tensor, type Tensor, type Tree } from "../../../src/index.js";
-import { optimizer, soap, type SoapOptions, type SoapState } from "../../../src/optim/index.js";
+import { optimizer, soap, type SoapOptions, type SoapState } from "../../../src/index.js";
 import { soapMergeDims } from "../../../src/optim/secondOrder/soap.js";
 import { vals } from "../../helpers.js";
 import { jacobiEig, matmul, norm, rows, transpose } from "./dense.js";

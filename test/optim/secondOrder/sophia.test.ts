@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { ArgumentError, Rng, grad, tensor, type Tensor, type Tree } from "../../../src/index.js";
-import { optimizer, sophia, type SophiaState } from "../../../src/optim/index.js";
+import { optimizer, sophia, type SophiaState } from "../../../src/index.js";
 import { gaussNewtonBartlettDiagonal, hutchinsonDiagonal } from "../../../src/optim/secondOrder/sophia.js";
 import { vals } from "../../helpers.js";
 
