@@ -13,6 +13,7 @@ import { ArgumentError } from "../errors.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { treeLeaves, treeUnflatten, type Tree } from "../tensor/tree.js";
 import { zerosLike } from "../tensor/create.js";
+import type { CaptureLinear } from "../nn/capture.js";
 import { valueAndGrad as autodiffValueAndGrad } from "../autodiff/grad.js";
 import { hvp as autodiffHvp } from "../autodiff/curvature.js";
 
@@ -33,10 +34,16 @@ export interface ExtraArgs {
    * from their softmax).
    */
   readonly outputs?: (params: Tree) => Tensor;
+  /**
+   * For each `nn.linear` layer of the model, its input rows and the gradient of a loss (a function
+   * of the model's outputs on this step's batch) with respect to its outputs (K-FAC's factors;
+   * see nn/capture.ts).
+   */
+  readonly captureLinear?: CaptureLinear;
 }
 
 /** The names of the fields, for messages and for checking user input. */
-export const EXTRA_FIELDS = ["loss", "valueAndGrad", "hvp", "outputs"] as const;
+export const EXTRA_FIELDS = ["loss", "valueAndGrad", "hvp", "outputs", "captureLinear"] as const;
 
 /** Throws unless `extra` is absent or an object whose known fields are functions. */
 export function checkExtra(where: string, extra: unknown): ExtraArgs | undefined {
@@ -89,7 +96,7 @@ export function restrictExtra(extra: ExtraArgs | undefined, params: Tree, keep: 
   };
   const pick = (tree: Tree): Tensor[] => treeLeaves(tree).filter((_, i) => keep[i]);
   const same = (t: Tensor) => t;
-  const { loss, valueAndGrad, hvp, outputs } = extra;
+  const { loss, valueAndGrad, hvp, outputs, captureLinear } = extra;
   return {
     ...extra,
     loss: loss && ((sub) => loss(embed(sub, same))),
@@ -99,5 +106,6 @@ export function restrictExtra(extra: ExtraArgs | undefined, params: Tree, keep: 
     }),
     hvp: hvp && ((v) => pick(hvp(embed(v, zerosLike)))),
     outputs: outputs && ((sub) => outputs(embed(sub, same))),
+    captureLinear: captureLinear && ((sub, lossOfOutputs) => captureLinear(embed(sub, same), lossOfOutputs)),
   };
 }

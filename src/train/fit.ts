@@ -4,9 +4,10 @@
  *   g <- g * min(1, c / ||g||)                                     (`clipGradNorm` c, optional)
  *   (u, s) = transform.update(g, s, p, extra);  p <- p + u
  * with any optax-shaped GradientTransformation; its schedule advances once per optimizer step.
- * `extra` gives second-order transforms (sam, sophia, ...) the loss of the step's batches and the
- * model's outputs on them as functions of the parameters (training mode; the model state they
- * produce is dropped, and dropout draws from the training RNG); first-order transforms ignore it.
+ * `extra` gives second-order transforms (sam, sophia, kfac, ...) the loss of the step's batches,
+ * the model's outputs on them as functions of the parameters and the linear layers' captures
+ * (training mode; the model state they produce is dropped, and dropout draws from the training
+ * RNG); first-order transforms ignore it.
  * Everything that decides the trajectory (params, model state, optimizer state, step, epoch,
  * position in the epoch, dropout RNG) is in `saveCheckpoint(model, result)`, and the batch order of
  * an epoch is a function of (seed, epoch), so resuming reproduces an uninterrupted run bit for bit.
@@ -21,6 +22,7 @@ import { valueAndGrad } from "../autodiff/grad.js";
 import type { GradientTransformation } from "../optim/base.js";
 import type { ExtraArgs } from "../optim/extraArgs.js";
 import { concat } from "../ops/shape.js";
+import { captureLinear, concatCaptures } from "../nn/capture.js";
 import { optimizer as statefulOptimizer } from "../optim/optimizer.js";
 import type { Layer, State } from "../nn/layers.js";
 import { resolveLoss, type LossFn, type LossName } from "../nn/losses.js";
@@ -298,6 +300,7 @@ export async function fit(model: Layer, data: Dataset | Batches, options: FitOpt
       return stepBatches.length === 1 ? total! : total!.mul(1 / stepBatches.length);
     },
     outputs: (p) => (stepBatches.length === 1 ? forwardAt(p, stepBatches[0].x) : concat(stepBatches.map((b) => forwardAt(p, b.x)), 0)),
+    captureLinear: (p, lossOfOutputs) => concatCaptures(stepBatches.map((b) => captureLinear(model, b.x, { state, training: true, rng })(p, lossOfOutputs))),
   };
 
   let optState: unknown;

@@ -16,6 +16,7 @@ import { hvpAt, needExtra, type ExtraArgs } from "../extraArgs.js";
 import { ewise, fullTree } from "../treeMath.js";
 import { checkKnown, learningRate, nonNegative, positiveInt, scheduleValue, unitInterval } from "../validate.js";
 import { tensorFrom } from "./kronecker.js";
+import { rngFrom, rngStateOf, sampleSoftmax, type RngState } from "./sampling.js";
 
 export type SophiaEstimator = "gnb" | "hutchinson";
 
@@ -40,8 +41,8 @@ export interface SophiaOptions {
   seed?: number;
 }
 
-/** The xoshiro128** state of the estimator's generator (Rng.getState as named fields: checkpoints restore them). */
-export interface SophiaRngState { s0: number; s1: number; s2: number; s3: number; spare: number }
+/** The estimator's generator state (Rng.getState as named fields: checkpoints restore them). */
+export type SophiaRngState = RngState;
 
 export interface SophiaState { count: number; mu: Tree; hessian: Tree; rng: SophiaRngState }
 
@@ -88,8 +89,7 @@ export function sophia(options: SophiaOptions = {}): GradientTransformation<Soph
 
   return {
     init(params) {
-      const [s0, s1, s2, s3, spare] = new Rng(seed).getState();
-      return { count: 0, mu: fullTree(params, 0), hessian: fullTree(params, 0), rng: { s0, s1, s2, s3, spare } };
+      return { count: 0, mu: fullTree(params, 0), hessian: fullTree(params, 0), rng: rngStateOf(new Rng(seed)) };
     },
     update(g, state, params, extra) {
       const p = needParams(where, params);
@@ -98,12 +98,10 @@ export function sophia(options: SophiaOptions = {}): GradientTransformation<Soph
       let hessian = state.hessian;
       let rngState = state.rng;
       if (t > 1 && (t - 1) % k === 0) {
-        const rng = new Rng();
-        rng.setState([rngState.s0, rngState.s1, rngState.s2, rngState.s3, rngState.spare]);
+        const rng = rngFrom(rngState);
         const est = estimator === "hutchinson" ? hutchinsonDiagonal(extra, p, rng) : gaussNewtonBartlettDiagonal(extra, p, rng);
         hessian = ewise((h, e) => b2 * h + (1 - b2) * e, [state.hessian, est], ["hessian", "estimate"]);
-        const [s0, s1, s2, s3, spare] = rng.getState();
-        rngState = { s0, s1, s2, s3, spare };
+        rngState = rngStateOf(rng);
       }
       const mu = ewise((m, x) => b1 * m + (1 - b1) * x, [state.mu, g], ["mu", "updates"]);
       const updates = ewise((w, m, h) => {
@@ -143,19 +141,10 @@ export function gaussNewtonBartlettDiagonal(extra: ExtraArgs | undefined, params
   const z = readSync(value, "sophia");
   const c = value.rank === 0 ? 1 : value.shape[value.rank - 1];
   const rows = c === 0 ? 0 : z.length / c;
+  const { probs, labels } = sampleSoftmax(z, c, rng);
   const cot = new Float64Array(z.length);
   for (let b = 0; b < rows; b++) {
-    let max = -Infinity;
-    for (let j = 0; j < c; j++) max = Math.max(max, z[b * c + j]);
-    let sum = 0;
-    for (let j = 0; j < c; j++) sum += (cot[b * c + j] = Math.exp(z[b * c + j] - max));
-    const r = rng.uniform() * sum;
-    let label = c - 1, acc = 0;
-    for (let j = 0; j < c; j++) {
-      acc += cot[b * c + j];
-      if (r < acc) { label = j; break; }
-    }
-    for (let j = 0; j < c; j++) cot[b * c + j] = (cot[b * c + j] / sum - (j === label ? 1 : 0)) / rows;
+    for (let j = 0; j < c; j++) cot[b * c + j] = (probs[b * c + j] - (j === labels[b] ? 1 : 0)) / rows;
   }
   const ghat = pullback(tensorFrom(cot, value.shape, value.dtype));
   return ewise((x) => rows * x * x, [ghat], ["gradient"]);

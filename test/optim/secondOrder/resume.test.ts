@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import { Rng, tensor, treeFlattenWithPaths } from "../../../src/index.js";
 import * as nn from "../../../src/nn/index.js";
 import { fit, saveCheckpoint } from "../../../src/train/index.js";
-import { adam, sam, sgd, shampoo, soap, sophia, type GradientTransformation } from "../../../src/index.js";
+import { adam, kfac, sam, sgd, shampoo, soap, sophia, type GradientTransformation } from "../../../src/index.js";
 import { vals } from "../../helpers.js";
 import * as dh from "../../../src/index.js";
 import * as core from "../../../src/core.js";
@@ -36,12 +36,13 @@ const SECOND_ORDER: Array<[string, () => GradientTransformation<any>]> = [
   ["soap (basis refreshed every 3 steps, 1-D rotated too)", () => soap({ lr: 0.05, precondFrequency: 3, precondition1d: true })],
   ["sophia (GNB, estimate every 3 steps)", () => sophia({ lr: 0.02, rho: 0.05, k: 3, weightDecay: 1e-3 })],
   ["sophia (Hutchinson, estimate every 2 steps)", () => sophia({ lr: 0.02, rho: 0.05, k: 2, estimator: "hutchinson", seed: 7 })],
+  ["kfac (momentum, inverses every 3 steps)", () => kfac({ lr: 0.05, momentum: 0.5, damping: 1e-2, inverseUpdatePeriod: 3 })],
   ["shampoo (matrices, blocks of 4, decoupled weight decay)", () => shampoo({ lr: 0.05, betas: [0.9, 0.999], graftingConfig: { type: "rmsprop" }, maxPreconditionerDim: 4, targetParameterDimensionality: 2, weightDecay: 1e-3 })],
 ];
 
 describe("where they live", () => {
-  it("the main entry exports them (dh.sam, dh.shampoo, dh.soap, dh.sophia); downhill/core does not (its size budget), but has the extra channel's helpers", () => {
-    for (const name of ["sam", "shampoo", "soap", "sophia"]) {
+  it("the main entry exports them (dh.sam, dh.shampoo, dh.soap, dh.sophia, dh.kfac); downhill/core does not (its size budget), but has the extra channel's helpers", () => {
+    for (const name of ["sam", "shampoo", "soap", "sophia", "kfac"]) {
       expect(typeof (dh as Record<string, unknown>)[name]).toBe("function");
       expect(name in core).toBe(false);
     }
