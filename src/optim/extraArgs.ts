@@ -40,10 +40,15 @@ export interface ExtraArgs {
    * see nn/capture.ts).
    */
   readonly captureLinear?: CaptureLinear;
+  /**
+   * Residuals r of a least-squares loss ½‖r(params)‖² on this step's batch (naturalGradient's
+   * Gauss-Newton matrix JᵀJ); `fit` supplies them for loss "mse", scaled so ½‖r‖² is the mse.
+   */
+  readonly residuals?: (params: Tree) => Tensor;
 }
 
 /** The names of the fields, for messages and for checking user input. */
-export const EXTRA_FIELDS = ["loss", "valueAndGrad", "hvp", "outputs", "captureLinear"] as const;
+export const EXTRA_FIELDS = ["loss", "valueAndGrad", "hvp", "outputs", "captureLinear", "residuals"] as const;
 
 /** Throws unless `extra` is absent or an object whose known fields are functions. */
 export function checkExtra(where: string, extra: unknown): ExtraArgs | undefined {
@@ -96,7 +101,7 @@ export function restrictExtra(extra: ExtraArgs | undefined, params: Tree, keep: 
   };
   const pick = (tree: Tree): Tensor[] => treeLeaves(tree).filter((_, i) => keep[i]);
   const same = (t: Tensor) => t;
-  const { loss, valueAndGrad, hvp, outputs, captureLinear } = extra;
+  const { loss, valueAndGrad, hvp, outputs, captureLinear, residuals } = extra;
   return {
     ...extra,
     loss: loss && ((sub) => loss(embed(sub, same))),
@@ -107,5 +112,6 @@ export function restrictExtra(extra: ExtraArgs | undefined, params: Tree, keep: 
     hvp: hvp && ((v) => pick(hvp(embed(v, zerosLike)))),
     outputs: outputs && ((sub) => outputs(embed(sub, same))),
     captureLinear: captureLinear && ((sub, lossOfOutputs) => captureLinear(embed(sub, same), lossOfOutputs)),
+    residuals: residuals && ((sub) => residuals(embed(sub, same))),
   };
 }

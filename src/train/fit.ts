@@ -5,7 +5,8 @@
  *   (u, s) = transform.update(g, s, p, extra);  p <- p + u
  * with any optax-shaped GradientTransformation; its schedule advances once per optimizer step.
  * `extra` gives second-order transforms (sam, sophia, kfac, ...) the loss of the step's batches,
- * the model's outputs on them as functions of the parameters and the linear layers' captures
+ * the model's outputs on them as functions of the parameters, the linear layers' captures, and
+ * (loss "mse") the residuals
  * (training mode; the model state they produce is dropped, and dropout draws from the training
  * RNG); first-order transforms ignore it.
  * Everything that decides the trajectory (params, model state, optimizer state, step, epoch,
@@ -301,6 +302,11 @@ export async function fit(model: Layer, data: Dataset | Batches, options: FitOpt
     },
     outputs: (p) => (stepBatches.length === 1 ? forwardAt(p, stepBatches[0].x) : concat(stepBatches.map((b) => forwardAt(p, b.x)), 0)),
     captureLinear: (p, lossOfOutputs) => concatCaptures(stepBatches.map((b) => captureLinear(model, b.x, { state, training: true, rng })(p, lossOfOutputs))),
+    // mse's residuals, scaled so that ½‖r‖² is the step's loss: r = (f − y)·√(2 / (k·size)) over k batches
+    residuals: options.loss !== "mse" ? undefined : (p) => {
+      const rs = stepBatches.map((b) => forwardAt(p, b.x).sub(b.y).mul(Math.sqrt(2 / (stepBatches.length * b.y.size))).reshape([-1]));
+      return rs.length === 1 ? rs[0] : concat(rs, 0);
+    },
   };
 
   let optState: unknown;

@@ -4,3 +4,4 @@ export { shampoo, type ShampooOptions, type ShampooState, type ShampooLeafState,
 export { soap, type SoapOptions, type SoapState, type SoapLeafState } from "./soap.js";
 export { sophia, type SophiaOptions, type SophiaState, type SophiaEstimator, type SophiaRngState } from "./sophia.js";
 export { kfac, type KfacOptions, type KfacState, type KfacLayerState } from "./kfac.js";
+export { naturalGradient, type NaturalGradientOptions, type NaturalGradientState } from "./naturalGradient.js";

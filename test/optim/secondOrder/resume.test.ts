@@ -41,8 +41,8 @@ const SECOND_ORDER: Array<[string, () => GradientTransformation<any>]> = [
 ];
 
 describe("where they live", () => {
-  it("the main entry exports them (dh.sam, dh.shampoo, dh.soap, dh.sophia, dh.kfac); downhill/core does not (its size budget), but has the extra channel's helpers", () => {
-    for (const name of ["sam", "shampoo", "soap", "sophia", "kfac"]) {
+  it("the main entry exports them (dh.sam, dh.shampoo, dh.soap, dh.sophia, dh.kfac, dh.naturalGradient; naturalGradient's resume test is in its own file, it needs an mse model); downhill/core does not (its size budget), but has the extra channel's helpers", () => {
+    for (const name of ["sam", "shampoo", "soap", "sophia", "kfac", "naturalGradient"]) {
       expect(typeof (dh as Record<string, unknown>)[name]).toBe("function");
       expect(name in core).toBe(false);
     }
