@@ -42,9 +42,9 @@ export interface SoapOptions {
 
 export interface SoapLeafState {
   /** Adam's first moment, in the eigenbasis (rotated when the basis changes). */
-  expAvg: Tensor;
+  mu: Tensor;
   /** Adam's second moment, in the eigenbasis (permuted, not rotated, when the basis changes). */
-  expAvgSq: Tensor;
+  nu: Tensor;
   /** Shampoo statistics, one n x n float64 matrix per rotated dimension (L, R for a matrix). */
   gg: Tensor[];
   /** Their eigenbases, eigenvalues descending (float64). */
@@ -124,8 +124,8 @@ export function soap(options: SoapOptions = {}): GradientTransformation<SoapStat
           const { dims, rotated } = layout(p.shape);
           const sizes = dims.filter((_, k) => rotated[k]);
           return {
-            expAvg: tensorFrom(new Float64Array(p.size), p.shape, p.dtype),
-            expAvgSq: tensorFrom(new Float64Array(p.size), p.shape, p.dtype),
+            mu: tensorFrom(new Float64Array(p.size), p.shape, p.dtype),
+            nu: tensorFrom(new Float64Array(p.size), p.shape, p.dtype),
             gg: sizes.map((n) => tensorFrom(new Float64Array(n * n), [n, n], "float64")),
             q: sizes.map((n) => tensorFrom(new Float64Array(n * n), [n, n], "float64")),
           };
@@ -164,7 +164,7 @@ export function soap(options: SoapOptions = {}): GradientTransformation<SoapStat
           // initialise: eigenbases of the first statistics, no update
           const q = ks.map((k, i) => eigenbasis(gg[i], dims[k]));
           updates.push(tensorFrom(new Float64Array(G.length), pt.shape, pt.dtype));
-          next.push({ expAvg: st.expAvg, expAvgSq: st.expAvgSq, gg: gg.map((f, i) => tensorFrom(f, st.gg[i].shape, "float64")), q: q.map((m, i) => tensorFrom(m, st.q[i].shape, "float64")) });
+          next.push({ mu: st.mu, nu: st.nu, gg: gg.map((f, i) => tensorFrom(f, st.gg[i].shape, "float64")), q: q.map((m, i) => tensorFrom(m, st.q[i].shape, "float64")) });
           return;
         }
 
@@ -173,8 +173,8 @@ export function soap(options: SoapOptions = {}): GradientTransformation<SoapStat
         const projectBack = (x: Float64Array, basis: Float64Array[]) => ks.reduce((y, k, i) => modeProduct(y, dims, k, basis[i], false), x);
 
         const gp = project(G, q);
-        let m = valuesF64(st.expAvg, where);
-        let v = valuesF64(st.expAvgSq, where);
+        let m = valuesF64(st.mu, where);
+        let v = valuesF64(st.nu, where);
         for (let i = 0; i < gp.length; i++) {
           m[i] = b1 * m[i] + (1 - b1) * gp[i];
           v[i] = b2 * v[i] + (1 - b2) * gp[i] * gp[i];
@@ -211,8 +211,8 @@ export function soap(options: SoapOptions = {}): GradientTransformation<SoapStat
         }
         updates.push(tensorFrom(u, pt.shape, pt.dtype));
         next.push({
-          expAvg: tensorFrom(m, pt.shape, pt.dtype),
-          expAvgSq: tensorFrom(v, pt.shape, pt.dtype),
+          mu: tensorFrom(m, pt.shape, pt.dtype),
+          nu: tensorFrom(v, pt.shape, pt.dtype),
           gg: gg.map((f, i) => tensorFrom(f, st.gg[i].shape, "float64")),
           q: q.map((b, i) => tensorFrom(b, st.q[i].shape, "float64")),
         });

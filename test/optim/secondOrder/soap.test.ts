@@ -139,12 +139,12 @@ describe("soap", () => {
     // new column order, and m is rotated into the new basis: m' = Q_Lᵀ (Q_L,old m Q_R,oldᵀ) Q_R
     const QLo = rows(vals(before.q[0]), 3, 3), QRo = rows(vals(before.q[1]), 4, 4);
     const gp = matmul(matmul(transpose(QLo), rows(gs[4], 3, 4)), QRo);
-    const m = rows(vals(before.expAvg), 3, 4).map((r, i) => r.map((x, j) => 0.95 * x + 0.05 * gp[i][j]));
-    const v = rows(vals(before.expAvgSq), 3, 4).map((r, i) => r.map((x, j) => 0.95 * x + 0.05 * gp[i][j] ** 2));
-    close(Array.from(vals(after.expAvgSq)), orders[0].flatMap((i) => orders[1].map((j) => v[i][j])), 1e-13);
+    const m = rows(vals(before.mu), 3, 4).map((r, i) => r.map((x, j) => 0.95 * x + 0.05 * gp[i][j]));
+    const v = rows(vals(before.nu), 3, 4).map((r, i) => r.map((x, j) => 0.95 * x + 0.05 * gp[i][j] ** 2));
+    close(Array.from(vals(after.nu)), orders[0].flatMap((i) => orders[1].map((j) => v[i][j])), 1e-13);
     const QL = rows(vals(after.q[0]), 3, 3), QR = rows(vals(after.q[1]), 4, 4);
     const mNew = matmul(matmul(transpose(QL), matmul(matmul(QLo, m), transpose(QRo))), QR);
-    close(Array.from(vals(after.expAvg)), mNew.flat(), 1e-12);
+    close(Array.from(vals(after.mu)), mNew.flat(), 1e-12);
   });
 
   it("repeated refreshes track the eigenvectors of the statistics (one power iteration each)", () => {
