@@ -4,11 +4,9 @@
  *   g <- g * min(1, c / ||g||)                                     (`clipGradNorm` c, optional)
  *   (u, s) = transform.update(g, s, p, extra);  p <- p + u
  * with any optax-shaped GradientTransformation; its schedule advances once per optimizer step.
- * `extra` gives second-order transforms (sam, sophia, kfac, ...) the loss of the step's batches,
- * the model's outputs on them as functions of the parameters, the linear layers' captures, and
- * (loss "mse") the residuals
- * (training mode; the model state they produce is dropped, and dropout draws from the training
- * RNG); first-order transforms ignore it.
+ * `extra` (stepExtra.ts) gives second-order transforms (sam, sophia, kfac, ...) closures over the
+ * step's batches: the loss, the model's outputs, the linear layers' captures, mse's residuals;
+ * first-order transforms ignore it.
  * Everything that decides the trajectory (params, model state, optimizer state, step, epoch,
  * position in the epoch, dropout RNG) is in `saveCheckpoint(model, result)`, and the batch order of
  * an epoch is a function of (seed, epoch), so resuming reproduces an uninterrupted run bit for bit.
@@ -21,9 +19,7 @@ import { treeFlattenWithPaths, treeMap, type Tree } from "../tensor/tree.js";
 import { fmt } from "../tensor/shape.js";
 import { valueAndGrad } from "../autodiff/grad.js";
 import type { GradientTransformation } from "../optim/base.js";
-import type { ExtraArgs } from "../optim/extraArgs.js";
-import { concat } from "../ops/shape.js";
-import { captureLinear, concatCaptures } from "../nn/capture.js";
+import { stepExtra, type StepBatch } from "./stepExtra.js";
 import { optimizer as statefulOptimizer } from "../optim/optimizer.js";
 import type { Layer, State } from "../nn/layers.js";
 import { resolveLoss, type LossFn, type LossName } from "../nn/losses.js";
@@ -289,25 +285,8 @@ export async function fit(model: Layer, data: Dataset | Batches, options: FitOpt
   };
   const vg = valueAndGrad(objective);
   // The batches of the current optimizer step, and closures over them for `update`'s extra channel.
-  const stepBatches: Array<{ x: Tensor; y: Tensor }> = [];
-  const forwardAt = (p: Tree, x: Tensor) => model.forward(p, state, x, { training: true, rng, path: "" }).y;
-  const extra: ExtraArgs = {
-    loss: (p) => {
-      let total: Tensor | null = null;
-      for (const b of stepBatches) {
-        const l = lossFn(forwardAt(p, b.x), b.y);
-        total = total === null ? l : total.add(l);
-      }
-      return stepBatches.length === 1 ? total! : total!.mul(1 / stepBatches.length);
-    },
-    outputs: (p) => (stepBatches.length === 1 ? forwardAt(p, stepBatches[0].x) : concat(stepBatches.map((b) => forwardAt(p, b.x)), 0)),
-    captureLinear: (p, lossOfOutputs) => concatCaptures(stepBatches.map((b) => captureLinear(model, b.x, { state, training: true, rng })(p, lossOfOutputs))),
-    // mse's residuals, scaled so that ½‖r‖² is the step's loss: r = (f − y)·√(2 / (k·size)) over k batches
-    residuals: options.loss !== "mse" ? undefined : (p) => {
-      const rs = stepBatches.map((b) => forwardAt(p, b.x).sub(b.y).mul(Math.sqrt(2 / (stepBatches.length * b.y.size))).reshape([-1]));
-      return rs.length === 1 ? rs[0] : concat(rs, 0);
-    },
-  };
+  const stepBatches: StepBatch[] = [];
+  const extra = stepExtra(model, lossFn, options.loss === "mse", stepBatches, () => state, rng);
 
   let optState: unknown;
   try {
