@@ -17,6 +17,8 @@ export { minimize, minimizeAsync, backtrackingArmijo, strongWolfe, METHOD_NAMES,
 export * as problems from "./problems/index.js";
 export { race, reportHtml, outcomeOf, DEFAULT_METHODS, type RaceOptions, type RaceResult, type RaceEntry, type Outcome, type ReportOptions } from "./compare/index.js";
 export * from "./optim/index.js";
+// the second-order training optimizers (sam, shampoo, soap, sophia, kfac, naturalGradient): in the main entry, not in downhill/core
+export * from "./optim/secondOrder/index.js";
 export * as schedules from "./optim/schedules/index.js";
 export * as nn from "./nn/index.js";
 export * as data from "./train/data.js";

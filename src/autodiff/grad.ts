@@ -66,16 +66,18 @@ export function valueAndGrad<X extends Tree, A extends unknown[]>(f: (x: X, ...a
 /** The gradient of a scalar function, in the same tree shape as `x`. */
 export function grad<X extends Tree, A extends unknown[]>(f: (x: X, ...args: A) => Tensor) {
   const vg = named("grad", f);
-  return (x: X, ...args: A): X => vg(x, ...args).grad;
+  return <Y extends X>(x: Y, ...args: A): Y => vg(x, ...args).grad;
 }
 
 /** valueAndGrad under the name the user called, so that errors name it. */
 function named<X extends Tree, A extends unknown[]>(op: string, f: (x: X, ...args: A) => Tensor) {
   checkFunction(op, f);
-  return (x: X, ...args: A): { value: Tensor; grad: X } => {
+  // Generic in the argument's own type: the gradient has the structure of what was passed (a
+  // Tensor for a Tensor, even when f is typed on the general Tree).
+  return <Y extends X>(x: Y, ...args: A): { value: Tensor; grad: Y } => {
     const leaves = makeLeaves(x, op);
     const r = scalarGrads(op, f(leaves.tree as X, ...args), leaves);
-    return r as { value: Tensor; grad: X };
+    return r as { value: Tensor; grad: Y };
   };
 }
 

@@ -34,6 +34,12 @@ export interface Context {
   path: string;
   /** Called with every activation layer's output (diagnostics: dead ReLU units). */
   onActivation?: (path: string, kind: string, y: Tensor) => void;
+  /**
+   * Called by every `linear` layer with its input rows x [N, in] and output y = x W + b [N, out];
+   * the layer continues with the returned tensor (K-FAC's captures add a zero tangent there to
+   * read ∂L/∂y; see capture.ts).
+   */
+  tapLinear?: (path: string, x: Tensor, y: Tensor) => Tensor;
 }
 
 export interface ApplyOptions {
@@ -140,6 +146,7 @@ export function linear(inFeatures: number, outFeatures: number, options: LinearO
     const x2 = x.rank === 2 ? x : reshape(x, [-1, last]);
     let y = matmul(x2, p.w);
     if (p.b) y = add(y, p.b);
+    if (ctx.tapLinear) y = ctx.tapLinear(ctx.path, x2, y);
     if (x.rank !== 2) y = reshape(y, [...x.shape.slice(0, -1), p.w.shape[1]]);
     return { y, state };
   });

@@ -8,6 +8,7 @@ import { Tensor } from "../tensor/tensor.js";
 import type { Tree } from "../tensor/tree.js";
 import { ewise } from "./treeMath.js";
 import type { FusedSpec } from "./fusedSpec.js";
+import type { ExtraArgs } from "./extraArgs.js";
 
 /** A state tree: tensors, numbers, booleans, null, and arrays/objects of them. */
 export type OptState = Tensor | number | boolean | null | readonly OptState[] | { readonly [key: string]: OptState };
@@ -19,11 +20,13 @@ export interface UpdateResult<S = OptState> {
 
 /**
  * A pure gradient transformation: `init(params)` returns the initial state; `update(updates,
- * state, params)` returns the transformed updates and the next state, never mutating its inputs.
+ * state, params, extra)` returns the transformed updates and the next state, never mutating its
+ * inputs. `extra` (optional; see extraArgs.ts) carries loss closures and curvature products to
+ * the transforms that read them (sam, sophia, ...); the others ignore it.
  */
 export interface GradientTransformation<S = OptState> {
   init(params: Tree): S;
-  update(updates: Tree, state: S, params?: Tree): UpdateResult<S>;
+  update(updates: Tree, state: S, params?: Tree, extra?: ExtraArgs): UpdateResult<S>;
 }
 
 /*
@@ -92,7 +95,8 @@ export function needParams(where: string, params: Tree | undefined): Tree {
 }
 
 /**
- * Applies transforms in sequence; the state is the array of their states.
+ * Applies transforms in sequence; the state is the array of their states. `extra` is handed to
+ * every member, as optax's chain does with extra args.
  * `chain(clipByGlobalNorm(1), adam({lr: 1e-3}))` keeps the fused kernel with the clip folded in
  * (see `fusedSpecOf`); a chain with any other part runs each part's `update` as written.
  */
@@ -102,11 +106,11 @@ export function chain(...transforms: GradientTransformation<any>[]): GradientTra
   });
   const t: GradientTransformation<OptState[]> = {
     init: (params) => transforms.map((t) => t.init(params)),
-    update(updates, state, params) {
+    update(updates, state, params, extra) {
       if (!Array.isArray(state) || state.length !== transforms.length) throw new ArgumentError(`chain.update: state must be an array of ${transforms.length} states`);
       const next: OptState[] = [];
       for (let i = 0; i < transforms.length; i++) {
-        const r = transforms[i].update(updates, state[i], params);
+        const r = transforms[i].update(updates, state[i], params, extra);
         updates = r.updates;
         next.push(r.state);
       }

@@ -1,5 +1,6 @@
 /** First-order optimizers as composable transforms (optax-shaped), schedules and the fused stateful optimizer. */
 export { chain, identity, applyUpdates, type GradientTransformation, type OptState, type UpdateResult } from "./base.js";
+export { needExtra, valueAndGradAt, hvpAt, restrictExtra, type ExtraArgs } from "./extraArgs.js";
 export { scale, scaleByLearningRate, type ScaleByLearningRateState } from "./transforms/scale.js";
 export { addDecayedWeights } from "./transforms/decay.js";
 export { trace, type TraceState, type TraceOptions } from "./transforms/trace.js";

@@ -26,6 +26,7 @@ import { backendFor, backendNamed, dataWritten, readSync } from "../backend/sele
 import { Tensor } from "../tensor/tensor.js";
 import { treeFlattenWithPaths, type Tree } from "../tensor/tree.js";
 import { applyUpdates, fusedSpecOf, type GradientTransformation, type OptState } from "./base.js";
+import { checkExtra, type ExtraArgs } from "./extraArgs.js";
 import { checkLeaves, cloneState } from "./treeMath.js";
 import { scheduleValue } from "./validate.js";
 
@@ -63,9 +64,10 @@ export interface Optimizer<S = OptState, P extends Tree = Tree> {
   /**
    * Applies one update with `grads` (same tree and shapes as params), in place. Non-finite
    * gradients are applied as they are unless the optimizer was built with `nonFinite: "skip"` or
-   * `"throw"`; returns false when the step was skipped.
+   * `"throw"`; returns false when the step was skipped. `extra` (loss closures, hvp; see
+   * ExtraArgs) goes to the transform's `update` for those that need it.
    */
-  step(grads: GradsFor<P>): boolean;
+  step(grads: GradsFor<P>, extra?: ExtraArgs): boolean;
   /** Steps skipped for non-finite gradients (`nonFinite: "skip"`). */
   readonly skipped: number;
   /** A snapshot (deep copy) of the state tree, in the transform's own structure. */
@@ -148,8 +150,9 @@ export function optimizer<S = OptState, P extends Tree = Tree>(transform: Gradie
     get params() { return params; },
     get count() { return count; },
     get skipped() { return skipped; },
-    step(grads: Tree): boolean {
+    step(grads: Tree, extra?: ExtraArgs): boolean {
       const g = checkGrads(grads);
+      checkExtra("optimizer.step", extra);
       if (nonFinite !== "apply") {
         const bad = firstBad(g);
         if (bad !== null) {
@@ -169,7 +172,7 @@ export function optimizer<S = OptState, P extends Tree = Tree>(transform: Gradie
         count++;
         return true;
       }
-      const r = transform.update(grads, state, params);
+      const r = transform.update(grads, state, params, extra);
       const next = treeFlattenWithPaths(applyUpdates(params, r.updates)).map(([, t]) => t);
       leaves.forEach((p, i) => (p._storage = next[i]._storage));
       written();

@@ -3,7 +3,8 @@
  * (fitOptions.ts), starts from the model or a checkpoint (fitState.ts), runs epochs of optimizer
  * steps (fitStep.ts), records each epoch and decides whether to stop (fitEpoch.ts), and returns the
  * history with the training state. Any optax-shaped GradientTransformation works; its schedule
- * advances once per optimizer step. Everything that decides the trajectory (params, model state,
+ * advances once per optimizer step; `update` also gets an extra channel (stepExtra.ts: closures
+ * over the step's batches for second-order transforms: sam, sophia, kfac, ...). Everything that decides the trajectory (params, model state,
  * optimizer state, step, epoch, position in the epoch, dropout RNG) is in
  * `saveCheckpoint(model, result)`, and the batch order of an epoch is a function of (seed, epoch),
  * so resuming reproduces an uninterrupted run bit for bit.
@@ -18,6 +19,7 @@ import { resolveFitOptions, type FitOptions } from "./fitOptions.js";
 import { startTraining } from "./fitState.js";
 import { EpochSums, batchGradientOf, reportOverflow, trainEpoch, type StepEnv } from "./fitStep.js";
 import { epochRecord, stopAfterEpoch, type EpochWatch } from "./fitEpoch.js";
+import { stepExtra, type StepBatch } from "./stepExtra.js";
 
 export { evaluate, type EvaluateOptions } from "./evaluate.js";
 export { History, type EpochRecord, type FitResult, type StepInfo, type StopReason } from "./history.js";
@@ -45,12 +47,15 @@ export async function fit(model: Layer, data: Dataset | Batches, options: FitOpt
   const resumedInside = run.batch > 0 ? 1 : 0;
   const totalSteps = maxSteps ?? Math.ceil(((maxEpochs - resumedInside) * perEpoch + (resumedInside ? perEpoch - run.batch : 0)) / accumulate);
   const progress = new Progress(totalSteps, "steps", plan.progress, plan.progressSink);
+  const stepBatches: StepBatch[] = [];
   const env: StepEnv = {
     plan, opt, history, progress,
     warn: plan.diagnostics.onWarning ?? (progress.mode === "none" ? () => {} : (m: string) => console.warn(m)),
     describeLayer: describeLayers(model),
     batchGradient: batchGradientOf(model, plan.loss, run),
     lastFinite: null,
+    stepBatches,
+    extra: stepExtra(model, plan.loss, options.loss === "mse", stepBatches, () => run.state, run.rng),
   };
 
   const calls = { steps: 0, epochs: 0 };

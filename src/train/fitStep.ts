@@ -5,6 +5,8 @@
  *   (u, s) = transform.update(g, s, p);  p <- p + u
  * with the non-finite guard and the gradient diagnostics in between.
  */
+import type { ExtraArgs } from "../optim/extraArgs.js";
+import type { StepBatch } from "./stepExtra.js";
 import { readSync } from "../backend/select.js";
 import { NonFiniteError } from "../errors.js";
 import type { Tensor } from "../tensor/tensor.js";
@@ -36,6 +38,10 @@ export interface StepEnv {
    * non-finite after it, its update put them there (see `reportOverflow`).
    */
   lastFinite: { step: number; loss: number; gradNorm: number } | null;
+  /** The batches of the current optimizer step, which `extra`'s closures read (stepExtra.ts). */
+  readonly stepBatches: StepBatch[];
+  /** `update`'s extra channel: the step's loss, outputs, layer captures, residuals (for second-order transforms). */
+  readonly extra: ExtraArgs;
 }
 
 export type BatchGradient = (x: Tensor, y: Tensor) => { value: Tensor; grad: Tree; out: Tensor; state: State };
@@ -120,6 +126,8 @@ export function trainEpoch(env: StepEnv, run: TrainingState, sums: EpochSums, ca
   while (run.batch < perEpoch) {
     const b = plan.batches.batch(run.epoch, run.batch);
     const y = b.y!;
+    if (pending.count === 0) env.stepBatches.length = 0;
+    env.stepBatches.push({ x: b.x, y });
     const { value, grad, out, state } = env.batchGradient(b.x, y);
     const lossValue = value.item();
     pending.batches.push({ loss: lossValue, rows: b.indices.length, metrics: plan.metrics.map((m) => m.fn(out.detach(), y)) });
@@ -177,7 +185,7 @@ function optimizerStep(env: StepEnv, run: TrainingState, sums: EpochSums, pendin
   if (!skipped) {
     const clip = plan.clipGradNorm;
     if (clip !== undefined && gn > clip) g = treeMap((t) => t.mul(clip / gn), g);
-    env.opt.step(g);
+    env.opt.step(g, env.extra);
     run.step++;
   }
   env.lastFinite = finiteStep && !skipped ? { step: run.step - 1, loss: stepLoss, gradNorm: gn } : null;

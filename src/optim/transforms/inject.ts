@@ -32,9 +32,9 @@ export function injectHyperparams<O extends object, S>(factory: (options: O) => 
         const o = resolve(0);
         return { count: 0, hyperparams: numbers(o), inner: factory(o).init(params) };
       },
-      update(g, state, params) {
+      update(g, state, params, extra) {
         const o = resolve(state.count);
-        const r = factory(o).update(g, state.inner, params);
+        const r = factory(o).update(g, state.inner, params, extra);
         return { updates: r.updates, state: { count: state.count + 1, hyperparams: numbers(o), inner: r.state } };
       },
     };

@@ -3,6 +3,7 @@ import { ArgumentError, ShapeError } from "../../errors.js";
 import { Tensor } from "../../tensor/tensor.js";
 import { treeFlattenWithPaths, treeUnflatten, type Tree } from "../../tensor/tree.js";
 import { type GradientTransformation, needParams, type OptState } from "../base.js";
+import { restrictExtra } from "../extraArgs.js";
 
 /** A label per leaf: a function of (path, param), or a tree of labels with the params' structure. */
 export type LeafLabels<L> = ((path: string, param: Tensor) => L) | unknown;
@@ -39,12 +40,12 @@ export function masked<S>(inner: GradientTransformation<S>, mask: ((path: string
   const pick = (tree: Tree, sel: boolean[]) => treeFlattenWithPaths(tree).map(([, t]) => t).filter((_, i) => sel[i]);
   return {
     init: (params) => ({ inner: inner.init(pick(params, select(params))) }),
-    update(u, state, params) {
+    update(u, state, params, extra) {
       const p = needParams("masked", params);
       const sel = select(p);
       const leaves = treeFlattenWithPaths(u, "updates").map(([, t]) => t);
       if (leaves.length !== sel.length) throw new ShapeError(`masked: updates have ${leaves.length} leaves, params ${sel.length}`);
-      const r = inner.update(leaves.filter((_, i) => sel[i]), state.inner, pick(p, sel));
+      const r = inner.update(leaves.filter((_, i) => sel[i]), state.inner, pick(p, sel), restrictExtra(extra, p, sel));
       const sub = treeFlattenWithPaths(r.updates).map(([, t]) => t);
       let k = 0;
       return { updates: treeUnflatten(u, leaves.map((t, i) => (sel[i] ? sub[k++] : t))), state: { inner: r.state } };
@@ -73,7 +74,7 @@ export function partition(transforms: Record<string, GradientTransformation<any>
       const leaves = treeFlattenWithPaths(params).map(([, t]) => t);
       return Object.fromEntries(names.map((n) => [n, transforms[n].init(pick(leaves, ls, n))]));
     },
-    update(u, state, params) {
+    update(u, state, params, extra) {
       const p = needParams("partition", params);
       const ls = label(p);
       const pl = treeFlattenWithPaths(p).map(([, t]) => t);
@@ -82,7 +83,7 @@ export function partition(transforms: Record<string, GradientTransformation<any>
       const out = ul.slice();
       const next: Record<string, OptState> = {};
       for (const n of names) {
-        const r = transforms[n].update(pick(ul, ls, n), state[n], pick(pl, ls, n));
+        const r = transforms[n].update(pick(ul, ls, n), state[n], pick(pl, ls, n), restrictExtra(extra, p, ls.map((l) => l === n)));
         next[n] = r.state;
         const sub = treeFlattenWithPaths(r.updates).map(([, t]) => t);
         let k = 0;
