@@ -152,7 +152,7 @@ export function race(problem: Problem, options: RaceOptions = {}): RaceResult {
 }
 
 function emptyResult(method: string, problem: Problem): RaceEntry["result"] {
-  return { x: problem.x0, fun: NaN, gradNorm: NaN, nit: 0, nfev: 0, ngev: 0, nhvp: 0, nhev: 0, converged: false, message: "not run", method, history: [] };
+  return { x: problem.x0, fun: NaN, gradNorm: NaN, nit: 0, nfev: 0, ngev: 0, nhvp: 0, nhev: 0, converged: false, message: "not run", method, history: [], jit: { compiled: false, reason: null } };
 }
 
 /** f on an n x n grid over the box holding x0, the minimizers and the trajectories (robust to far excursions). */

@@ -57,6 +57,12 @@ export interface MinimizeOptions {
   callback?: (state: MinimizeState) => boolean | void;
   /** Keep the iterate in each history row (for plotting trajectories of small problems). Default false. */
   recordX?: boolean;
+  /**
+   * Compile f, its gradient and H v (src/jit): traced once, replayed with no per-op cost; the same
+   * iterates and counts as eager. Default true; a function that cannot be traced runs eagerly and
+   * `result.jit` says why. `false` runs everything eagerly.
+   */
+  jit?: boolean;
 }
 
 export interface MinimizeResult {
@@ -77,11 +83,16 @@ export interface MinimizeResult {
   message: string;
   method: string;
   history: HistoryEntry[];
+  /**
+   * Whether f's evaluations ran compiled (the dense Hessian of "newton" always runs eagerly), and
+   * why not where compilation was asked for but f could not be traced.
+   */
+  jit: { compiled: boolean; reason: string | null };
 }
 
 const KNOWN = {
   method: true, tol: true, ftol: true, maxIter: true, maxEval: true, dtype: true, lr: true, momentum: true, restart: true,
-  m: true, c1: true, c2: true, trustRadius: true, maxTrustRadius: true, eta: true, callback: true, recordX: true,
+  m: true, c1: true, c2: true, trustRadius: true, maxTrustRadius: true, eta: true, callback: true, recordX: true, jit: true,
 } satisfies OptionKeys<MinimizeOptions>;
 
 /**
@@ -175,7 +186,8 @@ export function minimize(f: (x: Tensor) => Tensor, x0: Tensor | number[] | Array
   if (options.callback !== undefined && typeof options.callback !== "function") throw new ArgumentError("minimize: callback must be a function");
 
   const firstOrder = isTransformation(method) || ["gd", "momentum", "nesterov", "adam"].includes(method);
-  const obj = new Objective(f, start.shape, dtype);
+  if (options.jit !== undefined && typeof options.jit !== "boolean") throw new ArgumentError(`minimize: jit must be a boolean, got ${JSON.stringify(options.jit)}`);
+  const obj = new Objective(f, start.shape, dtype, options.jit ?? true);
   const x = Float64Array.from(startValues);
   const ev = method === "newton" ? obj.funGradHess(x) : obj.funGrad(x, method === "newton-cg" || method === "trust-ncg");
   checkStart(ev);
@@ -217,6 +229,7 @@ export function minimize(f: (x: Tensor) => Tensor, x0: Tensor | number[] | Array
     message: run.message,
     method: isTransformation(method) ? "transform" : method,
     history: run.history,
+    jit: { compiled: obj.isCompiled, reason: obj.jitReason },
   };
 }
 

@@ -27,7 +27,9 @@ function instrumented() {
 
 test.each(METHOD_NAMES)("%s: nfev, ngev and nhvp match the instrumented calls", (method) => {
   const { f, calls } = instrumented();
-  const r = minimize(f, [-1.2, 1, -1.2, 1], { method, maxIter: method === "gd" || method === "adam" ? 300 : 1000, lr: method === "adam" ? 0.01 : undefined });
+  // jit: false: the instrumented ops read values, so a trace would fail and cost one extra call of f
+  // (then run eagerly: the last test below); the counts are checked against eager calls here.
+  const r = minimize(f, [-1.2, 1, -1.2, 1], { method, maxIter: method === "gd" || method === "adam" ? 300 : 1000, lr: method === "adam" ? 0.01 : undefined, jit: false });
   expect(r.nfev).toBe(calls.f);
   expect(r.ngev).toBe(calls.grad);
   expect(r.nhvp + 4 * r.nhev).toBe(calls.hv);
@@ -46,8 +48,18 @@ test.each(METHOD_NAMES)("%s: nfev, ngev and nhvp match the instrumented calls", 
 test("the start point costs one evaluation of f and its gradient (newton-cg and trust-ncg keep its graph for H v)", () => {
   for (const method of ["lbfgs", "newton-cg", "trust-ncg", "gd"] as const) {
     const { f, calls } = instrumented();
-    const r = minimize(f, [1, 1, 1, 1], { method, tol: 1 }); // already below tol at x0
+    const r = minimize(f, [1, 1, 1, 1], { method, tol: 1, jit: false }); // already below tol at x0
     expect([r.nit, r.nfev, r.ngev, r.nhvp, calls.f]).toEqual([0, 1, 1, 0, 1]);
     expect(r.converged).toBe(true);
   }
+});
+
+test("an f that cannot be traced runs eagerly, with the reason in result.jit, and the same counts", () => {
+  const { f } = instrumented();
+  const eager = minimize(f, [-1.2, 1, -1.2, 1], { method: "newton-cg", jit: false });
+  const r = minimize(instrumented().f, [-1.2, 1, -1.2, 1], { method: "newton-cg" });
+  expect(r.jit.compiled).toBe(false);
+  expect(r.jit.reason).toMatch(/reads a value computed from the traced inputs/);
+  expect([r.nit, r.nfev, r.ngev, r.nhvp]).toEqual([eager.nit, eager.nfev, eager.ngev, eager.nhvp]);
+  expect(Array.from(r.x.dataSync())).toEqual(Array.from(eager.x.dataSync()));
 });
