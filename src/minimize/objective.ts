@@ -9,9 +9,10 @@
  *
  * Compiled by default (src/jit): the value, the value and gradient, and H v are each traced once
  * and replayed; they run the same kernels in the same order as the eager code below, so a run's
- * iterates, counts and result are the same bits either way (test/minimize/jit.test.ts). H v
- * compiled recomputes f and its gradient graph with each product (still ~4x cheaper on
- * Rosenbrock-100 than a backward sweep over the eager graph). A function that cannot be traced
+ * iterates, counts and result are the same bits either way (test/minimize/jit.test.ts). With
+ * curvature, one two-stage program (src/jit/staged.ts) gives f, g and the gradient graph's values
+ * at x, and each H v at that x runs only the part that depends on v, as the eager tape replays its
+ * recorded graph. A function that cannot be traced
  * (it reads a value: `item()`, `dataSync()`) runs eagerly, with the reason kept in `jitReason`.
  */
 import { ArgumentError, NonFiniteError } from "../errors.js";
@@ -25,6 +26,7 @@ import { readSync } from "../backend/select.js";
 import { oneHot, reshape } from "../ops/shape.js";
 import { zerosLike } from "../tensor/create.js";
 import { jit, TraceError } from "../jit/jit.js";
+import { stagedJit } from "../jit/staged.js";
 
 export interface Counts { nfev: number; ngev: number; nhvp: number; nhev: number }
 
@@ -39,7 +41,8 @@ export interface Evaluation {
 type Compiled = {
   fun: (x: Tensor) => Tensor;
   funGrad: (x: Tensor) => { value: Tensor; g: Tensor };
-  hvp: (x: Tensor, v: Tensor) => Tensor;
+  /** f, g and the gradient graph's values at x (stage one), H v at that x for each v (stage two). */
+  curvature: (x: Tensor, vLike: Tensor) => { first: Record<string, Tensor>; second: (v: Tensor) => Tensor };
 };
 
 export class Objective {
@@ -75,15 +78,15 @@ export class Objective {
         const [g] = backward(value, onesLike(value), [leaf], false);
         return { value, g: g ?? zerosLike(x) };
       }, { name: "minimize f and gradient" }),
-      hvp: jit((x: Tensor, v: Tensor) => {
+      curvature: stagedJit((x: Tensor, v: Tensor) => {
         const leaf = makeLeaf(x);
         const value = checked(leaf);
         const [gt] = backward(value, onesLike(value), [leaf], true);
-        if (!gt) return zerosLike(x);
+        if (!gt) return { first: { value, g: zerosLike(x) }, second: zerosLike(x) };
         const s = gt.mul(v).sum();
         const [hv] = backward(s, onesLike(s), [leaf], false);
-        return hv ?? zerosLike(x);
-      }, { name: "minimize H v" }),
+        return { first: { value, g: gt }, second: hv ?? zerosLike(x) };
+      }, "minimize f, gradient and H v"),
     };
   }
 
@@ -124,34 +127,28 @@ export class Objective {
   /** f(x) and its gradient; with `curvature`, the gradient graph is kept for H v products. */
   funGrad(x: Float64Array, curvature = false): Evaluation {
     const xt = this.wrap(x);
-    const c = this.tryCompiled((k) => k.funGrad(xt));
-    if (c !== null) {
-      this.counts.nfev++;
-      this.counts.ngev++;
-      const ev: Evaluation = { f: c.value.item(), g: Float64Array.from(readSync(c.g, "minimize")) };
-      if (curvature) {
+    if (curvature) {
+      // one compiled pass at x for f, g and what H v reads; each H v then runs only its own part
+      const c = this.tryCompiled((k) => k.curvature(xt, xt));
+      if (c !== null) {
+        this.counts.nfev++;
+        this.counts.ngev++;
+        const ev: Evaluation = { f: c.first.value.item(), g: Float64Array.from(readSync(c.first.g, "minimize")) };
         ev.hvp = (v) => {
           this.counts.nhvp++;
-          const vt = this.wrap(v);
-          const hv = this.tryCompiled((k) => k.hvp(xt, vt));
-          // a trace failure here (H v of a function whose gradient reads values): eager from now on
-          return hv !== null ? Float64Array.from(readSync(hv, "minimize")) : this.eagerHvp(xt, vt);
+          return Float64Array.from(readSync(c.second(this.wrap(v)), "minimize"));
         };
+        return ev;
       }
-      return ev;
+    } else {
+      const c = this.tryCompiled((k) => k.funGrad(xt));
+      if (c !== null) {
+        this.counts.nfev++;
+        this.counts.ngev++;
+        return { f: c.value.item(), g: Float64Array.from(readSync(c.g, "minimize")) };
+      }
     }
     return this.eagerFunGrad(xt, curvature);
-  }
-
-  /** H v at `xt` eagerly (the fallback of a compiled evaluation whose H v cannot be traced). */
-  private eagerHvp(xt: Tensor, vt: Tensor): Float64Array {
-    const leaf = makeLeaf(xt);
-    const value = checkScalarOut(this.f(leaf));
-    const [gt] = backward(value, onesLike(value), [leaf], true);
-    if (!gt) return new Float64Array(this.n);
-    const s = gt.mul(vt).sum();
-    const [hv] = backward(s, onesLike(s), [leaf], false);
-    return hv ? Float64Array.from(readSync(hv, "minimize")) : new Float64Array(this.n);
   }
 
   private eagerFunGrad(xt: Tensor, curvature: boolean): Evaluation {

@@ -148,3 +148,22 @@ describe("what cannot be traced", () => {
     expect(sq.stats.eagerCalls).toBe(1);
   });
 });
+
+describe("two-stage programs (H v at a point: src/jit/staged.ts)", async () => {
+  const { stagedJit } = await import("../../src/jit/staged.js");
+  it("stage one runs once per x; each v runs only stage two, with stage one's values kept per x", () => {
+    const f = (x: dh.Tensor, v: dh.Tensor) => ({ first: { value: rosen(x), g: dh.grad(rosen)(x) }, second: dh.hvp(rosen, x, v) });
+    const staged = stagedJit(f, "test");
+    const x1 = dh.randn([20], { seed: 1, dtype: "float64" }), x2 = dh.randn([20], { seed: 2, dtype: "float64" }), v = dh.randn([20], { seed: 3, dtype: "float64" });
+    const at1 = staged(x1, v), at2 = staged(x2, v);
+    // at1's second stage still uses x1's values after x2 ran
+    expect(sameBits(at1.second(v), dh.hvp(rosen, x1, v))).toBe(true);
+    expect(sameBits(at2.second(v), dh.hvp(rosen, x2, v))).toBe(true);
+    expect(sameBits(at1.first.value, rosen(x1))).toBe(true);
+    expect(sameBits(at1.first.g, dh.grad(rosen)(x1))).toBe(true);
+  });
+  it("a first-stage output that depends on v is refused", () => {
+    const bad = stagedJit((x: dh.Tensor, v: dh.Tensor) => ({ first: { s: x.add(v) }, second: x }), "bad");
+    expect(() => bad(dh.ones([3]), dh.ones([3]))).toThrow(/first-stage output "s" depends on the second-stage input/);
+  });
+});

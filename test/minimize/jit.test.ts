@@ -24,7 +24,7 @@ describe.each(BACKENDS)("%s backend", (backend) => {
       expect([c.nit, c.nfev, c.ngev, c.nhvp, c.nhev, c.message], method).toEqual([e.nit, e.nfev, e.ngev, e.nhvp, e.nhev, e.message]);
       expect(Object.is(c.fun, e.fun) && Object.is(c.gradNorm, e.gradNorm), method).toBe(true);
       expect(Array.from(c.x.dataSync()), method).toEqual(Array.from(e.x.dataSync()));
-      expect(c.history.map((h) => h.fun), method).toEqual(e.history.map((h) => h.fun));
+      expect(c.history.map((h) => [h.f, h.gradNorm, h.step]), method).toEqual(e.history.map((h) => [h.f, h.gradNorm, h.step]));
     }
   });
 });
