@@ -24,7 +24,8 @@ function run(stayAliveMs: number): { threadsAtExit: number; msAfterReady: number
     await dh.ready();
     const t = performance.now();
     process.on("exit", () => console.log(JSON.stringify({ threadsAtExit: dh.backendInfo().threads, msAfterReady: performance.now() - t })));
-    dh.matmul(dh.randn([64, 64], { seed: 1 }), dh.randn([64, 64], { seed: 2 })).dataSync();
+    // two products: the pool is spawned at the second kernel call (Kernels.deferThreads)
+    for (let i = 0; i < 2; i++) dh.matmul(dh.randn([64, 64], { seed: 1 }), dh.randn([64, 64], { seed: 2 })).dataSync();
     if (${stayAliveMs} > 0) setTimeout(() => {}, ${stayAliveMs});
   })().catch((e) => { console.error(e); process.exit(1); });`;
   const r = spawnSync(process.execPath, ["-e", script], { encoding: "utf8" });

@@ -24,6 +24,21 @@ function runModule(body: string): Record<string, unknown> {
 }
 
 describe("the WebAssembly core without ready()", () => {
+  it.runIf(process.platform === "linux")("a script that computes one product never spawns the worker pool; a second product does", () => {
+    const out = runModule(`
+      const threads = () => Number(/Threads:\\s+(\\d+)/.exec(require("node:fs").readFileSync("/proc/self/status", "utf8"))[1]);
+      const settle = () => new Promise((r) => setTimeout(r, 300));
+      const a = dh.randn([256, 256], { seed: 1 }), b = dh.randn([256, 256], { seed: 2 });
+      dh.matmul(a, b).dataSync();
+      await settle();
+      const one = threads();
+      dh.matmul(a, b).dataSync();
+      await settle();
+      console.log(JSON.stringify({ one, two: threads(), info: dh.backendInfo() }));`);
+    expect(out.two as number).toBeGreaterThan(out.one as number);
+    expect((out.info as { threads: number }).threads).toBeGreaterThan(1);
+  });
+
   it("the first matmul starts the core synchronously and runs on it", () => {
     const out = runModule(`
       const before = dh.backendInfo();
@@ -44,7 +59,7 @@ describe("the WebAssembly core without ready()", () => {
   });
 
   it.runIf(process.platform === "linux")("small elementwise work does not start it (nothing pays for a core it does not use)", () => {
-    // Starting the core spawns its worker thread: the process's OS thread count (Linux) shows it.
+    // Starting the core spawns its worker thread (at its second kernel): the process's OS thread count (Linux) shows it.
     const out = runModule(`
       const threads = () => Number(/Threads:\\s+(\\d+)/.exec(require("node:fs").readFileSync("/proc/self/status", "utf8"))[1]);
       const settle = () => new Promise((r) => setTimeout(r, 300));
@@ -52,7 +67,8 @@ describe("the WebAssembly core without ready()", () => {
       const y = x.mul(2).add(1).sum().item();
       await settle();
       const small = threads();
-      dh.matmul(dh.randn([128, 128], { seed: 1 }), dh.randn([128, 128], { seed: 2 })).dataSync();
+      // two products: the first starts the core, the second its worker pool (Kernels.deferThreads)
+      for (let i = 0; i < 2; i++) dh.matmul(dh.randn([128, 128], { seed: 1 }), dh.randn([128, 128], { seed: 2 })).dataSync();
       await settle();
       console.log(JSON.stringify({ y, small, big: threads() }));`);
     expect(out.y).toBe(15);

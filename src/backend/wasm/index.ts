@@ -204,9 +204,10 @@ async function create(options: InitWasmOptions): Promise<WasmKernels> {
 }
 
 /**
- * Kernels over an instance. On a shared memory, the worker pool starts at once: spawned
- * synchronously where the host allows (~30 ms until they run in Node); until they are up every
- * op runs on the calling thread, on the same memory, and each op checks whether they are.
+ * Kernels over an instance. On a shared memory, the worker pool is spawned at the second kernel
+ * call or when someone waits for it (synchronously where the host allows; ~30-70 ms until they run
+ * in Node); until they are up every op runs on the calling thread, on the same memory, and each op
+ * checks whether they are.
  */
 function assemble(p: Parts): Kernels {
   const core = p.instance.exports as unknown as WasmCore;
@@ -217,7 +218,8 @@ function assemble(p: Parts): Kernels {
   const workers = p.wanted - 1;
   const ctlPtr = arena.alloc(workers * SLOTS * 4);
   arena.views().i32.fill(0, ctlPtr >> 2, (ctlPtr >> 2) + workers * SLOTS);
-  kernels.startThreads(ThreadPool.start(p.module, memory, ctlPtr, workers, POOL_OPS, kernels.hold), () => arena.free(ctlPtr));
+  // Spawned at the second kernel call, or as soon as someone waits for them (Kernels.deferThreads).
+  kernels.deferThreads(() => ThreadPool.start(p.module, memory, ctlPtr, workers, POOL_OPS, kernels.hold), () => arena.free(ctlPtr), workers);
   return kernels;
 }
 

@@ -134,6 +134,7 @@ export class Kernels implements WasmKernels {
   }
 
   get threadsReady(): Promise<void> {
+    this.startDeferred();
     this.hold.want();
     return this.threadsStarted.then(() => void this.live());
   }
@@ -142,13 +143,31 @@ export class Kernels implements WasmKernels {
     this.onStartFailed = onFailed;
     this.threadsStarted = start.settled;
   }
+  /**
+   * The pool: spawned at the second kernel call (or when someone waits for it: `threadsReady`,
+   * `ready({ threads })`, `fit`). Workers take ~30-70 ms to come up in Node, so the op that started the core
+   * could never use them; a program that computes once (a script, a start-up measurement) does not
+   * pay the ~3-7 ms of spawning on the main thread, and one that keeps computing gets them one
+   * kernel later.
+   */
+  deferThreads(start: () => PoolStart, onFailed: () => void, workers: number): void {
+    this.deferred = { start, onFailed, workers };
+  }
+  private deferred: { start: () => PoolStart; onFailed: () => void; workers: number } | null = null;
+  private kernelCalls = 0;
+  private startDeferred(): void {
+    const d = this.deferred;
+    if (d === null) return;
+    this.deferred = null;
+    this.startThreads(d.start(), d.onFailed);
+  }
 
   get threads(): number {
     return 1 + (this.live()?.size ?? 0);
   }
   get threadsPlanned(): number {
     const pool = this.live();
-    return pool ? 1 + pool.size : this.starting ? 1 + this.starting.count : 1;
+    return pool ? 1 + pool.size : this.starting ? 1 + this.starting.count : this.deferred ? 1 + this.deferred.workers : 1;
   }
 
   /**
@@ -158,6 +177,7 @@ export class Kernels implements WasmKernels {
    */
   /** @internal */
   live(): ThreadPool | null {
+    if (this.deferred !== null && ++this.kernelCalls >= 2) this.startDeferred();
     if (this.starting !== null) {
       const pool = this.starting.poll();
       if (pool) {
