@@ -65,6 +65,11 @@ export interface Backend {
    * the operation that asked, for the error of a backend that can refuse some reads (tracing).
    */
   readSync?(s: Storage, op: string): FloatArray;
+  /**
+   * False where `s`'s values do not exist yet (a value being traced by src/jit); code that only
+   * validates values skips the check then (`tryReadSync`). Absent: always true.
+   */
+  valuesAvailable?(s: Storage): boolean;
 
   // ---- elementwise ----------------------------------------------------------------------------
   /** op(x) elementwise. */

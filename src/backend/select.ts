@@ -202,3 +202,14 @@ export function readSync(t: { _storage: Storage }, op: string): FloatArray {
   if (!b.readSync) throw new BackendError(`${op}: the ${b.name} backend keeps values on the device; use \`await t.data()\``);
   return b.readSync(t._storage, op);
 }
+
+/**
+ * `readSync`, or null where the values do not exist yet (a traced value) or live on a device:
+ * for checks that validate input values (label ranges) and can be skipped then, never for
+ * computing results (results must not depend on whether they were readable).
+ */
+export function tryReadSync(t: { _storage: Storage }, op: string): FloatArray | null {
+  const b = backendFor(t);
+  if (!b.readSync || b.valuesAvailable?.(t._storage) === false) return null;
+  return b.readSync(t._storage, op);
+}

@@ -81,6 +81,9 @@ export class Tracer implements Backend {
     if (!(s instanceof Symbol_)) return Promise.resolve((s as unknown as FloatArray).slice());
     return Promise.reject(this.refuse("data()"));
   }
+  valuesAvailable(s: Storage): boolean {
+    return !(s instanceof Symbol_);
+  }
   readSync(s: Storage, op: string): FloatArray {
     if (!(s instanceof Symbol_)) return s as unknown as FloatArray;
     throw this.refuse(`${op}()`);

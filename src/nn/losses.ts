@@ -3,13 +3,14 @@
  * otherwise). All are compositions of differentiable primitives, so their gradients (and
  * Hessian-vector products) need no extra code.
  */
-import { readSync } from "../backend/select.js";
+import { tryReadSync } from "../backend/select.js";
 import { ArgumentError, DTypeError, ShapeError, NonFiniteError } from "../errors.js";
 import { checkOptions } from "../options.js";
-import { Tensor, tensorOf } from "../tensor/tensor.js";
-import { arrayFor } from "../tensor/dtype.js";
+import { Tensor } from "../tensor/tensor.js";
+import { tensor, arange } from "../tensor/create.js";
 import { fmt, sameShape } from "../tensor/shape.js";
-import { sub, mul, neg, add } from "../ops/elementwise.js";
+import { sub, mul, neg, add, equal, cast } from "../ops/elementwise.js";
+import { reshape } from "../ops/shape.js";
 import { sum, mean } from "../ops/reduce.js";
 import { logSoftmax } from "../ops/activation.js";
 import { sigmoidCrossEntropy } from "../ops/logisticLoss.js";
@@ -48,20 +49,23 @@ export function mse(prediction: Tensor, target: Tensor, options: { reduction?: R
  * t = (1 - s) onehot + s / C. Checks every label is an integer in [0, C).
  */
 export function classTargets(op: string, labels: Labels, n: number, classes: number, dtype: Tensor["dtype"], smoothing = 0): Tensor {
-  const idx = labels instanceof Tensor ? readSync(labels, "losses") : labels;
-  const shape = labels instanceof Tensor ? labels.shape : [idx.length];
-  if (shape.length !== 1 || idx.length !== n) throw new ShapeError(`${op}: labels of shape ${fmt(shape)} must be [${n}] (one class index per row of logits)`);
-  const t = arrayFor(dtype, n * classes);
-  const off = smoothing / classes, on = 1 - smoothing + off;
-  if (smoothing > 0) t.fill(off);
-  for (let i = 0; i < n; i++) {
-    const c = idx[i];
-    if (!Number.isInteger(c) || c < 0 || c >= classes) {
-      throw new ArgumentError(`${op}: labels[${i}] = ${c} is not a class index in [0, ${classes})`);
+  const shape = labels instanceof Tensor ? labels.shape : [labels.length];
+  if (shape.length !== 1 || shape[0] !== n) throw new ShapeError(`${op}: labels of shape ${fmt(shape)} must be [${n}] (one class index per row of logits)`);
+  // Validated where the values can be read (not while a compiled step is traced: fit checks its
+  // targets before training); the targets themselves are built with ops either way, so a
+  // compiled step computes what an eager one does.
+  const idx = labels instanceof Tensor ? tryReadSync(labels, op) : labels;
+  if (idx !== null) {
+    for (let i = 0; i < n; i++) {
+      const c = idx[i];
+      if (!Number.isInteger(c) || c < 0 || c >= classes) throw new ArgumentError(`${op}: labels[${i}] = ${c} is not a class index in [0, ${classes})`);
     }
-    t[i * classes + c] = on;
   }
-  return tensorOf(t, [n, classes]);
+  const column = labels instanceof Tensor ? reshape(labels.dtype === dtype ? labels : cast(labels, dtype), [n, 1]) : tensor(Array.from(labels), { dtype, shape: [n, 1] });
+  const onehot = equal(column, arange(0, classes, 1, { dtype }));
+  if (smoothing === 0) return onehot;
+  const off = smoothing / classes;
+  return add(mul(onehot, 1 - smoothing), off);
 }
 
 /**
@@ -99,7 +103,7 @@ export function binaryCrossEntropy(logits: Tensor, targets: Tensor, options: { r
   checkTensor("binaryCrossEntropy", "logits", logits);
   checkTensor("binaryCrossEntropy", "targets", targets);
   if (!sameShape(logits.shape, targets.shape)) throw new ShapeError(`binaryCrossEntropy: logits ${fmt(logits.shape)} and targets ${fmt(targets.shape)} must have the same shape`);
-  const y = readSync(targets, "losses");
+  const y = tryReadSync(targets, "binaryCrossEntropy") ?? new Float32Array(0); // validated where readable (see classTargets)
   for (let i = 0; i < y.length; i++) {
     if (Number.isNaN(y[i])) throw new NonFiniteError(`binaryCrossEntropy: targets[${i}] is NaN`);
     if (!(y[i] >= 0 && y[i] <= 1)) throw new ArgumentError(`binaryCrossEntropy: targets[${i}] = ${y[i]} is outside [0, 1]`);

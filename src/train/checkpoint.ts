@@ -96,7 +96,7 @@ export interface Checkpointable {
 /** `saveCheckpoint(model, extras)` takes a `fit` result as its extras, so its keys are valid too (the ones not saved are ignored). */
 const SAVE_KEYS = {
   optState: true, step: true, epoch: true, batch: true, rng: true, metadata: true,
-  history: true, stopReason: true, restoredEpoch: true,
+  history: true, stopReason: true, restoredEpoch: true, jit: true,
 } satisfies OptionKeys<CheckpointExtras & FitResult>;
 
 function checksum(header: string, data: Uint8Array): string {

@@ -52,7 +52,7 @@ export async function fit(model: Layer, data: Dataset | Batches, options: FitOpt
     plan, opt, history, progress,
     warn: plan.diagnostics.onWarning ?? (progress.mode === "none" ? () => {} : (m: string) => console.warn(m)),
     describeLayer: describeLayers(model),
-    batchGradient: batchGradientOf(model, plan.loss, run),
+    batchGradient: batchGradientOf(model, plan.loss, run, plan.jit),
     lastFinite: null,
     stepBatches,
     extra: stepExtra(model, plan.loss, options.loss === "mse", stepBatches, () => run.state, run.rng),
@@ -103,7 +103,7 @@ export async function fit(model: Layer, data: Dataset | Batches, options: FitOpt
     restoredEpoch = best.recordEpoch;
   }
   progress.end(progress.mode === "none" ? undefined : `stopped: ${stopReason} after ${stepsRun} steps${restoredEpoch >= 0 ? `; restored the best epoch, epoch ${restoredEpoch} (step ${run.step})` : ""}`);
-  return { history, stopReason, optState, step: run.step, epoch: run.epoch, batch: run.batch, rng: run.rng, restoredEpoch };
+  return { history, stopReason, optState, step: run.step, epoch: run.epoch, batch: run.batch, rng: run.rng, restoredEpoch, jit: { ...env.batchGradient.jit } };
 }
 
 /** "0" -> "layer 0 (linear)" for sequential models; paths otherwise. */

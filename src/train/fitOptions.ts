@@ -72,13 +72,21 @@ export interface FitOptions extends BatchOptions {
   diagnostics?: DiagnosticsOptions;
   /** Continue from a checkpoint (bytes from `saveCheckpoint`, or `loadCheckpoint`'s result). */
   resume?: Uint8Array | LoadedCheckpoint;
+  /**
+   * Compile each batch's forward and backward (src/jit): traced once per batch shape, replayed
+   * with no per-op cost, the same bits as eager. Default true; a model that draws random numbers
+   * while training (dropout) or reads values runs eagerly, and `result.jit` says why. The model and
+   * the loss run once per trace, not once per batch: side effects in them (a call counter,
+   * logging) need `jit: false`.
+   */
+  jit?: boolean;
 }
 
 const FIT_KEYS = {
   ...BATCH_OPTION_KEYS,
   optimizer: true, loss: true, metrics: true, epochs: true, steps: true, accumulate: true, clipGradNorm: true,
   validationData: true, evalBatchSize: true, earlyStopping: true, convergence: true, onStep: true, onEpoch: true,
-  progress: true, progressSink: true, rngSeed: true, rng: true, lr: true, diagnostics: true, resume: true,
+  progress: true, progressSink: true, rngSeed: true, rng: true, lr: true, diagnostics: true, resume: true, jit: true,
 } satisfies OptionKeys<FitOptions>;
 const DIAGNOSTICS_KEYS = { layerNorms: true, nonFinite: true, deadRelu: true, onWarning: true, vanishing: true, exploding: true } satisfies OptionKeys<DiagnosticsOptions>;
 const CONVERGENCE_KEYS = { gradNorm: true, relImprovement: true } satisfies OptionKeys<ConvergenceOptions>;
@@ -95,6 +103,8 @@ export interface FitPlan {
   readonly accumulate: number;
   readonly clipGradNorm: number | undefined;
   readonly diagnostics: DiagnosticsOptions;
+  /** Compile the batch gradient (FitOptions.jit). */
+  readonly jit: boolean;
   readonly nonFinite: "throw" | "skip" | "warn";
   readonly recordLayerNorms: boolean;
   readonly convergence: ConvergenceOptions;
@@ -146,6 +156,7 @@ export function resolveFitOptions(model: Layer, data: Dataset | Batches, options
 
   const maxSteps = options.steps;
   const lr = options.lr;
+  if (options.jit !== undefined && typeof options.jit !== "boolean") throw new ArgumentError(`fit: jit must be a boolean, got ${JSON.stringify(options.jit)}`);
   return {
     transform, loss, metrics, batches,
     maxEpochs: options.epochs ?? (maxSteps === undefined ? 1 : Infinity),
@@ -153,6 +164,7 @@ export function resolveFitOptions(model: Layer, data: Dataset | Batches, options
     accumulate,
     clipGradNorm: clip,
     diagnostics,
+    jit: options.jit ?? true,
     nonFinite,
     recordLayerNorms: diagnostics.layerNorms ?? true,
     convergence: options.convergence ?? {},

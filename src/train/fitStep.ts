@@ -12,6 +12,7 @@ import { NonFiniteError } from "../errors.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { treeFlattenWithPaths, treeMap, type Tree } from "../tensor/tree.js";
 import { valueAndGrad } from "../autodiff/grad.js";
+import { jit, TraceError } from "../jit/jit.js";
 import type { Optimizer } from "../optim/optimizer.js";
 import type { Layer, State } from "../nn/layers.js";
 import type { LossFn } from "../nn/losses.js";
@@ -44,13 +45,20 @@ export interface StepEnv {
   readonly extra: ExtraArgs;
 }
 
-export type BatchGradient = (x: Tensor, y: Tensor) => { value: Tensor; grad: Tree; out: Tensor; state: State };
+export type BatchGradient = ((x: Tensor, y: Tensor) => { value: Tensor; grad: Tree; out: Tensor; state: State }) & {
+  /** Whether batches ran compiled, and why not where compilation was asked for. */
+  readonly jit: { compiled: boolean; reason: string | null };
+};
 
 /**
  * The differentiated objective over the run's current parameters, model state and dropout RNG,
- * built once per `fit` call.
+ * built once per `fit` call. With `compile`, each batch shape's forward and backward is traced
+ * once (src/jit) and replayed: the same kernels in the same order, so the same bits as eager. A
+ * model that draws random numbers while training (dropout: masks must differ per step, and a
+ * trace would bake one in) or that reads values cannot be compiled: it runs eagerly, the reason
+ * kept, and the generator is put back to where the trace found it so the run is unchanged.
  */
-export function batchGradientOf(model: Layer, loss: LossFn, run: TrainingState): BatchGradient {
+export function batchGradientOf(model: Layer, loss: LossFn, run: TrainingState, compile = true): BatchGradient {
   const cur = { x: null as unknown as Tensor, y: null as unknown as Tensor, out: null as unknown as Tensor, state: run.state };
   const vg = valueAndGrad((p: Tree) => {
     const r = model.forward(p, run.state, cur.x, { training: true, rng: run.rng, path: "" });
@@ -58,12 +66,49 @@ export function batchGradientOf(model: Layer, loss: LossFn, run: TrainingState):
     cur.out = r.y;
     return loss(r.y, cur.y);
   });
-  return (x, y) => {
+  const eager = (x: Tensor, y: Tensor) => {
     cur.x = x;
     cur.y = y;
     const { value, grad } = vg(run.params);
     return { value, grad, out: cur.out, state: cur.state };
   };
+  const jitInfo = { compiled: compile, reason: null as string | null };
+  // Everything the step depends on is an argument (closure tensors would be baked in as constants).
+  const compiled = compile
+    ? jit((p: Tree, state: State, x: Tensor, y: Tensor) => {
+        let out: Tensor | null = null, next: State = state;
+        const r = valueAndGrad((q: Tree) => {
+          const f = model.forward(q, state, x, { training: true, rng: run.rng, path: "" });
+          out = f.y;
+          next = f.state;
+          return loss(f.y, y);
+        })(p);
+        return { value: r.value, grad: r.grad, out: out!, state: next };
+      }, { name: "fit step" })
+    : null;
+  const step = (x: Tensor, y: Tensor) => {
+    if (compiled === null || !jitInfo.compiled) return eager(x, y);
+    const rngBefore = run.rng.getState(), traces = compiled.stats.traces;
+    try {
+      const r = compiled(run.params, run.state, x, y) as { value: Tensor; grad: Tree; out: Tensor; state: State };
+      if (compiled.stats.traces > traces && run.rng.getState().some((v, i) => !Object.is(v, rngBefore[i]))) {
+        // the trace drew random numbers: a replay would repeat its dropout masks
+        run.rng.setState(rngBefore);
+        return fallBack("the model draws random numbers while training (dropout): each step needs fresh ones", x, y);
+      }
+      return r;
+    } catch (e) {
+      if (!(e instanceof TraceError)) throw e;
+      run.rng.setState(rngBefore);
+      return fallBack(e.message, x, y);
+    }
+  };
+  const fallBack = (reason: string, x: Tensor, y: Tensor) => {
+    jitInfo.compiled = false;
+    jitInfo.reason = reason;
+    return eager(x, y);
+  };
+  return Object.assign(step, { jit: jitInfo });
 }
 
 /**

@@ -70,4 +70,6 @@ export interface FitResult {
    * epoch number fit prints; else -1.
    */
   restoredEpoch: number;
+  /** Whether each batch's forward and backward ran compiled (FitOptions.jit), and why not where it was asked for. */
+  jit: { compiled: boolean; reason: string | null };
 }

@@ -133,10 +133,11 @@ describe("fit", () => {
     const data = blobs(64, 1);
     let calls = 0;
     // call 1 is fit's check of the targets; calls 2-5 are epoch 0's four batches, 6-9 epoch 1's
+    // (jit: false: a compiled step would call the loss once, at its trace)
     const nanOnce = (p: Tensor, t: Tensor) => (++calls === 7 ? nn.crossEntropy(p, t).mul(NaN) : nn.crossEntropy(p, t));
     const r = await fit(mlp(), data, {
       ...quiet, optimizer: sgd({ lr: 0.1 }), loss: nanOnce, metrics: ["accuracy"], epochs: 3, batchSize: 16, shuffle: false,
-      diagnostics: { nonFinite: "skip" }, earlyStopping: { monitor: "loss", patience: 0 },
+      diagnostics: { nonFinite: "skip" }, earlyStopping: { monitor: "loss", patience: 0 }, jit: false,
     });
     expect(r.stopReason).toBe("epochs"); // a NaN epoch loss used to stop the run here
     expect(r.history.epochs.map((e) => e.skipped)).toEqual([0, 1, 0]);
@@ -317,5 +318,32 @@ describe("a dtype mismatch between the data and the model", () => {
     const y64 = cast(d.y.reshape([8, 1]), "float64");
     await expect(fit(lin, { x: d.x, y: y64 }, { ...quiet, optimizer: sgd({ lr: 0.1 }), loss: "mse" })).rejects.toThrow(/^fit: data\.y is float64 but the model outputs float32; cast the targets with cast\(y, "float32"\)/);
     expect(() => evaluate(lin, { x: d.x, y: y64 }, { loss: "mse" })).toThrow(/^evaluate: data\.y is float64 but the model outputs float32/);
+  });
+});
+
+describe("fit compiles each batch's forward and backward by default", () => {
+  it("compiled training gives the eager run's parameters and history bit for bit", async () => {
+    const data = blobs(100, 3);
+    const runs = await Promise.all([true, false].map(async (jit) => {
+      const m = mlp(5);
+      const r = await fit(m, data, { ...quiet, optimizer: adam({ lr: 0.01 }), epochs: 3, batchSize: 32, jit }); // 100 rows: a last batch of 4, a second shape
+      return { r, params: treeFlattenWithPaths(m.params).map(([, t]) => Array.from(t.dataSync())) };
+    }));
+    const [c, e] = runs;
+    expect(c.r.jit).toEqual({ compiled: true, reason: null });
+    expect(e.r.jit).toEqual({ compiled: false, reason: null });
+    expect(c.params).toEqual(e.params);
+    expect(c.r.history.steps.loss).toEqual(e.r.history.steps.loss);
+  });
+
+  it("a model with dropout runs eagerly, says why, and draws the same masks as an eager run", async () => {
+    const data = blobs(64, 4);
+    const make = () => nn.sequential([nn.linear(4, 16, { rng: new Rng(1) }), nn.relu(), nn.dropout(0.3), nn.linear(16, 3, { rng: new Rng(2) })]);
+    const a = make(), b = make();
+    const ra = await fit(a, data, { ...quiet, optimizer: sgd({ lr: 0.1 }), epochs: 2, batchSize: 16 });
+    const rb = await fit(b, data, { ...quiet, optimizer: sgd({ lr: 0.1 }), epochs: 2, batchSize: 16, jit: false });
+    expect(ra.jit.compiled).toBe(false);
+    expect(ra.jit.reason).toMatch(/draws random numbers/);
+    expect(treeFlattenWithPaths(a.params).map(([, t]) => Array.from(t.dataSync()))).toEqual(treeFlattenWithPaths(b.params).map(([, t]) => Array.from(t.dataSync())));
   });
 });
