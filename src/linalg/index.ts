@@ -147,6 +147,11 @@ export function inversePthRoot(a: Float64Array, n: number, p: number, eps = 0): 
     if (!(lam > 0)) throw new ArgumentError(`inversePthRoot: the matrix is singular (eigenvalue ${values[i]}); pass eps > 0 to regularize it`);
     d[i] = Math.pow(lam, -1 / p);
   }
+  return fromEigen(vectors, d, n);
+}
+
+/** V diag(d) V^T for eigenvectors V (columns of a row-major n x n array) and values d: a symmetric matrix function. */
+export function fromEigen(vectors: Float64Array, d: Float64Array, n: number): Float64Array {
   const out = new Float64Array(n * n);
   for (let i = 0; i < n; i++) {
     for (let j = i; j < n; j++) {

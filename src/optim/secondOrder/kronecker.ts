@@ -5,7 +5,7 @@
  *   x[i, a, j] = x[(i·n + a)·post + j].
  */
 import { readSync } from "../../backend/select.js";
-import { symEig } from "../../linalg/index.js";
+import { fromEigen, symEig } from "../../linalg/index.js";
 import { Tensor, tensorOf } from "../../tensor/tensor.js";
 import { arrayFor, type DType } from "../../tensor/dtype.js";
 
@@ -185,13 +185,5 @@ export function stabilizedInverseRoot(a: Float64Array, n: number, root: number, 
   const shift = min < eps ? eps - min : 0;
   const d = new Float64Array(n);
   for (let i = 0; i < n; i++) d[i] = Math.pow(values[i] + shift, -1 / root);
-  const out = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) {
-    for (let j = i; j < n; j++) {
-      let s = 0;
-      for (let k = 0; k < n; k++) s += vectors[i * n + k] * d[k] * vectors[j * n + k];
-      out[i * n + j] = out[j * n + i] = s;
-    }
-  }
-  return out;
+  return fromEigen(vectors, d, n);
 }
