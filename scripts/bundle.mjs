@@ -6,6 +6,10 @@ import { esbuildAssets } from "./assetLoaders.mjs";
 
 const common = {
   bundle: true,
+  // Minified (with a source map beside it): importing it parses less (measured 2026-12-02: the
+  // main entry's import 26 -> 23 ms, downhill/core 22 -> 18 ms), and start-up is a target.
+  // (Error classes carry their names explicitly: src/errors.ts `named`.)
+  minify: true,
   ...esbuildAssets,
   target: "es2022",
   sourcemap: true,
@@ -15,10 +19,10 @@ const common = {
 };
 
 await build({ ...common, entryPoints: ["src/index.ts"], outfile: "dist/index.js", format: "esm", platform: "neutral", mainFields: ["module", "main"] });
-await build({ ...common, entryPoints: ["src/index.ts"], outfile: "dist/downhill.min.js", format: "esm", platform: "neutral", minify: true, sourcemap: false });
+await build({ ...common, entryPoints: ["src/index.ts"], outfile: "dist/downhill.min.js", format: "esm", platform: "neutral", sourcemap: false });
 // `downhill/core`: tensors, autodiff, backends and optimizers only (smallest, fastest import).
 await build({ ...common, entryPoints: ["src/core.ts"], outfile: "dist/core.js", format: "esm", platform: "neutral", mainFields: ["module", "main"] });
-await build({ ...common, entryPoints: ["src/core.ts"], outfile: "dist/core.min.js", format: "esm", platform: "neutral", minify: true, sourcemap: false });
+await build({ ...common, entryPoints: ["src/core.ts"], outfile: "dist/core.min.js", format: "esm", platform: "neutral", sourcemap: false });
 // CommonJS for require() users (and the fastest start in Node: no ESM loader start-up).
 await build({ ...common, entryPoints: ["src/index.ts"], outfile: "dist/index.cjs", format: "cjs", platform: "neutral", mainFields: ["module", "main"] });
 await build({ ...common, entryPoints: ["src/core.ts"], outfile: "dist/core.cjs", format: "cjs", platform: "neutral", mainFields: ["module", "main"] });

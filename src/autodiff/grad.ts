@@ -5,7 +5,7 @@
  * by an enclosing call (it carries a graph), the leaf is recorded as an identity of it and the
  * backward pass is recorded too, so the gradient stays differentiable: grad of grad works.
  */
-import { ArgumentError, DTypeError, DownhillError, ShapeError } from "../errors.js";
+import { ArgumentError, DTypeError, DownhillError, ShapeError, errorName } from "../errors.js";
 import { Tensor } from "../tensor/tensor.js";
 import { treeFlattenWithPaths, treeLeaves, treeUnflatten, type Tree } from "../tensor/tree.js";
 import { fmt, sameShape } from "../tensor/shape.js";
@@ -16,6 +16,7 @@ import { zerosLike, onesLike } from "../tensor/create.js";
 
 /** Error for a function whose output cannot be differentiated as asked. */
 export class GradientError extends DownhillError {}
+errorName(GradientError, "GradientError");
 
 /** A fresh leaf sharing `t`'s storage; linked to `t` by an identity node when `t` is itself traced. */
 export function makeLeaf(t: Tensor): Tensor {

@@ -6,7 +6,7 @@
  * values inside the function) becomes a constant of the program. Reading a symbolic value
  * (`item()`, `dataSync()`, ...) is data-dependent control flow: a TraceError naming the op.
  */
-import { DownhillError } from "../errors.js";
+import { DownhillError, errorName } from "../errors.js";
 import type { Backend, Placement, Storage } from "../backend/backend.js";
 import type { DType, FloatArray } from "../tensor/dtype.js";
 import { sizeOf } from "../tensor/shape.js";
@@ -14,6 +14,7 @@ import type { Instr, Program, Value } from "./program.js";
 
 /** A traced function read a value it computed, or did something else a program cannot replay. */
 export class TraceError extends DownhillError {}
+errorName(TraceError, "TraceError");
 
 /** The storage of a tensor under tracing: the id of a program value. */
 export class Symbol_ {
