@@ -14,6 +14,8 @@ export interface ClaimOptions {
 export interface ClaimResult {
   /** Whether the claim, as stated, held in this experiment. */
   holds: boolean;
+  /** Set when the claim holds only in part (the verdict says which part). */
+  partly?: boolean;
   /** One or two sentences with the numbers. */
   verdict: string;
   /** The key numbers, by name (the tests assert their direction). */
@@ -37,7 +39,7 @@ export async function runDirect(claim: Claim, moduleUrl: string): Promise<void> 
   if (!process.argv[1] || pathToFileURL(process.argv[1]).href !== moduleUrl) return;
   const quick = process.argv.includes("--quick");
   const r = await claim.run({ quick, seed: 0 });
-  console.log(`${claim.title}\n  claim: ${claim.statement}\n  ${r.holds ? "HOLDS" : "DOES NOT HOLD"}: ${r.verdict}`);
+  console.log(`${claim.title}\n  claim: ${claim.statement}\n  ${label(r)}: ${r.verdict}`);
   for (const [k, v] of Object.entries(r.numbers)) console.log(`  ${k} = ${fmtNum(v)}`);
   mkdirSync("reports/claims", { recursive: true });
   writeFileSync(`reports/claims/${claim.id}.html`, `<!doctype html><meta charset="utf-8"><title>${claim.title}</title>${r.svg}`);
@@ -54,3 +56,6 @@ export function fmtNum(v: number): string {
 
 /** A percentage with one decimal: 0.9734 -> "97.3%". */
 export const pct = (v: number): string => `${(100 * v).toFixed(1)}%`;
+
+/** The verdict's one-word form: "holds", "partly", "does not hold". */
+export const label = (r: Pick<ClaimResult, "holds" | "partly">): string => (r.partly ? "partly" : r.holds ? "holds" : "does not hold");
