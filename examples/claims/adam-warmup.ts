@@ -20,7 +20,7 @@ export const claim: Claim = {
     const data = await digits(quick ? 2000 : 4000, quick ? 500 : 2000, seed);
     const lrs = quick ? [1e-3, 3e-2] : [1e-3, 1e-2, 3e-2, 1e-1];
     const warmupSteps = 200, epochs = quick ? 3 : 5;
-    const results = [];
+    const results: Array<{ lr: number; warm: boolean; losses: number[]; earlyMax: number; accuracy: number }> = [];
     for (const lr of lrs) for (const warm of [false, true]) {
       const rng = new dh.Rng(seed);
       const model = dh.nn.sequential([dh.nn.linear(784, 256, { init: "heNormal", rng }), dh.nn.relu(), dh.nn.linear(256, 256, { init: "heNormal", rng }), dh.nn.relu(), dh.nn.linear(256, 10, { rng })]);

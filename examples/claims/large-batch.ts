@@ -32,7 +32,8 @@ export const claim: Claim = {
       return { batchSize, lr, accuracy: dh.evaluate(model, data.test).accuracy, trainLoss: Number.isFinite(tr) ? tr : Infinity };
     };
     const ref = await train(base, baseLr, 0);
-    const same = [], scaled = [];
+    type Run = Awaited<ReturnType<typeof train>>;
+    const same: Run[] = [], scaled: Run[] = [];
     for (const b of sizes.slice(1)) {
       same.push(await train(b, baseLr, 0));
       scaled.push(await train(b, (baseLr * b) / base, Math.ceil(data.nTrain / b)));

@@ -27,7 +27,7 @@ export const claim: Claim = {
       { label: "SGD+momentum 0.9, lr 0.01", make: () => dh.sgd({ lr: 0.01, momentum: 0.9 }) },
       { label: "Adam lr 1e-3", make: () => dh.adam({ lr: 1e-3 }) },
     ];
-    const runs = [];
+    const runs: Array<{ label: string; seed: number; epochs: number; trainLoss: number; accuracy: number; sharpness: number }> = [];
     for (const s of seeds) for (const m of methods) {
       const rng = new dh.Rng(s);
       const model = dh.nn.sequential([dh.nn.linear(784, 128, { init: "heNormal", rng }), dh.nn.relu(), dh.nn.linear(128, 10, { rng })]);

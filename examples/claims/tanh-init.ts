@@ -37,7 +37,7 @@ export const claim: Claim = {
       layers.push(dh.nn.linear(width, 10, { init, rng }));
       return dh.nn.sequential(layers);
     };
-    const results = [];
+    const results: Array<(typeof inits)[number] & { perLayer: number[]; accuracy: number }> = [];
     for (const it of inits) {
       const model = build(it.init);
       const g = dh.grad((p: dh.Tree) => dh.crossEntropy(model.apply(p as any, batch.x), batch.y))(model.params);
