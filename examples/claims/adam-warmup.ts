@@ -49,6 +49,7 @@ export const claim: Claim = {
         { title: "held-out accuracy (%)", yLabel: "%", yMax: 100 });
     return {
       holds: neededAtDefault, partly: !neededAtDefault && helpsAtHigh, verdict, numbers, svg,
+      summary: `early loss peak without / with warmup: lr ${high} ${fmtNum(at(high, false).earlyMax)} / ${fmtNum(at(high, true).earlyMax)}, lr ${def} ${fmtNum(at(def, false).earlyMax)} / ${fmtNum(at(def, true).earlyMax)}; best: lr ${best.lr} ${best.warm ? "with" : "without"} warmup (${pct(best.accuracy)})`,
       notes: `${data.nTrain} training digits, ${epochs} epochs of batch 64 (${Math.ceil(data.nTrain / 64) * epochs} steps), constant lr after the warmup, seed ${seed}. Warmup's documented benefits are for large models and large learning rates (transformers: Vaswani et al. 2017; Liu et al. 2020 trace it to the variance of Adam's early adaptive learning rate, which RAdam corrects); on a small MLP at the default lr it changes little.`,
     };
   },

@@ -18,6 +18,8 @@ export interface ClaimResult {
   partly?: boolean;
   /** One or two sentences with the numbers. */
   verdict: string;
+  /** The key numbers in one short line (the README's table). */
+  summary: string;
   /** The key numbers, by name (the tests assert their direction). */
   numbers: Record<string, number>;
   /** One or more inline SVG plots. */

@@ -39,7 +39,8 @@ export const claim: Claim = {
     const svg = barChart(results.map((r) => r.label), [{ label: "hidden layer 1", values: results.map((r) => 100 * r.dead[0]) }, { label: "hidden layer 2", values: results.map((r) => 100 * r.dead[1]) }],
       { title: "dead ReLU units after training (% of 256 per layer)", yLabel: "% dead", yMax: 100 })
       + barChart(results.map((r) => r.label), [{ label: "held-out accuracy", values: results.map((r) => 100 * r.accuracy) }], { title: "held-out accuracy (%)", yLabel: "%", yMax: 100 });
-    return { holds, verdict, numbers, svg, notes: `A unit is dead when its output is 0 for all ${data.nTrain} training digits. One oversized step can push a unit's bias and weights so far that its pre-activation is negative on every input; its gradient is then exactly 0 and no later step revives it. ${quick ? 2 : 3} epochs, batch 64, seed ${seed}; accuracy on ${fmtNum(data.nTest)} held-out digits.` };
+    const summary = `dead hidden units after training: ${results.map((r) => `${r.label} ${pct(r.mean)}`).join(", ")}`;
+    return { holds, verdict, summary, numbers, svg, notes: `A unit is dead when its output is 0 for all ${data.nTrain} training digits. One oversized step can push a unit's bias and weights so far that its pre-activation is negative on every input; its gradient is then exactly 0 and no later step revives it. ${quick ? 2 : 3} epochs, batch 64, seed ${seed}; accuracy on ${fmtNum(data.nTest)} held-out digits.` };
   },
 };
 

@@ -10,5 +10,6 @@ import { claim as dyingRelu } from "./dying-relu.js";
 import { claim as adamWarmup } from "./adam-warmup.js";
 import { claim as sgdAdamFlat } from "./sgd-adam-flat.js";
 import { claim as largeBatch } from "./large-batch.js";
+import { claim as grokking } from "./grokking.js";
 
-export const claims: readonly Claim[] = [learningRate, momentumRavine, nesterovPolyak, newtonOrder, saddleEscape, tanhInit, dyingRelu, adamWarmup, sgdAdamFlat, largeBatch];
+export const claims: readonly Claim[] = [learningRate, momentumRavine, nesterovPolyak, newtonOrder, saddleEscape, tanhInit, dyingRelu, adamWarmup, sgdAdamFlat, largeBatch, grokking];

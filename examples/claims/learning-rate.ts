@@ -37,7 +37,8 @@ export const claim: Claim = {
       + `up to lr = 1/L, steps x lr is constant within ${fmtNum(100 * (numbers.stepsTimesLrSpread - 1))}%.`;
     const svg = lineChart(runs.map((r) => ({ label: `lr = ${r.c} x 2/L${r.outcome === "diverged" ? " (diverged)" : ""}`, x: r.rel.map((_, i) => i), y: r.rel })),
       { title: "gradient descent on a quadratic, curvatures 10..100", xLabel: "step", yLabel: "f(x) / f(x0)", logY: true, yMin: -7, yMax: 6, logX: false });
-    return { holds, verdict, numbers, svg, notes: `Plain gradient descent (sgd, no momentum), float64, x0 = (1, ..., 1). Per direction the error shrinks by |1 - lr λ| a step: ${below.map((r) => `at ${r.c} x 2/L the slowest factor is ${fmtNum(Math.max(Math.abs(1 - r.lr * q.mu), Math.abs(1 - r.lr * q.L)))}`).join("; ")}; above 2/L the steepest direction's factor exceeds 1.` };
+    const summary = `${above[0].c} x 2/L diverges; ${slowest.c} x 2/L takes ${fmtNum(slowest.steps)} steps, ${fmtNum(slowest.steps / fastest.steps)}x the ${fmtNum(fastest.steps)} of ${fastest.c} x 2/L`;
+    return { holds, verdict, summary, numbers, svg, notes: `Plain gradient descent (sgd, no momentum), float64, x0 = (1, ..., 1). Per direction the error shrinks by |1 - lr λ| a step: ${below.map((r) => `at ${r.c} x 2/L the slowest factor is ${fmtNum(Math.max(Math.abs(1 - r.lr * q.mu), Math.abs(1 - r.lr * q.L)))}`).join("; ")}; above 2/L the steepest direction's factor exceeds 1.` };
   },
 };
 

@@ -53,7 +53,8 @@ export const claim: Claim = {
       { title: `the first ${n} iterates in the (x, y) plane`, xLabel: "x (along the valley)", yLabel: "y (across)" })
       + lineChart(runs.map((r) => ({ label: r.label, x: r.rel.map((_, i) => i), y: r.rel })),
         { title: "f(x) / f(x0)", xLabel: "step", yLabel: "f / f0", logY: true, logX: true });
-    return { holds, partly: true, verdict, numbers, svg, notes: "What momentum buys in a ravine is speed along the floor: velocity accumulates where successive gradients agree (along x) and partly cancels where they alternate (across). It does not by itself stop the bouncing: at Polyak's optimal tuning the steep direction's iteration matrix has a double root -(√κ-1)/(√κ+1) = -0.82, so y flips sign every step and its amplitude first grows (to 3.7 |y0|) before it decays. Less zig-zag comes with a moderate lr and β, as with momentum 0.9 at lr = 1/L." };
+    const summary = `steps to 1e-8 / widths travelled across: GD ${gd.steps} / ${fmtNum(gd.across)}, momentum 0.9 ${m09.steps} / ${fmtNum(m09.across)}, tuned heavy ball ${hb.steps} / ${fmtNum(hb.across)}`;
+    return { holds, partly: true, verdict, summary, numbers, svg, notes: "What momentum buys in a ravine is speed along the floor: velocity accumulates where successive gradients agree (along x) and partly cancels where they alternate (across). It does not by itself stop the bouncing: at Polyak's optimal tuning the steep direction's iteration matrix has a double root -(√κ-1)/(√κ+1) = -0.82, so y flips sign every step and its amplitude first grows (to 3.7 |y0|) before it decays. Less zig-zag comes with a moderate lr and β, as with momentum 0.9 at lr = 1/L." };
   },
 };
 

@@ -64,6 +64,7 @@ export const claim: Claim = {
         { title: "Lessard-Recht-Packard function (μ = 1, L = 25): f / f0", xLabel: "step", yLabel: "f / f0", logY: true });
     return {
       holds, verdict, numbers, svg,
+      summary: `κ = 1000, optimal tunings: heavy ball ${hb.steps} steps, Nesterov ${nag.steps}; on Lessard's f the heavy ball cycles, Nesterov converges`,
       notes: "On a quadratic the heavy ball's optimal rate (√κ-1)/(√κ+1) ≈ 1 - 2/√κ is the best any method using gradients can reach, twice as many digits per step as Nesterov's 1 - 1/√κ. Nesterov's advantage is the guarantee: it converges at an accelerated rate on every smooth strongly convex function, where the heavy ball tuned by the quadratic formula can fail to converge at all.",
     };
   },

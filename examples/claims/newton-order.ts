@@ -54,7 +54,8 @@ export const claim: Claim = {
       + `(errors ${newton.slice(0, 8).map((e) => e.toExponential(1)).join(" → ")}); gradient descent's order is ${fmtNum(numbers.gdOrder)} with the error shrinking by ${fmtNum(numbers.gdRatio)} a step (${fmtNum(numbers.gdIterations)} iterations to ||∇f|| = 1e-7).`;
     const svg = lineChart([{ label: "newton", x: newton.map((_, i) => i), y: newton }, { label: "gradient descent (lr = 1/L)", x: gd.map((_, i) => i), y: gd }],
       { title: `logistic regression, n = ${n}, d = ${d}: error per iteration`, xLabel: "iteration", yLabel: "||x_k - x*||", logY: true, logX: true });
-    return { holds, verdict, numbers, svg, notes: `Newton's per-step orders: ${pN.map((p) => fmtNum(p)).join(", ")}. Far from x* Newton makes damped steps, and below ||x - x*|| ~ 1e-6 the decrease of f (~ e²) nears float64's resolution, where the Armijo test starts to damp it again; the order is read in between.` };
+    const summary = `fitted order: Newton ${fmtNum(numbers.newtonOrder)} (${numbers.newtonIterations} iterations), gradient descent ${fmtNum(numbers.gdOrder)} (error x ${fmtNum(numbers.gdRatio)} a step)`;
+    return { holds, verdict, summary, numbers, svg, notes: `Newton's per-step orders: ${pN.map((p) => fmtNum(p)).join(", ")}. Far from x* Newton makes damped steps, and below ||x - x*|| ~ 1e-6 the decrease of f (~ e²) nears float64's resolution, where the Armijo test starts to damp it again; the order is read in between.` };
   },
 };
 

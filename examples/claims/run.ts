@@ -37,9 +37,9 @@ for (const claim of claims.filter((c) => !only || only.includes(c.id))) {
   }
 }
 
-// the Markdown table: claim, verdict, the verdict's sentence (it carries the key numbers)
-const md = ["| claim | verdict | what was measured |", "|---|---|---|",
-  ...rows.map((r) => `| ${r.claim.title} | **${r.result ? label(r.result) : "error"}** | ${(r.result?.verdict ?? r.error ?? "").replace(/\|/g, "\\|").replace(/\n/g, " ")} |`)].join("\n");
+// the Markdown table (the README's): claim, verdict, key numbers
+const md = ["| claim | verdict | key numbers |", "|---|---|---|",
+  ...rows.map((r) => `| [${r.claim.title}](examples/claims/${r.claim.id}.ts) | **${r.result ? label(r.result) : "error"}** | ${(r.result?.summary ?? r.error?.split("\n")[0] ?? "").replace(/\|/g, "\\|")} |`)].join("\n");
 console.log(`\n${md}\n`);
 
 const badge = (r: Row) => {

@@ -52,7 +52,8 @@ export const claim: Claim = {
       { label: "GD from (1e-8, 1)", x: near.rel.map((_, i) => i), y: curve(near) },
       ...noisy.slice(0, 3).map((r, k) => ({ label: `noisy GD, seed run ${k + 1}`, x: r.rel.map((_, i) => i), y: curve(r) })),
     ], { title: "f(x, y) = x⁴/4 - x²/2 + y²/2 from near the saddle", xLabel: "step", yLabel: "f - f* (saddle at 0.25)", logY: true, yMin: -10 });
-    return { holds, verdict, numbers, svg, notes: "Escape time from a strict saddle grows like log(1/distance)/log(1 + lr |λ_min|): the noise matters because it puts the iterate a distance ~σ·lr off the stable manifold at once, not because it is large. In exact arithmetic GD started on the manifold never leaves; in floating point it can be kicked off by round-off, which here stays exactly 0 (x = 0 is preserved by every step)." };
+    const summary = `GD on the stable manifold: at the saddle after ${fmtNum(maxSteps)} steps; 1e-8 off: escapes in ${numbers.nearEscapeSteps}; noise σ = ${sigma}: median ${numbers.noisyMedianSteps}`;
+    return { holds, verdict, summary, numbers, svg, notes: "Escape time from a strict saddle grows like log(1/distance)/log(1 + lr |λ_min|): the noise matters because it puts the iterate a distance ~σ·lr off the stable manifold at once, not because it is large. In exact arithmetic GD started on the manifold never leaves; in floating point it can be kicked off by round-off, which here stays exactly 0 (x = 0 is preserved by every step)." };
   },
 };
 
