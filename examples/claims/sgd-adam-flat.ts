@@ -19,9 +19,9 @@ export const claim: Claim = {
   title: "SGD finds flatter minima than Adam",
   statement: "Adaptive methods converge to sharper minima than SGD, which is why SGD generalises better.",
   async run({ quick, seed }) {
-    const data = await digits(quick ? 1500 : 4000, quick ? 500 : 2000, seed);
-    const target = quick ? 0.1 : 0.05, seeds = quick ? [seed] : [seed, seed + 1];
-    const probe = { x: dh.slice(data.train.x, [0, 0], [quick ? 500 : 1000, 784]), y: dh.slice(data.train.y, [0], [quick ? 500 : 1000]) };
+    const data = await digits(quick ? 1000 : 4000, quick ? 500 : 2000, seed);
+    const target = quick ? 0.15 : 0.05, seeds = quick ? [seed] : [seed, seed + 1];
+    const probe = { x: dh.slice(data.train.x, [0, 0], [quick ? 300 : 1000, 784]), y: dh.slice(data.train.y, [0], [quick ? 300 : 1000]) };
     const methods = [
       { label: "SGD lr 0.1", make: () => dh.sgd({ lr: 0.1 }) },
       { label: "SGD+momentum 0.9, lr 0.01", make: () => dh.sgd({ lr: 0.01, momentum: 0.9 }) },
