@@ -50,17 +50,22 @@ function ticks(lo: number, hi: number, log: boolean): Array<[number, string]> {
   return out;
 }
 
-function frame(o: ChartOptions, W: number, H: number, L: number, T: number, R: number, B: number): string {
-  return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-label="${esc(o.title)}">`
-    + `<title>${esc(o.title)}</title><rect width="${W}" height="${H}" fill="#fff"/>`
+/** The chart's frame; `rows` legend rows go below the x label (so the legend never covers a curve). */
+function frame(o: ChartOptions, W: number, H: number, L: number, T: number, R: number, B: number, rows: number): string {
+  const total = H + legendHeight(rows);
+  return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${W} ${total}" width="${W}" height="${total}" role="img" aria-label="${esc(o.title)}">`
+    + `<title>${esc(o.title)}</title><rect width="${W}" height="${total}" fill="#fff"/>`
     + `<text x="${W / 2}" y="17" text-anchor="middle" font-size="13" font-weight="600" fill="#222">${esc(o.title)}</text>`
     + `<text x="${(L + W - R) / 2}" y="${H - 4}" text-anchor="middle" font-size="11" fill="#444">${esc(o.xLabel)}</text>`
     + `<text transform="translate(12 ${(T + H - B) / 2}) rotate(-90)" text-anchor="middle" font-size="11" fill="#444">${esc(o.yLabel)}</text>`;
 }
 
+const legendHeight = (rows: number) => (rows > 0 ? rows * 15 + 6 : 0);
+
+/** One row per label, under the chart area starting at y. */
 function legend(labels: string[], x: number, y: number): string {
-  return labels.map((l, i) => `<rect x="${x}" y="${y + i * 15 - 8}" width="10" height="10" fill="${COLORS[i % COLORS.length]}"/>`
-    + `<text x="${x + 14}" y="${y + i * 15 + 1}" font-size="11" fill="#222">${esc(l)}</text>`).join("");
+  return labels.map((l, i) => `<rect x="${x}" y="${y + i * 15 + 4}" width="10" height="10" fill="${COLORS[i % COLORS.length]}"/>`
+    + `<text x="${x + 14}" y="${y + i * 15 + 13}" font-size="11" fill="#222">${esc(l)}</text>`).join("");
 }
 
 /** A line chart; non-finite points (and, on a log axis, points <= 0) are left out. */
@@ -76,7 +81,7 @@ export function lineChart(series: Series[], o: ChartOptions): string {
     return p;
   });
   const all = pts.flat();
-  let out = frame(o, W, H, L, T, R, B);
+  let out = frame(o, W, H, L, T, R, B, series.length);
   if (!all.length) return out + `<text x="${W / 2}" y="${H / 2}" text-anchor="middle" font-size="12">no data</text></svg>`;
   let xlo = Math.min(...all.map((p) => p[0])), xhi = Math.max(...all.map((p) => p[0]));
   let ylo = Math.max(o.yMin ?? -Infinity, Math.min(...all.map((p) => p[1]))), yhi = Math.min(o.yMax ?? Infinity, Math.max(...all.map((p) => p[1])));
@@ -96,7 +101,7 @@ export function lineChart(series: Series[], o: ChartOptions): string {
     if (s.dots || p.length === 1) out += p.map((q) => `<circle cx="${q.split(",")[0]}" cy="${q.split(",")[1]}" r="2.5" fill="${c}"/>`).join("");
     else out += `<polyline fill="none" stroke="${c}" stroke-width="1.5" stroke-linejoin="round" points="${p.join(" ")}"><title>${esc(s.label)}</title></polyline>`;
   });
-  return out + legend(series.map((s) => s.label), L + 8, T + 12) + "</svg>";
+  return out + legend(series.map((s) => s.label), L, H) + "</svg>";
 }
 
 /** Grouped bars: one group per category, one bar per series (values >= 0). */
@@ -109,7 +114,8 @@ export function barChart(categories: string[], series: Array<{ label: string; va
   if (o.yMin !== undefined) ylo = o.yMin;
   if (yhi <= ylo) yhi = ylo + 1;
   const Y = (v: number) => H - B - ((Math.max(ylo, Math.min(yhi, v)) - ylo) / (yhi - ylo)) * (H - T - B);
-  let out = frame({ ...o, xLabel: o.xLabel ?? "" }, W, H, L, T, R, B);
+  const rows = series.length > 1 ? series.length : 0; // a single series needs no legend
+  let out = frame({ ...o, xLabel: o.xLabel ?? "" }, W, H, L, T, R, B, rows);
   for (const [t, s] of ticks(ylo, yhi, !!o.logY)) out += `<line x1="${L}" y1="${r1(Y(t))}" x2="${W - R}" y2="${r1(Y(t))}" stroke="#eee"/><text x="${L - 4}" y="${r1(Y(t) + 3)}" text-anchor="end" font-size="10" fill="#555">${s}</text>`;
   const gw = (W - L - R) / categories.length, bw = (gw * 0.8) / series.length;
   categories.forEach((cat, g) => {
@@ -122,5 +128,5 @@ export function barChart(categories: string[], series: Array<{ label: string; va
     });
   });
   out += `<rect x="${L}" y="${T}" width="${W - L - R}" height="${H - T - B}" fill="none" stroke="#999"/>`;
-  return out + legend(series.map((s) => s.label), L + 8, T + 12) + "</svg>";
+  return out + (rows ? legend(series.map((s) => s.label), L, H) : "") + "</svg>";
 }
