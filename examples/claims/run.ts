@@ -63,7 +63,7 @@ const html = `<!doctype html>
 <style>
 body{font:15px/1.5 system-ui,sans-serif;max-width:1180px;margin:2em auto;padding:0 1em;color:#222}
 table{border-collapse:collapse}td,th{border:1px solid #ddd;padding:4px 8px;text-align:left;vertical-align:top}
-.badge{color:#fff;border-radius:4px;padding:1px 8px;font-size:13px;font-weight:600;vertical-align:middle}
+.badge{white-space:nowrap;color:#fff;border-radius:4px;padding:1px 8px;font-size:13px;font-weight:600;vertical-align:middle}
 section{border-top:1px solid #ccc;margin-top:2em}.claim{font-style:italic}.notes,.src{color:#555;font-size:14px}
 .plots svg{margin:4px 8px 4px 0;max-width:100%;height:auto;vertical-align:top}
 </style></head><body>
