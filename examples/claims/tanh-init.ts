@@ -59,7 +59,7 @@ export const claim: Claim = {
       + `But N(0, 1) does not vanish, it explodes backwards: the first layer's gradient is ${fmtNum(ratio(big))}x the last hidden layer's (${big.perLayer[0].toExponential(1)}), through saturated units, and it trains to ${pct(big.accuracy)}. `
       + `Xavier keeps every layer within ${fmtNum(xavier.perLayer[0] / Math.min(...xavier.perLayer))}x of each other (first/last ${fmtNum(ratio(xavier))}) and trains to ${pct(xavier.accuracy)}; He (gain √2, meant for ReLU) ${pct(he.accuracy)}.`;
     const svg = lineChart(results.map((r) => ({ label: r.label, x: r.perLayer.map((_, i) => i + 1), y: r.perLayer })),
-      { title: `gradient norm per layer at initialisation, ${depth} tanh layers of ${width}`, xLabel: "hidden layer (input side = 1)", yLabel: "||∂L/∂W_l||", logY: true });
+      { title: `gradient norm per layer at initialisation, ${depth} tanh layers of ${width}`, xLabel: `linear layer (1 = input side, ${depth + 1} = output)`, yLabel: "||∂L/∂W_l||", logY: true });
     const summary = `layer-1/layer-20 gradient: N(0,1) ${ratio(big).toExponential(0)} (explodes), N(0,0.01²) all ~${small.perLayer[0].toExponential(0)} (vanishes), Xavier ${fmtNum(ratio(xavier))}; accuracy ${pct(big.accuracy)} / ${pct(small.accuracy)} / ${pct(xavier.accuracy)}`;
     return { holds, partly: true, verdict, summary, numbers, svg, notes: `Mean-field theory (Poole et al. 2016, Schoenholz et al. 2017): with std σ/√fan_in, tanh nets are ordered (gradients vanish) for σ < 1 and chaotic (gradients explode) for large σ; N(0, 1) at fan-in 128 is σ ≈ 11, deep in the chaotic phase. Xavier (σ ≈ 1) sits at the edge of chaos. Training: Adam lr 1e-3, ${quick ? 1 : 3} epoch(s), batch 64, on ${data.nTrain} digits; held-out accuracy on ${data.nTest}.` };
   },
