@@ -5,7 +5,7 @@
  * 200 steps (`linearWarmup`). Measured: the largest training-batch loss in the first 100 steps
  * (the early blow-up warmup is said to prevent) and the held-out accuracy at the end.
  *
- *   npx tsx examples/claims/adam-warmup.ts [--quick]
+ *   npx tsx examples/claims/adam-warmup.ts [--quick] [--seed 0]
  */
 import * as dh from "downhill";
 import { runDirect, fmtNum, pct, type Claim } from "./claim.js";

@@ -40,7 +40,8 @@ export interface Claim {
 export async function runDirect(claim: Claim, moduleUrl: string): Promise<void> {
   if (!process.argv[1] || pathToFileURL(process.argv[1]).href !== moduleUrl) return;
   const quick = process.argv.includes("--quick");
-  const r = await claim.run({ quick, seed: 0 });
+  const at = process.argv.indexOf("--seed");
+  const r = await claim.run({ quick, seed: at > 0 ? Number(process.argv[at + 1]) : 0 });
   console.log(`${claim.title}\n  claim: ${claim.statement}\n  ${label(r)}: ${r.verdict}`);
   for (const [k, v] of Object.entries(r.numbers)) console.log(`  ${k} = ${fmtNum(v)}`);
   mkdirSync("reports/claims", { recursive: true });

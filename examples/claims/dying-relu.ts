@@ -4,7 +4,7 @@
  * at learning rates from small to large; afterwards, `deadReluFraction` counts the hidden units
  * whose output is 0 on every training digit (such a unit gets no gradient, so it stays dead).
  *
- *   npx tsx examples/claims/dying-relu.ts [--quick]
+ *   npx tsx examples/claims/dying-relu.ts [--quick] [--seed 0]
  */
 import * as dh from "downhill";
 import { runDirect, fmtNum, pct, type Claim } from "./claim.js";

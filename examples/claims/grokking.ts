@@ -6,7 +6,7 @@
  * same run with weight decay 0. Measured: the step at which training accuracy first reaches 99%
  * and the step at which held-out accuracy first reaches 95%.
  *
- *   npx tsx examples/claims/grokking.ts [--quick]
+ *   npx tsx examples/claims/grokking.ts [--quick] [--seed 0]
  */
 import * as dh from "downhill";
 import { runDirect, fmtNum, pct, type Claim } from "./claim.js";

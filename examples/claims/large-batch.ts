@@ -6,7 +6,7 @@
  * by a linear warmup over the first epoch. Measured: held-out accuracy and the final training
  * loss (to tell a generalisation gap from an optimisation gap).
  *
- *   npx tsx examples/claims/large-batch.ts [--quick]
+ *   npx tsx examples/claims/large-batch.ts [--quick] [--seed 0]
  */
 import * as dh from "downhill";
 import { runDirect, fmtNum, pct, type Claim } from "./claim.js";

@@ -5,7 +5,7 @@
  * direction of curvature λ shrinks by |1 - lr λ| per step, so lr < 2/L converges, lr > 2/L
  * diverges, and below 1/L the count grows like 1/lr.
  *
- *   npx tsx examples/claims/learning-rate.ts [--quick]
+ *   npx tsx examples/claims/learning-rate.ts [--quick] [--seed 0]
  */
 import * as dh from "downhill";
 import { runDirect, fmtNum, type Claim } from "./claim.js";

@@ -7,7 +7,7 @@
  * across the valley away. Measured: steps to f = 1e-8 f(x0), the path length travelled across
  * the valley (Σ |Δy| / |y0|) and how often y changes sign.
  *
- *   npx tsx examples/claims/momentum-ravine.ts [--quick]
+ *   npx tsx examples/claims/momentum-ravine.ts [--quick] [--seed 0]
  */
 import * as dh from "downhill";
 import { runDirect, fmtNum, type Claim } from "./claim.js";

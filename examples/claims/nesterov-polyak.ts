@@ -9,7 +9,7 @@
  * f(x) = 25x²/2 - 12 relu(x-1)² + 12 relu(x-2)² (μ = 1, L = 25), on which the heavy ball with the
  * same optimal tuning cycles forever from x0 = 3.2.
  *
- *   npx tsx examples/claims/nesterov-polyak.ts [--quick]
+ *   npx tsx examples/claims/nesterov-polyak.ts [--quick] [--seed 0]
  */
 import * as dh from "downhill";
 import { runDirect, fmtNum, type Claim } from "./claim.js";

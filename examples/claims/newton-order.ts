@@ -5,7 +5,7 @@
  * from successive errors e_k = ||x_k - x*||: e_{k+1} ≈ C e_k^p, so
  * p ≈ log(e_{k+1}/e_k) / log(e_k/e_{k-1}). p = 2 is quadratic, p = 1 with a constant ratio is linear.
  *
- *   npx tsx examples/claims/newton-order.ts [--quick]
+ *   npx tsx examples/claims/newton-order.ts [--quick] [--seed 0]
  */
 import * as dh from "downhill";
 import { runDirect, fmtNum, type Claim } from "./claim.js";

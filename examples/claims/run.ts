@@ -3,7 +3,7 @@
  * of verdicts, and writes one self-contained HTML page (verdicts, numbers, inline SVG plots; no
  * script, so it shows with JavaScript off) plus the table as Markdown (the README's).
  *
- *   npx tsx examples/claims/run.ts [--quick] [--only id,id] [--out reports/claims]
+ *   npx tsx examples/claims/run.ts [--quick] [--only id,id] [--seed 0] [--out reports/claims]
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -16,6 +16,11 @@ const opt = (name: string) => (args.includes(name) ? args[args.indexOf(name) + 1
 const quick = args.includes("--quick");
 const only = opt("--only")?.split(",");
 const out = opt("--out") ?? "reports/claims";
+const seed = Number(opt("--seed") ?? 0);
+if (!Number.isInteger(seed) || seed < 0) {
+  console.error(`claims: --seed must be a non-negative integer, got ${opt("--seed")}`);
+  process.exit(2);
+}
 const unknown = only?.filter((id) => !claims.some((c) => c.id === id)) ?? [];
 if (unknown.length) {
   console.error(`claims: unknown id ${unknown.join(", ")}; the gallery has ${claims.map((c) => c.id).join(", ")}`);
@@ -28,7 +33,7 @@ for (const claim of claims.filter((c) => !only || only.includes(c.id))) {
   process.stdout.write(`${claim.id} ... `);
   const t0 = performance.now();
   try {
-    const result = await claim.run({ quick, seed: 0 });
+    const result = await claim.run({ quick, seed });
     rows.push({ claim, result, error: null, seconds: (performance.now() - t0) / 1000 });
     console.log(`${label(result)} (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
   } catch (e) {
@@ -68,7 +73,7 @@ section{border-top:1px solid #ccc;margin-top:2em}.claim{font-style:italic}.notes
 .plots svg{margin:4px 8px 4px 0;max-width:100%;height:auto;vertical-align:top}
 </style></head><body>
 <h1>The field's claims, measured</h1>
-<p>Each claim below is one script in <code>examples/claims/</code>, run on ${quick ? "its quick configuration" : "its full configuration"} with fixed seeds (${new Date().toISOString().slice(0, 10)}, Node ${esc(process.version)}). Regenerate with <code>npm run claims</code>.</p>
+<p>Each claim below is one script in <code>examples/claims/</code>, run on ${quick ? "its quick configuration" : "its full configuration"} with seed ${seed} (${new Date().toISOString().slice(0, 10)}, Node ${esc(process.version)}). Regenerate with <code>npm run claims</code>.</p>
 <table><tr><th>claim</th><th>verdict</th><th>what was measured</th></tr>
 ${rows.map((r) => `<tr><td><a href="#${esc(r.claim.id)}">${esc(r.claim.title)}</a></td><td>${badge(r)}</td><td>${esc(r.result?.verdict ?? "error")}</td></tr>`).join("\n")}
 </table>

@@ -7,7 +7,7 @@
  * step. Perturbed gradient descent (Gaussian noise of std σ added to each gradient, as in Ge et
  * al. 2015 / Jin et al. 2017) escapes from the exact stable manifold. Escape: f < -0.2.
  *
- *   npx tsx examples/claims/saddle-escape.ts [--quick]
+ *   npx tsx examples/claims/saddle-escape.ts [--quick] [--seed 0]
  */
 import * as dh from "downhill";
 import { runDirect, fmtNum, type Claim } from "./claim.js";

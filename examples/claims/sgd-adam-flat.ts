@@ -6,7 +6,7 @@
  * goes to 0, so a lower loss alone would look flatter). Sharpness: the top eigenvalue of the
  * training loss's Hessian by power iteration on `hvp`, on a fixed subset of the training digits.
  *
- *   npx tsx examples/claims/sgd-adam-flat.ts [--quick]
+ *   npx tsx examples/claims/sgd-adam-flat.ts [--quick] [--seed 0]
  */
 import * as dh from "downhill";
 import { runDirect, fmtNum, pct, type Claim } from "./claim.js";

@@ -6,7 +6,7 @@
  * (std √(2/in)). Then each net trains briefly with Adam (whose steps do not depend on the
  * gradient's scale) to see which can learn.
  *
- *   npx tsx examples/claims/tanh-init.ts [--quick]
+ *   npx tsx examples/claims/tanh-init.ts [--quick] [--seed 0]
  */
 import * as dh from "downhill";
 import { runDirect, fmtNum, pct, type Claim } from "./claim.js";
