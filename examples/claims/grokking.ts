@@ -54,7 +54,8 @@ export const claim: Claim = {
       return { memorised, generalised, curve, finalTest: curve.test[curve.test.length - 1] };
     };
     const wd = runWith(1, maxSteps);
-    const none = runWith(0, quick ? 600 : maxSteps);
+    // without weight decay: at least as many steps as the run with it took (quick), or the full budget
+    const none = runWith(0, quick && wd.generalised >= 0 ? Math.ceil(wd.generalised * 1.2) : maxSteps);
     const numbers = {
       memorisedStep: wd.memorised, generalisedStep: wd.generalised < 0 ? Infinity : wd.generalised,
       delayFactor: wd.generalised < 0 ? Infinity : wd.generalised / wd.memorised,
