@@ -170,6 +170,11 @@ export class Tensor {
   var(axis?: Axis, keepDims?: boolean, options?: ops.VarianceOptions): Tensor { return ops.variance(this, axis, keepDims, options); }
   std(axis?: Axis, keepDims?: boolean, options?: ops.VarianceOptions): Tensor { return ops.std(this, axis, keepDims, options); }
   norm(ord?: number, axis?: Axis, keepDims?: boolean): Tensor { return ops.norm(this, ord, axis, keepDims); }
+  /** Index of the largest entry along `axis` (of the flattened tensor when omitted); a tensor of this dtype. */
+  argmax(axis?: number, keepDims?: boolean): Tensor { return ops.argmax(this, axis, keepDims); }
+  argmin(axis?: number, keepDims?: boolean): Tensor { return ops.argmin(this, axis, keepDims); }
+  /** The k largest entries along `options.axis` (default -1) and their indices. */
+  topk(k: number, options?: ops.TopkOptions): { values: Tensor; indices: Tensor } { return ops.topk(this, k, options); }
   slice(begin: readonly number[], size?: readonly number[]): Tensor { return ops.slice(this, begin, size); }
   gather(indices: ops.Indices, axis?: number): Tensor { return ops.gather(this, indices, axis); }
   /** The same values, cut off from autodiff (gradients do not flow through the result). */
