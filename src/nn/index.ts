@@ -9,5 +9,5 @@ export {
   type Initializer, type InitializerName,
 } from "./init.js";
 export { mse, crossEntropy, binaryCrossEntropy, resolveLoss, type LossFn, type LossName, type Labels, type Reduction } from "./losses.js";
-export { accuracy, resolveMetric, type MetricFn, type MetricName } from "./metrics.js";
+export { accuracy, topKAccuracy, meanSquaredError, meanAbsoluteError, confusionMatrix, resolveMetric, type MetricFn, type MetricName } from "./metrics.js";
 export { captureLinear, concatCaptures, type LinearCapture, type CaptureLinear } from "./capture.js";
