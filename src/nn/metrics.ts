@@ -49,7 +49,7 @@ function argmaxRow(a: ArrayLike<number>, off: number, c: number): number {
  * when fewer than k classes score strictly higher than its label. A NaN logit for the label is
  * wrong. `topKAccuracy(k)` returns the metric for `fit({ metrics })`, named "top{k}Accuracy".
  */
-export function topKAccuracy(k: number): MetricFn {
+export function topKAccuracy(k: number): (logits: Tensor, labels: Labels) => number {
   if (!Number.isInteger(k) || k < 1) throw new ArgumentError(`topKAccuracy: k must be a positive integer, got ${k}`);
   const fn = (logits: Tensor, labels: Labels): number => {
     if (!(logits instanceof Tensor)) throw new ArgumentError(`top${k}Accuracy: logits must be a Tensor, got ${typeof logits}`);
@@ -69,7 +69,7 @@ export function topKAccuracy(k: number): MetricFn {
     return correct / n;
   };
   Object.defineProperty(fn, "name", { value: `top${k}Accuracy` });
-  return fn as MetricFn;
+  return fn;
 }
 
 /** Class indices [N] from labels (indices [N], or targets [N, C] by their argmax), checked against C classes. */
