@@ -16,6 +16,7 @@ import type { HealthThresholds } from "./diagnostics.js";
 import type { LoadedCheckpoint } from "./checkpoint.js";
 import type { EpochRecord, History, StepInfo } from "./history.js";
 import { checkTargets, positiveInt, resolveMetrics, type NamedMetric } from "./evaluate.js";
+import { CheckpointWriter, type CheckpointOptions } from "./fitCheckpoint.js";
 
 export interface DiagnosticsOptions extends HealthThresholds {
   /** Record per-layer gradient norms (epoch means) and warn on vanishing/exploding layers (default true). */
@@ -80,13 +81,20 @@ export interface FitOptions extends BatchOptions {
    * logging) need `jit: false`.
    */
   jit?: boolean;
+  /**
+   * Write checkpoints while training: `{ every: "epoch" | n, path }` (a file, Node) or
+   * `{ every, write: (bytes, info) => ... }` (any runtime), optionally `saveBest: { monitor }`.
+   * Each holds what `saveCheckpoint(model, result)` would after a run stopped there: `resume`
+   * with it continues bit for bit.
+   */
+  checkpoint?: CheckpointOptions;
 }
 
 const FIT_KEYS = {
   ...BATCH_OPTION_KEYS,
   optimizer: true, loss: true, metrics: true, epochs: true, steps: true, accumulate: true, clipGradNorm: true,
   validationData: true, evalBatchSize: true, earlyStopping: true, convergence: true, onStep: true, onEpoch: true,
-  progress: true, progressSink: true, rngSeed: true, rng: true, lr: true, diagnostics: true, resume: true, jit: true,
+  progress: true, progressSink: true, shuffleSeed: true, dropoutSeed: true, rngSeed: true, rng: true, lr: true, diagnostics: true, resume: true, jit: true, checkpoint: true,
 } satisfies OptionKeys<FitOptions>;
 const DIAGNOSTICS_KEYS = { layerNorms: true, nonFinite: true, deadRelu: true, onWarning: true, vanishing: true, exploding: true } satisfies OptionKeys<DiagnosticsOptions>;
 const CONVERGENCE_KEYS = { gradNorm: true, relImprovement: true } satisfies OptionKeys<ConvergenceOptions>;
@@ -113,6 +121,8 @@ export interface FitPlan {
   /** The learning rate at a step, for the history (NaN when unknown). */
   readonly lrOf: (step: number) => number;
   readonly resume: Uint8Array | LoadedCheckpoint | undefined;
+  /** Checkpoints written while training (FitOptions.checkpoint), or null. */
+  readonly checkpoint: CheckpointWriter | null;
   readonly rng: Rng;
   readonly onStep: FitOptions["onStep"];
   readonly onEpoch: FitOptions["onEpoch"];
@@ -133,11 +143,13 @@ export function resolveFitOptions(model: Layer, data: Dataset | Batches, options
   }
   const loss = resolveLoss("fit: loss", options.loss ?? "crossEntropy");
   const metrics = resolveMetrics("fit", options.metrics, options.loss);
-  const batching = Object.keys(BATCH_OPTION_KEYS).filter((k) => options[k as keyof BatchOptions] !== undefined);
+  // `seed` seeds dropout too, so it is not a batching option here: a data.batches plan keeps its own order.
+  const batching = [...Object.keys(BATCH_OPTION_KEYS).filter((k) => k !== "seed"), "shuffleSeed"].filter((k) => options[k as keyof FitOptions] !== undefined);
   if (data instanceof Batches && batching.length) {
     throw new ArgumentError(`fit: ${batching.join(", ")} would be ignored: data is a data.batches(...) plan, which sets the batching (pass them to data.batches, or give fit {x, y})`);
   }
-  const batches = data instanceof Batches ? data : (checkData(data?.x, data?.y, "fit: data"), new Batches(data.x, data.y, pick(options, BATCH_OPTION_KEYS)));
+  const seeds = resolveSeeds(options);
+  const batches = data instanceof Batches ? data : (checkData(data?.x, data?.y, "fit: data"), new Batches(data.x, data.y, { ...pick(options, BATCH_OPTION_KEYS), seed: seeds.shuffle }));
   if (!batches.y) throw new ArgumentError("fit: data needs targets y");
   if (options.epochs !== undefined) positiveInt("fit", "epochs", options.epochs, 1);
   if (options.steps !== undefined) positiveInt("fit", "steps", options.steps, 1);
@@ -172,12 +184,25 @@ export function resolveFitOptions(model: Layer, data: Dataset | Batches, options
     validation: val ? { data: val, batchSize: positiveInt("fit", "evalBatchSize", options.evalBatchSize, 1024) } : null,
     lrOf: typeof lr === "function" ? lr : typeof lr === "number" ? () => lr : fusedSpecOf(transform)?.lr ?? (() => NaN),
     resume: options.resume,
-    rng: options.rng ?? new Rng(options.rngSeed ?? 0),
+    checkpoint: options.checkpoint === undefined ? null : new CheckpointWriter(options.checkpoint, val !== undefined),
+    rng: options.rng ?? new Rng(seeds.dropout),
     onStep: options.onStep,
     onEpoch: options.onEpoch,
     progress: options.progress ?? "auto",
     progressSink: options.progressSink,
   };
+}
+
+/** The shuffling and dropout seeds: `seed` for both unless `shuffleSeed` / `dropoutSeed` (or its old name `rngSeed`) say otherwise. */
+function resolveSeeds(o: FitOptions): { shuffle: number; dropout: number } {
+  for (const k of ["seed", "shuffleSeed", "dropoutSeed", "rngSeed"] as const) {
+    const v = o[k];
+    if (v !== undefined && !(Number.isInteger(v) && v >= -(2 ** 31) && v < 2 ** 32)) throw new ArgumentError(`fit: ${k} must be an integer in [-2^31, 2^32), got ${JSON.stringify(v)}`);
+  }
+  if (o.dropoutSeed !== undefined && o.rngSeed !== undefined) throw new ArgumentError("fit: give dropoutSeed or its old name rngSeed, not both");
+  const dropout = o.dropoutSeed ?? o.rngSeed;
+  if (o.rng !== undefined && dropout !== undefined) throw new ArgumentError(`fit: give rng or ${o.rngSeed !== undefined ? "rngSeed" : "dropoutSeed"}, not both (rng is the dropout generator)`);
+  return { shuffle: o.shuffleSeed ?? o.seed ?? 0, dropout: dropout ?? o.seed ?? 0 };
 }
 
 /** The entries of `o` whose keys `keys` lists (`fit`'s batching options, for `data.batches`). */
