@@ -65,8 +65,19 @@ export interface FitOptions extends BatchOptions {
   /** Progress display (default "auto": bar on a TTY, lines otherwise, nothing when CI is set). */
   progress?: ProgressMode;
   progressSink?: ProgressSink;
-  /** Seed of the training RNG (dropout masks), default 0; or a generator. */
+  /**
+   * The one seed of the run (default 0): the batch order (reshuffled per epoch from (seed,
+   * epoch)) and the dropout masks both derive from it. `shuffleSeed` and `dropoutSeed` override
+   * either; `rng` gives the dropout generator itself.
+   */
+  seed?: number;
+  /** Seed of the batch order only (default `seed`). */
+  shuffleSeed?: number;
+  /** Seed of the dropout masks only (default `seed`). */
+  dropoutSeed?: number;
+  /** @deprecated the old name of `dropoutSeed` (kept working). */
   rngSeed?: number;
+  /** The dropout generator itself (its state advances); instead of a seed. */
   rng?: Rng;
   /** Learning rate for `history` when the optimizer does not expose its schedule. */
   lr?: number | ((step: number) => number);

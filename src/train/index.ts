@@ -1,6 +1,6 @@
 /** Training: batching, the fit loop, early stopping, progress, checkpoints and diagnostics. */
 export { batches, Batches, takeRows, checkData, type Batch, type BatchOptions } from "./data.js";
-export { fit, evaluate, History, type FitOptions, type FitResult, type EpochRecord, type StepInfo, type StopReason, type Dataset, type DiagnosticsOptions, type ConvergenceOptions, type EvaluateOptions } from "./fit.js";
+export { fit, evaluate, History, type FitOptions, type FitResult, type EpochRecord, type StepInfo, type StopReason, type Dataset, type DiagnosticsOptions, type ConvergenceOptions, type EvaluateOptions, type CheckpointOptions, type CheckpointInfo } from "./fit.js";
 export { EarlyStopping, earlyStopping, type EarlyStoppingOptions } from "./earlyStopping.js";
 export { Progress, defaultSink, type ProgressMode, type ProgressSink } from "./progress.js";
 export { saveCheckpoint, loadCheckpoint, type CheckpointExtras, type LoadedCheckpoint, type LoadOptions, type Checkpointable } from "./checkpoint.js";
