@@ -6,3 +6,4 @@ export { Progress, defaultSink, type ProgressMode, type ProgressSink } from "./p
 export { saveCheckpoint, loadCheckpoint, type CheckpointExtras, type LoadedCheckpoint, type LoadOptions, type Checkpointable } from "./checkpoint.js";
 export { writeSafetensors, readSafetensors, crc32, type SafetensorsFile } from "./safetensors.js";
 export { gradientNorms, gradientWarnings, firstNonFinite, deadReluFraction, layerOf, type GradientNorms, type GradientWarning, type HealthThresholds } from "./diagnostics.js";
+export { plotHistory, type PlotHistoryOptions } from "./plotHistory.js";
