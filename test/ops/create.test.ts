@@ -54,7 +54,17 @@ describe("tensor() input forms and how a tensor prints", () => {
     expect(big.split("\n")).toHaveLength(8); // header, 3 rows, "...", 3 rows
     expect(big.split("\n")[1]).toBe("[[0, 1, 2, ..., 47, 48, 49],");
     expect(big.split("\n")[4]).toBe(" ...,");
-    expect(String(dh.zeros([2]))).toBe("Tensor(float32, [2])");
+  });
+
+  it("String(t) and template strings show the values as console.log does (one convention); a traced value shows its dtype and shape", () => {
+    const t = dh.tensor([[1, 2], [3, 4]]);
+    expect(String(t)).toBe(inspect(t));
+    expect(`${dh.zeros([2])}`).toBe("Tensor(float32, [2]) [0, 0]");
+    expect(String(dh.scalar(2.5, "float64"))).toBe("Tensor(float64, []) 2.5");
+    expect(String(dh.arange(2000).reshape([40, 50])).split("\n")).toHaveLength(8); // summarized too
+    let traced = "";
+    dh.jit((x: dh.Tensor) => { const y = x.mul(2); traced = String(y); return y; })(dh.tensor([1, 2]));
+    expect(traced).toBe("Tensor(float32, [2])");
   });
 });
 
