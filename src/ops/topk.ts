@@ -1,61 +1,62 @@
 /**
- * Selection by rank: `argmax`, `argmin` and `topk`, composed from the existing kernels (max,
- * equal, where, a constant position ramp) rather than a kernel of their own, so they dispatch
- * through the backend and are recorded by the jit tracer like any op (a gather would need the
- * indices' values, which a traced program does not have). Indices come back as a tensor of the
- * input's dtype (downhill has no integer dtype; exact up to 2^24 positions in float32).
+ * Selection by rank: `argmax`, `argmin` and `topk`, on the backend's `topk` kernel (one pass per
+ * slice; composing them from max/equal/where took 60-80x tfjs's time, bench/probes/topk.mjs),
+ * with `topk`'s values differentiable through `takeAlong`/`putAlong` (each the other's adjoint,
+ * so second derivatives work too). Indices are tensors of the input's dtype (downhill has no
+ * integer dtype; exact up to 2^24 positions in float32), and being kernel outputs they stay
+ * values of a compiled program under `dh.jit` (a gather would need them on the host).
  *
  * Ties go to the lowest index, and NaN counts as the largest value (NumPy's and PyTorch's
  * argmax, and PyTorch's topk).
  */
 import { ArgumentError } from "../errors.js";
 import { checkOptions } from "../options.js";
-import { normAxis } from "../tensor/shape.js";
+import { normAxis, sizeOf } from "../tensor/shape.js";
 import type { Tensor } from "../tensor/tensor.js";
-import { arrayFor } from "../tensor/dtype.js";
-import { withRecording } from "../autodiff/tape.js";
-import { assertTensor, wrap } from "./util.js";
+import { record } from "../autodiff/tape.js";
 import { backendFor } from "../backend/select.js";
-import { equal, maximum, neg, sub, where } from "./elementwise.js";
-import { max, sum } from "./reduce.js";
-import { concat, reshape } from "./shape.js";
+import { assertTensor, wrap } from "./util.js";
+import { neg } from "./elementwise.js";
 
-/** 0, 1, ..., n - 1 laid along `axis` of a rank-`rank` tensor (size 1 elsewhere), as a constant. */
-function positions(n: number, axis: number, rank: number, dtype: Tensor["dtype"]): Tensor {
-  const a = arrayFor(dtype, n);
-  for (let i = 0; i < n; i++) a[i] = i;
-  const shape = Array.from({ length: rank }, (_, d) => (d === axis ? n : 1));
-  return wrap(backendFor().adopt(a), shape, dtype);
+/** x viewed as [outer, dim, inner] around `axis`. */
+function around(x: Tensor, axis: number): { outer: number; dim: number; inner: number } {
+  return { outer: sizeOf(x.shape.slice(0, axis)), dim: x.shape[axis], inner: sizeOf(x.shape.slice(axis + 1)) };
 }
 
-/** 1 where x is NaN (x != x), else 0. */
-const isNaN_ = (x: Tensor): Tensor => sub(1, equal(x, x));
-
-/**
- * The first position of the largest entry along `axis` (keepDims shape), counting NaN as the
- * largest; `pos` is the position ramp. Not recorded: indices have no gradient.
- */
-function firstMax(x: Tensor, axis: number, pos: Tensor): Tensor {
-  const m = max(x, axis, true); // NaN when the slice holds one
-  const hit = maximum(equal(x, m), isNaN_(x));
-  const n = x.shape[axis];
-  return neg(max(neg(where(hit, pos, n)), axis, true)); // the smallest position that hits
+/** out[..., m, ...] = x[..., idx[..., m, ...], ...] along `axis`; differentiable in x. */
+function takeAlong(x: Tensor, idx: Tensor, axis: number): Tensor {
+  const { outer, dim, inner } = around(x, axis), k = idx.shape[axis];
+  const out = wrap(backendFor(x, idx).takeAlong(x._storage, idx._storage, outer, dim, inner, k, x.dtype), [...idx.shape], x.dtype);
+  return record(out, "takeAlong", [x], (g) => [putAlong(g, idx, axis, x.shape)]);
 }
 
-function argOf(op: string, x: Tensor, axis: number | undefined, keepDims: boolean, sign: 1 | -1): Tensor {
+/** takeAlong's adjoint: zeros of `shape` with g[..., m, ...] added at idx[..., m, ...] along `axis`. */
+function putAlong(g: Tensor, idx: Tensor, axis: number, shape: readonly number[]): Tensor {
+  const outer = sizeOf(shape.slice(0, axis)), dim = shape[axis], inner = sizeOf(shape.slice(axis + 1)), k = idx.shape[axis];
+  const out = wrap(backendFor(g, idx).putAlong(g._storage, idx._storage, outer, dim, inner, k, g.dtype), [...shape], g.dtype);
+  return record(out, "putAlong", [g], (h) => [takeAlong(h, idx, axis)]);
+}
+
+/** The backend's topk along `axis`: values and indices with that axis replaced by k (not recorded). */
+function select(x: Tensor, axis: number, k: number): { values: Tensor; indices: Tensor } {
+  const { outer, dim, inner } = around(x, axis);
+  const [v, i] = backendFor(x).topk(x._storage, outer, dim, inner, k, x.dtype);
+  const shape = x.shape.map((d, a) => (a === axis ? k : d));
+  return { values: wrap(v, shape, x.dtype), indices: wrap(i, [...shape], x.dtype) };
+}
+
+function argOf(op: string, x: Tensor, axis: number | undefined, keepDims: boolean, largest: boolean): Tensor {
   assertTensor(op, "x", x);
   if (typeof keepDims !== "boolean") throw new ArgumentError(`${op}: keepDims must be a boolean, got ${typeof keepDims}`);
-  return withRecording(false, () => {
-    const flat = axis === undefined;
-    if (!flat && typeof axis !== "number") throw new ArgumentError(`${op}: axis must be one number (or omitted for the flattened tensor), got ${Array.isArray(axis) ? "an array" : typeof axis}`);
-    const v = flat ? reshape(x, [x.size]) : x;
-    if (v.rank === 0) return wrap(backendFor().fill(x.dtype, 1, 0), [], x.dtype);
-    const ax = flat ? 0 : normAxis(op, axis, x.rank);
-    if (v.shape[ax] === 0) throw new ArgumentError(`${op}: axis ${ax} of shape [${x.shape.join(", ")}] is empty; there is no ${sign > 0 ? "largest" : "smallest"} entry`);
-    const idx = firstMax(sign > 0 ? v : neg(v), ax, positions(v.shape[ax], ax, v.rank, x.dtype));
-    if (flat) return keepDims ? reshape(idx, x.shape.map(() => 1)) : reshape(idx, []);
-    return keepDims ? idx : reshape(idx, x.shape.filter((_, d) => d !== ax));
-  });
+  if (axis !== undefined && typeof axis !== "number") throw new ArgumentError(`${op}: axis must be one number (or omitted for the flattened tensor), got ${Array.isArray(axis) ? "an array" : typeof axis}`);
+  const flat = axis === undefined;
+  const ax = flat ? 0 : normAxis(op, axis, x.rank);
+  if (x.size === 0 || (!flat && x.shape[ax] === 0)) throw new ArgumentError(`${op}: ${flat ? "x" : `axis ${ax} of [${x.shape.join(", ")}]`} is empty; there is no ${largest ? "largest" : "smallest"} entry`);
+  const src = largest ? x : neg(x); // NaN stays NaN: argmin also picks the first NaN, as NumPy's
+  const v = flat ? wrap(src._storage, [x.size], x.dtype) : src;
+  const idx = select(v, ax, 1).indices; // a kernel output with no tape entry: indices have no gradient
+  const shape = flat ? (keepDims ? x.shape.map(() => 1) : []) : keepDims ? idx.shape : x.shape.filter((_, d) => d !== ax);
+  return wrap(idx._storage, [...shape], x.dtype);
 }
 
 /**
@@ -64,12 +65,12 @@ function argOf(op: string, x: Tensor, axis: number | undefined, keepDims: boolea
  * indices are a tensor of x's dtype, with no gradient.
  */
 export function argmax(x: Tensor, axis?: number, keepDims = false): Tensor {
-  return argOf("argmax", x, axis, keepDims, 1);
+  return argOf("argmax", x, axis, keepDims, true);
 }
 
-/** Index of the smallest entry along `axis` (see argmax). */
+/** Index of the smallest entry along `axis` (see argmax; NaN also counts as the pick). */
 export function argmin(x: Tensor, axis?: number, keepDims = false): Tensor {
-  return argOf("argmin", x, axis, keepDims, -1);
+  return argOf("argmin", x, axis, keepDims, false);
 }
 
 export interface TopkOptions {
@@ -86,7 +87,7 @@ export interface TopkOptions {
  * The k largest entries along `axis` and their indices: `values` and `indices` have x's shape
  * with that axis replaced by k. `values` is differentiable: its gradient reaches x at the
  * selected positions only (as PyTorch's topk). Ties go to the lower index; NaN counts as the
- * largest value. Indices are a tensor of x's dtype. Cost: k passes over x (meant for small k).
+ * largest value. Indices are a tensor of x's dtype.
  */
 export function topk(x: Tensor, k: number, options: TopkOptions = {}): { values: Tensor; indices: Tensor } {
   assertTensor("topk", "x", x);
@@ -96,28 +97,6 @@ export function topk(x: Tensor, k: number, options: TopkOptions = {}): { values:
   const ax = normAxis("topk", options.axis ?? -1, x.rank);
   const n = x.shape[ax];
   if (!Number.isInteger(k) || k < 1 || k > n) throw new ArgumentError(`topk: k must be an integer in [1, ${n}] (the size of axis ${ax} of [${x.shape.join(", ")}]), got ${k}`);
-  const pos = positions(n, ax, x.rank, x.dtype);
-  const picks: Tensor[] = [];
-  const hots: Tensor[] = [];
-  withRecording(false, () => {
-    let taken: Tensor | null = null; // 1 at the positions already picked
-    for (let j = 0; j < k; j++) {
-      // Picked entries fall below everything (a NaN or -Infinity among the rest can still win).
-      const rest = taken === null ? x : where(taken, -Infinity, x);
-      const restHit = taken === null ? null : sub(1, taken);
-      const m = max(rest, ax, true);
-      let hit = maximum(equal(rest, m), isNaN_(rest));
-      if (restHit) hit = where(restHit, hit, 0);
-      const first = neg(max(neg(where(hit, pos, n)), ax, true));
-      const hot = equal(pos, first);
-      picks.push(first);
-      hots.push(hot);
-      taken = taken === null ? hot : maximum(taken, hot);
-    }
-  });
-  // The values as sums of x over one-hot masks (where, not a product: 0 * Infinity is NaN), so
-  // their gradient is x's cotangent at the picked positions.
-  const values = concat(hots.map((h) => sum(where(h, x, 0), ax, true)), ax);
-  const indices = withRecording(false, () => concat(picks, ax));
-  return { values, indices };
+  const { values, indices } = select(x, ax, k);
+  return { values: record(values, "topk", [x], (g) => [putAlong(g, indices, ax, x.shape)]), indices };
 }

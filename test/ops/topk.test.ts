@@ -96,6 +96,13 @@ describe.each(BACKENDS)("argmax, argmin, topk on %s", (backend) => {
     const inf = dh.tensor([[1, Infinity, 2]], { dtype: "float64" });
     expect(dh.topk(inf, 2).values.toArray()).toEqual([[Infinity, 2]]);
     expect(dh.grad((a: dh.Tensor) => dh.topk(a, 2).values.slice([0, 1]).sum())(inf).toArray()).toEqual([[0, 0, 1]]);
+    // second order: hvp of sum(topk^3) is 6 x v at the picked positions (takeAlong/putAlong are each other's adjoints)
+    const f = (a: dh.Tensor) => dh.topk(a, 2).values.pow(3).sum();
+    const v = dh.randn([2, 5], { seed: 3, dtype: "float64" });
+    const hv = dh.hvp(f, x, v).toArray() as number[][];
+    const picked = [[2, 4], [0, 3]];
+    const xv = x.toArray() as number[][], vv = v.toArray() as number[][];
+    hv.forEach((row, i) => row.forEach((h, j) => expect(h).toBeCloseTo(picked[i].includes(j) ? 6 * xv[i][j] * vv[i][j] : 0, 10)));
     // argmax has no gradient
     expect(dh.argmax(x.add(0), 1).requiresGrad).toBe(false);
   });
