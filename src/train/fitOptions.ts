@@ -75,8 +75,6 @@ export interface FitOptions extends BatchOptions {
   shuffleSeed?: number;
   /** Seed of the dropout masks only (default `seed`). */
   dropoutSeed?: number;
-  /** @deprecated the old name of `dropoutSeed` (kept working). */
-  rngSeed?: number;
   /** The dropout generator itself (its state advances); instead of a seed. */
   rng?: Rng;
   /** Learning rate for `history` when the optimizer does not expose its schedule. */
@@ -105,7 +103,7 @@ const FIT_KEYS = {
   ...BATCH_OPTION_KEYS,
   optimizer: true, loss: true, metrics: true, epochs: true, steps: true, accumulate: true, clipGradNorm: true,
   validationData: true, evalBatchSize: true, earlyStopping: true, convergence: true, onStep: true, onEpoch: true,
-  progress: true, progressSink: true, shuffleSeed: true, dropoutSeed: true, rngSeed: true, rng: true, lr: true, diagnostics: true, resume: true, jit: true, checkpoint: true,
+  progress: true, progressSink: true, shuffleSeed: true, dropoutSeed: true, rng: true, lr: true, diagnostics: true, resume: true, jit: true, checkpoint: true,
 } satisfies OptionKeys<FitOptions>;
 const DIAGNOSTICS_KEYS = { layerNorms: true, nonFinite: true, deadRelu: true, onWarning: true, vanishing: true, exploding: true } satisfies OptionKeys<DiagnosticsOptions>;
 const CONVERGENCE_KEYS = { gradNorm: true, relImprovement: true } satisfies OptionKeys<ConvergenceOptions>;
@@ -145,6 +143,7 @@ export interface FitPlan {
 export function resolveFitOptions(model: Layer, data: Dataset | Batches, options: FitOptions): FitPlan {
   if (!model || typeof model.forward !== "function") throw new ArgumentError("fit: model must be a layer (e.g. nn.sequential([...]))");
   if (!options || typeof options !== "object") throw new ArgumentError("fit: options with an optimizer are required");
+  if ("rngSeed" in options) throw new ArgumentError("fit: rngSeed is now dropoutSeed (or seed, which seeds the batch order and dropout together)");
   checkOptions("fit", options, FIT_KEYS);
   checkOptions("fit: diagnostics", options.diagnostics, DIAGNOSTICS_KEYS);
   checkOptions("fit: convergence", options.convergence, CONVERGENCE_KEYS);
@@ -204,15 +203,14 @@ export function resolveFitOptions(model: Layer, data: Dataset | Batches, options
   };
 }
 
-/** The shuffling and dropout seeds: `seed` for both unless `shuffleSeed` / `dropoutSeed` (or its old name `rngSeed`) say otherwise. */
+/** The shuffling and dropout seeds: `seed` for both unless `shuffleSeed` / `dropoutSeed` say otherwise. */
 function resolveSeeds(o: FitOptions): { shuffle: number; dropout: number } {
-  for (const k of ["seed", "shuffleSeed", "dropoutSeed", "rngSeed"] as const) {
+  for (const k of ["seed", "shuffleSeed", "dropoutSeed"] as const) {
     const v = o[k];
     if (v !== undefined && !(Number.isInteger(v) && v >= -(2 ** 31) && v < 2 ** 32)) throw new ArgumentError(`fit: ${k} must be an integer in [-2^31, 2^32), got ${JSON.stringify(v)}`);
   }
-  if (o.dropoutSeed !== undefined && o.rngSeed !== undefined) throw new ArgumentError("fit: give dropoutSeed or its old name rngSeed, not both");
-  const dropout = o.dropoutSeed ?? o.rngSeed;
-  if (o.rng !== undefined && dropout !== undefined) throw new ArgumentError(`fit: give rng or ${o.rngSeed !== undefined ? "rngSeed" : "dropoutSeed"}, not both (rng is the dropout generator)`);
+  const dropout = o.dropoutSeed;
+  if (o.rng !== undefined && dropout !== undefined) throw new ArgumentError("fit: give rng or dropoutSeed, not both (rng is the dropout generator)");
   return { shuffle: o.shuffleSeed ?? o.seed ?? 0, dropout: dropout ?? o.seed ?? 0 };
 }
 

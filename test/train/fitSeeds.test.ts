@@ -1,5 +1,5 @@
 // fit's one seed: `seed` seeds the batch order and the dropout masks; `shuffleSeed` and
-// `dropoutSeed` override either; `rngSeed` is the old name of `dropoutSeed`.
+// `dropoutSeed` override either; the old `rngSeed` is refused, naming `dropoutSeed`.
 import { describe, it, expect } from "vitest";
 import { tensor, Rng, treeFlattenWithPaths } from "../../src/index.js";
 import * as nn from "../../src/nn/index.js";
@@ -27,8 +27,11 @@ describe("fit's seeds", () => {
     expect(await trained({})).toBe(await trained({ seed: 0 }));
   });
 
-  it("rngSeed (the old name) is dropoutSeed", async () => {
-    expect(await trained({ seed: 2, rngSeed: 7 })).toBe(await trained({ seed: 2, dropoutSeed: 7 }));
+  it("rngSeed (the old name) is refused with the new one, before anything trains", async () => {
+    const m = model();
+    const before = JSON.stringify(treeFlattenWithPaths(m.params).map(([, t]) => Array.from(vals(t))));
+    await expect(fit(m, data, { progress: "none", optimizer: sgd({ lr: 0.1 }), rngSeed: 7 } as never)).rejects.toThrow(/fit: rngSeed is now dropoutSeed \(or seed/);
+    expect(JSON.stringify(treeFlattenWithPaths(m.params).map(([, t]) => Array.from(vals(t))))).toBe(before);
   });
 
   it("a data.batches plan keeps its order; seed then seeds dropout, shuffleSeed is refused", async () => {
@@ -42,7 +45,6 @@ describe("fit's seeds", () => {
 
   it("conflicting or malformed seeds are refused", async () => {
     const o = { progress: "none" as const, optimizer: sgd({ lr: 0.1 }) };
-    await expect(fit(model(), data, { ...o, dropoutSeed: 1, rngSeed: 1 })).rejects.toThrow(/dropoutSeed or its old name rngSeed, not both/);
     await expect(fit(model(), data, { ...o, rng: new Rng(1), dropoutSeed: 1 })).rejects.toThrow(/give rng or dropoutSeed, not both/);
     await expect(fit(model(), data, { ...o, seed: 1.5 })).rejects.toThrow(/fit: seed must be an integer/);
     await expect(fit(model(), data, { ...o, shuffleSeed: "1" as never })).rejects.toThrow(/fit: shuffleSeed must be an integer/);
