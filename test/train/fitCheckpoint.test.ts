@@ -40,6 +40,10 @@ describe("fit({ checkpoint })", () => {
       const first = model(1);
       const r1 = await fit(first, data, { ...opts, optimizer: make(), steps: 11, checkpoint: { every: 4, path } });
       expect(r1.step).toBe(11);
+      // writing checkpoints does not perturb the run itself
+      const eleven = model(1);
+      await fit(eleven, data, { ...opts, optimizer: make(), steps: 11 });
+      expect(snapshot(first.params)).toEqual(snapshot(eleven.params));
       expect(readdirSync(dir)).toEqual(["run.ckpt"]); // no temporary file left behind
       const bytes = new Uint8Array(readFileSync(path));
       const ck = loadCheckpoint(bytes, model(5), { assign: false });
