@@ -71,6 +71,13 @@ describe("tensor() input forms and how a tensor prints", () => {
 describe("toArray", () => {
   it("nests as deep as the rank; given the rank it checks it (the typed form, number[][] for 2)", () => {
     expect(dh.scalar(3).toArray(0)).toBe(3);
+    // { dtype } as every creator takes it; the dtype string (TensorFlow.js's spelling) too
+    expect(dh.scalar(2, { dtype: "float64" }).dtype).toBe("float64");
+    expect(dh.scalar(2, "float64").dtype).toBe("float64");
+    expect(dh.scalar(2).dtype).toBe("float32");
+    expect(() => dh.scalar(2, { dtyp: "float64" } as never)).toThrow(/scalar: unknown option "dtyp"/);
+    expect(() => dh.scalar(2, "int32" as never)).toThrow(/scalar: dtype must be "float32" or "float64"/);
+    expect(() => dh.scalar(2, 64 as never)).toThrow(/scalar: options must be \{ dtype \}/);
     expect(dh.tensor([1, 2]).toArray(1)).toEqual([1, 2]);
     const rows: number[][] = dh.eye(2).toArray(2);
     expect(rows[1][1]).toBe(1);
