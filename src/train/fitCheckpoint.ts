@@ -26,7 +26,11 @@ export interface CheckpointInfo {
 export interface CheckpointOptions {
   /** Write after every complete epoch ("epoch", the default) or every n optimizer steps. */
   every?: "epoch" | number;
-  /** A file to (over)write with the latest checkpoint, atomically (Node only; elsewhere give `write`). */
+  /**
+   * A file to (over)write with the latest checkpoint, atomically (Node only; elsewhere give
+   * `write`). "{epoch}" and "{step}" in it are replaced by the checkpoint's counters, which keeps
+   * one file per checkpoint ("ckpt-{epoch}.safetensors", as Keras's ModelCheckpoint).
+   */
   path?: string;
   /** Receives each checkpoint's bytes (any runtime); a returned promise is awaited before the next epoch. */
   write?: (bytes: Uint8Array, info: CheckpointInfo) => void | Promise<void>;
@@ -59,8 +63,9 @@ export class CheckpointWriter {
     if ((path === undefined) === (write === undefined)) throw new ArgumentError("fit: checkpoint needs exactly one of path (a file, Node) or write (a function of the bytes)");
     if (write !== undefined && typeof write !== "function") throw new ArgumentError(`fit: checkpoint.write must be a function (bytes, info) => void, got ${typeof write}`);
     if (path !== undefined && (typeof path !== "string" || path === "")) throw new ArgumentError(`fit: checkpoint.path must be a non-empty string, got ${JSON.stringify(path)}`);
-    this.write = write ?? ((bytes) => {
-      if (!writeFileAtomicSync(path!, bytes)) throw new ArgumentError("fit: checkpoint.path needs Node's file system (Node >= 20.16); in a browser, worker or edge runtime give checkpoint.write(bytes) instead");
+    this.write = write ?? ((bytes, info) => {
+      const file = path!.replace(/\{epoch\}/g, String(info.epoch)).replace(/\{step\}/g, String(info.step));
+      if (!writeFileAtomicSync(file, bytes)) throw new ArgumentError("fit: checkpoint.path needs Node's file system (Node >= 20.16); in a browser, worker or edge runtime give checkpoint.write(bytes) instead");
     });
     const sb = options.saveBest;
     if (sb !== undefined) {

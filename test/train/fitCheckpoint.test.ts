@@ -80,6 +80,19 @@ describe("fit({ checkpoint })", () => {
     expect(steps).toEqual([{ step: 4, epoch: 1, batch: 0 }, { step: 8, epoch: 2, batch: 0 }]);
   });
 
+  it('"{epoch}" and "{step}" in path keep one file per checkpoint', async () => {
+    const dir = mkdtempSync(join(tmpdir(), "downhill-ckpt-"));
+    try {
+      await fit(model(1), blobs(32, 2), { ...opts, optimizer: adam({ lr: 0.01 }), epochs: 3, checkpoint: { path: join(dir, "e{epoch}.ckpt") } });
+      expect(readdirSync(dir).sort()).toEqual(["e1.ckpt", "e2.ckpt", "e3.ckpt"]);
+      await fit(model(1), blobs(32, 2), { ...opts, optimizer: adam({ lr: 0.01 }), steps: 5, checkpoint: { every: 2, path: join(dir, "s{step}-{epoch}.ckpt") } });
+      expect(readdirSync(dir).filter((f) => f.startsWith("s")).sort()).toEqual(["s2-1.ckpt", "s4-2.ckpt"]);
+      expect(loadCheckpoint(new Uint8Array(readFileSync(join(dir, "s4-2.ckpt"))), model(1), { assign: false }).step).toBe(4);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it("saveBest writes only the epochs whose monitored value improved", async () => {
     const train = blobs(64, 4), val = blobs(32, 5);
     const seen: CheckpointInfo[] = [];
