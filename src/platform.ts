@@ -11,7 +11,7 @@ export const isNode: boolean =
  * (Node >= 20.16 and 22.3), else null. This is what lets the first op start the WebAssembly core
  * and its worker threads without an `await`; older Node keeps the asynchronous path.
  */
-export function builtinSync<T>(id: "node:os" | "node:worker_threads"): T | null {
+export function builtinSync<T>(id: "node:os" | "node:worker_threads" | "node:fs"): T | null {
   if (!isNode) return null;
   const get = (process as unknown as { getBuiltinModule?: (id: string) => unknown }).getBuiltinModule;
   if (typeof get !== "function") return null;
@@ -20,6 +20,20 @@ export function builtinSync<T>(id: "node:os" | "node:worker_threads"): T | null 
   } catch {
     return null;
   }
+}
+
+/**
+ * Writes `bytes` to the file `path` in Node, atomically (a temporary file beside it, then a
+ * rename, so a reader or a crash never sees half a file). Returns false where there is no
+ * synchronous file system (browsers, workers, edge runtimes, Node < 20.16).
+ */
+export function writeFileAtomicSync(path: string, bytes: Uint8Array): boolean {
+  const fs = builtinSync<typeof import("node:fs")>("node:fs");
+  if (!fs) return false;
+  const tmp = `${path}.tmp-${process.pid}`;
+  fs.writeFileSync(tmp, bytes);
+  fs.renameSync(tmp, path);
+  return true;
 }
 
 /** Logical cores (including the calling thread) if the host tells synchronously, else null. */

@@ -107,6 +107,16 @@ export interface Backend {
   gather(x: Storage, outer: number, dim: number, inner: number, idx: Int32Array, dtype: DType): Storage;
   /** gather's adjoint: out [outer, dim, inner] zeros, out[o, idx[k], :] += g[o, k, :]. */
   scatterAdd(g: Storage, outer: number, dim: number, inner: number, idx: Int32Array, dtype: DType): Storage;
+  /**
+   * x viewed as [outer, dim, inner]: its k largest entries along dim, largest first (ties: the
+   * lower position first; NaN counts as the largest), and their positions as numbers of `dtype`:
+   * [values, indices], each [outer, k, inner].
+   */
+  topk(x: Storage, outer: number, dim: number, inner: number, k: number, dtype: DType): [Storage, Storage];
+  /** out[o, m, j] = x[o, idx[o, m, j], j]: x [outer, dim, inner], positions idx (numbers) and out [outer, k, inner]. */
+  takeAlong(x: Storage, idx: Storage, outer: number, dim: number, inner: number, k: number, dtype: DType): Storage;
+  /** takeAlong's adjoint: out [outer, dim, inner] zeros, out[o, idx[o, m, j], j] += g[o, m, j]. */
+  putAlong(g: Storage, idx: Storage, outer: number, dim: number, inner: number, k: number, dtype: DType): Storage;
   /** Rows of the identity: out[i, idx[i]] = 1, shape [idx.length, depth]. */
   oneHot(idx: Int32Array, depth: number, dtype: DType): Storage;
 

@@ -113,6 +113,9 @@ function lower(ins: Instr, t: FloatArray[], cpu: CpuKernels): Step {
     case "gather": { const { x, outer, dim, inner, idx } = ins; return () => cpu.gather(t[x], outer, dim, inner, idx, t[o]); }
     case "scatterAdd": { const { g, outer, dim, inner, idx } = ins; return () => cpu.scatterAdd(t[g], outer, dim, inner, idx, t[o]); }
     case "oneHot": { const { idx, depth } = ins; return () => cpu.oneHot(idx, depth, t[o]); }
+    case "topk": { const { x, outer, dim, inner, k } = ins, i = ins.out[1]; return () => cpu.topk(t[x], outer, dim, inner, k, t[o], t[i]); }
+    case "takeAlong": { const { x, idx, outer, dim, inner, k } = ins; return () => cpu.takeAlong(t[x], t[idx], outer, dim, inner, k, t[o]); }
+    case "putAlong": { const { g, idx, outer, dim, inner, k } = ins; return () => cpu.putAlong(t[g], t[idx], outer, dim, inner, k, t[o]); }
     case "matmul": { const { a, b, batch, m, k, n, transA, transB } = ins; return () => cpu.matmul(t[a], t[b], t[o], batch, m, k, n, transA, transB); }
   }
 }

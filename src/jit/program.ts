@@ -21,7 +21,7 @@ export interface Value {
 
 /**
  * One kernel call: the backend method, its operands (value ids) and its parameters, as in
- * src/backend/backend.ts. `out` lists the values it produces (crossEntropyResidual: two).
+ * src/backend/backend.ts. `out` lists the values it produces (crossEntropyResidual and topk: two).
  */
 export type Instr =
   | { op: "unary"; fn: UnaryOp; x: number; out: [number] }
@@ -40,12 +40,17 @@ export type Instr =
   | { op: "gather"; x: number; outer: number; dim: number; inner: number; idx: Int32Array; out: [number] }
   | { op: "scatterAdd"; g: number; outer: number; dim: number; inner: number; idx: Int32Array; out: [number] }
   | { op: "oneHot"; idx: Int32Array; depth: number; out: [number] }
+  | { op: "topk"; x: number; outer: number; dim: number; inner: number; k: number; out: [number, number] }
+  | { op: "takeAlong"; x: number; idx: number; outer: number; dim: number; inner: number; k: number; out: [number] }
+  | { op: "putAlong"; g: number; idx: number; outer: number; dim: number; inner: number; k: number; out: [number] }
   | { op: "matmul"; a: number; b: number; batch: number; m: number; k: number; n: number; transA: boolean; transB: boolean; out: [number] };
 
 /** The operand value ids an instruction reads. */
 export function operands(ins: Instr): number[] {
   switch (ins.op) {
-    case "unary": case "cast": case "reduce": case "cumsum": case "broadcast": case "transpose": case "slice": case "gather": return [ins.x];
+    case "unary": case "cast": case "reduce": case "cumsum": case "broadcast": case "transpose": case "slice": case "gather": case "topk": return [ins.x];
+    case "takeAlong": return [ins.x, ins.idx];
+    case "putAlong": return [ins.g, ins.idx];
     case "binary": case "matmul": return [ins.a, ins.b];
     case "where": return [ins.cond, ins.a, ins.b];
     case "crossEntropyLogits": case "crossEntropyResidual": return [ins.x, ins.t];

@@ -153,6 +153,18 @@ export class Tracer implements Backend {
   scatterAdd(g: Storage, outer: number, dim: number, inner: number, idx: Int32Array, dtype: DType): Storage {
     return this.emit({ op: "scatterAdd", g: this.ref(g), outer, dim, inner, idx: idx.slice() }, dtype, outer * dim * inner);
   }
+  topk(x: Storage, outer: number, dim: number, inner: number, k: number, dtype: DType): [Storage, Storage] {
+    const xi = this.ref(x);
+    const values = this.produce(dtype, outer * k * inner), indices = this.produce(dtype, outer * k * inner);
+    this.instrs.push({ op: "topk", x: xi, outer, dim, inner, k, out: [values, indices] });
+    return [sym(values), sym(indices)];
+  }
+  takeAlong(x: Storage, idx: Storage, outer: number, dim: number, inner: number, k: number, dtype: DType): Storage {
+    return this.emit({ op: "takeAlong", x: this.ref(x), idx: this.ref(idx), outer, dim, inner, k }, dtype, outer * k * inner);
+  }
+  putAlong(g: Storage, idx: Storage, outer: number, dim: number, inner: number, k: number, dtype: DType): Storage {
+    return this.emit({ op: "putAlong", g: this.ref(g), idx: this.ref(idx), outer, dim, inner, k }, dtype, outer * dim * inner);
+  }
   oneHot(idx: Int32Array, depth: number, dtype: DType): Storage {
     return this.emit({ op: "oneHot", idx: idx.slice(), depth }, dtype, idx.length * depth);
   }

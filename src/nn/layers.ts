@@ -20,6 +20,8 @@ import { reshape, detach } from "../ops/shape.js";
 import { matmul } from "../ops/matmul.js";
 import { leakyRelu as leakyReluOp, elu as eluOp, gelu as geluOp, softmax as softmaxOp } from "../ops/activation.js";
 import { resolveInitializer, checkDim, type Initializer, type InitializerName } from "./init.js";
+import { summary, type SummaryOptions } from "./summary.js";
+import { predict, type PredictOptions } from "./predict.js";
 
 /** Non-trainable layer state (a tree of tensors; `{}` when a layer has none). */
 export type State = Tree;
@@ -268,11 +270,20 @@ export function batchNorm(features: number, options: BatchNormOptions = {}): Lay
   });
 }
 
+/** A `sequential` model: its layers, and Keras's `summary()` and `predict(x)`. */
+export interface Sequential<L extends readonly Layer<any>[]> extends Layer<ParamsOf<L>> {
+  readonly layers: L;
+  /** The table of layers, output shapes and parameter counts (nn.summary; `nn.summarize` gives the rows). */
+  summary(options?: SummaryOptions): string;
+  /** Outputs for the rows of x in evaluation mode, in batches, recording nothing (nn.predict). */
+  predict(x: Tensor, options?: PredictOptions): Tensor;
+}
+
 /**
  * Layers applied in order. Params and state are arrays with one entry per layer (`{}` for layers
  * without any), so parameter paths read "0.w", "0.b", "3.gamma".
  */
-export function sequential<const L extends readonly Layer<any>[]>(layers: L): Layer<ParamsOf<L>> & { layers: L } {
+export function sequential<const L extends readonly Layer<any>[]>(layers: L): Sequential<L> {
   if (!Array.isArray(layers) || layers.length === 0) throw new ArgumentError("nn.sequential: layers must be a non-empty array of layers");
   layers.forEach((l, i) => {
     if (!l || typeof l.forward !== "function") throw new ArgumentError(`nn.sequential: layers[${i}] is not a layer`);
@@ -292,7 +303,12 @@ export function sequential<const L extends readonly Layer<any>[]>(layers: L): La
     }
     return { y, state: out };
   });
-  return Object.assign(seq, { layers });
+  const model: Sequential<L> = Object.assign(seq, {
+    layers,
+    summary: (options?: SummaryOptions) => summary(model, options),
+    predict: (x: Tensor, options?: PredictOptions) => predict(model, x, options),
+  });
+  return model;
 }
 
 /** The params tree of a sequential model: one entry per layer. */

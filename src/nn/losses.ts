@@ -111,7 +111,7 @@ export function binaryCrossEntropy(logits: Tensor, targets: Tensor, options: { r
   if (logits.dtype !== targets.dtype) throw new DTypeError(`binaryCrossEntropy: logits are ${logits.dtype}, targets ${targets.dtype}`);
   const reduction = options.reduction ?? "mean";
   if (reduction !== "mean" && reduction !== "sum" && reduction !== "none") return reduce("binaryCrossEntropy", logits, reduction); // throws, naming the option
-  return sigmoidCrossEntropy(logits, targets, reduction); // softplus(x) - x t and its reduction, one primitive (src/ops/logisticLoss.ts)
+  return sigmoidCrossEntropy(logits, targets, { reduction }); // softplus(x) - x t and its reduction, one primitive (src/ops/logisticLoss.ts)
 }
 
 /** A loss `(prediction, target) => scalar`. */

@@ -4,3 +4,4 @@ export * from "./shape.js";
 export * from "./matmul.js";
 export * from "./activation.js";
 export * from "./logisticLoss.js";
+export * from "./topk.js";

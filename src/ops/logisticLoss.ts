@@ -12,21 +12,33 @@
 import type { Storage } from "../backend/backend.js";
 import { backendFor } from "../backend/select.js";
 import { ArgumentError, DTypeError, ShapeError } from "../errors.js";
+import { checkOptions } from "../options.js";
 import { fmt, sameShape } from "../tensor/shape.js";
 import { Tensor } from "../tensor/tensor.js";
 import { isRecording, record } from "../autodiff/tape.js";
 import { wrap, assertTensor } from "./util.js";
 import { div, mul, neg, sigmoid, sub } from "./elementwise.js";
 
+export interface SigmoidCrossEntropyOptions {
+  /** "mean" (default, as every loss), "sum", or "none" (the elementwise values, logits' shape). */
+  reduction?: "mean" | "sum" | "none";
+}
+
 /**
- * softplus(logits) - logits * targets elementwise (`reduction: "none"`, the default), or its mean
- * or sum as a scalar. Shapes and dtypes must match. The reduced forms are one op: their backward
- * scales sigmoid(x) - t by the incoming scalar, without materialising a tensor-sized gradient of
- * the mean (worth 10% of a logistic-regression evaluation).
+ * softplus(logits) - logits * targets, reduced as every loss is: its mean by default, its sum, or
+ * the elementwise values with `{ reduction: "none" }`. Shapes and dtypes must match. The reduced
+ * forms are one op: their backward scales sigmoid(x) - t by the incoming scalar, without
+ * materialising a tensor-sized gradient of the mean (worth 10% of a logistic-regression evaluation).
  */
-export function sigmoidCrossEntropy(logits: Tensor, targets: Tensor, reduction: "none" | "mean" | "sum" = "none"): Tensor {
+export function sigmoidCrossEntropy(logits: Tensor, targets: Tensor, options: SigmoidCrossEntropyOptions = {}): Tensor {
   assertTensor("sigmoidCrossEntropy", "logits", logits);
   assertTensor("sigmoidCrossEntropy", "targets", targets);
+  if (typeof options === "string") {
+    // The old positional spelling (whose default was "none"): refused with the new one, rather than read silently.
+    throw new ArgumentError(`sigmoidCrossEntropy: the reduction is an option now, as for every loss: sigmoidCrossEntropy(logits, targets, { reduction: ${JSON.stringify(options)} }) (the default is "mean")`);
+  }
+  checkOptions("sigmoidCrossEntropy", options, ["reduction"]);
+  const reduction = options.reduction ?? "mean";
   if (!sameShape(logits.shape, targets.shape)) throw new ShapeError(`sigmoidCrossEntropy: logits ${fmt(logits.shape)} and targets ${fmt(targets.shape)} must have the same shape`);
   if (logits.dtype !== targets.dtype) throw new DTypeError(`sigmoidCrossEntropy: logits are ${logits.dtype}, targets ${targets.dtype}`);
   if (reduction !== "none" && reduction !== "mean" && reduction !== "sum") throw new ArgumentError(`sigmoidCrossEntropy: reduction must be "none", "mean" or "sum", got ${JSON.stringify(reduction)}`);

@@ -64,7 +64,7 @@ export function logisticProblem(data: LogisticData, options: { lambda?: number; 
   // softplus(-y z) with y in {-1, 1} is the cross-entropy of logit z against t = (y + 1) / 2.
   const f = (w: Tensor) => {
     const { X: Xt, t } = tensors(w.dtype);
-    return sigmoidCrossEntropy(Xt.matmul(w.reshape([d, 1])), t, "mean").add(w.square().sum().mul(lambda / 2));
+    return sigmoidCrossEntropy(Xt.matmul(w.reshape([d, 1])), t).add(w.square().sum().mul(lambda / 2));
   };
   let solved: { x: number[]; f: number } | null = null;
   const solve = () => {

@@ -77,9 +77,14 @@ function isNumberArray(v: unknown): v is ArrayLike<number> & ArrayBufferView {
   return ArrayBuffer.isView(v) && !(v instanceof DataView) && !(v instanceof BigInt64Array || v instanceof BigUint64Array);
 }
 
-/** A scalar (rank-0) tensor. */
-export function scalar(value: number, dtype: DType = DEFAULT_DTYPE): Tensor {
-  const d = checkDType("scalar", dtype);
+/**
+ * A scalar (rank-0) tensor: `scalar(2, { dtype: "float64" })` as every creator takes its dtype;
+ * the dtype string alone (`scalar(2, "float64")`, TensorFlow.js's spelling) is accepted too.
+ */
+export function scalar(value: number, options: DTypeOption | DType = {}): Tensor {
+  if (typeof options !== "string" && (typeof options !== "object" || options === null)) throw new ArgumentError(`scalar: options must be { dtype } (or a dtype string), got ${options === null ? "null" : typeof options}`);
+  if (typeof options === "object") checkOptions("scalar", options, DTYPE_KEYS);
+  const d = checkDType("scalar", typeof options === "string" ? options : options.dtype);
   return new Tensor(backendFor().fill(d, 1, value), [], d);
 }
 

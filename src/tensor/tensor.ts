@@ -1,7 +1,7 @@
 import { ArgumentError, ShapeError } from "../errors.js";
 import type { DType, FloatArray } from "./dtype.js";
 import type { Storage } from "../backend/backend.js";
-import { backendFor, readSync } from "../backend/select.js";
+import { backendFor, readSync, tryReadSync } from "../backend/select.js";
 import { sizeOf, fmt, type Shape } from "./shape.js";
 import type { Node } from "../autodiff/tape.js";
 import * as ops from "../ops/index.js";
@@ -99,17 +99,22 @@ export class Tensor {
     };
     return rec(0, 0);
   }
-  toString(): string {
-    return `Tensor(${this.dtype}, ${fmt(this.shape)})`;
-  }
   /**
-   * What `console.log` and `util.inspect` show in Node: dtype, shape and the values, NumPy-style
-   * summarized (first and last 3 along an axis longer than 6 once the tensor has over 1000 values)
-   * and rounded to 6 (float32) or 10 (float64) significant digits.
+   * What `String(t)`, template strings, `console.log` and Node's `util.inspect` show: dtype, shape
+   * and the values, NumPy-style summarized (first and last 3 along an axis longer than 6 once the
+   * tensor has over 1000 values) and rounded to 6 (float32) or 10 (float64) significant digits.
+   * Where the values cannot be read synchronously (a value being traced by `jit`, a device
+   * backend) it is the dtype and shape alone, so printing never throws.
    */
+  toString(): string {
+    const head = `Tensor(${this.dtype}, ${fmt(this.shape)})`;
+    const data = tryReadSync(this, "toString");
+    if (data === null) return head;
+    const values = formatValues(data, this.shape, this.dtype === "float32" ? 6 : 10);
+    return this.rank > 1 ? `${head}\n${values}` : `${head} ${values}`;
+  }
   [Symbol.for("nodejs.util.inspect.custom")](): string {
-    const values = formatValues(readSync(this, "inspect"), this.shape, this.dtype === "float32" ? 6 : 10);
-    return this.rank > 1 ? `${this.toString()}\n${values}` : `${this.toString()} ${values}`;
+    return this.toString();
   }
 
   add(b: TensorLike): Tensor { return ops.add(this, b); }
@@ -170,6 +175,11 @@ export class Tensor {
   var(axis?: Axis, keepDims?: boolean, options?: ops.VarianceOptions): Tensor { return ops.variance(this, axis, keepDims, options); }
   std(axis?: Axis, keepDims?: boolean, options?: ops.VarianceOptions): Tensor { return ops.std(this, axis, keepDims, options); }
   norm(ord?: number, axis?: Axis, keepDims?: boolean): Tensor { return ops.norm(this, ord, axis, keepDims); }
+  /** Index of the largest entry along `axis` (of the flattened tensor when omitted); a tensor of this dtype. */
+  argmax(axis?: number, keepDims?: boolean): Tensor { return ops.argmax(this, axis, keepDims); }
+  argmin(axis?: number, keepDims?: boolean): Tensor { return ops.argmin(this, axis, keepDims); }
+  /** The k largest entries along `options.axis` (default -1) and their indices. */
+  topk(k: number, options?: ops.TopkOptions): { values: Tensor; indices: Tensor } { return ops.topk(this, k, options); }
   slice(begin: readonly number[], size?: readonly number[]): Tensor { return ops.slice(this, begin, size); }
   gather(indices: ops.Indices, axis?: number): Tensor { return ops.gather(this, indices, axis); }
   /** The same values, cut off from autodiff (gradients do not flow through the result). */

@@ -24,6 +24,7 @@ import { stepExtra, type StepBatch } from "./stepExtra.js";
 export { evaluate, type EvaluateOptions } from "./evaluate.js";
 export { History, type EpochRecord, type FitResult, type StepInfo, type StopReason } from "./history.js";
 export type { FitOptions, DiagnosticsOptions, ConvergenceOptions } from "./fitOptions.js";
+export type { CheckpointOptions, CheckpointInfo } from "./fitCheckpoint.js";
 export type { Dataset } from "./data.js";
 
 /**
@@ -77,13 +78,16 @@ export async function fit(model: Layer, data: Dataset | Batches, options: FitOpt
         run.epoch++;
         run.batch = 0;
         calls.epochs++;
+        plan.checkpoint?.afterEpoch(run, opt, record);
       }
+      await plan.checkpoint?.flush();
       const stop = stopped ?? stopAfterEpoch(plan, record, history, run, watch, calls.steps, () => opt.state);
       if (stop) { stopReason = stop; break; }
       await new Promise((r) => setTimeout(r, 0)); // let timers, I/O and UI run between epochs
     }
     reportOverflow(env, run); // the last step may have overflowed the parameters, with no next step to show it
     optState = opt.state;
+    await plan.checkpoint?.flush();
   } finally {
     opt.dispose(); // parameters get their own arrays back, even when a step threw
   }

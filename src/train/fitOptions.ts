@@ -16,6 +16,7 @@ import type { HealthThresholds } from "./diagnostics.js";
 import type { LoadedCheckpoint } from "./checkpoint.js";
 import type { EpochRecord, History, StepInfo } from "./history.js";
 import { checkTargets, positiveInt, resolveMetrics, type NamedMetric } from "./evaluate.js";
+import { CheckpointWriter, type CheckpointOptions } from "./fitCheckpoint.js";
 
 export interface DiagnosticsOptions extends HealthThresholds {
   /** Record per-layer gradient norms (epoch means) and warn on vanishing/exploding layers (default true). */
@@ -64,8 +65,17 @@ export interface FitOptions extends BatchOptions {
   /** Progress display (default "auto": bar on a TTY, lines otherwise, nothing when CI is set). */
   progress?: ProgressMode;
   progressSink?: ProgressSink;
-  /** Seed of the training RNG (dropout masks), default 0; or a generator. */
-  rngSeed?: number;
+  /**
+   * The one seed of the run (default 0): the batch order (reshuffled per epoch from (seed,
+   * epoch)) and the dropout masks both derive from it. `shuffleSeed` and `dropoutSeed` override
+   * either; `rng` gives the dropout generator itself.
+   */
+  seed?: number;
+  /** Seed of the batch order only (default `seed`). */
+  shuffleSeed?: number;
+  /** Seed of the dropout masks only (default `seed`). */
+  dropoutSeed?: number;
+  /** The dropout generator itself (its state advances); instead of a seed. */
   rng?: Rng;
   /** Learning rate for `history` when the optimizer does not expose its schedule. */
   lr?: number | ((step: number) => number);
@@ -80,13 +90,20 @@ export interface FitOptions extends BatchOptions {
    * logging) need `jit: false`.
    */
   jit?: boolean;
+  /**
+   * Write checkpoints while training: `{ every: "epoch" | n, path }` (a file, Node) or
+   * `{ every, write: (bytes, info) => ... }` (any runtime), optionally `saveBest: { monitor }`.
+   * Each holds what `saveCheckpoint(model, result)` would after a run stopped there: `resume`
+   * with it continues bit for bit.
+   */
+  checkpoint?: CheckpointOptions;
 }
 
 const FIT_KEYS = {
   ...BATCH_OPTION_KEYS,
   optimizer: true, loss: true, metrics: true, epochs: true, steps: true, accumulate: true, clipGradNorm: true,
   validationData: true, evalBatchSize: true, earlyStopping: true, convergence: true, onStep: true, onEpoch: true,
-  progress: true, progressSink: true, rngSeed: true, rng: true, lr: true, diagnostics: true, resume: true, jit: true,
+  progress: true, progressSink: true, shuffleSeed: true, dropoutSeed: true, rng: true, lr: true, diagnostics: true, resume: true, jit: true, checkpoint: true,
 } satisfies OptionKeys<FitOptions>;
 const DIAGNOSTICS_KEYS = { layerNorms: true, nonFinite: true, deadRelu: true, onWarning: true, vanishing: true, exploding: true } satisfies OptionKeys<DiagnosticsOptions>;
 const CONVERGENCE_KEYS = { gradNorm: true, relImprovement: true } satisfies OptionKeys<ConvergenceOptions>;
@@ -113,6 +130,8 @@ export interface FitPlan {
   /** The learning rate at a step, for the history (NaN when unknown). */
   readonly lrOf: (step: number) => number;
   readonly resume: Uint8Array | LoadedCheckpoint | undefined;
+  /** Checkpoints written while training (FitOptions.checkpoint), or null. */
+  readonly checkpoint: CheckpointWriter | null;
   readonly rng: Rng;
   readonly onStep: FitOptions["onStep"];
   readonly onEpoch: FitOptions["onEpoch"];
@@ -124,6 +143,7 @@ export interface FitPlan {
 export function resolveFitOptions(model: Layer, data: Dataset | Batches, options: FitOptions): FitPlan {
   if (!model || typeof model.forward !== "function") throw new ArgumentError("fit: model must be a layer (e.g. nn.sequential([...]))");
   if (!options || typeof options !== "object") throw new ArgumentError("fit: options with an optimizer are required");
+  if ("rngSeed" in options) throw new ArgumentError("fit: rngSeed is now dropoutSeed (or seed, which seeds the batch order and dropout together)");
   checkOptions("fit", options, FIT_KEYS);
   checkOptions("fit: diagnostics", options.diagnostics, DIAGNOSTICS_KEYS);
   checkOptions("fit: convergence", options.convergence, CONVERGENCE_KEYS);
@@ -133,11 +153,13 @@ export function resolveFitOptions(model: Layer, data: Dataset | Batches, options
   }
   const loss = resolveLoss("fit: loss", options.loss ?? "crossEntropy");
   const metrics = resolveMetrics("fit", options.metrics, options.loss);
-  const batching = Object.keys(BATCH_OPTION_KEYS).filter((k) => options[k as keyof BatchOptions] !== undefined);
+  // `seed` seeds dropout too, so it is not a batching option here: a data.batches plan keeps its own order.
+  const batching = [...Object.keys(BATCH_OPTION_KEYS).filter((k) => k !== "seed"), "shuffleSeed"].filter((k) => options[k as keyof FitOptions] !== undefined);
   if (data instanceof Batches && batching.length) {
     throw new ArgumentError(`fit: ${batching.join(", ")} would be ignored: data is a data.batches(...) plan, which sets the batching (pass them to data.batches, or give fit {x, y})`);
   }
-  const batches = data instanceof Batches ? data : (checkData(data?.x, data?.y, "fit: data"), new Batches(data.x, data.y, pick(options, BATCH_OPTION_KEYS)));
+  const seeds = resolveSeeds(options);
+  const batches = data instanceof Batches ? data : (checkData(data?.x, data?.y, "fit: data"), new Batches(data.x, data.y, { ...pick(options, BATCH_OPTION_KEYS), seed: seeds.shuffle }));
   if (!batches.y) throw new ArgumentError("fit: data needs targets y");
   if (options.epochs !== undefined) positiveInt("fit", "epochs", options.epochs, 1);
   if (options.steps !== undefined) positiveInt("fit", "steps", options.steps, 1);
@@ -172,12 +194,24 @@ export function resolveFitOptions(model: Layer, data: Dataset | Batches, options
     validation: val ? { data: val, batchSize: positiveInt("fit", "evalBatchSize", options.evalBatchSize, 1024) } : null,
     lrOf: typeof lr === "function" ? lr : typeof lr === "number" ? () => lr : fusedSpecOf(transform)?.lr ?? (() => NaN),
     resume: options.resume,
-    rng: options.rng ?? new Rng(options.rngSeed ?? 0),
+    checkpoint: options.checkpoint === undefined ? null : new CheckpointWriter(options.checkpoint, val !== undefined),
+    rng: options.rng ?? new Rng(seeds.dropout),
     onStep: options.onStep,
     onEpoch: options.onEpoch,
     progress: options.progress ?? "auto",
     progressSink: options.progressSink,
   };
+}
+
+/** The shuffling and dropout seeds: `seed` for both unless `shuffleSeed` / `dropoutSeed` say otherwise. */
+function resolveSeeds(o: FitOptions): { shuffle: number; dropout: number } {
+  for (const k of ["seed", "shuffleSeed", "dropoutSeed"] as const) {
+    const v = o[k];
+    if (v !== undefined && !(Number.isInteger(v) && v >= -(2 ** 31) && v < 2 ** 32)) throw new ArgumentError(`fit: ${k} must be an integer in [-2^31, 2^32), got ${JSON.stringify(v)}`);
+  }
+  const dropout = o.dropoutSeed;
+  if (o.rng !== undefined && dropout !== undefined) throw new ArgumentError("fit: give rng or dropoutSeed, not both (rng is the dropout generator)");
+  return { shuffle: o.shuffleSeed ?? o.seed ?? 0, dropout: dropout ?? o.seed ?? 0 };
 }
 
 /** The entries of `o` whose keys `keys` lists (`fit`'s batching options, for `data.batches`). */

@@ -187,6 +187,7 @@ export function trainEpoch(env: StepEnv, run: TrainingState, sums: EpochSums, ca
     if (!info.skipped) addBatches(sums, pending);
     pending = noPending();
     calls.steps++;
+    plan.checkpoint?.afterStep(run, env.opt, perEpoch);
     env.progress.step(run.epoch, info.loss);
     if (plan.onStep?.(info) === false) return "callback";
     if (plan.convergence.gradNorm !== undefined && info.gradNorm < plan.convergence.gradNorm) return "gradNorm";

@@ -38,4 +38,18 @@ describe("README", () => {
     expect(Math.abs(x2 - 1)).toBeLessThan(1e-6);
     expect(lines[1]).toMatch(/ true /);
   });
+
+  it("the Models example runs against the built bundle and prints the summary table the README shows", () => {
+    const readme = readFileSync(join(root, "README.md"), "utf8");
+    const section = readme.slice(readme.indexOf("## Models"));
+    const block = /```ts\n([\s\S]*?)```/.exec(section)?.[1];
+    const shown = /```text\n([\s\S]*?)```/.exec(section)?.[1];
+    expect(block && shown, "no ```ts and ```text blocks under ## Models").toBeTruthy();
+    const js = transformSync(block!, { loader: "ts", format: "esm" }).code.replace(/from "downhill"/g, `from ${JSON.stringify(pathToFileURL(join(root, "dist/index.js")).href)}`);
+    const file = join(mkdtempSync(join(tmpdir(), "downhill-readme-")), "models.mjs");
+    writeFileSync(file, js);
+    const r = spawnSync(process.execPath, [file], { encoding: "utf8" });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toBe(shown);
+  });
 });

@@ -54,13 +54,30 @@ describe("tensor() input forms and how a tensor prints", () => {
     expect(big.split("\n")).toHaveLength(8); // header, 3 rows, "...", 3 rows
     expect(big.split("\n")[1]).toBe("[[0, 1, 2, ..., 47, 48, 49],");
     expect(big.split("\n")[4]).toBe(" ...,");
-    expect(String(dh.zeros([2]))).toBe("Tensor(float32, [2])");
+  });
+
+  it("String(t) and template strings show the values as console.log does (one convention); a traced value shows its dtype and shape", () => {
+    const t = dh.tensor([[1, 2], [3, 4]]);
+    expect(String(t)).toBe(inspect(t));
+    expect(`${dh.zeros([2])}`).toBe("Tensor(float32, [2]) [0, 0]");
+    expect(String(dh.scalar(2.5, "float64"))).toBe("Tensor(float64, []) 2.5");
+    expect(String(dh.arange(2000).reshape([40, 50])).split("\n")).toHaveLength(8); // summarized too
+    let traced = "";
+    dh.jit((x: dh.Tensor) => { const y = x.mul(2); traced = String(y); return y; })(dh.tensor([1, 2]));
+    expect(traced).toBe("Tensor(float32, [2])");
   });
 });
 
 describe("toArray", () => {
   it("nests as deep as the rank; given the rank it checks it (the typed form, number[][] for 2)", () => {
     expect(dh.scalar(3).toArray(0)).toBe(3);
+    // { dtype } as every creator takes it; the dtype string (TensorFlow.js's spelling) too
+    expect(dh.scalar(2, { dtype: "float64" }).dtype).toBe("float64");
+    expect(dh.scalar(2, "float64").dtype).toBe("float64");
+    expect(dh.scalar(2).dtype).toBe("float32");
+    expect(() => dh.scalar(2, { dtyp: "float64" } as never)).toThrow(/scalar: unknown option "dtyp"/);
+    expect(() => dh.scalar(2, "int32" as never)).toThrow(/scalar: dtype must be "float32" or "float64"/);
+    expect(() => dh.scalar(2, 64 as never)).toThrow(/scalar: options must be \{ dtype \}/);
     expect(dh.tensor([1, 2]).toArray(1)).toEqual([1, 2]);
     const rows: number[][] = dh.eye(2).toArray(2);
     expect(rows[1][1]).toBe(1);

@@ -13,37 +13,37 @@ describe.each(BACKENDS)("sigmoidCrossEntropy on %s", (backend) => {
     // Written without cancellation: x = 40 with t = 1 is log1p(e^-40) = 4.2e-18, not 0.
     const want = x.map((v, i) => Math.max(v, 0) - v * y[i] + Math.log1p(Math.exp(-Math.abs(v))));
     expect(want[3]).toBeGreaterThan(4e-18);
-    expect(dh.sigmoidCrossEntropy(t(x), t(y))).toBeAllclose(want, { rtol: 1e-14, atol: 1e-300 });
+    expect(dh.sigmoidCrossEntropy(t(x), t(y), { reduction: "none" })).toBeAllclose(want, { rtol: 1e-14, atol: 1e-300 });
     expect(want[5]).toBe(800);
     expect(want[6]).toBe(800);
     // The same on the fused WebAssembly path (large input), every value checked relative to itself.
     const big = Array.from({ length: 600 }, (_, i) => x[i % x.length]), bigY = Array.from({ length: 600 }, (_, i) => y[i % y.length]);
-    expect(dh.sigmoidCrossEntropy(t(big), t(bigY))).toBeAllclose(big.map((_, i) => want[i % want.length]), { rtol: 1e-14, atol: 1e-300 });
-    expect(dh.sigmoidCrossEntropy(t(big, "float32"), t(bigY, "float32"))).toBeAllclose(big.map((_, i) => want[i % want.length]), { rtol: 1e-6, atol: 1e-40 });
+    expect(dh.sigmoidCrossEntropy(t(big), t(bigY), { reduction: "none" })).toBeAllclose(big.map((_, i) => want[i % want.length]), { rtol: 1e-14, atol: 1e-300 });
+    expect(dh.sigmoidCrossEntropy(t(big, "float32"), t(bigY, "float32"), { reduction: "none" })).toBeAllclose(big.map((_, i) => want[i % want.length]), { rtol: 1e-6, atol: 1e-40 });
   });
 
   it("takes the WebAssembly softplus for large inputs and still matches the formula", () => {
     const x = dh.randn([2000], { seed: 3, dtype: "float64" }).mul(5);
     const y = dh.rand([2000], { seed: 4, dtype: "float64" });
-    const got = dh.sigmoidCrossEntropy(x, y);
+    const got = dh.sigmoidCrossEntropy(x, y, { reduction: "none" });
     const ref = dh.relu(x).sub(x.mul(y)).add(dh.softplus(x.abs().neg()));
     expect(got).toBeAllclose(ref, { rtol: 1e-14, atol: 1e-15 });
     // and its gradient, sigmoid(x) - t, fused too
-    expect(dh.grad((a: dh.Tensor) => dh.sigmoidCrossEntropy(a, y).sum())(x)).toBeAllclose(dh.sigmoid(x).sub(y), { rtol: 1e-14, atol: 1e-16 });
+    expect(dh.grad((a: dh.Tensor) => dh.sigmoidCrossEntropy(a, y, { reduction: "none" }).sum())(x)).toBeAllclose(dh.sigmoid(x).sub(y), { rtol: 1e-14, atol: 1e-16 });
   });
 
   it("has gradients sigmoid(x) - t and -x (central differences), also for soft targets", () => {
     const x = dh.randn([3, 4], { seed: 1, dtype: "float64" }).mul(3);
     const y = dh.rand([3, 4], { seed: 2, dtype: "float64" });
-    checkOpGrad((a, b) => dh.sigmoidCrossEntropy(a, b), [x, y]);
-    const g = dh.grad((a: dh.Tensor) => dh.sigmoidCrossEntropy(a, y).sum())(x);
+    checkOpGrad((a, b) => dh.sigmoidCrossEntropy(a, b, { reduction: "none" }), [x, y]);
+    const g = dh.grad((a: dh.Tensor) => dh.sigmoidCrossEntropy(a, y, { reduction: "none" }).sum())(x);
     expect(g).toBeAllclose(dh.sigmoid(x).sub(y), { rtol: 1e-14, atol: 1e-15 });
   });
 
   it("has exact Hessian-vector products (its backward is differentiable)", () => {
     const X = dh.randn([50, 4], { seed: 5, dtype: "float64" });
     const y = dh.tensor(Array.from({ length: 50 }, (_, i) => i % 2), { dtype: "float64", shape: [50, 1] });
-    const f = (w: dh.Tensor) => dh.sigmoidCrossEntropy(X.matmul(w.reshape([4, 1])), y).mean();
+    const f = (w: dh.Tensor) => dh.sigmoidCrossEntropy(X.matmul(w.reshape([4, 1])), y, { reduction: "none" }).mean();
     const w = dh.randn([4], { seed: 6, dtype: "float64" }), v = dh.randn([4], { seed: 7, dtype: "float64" });
     // H = X^T diag(s (1 - s)) X / N
     const s = dh.sigmoid(X.matmul(w.reshape([4, 1])));
@@ -55,7 +55,7 @@ describe.each(BACKENDS)("sigmoidCrossEntropy on %s", (backend) => {
     const N = 1000;
     const X = dh.randn([N, 3], { seed: 8, dtype: "float64" }).mul(2);
     const y = dh.tensor(Array.from({ length: N }, (_, i) => (i * 7) % 3 === 0 ? 1 : 0), { dtype: "float64", shape: [N, 1] });
-    const f = (w: dh.Tensor) => dh.sigmoidCrossEntropy(X.matmul(w.reshape([3, 1])), y).mean();
+    const f = (w: dh.Tensor) => dh.sigmoidCrossEntropy(X.matmul(w.reshape([3, 1])), y, { reduction: "none" }).mean();
     const w = dh.randn([3], { seed: 9, dtype: "float64" }), v = dh.randn([3], { seed: 10, dtype: "float64" });
     const s = dh.sigmoid(X.matmul(w.reshape([3, 1])));
     const H = X.transpose().matmul(X.mul(s.mul(dh.sub(1, s)))).div(N);
@@ -70,11 +70,11 @@ describe.each(BACKENDS)("sigmoidCrossEntropy on %s", (backend) => {
     for (const dtype of ["float32", "float64"] as const) {
       const n = 30_001;
       const x = dh.randn([n], { seed: 21, dtype }).mul(8), y = dh.rand([n], { seed: 22, dtype });
-      const { value, grad } = dh.valueAndGrad((z: dh.Tensor) => dh.sigmoidCrossEntropy(z, y, "sum"))(x);
+      const { value, grad } = dh.valueAndGrad((z: dh.Tensor) => dh.sigmoidCrossEntropy(z, y, { reduction: "sum" }))(x);
       const want = dh.sub(dh.sigmoid(x), y);
       expect(grad).toBeAllclose(want, { rtol: dtype === "float32" ? 1e-6 : 1e-14, atol: dtype === "float32" ? 1e-7 : 1e-16 });
       // the same loss value as the forward pass without a gradient graph (crossEntropyLogits alone)
-      expect(value.item()).toBe(dh.sigmoidCrossEntropy(x, y, "sum").item());
+      expect(value.item()).toBe(dh.sigmoidCrossEntropy(x, y, { reduction: "sum" }).item());
     }
   });
 
@@ -85,19 +85,28 @@ describe.each(BACKENDS)("sigmoidCrossEntropy on %s", (backend) => {
     const w = dh.randn([3], { seed: 14, dtype: "float64" }), v = dh.randn([3], { seed: 15, dtype: "float64" });
     const z = (ww: dh.Tensor) => X.matmul(ww.reshape([3, 1]));
     for (const red of ["mean", "sum"] as const) {
-      const fused = (ww: dh.Tensor) => dh.sigmoidCrossEntropy(z(ww), y, red);
-      const composed = (ww: dh.Tensor) => dh.sigmoidCrossEntropy(z(ww), y)[red]();
+      const fused = (ww: dh.Tensor) => dh.sigmoidCrossEntropy(z(ww), y, { reduction: red });
+      const composed = (ww: dh.Tensor) => dh.sigmoidCrossEntropy(z(ww), y, { reduction: "none" })[red]();
       expect(fused(w).shape).toEqual([]);
       expect(fused(w).item()).toBe(composed(w).item()); // sequential sum either way: the same bits
       expect(dh.grad(fused)(w)).toBeAllclose(dh.grad(composed)(w), { rtol: 1e-13, atol: 1e-15 });
       expect(dh.hvp(fused, w, v)).toBeAllclose(dh.hvp(composed, w, v), { rtol: 1e-13, atol: 1e-15 });
-      checkOpGrad((a, b) => dh.sigmoidCrossEntropy(a, b, red), [dh.randn([4, 2], { seed: 16, dtype: "float64" }), dh.rand([4, 2], { seed: 17, dtype: "float64" })]);
+      checkOpGrad((a, b) => dh.sigmoidCrossEntropy(a, b, { reduction: red }), [dh.randn([4, 2], { seed: 16, dtype: "float64" }), dh.rand([4, 2], { seed: 17, dtype: "float64" })]);
     }
-    expect(() => dh.sigmoidCrossEntropy(t([1]), t([1]), "avg" as "mean")).toThrow(/reduction/);
+    expect(() => dh.sigmoidCrossEntropy(t([1]), t([1]), { reduction: "avg" as "mean" })).toThrow(/reduction/);
+  });
+
+  it("takes { reduction } with the default \"mean\", as every loss; the old positional string is refused with the new spelling", () => {
+    const x = t([0.5, -2, 3]), y = t([1, 0, 0.25]);
+    expect(dh.sigmoidCrossEntropy(x, y).item()).toBe(dh.sigmoidCrossEntropy(x, y, { reduction: "mean" }).item());
+    expect(dh.sigmoidCrossEntropy(x, y).shape).toEqual([]);
+    expect(dh.sigmoidCrossEntropy(x, y).item()).toBe(dh.binaryCrossEntropy(x, y).item());
+    expect(() => dh.sigmoidCrossEntropy(x, y, "sum" as never)).toThrow(/the reduction is an option now.*\{ reduction: "sum" \}/);
+    expect(() => dh.sigmoidCrossEntropy(x, y, { reduce: "sum" } as never)).toThrow(/unknown option "reduce"/);
   });
 
   it("rejects mismatched shapes and dtypes, naming both", () => {
-    expect(() => dh.sigmoidCrossEntropy(t([1, 2]), t([1, 2, 3]))).toThrow(/\[2\].*\[3\]/);
-    expect(() => dh.sigmoidCrossEntropy(t([1, 2]), t([1, 0], "float32"))).toThrow(dh.DTypeError);
+    expect(() => dh.sigmoidCrossEntropy(t([1, 2]), t([1, 2, 3]), { reduction: "none" })).toThrow(/\[2\].*\[3\]/);
+    expect(() => dh.sigmoidCrossEntropy(t([1, 2]), t([1, 0], "float32"), { reduction: "none" })).toThrow(dh.DTypeError);
   });
 });

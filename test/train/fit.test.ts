@@ -225,7 +225,7 @@ describe("resuming from a checkpoint is bit-identical", () => {
   ];
   it.each(aliases)("%s: N steps straight == k steps, save, load into a fresh model and optimizer, N - k more", async (_name, make) => {
     const data = blobs(80, 7);
-    const opts = { ...quiet, batchSize: 16, seed: 3, rngSeed: 11 };
+    const opts = { ...quiet, batchSize: 16, seed: 3, dropoutSeed: 11 };
     const straight = mlp(1, 0.3);
     await fit(straight, data, { ...opts, optimizer: make(), steps: 23 });
 
@@ -233,7 +233,7 @@ describe("resuming from a checkpoint is bit-identical", () => {
     const r1 = await fit(first, data, { ...opts, optimizer: make(), steps: 9 }); // stops mid-epoch (5 batches per epoch)
     const bytes = saveCheckpoint(first, r1);
     const fresh = mlp(99, 0.3); // different initial weights: everything must come from the file
-    const r2 = await fit(fresh, data, { ...opts, rngSeed: 12345, optimizer: make(), steps: 14, resume: bytes });
+    const r2 = await fit(fresh, data, { ...opts, dropoutSeed: 12345, optimizer: make(), steps: 14, resume: bytes });
     expect(r2.step).toBe(23);
     expect(snapshot(fresh.params)).toEqual(snapshot(straight.params));
   });
@@ -244,7 +244,7 @@ describe("resuming from a checkpoint is bit-identical", () => {
       const rng = new Rng(seed);
       return nn.sequential([nn.linear(4, 8, { rng }), nn.batchNorm(8), nn.relu(), nn.dropout(0.2), nn.linear(8, 2, { rng })]);
     };
-    const opts = { ...quiet, batchSize: 16, seed: 5, rngSeed: 2 };
+    const opts = { ...quiet, batchSize: 16, seed: 5, dropoutSeed: 2 };
     const straight = make(1);
     await fit(straight, data, { ...opts, optimizer: adam({ lr: 0.01 }), steps: 10 });
     const first = make(1);
@@ -258,7 +258,7 @@ describe("resuming from a checkpoint is bit-identical", () => {
 
   it("after restoreBest the result is the best epoch's whole training state: resuming it == a straight run from that epoch", async () => {
     const train = blobs(64, 4), val = blobs(32, 5);
-    const opts = { ...quiet, batchSize: 16, seed: 3, rngSeed: 11 };
+    const opts = { ...quiet, batchSize: 16, seed: 3, dropoutSeed: 11 };
     const lines: string[] = [];
     const sink = { write: (t: string) => void lines.push(...t.split("\n").filter(Boolean)), isTTY: false, ci: false };
     const stopped = mlp(2, 0.2);

@@ -108,6 +108,21 @@ export function cpuBackend(name: BackendName, cpu: CpuKernels, extras: Extras): 
       cpu.scatterAdd(arrayOf(g), outer, dim, inner, idx, out);
       return storageOf(out);
     },
+    topk(x, outer, dim, inner, k, dtype) {
+      const values = arrayFor(dtype, outer * k * inner), indices = arrayFor(dtype, outer * k * inner);
+      cpu.topk(arrayOf(x), outer, dim, inner, k, values, indices);
+      return [storageOf(values), storageOf(indices)];
+    },
+    takeAlong(x, idx, outer, dim, inner, k, dtype) {
+      const out = arrayFor(dtype, outer * k * inner);
+      cpu.takeAlong(arrayOf(x), arrayOf(idx), outer, dim, inner, k, out);
+      return storageOf(out);
+    },
+    putAlong(g, idx, outer, dim, inner, k, dtype) {
+      const out = arrayFor(dtype, outer * dim * inner);
+      cpu.putAlong(arrayOf(g), arrayOf(idx), outer, dim, inner, k, out);
+      return storageOf(out);
+    },
     oneHot(idx, depth, dtype) {
       const out = arrayFor(dtype, idx.length * depth);
       cpu.oneHot(idx, depth, out);

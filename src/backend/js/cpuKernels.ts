@@ -28,6 +28,12 @@ export interface CpuKernels {
   gather(x: FloatArray, outer: number, dim: number, inner: number, idx: Int32Array, out: FloatArray): void;
   scatterAdd(g: FloatArray, outer: number, dim: number, inner: number, idx: Int32Array, out: FloatArray): void;
   oneHot(idx: Int32Array, depth: number, out: FloatArray): void;
+  /** The k largest along the middle axis of [outer, dim, inner] (NaN largest, ties to the lower position) and their positions, [outer, k, inner] each. */
+  topk(x: FloatArray, outer: number, dim: number, inner: number, k: number, values: FloatArray, indices: FloatArray): void;
+  /** out[o, m, j] = x[o, idx[o, m, j], j] (x [outer, dim, inner], idx and out [outer, k, inner]). */
+  takeAlong(x: FloatArray, idx: FloatArray, outer: number, dim: number, inner: number, k: number, out: FloatArray): void;
+  /** takeAlong's adjoint: out [outer, dim, inner] zeros, out[o, idx[o, m, j], j] += g[o, m, j]. */
+  putAlong(g: FloatArray, idx: FloatArray, outer: number, dim: number, inner: number, k: number, out: FloatArray): void;
   matmul(a: FloatArray, b: FloatArray, out: FloatArray, batch: number, m: number, k: number, n: number, transA: boolean, transB: boolean): void;
 }
 
@@ -78,6 +84,12 @@ export const jsCpuKernels: CpuKernels = {
   oneHot(idx, depth, out) {
     out.fill(0);
     for (let i = 0; i < idx.length; i++) out[i * depth + idx[i]] = 1;
+  },
+  topk: k.topk,
+  takeAlong: k.takeAlong,
+  putAlong(g, idx, outer, dim, inner, kk, out) {
+    out.fill(0);
+    k.putAlong(g, idx, outer, dim, inner, kk, out);
   },
   matmul: (a, b, out, batch, m, kk, n, transA, transB) => batched(a, b, out, batch, m, kk, n, (ad, bd, cd) => k.matmul(ad, bd, cd, m, kk, n, transA, transB)),
 };

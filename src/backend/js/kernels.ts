@@ -380,3 +380,74 @@ export function scatterAdd(g: FloatArray, outer: number, dim: number, inner: num
     }
   }
 }
+
+/**
+ * The k largest entries along the middle axis of x viewed as [outer, dim, inner], largest first:
+ * values and their positions (as numbers) into [outer, k, inner]. Ties go to the lower position
+ * and NaN counts as the largest (NumPy's argmax, PyTorch's topk). One pass per slice keeping
+ * the best k so far in order (insertion), O(dim k) at worst: meant for small k.
+ */
+export function topk(x: FloatArray, outer: number, dim: number, inner: number, k: number, values: FloatArray, indices: FloatArray): void {
+  if (k === 1 && inner === 1) {
+    // argmax over rows: one scan with the best so far, stopping at a NaN.
+    for (let o = 0, base = 0; o < outer; o++, base += dim) {
+      let best = x[base], at = 0;
+      if (best === best) {
+        for (let p = 1; p < dim; p++) {
+          const v = x[base + p];
+          if (v > best) { best = v; at = p; } else if (v !== v) { best = v; at = p; break; }
+        }
+      }
+      values[o] = best;
+      indices[o] = at;
+    }
+    return;
+  }
+  const bv = new Float64Array(k), bi = new Int32Array(k);
+  for (let o = 0; o < outer; o++) {
+    for (let j = 0; j < inner; j++) {
+      const base = o * dim * inner + j;
+      let n = 0;
+      for (let p = 0; p < dim; p++) {
+        const v = x[base + p * inner];
+        // Later positions only move ahead of strictly smaller values (ties stay behind); NaN beats any number.
+        const nan = v !== v;
+        let at = n;
+        while (at > 0) {
+          const w = bv[at - 1];
+          if (w !== w || !(nan || v > w)) break;
+          at--;
+        }
+        if (at >= k) continue;
+        for (let m = Math.min(n, k - 1); m > at; m--) { bv[m] = bv[m - 1]; bi[m] = bi[m - 1]; }
+        bv[at] = v;
+        bi[at] = p;
+        if (n < k) n++;
+      }
+      for (let m = 0, w = o * k * inner + j; m < k; m++, w += inner) {
+        values[w] = bv[m];
+        indices[w] = bi[m];
+      }
+    }
+  }
+}
+
+/** x viewed as [outer, dim, inner], idx as [outer, k, inner]: out[o, m, j] = x[o, idx[o, m, j], j]. */
+export function takeAlong(x: FloatArray, idx: FloatArray, outer: number, dim: number, inner: number, k: number, out: FloatArray): void {
+  for (let o = 0; o < outer; o++) {
+    for (let m = 0; m < k; m++) {
+      const r = (o * k + m) * inner;
+      for (let j = 0; j < inner; j++) out[r + j] = x[(o * dim + idx[r + j]) * inner + j];
+    }
+  }
+}
+
+/** takeAlong's adjoint: out [outer, dim, inner] zero-filled, out[o, idx[o, m, j], j] += g[o, m, j]. */
+export function putAlong(g: FloatArray, idx: FloatArray, outer: number, dim: number, inner: number, k: number, out: FloatArray): void {
+  for (let o = 0; o < outer; o++) {
+    for (let m = 0; m < k; m++) {
+      const r = (o * k + m) * inner;
+      for (let j = 0; j < inner; j++) out[(o * dim + idx[r + j]) * inner + j] += g[r + j];
+    }
+  }
+}

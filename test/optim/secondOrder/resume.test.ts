@@ -53,13 +53,13 @@ describe("where they live", () => {
 describe.each(SECOND_ORDER)("%s", (_name, make) => {
   it("N steps straight == k steps, save, load into a fresh model and optimizer, N − k more (bit-identical)", async () => {
     const data = blobs(60, 7);
-    const opts = { ...quiet, batchSize: 12, seed: 3, rngSeed: 11 };
+    const opts = { ...quiet, batchSize: 12, seed: 3, dropoutSeed: 11 };
     const straight = mlp(1, 0.2);
     await fit(straight, data, { ...opts, optimizer: make(), steps: 13 });
     const first = mlp(1, 0.2);
     const r1 = await fit(first, data, { ...opts, optimizer: make(), steps: 7 }); // stops mid-epoch (5 batches per epoch)
     const fresh = mlp(99, 0.2);
-    const r2 = await fit(fresh, data, { ...opts, rngSeed: 12345, optimizer: make(), steps: 6, resume: saveCheckpoint(first, r1) });
+    const r2 = await fit(fresh, data, { ...opts, dropoutSeed: 12345, optimizer: make(), steps: 6, resume: saveCheckpoint(first, r1) });
     expect(r2.step).toBe(13);
     expect(snapshot(fresh.params)).toEqual(snapshot(straight.params));
   });
