@@ -1,4 +1,4 @@
-// The explorer page (explorer/, built by scripts/buildExplorer.mjs into a temporary folder) in
+// The explorer page (web/, built by scripts/buildExplorer.mjs into a temporary folder) in
 // headless Chromium, over http (served cross-origin isolated) and from file://. Through the page's
 // own controls it sets learning rates and runs, then reads the trajectories from
 // `window.explorer.state` and checks them against the equations: on f = x^2 (L = 2) SGD's iterates
@@ -16,7 +16,7 @@ import { promisify } from "node:util";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { minimize } from "../../src/index.js";
-import { compileFormula } from "../../explorer/formula.js";
+import { compileFormula } from "../../web/formula.js";
 import { sharedChromium } from "./chromium.js";
 import { serveStatic, type StaticServer } from "./server.js";
 

@@ -99,6 +99,7 @@ worker.onmessage = (e: MessageEvent<FromWorker>) => {
     if (m.reqId !== gridReq) return;
     grid = { values: m.values, nx: m.nx, ny: m.ny, reqId: m.reqId };
     state.dim = m.dim;
+    syncControls();
     contourImage = null;
     redraw();
     return;
@@ -392,7 +393,7 @@ function redraw(): void {
 
 function showStatus(): void {
   const s = $("#status");
-  s.textContent = state.error ? state.error : state.running ? "running…" : `done in ${state.runMs.toFixed(0)} ms`;
+  s.textContent = state.error ? state.error : state.running ? "running…" : `done in ${state.runMs < 10 ? state.runMs.toFixed(1) : state.runMs.toFixed(0)} ms`;
   s.className = state.error ? "error" : "";
 }
 
@@ -436,7 +437,7 @@ function syncControls(): void {
   }
   ($("#surface") as HTMLSelectElement).value = state.surfaceId;
   ($("#formula") as HTMLInputElement).value = state.formula;
-  ($("#view") as HTMLInputElement).value = state.view.join(" ");
+  ($("#view") as HTMLInputElement).value = (state.dim === 1 ? state.view.slice(0, 2) : state.view).join(" ");
   ($("#maxIter") as HTMLInputElement).value = String(state.maxIter);
   $("#note").textContent = SURFACES.find((s) => s.id === state.surfaceId)?.note ?? "Your formula, differentiated by the library (x, y, + - * / ^, sin cos tan atan sinh cosh tanh exp log sqrt abs min max, pi, e).";
 }
@@ -540,8 +541,9 @@ function wire(): void {
   formula.addEventListener("change", () => api.setFormula(formula.value, state.view));
   const view = $("#view") as HTMLInputElement;
   view.addEventListener("change", () => {
-    const v = view.value.trim().split(/[\s,]+/).map(Number) as View;
-    try { api.setView(v); } catch (e) { state.error = (e as Error).message; showStatus(); }
+    const v = view.value.trim().split(/[\s,]+/).map(Number);
+    if (v.length === 2) v.push(state.view[2], state.view[3] > state.view[2] ? state.view[3] : state.view[2] + 1); // 1-D: x range only
+    try { api.setView(v as View); } catch (e) { state.error = (e as Error).message; showStatus(); }
   });
   const maxIter = $("#maxIter") as HTMLInputElement;
   maxIter.addEventListener("change", () => api.setMaxIter(Number(maxIter.value)));

@@ -1,10 +1,10 @@
-// The explorer's formula language (explorer/formula.ts): values against JS, precedence, gradients
+// The explorer's formula language (web/formula.ts): values against JS, precedence, gradients
 // and Hessians from the library against finite differences and closed forms, and parse errors that
 // name the column.
 import fc from "fast-check";
 import { describe, expect, test } from "vitest";
 import { ArgumentError, grad, hessian, minimize, tensor } from "../../src/index.js";
-import { FormulaError, compileFormula, parseFormula } from "../../explorer/formula.js";
+import { FormulaError, compileFormula, parseFormula } from "../../web/formula.js";
 
 const at = (text: string, x: number, y = 0): number => compileFormula(text).f(tensor(text.includes("y") ? [x, y] : [x], { dtype: "float64" })).item();
 
