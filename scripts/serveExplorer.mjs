@@ -24,7 +24,13 @@ const server = createServer(async (req, res) => {
     res.end("not found");
   }
 });
-server.listen(port, "127.0.0.1", () => {
+// A busy default port: take any free one instead (an explicit PORT is an error).
+server.on("error", (e) => {
+  if (e.code === "EADDRINUSE" && process.env.PORT === undefined) server.listen(0, "127.0.0.1");
+  else throw e;
+});
+server.on("listening", () => {
   const a = server.address();
   console.log(`downhill explorer: http://127.0.0.1:${a.port}/  (Ctrl-C to stop; or open ${join(root, "index.html")} directly)`);
 });
+server.listen(port, "127.0.0.1");

@@ -31,6 +31,8 @@ export interface ExplorerState {
   runId: number;
   /** Milliseconds the worker spent on the last run (wall clock, all racers interleaved). */
   runMs: number;
+  /** Milliseconds the last redraw took (contour, charts, readout). */
+  drawMs: number;
   backend: string;
   error: string | null;
   /** The readout's iteration (follows the newest while a run is going). */
@@ -70,6 +72,7 @@ const state: ExplorerState = {
   running: false,
   runId: 0,
   runMs: 0,
+  drawMs: 0,
   backend: "(starting)",
   error: null,
   iteration: 0,
@@ -290,9 +293,11 @@ function drawContour(): void {
   g.fill();
   g.stroke();
   // axes labels
-  g.fillStyle = "#ddd";
   g.font = "11px system-ui, sans-serif";
   const [x0, x1, y0, y1] = state.view;
+  g.fillStyle = "rgba(0,0,0,0.55)";
+  g.fillRect(0, H - 20, 290, 20);
+  g.fillStyle = "#eee";
   g.fillText(`x ∈ [${x0}, ${x1}]` + (state.dim === 2 ? `, y ∈ [${y0}, ${y1}]` : `, f ∈ [${fmt(m.fRange[0])}, ${fmt(m.fRange[1])}]`), 6, H - 6);
 }
 
@@ -384,10 +389,12 @@ function redraw(): void {
   if (frame) return;
   frame = requestAnimationFrame(() => {
     frame = 0;
+    const t0 = performance.now();
     drawContour();
     drawLog("loss", lossOf, state.fStar === null ? "|f| (log axis)" : "f − f* (log axis)");
     drawLog("steps", (r) => r.step, "step length ‖x_k − x_{k−1}‖ (log axis)");
     drawReadout();
+    state.drawMs = performance.now() - t0;
   });
 }
 
