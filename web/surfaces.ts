@@ -19,7 +19,7 @@ export const SURFACES: readonly Surface[] = [
   { id: "rosenbrock", name: "Rosenbrock", formula: "(1 - x)^2 + 100 (y - x^2)^2", start: [-1.2, 1], view: [-2, 2, -1, 3], fStar: 0, sgdLr: 1e-3, note: "The banana valley; minimum 0 at (1, 1)." },
   { id: "beale", name: "Beale", formula: "(1.5 - x + x y)^2 + (2.25 - x + x y^2)^2 + (2.625 - x + x y^3)^2", start: [1, 1.4], view: [-4.5, 4.5, -4.5, 4.5], fStar: 0, sgdLr: 1e-3, note: "Minimum 0 at (3, 0.5), steep walls near the corners." },
   { id: "himmelblau", name: "Himmelblau", formula: "(x^2 + y - 11)^2 + (x + y^2 - 7)^2", start: [0, 0], view: [-5, 5, -5, 5], fStar: 0, sgdLr: 0.01, note: "Four minima of value 0, e.g. (3, 2)." },
-  { id: "saddle", name: "Saddle", formula: "x^2 - y^2", start: [-2.5, 0.01], view: [-3, 3, -3, 3], sgdLr: 0.05, note: "Unbounded below: every method should leave along y; Newton is drawn to the saddle point itself." },
+  { id: "saddle", name: "Saddle", formula: "x^2 - y^2", start: [-2.5, 0.01], view: [-3, 3, -3, 3], sgdLr: 0.05, note: "Unbounded below: every method leaves along y, Newton too (its Hessian shift turns the step downhill; a pure Newton step would jump to the saddle point)." },
 ];
 
 export const CUSTOM_VIEW: [number, number, number, number] = [-4, 4, -4, 4];

@@ -1,13 +1,13 @@
-// The explorer page (web/, built by scripts/buildExplorer.mjs into a temporary folder) in
-// headless Chromium, over http (served cross-origin isolated) and from file://. Through the page's
-// own controls it sets learning rates and runs, then reads the trajectories from
-// `window.explorer.state` and checks them against the equations: on f = x^2 (L = 2) SGD's iterates
-// are x_k = (1 - 2 lr)^k x_0, converging for lr = 0.1 and diverging for lr = 1.2 > 2/L; on the
-// ravine (Hessian diag(1, 50)) lr = 0.045 > 2/50 diverges; Newton reaches Rosenbrock's minimum in
-// few steps, with the iterates minimize computes in Node; a typed formula is differentiated by
-// the library; dragging moves the start. Screenshots go to $EXPLORER_SHOTS (default
-// test-artifacts/explorer, ignored by git).
-import { execFile } from "node:child_process";
+// The explorer page (web/, built by scripts/buildExplorer.mjs into a temporary folder) in headless
+// Chromium, over http (from scripts/serveExplorer.mjs, the server of `npm run explore`) and from
+// file://. Through the page's own controls it sets learning rates and runs, then reads the
+// trajectories from `window.explorer.state` and checks them against the equations: on f = x^2
+// (L = 2) SGD's iterates are x_k = (1 - 2 lr)^k x_0, converging for lr = 0.1 and diverging for
+// lr = 1.2 > 2/L; on the ravine (Hessian diag(1, 50)) lr = 0.045 > 2/50 diverges; Newton reaches
+// Rosenbrock's minimum in few steps, with the iterates minimize computes in Node; a typed formula
+// is differentiated by the library; dragging moves the start. Screenshots go to $EXPLORER_SHOTS
+// (default test-artifacts/explorer, ignored by git).
+import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { mkdirSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -18,22 +18,32 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { minimize } from "../../src/index.js";
 import { compileFormula } from "../../web/formula.js";
 import { sharedChromium } from "./chromium.js";
-import { serveStatic, type StaticServer } from "./server.js";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const shots = process.env.EXPLORER_SHOTS ?? join(root, "test-artifacts", "explorer");
 let dir = "";
-let server: StaticServer;
+/** The server `npm run explore` starts (scripts/serveExplorer.mjs), on a free port. */
+let server: { origin: string; child: ChildProcess };
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "downhill-explorer-"));
   await promisify(execFile)(process.execPath, [join(root, "scripts/buildExplorer.mjs"), dir], { cwd: root });
-  server = await serveStatic(dir);
+  const child = spawn(process.execPath, [join(root, "scripts/serveExplorer.mjs"), dir], { env: { ...process.env, PORT: "0" }, stdio: ["ignore", "pipe", "inherit"] });
+  const origin = await new Promise<string>((ok, fail) => {
+    let out = "";
+    child.stdout!.on("data", (d: Buffer) => {
+      out += d.toString();
+      const m = /http:\/\/127\.0\.0\.1:\d+/.exec(out);
+      if (m) ok(m[0]);
+    });
+    child.once("exit", (code) => fail(new Error(`serveExplorer.mjs exited (${code}) before printing its URL: ${out}`)));
+  });
+  server = { origin, child };
   mkdirSync(shots, { recursive: true });
 }, 120_000);
 
-afterAll(async () => {
-  await server?.close();
+afterAll(() => {
+  server?.child.kill();
 });
 
 interface Run { x: number[][]; f: number[]; gradNorm: number[]; step: number[]; status: string; message: string }
