@@ -31,10 +31,15 @@ export interface MinimizeSteps extends IterableIterator<MinimizeStep>, AsyncIter
   result(): MinimizeResult;
 }
 
-function stepOf(s: Started): MinimizeStep {
-  const run = s.run;
-  const last = run.history[run.history.length - 1];
-  return { ...run.state(last ? last.step : 0), done: run.done, converged: run.converged, message: run.message };
+/** The step record, built field by field (a spread of the callback's state cost 3x the step of a 2-D gd). */
+function stepOf({ run, obj }: Started): MinimizeStep {
+  const last = run.history[run.history.length - 1], c = obj.counts;
+  const s: MinimizeStep = {
+    nfev: c.nfev, ngev: c.ngev, nhvp: c.nhvp, nhev: c.nhev, nit: run.nit, x: obj.wrap(run.x), fun: run.f, gradNorm: run.gradNorm,
+    step: last.step, time: last.time, done: run.done, converged: run.converged, message: run.message,
+  };
+  if (run.primal) s.primal = obj.wrap(run.primal);
+  return s;
 }
 
 function* iterate(s: Started): Generator<MinimizeStep, undefined, void> {
