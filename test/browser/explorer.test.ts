@@ -221,6 +221,38 @@ describe("the explorer over http", { timeout: 120_000 }, () => {
   });
 });
 
+describe("the explorer while it runs", { timeout: 120_000 }, () => {
+  const browser = sharedChromium();
+
+  it("a long run arrives in slices and the Stop button ends it (the worker, not the page, is busy)", async () => {
+    const page = await browser().context.newPage();
+    try {
+      const { errors } = await open(page, `${server.origin}/index.html`);
+      await page.selectOption("#surface", "parabola");
+      await only(page, ["sgd"]);
+      // x_k = 2.5 (1 - 2e-5)^k reaches |f'| <= 1e-6 only after ~770,000 steps: this run cannot end by itself
+      await setOption(page, "sgd", "lr", 1e-5);
+      await page.fill("#maxIter", "1000000");
+      await page.press("#maxIter", "Enter");
+      // the page keeps answering while the worker iterates: wait for the first rows, then stop
+      await page.waitForFunction(() => ((window as unknown as { explorer: { state: State } }).explorer.state.runs.sgd?.x.length ?? 0) > 1, null, { timeout: 60_000 });
+      const mid = await state(page);
+      expect(mid.running).toBe(true);
+      await page.click("#stop");
+      const s = await settle(page);
+      const r = s.runs.sgd;
+      expect(r.status).toBe("stopped");
+      expect(r.message).toBe("stopped by the user");
+      expect(r.x.length).toBeGreaterThan(1);
+      expect(r.x.length).toBeLessThan(1_000_001);
+      r.x.forEach(([x], k) => expect(Math.abs(x - 2.5 * (1 - 2e-5) ** k)).toBeLessThanOrEqual(1e-9));
+      expect(errors).toEqual([]);
+    } finally {
+      await page.close();
+    }
+  });
+});
+
 describe("the explorer from file://", { timeout: 120_000 }, () => {
   const browser = sharedChromium();
 
