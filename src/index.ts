@@ -13,7 +13,7 @@ export * from "./ops/index.js";
 export { grad, valueAndGrad, vjp, GradientError } from "./autodiff/grad.js";
 export { jvp, hvp, hessian, checkGrad, type CheckGradResult } from "./autodiff/curvature.js";
 export { ready, setBackend, backendInfo, type BackendName, type ReadyOptions } from "./backend/select.js";
-export { minimize, minimizeAsync, backtrackingArmijo, strongWolfe, METHOD_NAMES, type MethodName, type MinimizeOptions, type MinimizeResult, type HistoryEntry, type MinimizeState, type LineSearchResult, type ArmijoOptions, type WolfeOptions } from "./minimize/index.js";
+export { minimize, minimizeAsync, minimizeSteps, type MinimizeStep, type MinimizeSteps, backtrackingArmijo, strongWolfe, METHOD_NAMES, type MethodName, type MinimizeOptions, type MinimizeResult, type HistoryEntry, type MinimizeState, type LineSearchResult, type ArmijoOptions, type WolfeOptions } from "./minimize/index.js";
 export * as problems from "./problems/index.js";
 export { race, reportHtml, outcomeOf, DEFAULT_METHODS, type RaceOptions, type RaceResult, type RaceEntry, type Outcome, type ReportOptions } from "./compare/index.js";
 export * from "./optim/index.js";

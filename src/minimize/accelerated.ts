@@ -17,7 +17,7 @@
  * on the descent lemma  f(y - g/L) <= f(y) - ||g||^2 / (2L)  (L doubles until it holds; each
  * iteration first tries 0.9 L so the estimate can shrink again).
  */
-import type { Run } from "./run.js";
+import type { MethodSteps, Run } from "./run.js";
 import { addScaled, dot } from "./linalg.js";
 
 export interface MomentumOptions { lr?: number; momentum: number; restart: boolean }
@@ -41,7 +41,7 @@ function gradientStep(run: Run, y: Float64Array, fy: number, g: Float64Array, lr
   return null;
 }
 
-export function nesterov(run: Run, opts: MomentumOptions): void {
+export function* nesterov(run: Run, opts: MomentumOptions): MethodSteps {
   const Lref = { L: 1 };
   let xPrev = run.x;
   let t = 1;
@@ -67,10 +67,11 @@ export function nesterov(run: Run, opts: MomentumOptions): void {
     run.primal = x;
     const ev = run.obj.funGrad(yNext);
     run.accept(yNext, ev.f, ev.g);
+    yield;
   }
 }
 
-export function momentum(run: Run, opts: MomentumOptions): void {
+export function* momentum(run: Run, opts: MomentumOptions): MethodSteps {
   const Lref = { L: 1 };
   const beta = opts.momentum;
   let v = new Float64Array(run.x.length);
@@ -89,5 +90,6 @@ export function momentum(run: Run, opts: MomentumOptions): void {
     const ev = run.obj.funGrad(xNext);
     v = ev.f > run.f ? new Float64Array(x.length) : vNext;
     run.accept(xNext, ev.f, ev.g);
+    yield;
   }
 }

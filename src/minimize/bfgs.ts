@@ -25,7 +25,7 @@
  * and n^2 work per iteration.
  */
 import { ArgumentError } from "../errors.js";
-import type { Run } from "./run.js";
+import type { MethodSteps, Run } from "./run.js";
 import { dot, inverseHessian, type InverseHessian } from "./linalg.js";
 import { quasiNewtonStep } from "./wolfeStep.js";
 
@@ -34,18 +34,18 @@ export interface BfgsOptions { c1: number; c2: number }
 /** Largest n for which the dense inverse Hessian (8 n^2 bytes) is allowed: 8 * 4096^2 = 128 MiB. */
 export const BFGS_MAX_N = 4096;
 
-export function bfgs(run: Run, opts: BfgsOptions): void {
+export function* bfgs(run: Run, opts: BfgsOptions): MethodSteps {
   const n = run.x.length;
   if (n > BFGS_MAX_N) throw new ArgumentError(`minimize: method "bfgs" keeps a dense ${n} x ${n} inverse Hessian (${((8 * n * n) / 2 ** 20).toFixed(0)} MiB); use "lbfgs" above n = ${BFGS_MAX_N}`);
   const H = inverseHessian(n); // in WebAssembly memory for n >= 64 (src/minimize/linalg.ts)
   try {
-    iterate(run, opts, H, n);
+    yield* iterate(run, opts, H, n);
   } finally {
     H.dispose();
   }
 }
 
-function iterate(run: Run, opts: BfgsOptions, H: InverseHessian, n: number): void {
+function* iterate(run: Run, opts: BfgsOptions, H: InverseHessian, n: number): MethodSteps {
   H.setIdentity(1);
   let fresh = true; // H is the identity (no update yet): unit first step, maybe rescaled at the first update
   let pairs = 0; // secant pairs in H since it was last the identity
@@ -77,5 +77,6 @@ function iterate(run: Run, opts: BfgsOptions, H: InverseHessian, n: number): voi
     }
     fPrev = run.f;
     run.accept(step.x, step.ev.f, step.ev.g);
+    yield;
   }
 }

@@ -4,13 +4,13 @@
  * on a convex L-smooth f). Without it, alpha_k comes from backtracking Armijo, starting each
  * search from twice the previous step so the step can grow back after a short one.
  */
-import type { Run } from "./run.js";
+import type { MethodSteps, Run } from "./run.js";
 import { addScaled, dot } from "./linalg.js";
 import { backtrackingArmijo } from "./lineSearch.js";
 
 export interface GdOptions { lr?: number; c1: number }
 
-export function gd(run: Run, opts: GdOptions): void {
+export function* gd(run: Run, opts: GdOptions): MethodSteps {
   const obj = run.obj;
   let alpha = 1;
   while (!run.done) {
@@ -19,6 +19,7 @@ export function gd(run: Run, opts: GdOptions): void {
       const x = addScaled(run.x, -opts.lr, g);
       const ev = obj.funGrad(x);
       run.accept(x, ev.f, ev.g);
+      yield;
       continue;
     }
     const d = g.map((v) => -v);
@@ -29,5 +30,6 @@ export function gd(run: Run, opts: GdOptions): void {
     if (x.every((v, i) => v === run.x[i])) { run.fail(`line search failed: the accepted step ${alpha.toExponential(2)} no longer changes x`); break; }
     const ev = obj.funGrad(x);
     run.accept(x, ev.f, ev.g);
+    yield;
   }
 }

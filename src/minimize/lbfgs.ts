@@ -10,13 +10,13 @@
  * When the line search fails along the L-BFGS direction, the memory is dropped and the search is
  * retried once along -g before the failure is reported.
  */
-import type { Run } from "./run.js";
+import type { MethodSteps, Run } from "./run.js";
 import { dot } from "./linalg.js";
 import { quasiNewtonStep } from "./wolfeStep.js";
 
 export interface LbfgsOptions { m: number; c1: number; c2: number }
 
-export function lbfgs(run: Run, opts: LbfgsOptions): void {
+export function* lbfgs(run: Run, opts: LbfgsOptions): MethodSteps {
   const S: Float64Array[] = [], Y: Float64Array[] = [], R: number[] = [];
   const n = run.x.length;
   const alphas = new Float64Array(opts.m);
@@ -38,6 +38,7 @@ export function lbfgs(run: Run, opts: LbfgsOptions): void {
       S.push(s); Y.push(y); R.push(1 / sy);
     }
     run.accept(step.x, step.ev.f, step.ev.g);
+    yield;
   }
 }
 

@@ -10,7 +10,7 @@ import { Tensor } from "../tensor/tensor.js";
 import type { DType } from "../tensor/dtype.js";
 import { tensor } from "../tensor/create.js";
 import { Objective, checkStart, checkShapeOf } from "./objective.js";
-import { Run, type HistoryEntry, type MinimizeState } from "./run.js";
+import { Run, type HistoryEntry, type MethodSteps, type MinimizeState } from "./run.js";
 import { gd } from "./gd.js";
 import { momentum, nesterov } from "./accelerated.js";
 import { lbfgs } from "./lbfgs.js";
@@ -112,15 +112,15 @@ const READ_BY: Record<string, readonly MethodName[]> = {
   eta: ["trust-ncg"],
 };
 
-function positive(name: string, v: number | undefined, integer = false): void {
+function positive(op: string, name: string, v: number | undefined, integer = false): void {
   if (v === undefined) return;
   if (typeof v !== "number" || !(v > 0) || (integer && !Number.isInteger(v) && v !== Infinity)) {
-    throw new ArgumentError(`minimize: ${name} must be a positive ${integer ? "integer" : "number"}, got ${v}`);
+    throw new ArgumentError(`${op}: ${name} must be a positive ${integer ? "integer" : "number"}, got ${v}`);
   }
 }
 
-function nonNegative(name: string, v: number | undefined): void {
-  if (v !== undefined && !(typeof v === "number" && v >= 0)) throw new ArgumentError(`minimize: ${name} must be >= 0, got ${v}`);
+function nonNegative(op: string, name: string, v: number | undefined): void {
+  if (v !== undefined && !(typeof v === "number" && v >= 0)) throw new ArgumentError(`${op}: ${name} must be >= 0, got ${v}`);
 }
 
 /**
@@ -145,48 +145,63 @@ function nonNegative(name: string, v: number | undefined): void {
  * r.x.toArray();  // [1, 2]
  */
 export function minimize(f: (x: Tensor) => Tensor, x0: Tensor | number[] | ArrayLike<number>, options: MinimizeOptions = {}): MinimizeResult {
-  if (typeof f !== "function") throw new ArgumentError(`minimize: f must be a function, got ${typeof f}`);
-  checkOptions("minimize", options, KNOWN);
+  const started = startMinimize("minimize", f, x0, options);
+  for (const _ of started.steps);
+  return resultOf(started);
+}
+
+/** A validated, started run: the start point evaluated, the method's generator not yet begun. */
+export interface Started {
+  run: Run;
+  obj: Objective;
+  steps: MethodSteps;
+  method: string;
+}
+
+/** Validates f, x0 and the options (errors name `op`), evaluates f at x0 and creates the method's generator. */
+export function startMinimize(op: string, f: (x: Tensor) => Tensor, x0: Tensor | number[] | ArrayLike<number>, options: MinimizeOptions): Started {
+  if (typeof f !== "function") throw new ArgumentError(`${op}: f must be a function, got ${typeof f}`);
+  checkOptions(op, options, KNOWN);
   const method = options.method ?? "lbfgs";
   if (!isTransformation(method) && !METHOD_NAMES.includes(method as MethodName)) {
-    throw new ArgumentError(`minimize: unknown method ${JSON.stringify(method)}; use one of ${METHOD_NAMES.join(", ")} or a GradientTransformation`);
+    throw new ArgumentError(`${op}: unknown method ${JSON.stringify(method)}; use one of ${METHOD_NAMES.join(", ")} or a GradientTransformation`);
   }
   for (const [k, readers] of Object.entries(READ_BY)) {
     if ((options as Record<string, unknown>)[k] === undefined || (typeof method === "string" && readers.includes(method as MethodName))) continue;
-    throw new ArgumentError(`minimize: option "${k}" does not apply to method ${typeof method === "string" ? `"${method}"` : "given as a GradientTransformation"}; it is read by ${readers.join(", ")}`);
+    throw new ArgumentError(`${op}: option "${k}" does not apply to method ${typeof method === "string" ? `"${method}"` : "given as a GradientTransformation"}; it is read by ${readers.join(", ")}`);
   }
   checkShapeOf(x0);
   const dtype: DType = options.dtype ?? (x0 instanceof Tensor ? x0.dtype : "float64");
-  if (dtype !== "float32" && dtype !== "float64") throw new ArgumentError(`minimize: dtype must be "float32" or "float64", got ${JSON.stringify(dtype)}`);
+  if (dtype !== "float32" && dtype !== "float64") throw new ArgumentError(`${op}: dtype must be "float32" or "float64", got ${JSON.stringify(dtype)}`);
   const start = x0 instanceof Tensor ? x0 : tensor(x0 as number[], { dtype });
-  if (start.size === 0) throw new ArgumentError(`minimize: x0 is empty (shape [${start.shape.join(", ")}])`);
-  const startValues = readSync(start, "minimize");
+  if (start.size === 0) throw new ArgumentError(`${op}: x0 is empty (shape [${start.shape.join(", ")}])`);
+  const startValues = readSync(start, op);
   for (let i = 0; i < start.size; i++) {
-    if (!Number.isFinite(startValues[i])) throw new ArgumentError(`minimize: x0 has ${startValues[i]} at index ${i}`);
+    if (!Number.isFinite(startValues[i])) throw new ArgumentError(`${op}: x0 has ${startValues[i]} at index ${i}`);
   }
-  positive("tol", options.tol);
-  nonNegative("ftol", options.ftol);
-  positive("maxIter", options.maxIter, true);
-  positive("maxEval", options.maxEval, true);
-  positive("lr", options.lr);
-  positive("m", options.m, true);
-  positive("trustRadius", options.trustRadius);
-  positive("maxTrustRadius", options.maxTrustRadius);
+  positive(op, "tol", options.tol);
+  nonNegative(op, "ftol", options.ftol);
+  positive(op, "maxIter", options.maxIter, true);
+  positive(op, "maxEval", options.maxEval, true);
+  positive(op, "lr", options.lr);
+  positive(op, "m", options.m, true);
+  positive(op, "trustRadius", options.trustRadius);
+  positive(op, "maxTrustRadius", options.maxTrustRadius);
   const c1 = options.c1 ?? 1e-4, c2 = options.c2 ?? 0.9;
   const trustRadius = options.trustRadius ?? 1, maxTrustRadius = options.maxTrustRadius ?? 1000;
-  if (!(c1 > 0 && c1 < 1)) throw new ArgumentError(`minimize: c1 must be in (0, 1), got ${c1}`);
-  if (!(c2 > c1 && c2 < 1)) throw new ArgumentError(`minimize: c2 must be in (c1, 1) = (${c1}, 1), got ${c2}`);
-  if (options.eta !== undefined && !(options.eta >= 0 && options.eta < 0.25)) throw new ArgumentError(`minimize: eta must be in [0, 0.25), got ${options.eta}`);
+  if (!(c1 > 0 && c1 < 1)) throw new ArgumentError(`${op}: c1 must be in (0, 1), got ${c1}`);
+  if (!(c2 > c1 && c2 < 1)) throw new ArgumentError(`${op}: c2 must be in (c1, 1) = (${c1}, 1), got ${c2}`);
+  if (options.eta !== undefined && !(options.eta >= 0 && options.eta < 0.25)) throw new ArgumentError(`${op}: eta must be in [0, 0.25), got ${options.eta}`);
   if (trustRadius > maxTrustRadius) {
     const dflt = (v: number | undefined) => (v === undefined ? " (default)" : "");
-    throw new ArgumentError(`minimize: trustRadius ${trustRadius}${dflt(options.trustRadius)} exceeds maxTrustRadius ${maxTrustRadius}${dflt(options.maxTrustRadius)}`);
+    throw new ArgumentError(`${op}: trustRadius ${trustRadius}${dflt(options.trustRadius)} exceeds maxTrustRadius ${maxTrustRadius}${dflt(options.maxTrustRadius)}`);
   }
-  if (options.restart !== undefined && typeof options.restart !== "boolean") throw new ArgumentError(`minimize: restart must be a boolean, got ${JSON.stringify(options.restart)}`);
-  if (options.momentum !== undefined && !(options.momentum >= 0 && options.momentum < 1)) throw new ArgumentError(`minimize: momentum must be in [0, 1), got ${options.momentum}`);
-  if (options.callback !== undefined && typeof options.callback !== "function") throw new ArgumentError("minimize: callback must be a function");
+  if (options.restart !== undefined && typeof options.restart !== "boolean") throw new ArgumentError(`${op}: restart must be a boolean, got ${JSON.stringify(options.restart)}`);
+  if (options.momentum !== undefined && !(options.momentum >= 0 && options.momentum < 1)) throw new ArgumentError(`${op}: momentum must be in [0, 1), got ${options.momentum}`);
+  if (options.callback !== undefined && typeof options.callback !== "function") throw new ArgumentError(`${op}: callback must be a function`);
 
   const firstOrder = isTransformation(method) || ["gd", "momentum", "nesterov", "adam"].includes(method);
-  if (options.jit !== undefined && typeof options.jit !== "boolean") throw new ArgumentError(`minimize: jit must be a boolean, got ${JSON.stringify(options.jit)}`);
+  if (options.jit !== undefined && typeof options.jit !== "boolean") throw new ArgumentError(`${op}: jit must be a boolean, got ${JSON.stringify(options.jit)}`);
   const obj = new Objective(f, start.shape, dtype, options.jit ?? true);
   const x = Float64Array.from(startValues);
   const ev = method === "newton" ? obj.funGradHess(x) : obj.funGrad(x, method === "newton-cg" || method === "trust-ncg");
@@ -201,20 +216,27 @@ export function minimize(f: (x: Tensor) => Tensor, x0: Tensor | number[] | Array
   }, x, ev.f, ev.g);
   run.ev = ev;
 
-  if (!run.done) {
-    if (isTransformation(method)) transformMethod(run, method);
-    else switch (method) {
-      case "gd": gd(run, { lr: options.lr, c1 }); break;
-      case "momentum": momentum(run, { lr: options.lr, momentum: options.momentum ?? 0.9, restart: true }); break;
-      case "nesterov": nesterov(run, { lr: options.lr, momentum: 0, restart: options.restart ?? true }); break;
-      case "adam": transformMethod(run, adam({ lr: options.lr ?? 1e-3 }) as GradientTransformationLike); break;
-      case "lbfgs": lbfgs(run, { m: options.m ?? 10, c1, c2 }); break;
-      case "bfgs": bfgs(run, { c1, c2 }); break;
-      case "newton": newton(run, { c1 }); break;
-      case "newton-cg": newtonCg(run, { c1, c2 }); break;
-      case "trust-ncg": trustNcg(run, { trustRadius, maxTrustRadius, eta: options.eta ?? 0.15 }); break;
-    }
+  return { run, obj, steps: methodSteps(run, method, options, c1, c2, trustRadius, maxTrustRadius), method: isTransformation(method) ? "transform" : method };
+}
+
+function* methodSteps(run: Run, method: MethodName | GradientTransformationLike, options: MinimizeOptions, c1: number, c2: number, trustRadius: number, maxTrustRadius: number): MethodSteps {
+  if (run.done) return;
+  if (isTransformation(method)) return yield* transformMethod(run, method);
+  switch (method) {
+    case "gd": return yield* gd(run, { lr: options.lr, c1 });
+    case "momentum": return yield* momentum(run, { lr: options.lr, momentum: options.momentum ?? 0.9, restart: true });
+    case "nesterov": return yield* nesterov(run, { lr: options.lr, momentum: 0, restart: options.restart ?? true });
+    case "adam": return yield* transformMethod(run, adam({ lr: options.lr ?? 1e-3 }) as GradientTransformationLike);
+    case "lbfgs": return yield* lbfgs(run, { m: options.m ?? 10, c1, c2 });
+    case "bfgs": return yield* bfgs(run, { c1, c2 });
+    case "newton": return yield* newton(run, { c1 });
+    case "newton-cg": return yield* newtonCg(run, { c1, c2 });
+    case "trust-ncg": return yield* trustNcg(run, { trustRadius, maxTrustRadius, eta: options.eta ?? 0.15 });
   }
+}
+
+/** The result record of a run as it stands (finished, or stopped early by `minimizeSteps`). */
+export function resultOf({ run, obj, method }: Started): MinimizeResult {
   const c = obj.counts;
   return {
     x: obj.wrap(run.x),
@@ -227,7 +249,7 @@ export function minimize(f: (x: Tensor) => Tensor, x0: Tensor | number[] | Array
     nhev: c.nhev,
     converged: run.converged,
     message: run.message,
-    method: isTransformation(method) ? "transform" : method,
+    method,
     history: run.history,
     jit: { compiled: obj.isCompiled, reason: obj.jitReason },
   };

@@ -7,11 +7,11 @@
  * norm shrinks quadratically. f, g and H at each new iterate come from a single call of f.
  * For small n: the Hessian costs n reverse sweeps and O(n^2) memory.
  */
-import type { Run } from "./run.js";
+import type { MethodSteps, Run } from "./run.js";
 import { addScaled, dot, modifiedNewtonDirection } from "./linalg.js";
 import { backtrackingArmijo } from "./lineSearch.js";
 
-export function newton(run: Run, opts: { c1: number }): void {
+export function* newton(run: Run, opts: { c1: number }): MethodSteps {
   const obj = run.obj, n = run.x.length;
   let shiftReported = false;
   while (!run.done) {
@@ -29,5 +29,6 @@ export function newton(run: Run, opts: { c1: number }): void {
     const ev = obj.funGradHess(x);
     run.ev = ev;
     run.accept(x, ev.f, ev.g);
+    yield;
   }
 }

@@ -9,7 +9,7 @@
  * gradient norm (scipy stops when the mean |step| < xtol, which can report success early).
  * The gradient graph recorded at each iterate serves all of that iteration's H v products.
  */
-import type { Run } from "./run.js";
+import type { MethodSteps, Run } from "./run.js";
 import { dot } from "./linalg.js";
 import { wolfeStep } from "./wolfeStep.js";
 
@@ -62,7 +62,7 @@ export function truncatedCg(hvp: (v: Float64Array) => Float64Array, g: Float64Ar
   return p;
 }
 
-export function newtonCg(run: Run, opts: { c1: number; c2: number }): void {
+export function* newtonCg(run: Run, opts: { c1: number; c2: number }): MethodSteps {
   const n = run.x.length;
   while (!run.done) {
     const p = truncatedCg(run.ev!.hvp!, run.g, 20 * n, CG_FLOOR * run.rules.tol);
@@ -71,5 +71,6 @@ export function newtonCg(run: Run, opts: { c1: number; c2: number }): void {
     if (!step) break;
     run.ev = step.ev;
     run.accept(step.x, step.ev.f, step.ev.g);
+    yield;
   }
 }

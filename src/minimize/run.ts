@@ -41,6 +41,13 @@ export interface MinimizeState extends Counts {
   primal?: Tensor;
 }
 
+/**
+ * A method: a generator over one Run that yields after each step it records (`accept`, or a
+ * trust region's `reject`) and returns once `run.done`. `minimize` drains it; `minimizeSteps`
+ * hands out one step per `next()`, so both drive the same method code.
+ */
+export type MethodSteps = Generator<void, void, void>;
+
 export interface StopRules {
   tol: number;
   ftol: number;

@@ -7,7 +7,7 @@
 import { readSync } from "../backend/select.js";
 import { Tensor } from "../tensor/tensor.js";
 import type { Tree } from "../tensor/tree.js";
-import type { Run } from "./run.js";
+import type { MethodSteps, Run } from "./run.js";
 
 /** The optimizers' interface (structurally the same as src/optim's GradientTransformation). */
 export interface GradientTransformationLike {
@@ -19,7 +19,7 @@ export function isTransformation(m: unknown): m is GradientTransformationLike {
   return m !== null && typeof m === "object" && typeof (m as GradientTransformationLike).init === "function" && typeof (m as GradientTransformationLike).update === "function";
 }
 
-export function transformMethod(run: Run, tx: GradientTransformationLike): void {
+export function* transformMethod(run: Run, tx: GradientTransformationLike): MethodSteps {
   const obj = run.obj;
   let state = tx.init(obj.wrap(run.x));
   while (!run.done) {
@@ -35,5 +35,6 @@ export function transformMethod(run: Run, tx: GradientTransformationLike): void 
     for (let i = 0; i < x.length; i++) x[i] = run.x[i] + du[i];
     const ev = obj.funGrad(x);
     run.accept(x, ev.f, ev.g);
+    yield;
   }
 }

@@ -8,7 +8,7 @@
  *   rho < 1/4 -> Delta = Delta / 4;   rho > 3/4 and ||p|| = Delta -> Delta = min(2 Delta, maxTrustRadius);
  *   the step is taken when rho > eta (default 0.15). Defaults as scipy: Delta_0 = 1, max 1000.
  */
-import type { Run } from "./run.js";
+import type { MethodSteps, Run } from "./run.js";
 import { dot, nrm2 } from "./linalg.js";
 
 /** CG stops at this fraction of the run's gradient tolerance (see `steihaug`). */
@@ -72,7 +72,7 @@ export function steihaug(hvp: (v: Float64Array) => Float64Array, g: Float64Array
   return { p: z, hitsBoundary: false, decrease: -mz };
 }
 
-export function trustNcg(run: Run, opts: TrustOptions): void {
+export function* trustNcg(run: Run, opts: TrustOptions): MethodSteps {
   const n = run.x.length;
   let delta = opts.trustRadius;
   while (!run.done) {
@@ -90,10 +90,12 @@ export function trustNcg(run: Run, opts: TrustOptions): void {
     if (Number.isFinite(trial.f) && rho > opts.eta) {
       run.ev = trial;
       run.accept(x, trial.f, trial.g);
+      yield;
     } else {
       if (!(predicted > 0) && nrm2(p) === 0) { run.fail("trust region: the model predicts no decrease (zero step)"); break; }
       if (delta < 1e-15 * Math.max(1, nrm2(run.x))) { run.fail(`trust radius collapsed to ${delta.toExponential(2)} without progress`); break; }
       run.reject();
+      yield;
     }
   }
 }

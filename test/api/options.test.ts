@@ -97,6 +97,7 @@ describe("the public API refuses unknown options", () => {
   it("ready, minimize, race and the report", async () => {
     await expect(dh.ready({ thread: 2 } as never)).rejects.toThrow(/ready: unknown option "thread"; did you mean "threads"/);
     expect(() => dh.minimize((x) => x.square().sum(), [1], { maxiter: 3 } as never)).toThrow(/minimize: unknown option "maxiter"; did you mean "maxIter"/);
+    expect(() => dh.minimizeSteps((x) => x.square().sum(), [1], { maxiter: 3 } as never)).toThrow(/minimizeSteps: unknown option "maxiter"; did you mean "maxIter"/);
     const p = dh.problems.booth();
     expect(() => dh.race(p, { method: ["gd"] } as never)).toThrow(/race: unknown option "method"; did you mean "methods"/);
     expect(() => dh.race(p, { methods: ["lbgfs"] })).toThrow(/race: unknown method "lbgfs"/);
