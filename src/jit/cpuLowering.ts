@@ -8,8 +8,11 @@
  * pages and edge runtimes).
  */
 import { arrayFor, type DType, type FloatArray } from "../tensor/dtype.js";
-import type { CpuKernels } from "../backend/js/cpuKernels.js";
+import { jsCpuKernels, type CpuKernels } from "../backend/js/cpuKernels.js";
+import { WASM_UNARY_OPS, type UnaryOp } from "../backend/ops.js";
 import { operands, type Instr, type Program } from "./program.js";
+import { fuse, operandsOf, type LoweredInstr } from "./fuse.js";
+import { lowerFused } from "./fusedCpu.js";
 
 export interface Executable {
   /** Runs the program on the input arrays (one per input value); returns one array per output. */
@@ -34,10 +37,15 @@ export function lowerCpu(p: Program, cpu: CpuKernels): Executable {
   }
   keep.reverse();
 
+  // Elementwise runs fuse into single passes; a unary op the backend sends to a WebAssembly
+  // kernel stays its own instruction there (the compiled bits stay the eager ones).
+  const wasmUnary = cpu.unary === jsCpuKernels.unary ? new Set<UnaryOp>() : new Set<UnaryOp>(WASM_UNARY_OPS);
+  const lowered: LoweredInstr[] = fuse(p, keep, (ins) => ins.op !== "unary" || !wasmUnary.has(ins.fn));
+
   // Liveness: the last instruction that reads each value.
   const lastUse = new Int32Array(values.length).fill(-1);
-  keep.forEach((ins, i) => {
-    for (const v of operands(ins)) lastUse[v] = i;
+  lowered.forEach((ins, i) => {
+    for (const v of operandsOf(ins)) lastUse[v] = i;
   });
   const isOutput = new Uint8Array(values.length);
   for (const o of outputs) isOutput[o] = 1;
@@ -47,7 +55,7 @@ export function lowerCpu(p: Program, cpu: CpuKernels): Executable {
   const slots: { dtype: DType; size: number }[] = [];
   const free = new Map<string, number[]>();
   const keyOf = (v: number) => `${values[v].dtype}:${values[v].size}`;
-  keep.forEach((ins, i) => {
+  lowered.forEach((ins, i) => {
     for (const o of ins.out) {
       if (isOutput[o]) continue;
       const k = keyOf(o);
@@ -55,7 +63,7 @@ export function lowerCpu(p: Program, cpu: CpuKernels): Executable {
       slotOf[o] = pool && pool.length ? pool.pop()! : slots.push({ dtype: values[o].dtype, size: values[o].size }) - 1;
       if (lastUse[o] < 0) release(o); // written, never read (a second output nobody uses)
     }
-    for (const v of new Set(operands(ins))) if (lastUse[v] === i) release(v);
+    for (const v of new Set(operandsOf(ins))) if (lastUse[v] === i) release(v);
   });
   function release(v: number): void {
     if (slotOf[v] < 0) return;
@@ -73,7 +81,7 @@ export function lowerCpu(p: Program, cpu: CpuKernels): Executable {
     else if (slotOf[id] >= 0) table[id] = slotArrays[slotOf[id]];
   });
   const producedOutputs = [...new Set(outputs.filter((o) => values[o].source.kind === "instr"))];
-  const steps: Step[] = keep.map((ins) => lower(ins, table, cpu));
+  const steps: Step[] = lowered.map((ins) => (ins.op === "fused" ? lowerFused(ins, table, (id) => values[id].size) : lower(ins, table, cpu)));
 
   return {
     run(args) {
@@ -82,7 +90,7 @@ export function lowerCpu(p: Program, cpu: CpuKernels): Executable {
       for (let i = 0; i < steps.length; i++) steps[i]();
       return outputs.map((o) => table[o]);
     },
-    stats: { instrs: keep.length, buffers: slots.length, bufferBytes: slots.reduce((s, b) => s + b.size * (b.dtype === "float64" ? 8 : 4), 0) },
+    stats: { instrs: lowered.length, buffers: slots.length, bufferBytes: slots.reduce((s, b) => s + b.size * (b.dtype === "float64" ? 8 : 4), 0) },
   };
 }
 
