@@ -13,6 +13,7 @@ import { WASM_UNARY_OPS, type UnaryOp } from "../backend/ops.js";
 import { operands, type Instr, type Program } from "./program.js";
 import { fuse, operandsOf, type LoweredInstr } from "./fuse.js";
 import { lowerFused } from "./fusedCpu.js";
+import { simplify } from "./simplify.js";
 
 export interface Executable {
   /** Runs the program on the input arrays (one per input value); returns one array per output. */
@@ -23,24 +24,17 @@ export interface Executable {
 
 type Step = () => void;
 
-export function lowerCpu(p: Program, cpu: CpuKernels): Executable {
-  const { values, instrs, inputs, outputs } = p;
-  // Keep only instructions some output depends on.
-  const needed = new Uint8Array(values.length);
-  for (const o of outputs) needed[o] = 1;
-  const keep: Instr[] = [];
-  for (let i = instrs.length - 1; i >= 0; i--) {
-    const ins = instrs[i];
-    if (!ins.out.some((o) => needed[o])) continue;
-    keep.push(ins);
-    for (const v of operands(ins)) needed[v] = 1;
-  }
-  keep.reverse();
+export function lowerCpu(program: Program, cpu: CpuKernels): Executable {
+  const { inputs } = program;
+  // Drop what no output needs, fold and simplify (simplify.ts), drop what that made dead.
+  const s = simplify(program, live(program.instrs, program.outputs, program.values.length), (ins, t) => lower(ins, t, cpu)());
+  const { values, outputs } = s;
+  const keep = live(s.instrs, outputs, values.length);
 
   // Elementwise runs fuse into single passes; a unary op the backend sends to a WebAssembly
   // kernel stays its own instruction there (the compiled bits stay the eager ones).
   const wasmUnary = cpu.unary === jsCpuKernels.unary ? new Set<UnaryOp>() : new Set<UnaryOp>(WASM_UNARY_OPS);
-  const lowered: LoweredInstr[] = fuse(p, keep, (ins) => ins.op !== "unary" || !wasmUnary.has(ins.fn));
+  const lowered: LoweredInstr[] = fuse({ values, outputs }, keep, (ins) => ins.op !== "unary" || !wasmUnary.has(ins.fn));
 
   // Liveness: the last instruction that reads each value.
   const lastUse = new Int32Array(values.length).fill(-1);
@@ -88,10 +82,24 @@ export function lowerCpu(p: Program, cpu: CpuKernels): Executable {
       for (let i = 0; i < inputs.length; i++) table[inputs[i]] = args[i];
       for (const o of producedOutputs) table[o] = arrayFor(values[o].dtype, values[o].size);
       for (let i = 0; i < steps.length; i++) steps[i]();
-      return outputs.map((o) => table[o]);
+      return outputs.map((o) => (values[o].source.kind === "const" ? table[o].slice() : table[o])); // a constant result: a copy the caller may keep
     },
     stats: { instrs: lowered.length, buffers: slots.length, bufferBytes: slots.reduce((s, b) => s + b.size * (b.dtype === "float64" ? 8 : 4), 0) },
   };
+}
+
+/** The instructions some output depends on, in order. */
+function live(instrs: readonly Instr[], outputs: readonly number[], nValues: number): Instr[] {
+  const needed = new Uint8Array(nValues);
+  for (const o of outputs) needed[o] = 1;
+  const keep: Instr[] = [];
+  for (let i = instrs.length - 1; i >= 0; i--) {
+    const ins = instrs[i];
+    if (!ins.out.some((o) => needed[o])) continue;
+    keep.push(ins);
+    for (const v of operands(ins)) needed[v] = 1;
+  }
+  return keep.reverse();
 }
 
 /** One instruction as a closure over the value table `t` (operand ids and parameters bound now). */
