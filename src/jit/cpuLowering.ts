@@ -14,6 +14,8 @@ import { operands, type Instr, type Program } from "./program.js";
 import { fuse, operandsOf, type LoweredInstr } from "./fuse.js";
 import { lowerFused } from "./fusedCpu.js";
 import { simplify } from "./simplify.js";
+import { boxRuns, copyRuns } from "./copyPlan.js";
+import { sparseConstantMatmul } from "./sparseConstant.js";
 
 export interface Executable {
   /** Runs the program on the input arrays (one per input value); returns one array per output. */
@@ -75,7 +77,15 @@ export function lowerCpu(program: Program, cpu: CpuKernels): Executable {
     else if (slotOf[id] >= 0) table[id] = slotArrays[slotOf[id]];
   });
   const producedOutputs = [...new Set(outputs.filter((o) => values[o].source.kind === "instr"))];
-  const steps: Step[] = lowered.map((ins) => (ins.op === "fused" ? lowerFused(ins, table, (id) => values[id].size) : lower(ins, table, cpu)));
+  const steps: Step[] = lowered.map((ins) => {
+    if (ins.op === "fused") return lowerFused(ins, table, (id) => values[id].size);
+    if (ins.op === "matmul" && ins.batch === 1 && values[ins.a].source.kind === "const") {
+      const { a, b, m, k, n, transA, transB } = ins, [o] = ins.out;
+      const sparse = sparseConstantMatmul(table[a], m, k, n, transA, transB);
+      if (sparse) return () => void (sparse(table[b], table[o]) || cpu.matmul(table[a], table[b], table[o], 1, m, k, n, transA, transB));
+    }
+    return lower(ins, table, cpu);
+  });
 
   return {
     run(args) {
@@ -117,13 +127,14 @@ function lower(ins: Instr, t: FloatArray[], cpu: CpuKernels): Step {
     case "cumsum": { const { x, shape, axis, reverse } = ins; return () => cpu.cumsum(t[x], shape, axis, reverse, t[o]); }
     case "broadcast": { const { x, shape, outShape } = ins; return () => cpu.broadcast(t[x], shape, t[o], outShape); }
     case "transpose": { const { x, shape, perm } = ins; return () => cpu.transpose(t[x], shape, perm, t[o]); }
-    case "slice": { const { x, shape, begin, size } = ins; return () => cpu.slice(t[x], shape, begin, size, t[o]); }
+    case "slice": { const { x, shape, begin, size } = ins, runs = boxRuns(shape, begin, size, size.map(() => 0), size); return () => copyRuns(runs, t[x], t[o]); }
     case "place": {
       const { parts, outShape } = ins;
-      const views = parts.map((p) => ({ x: t[p.x], shape: p.shape, begin: p.begin }));
+      const runs = parts.map((q) => boxRuns(q.shape, q.shape.map(() => 0), outShape, q.begin, q.shape));
       return () => {
-        for (let i = 0; i < parts.length; i++) views[i].x = t[parts[i].x];
-        cpu.place(views, t[o], outShape);
+        const out = t[o];
+        out.fill(0);
+        for (let i = 0; i < parts.length; i++) copyRuns(runs[i], t[parts[i].x], out);
       };
     }
     case "gather": { const { x, outer, dim, inner, idx } = ins; return () => cpu.gather(t[x], outer, dim, inner, idx, t[o]); }
