@@ -14,6 +14,9 @@ import { operands, type Instr, type Program } from "./program.js";
 import { fuse, operandsOf, type LoweredInstr } from "./fuse.js";
 import { lowerFused } from "./fusedCpu.js";
 import { simplify } from "./simplify.js";
+import { dataWritten } from "../backend/select.js";
+import { RESIDENT_MIN_BYTES } from "../backend/wasm/resident.js";
+import type { Storage } from "../backend/backend.js";
 import { boxRuns, copyRuns } from "./copyPlan.js";
 import { sparseConstantMatmul } from "./sparseConstant.js";
 
@@ -85,6 +88,15 @@ export function lowerCpu(program: Program, cpu: CpuKernels): Executable {
       if (sparse) return () => void (sparse(table[b], table[o]) || cpu.matmul(table[a], table[b], table[o], 1, m, k, n, transA, transB));
     }
     return lower(ins, table, cpu);
+  }).map((step, i) => {
+    // A planned buffer is rewritten (by a later value, or on the next call) under the same array:
+    // a resident copy the WebAssembly backend keeps of a large one (wasm/resident.ts) must go.
+    const big = lowered[i].out.filter((o) => slotOf[o] >= 0 && table[o].byteLength >= RESIDENT_MIN_BYTES).map((o) => ({ _storage: table[o] as unknown as Storage }));
+    if (big.length === 0) return step;
+    return () => {
+      step();
+      for (let j = 0; j < big.length; j++) dataWritten(big[j]);
+    };
   });
 
   return {
