@@ -13,6 +13,7 @@ import { WASM_UNARY_OPS, type UnaryOp } from "../backend/ops.js";
 import { operands, type Instr, type Program } from "./program.js";
 import { fuse, operandsOf, type LoweredInstr } from "./fuse.js";
 import { lowerFused } from "./fusedCpu.js";
+import { compileFused } from "./fusedCodegen.js";
 import { simplify } from "./simplify.js";
 import { dataWritten } from "../backend/select.js";
 import { RESIDENT_MIN_BYTES } from "../backend/wasm/resident.js";
@@ -81,7 +82,8 @@ export function lowerCpu(program: Program, cpu: CpuKernels): Executable {
   });
   const producedOutputs = [...new Set(outputs.filter((o) => values[o].source.kind === "instr"))];
   const steps: Step[] = lowered.map((ins) => {
-    if (ins.op === "fused") return lowerFused(ins, table, (id) => values[id].size);
+    // a generated loop where the runtime allows it (fusedCodegen.ts), else the interpreter
+    if (ins.op === "fused") return compileFused(ins, table, (id) => values[id].size) ?? lowerFused(ins, table, (id) => values[id].size);
     if (ins.op === "matmul" && ins.batch === 1 && values[ins.a].source.kind === "const") {
       const { a, b, m, k, n, transA, transB } = ins, [o] = ins.out;
       const sparse = sparseConstantMatmul(table[a], m, k, n, transA, transB);

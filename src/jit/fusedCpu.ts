@@ -11,10 +11,10 @@
  * No code is generated (no eval, no new Function): this runs under strict CSP and on edge runtimes.
  */
 import { arrayFor, type FloatArray } from "../tensor/dtype.js";
-import { stridesOf, type Shape } from "../tensor/shape.js";
 import { binaryRow, unaryRow } from "../backend/js/kernels.js";
 import type { BinaryOp } from "../backend/ops.js";
 import type { FusedInstr } from "./fuse.js";
+import { broadcastMap } from "./fusedCodegen.js";
 
 /** Elements per chunk: 512 float64 = 4 KiB a register. */
 const CHUNK = 512;
@@ -144,25 +144,4 @@ function slotsRead(op: FusedInstr["body"][number]): number[] {
     case "binary": return [op.a, op.b];
     case "where": return [op.c, op.a, op.b];
   }
-}
-
-/** For each element of `outShape`, the index of the `shape` element broadcast onto it. */
-function broadcastMap(shape: Shape, outShape: Shape): Int32Array {
-  const rank = outShape.length, off = rank - shape.length;
-  const st = stridesOf(shape);
-  const s = new Array<number>(rank).fill(0);
-  for (let d = 0; d < shape.length; d++) s[off + d] = shape[d] === 1 ? 0 : st[d];
-  let n = 1;
-  for (const d of outShape) n *= d;
-  const map = new Int32Array(n);
-  const idx = new Array<number>(rank).fill(0);
-  for (let o = 0, src = 0; o < n; o++) {
-    map[o] = src;
-    for (let d = rank - 1; d >= 0; d--) {
-      idx[d]++; src += s[d];
-      if (idx[d] < outShape[d]) break;
-      src -= s[d] * outShape[d]; idx[d] = 0;
-    }
-  }
-  return map;
 }

@@ -7,9 +7,17 @@ import fc from "fast-check";
 import * as dh from "../../src/index.js";
 import { BACKENDS, useBackend } from "../helpers.js";
 import { fuse } from "../../src/jit/fuse.js";
+import { setFusedCodegen } from "../../src/jit/fusedCodegen.js";
 import type { Instr, Value } from "../../src/jit/program.js";
 
-afterEach(async () => useBackend("wasm"));
+afterEach(async () => {
+  setFusedCodegen(null);
+  await useBackend("wasm");
+});
+
+/** Both lowerings of a fused instruction: the interpreter (runs everywhere) and generated loops (where new Function is allowed). */
+const LOWERINGS = [["interpreter", false], ["generated loops", true]] as const;
+const cases = BACKENDS.flatMap((b) => LOWERINGS.map(([name, codegen]) => [b, name, codegen] as const));
 
 function sameBits(a: dh.Tensor, b: dh.Tensor): boolean {
   if (a.dtype !== b.dtype || a.shape.join() !== b.shape.join()) return false;
@@ -62,9 +70,10 @@ describe("the fusion pass", () => {
   });
 });
 
-describe.each(BACKENDS)("%s backend: rewrites keep the eager results", (backend) => {
+describe.each(cases)("%s backend, %s: rewrites keep the eager results", (backend, _name, codegen) => {
   it("Rosenbrock with shift-matrix matmuls: the sparse constant products give the eager bits", async () => {
     await useBackend(backend);
+    setFusedCodegen(codegen);
     const vg = dh.valueAndGrad(rosenShift), c = dh.jit(vg);
     for (const seed of [1, 2]) {
       const x = dh.randn([N], { seed, dtype: "float64" });
@@ -76,6 +85,7 @@ describe.each(BACKENDS)("%s backend: rewrites keep the eager results", (backend)
 
   it("a mostly-zero constant times a vector holding Inf or NaN still propagates like the dense kernel", async () => {
     await useBackend(backend);
+    setFusedCodegen(codegen);
     // S0^T g reads g with every zero of S0 (the transposed layout): 0 * Inf = NaN in every output
     const f = (g: dh.Tensor) => dh.matmul(S0, g.reshape([N - 1, 1]), { transposeA: true });
     const c = dh.jit(f);
@@ -87,6 +97,7 @@ describe.each(BACKENDS)("%s backend: rewrites keep the eager results", (backend)
 
   it("float32 chains (rounded per operation), broadcasts, where, folded constants", async () => {
     await useBackend(backend);
+    setFusedCodegen(codegen);
     const bias = dh.randn([1, 16], { seed: 9 });
     const f = (x: dh.Tensor, y: dh.Tensor) => {
       const z = x.mul(1.7).add(bias).relu().mul(y).sub(dh.ones([16]).mul(3)); // ones * 3 folds
@@ -99,8 +110,29 @@ describe.each(BACKENDS)("%s backend: rewrites keep the eager results", (backend)
     }
   });
 
+  it("special values (+-0, +-Inf, NaN) through every unary and binary op, fused behind a neg", async () => {
+    await useBackend(backend);
+    setFusedCodegen(codegen);
+    const special = [0, -0, 1, -1, 0.5, -2.5, Infinity, -Infinity, NaN, 3, 1e-310, -7];
+    for (const dtype of ["float64", "float32"] as const) {
+      const x = dh.tensor(special, { dtype }), y = dh.tensor([...special].reverse(), { dtype });
+      const UNARY = ["neg", "square", "exp", "log", "sqrt", "abs", "sign", "tanh", "sigmoid", "softplus", "erf", "relu", "sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh", "asinh", "acosh", "atanh", "log1p", "expm1", "log2", "log10", "reciprocal", "rsqrt", "floor", "ceil", "round", "trunc"] as const;
+      for (const op of UNARY) {
+        const f = (a: dh.Tensor) => (dh as unknown as Record<string, (t: dh.Tensor) => dh.Tensor>)[op](a.neg()).neg();
+        expect(sameBits(f(x), dh.jit(f)(x)), `${dtype} ${op}`).toBe(true);
+      }
+      const BINARY = { add: dh.add, sub: dh.sub, mul: dh.mul, div: dh.div, pow: dh.pow, maximum: dh.maximum, minimum: dh.minimum, greater: dh.greater, greaterEqual: dh.greaterEqual, less: dh.less, lessEqual: dh.lessEqual, equal: dh.equal, atan2: dh.atan2, hypot: dh.hypot };
+      for (const [op, fn] of Object.entries(BINARY)) {
+        const f = (a: dh.Tensor, b: dh.Tensor) => (fn as (p: dh.Tensor, q: dh.Tensor) => dh.Tensor)(a.neg(), b.neg()).neg();
+        expect(sameBits(f(x, y), dh.jit(f)(x, y)), `${dtype} ${op}`).toBe(true);
+        expect(sameBits(f(x, x), dh.jit(f)(x, x)), `${dtype} ${op} (x, x)`).toBe(true);
+      }
+    }
+  });
+
   it("long arrays run in several chunks, with values written out mid-chain", async () => {
     await useBackend(backend);
+    setFusedCodegen(codegen);
     const f = (x: dh.Tensor) => {
       const a = x.mul(x).add(1);
       return { b: a.sqrt().sub(x), s: a.sum(), c: a.neg().mul(0.5) };
@@ -130,7 +162,7 @@ describe("planned buffers and the resident-operand cache", () => {
   });
 });
 
-describe.each(BACKENDS)("%s backend: random graphs (fast-check), compiled = eager", (backend) => {
+describe.each(cases)("%s backend, %s: random graphs (fast-check), compiled = eager", (backend, _name, codegen) => {
   // Elementwise (unary, binary with scalars and broadcasts, where), matmul and reduction nodes
   // over a pool of values of shapes [6, 6], [6, 1], [1, 6] and [].
   const UN: Array<(t: dh.Tensor) => dh.Tensor> = [dh.neg, dh.square, dh.abs, dh.relu, dh.tanh, dh.exp, (t) => dh.sqrt(dh.abs(t)), dh.sigmoid, (t) => dh.log(dh.add(1, dh.abs(t))), dh.sin, dh.floor, dh.reciprocal];
@@ -140,6 +172,7 @@ describe.each(BACKENDS)("%s backend: random graphs (fast-check), compiled = eage
   for (const dtype of ["float64", "float32"] as const) {
     it(`${dtype}: forward and gradient`, async () => {
       await useBackend(backend);
+    setFusedCodegen(codegen);
       fc.assert(
         fc.property(fc.array(step, { minLength: 1, maxLength: 14 }), fc.nat(1000), (steps, seed) => {
           const f = ([x, y]: dh.Tensor[]) => {
