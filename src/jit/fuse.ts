@@ -118,7 +118,7 @@ function build(members: readonly Elementwise[], p: Pick<Program, "values">, read
   const extKey = new Map<string, number>();
   const ids = members.map((m) => m.out[0]);
   const E = new Set(ids);
-  // External slots first (their count fixes where body slots start), so collect them in a first pass.
+  // External slots first (their count fixes where body slots start): collected in a first pass.
   const operandSpecs = (m: Elementwise): Array<{ id: number; shape: Shape; outShape: Shape }> => {
     switch (m.op) {
       case "unary": return [{ id: m.x, shape: [p.values[m.x].size], outShape: [p.values[m.x].size] }];
@@ -126,17 +126,11 @@ function build(members: readonly Elementwise[], p: Pick<Program, "values">, read
       case "where": return [{ id: m.cond, shape: m.cShape, outShape: m.outShape }, { id: m.a, shape: m.aShape, outShape: m.outShape }, { id: m.b, shape: m.bShape, outShape: m.outShape }];
     }
   };
-  for (const m of members) {
-    for (const s of operandSpecs(m)) {
-      if (E.has(s.id)) continue;
-      // the same value read with the same pattern is one slot
-      const k = `${s.id}|${p.values[s.id].size === first.size ? "full" : `${s.shape.join(",")}>${s.outShape.join(",")}`}`;
-      if (!extKey.has(k)) extKey.set(k, ext.push(s) - 1);
-    }
-  }
+  // the same value read with the same pattern is one slot
+  const keyOf = (s: { id: number; shape: Shape; outShape: Shape }) => `${s.id}|${p.values[s.id].size === first.size ? "" : `${s.shape}>${s.outShape}`}`;
+  for (const m of members) for (const s of operandSpecs(m)) if (!E.has(s.id) && !extKey.has(keyOf(s))) extKey.set(keyOf(s), ext.push(s) - 1);
   ids.forEach((id, j) => slotOf.set(id, ext.length + j));
-  const slot = (s: { id: number; shape: Shape; outShape: Shape }): number =>
-    slotOf.get(s.id) ?? extKey.get(`${s.id}|${p.values[s.id].size === first.size ? "full" : `${s.shape.join(",")}>${s.outShape.join(",")}`}`)!;
+  const slot = (s: { id: number; shape: Shape; outShape: Shape }): number => slotOf.get(s.id) ?? extKey.get(keyOf(s))!;
   const body: FusedOp[] = members.map((m) => {
     const sp = operandSpecs(m).map(slot);
     switch (m.op) {

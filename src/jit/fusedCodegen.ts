@@ -46,29 +46,16 @@ function relu(v: number): number {
   return r + 0;
 }
 
-const MATH_UNARY: Partial<Record<UnaryOp, string>> = {
-  exp: "Math.exp", log: "Math.log", sqrt: "Math.sqrt", abs: "Math.abs", tanh: "Math.tanh", sin: "Math.sin", cos: "Math.cos",
-  tan: "Math.tan", log1p: "Math.log1p", expm1: "Math.expm1", floor: "Math.floor", ceil: "Math.ceil", trunc: "Math.trunc",
-};
+const ARITH: Partial<Record<BinaryOp, string>> = { add: "+", sub: "-", mul: "*", div: "/" };
+const COMPARE: Partial<Record<BinaryOp, string>> = { gt: ">", ge: ">=", lt: "<", le: "<=", eq: "===" };
 
-/** The formula of `binaryRow`'s loop for `op` over locals x and y. */
+/** The formula of `binaryRow`'s loop for `op` over locals x and y (pow, atan2, hypot: Math's own). */
 function binaryExpr(op: BinaryOp, x: string, y: string): string {
-  switch (op) {
-    case "add": return `${x} + ${y}`;
-    case "sub": return `${x} - ${y}`;
-    case "mul": return `${x} * ${y}`;
-    case "div": return `${x} / ${y}`;
-    case "pow": return `Math.pow(${x}, ${y})`;
-    case "max": return `(${x} >= ${y} || ${x} !== ${x} ? ${x} : ${y})`;
-    case "min": return `(${x} <= ${y} || ${x} !== ${x} ? ${x} : ${y})`;
-    case "gt": return `+(${x} > ${y})`;
-    case "ge": return `+(${x} >= ${y})`;
-    case "lt": return `+(${x} < ${y})`;
-    case "le": return `+(${x} <= ${y})`;
-    case "eq": return `+(${x} === ${y})`;
-    case "atan2": return `Math.atan2(${x}, ${y})`;
-    case "hypot": return `Math.hypot(${x}, ${y})`;
-  }
+  if (ARITH[op]) return `${x} ${ARITH[op]} ${y}`;
+  if (COMPARE[op]) return `+(${x} ${COMPARE[op]} ${y})`;
+  if (op === "max") return `(${x} >= ${y} || ${x} !== ${x} ? ${x} : ${y})`;
+  if (op === "min") return `(${x} <= ${y} || ${x} !== ${x} ? ${x} : ${y})`;
+  return `Math.${op}(${x}, ${y})`;
 }
 
 /** The instruction as one generated loop over the value table `t`, or null where code cannot be generated. */
@@ -110,7 +97,8 @@ export function compileFused(f: FusedInstr, t: FloatArray[], sizeOfValue: (id: n
         else if (op.fn === "rsqrt") expr = `1 / Math.sqrt(${x})`;
         else if (op.fn === "positive") expr = `+(${x} > 0)`;
         else if (op.fn === "relu") expr = `${helper(relu)}(${x})`;
-        else if (MATH_UNARY[op.fn]) expr = `${MATH_UNARY[op.fn]}(${x})`;
+        // the ops `unaryRow` loops over with Math's function of the same name (exp, log, sin, floor, ...)
+        else if ((Math as unknown as Record<string, unknown>)[op.fn] === UNARY_OPS[op.fn].ref) expr = `Math.${op.fn}(${x})`;
         else expr = `${helper(UNARY_OPS[op.fn].ref)}(${x})`;
         break;
       }

@@ -12,7 +12,6 @@
  */
 import { arrayFor, type FloatArray } from "../tensor/dtype.js";
 import { binaryRow, unaryRow } from "../backend/js/kernels.js";
-import type { BinaryOp } from "../backend/ops.js";
 import type { FusedInstr } from "./fuse.js";
 import { broadcastMap } from "./fusedCodegen.js";
 
@@ -72,12 +71,6 @@ export function lowerFused(f: FusedInstr, t: FloatArray[], sizeOfValue: (id: num
         const { fn, a, b } = op;
         const ka = kind[a], kb = kind[b], ko = kind[o];
         const da = ka === SCALAR ? 0 : 1, db = kb === SCALAR ? 0 : 1;
-        if (ARITH.has(fn) && !(ka === SCALAR && kb === SCALAR)) {
-          // operand kinds are known now: loops without a stride per operand (the same formulas)
-          if (kb === SCALAR) return (c0, len) => arithScalarB(fn, arr(a), ka === FULL ? c0 : 0, arr(b)[0], arr(o), ko === FULL ? c0 : 0, len);
-          if (ka === SCALAR) return (c0, len) => arithScalarA(fn, arr(a)[0], arr(b), kb === FULL ? c0 : 0, arr(o), ko === FULL ? c0 : 0, len);
-          return (c0, len) => arith(fn, arr(a), ka === FULL ? c0 : 0, arr(b), kb === FULL ? c0 : 0, arr(o), ko === FULL ? c0 : 0, len);
-        }
         return (c0, len) => binaryRow(fn, arr(a), ka === FULL ? c0 : 0, da, arr(b), kb === FULL ? c0 : 0, db, arr(o), ko === FULL ? c0 : 0, len);
       }
       case "where": {
@@ -105,37 +98,6 @@ export function lowerFused(f: FusedInstr, t: FloatArray[], sizeOfValue: (id: num
       for (let r = 0; r < runs.length; r++) runs[r](c0, len);
     }
   };
-}
-
-const ARITH: ReadonlySet<BinaryOp> = new Set<BinaryOp>(["add", "sub", "mul", "div"]);
-
-/** out[o..o+len) = a[ia..] op b[ib..], for the ARITH ops (binaryRow's formulas, unit strides). */
-function arith(op: BinaryOp, a: FloatArray, ia: number, b: FloatArray, ib: number, out: FloatArray, o: number, len: number): void {
-  const end = o + len, da = ia - o, db = ib - o;
-  switch (op) {
-    case "add": for (let i = o; i < end; i++) out[i] = a[i + da] + b[i + db]; return;
-    case "sub": for (let i = o; i < end; i++) out[i] = a[i + da] - b[i + db]; return;
-    case "mul": for (let i = o; i < end; i++) out[i] = a[i + da] * b[i + db]; return;
-    case "div": for (let i = o; i < end; i++) out[i] = a[i + da] / b[i + db]; return;
-  }
-}
-function arithScalarB(op: BinaryOp, a: FloatArray, ia: number, y: number, out: FloatArray, o: number, len: number): void {
-  const end = o + len, da = ia - o;
-  switch (op) {
-    case "add": for (let i = o; i < end; i++) out[i] = a[i + da] + y; return;
-    case "sub": for (let i = o; i < end; i++) out[i] = a[i + da] - y; return;
-    case "mul": for (let i = o; i < end; i++) out[i] = a[i + da] * y; return;
-    case "div": for (let i = o; i < end; i++) out[i] = a[i + da] / y; return;
-  }
-}
-function arithScalarA(op: BinaryOp, x: number, b: FloatArray, ib: number, out: FloatArray, o: number, len: number): void {
-  const end = o + len, db = ib - o;
-  switch (op) {
-    case "add": for (let i = o; i < end; i++) out[i] = x + b[i + db]; return;
-    case "sub": for (let i = o; i < end; i++) out[i] = x - b[i + db]; return;
-    case "mul": for (let i = o; i < end; i++) out[i] = x * b[i + db]; return;
-    case "div": for (let i = o; i < end; i++) out[i] = x / b[i + db]; return;
-  }
 }
 
 function slotsRead(op: FusedInstr["body"][number]): number[] {
