@@ -6,6 +6,7 @@
 // round's median per-pair ratio, and the range of those).
 // Also checks the compiled results against eager (max abs difference).
 //   node bench/jit.bench.mjs [--ready]      ROUNDS=5 PAIRS=21 by default
+//   node --disallow-code-generation-from-strings bench/jit.bench.mjs   the fused-pass interpreter (as under strict CSP, in workerd)
 import * as dh from "../dist/index.js";
 import { configLine, start } from "./setup.mjs";
 
