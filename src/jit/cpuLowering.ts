@@ -4,8 +4,10 @@
  * eager bits), reading and writing a table of typed arrays. Buffers are planned once by liveness:
  * a value's buffer returns to a pool (per dtype and size) after its last reader, and the next
  * value of that dtype and size reuses it, across calls too; only the outputs get fresh arrays
- * each call (the caller keeps them). No JS is generated (`new Function` is refused by strict CSP
- * pages and edge runtimes).
+ * each call (the caller keeps them). Before planning, the program is simplified (simplify.ts)
+ * and its elementwise runs fused (fuse.ts); a fused instruction runs as a generated loop where
+ * the runtime allows `new Function` (fusedCodegen.ts), else on the interpreter (fusedCpu.ts),
+ * which generates nothing and so runs under strict CSP and in edge runtimes.
  */
 import { arrayFor, type DType, type FloatArray } from "../tensor/dtype.js";
 import { jsCpuKernels, type CpuKernels } from "../backend/js/cpuKernels.js";
