@@ -4,12 +4,24 @@
  * eager bits), reading and writing a table of typed arrays. Buffers are planned once by liveness:
  * a value's buffer returns to a pool (per dtype and size) after its last reader, and the next
  * value of that dtype and size reuses it, across calls too; only the outputs get fresh arrays
- * each call (the caller keeps them). No JS is generated (`new Function` is refused by strict CSP
- * pages and edge runtimes).
+ * each call (the caller keeps them). Before planning, the program is simplified (simplify.ts)
+ * and its elementwise runs fused (fuse.ts); a fused instruction runs as a generated loop where
+ * the runtime allows `new Function` (fusedCodegen.ts), else on the interpreter (fusedCpu.ts),
+ * which generates nothing and so runs under strict CSP and in edge runtimes.
  */
 import { arrayFor, type DType, type FloatArray } from "../tensor/dtype.js";
-import type { CpuKernels } from "../backend/js/cpuKernels.js";
+import { jsCpuKernels, type CpuKernels } from "../backend/js/cpuKernels.js";
+import { WASM_UNARY_OPS, type UnaryOp } from "../backend/ops.js";
 import { operands, type Instr, type Program } from "./program.js";
+import { fuse, operandsOf, type LoweredInstr } from "./fuse.js";
+import { lowerFused } from "./fusedCpu.js";
+import { compileFused } from "./fusedCodegen.js";
+import { simplify } from "./simplify.js";
+import { dataWritten } from "../backend/select.js";
+import { RESIDENT_MIN_BYTES } from "../backend/wasm/resident.js";
+import type { Storage } from "../backend/backend.js";
+import { boxRuns, copyRuns } from "./copyPlan.js";
+import { sparseConstantMatmul } from "./sparseConstant.js";
 
 export interface Executable {
   /** Runs the program on the input arrays (one per input value); returns one array per output. */
@@ -20,24 +32,22 @@ export interface Executable {
 
 type Step = () => void;
 
-export function lowerCpu(p: Program, cpu: CpuKernels): Executable {
-  const { values, instrs, inputs, outputs } = p;
-  // Keep only instructions some output depends on.
-  const needed = new Uint8Array(values.length);
-  for (const o of outputs) needed[o] = 1;
-  const keep: Instr[] = [];
-  for (let i = instrs.length - 1; i >= 0; i--) {
-    const ins = instrs[i];
-    if (!ins.out.some((o) => needed[o])) continue;
-    keep.push(ins);
-    for (const v of operands(ins)) needed[v] = 1;
-  }
-  keep.reverse();
+export function lowerCpu(program: Program, cpu: CpuKernels): Executable {
+  const { inputs } = program;
+  // Drop what no output needs, fold and simplify (simplify.ts), drop what that made dead.
+  const s = simplify(program, live(program.instrs, program.outputs, program.values.length), (ins, t) => lower(ins, t, cpu)());
+  const { values, outputs } = s;
+  const keep = live(s.instrs, outputs, values.length);
+
+  // Elementwise runs fuse into single passes; a unary op the backend sends to a WebAssembly
+  // kernel stays its own instruction there (the compiled bits stay the eager ones).
+  const wasmUnary = cpu.unary === jsCpuKernels.unary ? new Set<UnaryOp>() : new Set<UnaryOp>(WASM_UNARY_OPS);
+  const lowered: LoweredInstr[] = fuse({ values, outputs }, keep, (ins) => ins.op !== "unary" || !wasmUnary.has(ins.fn));
 
   // Liveness: the last instruction that reads each value.
   const lastUse = new Int32Array(values.length).fill(-1);
-  keep.forEach((ins, i) => {
-    for (const v of operands(ins)) lastUse[v] = i;
+  lowered.forEach((ins, i) => {
+    for (const v of operandsOf(ins)) lastUse[v] = i;
   });
   const isOutput = new Uint8Array(values.length);
   for (const o of outputs) isOutput[o] = 1;
@@ -47,7 +57,7 @@ export function lowerCpu(p: Program, cpu: CpuKernels): Executable {
   const slots: { dtype: DType; size: number }[] = [];
   const free = new Map<string, number[]>();
   const keyOf = (v: number) => `${values[v].dtype}:${values[v].size}`;
-  keep.forEach((ins, i) => {
+  lowered.forEach((ins, i) => {
     for (const o of ins.out) {
       if (isOutput[o]) continue;
       const k = keyOf(o);
@@ -55,7 +65,7 @@ export function lowerCpu(p: Program, cpu: CpuKernels): Executable {
       slotOf[o] = pool && pool.length ? pool.pop()! : slots.push({ dtype: values[o].dtype, size: values[o].size }) - 1;
       if (lastUse[o] < 0) release(o); // written, never read (a second output nobody uses)
     }
-    for (const v of new Set(operands(ins))) if (lastUse[v] === i) release(v);
+    for (const v of new Set(operandsOf(ins))) if (lastUse[v] === i) release(v);
   });
   function release(v: number): void {
     if (slotOf[v] < 0) return;
@@ -73,17 +83,49 @@ export function lowerCpu(p: Program, cpu: CpuKernels): Executable {
     else if (slotOf[id] >= 0) table[id] = slotArrays[slotOf[id]];
   });
   const producedOutputs = [...new Set(outputs.filter((o) => values[o].source.kind === "instr"))];
-  const steps: Step[] = keep.map((ins) => lower(ins, table, cpu));
+  const steps: Step[] = lowered.map((ins) => {
+    // a generated loop where the runtime allows it (fusedCodegen.ts), else the interpreter
+    if (ins.op === "fused") return compileFused(ins, table, (id) => values[id].size) ?? lowerFused(ins, table, (id) => values[id].size);
+    if (ins.op === "matmul" && ins.batch === 1 && values[ins.a].source.kind === "const") {
+      const { a, b, m, k, n, transA, transB } = ins, [o] = ins.out;
+      const sparse = sparseConstantMatmul(table[a], m, k, n, transA, transB);
+      if (sparse) return () => void (sparse(table[b], table[o]) || cpu.matmul(table[a], table[b], table[o], 1, m, k, n, transA, transB));
+    }
+    return lower(ins, table, cpu);
+  }).map((step, i) => {
+    // A planned buffer is rewritten (by a later value, or on the next call) under the same array:
+    // a resident copy the WebAssembly backend keeps of a large one (wasm/resident.ts) must go.
+    const big = lowered[i].out.filter((o) => slotOf[o] >= 0 && table[o].byteLength >= RESIDENT_MIN_BYTES).map((o) => ({ _storage: table[o] as unknown as Storage }));
+    if (big.length === 0) return step;
+    return () => {
+      step();
+      for (let j = 0; j < big.length; j++) dataWritten(big[j]);
+    };
+  });
 
   return {
     run(args) {
       for (let i = 0; i < inputs.length; i++) table[inputs[i]] = args[i];
       for (const o of producedOutputs) table[o] = arrayFor(values[o].dtype, values[o].size);
       for (let i = 0; i < steps.length; i++) steps[i]();
-      return outputs.map((o) => table[o]);
+      return outputs.map((o) => (values[o].source.kind === "const" ? table[o].slice() : table[o])); // a constant result: a copy the caller may keep
     },
-    stats: { instrs: keep.length, buffers: slots.length, bufferBytes: slots.reduce((s, b) => s + b.size * (b.dtype === "float64" ? 8 : 4), 0) },
+    stats: { instrs: lowered.length, buffers: slots.length, bufferBytes: slots.reduce((s, b) => s + b.size * (b.dtype === "float64" ? 8 : 4), 0) },
   };
+}
+
+/** The instructions some output depends on, in order. */
+function live(instrs: readonly Instr[], outputs: readonly number[], nValues: number): Instr[] {
+  const needed = new Uint8Array(nValues);
+  for (const o of outputs) needed[o] = 1;
+  const keep: Instr[] = [];
+  for (let i = instrs.length - 1; i >= 0; i--) {
+    const ins = instrs[i];
+    if (!ins.out.some((o) => needed[o])) continue;
+    keep.push(ins);
+    for (const v of operands(ins)) needed[v] = 1;
+  }
+  return keep.reverse();
 }
 
 /** One instruction as a closure over the value table `t` (operand ids and parameters bound now). */
@@ -101,13 +143,14 @@ function lower(ins: Instr, t: FloatArray[], cpu: CpuKernels): Step {
     case "cumsum": { const { x, shape, axis, reverse } = ins; return () => cpu.cumsum(t[x], shape, axis, reverse, t[o]); }
     case "broadcast": { const { x, shape, outShape } = ins; return () => cpu.broadcast(t[x], shape, t[o], outShape); }
     case "transpose": { const { x, shape, perm } = ins; return () => cpu.transpose(t[x], shape, perm, t[o]); }
-    case "slice": { const { x, shape, begin, size } = ins; return () => cpu.slice(t[x], shape, begin, size, t[o]); }
+    case "slice": { const { x, shape, begin, size } = ins, runs = boxRuns(shape, begin, size, size.map(() => 0), size); return () => copyRuns(runs, t[x], t[o]); }
     case "place": {
       const { parts, outShape } = ins;
-      const views = parts.map((p) => ({ x: t[p.x], shape: p.shape, begin: p.begin }));
+      const runs = parts.map((q) => boxRuns(q.shape, q.shape.map(() => 0), outShape, q.begin, q.shape));
       return () => {
-        for (let i = 0; i < parts.length; i++) views[i].x = t[parts[i].x];
-        cpu.place(views, t[o], outShape);
+        const out = t[o];
+        out.fill(0);
+        for (let i = 0; i < parts.length; i++) copyRuns(runs[i], t[parts[i].x], out);
       };
     }
     case "gather": { const { x, outer, dim, inner, idx } = ins; return () => cpu.gather(t[x], outer, dim, inner, idx, t[o]); }

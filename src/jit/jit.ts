@@ -79,25 +79,41 @@ export function jit<F extends AnyFn>(f: F, options: JitOptions = {}): F & { read
     return (f as unknown as (...a: unknown[]) => unknown)(...args);
   };
 
+  // The last signature seen, as a template of the arguments: a call with the same structure,
+  // shapes, dtypes and static values is recognised by walking the arguments against it, without
+  // building the signature string (most calls, in a loop).
+  let last: { backend: string; args: Template; entry: Entry } | null = null;
+
   const compiled = (...args: unknown[]): unknown => {
-    const leaves: Tensor[] = [];
-    const sig = signature(args, leaves, name);
-    if (leaves.some((t) => t.requiresGrad)) return eager(args, null); // differentiated through: the tape needs the eager ops
     const backend = backendFor();
-    if (!backend.cpu) return eager(args, `the ${backend.name} backend has no compiled lowering yet`);
-    const key = `${backend.name}|${sig}`;
-    let entry = cache.get(key);
-    if (entry) {
-      cache.delete(key); // least recently used last
-      cache.set(key, entry);
-    } else {
-      entry = trace(f, args, leaves, name, fallback, backend.cpu);
-      stats.traces++;
-      if (entry.exec) stats.lastProgram = entry.exec.stats;
-      cache.set(key, entry);
-      if (cache.size > cacheSize) cache.delete(cache.keys().next().value!);
-      stats.cached = cache.size;
+    let leaves: Tensor[] = [];
+    let entry: Entry | undefined;
+    if (last !== null && last.backend === backend.name && matches(args, last.args, leaves)) entry = last.entry;
+    else {
+      leaves = [];
+      const sig = signature(args, leaves, name);
+      if (!backend.cpu) return eager(args, `the ${backend.name} backend has no compiled lowering yet`);
+      const key = `${backend.name}|${sig}`;
+      entry = cache.get(key);
+      if (entry) {
+        cache.delete(key); // least recently used last
+        cache.set(key, entry);
+      } else {
+        if (leaves.some((t) => t.requiresGrad)) return eager(args, null);
+        entry = trace(f, args, leaves, name, fallback, backend.cpu);
+        stats.traces++;
+        if (entry.exec) stats.lastProgram = entry.exec.stats;
+        cache.set(key, entry);
+        if (cache.size > cacheSize) {
+          const oldest = cache.keys().next().value!;
+          if (last?.entry === cache.get(oldest)) last = null;
+          cache.delete(oldest);
+        }
+        stats.cached = cache.size;
+      }
+      last = { backend: backend.name, args: templateOf(args, () => {}, "args"), entry };
     }
+    for (let i = 0; i < leaves.length; i++) if (leaves[i].requiresGrad) return eager(args, null); // differentiated through: the tape needs the eager ops
     if (!entry.exec) return eager(args, entry.reason);
     stats.compiledCalls++;
     const arrays = entry.exec.run(leaves.map((t) => readSync(t, `jit(${name})`)));
@@ -129,6 +145,33 @@ function trace(f: AnyFn, args: unknown[], leaves: Tensor[], name: string, fallba
   const outputs: number[] = [];
   const out = templateOf(result, (t) => outputs.push(tracer.ref(t._storage)), `jit(${name}): the result`);
   return { exec: lowerCpu(tracer.program(inputs, outputs), cpu), out, reason: null };
+}
+
+/** Whether `x` has the template's structure, shapes, dtypes and static values (collecting its tensors into `leaves`). */
+function matches(x: unknown, tp: Template, leaves: Tensor[]): boolean {
+  switch (tp.t) {
+    case "tensor": {
+      if (!(x instanceof Tensor) || x.dtype !== tp.dtype) return false;
+      const s = x.shape;
+      if (s.length !== tp.shape.length) return false;
+      for (let i = 0; i < s.length; i++) if (s[i] !== tp.shape[i]) return false;
+      leaves.push(x);
+      return true;
+    }
+    case "static": return Object.is(x, tp.v);
+    case "array": {
+      if (!Array.isArray(x) || x.length !== tp.items.length) return false;
+      for (let i = 0; i < x.length; i++) if (!matches(x[i], tp.items[i], leaves)) return false;
+      return true;
+    }
+    case "object": {
+      if (!isPlainObject(x)) return false;
+      const keys = Object.keys(x);
+      if (keys.length !== tp.keys.length) return false;
+      for (let i = 0; i < keys.length; i++) if (keys[i] !== tp.keys[i] || !matches(x[keys[i]], tp.items[i], leaves)) return false;
+      return true;
+    }
+  }
 }
 
 /** The signature of an argument list (collecting its tensors in order into `leaves`). */

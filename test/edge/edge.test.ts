@@ -48,6 +48,8 @@ interface EdgeResult {
   adam?: { wasm: { path: string; x: number[] }; js: { path: string; x: number[] } };
   /** exp(i / 64 - 2) for i < 256, float32. */
   unary?: number[];
+  /** Compiled Rosenbrock value and gradient (slices, shift matmuls): equal to eager bit for bit? */
+  jit?: Record<"slices" | "shift", { same: boolean; traces: number; compiledCalls: number }>;
   error?: string;
 }
 
@@ -158,6 +160,8 @@ function checkRun(status: number, r: EdgeResult): Info {
     const want = Math.exp(i / 64 - 2);
     expect(Math.abs(v - want)).toBeLessThanOrEqual(2 * 2 ** -23 * want);
   });
+  // Compiled functions run here (no generated code): the eager bits, traced once, replayed.
+  for (const k of ["slices", "shift"] as const) expect(r.jit![k], k).toEqual({ same: true, traces: 1, compiledCalls: 3 });
   return r.info!;
 }
 

@@ -40,6 +40,31 @@ function adamSteps(fused) {
   return { path: opt.path, x: Array.from(x.dataSync()) };
 }
 
+/**
+ * A compiled function (jit: the default lowering, fused passes included, generates no code) on a
+ * Rosenbrock value and gradient written with slices and with shift-matrix matmuls: whether three
+ * compiled calls give the eager bits.
+ */
+function jitCase() {
+  const n = 20;
+  const shift = (o) => dh.tensor(Array.from({ length: (n - 1) * n }, (_, k) => (Math.floor(k / n) + o === k % n ? 1 : 0)), { dtype: "float64" }).reshape([n - 1, n]);
+  const S0 = shift(0), S1 = shift(1);
+  const rosen = (a, b) => b.sub(a.square()).square().mul(100).add(dh.sub(1, a).square()).sum();
+  const out = {};
+  for (const [name, f] of [["slices", (x) => rosen(x.slice([0], [n - 1]), x.slice([1]))], ["shift", (x) => rosen(dh.matmul(S0, x), dh.matmul(S1, x))]]) {
+    const vg = dh.valueAndGrad(f), c = dh.jit(vg);
+    let same = true;
+    for (const seed of [1, 2, 3]) {
+      const x = dh.randn([n], { seed, dtype: "float64" });
+      const e = vg(x), j = c(x);
+      const bits = (p, q) => { const u = p.dataSync(), v = q.dataSync(); return u.length === v.length && u.every((y, i) => Object.is(y, v[i])); };
+      same = same && bits(e.value, j.value) && bits(e.grad, j.grad);
+    }
+    out[name] = { same, traces: c.stats.traces, compiledCalls: c.stats.compiledCalls };
+  }
+  return out;
+}
+
 export default {
   async fetch(request) {
     const variant = new URL(request.url).searchParams.get("wasm");
@@ -63,6 +88,7 @@ export default {
       out.matmul32 = matmulCase(32, 7);
       out.matmul64 = matmulCase(64, 11);
       if (out.info.backend === "wasm") out.adam = { wasm: adamSteps("wasm"), js: adamSteps("js") };
+      out.jit = jitCase();
       out.unary = Array.from(dh.exp(dh.tensor(Array.from({ length: 256 }, (_, i) => i / 64 - 2))).dataSync());
       return Response.json(out);
     } catch (e) {

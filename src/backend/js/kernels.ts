@@ -7,44 +7,49 @@ import { stridesOf, type Shape } from "../../tensor/shape.js";
 import { UNARY_OPS, type BinaryOp, type UnaryOp } from "../ops.js";
 
 export function unary(op: UnaryOp, x: FloatArray, out: FloatArray): void {
-  const n = x.length;
+  unaryRow(op, x, 0, out, 0, x.length);
+}
+
+/** out[o..o+len) = op(x[ix..ix+len)): the loops of `unary` over a run (compiled fused kernels call it on chunks). */
+export function unaryRow(op: UnaryOp, x: FloatArray, ix: number, out: FloatArray, o: number, len: number): void {
+  const end = o + len, d = ix - o;
   switch (op) {
-    case "neg": for (let i = 0; i < n; i++) out[i] = -x[i]; return;
-    case "square": for (let i = 0; i < n; i++) out[i] = x[i] * x[i]; return;
-    case "exp": for (let i = 0; i < n; i++) out[i] = Math.exp(x[i]); return;
-    case "log": for (let i = 0; i < n; i++) out[i] = Math.log(x[i]); return;
-    case "sqrt": for (let i = 0; i < n; i++) out[i] = Math.sqrt(x[i]); return;
-    case "abs": for (let i = 0; i < n; i++) out[i] = Math.abs(x[i]); return;
-    case "tanh": for (let i = 0; i < n; i++) out[i] = Math.tanh(x[i]); return;
+    case "neg": for (let i = o; i < end; i++) out[i] = -x[i + d]; return;
+    case "square": for (let i = o; i < end; i++) out[i] = x[i + d] * x[i + d]; return;
+    case "exp": for (let i = o; i < end; i++) out[i] = Math.exp(x[i + d]); return;
+    case "log": for (let i = o; i < end; i++) out[i] = Math.log(x[i + d]); return;
+    case "sqrt": for (let i = o; i < end; i++) out[i] = Math.sqrt(x[i + d]); return;
+    case "abs": for (let i = o; i < end; i++) out[i] = Math.abs(x[i + d]); return;
+    case "tanh": for (let i = o; i < end; i++) out[i] = Math.tanh(x[i + d]); return;
     // relu and its slope without a data-dependent branch: on activations, whose signs are close to
     // random, `v < 0 ? 0 : v` mispredicts about half the time (float32, 32768 values: 1.7-2.9 ns a
     // value against 1.15; the slope 2.8-3.2 against 0.9). v * (v > 0) is exact except for
     // -Infinity (-Inf * 0 = NaN), fixed on the rare NaN path, which also keeps a NaN input; + 0
     // turns -0 into +0 (max(-0, 0) = 0, as IEEE maximum and the wasm f32x4.max give).
     case "relu":
-      for (let i = 0; i < n; i++) {
-        const v = x[i];
+      for (let i = o; i < end; i++) {
+        const v = x[i + d];
         let r = v * +(v > 0);
         if (r !== r) r = v === -Infinity ? 0 : v;
         out[i] = r + 0;
       }
       return;
-    case "positive": for (let i = 0; i < n; i++) out[i] = +(x[i] > 0); return;
+    case "positive": for (let i = o; i < end; i++) out[i] = +(x[i + d] > 0); return;
     // The Math-call ops as their own loops: through the shared `f(x[i])` below the call site sees
     // every op's function and V8 calls each indirectly (the wasm break-even is measured against these).
-    case "sin": for (let i = 0; i < n; i++) out[i] = Math.sin(x[i]); return;
-    case "cos": for (let i = 0; i < n; i++) out[i] = Math.cos(x[i]); return;
-    case "tan": for (let i = 0; i < n; i++) out[i] = Math.tan(x[i]); return;
-    case "log1p": for (let i = 0; i < n; i++) out[i] = Math.log1p(x[i]); return;
-    case "expm1": for (let i = 0; i < n; i++) out[i] = Math.expm1(x[i]); return;
-    case "reciprocal": for (let i = 0; i < n; i++) out[i] = 1 / x[i]; return;
-    case "rsqrt": for (let i = 0; i < n; i++) out[i] = 1 / Math.sqrt(x[i]); return;
-    case "floor": for (let i = 0; i < n; i++) out[i] = Math.floor(x[i]); return;
-    case "ceil": for (let i = 0; i < n; i++) out[i] = Math.ceil(x[i]); return;
-    case "trunc": for (let i = 0; i < n; i++) out[i] = Math.trunc(x[i]); return;
+    case "sin": for (let i = o; i < end; i++) out[i] = Math.sin(x[i + d]); return;
+    case "cos": for (let i = o; i < end; i++) out[i] = Math.cos(x[i + d]); return;
+    case "tan": for (let i = o; i < end; i++) out[i] = Math.tan(x[i + d]); return;
+    case "log1p": for (let i = o; i < end; i++) out[i] = Math.log1p(x[i + d]); return;
+    case "expm1": for (let i = o; i < end; i++) out[i] = Math.expm1(x[i + d]); return;
+    case "reciprocal": for (let i = o; i < end; i++) out[i] = 1 / x[i + d]; return;
+    case "rsqrt": for (let i = o; i < end; i++) out[i] = 1 / Math.sqrt(x[i + d]); return;
+    case "floor": for (let i = o; i < end; i++) out[i] = Math.floor(x[i + d]); return;
+    case "ceil": for (let i = o; i < end; i++) out[i] = Math.ceil(x[i + d]); return;
+    case "trunc": for (let i = o; i < end; i++) out[i] = Math.trunc(x[i + d]); return;
     default: {
       const f = UNARY_OPS[op].ref;
-      for (let i = 0; i < n; i++) out[i] = f(x[i]);
+      for (let i = o; i < end; i++) out[i] = f(x[i + d]);
     }
   }
 }
@@ -90,7 +95,7 @@ export function binary(op: BinaryOp, a: FloatArray, aShape: Shape, b: FloatArray
 }
 
 /** One strided run of a binary op; the op switch sits outside the loop so each loop stays monomorphic. */
-function binaryRow(op: BinaryOp, a: FloatArray, ia: number, da: number, b: FloatArray, ib: number, db: number, out: FloatArray, o: number, len: number): void {
+export function binaryRow(op: BinaryOp, a: FloatArray, ia: number, da: number, b: FloatArray, ib: number, db: number, out: FloatArray, o: number, len: number): void {
   const end = o + len;
   switch (op) {
     case "add": for (; o < end; o++, ia += da, ib += db) out[o] = a[ia] + b[ib]; return;
