@@ -1,6 +1,7 @@
 /**
- * `downhill/core`: tensors, ops, autodiff, backends and optimizers, without the minimize,
- * training and comparison workflows. Same names as the main entry; for the smallest bundle and
+ * `downhill/core`: tensors, ops, autodiff, backends and optimizers, without compiled functions
+ * (`jit`, 7.6 KiB gzipped: minimize and fit are its users) and the minimize, training and
+ * comparison workflows. Same names as the main entry; for the smallest bundle and
  * the fastest import (start-up is measured by bench/startup.bench.mjs).
  */
 export { DownhillError, ShapeError, DTypeError, ArgumentError, NonFiniteError, CheckpointError, BackendError } from "./errors.js";
@@ -15,4 +16,3 @@ export { jvp, hvp, hessian, checkGrad, type CheckGradResult } from "./autodiff/c
 export { ready, setBackend, backendInfo, type BackendName, type ReadyOptions } from "./backend/select.js";
 export * from "./optim/index.js";
 export * as schedules from "./optim/schedules/index.js";
-export { jit, TraceError, type JitOptions, type JitStats } from "./jit/jit.js";

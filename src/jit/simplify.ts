@@ -72,7 +72,9 @@ function rename(ins: Instr, alias: Int32Array): Instr {
   const r = (v: number) => alias[v] ?? v; // constants added by simplify are never aliased
   if (!operands(ins).some((v) => r(v) !== v)) return ins;
   switch (ins.op) {
-    case "unary": case "cast": case "reduce": case "cumsum": case "broadcast": case "transpose": case "slice": case "gather": return { ...ins, x: r(ins.x) };
+    case "unary": case "cast": case "reduce": case "cumsum": case "broadcast": case "transpose": case "slice": case "gather": case "topk": return { ...ins, x: r(ins.x) };
+    case "takeAlong": return { ...ins, x: r(ins.x), idx: r(ins.idx) };
+    case "putAlong": return { ...ins, g: r(ins.g), idx: r(ins.idx) };
     case "binary": case "matmul": return { ...ins, a: r(ins.a), b: r(ins.b) };
     case "where": return { ...ins, cond: r(ins.cond), a: r(ins.a), b: r(ins.b) };
     case "crossEntropyLogits": case "crossEntropyResidual": return { ...ins, x: r(ins.x), t: r(ins.t) };
