@@ -11,3 +11,7 @@ export {
 export { mse, crossEntropy, binaryCrossEntropy, resolveLoss, type LossFn, type LossName, type Labels, type Reduction } from "./losses.js";
 export { accuracy, resolveMetric, type MetricFn, type MetricName } from "./metrics.js";
 export { captureLinear, concatCaptures, type LinearCapture, type CaptureLinear } from "./capture.js";
+export { conv2d, type Conv2dOptions } from "./conv.js";
+export { maxPool2d, avgPool2d } from "./pool.js";
+export { layerNorm, type LayerNormOptions } from "./layerNorm.js";
+export { embedding, type EmbeddingOptions } from "./embedding.js";
