@@ -9,6 +9,9 @@
  */
 import { arrayFor, type DType, type FloatArray } from "../tensor/dtype.js";
 import type { CpuKernels } from "../backend/js/cpuKernels.js";
+import type { Storage } from "../backend/backend.js";
+import { dataWritten } from "../backend/select.js";
+import { RESIDENT_MIN_BYTES } from "../backend/wasm/resident.js";
 import { operands, type Instr, type Program } from "./program.js";
 
 export interface Executable {
@@ -73,7 +76,17 @@ export function lowerCpu(p: Program, cpu: CpuKernels): Executable {
     else if (slotOf[id] >= 0) table[id] = slotArrays[slotOf[id]];
   });
   const producedOutputs = [...new Set(outputs.filter((o) => values[o].source.kind === "instr"))];
-  const steps: Step[] = keep.map((ins) => lower(ins, table, cpu));
+  // A planned buffer is rewritten on every call (and by later values of the same size within
+  // one), so a backend that keeps copies of operands by array identity (the wasm matmul's
+  // resident cache, wasm/resident.ts) hears of each write to one large enough to be kept; without
+  // this a replay multiplied the previous call's conv2d patches.
+  const bytesOf = (v: number) => values[v].size * (values[v].dtype === "float64" ? 8 : 4);
+  const steps: Step[] = keep.map((ins) => {
+    const step = lower(ins, table, cpu);
+    const large = ins.out.filter((o) => slotOf[o] >= 0 && bytesOf(o) >= RESIDENT_MIN_BYTES).map((o) => ({ _storage: table[o] as unknown as Storage }));
+    if (large.length === 0) return step;
+    return () => { step(); for (const t of large) dataWritten(t); };
+  });
 
   return {
     run(args) {

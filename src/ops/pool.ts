@@ -46,25 +46,25 @@ export function poolWindow(op: string, kernelSize: number | [number, number], op
   return { kernel, stride: pair2(op, "stride", options.stride, kernel, 1), padding, dilation: pair2(op, "dilation", options.dilation, [1, 1], 1) };
 }
 
-/** x's windows as [N, C, Ho, Wo, kh * kw]; out-of-image taps read `padValue`. */
+/** x's windows as [N, C, kh * kw, Ho, Wo]; out-of-image taps read `padValue`. */
 function windows(op: string, x: Tensor, win: Window2d, padValue: number): { w: Tensor; padded: boolean } {
   const [N, C, H, W] = checkImages(op, x);
   const [ho, wo] = outputSize(op, x.shape, win);
   const { idx, padded } = windowIndex(1, H, W, win, ho, wo, false);
   let planes = reshape(x, [N * C, H * W]);
   if (padded) planes = concat([planes, full([N * C, 1], padValue, { dtype: x.dtype })], 1);
-  return { w: reshape(gather(planes, idx, 1), [N, C, ho, wo, win.kernel[0] * win.kernel[1]]), padded };
+  return { w: reshape(gather(planes, idx, 1), [N, C, win.kernel[0] * win.kernel[1], ho, wo]), padded };
 }
 
-/** Max over the last axis, with the gradient at each slot's first maximum. */
+/** Max over the window axis 2 of [N, C, K, Ho, Wo], with the gradient at each window's first maximum. */
 function firstMax(w: Tensor): Tensor {
-  const last = w.rank - 1;
-  const keep = [...w.shape.slice(0, last), 1];
-  const out = wrap(backendFor(w).reduce("max", w._storage, w.shape, [last], w.dtype), w.shape.slice(0, last), w.dtype);
+  const [N, C, , ho, wo] = w.shape;
+  const keep = [N, C, 1, ho, wo];
+  const out = wrap(backendFor(w).reduce("max", w._storage, w.shape, [2], w.dtype), [N, C, ho, wo], w.dtype);
   return record(out, "maxPool", [w], (g) => {
     // The mask is a constant of the backward pass (piecewise linear: no second-order term).
     const hit = equal(detach(w), reshape(detach(out), keep));
-    const first = mul(hit, equal(cumsum(hit, last), 1));
+    const first = mul(hit, equal(cumsum(hit, 2), 1));
     return [mul(reshape(g, keep), first)];
   });
 }
@@ -88,12 +88,12 @@ export function avgPool2d(x: Tensor, kernelSize: number | [number, number], opti
   if (typeof include !== "boolean") throw new ArgumentError(`avgPool2d: countIncludePad must be a boolean, got ${JSON.stringify(options.countIncludePad)}`);
   const win = poolWindow("avgPool2d", kernelSize, { stride: options.stride, padding: options.padding });
   const { w, padded } = windows("avgPool2d", x, win, 0);
-  if (include || !padded) return mean(w, -1);
-  const [ho, wo] = [w.shape[2], w.shape[3]];
+  if (include || !padded) return mean(w, 2);
+  const [ho, wo] = [w.shape[3], w.shape[4]];
   const counts = new Float64Array(ho * wo);
   const { idx } = windowIndex(1, x.shape[2], x.shape[3], win, ho, wo, false);
-  const kk = win.kernel[0] * win.kernel[1], pad = x.shape[2] * x.shape[3];
-  for (let l = 0; l < ho * wo; l++) for (let k = 0; k < kk; k++) if (idx[l * kk + k] !== pad) counts[l]++;
+  const pad = x.shape[2] * x.shape[3];
+  for (let i = 0; i < idx.length; i++) if (idx[i] !== pad) counts[i % (ho * wo)]++;
   const divisor = tensor(Array.from(counts), { shape: [ho, wo], dtype: x.dtype });
-  return div(sum(w, -1), divisor);
+  return div(sum(w, 2), divisor);
 }

@@ -57,8 +57,9 @@ const CACHE_SIZE = 32;
  * Index table into rows of `channels * H * W` values (plus the pad slot at that index), in the
  * order [outY, outX, kernelY, kernelX, channel] when `channelsLast` (conv2d: one row of the
  * patch matrix per output location, matching a weight stored [kh, kw, in, out]), else
- * [outY, outX, kernelY, kernelX] over one channel plane (the pools). `padded`: whether any tap
- * reads the pad slot. Tables are cached by geometry (the last 32).
+ * [kernelY, kernelX, outY, outX] over one channel plane (the pools: window taps outermost, so
+ * reducing them and broadcasting back run over contiguous rows of Ho * Wo values). `padded`:
+ * whether any tap reads the pad slot. Tables are cached by geometry (the last 32).
  */
 export function windowIndex(channels: number, H: number, W: number, win: Window2d, ho: number, wo: number, channelsLast: boolean): { idx: Int32Array; padded: boolean } {
   const key = `${channels},${H},${W},${win.kernel},${win.stride},${win.padding},${win.dilation},${channelsLast}`;
@@ -68,7 +69,21 @@ export function windowIndex(channels: number, H: number, W: number, win: Window2
   const C = channelsLast ? channels : 1, plane = H * W, pad = channels * plane;
   const idx = new Int32Array(ho * wo * kh * kw * C);
   let n = 0, padded = false;
-  for (let oy = 0; oy < ho; oy++) {
+  if (!channelsLast) {
+    for (let ky = 0; ky < kh; ky++) {
+      for (let kx = 0; kx < kw; kx++) {
+        for (let oy = 0; oy < ho; oy++) {
+          const iy = oy * sh - ph + ky * dh;
+          for (let ox = 0; ox < wo; ox++) {
+            const ix = ox * sw - pw + kx * dw;
+            const inside = iy >= 0 && iy < H && ix >= 0 && ix < W;
+            if (!inside) padded = true;
+            idx[n++] = inside ? iy * W + ix : pad;
+          }
+        }
+      }
+    }
+  } else for (let oy = 0; oy < ho; oy++) {
     for (let ox = 0; ox < wo; ox++) {
       for (let ky = 0; ky < kh; ky++) {
         const iy = oy * sh - ph + ky * dh;

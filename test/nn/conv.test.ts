@@ -117,9 +117,27 @@ describe("conv2d under jit and errors", () => {
     expect(Array.from(a.params.w.dataSync())).toEqual(Array.from(b.params.w.dataSync()));
     expect(a.params.w.shape).toEqual([3, 3, 4, 8]);
     const v = a.params.w.dataSync();
-    const std = Math.sqrt(v.reduce((s, t) => s + t * t, 0) / v.length);
+    const std = Math.sqrt(Array.from(v).reduce((s, t) => s + t * t, 0) / v.length);
     expect(std).toBeGreaterThan(Math.sqrt(2 / 36) * 0.8);
     expect(std).toBeLessThan(Math.sqrt(2 / 36) * 1.2);
     expect(nn.conv2d(4, 8, 3, { bias: false }).params.b).toBeUndefined();
+  });
+});
+
+describe("conv2d in a compiled training step", () => {
+  it("replays correctly when large planned buffers feed the wasm matmul (its resident-operand cache)", async () => {
+    await useBackend("wasm");
+    // patches of [64 * 24 * 24, 25] float32 values (3.7 MB): well above the resident cache's 256 KiB
+    const model = nn.sequential([nn.conv2d(1, 8, 5, { init: "heNormal", seed: 1 }), nn.relu(), nn.maxPool2d(2), nn.flatten(), nn.linear(8 * 144, 10, { seed: 2 })]);
+    const loss = (p: Tree, X: Tensor) => dh.logSoftmax(model.apply(p as never, X), -1).mean().neg();
+    const vg = dh.valueAndGrad(loss), c = jit(vg);
+    let p = model.params as Tree;
+    for (let i = 0; i < 4; i++) {
+      const X = dh.rand([64, 1, 28, 28], { seed: 10 + i });
+      const e = vg(p, X), j = c(p, X);
+      expect(j.value.item()).toBe(e.value.item());
+      treeLeaves(j.grad).forEach((t, k) => expect(Array.from(t.dataSync())).toEqual(Array.from(treeLeaves(e.grad)[k].dataSync())));
+      p = treeMap((a: Tensor, g: Tensor) => a.sub(g.mul(0.1)), p, e.grad);
+    }
   });
 });
