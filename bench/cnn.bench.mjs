@@ -1,12 +1,17 @@
-// One epoch of a small MNIST CNN (conv 5x5x16 -> ReLU -> max-pool 2 -> conv 5x5x32 -> ReLU ->
-// max-pool 2 -> linear 10; Adam 1e-3, batch 64, the 7,996 training digits of the per-class 80%
-// split): downhill's `fit` (NCHW, im2col onto the SIMD matmul) against TensorFlow.js
-// `model.fit` of the same architecture on its wasm backend (XNNPACK convolutions; NHWC, tfjs's
-// native layout), in the same process, one epoch each in alternating order, repeated. Prints
-// each side's epoch times, the median ratio and the held-out accuracy after the rounds. Each
-// downhill round is one `fit` call of one epoch (its time includes compiling the step), and
-// its Adam state restarts there; tfjs keeps its optimizer across rounds. Never asserts.
-//   npm run build && node --expose-gc bench/cnn.bench.mjs [--rounds 3] [--ready]
+// A small MNIST CNN (conv 5x5x16 -> ReLU -> max-pool 2 -> conv 5x5x32 -> ReLU -> max-pool 2 ->
+// linear 10; Adam 1e-3, batch 64, the 7,996 training digits of the per-class 80% split), against
+// TensorFlow.js in the same process:
+// - one training epoch: downhill's `fit` (NCHW, im2col onto the SIMD matmul) against tfjs
+//   `model.fit` of the same architecture on tfjs's cpu backend, one epoch each in alternating
+//   order, repeated. tfjs-wasm cannot train it: tfjs-backend-wasm 4.22 registers no
+//   Conv2DBackpropFilter kernel ("Kernel 'Conv2DBackpropFilter' not registered for backend
+//   'wasm'"), so `model.fit` of any conv net throws there.
+// - the forward pass over the 2,004 held-out digits (batches of 501): downhill `model.apply`
+//   against tfjs-wasm `model.predict` (XNNPACK convolutions), alternating, repeated.
+// tfjs runs NHWC, its native layout. Each downhill round is one `fit` call of one epoch (its time
+// includes compiling the step) and its Adam state restarts there; tfjs keeps its optimizer.
+// Prints times, ratios and held-out accuracy after the rounds. Never asserts.
+//   npm run build && node --expose-gc bench/cnn.bench.mjs [--rounds 2] [--ready]
 import * as dh from "../dist/index.js";
 import { configLine, start } from "./setup.mjs";
 import { createRequire } from "node:module";
@@ -15,7 +20,8 @@ import { dirname } from "node:path";
 import { loadavg } from "node:os";
 
 const argv = process.argv.slice(2);
-const ROUNDS = Number(argv.includes("--rounds") ? argv[argv.indexOf("--rounds") + 1] : argv.includes("--quick") ? 2 : 3);
+const ROUNDS = Number(argv.includes("--rounds") ? argv[argv.indexOf("--rounds") + 1] : argv.includes("--quick") ? 1 : 2);
+const FORWARD_REPS = 5, EVAL_BATCH = 501;
 const BATCH = 64;
 const require = createRequire(import.meta.url);
 
@@ -57,19 +63,21 @@ async function downhillSide() {
       jit = r.jit;
     },
     accuracy: () => dh.evaluate(model, test).accuracy,
+    forwardTimes: [],
+    forward() {
+      const t0 = performance.now();
+      for (let i = 0; i < m.test.n; i += EVAL_BATCH) {
+        const rows = Math.min(EVAL_BATCH, m.test.n - i);
+        model.apply(model.params, dh.slice(test.x, [i, 0, 0, 0], [rows, 1, 28, 28])).dataSync();
+      }
+      this.forwardTimes.push((performance.now() - t0) / 1000);
+    },
     note: () => `compiled step: ${jit?.compiled}${jit?.reason ? ` (${jit.reason})` : ""}`,
   };
 }
 
-async function tfjsSide() {
-  const tf = require("@tensorflow/tfjs");
-  const wasm = require("@tensorflow/tfjs-backend-wasm");
-  wasm.setWasmPaths(dirname(require.resolve("@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm")) + "/");
-  await tf.setBackend("wasm");
-  await tf.ready();
-  const x = tf.tensor4d(m.train.x, [m.train.n, 28, 28, 1]);
-  const y = tf.oneHot(tf.tensor1d(m.train.y, "int32"), 10).toFloat();
-  const model = tf.sequential({ layers: [
+function tfModel(tf) {
+  return tf.sequential({ layers: [
     tf.layers.conv2d({ inputShape: [28, 28, 1], filters: 16, kernelSize: 5, activation: "relu", kernelInitializer: "heNormal" }),
     tf.layers.maxPooling2d({ poolSize: 2 }),
     tf.layers.conv2d({ filters: 32, kernelSize: 5, activation: "relu", kernelInitializer: "heNormal" }),
@@ -77,35 +85,68 @@ async function tfjsSide() {
     tf.layers.flatten(),
     tf.layers.dense({ units: 10 }),
   ] });
+}
+
+async function tfjsSide() {
+  const tf = require("@tensorflow/tfjs");
+  const wasm = require("@tensorflow/tfjs-backend-wasm");
+  wasm.setWasmPaths(dirname(require.resolve("@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm")) + "/");
+  // training on the cpu backend (see the header), inference on wasm: each model lives on its backend
+  await tf.setBackend("cpu");
+  const x = tf.tensor4d(m.train.x, [m.train.n, 28, 28, 1]);
+  const y = tf.oneHot(tf.tensor1d(m.train.y, "int32"), 10).toFloat();
+  const testCpu = tf.tensor4d(m.test.x, [m.test.n, 28, 28, 1]);
+  const model = tfModel(tf);
   model.compile({ optimizer: tf.train.adam(1e-3), loss: (yt, yp) => tf.losses.softmaxCrossEntropy(yt, yp), metrics: [] });
+  await tf.setBackend("wasm");
+  await tf.ready();
+  const testWasm = tf.tensor4d(m.test.x, [m.test.n, 28, 28, 1]);
+  const inference = tfModel(tf);
+  inference.predict(testWasm, { batchSize: EVAL_BATCH }).dataSync(); // builds the weights on wasm
   return {
     times: [],
     async epoch() {
+      await tf.setBackend("cpu");
       const t0 = performance.now();
       await model.fit(x, y, { epochs: 1, batchSize: BATCH, shuffle: true, verbose: 0 });
       this.times.push((performance.now() - t0) / 1000);
     },
-    accuracy() {
-      const pred = tf.tidy(() => model.predict(tf.tensor4d(m.test.x, [m.test.n, 28, 28, 1])).argMax(-1).dataSync());
+    async accuracy() {
+      await tf.setBackend("cpu");
+      const pred = tf.tidy(() => model.predict(testCpu).argMax(-1).dataSync());
       let correct = 0;
       for (let i = 0; i < m.test.n; i++) if (pred[i] === m.test.y[i]) correct++;
       return correct / m.test.n;
     },
-    note: () => `tfjs ${tf.version.tfjs} on ${tf.getBackend()}`,
+    forwardTimes: [],
+    async forward() {
+      await tf.setBackend("wasm");
+      const t0 = performance.now();
+      tf.tidy(() => inference.predict(testWasm, { batchSize: EVAL_BATCH }).dataSync());
+      this.forwardTimes.push((performance.now() - t0) / 1000);
+    },
+    note: () => `tfjs ${tf.version.tfjs}`,
   };
 }
 
 const d = await downhillSide(), t = await tfjsSide();
 for (let r = 0; r < ROUNDS; r++) {
-  const order = r % 2 === 0 ? [d, t] : [t, d];
-  for (const side of order) { globalThis.gc?.(); await side.epoch(); }
+  for (const side of r % 2 === 0 ? [d, t] : [t, d]) { globalThis.gc?.(); await side.epoch(); }
 }
-const rows = [["downhill fit", d], ["tfjs-wasm model.fit", t]];
-console.log(`\nMNIST CNN (conv5x5x16, pool2, conv5x5x32, pool2, linear 10), Adam 1e-3, batch ${BATCH}, ${m.train.n} training digits, ${ROUNDS} alternating rounds; load average ${loadavg()[0].toFixed(2)}`);
-console.log("                       s/epoch (median)   epochs (s)              held-out acc   time / downhill's");
-for (const [name, s] of rows) {
-  const med = median(s.times);
-  console.log(`${name.padEnd(22)} ${med.toFixed(2).padStart(16)}   ${s.times.map((x) => x.toFixed(2)).join(" ").padEnd(23)} ${(100 * s.accuracy()).toFixed(2).padStart(10)}%   ${(med / median(d.times)).toFixed(2)}x   ${s.note()}`);
+d.forward(); await t.forward(); d.forwardTimes.length = 0; t.forwardTimes.length = 0; // warm-up
+for (let r = 0; r < FORWARD_REPS; r++) {
+  for (const side of r % 2 === 0 ? [d, t] : [t, d]) await side.forward();
 }
+const dAcc = d.accuracy(), tAcc = await t.accuracy();
+const range = (xs) => `${Math.min(...xs).toFixed(2)}-${Math.max(...xs).toFixed(2)}`;
+console.log(`\nMNIST CNN (conv5x5x16, pool2, conv5x5x32, pool2, linear 10), Adam 1e-3, batch ${BATCH}, ${m.train.n} training digits; load average ${loadavg()[0].toFixed(2)}`);
+console.log(`one training epoch, ${ROUNDS} alternating rounds     s/epoch (median)   epochs (s)          held-out acc   time / downhill's`);
+console.log(`  downhill fit                          ${median(d.times).toFixed(2).padStart(8)}   ${d.times.map((x) => x.toFixed(2)).join(" ").padEnd(18)} ${(100 * dAcc).toFixed(2).padStart(8)}%   1.00x   ${d.note()}`);
+console.log(`  tfjs-cpu model.fit                    ${median(t.times).toFixed(2).padStart(8)}   ${t.times.map((x) => x.toFixed(2)).join(" ").padEnd(18)} ${(100 * tAcc).toFixed(2).padStart(8)}%   ${(median(t.times) / median(d.times)).toFixed(2)}x   ${t.note()}`);
+console.log(`  tfjs-wasm model.fit                   not possible: tfjs-backend-wasm has no Conv2DBackpropFilter kernel`);
+console.log(`forward pass, ${m.test.n} digits in batches of ${EVAL_BATCH}, ${FORWARD_REPS} alternating reps   ms (median)   range (ms)`);
+const ms = (xs) => xs.map((x) => 1000 * x);
+console.log(`  downhill model.apply                  ${median(ms(d.forwardTimes)).toFixed(1).padStart(8)}   ${range(ms(d.forwardTimes))}`);
+console.log(`  tfjs-wasm model.predict               ${median(ms(t.forwardTimes)).toFixed(1).padStart(8)}   ${range(ms(t.forwardTimes))}   ${(median(t.forwardTimes) / median(d.forwardTimes)).toFixed(2)}x downhill's time`);
 console.log(configLine(dh));
 process.exit(0);
