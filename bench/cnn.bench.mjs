@@ -11,7 +11,7 @@
 // tfjs runs NHWC, its native layout. Each downhill round is one `fit` call of one epoch (its time
 // includes compiling the step) and its Adam state restarts there; tfjs keeps its optimizer.
 // Prints times, ratios and held-out accuracy after the rounds. Never asserts.
-//   npm run build && node --expose-gc bench/cnn.bench.mjs [--rounds 2] [--ready]
+//   npm run build && node --expose-gc bench/cnn.bench.mjs [--rounds 2] [--digits N (default all 7,996)] [--ready]
 import * as dh from "../dist/index.js";
 import { configLine, start } from "./setup.mjs";
 import { createRequire } from "node:module";
@@ -22,6 +22,8 @@ import { loadavg } from "node:os";
 const argv = process.argv.slice(2);
 const ROUNDS = Number(argv.includes("--rounds") ? argv[argv.indexOf("--rounds") + 1] : argv.includes("--quick") ? 1 : 2);
 const FORWARD_REPS = 5, EVAL_BATCH = 501;
+// --digits N: train on the first N of the (class-ordered, shuffled by fit) training digits, for a loaded machine
+const DIGITS = argv.includes("--digits") ? Number(argv[argv.indexOf("--digits") + 1]) : Infinity;
 const BATCH = 64;
 const require = createRequire(import.meta.url);
 
@@ -42,6 +44,13 @@ function loadMnist() {
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 const m = loadMnist();
+if (DIGITS < m.train.n) {
+  // every k-th digit, so that all classes stay in the subset
+  const k = m.train.n / DIGITS, x = new Float32Array(DIGITS * 784), y = new Float32Array(DIGITS);
+  for (let i = 0; i < DIGITS; i++) { const r = Math.floor(i * k); x.set(m.train.x.subarray(r * 784, (r + 1) * 784), i * 784); y[i] = m.train.y[r]; }
+  m.train = { x, y, n: DIGITS };
+}
+const log = (line) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${line}`);
 
 async function downhillSide() {
   await start(dh);
@@ -131,7 +140,11 @@ async function tfjsSide() {
 
 const d = await downhillSide(), t = await tfjsSide();
 for (let r = 0; r < ROUNDS; r++) {
-  for (const side of r % 2 === 0 ? [d, t] : [t, d]) { globalThis.gc?.(); await side.epoch(); }
+  for (const side of r % 2 === 0 ? [d, t] : [t, d]) {
+    globalThis.gc?.();
+    await side.epoch();
+    log(`round ${r + 1}: ${side === d ? "downhill" : "tfjs-cpu"} epoch ${side.times.at(-1).toFixed(2)} s`);
+  }
 }
 d.forward(); await t.forward(); d.forwardTimes.length = 0; t.forwardTimes.length = 0; // warm-up
 for (let r = 0; r < FORWARD_REPS; r++) {

@@ -7,7 +7,7 @@
  * memorizes them (99.8% train, 96.9% held out after 12 epochs without it). Prints the learning
  * curve and the held-out accuracy.
  *
- *   npm run build && npx tsx examples/mnist-cnn.ts [epochs=15] [--lr 2e-3 (peak)] [--batch 64] [--shift 2]
+ *   npm run build && npx tsx examples/mnist-cnn.ts [epochs=15] [--lr 2e-3 (peak)] [--batch 64] [--shift 2] [--hidden 0]
  */
 // Imports the package as a user does ("downhill" is the built dist/ here; build first).
 import * as dh from "downhill";
@@ -16,7 +16,7 @@ import { loadMnist } from "downhill/node";
 const args = process.argv.slice(2);
 const epochs = Number(args.find((a) => /^\d+$/.test(a)) ?? 15);
 const flag = (name: string, dflt: number) => (args.includes(name) ? Number(args[args.indexOf(name) + 1]) : dflt);
-const peak = flag("--lr", 2e-3), batchSize = flag("--batch", 64), maxShift = flag("--shift", 2);
+const peak = flag("--lr", 2e-3), batchSize = flag("--batch", 64), maxShift = flag("--shift", 2), hidden = flag("--hidden", 0);
 
 const m = await loadMnist();
 const images = (x: Float32Array, n: number) => dh.tensor(x, { shape: [n, 1, 28, 28] });
@@ -69,7 +69,8 @@ const model = dh.nn.sequential([
   dh.nn.relu(),
   dh.nn.maxPool2d(2), //                                   [N, 32, 4, 4]
   dh.nn.flatten(), //                                      [N, 512]
-  dh.nn.linear(512, 10, { rng }),
+  // --hidden H: a ReLU layer of H units before the classifier
+  ...(hidden > 0 ? [dh.nn.linear(512, hidden, { init: "heNormal", rng }), dh.nn.relu(), dh.nn.linear(hidden, 10, { rng })] : [dh.nn.linear(512, 10, { rng })]),
 ]);
 const stepsPerEpoch = Math.ceil(m.train.n / batchSize);
 const lr = dh.warmupCosine({ peak, warmupSteps: stepsPerEpoch, decaySteps: epochs * stepsPerEpoch, end: 1e-5 });
