@@ -21,6 +21,9 @@ export * from "./optim/index.js";
 export * from "./optim/secondOrder/index.js";
 export * as schedules from "./optim/schedules/index.js";
 export * as nn from "./nn/index.js";
+// image ops (the nn layers' functional forms), main entry only: downhill/core is at its size budget
+export { conv2d, type Conv2dOptions } from "./ops/conv.js";
+export { maxPool2d, avgPool2d, type MaxPool2dOptions, type AvgPool2dOptions, type Pool2dOptions } from "./ops/pool.js";
 export * as data from "./train/data.js";
 export { mse, crossEntropy, binaryCrossEntropy, type LossFn, type LossName, type Labels } from "./nn/losses.js";
 export { accuracy, topKAccuracy, meanSquaredError, meanAbsoluteError, confusionMatrix } from "./nn/metrics.js";

@@ -1,6 +1,7 @@
 /**
  * Layer captures for K-FAC: for every `linear` layer of a model, its input rows a and the gradient
- * of a loss with respect to its outputs s = a W + b, on one batch. The loss is the caller's
+ * of a loss with respect to its outputs s = a W + b, on one batch (for a `conv2d` layer, its
+ * patch rows and the gradients at every output location: the same map over patches). The loss is the caller's
  * function of the model's outputs (K-FAC differentiates a loss on labels sampled from the model).
  *
  * How: the layers call `ctx.tapLinear(path, a, s)` (layers.ts). A first forward pass in evaluation
@@ -24,6 +25,11 @@ export interface LinearCapture {
   readonly inputs: Tensor;
   /** ∂loss/∂s for its outputs s = a W + b, [N, out]. */
   readonly outputGrads: Tensor;
+  /**
+   * Rows per example: 1 for a linear layer; a conv2d layer's rows are its patches, Ho * Wo per
+   * image (its weight [kh, kw, in, out] read as [kh * kw * in, out]).
+   */
+  readonly locations: number;
 }
 
 /** Captures every linear layer for `lossOfOutputs(model(params, x))`. */
@@ -40,7 +46,8 @@ export function captureLinear(model: Layer, x: Tensor, options: { state?: State;
   return (params, lossOfOutputs) => {
     const order: string[] = [];
     const outs: Tensor[] = [];
-    model.forward(params, state, x, { training: false, rng: null, path: "", tapLinear: (path, _a, s) => { order.push(path); outs.push(s); return s; } });
+    const locations: number[] = [];
+    model.forward(params, state, x, { training: false, rng: null, path: "", tapLinear: (path, _a, s, loc = 1) => { order.push(path); outs.push(s); locations.push(loc); return s; } });
     const taps = outs.map((s) => zeros(s.shape, { dtype: s.dtype }));
     const inputs: Tensor[] = new Array(order.length);
     const { grad } = valueAndGrad((z: Tensor[]) => {
@@ -54,7 +61,7 @@ export function captureLinear(model: Layer, x: Tensor, options: { state?: State;
       }).y;
       return lossOfOutputs(y);
     })(taps);
-    return order.map((path, i) => ({ path, inputs: inputs[i], outputGrads: (grad as Tensor[])[i] }));
+    return order.map((path, i) => ({ path, inputs: inputs[i], outputGrads: (grad as Tensor[])[i], locations: locations[i] }));
   };
 }
 
@@ -65,5 +72,6 @@ export function concatCaptures(parts: readonly LinearCapture[][]): LinearCapture
     path: c.path,
     inputs: concat(parts.map((p) => p[i].inputs), 0),
     outputGrads: concat(parts.map((p) => p[i].outputGrads), 0),
+    locations: c.locations,
   }));
 }

@@ -11,3 +11,7 @@ export { accuracy, topKAccuracy, meanSquaredError, meanAbsoluteError, confusionM
 export { captureLinear, concatCaptures, type LinearCapture, type CaptureLinear } from "./capture.js";
 export { summary, summarize, type SummaryOptions, type SummaryRow, type ModelSummary } from "./summary.js";
 export { predict, type PredictOptions } from "./predict.js";
+export { conv2d, type Conv2dOptions } from "./conv.js";
+export { maxPool2d, avgPool2d } from "./pool.js";
+export { layerNorm, type LayerNormOptions } from "./layerNorm.js";
+export { embedding, type EmbeddingOptions } from "./embedding.js";

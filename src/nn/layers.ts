@@ -37,11 +37,12 @@ export interface Context {
   /** Called with every activation layer's output (diagnostics: dead ReLU units). */
   onActivation?: (path: string, kind: string, y: Tensor) => void;
   /**
-   * Called by every `linear` layer with its input rows x [N, in] and output y = x W + b [N, out];
-   * the layer continues with the returned tensor (K-FAC's captures add a zero tangent there to
-   * read ∂L/∂y; see capture.ts).
+   * Called by every `linear` layer with its input rows x [N, in] and output y = x W + b [N, out]
+   * (and by `conv2d` with its patch rows and their outputs, `locations` rows per example; 1 for
+   * linear); the layer continues with the returned tensor (K-FAC's captures add a zero tangent
+   * there to read ∂L/∂y; see capture.ts).
    */
-  tapLinear?: (path: string, x: Tensor, y: Tensor) => Tensor;
+  tapLinear?: (path: string, x: Tensor, y: Tensor, locations?: number) => Tensor;
 }
 
 export interface ApplyOptions {
@@ -70,7 +71,7 @@ export interface Layer<P extends Tree = Tree> {
 /** A model is a layer (usually a `sequential`). */
 export type Model<P extends Tree = Tree> = Layer<P>;
 
-function makeLayer<P extends Tree>(
+export function makeLayer<P extends Tree>(
   kind: string,
   params: P,
   state: State,
@@ -90,7 +91,7 @@ function makeLayer<P extends Tree>(
   return layer;
 }
 
-function checkInput(op: string, x: unknown): asserts x is Tensor {
+export function checkInput(op: string, x: unknown): asserts x is Tensor {
   if (!(x instanceof Tensor)) throw new ArgumentError(`${op}: input x must be a Tensor, got ${x === null ? "null" : typeof x}`);
 }
 
@@ -98,7 +99,7 @@ function checkInput(op: string, x: unknown): asserts x is Tensor {
  * The input's dtype must be the layer's (downhill never converts silently): the error names the
  * layer and the two ways out, since the matmul's own message could name neither.
  */
-function checkDType(op: string, x: Tensor, param: Tensor, ctx: Context): void {
+export function checkDType(op: string, x: Tensor, param: Tensor, ctx: Context): void {
   if (x.dtype === param.dtype) return;
   throw new DTypeError(
     `${op}${ctx.path ? ` (layer ${ctx.path})` : ""}: input is ${x.dtype} but the layer's parameters are ${param.dtype}; ` +
@@ -106,7 +107,7 @@ function checkDType(op: string, x: Tensor, param: Tensor, ctx: Context): void {
   );
 }
 
-function initRng(options: { rng?: Rng; seed?: number }): Rng {
+export function initRng(options: { rng?: Rng; seed?: number }): Rng {
   return options.rng ?? new Rng(options.seed ?? 0);
 }
 

@@ -288,8 +288,15 @@ export function cumsum(x: FloatArray, shape: Shape, axis: number, reverse: boole
   for (let d = 0; d < axis; d++) outer *= shape[d];
   for (let d = axis + 1; d < shape.length; d++) inner *= shape[d];
   const len = shape[axis];
-  const acc = new Float64Array(inner);
   const start = reverse ? len - 1 : 0, step = reverse ? -inner : inner;
+  if (inner === 1) { // along the last axis (max pooling's first-maximum mask): a scalar accumulator, same float64 sums
+    for (let o = 0; o < outer; o++) {
+      let acc = 0;
+      for (let k = 0, i = o * len + start; k < len; k++, i += step) out[i] = acc += x[i];
+    }
+    return;
+  }
+  const acc = new Float64Array(inner);
   for (let o = 0; o < outer; o++) {
     acc.fill(0);
     for (let k = 0, i = o * len * inner + start * inner; k < len; k++, i += step) {
@@ -309,7 +316,8 @@ export function transpose(x: FloatArray, shape: Shape, perm: readonly number[], 
     return;
   }
   const s = perm.map((p) => inStrides[p]);
-  walk(outShape, s, s, (o, i) => { out[o] = x[i]; });
+  // one callback per output row, not per value (conv2d's [N, Ho, Wo, O] -> NCHW)
+  walkRows(outShape, s, s, (o, i, _ib, len, d) => { for (let j = 0; j < len; j++) out[o + j] = x[i + j * d]; });
 }
 
 /** C[m,n] = op(A) op(B) for one matrix pair; op transposes when the flag is set. */
@@ -368,6 +376,13 @@ export function copyBox(src: FloatArray, srcShape: Shape, srcBegin: readonly num
 
 /** x viewed as [outer, dim, inner]: out[o, k, :] = x[o, idx[k], :] (out sized outer * idx.length * inner). */
 export function gather(x: FloatArray, outer: number, dim: number, inner: number, idx: Int32Array, out: FloatArray): void {
+  if (inner === 1) { // single values (conv2d's im2col, the pools' windows)
+    for (let o = 0, w = 0; o < outer; o++) {
+      const base = o * dim;
+      for (let k = 0; k < idx.length; k++) out[w++] = x[base + idx[k]];
+    }
+    return;
+  }
   for (let o = 0, w = 0; o < outer; o++) {
     for (let k = 0; k < idx.length; k++) {
       const base = (o * dim + idx[k]) * inner;
@@ -378,6 +393,13 @@ export function gather(x: FloatArray, outer: number, dim: number, inner: number,
 
 /** gather's adjoint: out[o, idx[k], :] += g[o, k, :] (out zero-filled, sized outer * dim * inner). */
 export function scatterAdd(g: FloatArray, outer: number, dim: number, inner: number, idx: Int32Array, out: FloatArray): void {
+  if (inner === 1) {
+    for (let o = 0, r = 0; o < outer; o++) {
+      const base = o * dim;
+      for (let k = 0; k < idx.length; k++) out[base + idx[k]] += g[r++];
+    }
+    return;
+  }
   for (let o = 0, r = 0; o < outer; o++) {
     for (let k = 0; k < idx.length; k++) {
       const base = (o * dim + idx[k]) * inner;

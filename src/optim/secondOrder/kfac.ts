@@ -76,8 +76,10 @@ function linearLayers(params: Tree): { layers: Layer[]; leafCount: number } {
     const o = t as Record<string, unknown>;
     const keys = Object.keys(o).sort();
     const w = o.w, b = o.b;
-    if (w instanceof Tensor && w.rank === 2 && (keys.join() === "w" || (keys.join() === "b,w" && b instanceof Tensor && b.rank === 1 && b.shape[0] === w.shape[1]))) {
-      layers.push({ path, w: index.get(join(path, "w"))!, b: b instanceof Tensor ? index.get(join(path, "b"))! : -1, inDim: w.shape[0], outDim: w.shape[1] });
+    // linear {w: [in, out]} or conv2d {w: [kh, kw, in, out]}, read as [kh * kw * in, out] (its patches' linear map)
+    const out = w instanceof Tensor && (w.rank === 2 || w.rank === 4) ? w.shape[w.rank - 1] : -1;
+    if (out > 0 && (keys.join() === "w" || (keys.join() === "b,w" && b instanceof Tensor && b.rank === 1 && b.shape[0] === out))) {
+      layers.push({ path, w: index.get(join(path, "w"))!, b: b instanceof Tensor ? index.get(join(path, "b"))! : -1, inDim: (w as Tensor).size / out, outDim: out });
       return;
     }
     for (const k of keys) visit(o[k], join(path, k));
@@ -88,7 +90,9 @@ function linearLayers(params: Tree): { layers: Layer[]; leafCount: number } {
 }
 
 /**
- * K-FAC for the model's `nn.linear` layers: each layer's Fisher block is approximated by A ⊗ G,
+ * K-FAC for the model's `nn.linear` and `nn.conv2d` layers (for a conv layer KFC, Grosse &
+ * Martens 2016: its weight [kh, kw, in, out] read as [kh·kw·in, out] over its patch rows, A summed
+ * over an example's T output locations, G averaged over them). Each layer's Fisher block is approximated by A ⊗ G,
  *   A = E[ā āᵀ] (ā = [a, 1], the layer's input and a one for the bias),  G = E[g gᵀ] (g = ∂(−log p(ŷ|x))/∂s
  *   for the layer's outputs s = a W + b, with labels ŷ sampled from the model's softmax: kfac-jax's
  *   "fisher_gradients"), expectations over the step's rows, then moving averages with decay 0.95
@@ -185,7 +189,10 @@ export function kfac(options: KfacOptions = {}): GradientTransformation<KfacStat
             for (let i = 0; i < da; i++) for (let j = i; j < da; j++) aStat[i * da + j] += row[i] * row[j];
             for (let i = 0; i < dg; i++) for (let j = i; j < dg; j++) gStat[i * dg + j] += dy[r * dg + i] * dy[r * dg + j];
           }
-          symmetrize(aStat, da, 1 / n);
+          // KFC (Grosse & Martens 2016) for conv layers, T = c.locations patch rows per example:
+          // A = E[Σ_t ā_t ā_tᵀ] (summed over locations), G = E[(1/T) Σ_t g_t g_tᵀ]; T = 1 is K-FAC's linear case
+          const loc = c.locations ?? 1;
+          symmetrize(aStat, da, loc / n);
           symmetrize(gStat, dg, 1 / n);
           const weight = ema * st.weight + 1;
           const eta = 1 / weight;
