@@ -47,12 +47,14 @@ describe("claims gallery: training and generalisation", () => {
     for (const k of Object.keys(r.numbers).filter((k) => k.startsWith("sharpness "))) expect(r.numbers[k]).toBeGreaterThan(0);
   });
 
-  it("large batch: a gap at the same lr, closed by linear scaling until the scaled lr is unstable", async () => {
+  it("large batch: a gap at the same lr, closed by linear scaling", async () => {
     const r = await largeBatch.run(quick);
-    expect([r.holds, r.partly]).toEqual([true, true]);
+    // (an earlier build reported the scaled lr unstable at batch 512: that was the compiled
+    // step's stale-operand bug, fixed in src/jit/cpuLowering.ts, not the optimiser)
+    expect([r.holds, r.partly]).toEqual([true, false]);
     expect(r.numbers.gapSameLr).toBeGreaterThan(0.02);
     expect(r.numbers.gapScaledLr).toBeLessThan(r.numbers.gapSameLr / 3);
     expect(r.numbers["trainLoss B=256 same lr"]).toBeGreaterThan(r.numbers["trainLoss B=32"]);
-    expect(r.numbers["accuracy B=512 scaled lr"]).toBeLessThan(r.numbers["accuracy B=32"] - 0.05);
+    expect(r.numbers["accuracy B=512 scaled lr"]).toBeGreaterThan(r.numbers["accuracy B=512 same lr"] + 0.05);
   });
 });
