@@ -38,15 +38,13 @@ export interface WasmCore extends UnaryKernels {
   /** assembly/linalg.ts: 0 on success, else the failing pivot + 1. */
   choleskyF32(aPtr: number, n: number): number;
   choleskyF64(aPtr: number, n: number): number;
-  choleskySolveF32(lPtr: number, n: number, bPtr: number): void;
-  choleskySolveF64(lPtr: number, n: number, bPtr: number): void;
   triangularSolveF32(tPtr: number, n: number, bPtr: number, lower: number, transpose: number, unit: number): void;
   triangularSolveF64(tPtr: number, n: number, bPtr: number, lower: number, transpose: number, unit: number): void;
-  /** 0 on success, 1 when QL did not converge. */
-  symEigF32(aPtr: number, zPtr: number, dPtr: number, ePtr: number, n: number): number;
-  symEigF64(aPtr: number, zPtr: number, dPtr: number, ePtr: number, n: number): number;
-  qrF32(aPtr: number, qPtr: number, wPtr: number, m: number, n: number): void;
-  qrF64(aPtr: number, qPtr: number, wPtr: number, m: number, n: number): void;
+  /** 0 on success, 1 when QL did not converge; d and e are f64, p in the dtype. */
+  symEigF32(aPtr: number, zPtr: number, dPtr: number, ePtr: number, pPtr: number, n: number): number;
+  symEigF64(aPtr: number, zPtr: number, dPtr: number, ePtr: number, pPtr: number, n: number): number;
+  qrF32(aPtr: number, qPtr: number, wPtr: number, vPtr: number, m: number, n: number): void;
+  qrF64(aPtr: number, qPtr: number, wPtr: number, vPtr: number, m: number, n: number): void;
   memory?: WebAssembly.Memory;
 }
 

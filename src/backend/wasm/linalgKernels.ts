@@ -72,12 +72,13 @@ export function triangularSolve<A extends FloatArray>(host: Kernels, t: A, n: nu
 /** Householder tridiagonalization + implicit QL (assembly/linalg.ts); the kernel leaves the eigenvectors as rows. */
 export function symEig<A extends FloatArray>(host: Kernels, a: A, n: number): { values: A; vectors: A } | null {
   const size = a.BYTES_PER_ELEMENT, nn = al(n * n * size);
-  const aPtr = host.scratch(2 * nn + al(n * size) + 2 * n * size);
-  const zPtr = aPtr + nn, dPtr = zPtr + nn, ePtr = dPtr + al(n * size);
+  const aPtr = host.scratch(2 * nn + 2 * al(n * 8) + n * size);
+  const zPtr = aPtr + nn, dPtr = zPtr + nn, ePtr = dPtr + al(n * 8), pPtr = ePtr + al(n * 8);
   host.put(aPtr, a.subarray(0, n * n));
-  if (kernel<(a: number, z: number, d: number, e: number, n: number) => number>(host, "symEig", a)(aPtr, zPtr, dPtr, ePtr, n) !== 0) return null;
-  const values = like(a, n), rows = like(a, n * n), vectors = like(a, n * n);
-  host.get(dPtr, values);
+  if (kernel<(a: number, z: number, d: number, e: number, p: number, n: number) => number>(host, "symEig", a)(aPtr, zPtr, dPtr, ePtr, pPtr, n) !== 0) return null;
+  const d = new Float64Array(n), rows = like(a, n * n), vectors = like(a, n * n);
+  host.get(dPtr, d);
+  const values = a instanceof Float64Array ? (d as A) : (Float32Array.from(d) as A);
   host.get(zPtr, rows);
   for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) vectors[j * n + i] = rows[i * n + j];
   return { values, vectors };
@@ -85,9 +86,9 @@ export function symEig<A extends FloatArray>(host: Kernels, a: A, n: number): { 
 
 export function qr<A extends FloatArray>(host: Kernels, a: A, m: number, n: number): { q: A; r: A } {
   const size = a.BYTES_PER_ELEMENT, mn = al(m * n * size);
-  const aPtr = host.scratch(2 * mn + 3 * n * size), qPtr = aPtr + mn, wPtr = qPtr + mn;
+  const aPtr = host.scratch(2 * mn + al(n * size) + 2 * n * 8), qPtr = aPtr + mn, wPtr = qPtr + mn, vPtr = wPtr + al(n * size);
   host.put(aPtr, a.subarray(0, m * n));
-  kernel<(a: number, q: number, w: number, m: number, n: number) => void>(host, "qr", a)(aPtr, qPtr, wPtr, m, n);
+  kernel<(a: number, q: number, w: number, v: number, m: number, n: number) => void>(host, "qr", a)(aPtr, qPtr, wPtr, vPtr, m, n);
   const q = like(a, m * n), r = like(a, n * n);
   host.get(qPtr, q);
   host.get(aPtr, r);
