@@ -83,6 +83,37 @@ function axpyRow(alpha: f64, xPtr: usize, yPtr: usize, n: i32, f32: bool): void 
   }
 }
 
+/** z[i] += a x[i] + b y[i] over n elements (one pass over z). */
+function axpy2Row(a: f64, xPtr: usize, b: f64, yPtr: usize, zPtr: usize, n: i32, f32: bool): void {
+  let i = 0;
+  if (f32) {
+    const af = <f32>a, bf = <f32>b;
+    if (ASC_FEATURE_SIMD) {
+      const aV = f32x4.splat(af), bV = f32x4.splat(bf);
+      for (; i + 4 <= n; i += 4) {
+        const off = <usize>i << 2;
+        v128.store(zPtr + off, maddF32x4(bV, v128.load(yPtr + off), maddF32x4(aV, v128.load(xPtr + off), v128.load(zPtr + off))));
+      }
+    }
+    for (; i < n; i++) {
+      const off = <usize>i << 2;
+      store<f32>(zPtr + off, load<f32>(zPtr + off) + af * load<f32>(xPtr + off) + bf * load<f32>(yPtr + off));
+    }
+    return;
+  }
+  if (ASC_FEATURE_SIMD) {
+    const aV = f64x2.splat(a), bV = f64x2.splat(b);
+    for (; i + 2 <= n; i += 2) {
+      const off = <usize>i << 3;
+      v128.store(zPtr + off, maddF64x2(bV, v128.load(yPtr + off), maddF64x2(aV, v128.load(xPtr + off), v128.load(zPtr + off))));
+    }
+  }
+  for (; i < n; i++) {
+    const off = <usize>i << 3;
+    store<f64>(zPtr + off, load<f64>(zPtr + off) + a * load<f64>(xPtr + off) + b * load<f64>(yPtr + off));
+  }
+}
+
 /** The plane rotation (x, y) <- (c x - s y, s x + c y), elementwise over n elements. */
 function rotRows(xPtr: usize, yPtr: usize, n: i32, c: f64, s: f64, f32: bool): void {
   let i = 0;
@@ -240,11 +271,7 @@ function symEig(aPtr: usize, zPtr: usize, dPtr: usize, ePtr: usize, pPtr: usize,
       up += ld(rowK + <usize>i * sz, f32) * pi;
     }
     axpyRow(-up / (2 * h), rowK, pPtr, k, f32); // q = p - (u.p / 2h) u
-    for (let i = 0; i < k; i++) {
-      const row = at(aPtr, i, 0, n, sz);
-      axpyRow(-ld(rowK + <usize>i * sz, f32), pPtr, row, k, f32);
-      axpyRow(-ld(pPtr + <usize>i * sz, f32), rowK, row, k, f32);
-    }
+    for (let i = 0; i < k; i++) axpy2Row(-ld(rowK + <usize>i * sz, f32), pPtr, -ld(pPtr + <usize>i * sz, f32), rowK, at(aPtr, i, 0, n, sz), k, f32);
   }
   if (n > 0) store<f64>(dPtr, ld(aPtr, f32));
   // 2. Z = H_2 ... H_{n-1}
