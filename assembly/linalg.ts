@@ -3,11 +3,14 @@
 // eigendecomposition, Householder QR. Who calls this: src/backend/wasm/linalgKernels.ts, through
 // backendFor().linalg (src/linalg). All matrices are row-major, M[i,j] at mPtr + (i*cols + j) * sz
 // (sz = 4 or 8), and every O(n^3) loop walks rows (contiguous), through the row primitives below.
+// The scalar binary (engines without SIMD) leaves them out, stubs only, to keep the bundle small:
+// src/backend/wasm/linalgKernels.ts runs the JS reference there.
 
 import { hsumF32x4, hsumF64x2, maddF32x4, maddF64x2 } from "./simd";
 
 // ---- row primitives (v128 where the binary has SIMD; the scalar tail finishes) ----
-// The routines below run once for both dtypes (`f32` says which): scalars are f64, matrix entries
+// The routines below run once for both dtypes (`f32` says which, a run-time argument of the
+// exported kernel, so that the optimizer cannot clone a body per dtype): scalars are f64, matrix entries
 // are read and written in their dtype (ld, st), and the O(n^3) work goes through these row
 // primitives, which have an f32x4 and an f64x2 body. One body per routine keeps the binaries small.
 
@@ -83,37 +86,6 @@ function axpyRow(alpha: f64, xPtr: usize, yPtr: usize, n: i32, f32: bool): void 
   }
 }
 
-/** z[i] += a x[i] + b y[i] over n elements (one pass over z). */
-function axpy2Row(a: f64, xPtr: usize, b: f64, yPtr: usize, zPtr: usize, n: i32, f32: bool): void {
-  let i = 0;
-  if (f32) {
-    const af = <f32>a, bf = <f32>b;
-    if (ASC_FEATURE_SIMD) {
-      const aV = f32x4.splat(af), bV = f32x4.splat(bf);
-      for (; i + 4 <= n; i += 4) {
-        const off = <usize>i << 2;
-        v128.store(zPtr + off, maddF32x4(bV, v128.load(yPtr + off), maddF32x4(aV, v128.load(xPtr + off), v128.load(zPtr + off))));
-      }
-    }
-    for (; i < n; i++) {
-      const off = <usize>i << 2;
-      store<f32>(zPtr + off, load<f32>(zPtr + off) + af * load<f32>(xPtr + off) + bf * load<f32>(yPtr + off));
-    }
-    return;
-  }
-  if (ASC_FEATURE_SIMD) {
-    const aV = f64x2.splat(a), bV = f64x2.splat(b);
-    for (; i + 2 <= n; i += 2) {
-      const off = <usize>i << 3;
-      v128.store(zPtr + off, maddF64x2(bV, v128.load(yPtr + off), maddF64x2(aV, v128.load(xPtr + off), v128.load(zPtr + off))));
-    }
-  }
-  for (; i < n; i++) {
-    const off = <usize>i << 3;
-    store<f64>(zPtr + off, load<f64>(zPtr + off) + a * load<f64>(xPtr + off) + b * load<f64>(yPtr + off));
-  }
-}
-
 /** The plane rotation (x, y) <- (c x - s y, s x + c y), elementwise over n elements. */
 function rotRows(xPtr: usize, yPtr: usize, n: i32, c: f64, s: f64, f32: bool): void {
   let i = 0;
@@ -159,15 +131,6 @@ function rotRows(xPtr: usize, yPtr: usize, n: i32, c: f64, s: f64, f32: bool): v
   return ptr + (<usize>i * cols + j) * sz;
 }
 
-/** sqrt(a^2 + b^2) without overflow or underflow of the squares. */
-function hypot(a: f64, b: f64): f64 {
-  const x = Math.abs(a), y = Math.abs(b);
-  const big = Math.max(x, y), small = Math.min(x, y);
-  if (big == 0) return 0;
-  const r = small / big;
-  return big * Math.sqrt(1 + r * r);
-}
-
 // ---- Cholesky and triangular solves ----
 
 /**
@@ -176,7 +139,8 @@ function hypot(a: f64, b: f64): f64 {
  * Reads the lower triangle, writes L there and zeroes the strict upper triangle.
  * Returns 0 on success, else k + 1 for the first pivot k that is not positive (or not finite).
  */
-function cholesky(aPtr: usize, n: i32, f32: bool): i32 {
+export function cholesky(aPtr: usize, n: i32, f32: bool): i32 {
+  if (!ASC_FEATURE_SIMD) return -1; // not in the scalar binary (see the header)
   const sz: usize = f32 ? 4 : 8;
   for (let i = 0; i < n; i++) {
     const rowI = at(aPtr, i, 0, n, sz);
@@ -194,8 +158,6 @@ function cholesky(aPtr: usize, n: i32, f32: bool): i32 {
   }
   return 0;
 }
-export function choleskyF32(aPtr: usize, n: i32): i32 { return cholesky(aPtr, n, true); }
-export function choleskyF64(aPtr: usize, n: i32): i32 { return cholesky(aPtr, n, false); }
 
 /**
  * Solves op(T) x = b in place on bPtr for triangular T (n x n; only its `lower` or upper triangle
@@ -203,7 +165,8 @@ export function choleskyF64(aPtr: usize, n: i32): i32 { return cholesky(aPtr, n,
  *   T x = b (rows of T):    x[i] = (b[i] - T[i,<i or >i] . x[<i or >i]) / T[i,i]
  *   T^T x = b (rows again): x[i] = b[i] / T[i,i], then b[<i or >i] -= x[i] T[i,<i or >i]
  */
-function triangularSolve(tPtr: usize, n: i32, bPtr: usize, lower: bool, transpose: bool, unit: bool, f32: bool): void {
+export function triangularSolve(tPtr: usize, n: i32, bPtr: usize, lower: bool, transpose: bool, unit: bool, f32: bool): void {
+  if (!ASC_FEATURE_SIMD) return;
   const sz: usize = f32 ? 4 : 8;
   for (let step = 0; step < n; step++) {
     const i = lower != transpose ? step : n - 1 - step;
@@ -220,8 +183,6 @@ function triangularSolve(tPtr: usize, n: i32, bPtr: usize, lower: bool, transpos
     }
   }
 }
-export function triangularSolveF32(tPtr: usize, n: i32, bPtr: usize, lower: i32, transpose: i32, unit: i32): void { triangularSolve(tPtr, n, bPtr, lower != 0, transpose != 0, unit != 0, true); }
-export function triangularSolveF64(tPtr: usize, n: i32, bPtr: usize, lower: i32, transpose: i32, unit: i32): void { triangularSolve(tPtr, n, bPtr, lower != 0, transpose != 0, unit != 0, false); }
 
 // ---- symmetric eigendecomposition: Householder tridiagonalization + implicit QL ----
 
@@ -238,7 +199,8 @@ export function triangularSolveF64(tPtr: usize, n: i32, bPtr: usize, lower: i32,
  * 3. Implicit QL with Wilkinson's shift on the tridiagonal (d, e); each Givens rotation of columns
  *    i, i+1 of the eigenvector matrix is a rotation of rows i, i+1 of Z (contiguous).
  */
-function symEig(aPtr: usize, zPtr: usize, dPtr: usize, ePtr: usize, pPtr: usize, n: i32, f32: bool): i32 {
+export function symEig(aPtr: usize, zPtr: usize, dPtr: usize, ePtr: usize, pPtr: usize, n: i32, f32: bool): i32 {
+  if (!ASC_FEATURE_SIMD) return -1;
   const sz: usize = f32 ? 4 : 8;
   // The lower triangle defines A (as LAPACK's uplo = 'L'): mirror it into the upper one.
   for (let i = 0; i < n; i++) for (let j = 0; j < i; j++) st(at(aPtr, j, i, n, sz), ld(at(aPtr, i, j, n, sz), f32), f32);
@@ -271,7 +233,11 @@ function symEig(aPtr: usize, zPtr: usize, dPtr: usize, ePtr: usize, pPtr: usize,
       up += ld(rowK + <usize>i * sz, f32) * pi;
     }
     axpyRow(-up / (2 * h), rowK, pPtr, k, f32); // q = p - (u.p / 2h) u
-    for (let i = 0; i < k; i++) axpy2Row(-ld(rowK + <usize>i * sz, f32), pPtr, -ld(pPtr + <usize>i * sz, f32), rowK, at(aPtr, i, 0, n, sz), k, f32);
+    for (let i = 0; i < k; i++) {
+      const row = at(aPtr, i, 0, n, sz);
+      axpyRow(-ld(rowK + <usize>i * sz, f32), pPtr, row, k, f32);
+      axpyRow(-ld(pPtr + <usize>i * sz, f32), rowK, row, k, f32);
+    }
   }
   if (n > 0) store<f64>(dPtr, ld(aPtr, f32));
   // 2. Z = H_2 ... H_{n-1}
@@ -301,7 +267,7 @@ function symEig(aPtr: usize, zPtr: usize, dPtr: usize, ePtr: usize, pPtr: usize,
         // shift: the eigenvalue of the leading 2 x 2 block closer to d[l]
         const dl = load<f64>(dl0), el = load<f64>(el0);
         const t = (load<f64>(dl0 + 8) - dl) / (2 * el);
-        let r = hypot(t, 1);
+        let r = Math.sqrt(t * t + 1); // the QL scalars are f64 whatever the dtype: no overflow to guard
         if (t < 0) r = -r;
         const dNew = el / (t + r), dl1 = el * (t + r), delta = dl - dNew;
         store<f64>(dl0, dNew);
@@ -316,7 +282,7 @@ function symEig(aPtr: usize, zPtr: usize, dPtr: usize, ePtr: usize, pPtr: usize,
           c3 = c2; c2 = c; s2 = s;
           const ei = load<f64>(ePtr + (<usize>i << 3)), di = load<f64>(dPtr + (<usize>i << 3));
           const g = c * ei, hp = c * p;
-          r = hypot(p, ei);
+          r = Math.sqrt(p * p + ei * ei);
           store<f64>(ePtr + (<usize>(i + 1) << 3), s * r);
           s = ei / r;
           c = p / r;
@@ -350,8 +316,6 @@ function symEig(aPtr: usize, zPtr: usize, dPtr: usize, ePtr: usize, pPtr: usize,
   }
   return 0;
 }
-export function symEigF32(aPtr: usize, zPtr: usize, dPtr: usize, ePtr: usize, pPtr: usize, n: i32): i32 { return symEig(aPtr, zPtr, dPtr, ePtr, pPtr, n, true); }
-export function symEigF64(aPtr: usize, zPtr: usize, dPtr: usize, ePtr: usize, pPtr: usize, n: i32): i32 { return symEig(aPtr, zPtr, dPtr, ePtr, pPtr, n, false); }
 
 // ---- QR by Householder reflections ----
 
@@ -376,19 +340,18 @@ function reflect(mPtr: usize, aPtr: usize, wPtr: usize, m: i32, n: i32, k: i32, 
  * holds Q, formed backwards from the identity (H_k touches columns k.. only).
  * wPtr: scratch of n entries; vPtr: of 2n f64 (each v_0 and v.v).
  */
-function qr(aPtr: usize, qPtr: usize, wPtr: usize, vPtr: usize, m: i32, n: i32, f32: bool): void {
+export function qr(aPtr: usize, qPtr: usize, wPtr: usize, vPtr: usize, m: i32, n: i32, f32: bool): void {
+  if (!ASC_FEATURE_SIMD) return;
   const sz: usize = f32 ? 4 : 8;
   const vvPtr = vPtr + (<usize>n << 3);
   for (let k = 0; k < n; k++) {
-    let big: f64 = 0;
-    for (let i = k; i < m; i++) big = Math.max(big, Math.abs(ld(at(aPtr, i, k, n, sz), f32)));
-    let norm: f64 = 0, vv: f64 = 0;
-    if (big > 0) for (let i = k; i < m; i++) { const x = ld(at(aPtr, i, k, n, sz), f32) / big; norm += x * x; }
-    norm = big * Math.sqrt(norm);
+    // ||x||^2 and v.v in f64 (an f32 column's squares cannot overflow there)
+    let ss: f64 = 0;
+    for (let i = k + 1; i < m; i++) { const x = ld(at(aPtr, i, k, n, sz), f32); ss += x * x; }
     const x0 = ld(at(aPtr, k, k, n, sz), f32);
+    const norm = Math.sqrt(ss + x0 * x0);
     const v0 = x0 >= 0 ? x0 + norm : x0 - norm;
-    vv = v0 * v0;
-    for (let i = k + 1; i < m; i++) { const x = ld(at(aPtr, i, k, n, sz), f32); vv += x * x; }
+    const vv = v0 * v0 + ss;
     store<f64>(vPtr + (<usize>k << 3), v0);
     store<f64>(vvPtr + (<usize>k << 3), vv);
     if (vv == 0) continue; // a zero column: nothing to reflect
@@ -411,8 +374,6 @@ function qr(aPtr: usize, qPtr: usize, wPtr: usize, vPtr: usize, m: i32, n: i32, 
     for (let r = 0; r < m; r++) { const q = at(qPtr, r, i, n, sz); st(q, -ld(q, f32), f32); }
   }
 }
-export function qrF32(aPtr: usize, qPtr: usize, wPtr: usize, vPtr: usize, m: i32, n: i32): void { qr(aPtr, qPtr, wPtr, vPtr, m, n, true); }
-export function qrF64(aPtr: usize, qPtr: usize, wPtr: usize, vPtr: usize, m: i32, n: i32): void { qr(aPtr, qPtr, wPtr, vPtr, m, n, false); }
 
 /**
  * The BFGS inverse-Hessian update in place (src/minimize/bfgs.ts), H symmetric n x n:

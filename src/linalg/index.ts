@@ -71,12 +71,9 @@ function checkFiniteLower(fn: string, a: LinalgArray, n: number): void {
  */
 export function cholesky<A extends LinalgArray>(a: A, n: number): A {
   const l = tryCholesky(a, n);
-  if (l === null) throw new ArgumentError(`cholesky: a (${n} x ${n}) is not positive definite${hasNonFinite(a, n) ? " (it has non-finite entries)" : ""}; add a multiple of the identity, or use tryCholesky to test`);
-  return l;
-}
-function hasNonFinite(a: LinalgArray, n: number): boolean {
-  for (let i = 0; i < n * n; i++) if (!Number.isFinite(a[i])) return true;
-  return false;
+  if (l !== null) return l;
+  checkFiniteLower("cholesky", a, n);
+  throw new ArgumentError(`cholesky: a (${n} x ${n}) is not positive definite; add a multiple of the identity, or use tryCholesky to test`);
 }
 
 /** As `cholesky`, but null when A is not numerically positive definite (Newton's and the natural gradient's test for it). */

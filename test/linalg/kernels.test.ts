@@ -228,7 +228,7 @@ describe("bad input", () => {
     expect(() => cholesky(indefinite, 2)).toThrow(ArgumentError);
     expect(() => cholesky(indefinite, 2)).toThrow(/cholesky: a \(2 x 2\) is not positive definite/);
     expect(() => cholesky(new Float32Array([1, 0, 0, -1e-3]), 2)).toThrow(/not positive definite/);
-    expect(() => cholesky(new Float64Array([1, 0, 0, NaN]), 2)).toThrow(/non-finite/);
+    expect(() => cholesky(new Float64Array([1, 0, 0, NaN]), 2)).toThrow(/cholesky: a\[1, 1\] is NaN/);
     expect(tryCholesky(indefinite, 2)).toBeNull();
     expect(indefinite).toEqual(copy);
     expect(() => cholesky(new Float64Array(3), 2)).toThrow(/cholesky: a must hold an n x n matrix for n = 2 \(4 values\), got 3/);

@@ -1,6 +1,7 @@
 // BLAS-1 and dense float32/float64 linear algebra in the WebAssembly core (assembly/blas1.ts,
 // assembly/linalg.ts): operands copied into scratch, results copied out, in the operands' dtype.
 import type { FloatArray, Kernels } from "./kernels.js";
+import * as js from "../js/linalg.js";
 import { like } from "../js/linalg.js";
 import { al } from "./align.js";
 
@@ -40,15 +41,17 @@ export function scal(host: Kernels, alpha: number, x: FloatArray): void {
   host.get(xPtr, x);
 }
 
-/** The core's `<name>F32` or `<name>F64` for `x`'s dtype. */
-function kernel<F>(host: Kernels, name: string, x: FloatArray): F {
-  return host.exports[name + (x instanceof Float32Array ? "F32" : "F64")] as F;
-}
+/** 1 for float32 operands, 0 for float64: the dtype argument of the core's linalg kernels. */
+const f32 = (x: FloatArray): number => (x instanceof Float32Array ? 1 : 0);
+
+/** The scalar binary has no linalg kernels (assembly/linalg.ts): the JS reference runs instead. */
+const scalar = (host: Kernels): boolean => host.variant === "scalar";
 
 export function cholesky<A extends FloatArray>(host: Kernels, a: A, n: number): A | null {
+  if (scalar(host)) return js.cholesky(a, n);
   const aPtr = host.scratch(n * n * a.BYTES_PER_ELEMENT);
   host.put(aPtr, a.subarray(0, n * n));
-  if (kernel<(a: number, n: number) => number>(host, "cholesky", a)(aPtr, n) !== 0) return null;
+  if (host.core.cholesky(aPtr, n, f32(a)) !== 0) return null;
   const l = like(a, n * n);
   host.get(aPtr, l);
   return l;
@@ -59,11 +62,12 @@ export function choleskySolve<A extends FloatArray>(host: Kernels, l: A, n: numb
 }
 
 export function triangularSolve<A extends FloatArray>(host: Kernels, t: A, n: number, b: A, lower: boolean, transpose: boolean, unitDiagonal: boolean): A {
+  if (scalar(host)) return js.triangularSolve(t, n, b, lower, transpose, unitDiagonal);
   const size = t.BYTES_PER_ELEMENT;
   const tPtr = host.scratch(al(n * n * size) + n * size), bPtr = tPtr + al(n * n * size);
   host.put(tPtr, t.subarray(0, n * n));
   host.put(bPtr, b.subarray(0, n));
-  kernel<(t: number, n: number, b: number, lo: number, tr: number, u: number) => void>(host, "triangularSolve", t)(tPtr, n, bPtr, +lower, +transpose, +unitDiagonal);
+  host.core.triangularSolve(tPtr, n, bPtr, +lower, +transpose, +unitDiagonal, f32(t));
   const x = like(t, n);
   host.get(bPtr, x);
   return x;
@@ -71,11 +75,12 @@ export function triangularSolve<A extends FloatArray>(host: Kernels, t: A, n: nu
 
 /** Householder tridiagonalization + implicit QL (assembly/linalg.ts); the kernel leaves the eigenvectors as rows. */
 export function symEig<A extends FloatArray>(host: Kernels, a: A, n: number): { values: A; vectors: A } | null {
+  if (scalar(host)) return js.symEig(a, n);
   const size = a.BYTES_PER_ELEMENT, nn = al(n * n * size);
   const aPtr = host.scratch(2 * nn + 2 * al(n * 8) + n * size);
   const zPtr = aPtr + nn, dPtr = zPtr + nn, ePtr = dPtr + al(n * 8), pPtr = ePtr + al(n * 8);
   host.put(aPtr, a.subarray(0, n * n));
-  if (kernel<(a: number, z: number, d: number, e: number, p: number, n: number) => number>(host, "symEig", a)(aPtr, zPtr, dPtr, ePtr, pPtr, n) !== 0) return null;
+  if (host.core.symEig(aPtr, zPtr, dPtr, ePtr, pPtr, n, f32(a)) !== 0) return null;
   const d = new Float64Array(n), rows = like(a, n * n), vectors = like(a, n * n);
   host.get(dPtr, d);
   const values = a instanceof Float64Array ? (d as A) : (Float32Array.from(d) as A);
@@ -85,10 +90,11 @@ export function symEig<A extends FloatArray>(host: Kernels, a: A, n: number): { 
 }
 
 export function qr<A extends FloatArray>(host: Kernels, a: A, m: number, n: number): { q: A; r: A } {
+  if (scalar(host)) return js.qr(a, m, n);
   const size = a.BYTES_PER_ELEMENT, mn = al(m * n * size);
   const aPtr = host.scratch(2 * mn + al(n * size) + 2 * n * 8), qPtr = aPtr + mn, wPtr = qPtr + mn, vPtr = wPtr + al(n * size);
   host.put(aPtr, a.subarray(0, m * n));
-  kernel<(a: number, q: number, w: number, v: number, m: number, n: number) => void>(host, "qr", a)(aPtr, qPtr, wPtr, vPtr, m, n);
+  host.core.qr(aPtr, qPtr, wPtr, vPtr, m, n, f32(a));
   const q = like(a, m * n), r = like(a, n * n);
   host.get(qPtr, q);
   host.get(aPtr, r);
