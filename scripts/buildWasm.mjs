@@ -25,7 +25,9 @@ for (const target of targets) {
   const raw = readFileSync(outFile);
   // wasm-opt -O3 pass over the asc output (asc already optimizes; this mostly trims a little more).
   const mod = binaryen.readBinary(raw);
-  mod.setFeatures(binaryen.Features.All);
+  // Everything but GC: with GC on, binaryen may emit its types as a recursion group (type code
+  // 0x4e), which engines without wasm-gc (Node 20) refuse to compile.
+  mod.setFeatures(binaryen.Features.All & ~binaryen.Features.GC);
   binaryen.setOptimizeLevel(3);
   binaryen.setShrinkLevel(0);
   mod.optimize();

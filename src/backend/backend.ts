@@ -27,14 +27,26 @@ export interface Placement {
   begin: readonly number[];
 }
 
-/** Dense float64 linear algebra on row-major n x n arrays (small matrices: Newton, BFGS, preconditioners). */
+/** The arrays dense linear algebra runs on: float32 or float64, one dtype per call. */
+export type LinalgArray = Float32Array | Float64Array;
+
+/**
+ * Dense linear algebra on row-major arrays (small matrices: Newton, BFGS, preconditioners), in the
+ * dtype of its operands. Callers (src/linalg) validate shapes and dtypes first.
+ */
 export interface LinalgKernels {
   /** L with A = L L^T (lower triangle of A read), or null when A is not numerically positive definite. */
-  cholesky(a: Float64Array, n: number): Float64Array | null;
+  cholesky<A extends LinalgArray>(a: A, n: number): A | null;
   /** x with L L^T x = b. */
-  choleskySolve(l: Float64Array, n: number, b: Float64Array): Float64Array;
-  /** A = V diag(values) V^T for symmetric A: values ascending, eigenvectors as the columns of V. */
-  symEig(a: Float64Array, n: number): { values: Float64Array; vectors: Float64Array };
+  choleskySolve<A extends LinalgArray>(l: A, n: number, b: A): A;
+  /** x with op(T) x = b for triangular T: its `lower` or upper triangle read, op(T) = T or T^T, unit diagonal or T's. */
+  triangularSolve<A extends LinalgArray>(t: A, n: number, b: A, lower: boolean, transpose: boolean, unitDiagonal: boolean): A;
+  /** A = V diag(values) V^T for symmetric A (lower triangle read): values ascending, eigenvectors as the columns of V; null if it did not converge. */
+  symEig<A extends LinalgArray>(a: A, n: number): { values: A; vectors: A } | null;
+  /** Thin A = Q R of an m x n A (m >= n): Q m x n with orthonormal columns, R n x n upper with a non-negative diagonal. */
+  qr<A extends LinalgArray>(a: A, m: number, n: number): { q: A; r: A };
+  /** V diag(d) V^T (symmetric) for V's columns v_k and values d_k. */
+  fromEigen<A extends LinalgArray>(vectors: A, d: A, n: number): A;
 }
 
 /** A dense symmetric n x n float64 matrix in a backend's memory (BFGS's inverse Hessian). */
@@ -133,7 +145,7 @@ export interface Backend {
    * programs (src/jit), which plan and reuse their buffers; absent on a device backend.
    */
   readonly cpu?: CpuKernels;
-  /** Dense float64 linear algebra; the JS reference (src/linalg) where absent. */
+  /** Dense float32/float64 linear algebra (src/linalg calls it). */
   readonly linalg?: LinalgKernels;
   /** BLAS-1 on long float64 vectors, where the backend beats a JS loop; absent: JS loops. */
   readonly blas1?: {

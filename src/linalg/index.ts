@@ -1,12 +1,15 @@
 /**
- * Dense linear algebra on flat float64 arrays (row-major n x n), for the minimizers and the
- * training preconditioners. The O(n^3) factorizations go to the backend that runs ops
- * (`backendFor().linalg`: the WebAssembly core's kernels, or the JS reference in
- * src/backend/js/linalg.ts); BLAS-1 to the backend's `blas1` where it has one (long vectors).
- * The rest (QR, triangular solves, inverse p-th roots) is written here once, on those.
+ * Dense linear algebra on flat row-major arrays, float32 or float64 (the result has the
+ * operands' dtype), for the minimizers and the training preconditioners. The factorizations go to
+ * the backend that runs ops (`backendFor().linalg`: the WebAssembly core's kernels in
+ * assembly/linalg.ts, or the JS reference in src/backend/js/linalg.ts under `setBackend("js")`);
+ * BLAS-1 to the backend's `blas1` where it has one (long vectors). Arguments are checked here.
  */
+import type { LinalgArray } from "../backend/backend.js";
 import { backendFor } from "../backend/select.js";
-import { ArgumentError } from "../errors.js";
+import { ArgumentError, DTypeError, NonFiniteError } from "../errors.js";
+
+export type { LinalgArray } from "../backend/backend.js";
 
 /** x . y */
 export function dot(x: Float64Array, y: Float64Array): number {
@@ -42,19 +45,61 @@ export function addScaled(x: Float64Array, alpha: number, d: Float64Array): Floa
 
 const linalg = () => backendFor().linalg!;
 
-/** Cholesky factor L with A = L L^T (lower triangle of A read), or null when A is not numerically positive definite. */
-export function cholesky(a: Float64Array, n: number): Float64Array | null {
+/** Throws unless `x` (named `name`) is a float32/float64 array of at least `length` values in `dtypeOf`'s dtype. */
+function check(fn: string, name: string, x: unknown, length: number, what: string, dtypeOf?: LinalgArray): void {
+  if (!(x instanceof Float32Array || x instanceof Float64Array)) throw new ArgumentError(`${fn}: ${name} must be a Float32Array or Float64Array`);
+  if (x.length < length) throw new ArgumentError(`${fn}: ${name} must hold ${what} (${length} values), got ${x.length}`);
+  if (dtypeOf && x.constructor !== dtypeOf.constructor) throw new DTypeError(`${fn}: ${name} must share the dtype of the matrix (${dtypeOf.constructor.name}), got ${x.constructor.name}`);
+}
+function checkSize(fn: string, name: string, n: number): void {
+  if (!(Number.isInteger(n) && n >= 0)) throw new ArgumentError(`${fn}: ${name} must be an integer >= 0, got ${n}`);
+}
+function checkSquare(fn: string, a: unknown, n: number, name = "a"): void {
+  checkSize(fn, "n", n);
+  check(fn, name, a, n * n, `an n x n matrix for n = ${n}`);
+}
+/** Throws NonFiniteError naming the first non-finite entry of the lower triangle (what the factorizations read). */
+function checkFiniteLower(fn: string, a: LinalgArray, n: number): void {
+  for (let i = 0; i < n; i++) for (let j = 0; j <= i; j++) {
+    if (!Number.isFinite(a[i * n + j])) throw new NonFiniteError(`${fn}: a[${i}, ${j}] is ${a[i * n + j]}`);
+  }
+}
+
+/**
+ * Cholesky factor L with A = L L^T (lower triangle of A read; L's strict upper triangle is zero).
+ * A matrix that is not numerically positive definite is an ArgumentError (`tryCholesky` returns null instead).
+ */
+export function cholesky<A extends LinalgArray>(a: A, n: number): A {
+  const l = tryCholesky(a, n);
+  if (l !== null) return l;
+  checkFiniteLower("cholesky", a, n);
+  throw new ArgumentError(`cholesky: a (${n} x ${n}) is not positive definite; add a multiple of the identity, or use tryCholesky to test`);
+}
+
+/** As `cholesky`, but null when A is not numerically positive definite (Newton's and the natural gradient's test for it). */
+export function tryCholesky<A extends LinalgArray>(a: A, n: number): A | null {
+  checkSquare("cholesky", a, n);
   return linalg().cholesky(a, n);
 }
 
 /** Solves L L^T x = b for the Cholesky factor L. */
-export function choleskySolve(l: Float64Array, n: number, b: Float64Array): Float64Array {
+export function choleskySolve<A extends LinalgArray>(l: A, n: number, b: A): A {
+  checkSquare("choleskySolve", l, n, "l");
+  check("choleskySolve", "b", b, n, `n = ${n} values`, l);
   return linalg().choleskySolve(l, n, b);
 }
 
-/** A = V diag(values) V^T for symmetric A; values ascending, eigenvectors as the columns of V. */
-export function symEig(a: Float64Array, n: number): { values: Float64Array; vectors: Float64Array } {
-  return linalg().symEig(a, n);
+/**
+ * A = V diag(values) V^T for symmetric A (its lower triangle read, as numpy.linalg.eigh); values
+ * ascending, eigenvectors as the columns of V (each determined up to sign; a basis of each
+ * repeated eigenvalue's eigenspace).
+ */
+export function symEig<A extends LinalgArray>(a: A, n: number): { values: A; vectors: A } {
+  checkSquare("symEig", a, n);
+  checkFiniteLower("symEig", a, n);
+  const out = linalg().symEig(a, n);
+  if (out === null) throw new ArgumentError(`symEig: the QL iteration did not converge for a (${n} x ${n})`);
+  return out;
 }
 
 /**
@@ -62,21 +107,12 @@ export function symEig(a: Float64Array, n: number): { values: Float64Array; vect
  * is not read), `transpose` solves T^T x = b instead; `unitDiagonal` takes T's diagonal as ones.
  * Forward substitution for L x = b: x_i = (b_i - sum_{j<i} L_ij x_j) / L_ii; backward for U.
  */
-export function triangularSolve(t: Float64Array, n: number, b: Float64Array, options: { lower: boolean; transpose?: boolean; unitDiagonal?: boolean }): Float64Array {
+export function triangularSolve<A extends LinalgArray>(t: A, n: number, b: A, options: { lower: boolean; transpose?: boolean; unitDiagonal?: boolean }): A {
+  checkSquare("triangularSolve", t, n, "t");
+  check("triangularSolve", "b", b, n, `n = ${n} values`, t);
+  if (typeof options?.lower !== "boolean") throw new ArgumentError("triangularSolve: options.lower must be true or false (which triangle of t holds the matrix)");
   const { lower, transpose = false, unitDiagonal = false } = options;
-  if (b.length < n || t.length < n * n) throw new ArgumentError(`triangularSolve: need an n x n matrix and n values for n = ${n}, got ${t.length} and ${b.length}`);
-  const x = Float64Array.from(b.subarray(0, n));
-  // T^T of a lower triangle is upper: either way one sweep forward or backward.
-  const forward = lower !== transpose;
-  const at = transpose ? (i: number, j: number) => t[j * n + i] : (i: number, j: number) => t[i * n + j];
-  for (let step = 0; step < n; step++) {
-    const i = forward ? step : n - 1 - step;
-    let s = x[i];
-    if (forward) for (let j = 0; j < i; j++) s -= at(i, j) * x[j];
-    else for (let j = i + 1; j < n; j++) s -= at(i, j) * x[j];
-    x[i] = unitDiagonal ? s : s / at(i, i);
-  }
-  return x;
+  return linalg().triangularSolve(t, n, b, lower, transpose, unitDiagonal);
 }
 
 /**
@@ -84,52 +120,12 @@ export function triangularSolve(t: Float64Array, n: number, b: Float64Array, opt
  * columns, R is n x n upper triangular with a non-negative diagonal (the thin factorization).
  * Reflection k: v = x + sign(x_0) ||x|| e_0 over column k below the diagonal, H = I - 2 v v^T / v^T v.
  */
-export function qr(a: Float64Array, m: number, n: number): { q: Float64Array; r: Float64Array } {
+export function qr<A extends LinalgArray>(a: A, m: number, n: number): { q: A; r: A } {
+  checkSize("qr", "m", m);
+  checkSize("qr", "n", n);
   if (m < n) throw new ArgumentError(`qr: needs at least as many rows as columns, got ${m} x ${n}`);
-  const R = Float64Array.from(a.subarray(0, m * n));
-  const vs: Float64Array[] = [];
-  for (let k = 0; k < n; k++) {
-    const v = new Float64Array(m - k);
-    let norm = 0;
-    for (let i = k; i < m; i++) norm += R[i * n + k] * R[i * n + k];
-    norm = Math.sqrt(norm);
-    const x0 = R[k * n + k];
-    for (let i = k; i < m; i++) v[i - k] = R[i * n + k];
-    v[0] += x0 >= 0 ? norm : -norm;
-    let vv = 0;
-    for (let i = 0; i < v.length; i++) vv += v[i] * v[i];
-    vs.push(v);
-    if (vv === 0) continue; // a zero column: nothing to reflect
-    for (let j = k; j < n; j++) {
-      let s = 0;
-      for (let i = k; i < m; i++) s += v[i - k] * R[i * n + j];
-      const f = (2 * s) / vv;
-      for (let i = k; i < m; i++) R[i * n + j] -= f * v[i - k];
-    }
-  }
-  // Q = H_0 H_1 ... H_{n-1} applied to the first n columns of the identity.
-  const Q = new Float64Array(m * n);
-  for (let i = 0; i < n; i++) Q[i * n + i] = 1;
-  for (let k = n - 1; k >= 0; k--) {
-    const v = vs[k];
-    let vv = 0;
-    for (let i = 0; i < v.length; i++) vv += v[i] * v[i];
-    if (vv === 0) continue;
-    for (let j = 0; j < n; j++) {
-      let s = 0;
-      for (let i = k; i < m; i++) s += v[i - k] * Q[i * n + j];
-      const f = (2 * s) / vv;
-      for (let i = k; i < m; i++) Q[i * n + j] -= f * v[i - k];
-    }
-  }
-  // Make R's diagonal non-negative (flip the sign of a row of R and the column of Q).
-  const r = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) {
-    const flip = R[i * n + i] < 0 ? -1 : 1;
-    for (let j = i; j < n; j++) r[i * n + j] = flip * R[i * n + j];
-    if (flip < 0) for (let row = 0; row < m; row++) Q[row * n + i] = -Q[row * n + i];
-  }
-  return { q: Q, r };
+  check("qr", "a", a, m * n, `an m x n matrix for ${m} x ${n}`);
+  return linalg().qr(a, m, n);
 }
 
 /**
@@ -137,28 +133,23 @@ export function qr(a: Float64Array, m: number, n: number): { q: Float64Array; r:
  * V diag((max(lambda_i, 0) + eps)^(-1/p)) V^T from the eigendecomposition. `eps` (default 0)
  * regularizes a singular A; with eps = 0 a zero eigenvalue is an ArgumentError.
  */
-export function inversePthRoot(a: Float64Array, n: number, p: number, eps = 0): Float64Array {
+export function inversePthRoot<A extends LinalgArray>(a: A, n: number, p: number, eps = 0): A {
   if (!(Number.isInteger(p) && p >= 1)) throw new ArgumentError(`inversePthRoot: p must be an integer >= 1, got ${p}`);
   if (!(eps >= 0)) throw new ArgumentError(`inversePthRoot: eps must be >= 0, got ${eps}`);
+  checkSquare("inversePthRoot", a, n);
   const { values, vectors } = symEig(a, n);
   const d = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     const lam = Math.max(values[i], 0) + eps;
-    if (!(lam > 0)) throw new ArgumentError(`inversePthRoot: the matrix is singular (eigenvalue ${values[i]}); pass eps > 0 to regularize it`);
+    if (!(lam > 0)) throw new ArgumentError(`inversePthRoot: a is singular (eigenvalue ${values[i]}); pass eps > 0 to regularize it`);
     d[i] = Math.pow(lam, -1 / p);
   }
-  return fromEigen(vectors, d, n);
+  return linalg().fromEigen(vectors, (a instanceof Float32Array ? Float32Array.from(d) : d) as A, n);
 }
 
 /** V diag(d) V^T for eigenvectors V (columns of a row-major n x n array) and values d: a symmetric matrix function. */
-export function fromEigen(vectors: Float64Array, d: Float64Array, n: number): Float64Array {
-  const out = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) {
-    for (let j = i; j < n; j++) {
-      let s = 0;
-      for (let k = 0; k < n; k++) s += vectors[i * n + k] * d[k] * vectors[j * n + k];
-      out[i * n + j] = out[j * n + i] = s;
-    }
-  }
-  return out;
+export function fromEigen<A extends LinalgArray>(vectors: A, d: A, n: number): A {
+  checkSquare("fromEigen", vectors, n, "vectors");
+  check("fromEigen", "d", d, n, `n = ${n} values`, vectors);
+  return linalg().fromEigen(vectors, d, n);
 }

@@ -4,9 +4,10 @@
  */
 import type { DenseSymmetric } from "../backend/backend.js";
 import { backendFor } from "../backend/select.js";
-import { cholesky, choleskySolve, dot, symEig } from "../linalg/index.js";
+import { tryCholesky as cholesky, choleskySolve, dot, symEig } from "../linalg/index.js";
 
-export { addScaled, axpy, cholesky, choleskySolve, dot, nrm2, symEig } from "../linalg/index.js";
+// `cholesky` here is src/linalg's `tryCholesky`: null when H is not positive definite (Newton's test).
+export { addScaled, axpy, tryCholesky as cholesky, choleskySolve, dot, nrm2, symEig } from "../linalg/index.js";
 
 /**
  * The Newton direction with a positive definite modification (Nocedal & Wright sec. 3.4):

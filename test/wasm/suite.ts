@@ -432,7 +432,7 @@ export function describeWasmKernels(name: string, getKernels: () => Promise<Wasm
         const r = randomArray(Float64Array, n * n, 300 + n);
         const a = new Float64Array(n * n);
         for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) a[i * n + j] = r[i * n + j] + r[j * n + i];
-        const { values, vectors: v } = w.symEig(a, n);
+        const { values, vectors: v } = w.symEig(a, n)!;
         expect(values.length).toBe(n);
         for (let i = 1; i < n; i++) expect(values[i]).toBeGreaterThanOrEqual(values[i - 1]);
         let normA = 0;
@@ -450,7 +450,7 @@ export function describeWasmKernels(name: string, getKernels: () => Promise<Wasm
           }
       }
       // Known spectrum: [[2,1],[1,2]] -> 1, 3.
-      const { values } = w.symEig(new Float64Array([2, 1, 1, 2]), 2);
+      const { values } = w.symEig(new Float64Array([2, 1, 1, 2]), 2)!;
       expect(values[0]).toBeCloseTo(1, 14);
       expect(values[1]).toBeCloseTo(3, 14);
     });

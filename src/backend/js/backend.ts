@@ -138,6 +138,6 @@ export function cpuBackend(name: BackendName, cpu: CpuKernels, extras: Extras): 
 }
 
 export const jsBackend = cpuBackend("js", jsCpuKernels, {
-  linalg: { cholesky: linalg.cholesky, choleskySolve: linalg.choleskySolve, symEig: linalg.symEig },
+  linalg: { cholesky: linalg.cholesky, choleskySolve: linalg.choleskySolve, triangularSolve: linalg.triangularSolve, symEig: linalg.symEig, qr: linalg.qr, fromEigen: linalg.fromEigen },
   fusedOptimizer: (request) => new JsEngine(request),
 });

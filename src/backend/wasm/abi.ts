@@ -35,9 +35,12 @@ export interface WasmCore extends UnaryKernels {
   axpyF64(alpha: number, xPtr: number, yPtr: number, n: number): void;
   scalF32(alpha: number, xPtr: number, n: number): void;
   scalF64(alpha: number, xPtr: number, n: number): void;
-  choleskyF64(aPtr: number, n: number): number;
-  choleskySolveF64(lPtr: number, n: number, bPtr: number): void;
-  symEigF64(aPtr: number, vPtr: number, n: number, maxSweeps: number): number;
+  /** assembly/linalg.ts, one kernel for both dtypes (f32: 1 for float32, 0 for float64). 0 on success, else the failing pivot + 1. */
+  cholesky(aPtr: number, n: number, f32: number): number;
+  triangularSolve(tPtr: number, n: number, bPtr: number, lower: number, transpose: number, unit: number, f32: number): void;
+  /** 0 on success, 1 when QL did not converge; d and e are f64, p in the dtype. */
+  symEig(aPtr: number, zPtr: number, dPtr: number, ePtr: number, pPtr: number, n: number, f32: number): number;
+  qr(aPtr: number, qPtr: number, wPtr: number, vPtr: number, m: number, n: number, f32: number): void;
   memory?: WebAssembly.Memory;
 }
 

@@ -89,7 +89,10 @@ export function lazyWasmBackend(kernels: () => WasmKernels | null): Backend & { 
     linalg: {
       cholesky: (a, n) => (kernels() ?? jsLinalg).cholesky(a, n),
       choleskySolve: (l, n, b) => (kernels() ?? jsLinalg).choleskySolve(l, n, b),
+      triangularSolve: (t, n, b, lower, transpose, unit) => (kernels() ?? jsLinalg).triangularSolve(t, n, b, lower, transpose, unit),
       symEig: (a, n) => (kernels() ?? jsLinalg).symEig(a, n),
+      qr: (a, m, n) => (kernels() ?? jsLinalg).qr(a, m, n),
+      fromEigen: (v, d, n) => (kernels() ?? jsLinalg).fromEigen(v, d, n),
     },
     blas1: {
       dot(x, y) {

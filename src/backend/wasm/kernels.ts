@@ -6,7 +6,6 @@
 import { ThreadPool, StartupHold, type PoolStart } from "./threadPool.js";
 import type { Arena } from "./arena.js";
 import { ResidentCache } from "./resident.js";
-import { sortEigenpairs } from "../js/linalg.js";
 import { hostEnv, type WasmCore } from "./abi.js";
 import type { WasmVariant, Bytes } from "./binaries.js";
 import type { WasmUnaryOp } from "../ops.js";
@@ -53,9 +52,13 @@ export interface WasmKernels {
   nrm2(x: FloatArray): number;
   axpy(alpha: number, x: FloatArray, y: FloatArray): void;
   scal(alpha: number, x: FloatArray): void;
-  cholesky(a: Float64Array, n: number): Float64Array | null;
-  choleskySolve(l: Float64Array, n: number, b: Float64Array): Float64Array;
-  symEig(a: Float64Array, n: number): { values: Float64Array; vectors: Float64Array };
+  /** Dense linear algebra in the operands' dtype (assembly/linalg.ts; LinalgKernels in backend.ts says what each returns). */
+  cholesky<A extends FloatArray>(a: A, n: number): A | null;
+  choleskySolve<A extends FloatArray>(l: A, n: number, b: A): A;
+  triangularSolve<A extends FloatArray>(t: A, n: number, b: A, lower: boolean, transpose: boolean, unitDiagonal: boolean): A;
+  symEig<A extends FloatArray>(a: A, n: number): { values: A; vectors: A } | null;
+  qr<A extends FloatArray>(a: A, m: number, n: number): { q: A; r: A };
+  fromEigen<A extends FloatArray>(vectors: A, d: A, n: number): A;
   readonly exports: Record<string, unknown>;
   alloc(bytes: number): number;
   free(ptr: number): void;
@@ -295,14 +298,23 @@ export class Kernels implements WasmKernels {
   scal(alpha: number, x: FloatArray): void {
     blas.scal(this, alpha, x);
   }
-  cholesky(a: Float64Array, n: number): Float64Array | null {
+  cholesky<A extends FloatArray>(a: A, n: number): A | null {
     return blas.cholesky(this, a, n);
   }
-  choleskySolve(l: Float64Array, n: number, b: Float64Array): Float64Array {
+  choleskySolve<A extends FloatArray>(l: A, n: number, b: A): A {
     return blas.choleskySolve(this, l, n, b);
   }
-  symEig(a: Float64Array, n: number): { values: Float64Array; vectors: Float64Array } {
+  triangularSolve<A extends FloatArray>(t: A, n: number, b: A, lower: boolean, transpose: boolean, unitDiagonal: boolean): A {
+    return blas.triangularSolve(this, t, n, b, lower, transpose, unitDiagonal);
+  }
+  symEig<A extends FloatArray>(a: A, n: number): { values: A; vectors: A } | null {
     return blas.symEig(this, a, n);
+  }
+  qr<A extends FloatArray>(a: A, m: number, n: number): { q: A; r: A } {
+    return blas.qr(this, a, m, n);
+  }
+  fromEigen<A extends FloatArray>(vectors: A, d: A, n: number): A {
+    return blas.fromEigen(this, vectors, d, n);
   }
 }
 

@@ -7,7 +7,7 @@
 import { ArgumentError } from "../../errors.js";
 import { readSync } from "../../backend/select.js";
 import { vjp } from "../../autodiff/grad.js";
-import { cholesky, choleskySolve } from "../../linalg/index.js";
+import { tryCholesky as cholesky, choleskySolve } from "../../linalg/index.js";
 import type { Tensor } from "../../tensor/tensor.js";
 import { treeFlattenWithPaths, treeUnflatten, type Tree } from "../../tensor/tree.js";
 import { needParams, type GradientTransformation } from "../base.js";
