@@ -1,0 +1,115 @@
+// Elementwise kernels, reductions and layout ops on WebGPU (Dawn over SwiftShader) against the JS
+// reference: odd sizes (not multiples of 4 or of the 256-wide workgroup), broadcasting in every
+// direction, every unary and binary op.
+import { beforeAll, describe, expect, it } from "vitest";
+import * as dh from "../../src/core.js";
+import { UNARY_OPS, BINARY_OPS, type UnaryOp } from "../../src/backend/ops.js";
+import { Tensor } from "../../src/tensor/tensor.js";
+import { backendFor } from "../../src/backend/select.js";
+import { onJs, startGpu } from "./gpu.js";
+
+beforeAll(async () => {
+  await startGpu();
+});
+
+/** Values in each op's domain (so the comparison is of finite numbers), of length n. */
+function domainValues(op: string, n: number, seed: number): Float32Array {
+  const r = new dh.Rng(seed), a = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    const u = r.uniform();
+    a[i] =
+      op === "log" || op === "sqrt" || op === "rsqrt" || op === "log2" || op === "log10" ? 0.01 + 5 * u
+      : op === "asin" || op === "acos" || op === "atanh" ? 1.8 * u - 0.9
+      : op === "acosh" ? 1.01 + 4 * u
+      : op === "reciprocal" ? (u < 0.5 ? -1 : 1) * (0.1 + 3 * u)
+      : 8 * u - 4;
+  }
+  return a;
+}
+
+const apply = (op: UnaryOp, x: Tensor): Tensor => (dh as unknown as Record<string, (t: Tensor) => Tensor>)[op]?.(x) ?? Tensor.prototype.constructor.call(null, x);
+
+describe("unary ops on WebGPU match the JS reference", () => {
+  for (const op of Object.keys(UNARY_OPS) as UnaryOp[]) {
+    it(op, async () => {
+      for (const n of [1, 3, 257, 1031]) {
+        const v = domainValues(op, n, n + op.length);
+        const x = dh.tensor(v);
+        const got = await dh.tensor(v).data().then(() => backendFor(x).unary(op, x._storage, "float32", n));
+        const ref = onJs(() => backendFor(x).unary(op, x._storage, "float32", n)) as unknown as Float32Array;
+        const values = await backendFor(x).read(got, "float32", n);
+        const tol = op === "erf" ? 2e-6 : op === "tan" ? 1e-4 : 1e-5;
+        expect(values, `${op} n=${n}`).toBeAllclose(ref, { atol: tol, rtol: tol });
+      }
+    });
+  }
+  it("special values: relu keeps NaN, turns -0 and -Infinity into 0; sign(NaN) is NaN", async () => {
+    const x = dh.tensor([NaN, -0, -Infinity, Infinity, -2, 3]);
+    expect(Array.from(await dh.relu(x).data())).toEqual([NaN, 0, 0, Infinity, 0, 3]);
+    expect(Array.from(await dh.sign(x).data())).toEqual([NaN, 0, -1, 1, -1, 1]);
+  });
+});
+
+describe("binary ops with broadcasting", () => {
+  const shapes: Array<[number[], number[]]> = [[[7], [7]], [[3, 1, 5], [4, 1]], [[1], [2, 3]], [[5, 1], [1, 6]], [[2, 3, 4], [4]], [[], [3]], [[257], []]];
+  for (const op of BINARY_OPS) {
+    it(op, async () => {
+      for (const [sa, sb] of shapes) {
+        const a = dh.randn(sa, { seed: 1 }), b = op === "pow" ? dh.rand(sb, { seed: 2 }).mul(3) : dh.randn(sb, { seed: 2 });
+        const base = op === "pow" ? a.abs().add(0.1) : a;
+        const f = (x: Tensor, y: Tensor) => (x as unknown as Record<string, (y: Tensor) => Tensor>)[op](y);
+        const got = await f(base, b).data();
+        const ref = onJs(() => f(base, b).dataSync());
+        expect(got, `${op} ${JSON.stringify(sa)} ${JSON.stringify(sb)}`).toBeAllclose(ref, { atol: 1e-5, rtol: 1e-5 });
+      }
+    });
+  }
+  it("pow of negative bases and integer exponents as Math.pow", async () => {
+    const a = dh.tensor([-2, -2, -3, 0, 0, 2, -8]), b = dh.tensor([3, 2, -1, 2, -1, 0.5, 1 / 3]);
+    expect(Array.from(await a.pow(b).data())).toEqual(Array.from(new Float32Array([-8, 4, -1 / 3, 0, Infinity, Math.SQRT2, NaN])));
+  });
+  it("where", async () => {
+    const c = dh.tensor([1, 0, 1, 0, 1]).reshape([5, 1]), a = dh.randn([5, 3], { seed: 3 }), b = dh.randn([3], { seed: 4 });
+    expect(await dh.where(c, a, b).data()).toBeAllclose(onJs(() => dh.where(c, a, b).dataSync()), { atol: 0 });
+  });
+});
+
+describe("reductions and layout", () => {
+  const x = dh.randn([3, 5, 7], { seed: 5 });
+  for (const axes of [[0], [1], [2], [0, 2], [1, 2], [0, 1, 2]]) {
+    it(`sum, mean, max, prod over ${JSON.stringify(axes)}`, async () => {
+      for (const f of [(t: Tensor) => t.sum(axes), (t: Tensor) => t.mean(axes), (t: Tensor) => t.max(axes), (t: Tensor) => t.mul(0.5).add(1).prod(axes)]) {
+        expect(await f(x).data()).toBeAllclose(onJs(() => f(x).dataSync()), { atol: 1e-5, rtol: 1e-5 });
+      }
+    });
+  }
+  it("a long sum (100,003 values) stays within float32 rounding of the float64 sum", async () => {
+    const big = dh.rand([100003], { seed: 6 });
+    const ref = onJs(() => big.sum().item());
+    const got = (await big.sum().data())[0];
+    expect(Math.abs(got - ref) / ref).toBeLessThan(1e-6);
+  });
+  it("cumsum forwards and in reverse, transpose, slice, concat, broadcastTo", async () => {
+    const fs: Array<(t: Tensor) => Tensor> = [
+      (t) => dh.cumsum(t, 1), (t) => dh.cumsum(t, 2, { reverse: true }), (t) => t.transpose([2, 0, 1]),
+      (t) => t.slice([1, 0, 2], [2, 4, 3]), (t) => dh.concat([t, t.mul(2)], 1), (t) => dh.broadcastTo(t.sum(1, { keepDims: true }), [3, 5, 7]),
+    ];
+    for (const f of fs) expect(await f(x).data()).toBeAllclose(onJs(() => f(x).dataSync()), { atol: 1e-5, rtol: 1e-5 });
+  });
+  it("gather, its adjoint (gradient) and oneHot", async () => {
+    const table = dh.randn([11, 6], { seed: 7 });
+    const idx = [3, 0, 3, 10, 7];
+    const f = (t: Tensor) => dh.grad((w: Tensor) => dh.gather(w, idx, 0).square().sum())(t);
+    expect(await dh.gather(table, idx, 0).data()).toBeAllclose(onJs(() => dh.gather(table, idx, 0).dataSync()), { atol: 0 });
+    expect(await f(table).data()).toBeAllclose(onJs(() => f(table).dataSync()), { atol: 1e-5 });
+    const oh = dh.oneHot(Array.from({ length: 300 }, (_, i) => (i * 7) % 10), 10);
+    expect(await oh.data()).toBeAllclose(onJs(() => dh.oneHot(Array.from({ length: 300 }, (_, i) => (i * 7) % 10), 10).dataSync()), { atol: 0 });
+  });
+  it("a synchronous read of a GPU value is a BackendError naming the op", async () => {
+    const y = x.exp();
+    expect(() => y.item()).toThrow(/item: the webgpu backend holds this tensor's values on the GPU; read them with `await t.data\(\)`/);
+    expect(() => y.dataSync()).toThrow(dh.BackendError);
+    await y.data();
+    expect(y.dataSync().length).toBe(105); // once read, the values are on the CPU too
+  });
+});
