@@ -8,10 +8,18 @@ override OP: u32 = 0u;
 @group(0) @binding(1) var<storage, read_write> Y: array<f32>;
 @group(0) @binding(2) var<storage, read> M: array<u32>;
 
+// WGSL leaves log and sqrt of negative numbers undefined (SwiftShader returns finite values):
+// the guards give JS's NaN.
+fn logF(x: f32) -> f32 {
+  if (x < 0.0 || isNan(x)) { return nanF(); }
+  if (x == 0.0) { return -infF(); }
+  return log(x);
+}
+fn sqrtF(x: f32) -> f32 { return select(sqrt(x), nanF(), x < 0.0); }
 fn log1pF(u: f32) -> f32 {
   let v = 1.0 + u;
   if (v == 1.0) { return u; }
-  if (v > 1e30 || v <= 0.0) { return log(v); }
+  if (v > 1e30 || v <= 0.0) { return logF(v); }
   return log(v) * u / (v - 1.0);
 }
 fn expm1F(x: f32) -> f32 {
@@ -48,13 +56,50 @@ fn signF(x: f32) -> f32 {
   return x;
 }
 
+// sin, cos and tan to float32 accuracy: WGSL only promises 2^-11 absolute error for its
+// builtins (SwiftShader's miss by 1e-4). Reduction by pi/2 in three parts (Cody-Waite), then the
+// minimax polynomials of Cephes' sinf/cosf on [-pi/4, pi/4]. Arguments beyond 2^17 lose accuracy.
+fn reduceHalfPi(x: f32) -> vec2<f32> {
+  let k = round(x * 0.63661977236758134);
+  let r = ((x - k * 1.5703125) - k * 4.8382673412561417e-4) - k * 7.5497899548918821e-8;
+  return vec2<f32>(r, k);
+}
+fn sinPoly(r: f32) -> f32 {
+  let z = r * r;
+  return r + r * z * (-1.6666654611e-1 + z * (8.3321608736e-3 + z * -1.9515295891e-4));
+}
+fn cosPoly(r: f32) -> f32 {
+  let z = r * r;
+  return 1.0 - 0.5 * z + z * z * (4.166664568298827e-2 + z * (-1.388731625493765e-3 + z * 2.443315711809948e-5));
+}
+fn sinCos(x: f32) -> vec2<f32> {
+  if (isNan(x) || isInf(x)) { return vec2<f32>(nanF(), nanF()); }
+  let rk = reduceHalfPi(x);
+  let q = u32(i32(rk.y) & 3);
+  let s = sinPoly(rk.x);
+  let c = cosPoly(rk.x);
+  switch q {
+    case 0u: { return vec2<f32>(s, c); }
+    case 1u: { return vec2<f32>(c, -s); }
+    case 2u: { return vec2<f32>(-s, -c); }
+    default: { return vec2<f32>(-c, s); }
+  }
+}
+// acos through asin, whose builtin is accurate, on the stable half of each range
+fn acosF(x: f32) -> f32 {
+  if (abs(x) > 1.0 || isNan(x)) { return nanF(); }
+  if (x > 0.5) { return 2.0 * asin(sqrt((1.0 - x) * 0.5)); }
+  if (x < -0.5) { return 3.14159265358979 - 2.0 * asin(sqrt((1.0 + x) * 0.5)); }
+  return 1.57079632679490 - asin(x);
+}
+
 fn unaryOp(x: f32) -> f32 {
   switch OP {
     case 0u: { return -x; }
     case 1u: { return x * x; }
     case 2u: { return exp(x); }
-    case 3u: { return log(x); }
-    case 4u: { return sqrt(x); }
+    case 3u: { return logF(x); }
+    case 4u: { return sqrtF(x); }
     case 5u: { return abs(x); }
     case 6u: { return signF(x); }
     case 7u: { return tanhF(x); }
@@ -62,25 +107,25 @@ fn unaryOp(x: f32) -> f32 {
     case 9u: { return softplusF(x); }
     case 10u: { return erfF(x); }
     case 11u: { let e = exp(-abs(x)); return e / ((1.0 + e) * (1.0 + e)); }
-    case 12u: { return select(x, 0.0, x < 0.0) + 0.0; }
+    case 12u: { return select(x, 0.0, x <= 0.0); }
     case 13u: { return select(0.0, 1.0, x > 0.0); }
-    case 14u: { return sin(x); }
-    case 15u: { return cos(x); }
-    case 16u: { return tan(x); }
-    case 17u: { return asin(x); }
-    case 18u: { return acos(x); }
+    case 14u: { return sinCos(x).x; }
+    case 15u: { return sinCos(x).y; }
+    case 16u: { let sc = sinCos(x); return sc.x / sc.y; }
+    case 17u: { return select(asin(x), nanF(), abs(x) > 1.0); }
+    case 18u: { return acosF(x); }
     case 19u: { return atan(x); }
     case 20u: { return sinh(x); }
     case 21u: { return cosh(x); }
     case 22u: { return asinh(x); }
-    case 23u: { return acosh(x); }
-    case 24u: { return atanh(x); }
+    case 23u: { return select(acosh(x), nanF(), x < 1.0); }
+    case 24u: { return select(atanh(x), nanF(), abs(x) > 1.0); }
     case 25u: { return log1pF(x); }
     case 26u: { return expm1F(x); }
-    case 27u: { return log2(x); }
-    case 28u: { return log2(x) * 0.30102999566398120; }
+    case 27u: { return logF(x) * 1.4426950408889634; }
+    case 28u: { return logF(x) * 0.43429448190325182; }
     case 29u: { return 1.0 / x; }
-    case 30u: { return 1.0 / sqrt(x); }
+    case 30u: { return 1.0 / sqrtF(x); }
     case 31u: { return floor(x); }
     case 32u: { return ceil(x); }
     case 33u: { return round(x); }

@@ -85,7 +85,7 @@ fn tiled(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) li
       if (gj >= n) { continue; }
       var v = acc[r * RMAX + c];
       if (EPI == 1u || EPI == 2u) { v = v + BIAS[gj]; }
-      if (EPI >= 2u) { v = select(v, 0.0, v < 0.0) + 0.0; }
+      if (EPI >= 2u) { v = select(v, 0.0, v <= 0.0); }
       C[cOff + gi * n + gj] = v;
     }
   }
