@@ -129,7 +129,7 @@ export function createBackend(ctx: GpuContext, adapter: string, host: Host): Web
   const gpuPath = (dtype: DType): boolean => dtype === "float32" && !ctx.lost;
   const groups1 = (n: number): [number, number] => ctx.grid(Math.ceil(n / WG));
   let dummy: GPUBuffer | null = null;
-  const dummyBuffer = (): GPUBuffer => (dummy ??= ctx.pool.acquire(16));
+  const dummyBuffer = (): GPUBuffer => (dummy ??= ctx.pool.acquire(256));
 
   function fillGpu(n: number, value: number): GpuStorage {
     const g = output(n, [], () => new Float32Array(n).fill(value));
@@ -434,7 +434,7 @@ export function createBackend(ctx: GpuContext, adapter: string, host: Host): Web
     },
   };
 
-  const engineHost = { ctx, cpu, bufferOf, lineageOf, newStorage, snapshot, BackendError: host.BackendError, isGpu, gpuOf };
+  const engineHost = { ctx, cpu, bufferOf, lineageOf, newStorage, snapshot, BackendError: host.BackendError, isGpu, gpuOf, placeholder: dummyBuffer };
   return backend;
 }
 
@@ -448,5 +448,7 @@ export type EngineHost = {
   BackendError: new (message: string) => Error;
   isGpu(s: Storage): boolean;
   gpuOf(s: Storage): GpuStorage;
+  /** A small buffer for bindings a kernel names but does not use. */
+  placeholder(): GPUBuffer;
 };
 export type { Binding };

@@ -40,8 +40,15 @@ export class GpuContext {
   /** The GPU object the device came from, kept reachable (device.ts `gpu`). */
   keepAlive: unknown = null;
 
+  /** Validation and out-of-memory errors the device reported (a kernel bug shows here, not as a throw). */
+  readonly errors: string[] = [];
+
   constructor(readonly device: GPUDevice, maxPooledBytes: number) {
     this.pool = new BufferPool(device, maxPooledBytes);
+    device.addEventListener?.("uncapturederror", (e) => {
+      const msg = (e as GPUUncapturedErrorEvent).error.message;
+      if (this.errors.length < 16) this.errors.push(msg);
+    });
     this.limits = device.limits;
     this.maxGroups = device.limits.maxComputeWorkgroupsPerDimension;
   }

@@ -97,9 +97,11 @@ export class WebGpuEngine implements FusedEngine {
       pg.lin = { cpu: null, replay: () => replayAll()[0], depth };
       sg.forEach((g, k) => (g.lin = { cpu: null, replay: () => replayAll()[k + 1], depth }));
       if (n > 0) {
-        const bind = [pg.buffer!, h.bufferOf(grads[l]), ...sg.map((g) => g.buffer!), hyper, new Uint32Array([n, flags])];
-        const slotsUsed = spec.kind === "adam" ? (spec.hp.amsgrad ? [2, 3, 4] : [2, 3]) : spec.kind === "lion" || (spec.kind === "sgd" && spec.hp.momentum > 0) ? [2] : [];
-        ctx.dispatch(pipe, [bind[0], bind[1], ...bind.slice(2, 2 + slotsUsed.length), hyper, new Uint32Array([n, flags])], ctx.grid(Math.ceil(n / WG)), [0, 1, ...slotsUsed, 5, 6]);
+        // every slot binding the entry point names must be bound (WGSL's static use), so absent
+        // moments (SGD without momentum, Adam without amsgrad) get a placeholder
+        const want = spec.kind === "adam" ? 3 : 1;
+        const slotBufs = Array.from({ length: want }, (_, k) => (k < sg.length ? sg[k].buffer! : h.placeholder()));
+        ctx.dispatch(pipe, [pg.buffer!, h.bufferOf(grads[l]), ...slotBufs, hyper, new Uint32Array([n, flags])], ctx.grid(Math.ceil(n / WG)), [0, 1, ...slotBufs.map((_, k) => 2 + k), 5, 6]);
       }
       if (snap || depth > 48) {
         h.snapshot(pg);
