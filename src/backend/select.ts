@@ -7,7 +7,6 @@ import { ArgumentError, BackendError } from "../errors.js";
 import { checkOptions, type OptionKeys } from "../options.js";
 import type { FloatArray } from "../tensor/dtype.js";
 import type { Backend, BackendName, Storage } from "./backend.js";
-import type { WebGpuBackend } from "./webgpu/entry.js";
 import { jsBackend, arrayOf } from "./js/backend.js";
 import { lazyWasmBackend } from "./wasm/backend.js";
 import { initWasm, initWasmSync, notifyWritten, wasmKernelsSync, type WasmKernels } from "./wasm/index.js";
@@ -16,8 +15,18 @@ export type { BackendName } from "./backend.js";
 
 let preferred: BackendName = "wasm";
 let initError: unknown = null;
+/**
+ * What select.ts sees of the WebGPU backend (webgpu/backend.ts implements it). Declared here, not
+ * imported, so the core's published types never mention WebGPU's.
+ */
+interface DeviceBackend extends Backend {
+  readonly adapter: string;
+  readonly lostReason: string | null;
+  holds(s: Storage): boolean;
+  written(s: Storage): void;
+}
 /** The WebGPU backend once `ready({ backend: "webgpu" })` started it (its code is a separate chunk). */
-let webgpu: WebGpuBackend | null = null;
+let webgpu: DeviceBackend | null = null;
 
 function wasm(): WasmKernels | null {
   return preferred === "wasm" || preferred === "webgpu" ? (wasmKernelsSync() ?? autoStart()) : null;
