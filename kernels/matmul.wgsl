@@ -132,3 +132,48 @@ fn dotLane(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: 
   for (var p = 0u; p < MD[1]; p = p + 1u) { s = fma(U[ub + p * MD[5]], V[vb + p * MD[7]], s); }
   D[g] = s;
 }
+
+// direct: no workgroup memory and no barriers, each invocation computes a 4 x 4 block of C from
+// A and B as stored (rows of A and columns of B through the cache). For CPU-backed adapters
+// (SwiftShader), where a barrier costs a switch of every invocation of the workgroup: measured
+// there several times faster than `tiled` (bench/probes/webgpuMatmul.mjs); 8 x 8 invocations.
+@compute @workgroup_size(8, 8)
+fn direct(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid3: vec3<u32>) {
+  let m = M[0];
+  let k = M[1];
+  let n = M[2];
+  let aOff = wid.z * m * k;
+  let bOff = wid.z * k * n;
+  let row0 = (wid.y * 8u + lid3.y) * 4u;
+  let col0 = (wid.x * 8u + lid3.x) * 4u;
+  if (row0 >= m || col0 >= n) { return; }
+  var acc: array<f32, 16>;
+  for (var q = 0u; q < 16u; q = q + 1u) { acc[q] = 0.0; }
+  let rmax = min(4u, m - row0);
+  let cmax = min(4u, n - col0);
+  for (var p = 0u; p < k; p = p + 1u) {
+    var a: array<f32, 4>;
+    var b: array<f32, 4>;
+    for (var r = 0u; r < 4u; r = r + 1u) {
+      let gi = min(row0 + r, m - 1u);
+      if (TRANS_A) { a[r] = A[aOff + p * m + gi]; } else { a[r] = A[aOff + gi * k + p]; }
+    }
+    for (var c = 0u; c < 4u; c = c + 1u) {
+      let gj = min(col0 + c, n - 1u);
+      if (TRANS_B) { b[c] = B[bOff + gj * k + p]; } else { b[c] = B[bOff + p * n + gj]; }
+    }
+    for (var r = 0u; r < 4u; r = r + 1u) {
+      for (var c = 0u; c < 4u; c = c + 1u) { acc[r * 4u + c] = fma(a[r], b[c], acc[r * 4u + c]); }
+    }
+  }
+  let cOff = wid.z * m * n;
+  for (var r = 0u; r < rmax; r = r + 1u) {
+    for (var c = 0u; c < cmax; c = c + 1u) {
+      let gj = col0 + c;
+      var v = acc[r * 4u + c];
+      if (EPI == 1u || EPI == 2u) { v = v + BIAS[gj]; }
+      if (EPI >= 2u) { v = select(v, 0.0, v <= 0.0); }
+      C[cOff + (row0 + r) * n + gj] = v;
+    }
+  }
+}

@@ -74,6 +74,46 @@ fn reduce(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: v
   }
 }
 
+// reduceLane: the same reduction with one invocation per output and no barriers, for short
+// reductions (and CPU-backed adapters, where a barrier switches every invocation of the group).
+@compute @workgroup_size(WG)
+fn reduceLane(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let o = flatIndex(wid, nwg, lid);
+  if (o >= M[0]) { return; }
+  let count = M[1];
+  let kr = M[2];
+  let rr = M[3];
+  var base = 0u;
+  var rem = o;
+  for (var d = kr; d > 0u; d = d - 1u) {
+    let e = M[3u + d];
+    base = base + (rem % e) * M[3u + kr + d];
+    rem = rem / e;
+  }
+  var acc = select(0.0, 1.0, OP == 3u);
+  if (OP == 1u) { acc = -infF(); }
+  var c = 0.0;
+  for (var r = 0u; r < count; r = r + 1u) {
+    var at = base;
+    var q = r;
+    for (var d = rr; d > 0u; d = d - 1u) {
+      let e = M[3u + 2u * kr + d];
+      at = at + (q % e) * M[3u + 2u * kr + rr + d];
+      q = q / e;
+    }
+    let v = X[at];
+    if (OP == 0u || OP == 2u) {
+      let y = v - c;
+      let t = acc + y;
+      c = (t - acc) - y;
+      acc = t;
+    } else {
+      acc = combine(acc, v);
+    }
+  }
+  Y[o] = select(acc, acc / f32(count), OP == 2u);
+}
+
 // Softmax and log-softmax over contiguous rows of length `len`, one workgroup per row:
 // M = [rows, len, log]. y = exp(x - max) / sum, or (x - max) - log(sum).
 @compute @workgroup_size(WG)

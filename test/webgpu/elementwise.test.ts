@@ -86,14 +86,17 @@ describe("binary ops with broadcasting", () => {
 
 describe("reductions and layout", () => {
   const x = dh.randn([3, 5, 7], { seed: 5 });
-  for (const axes of [[0], [1], [2], [0, 2], [1, 2], [0, 1, 2]]) {
-    it(`sum, mean, max, prod over ${JSON.stringify(axes)}`, async () => {
+  for (const axes of [[0], [1], [2], [0, 2], [1, 2], [0, 1, 2]]) for (const flavor of ["lane", null] as const) {
+    it(`sum, mean, max, prod over ${JSON.stringify(axes)}${flavor ? " (one invocation per output)" : ""}`, async () => {
+      gpu().reduceFlavor = flavor;
+      gpu().matmulFlavor = "tiled"; // the size rule of hardware adapters: a workgroup per output from 256 values
       for (const f of [(t: Tensor) => t.sum(axes), (t: Tensor) => t.mean(axes), (t: Tensor) => t.max(axes), (t: Tensor) => t.mul(0.5).add(1).prod(axes)]) {
         expect(await f(x).data()).toBeAllclose(onJs(() => f(x).dataSync()), { atol: 1e-5, rtol: 1e-5 });
       }
     });
   }
   it("a long sum (100,003 values) stays within float32 rounding of the float64 sum", async () => {
+    gpu().reduceFlavor = null;
     const big = dh.rand([100003], { seed: 6 });
     const ref = onJs(() => big.sum().item());
     const got = (await big.sum().data())[0];

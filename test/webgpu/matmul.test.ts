@@ -20,10 +20,13 @@ const cases: Array<[number, number, number, number]> = [
   [3, 9, 21, 13], [2, 70, 19, 66], [1, 1, 300, 37], [1, 41, 300, 1], [4, 1, 33, 5], [2, 6, 17, 1],
 ];
 
-describe("matmul on WebGPU matches the JS reference", () => {
+describe.each(["tiled", "direct"] as const)("matmul on WebGPU matches the JS reference: %s kernels", (flavor) => {
+  beforeAll(() => {
+    gpu.matmulFlavor = flavor;
+  });
   for (const [batch, m, k, n] of cases) {
     for (const [ta, tb] of [[false, false], [true, false], [false, true], [true, true]]) {
-      it(`batch ${batch}, ${m}x${k} @ ${k}x${n}${ta ? ", A^T" : ""}${tb ? ", B^T" : ""} (${JSON.stringify(chooseMatmul(m, k, n, ta, tb, 0).kind)})`, async () => {
+      it(`batch ${batch}, ${m}x${k} @ ${k}x${n}${ta ? ", A^T" : ""}${tb ? ", B^T" : ""} (${chooseMatmul(m, k, n, ta, tb, 0, flavor).kind})`, async () => {
         const a = dh.randn([batch * m * k], { seed: m + k }), b = dh.randn([batch * k * n], { seed: n + 1 });
         const got = await gpu.read(gpu.matmul(a._storage, b._storage, batch, m, k, n, ta, tb, "float32"), "float32", batch * m * n);
         const ref = jsBackend.matmul(a._storage, b._storage, batch, m, k, n, ta, tb, "float32") as unknown as Float32Array;
@@ -47,8 +50,9 @@ describe("matmul on WebGPU matches the JS reference", () => {
 });
 
 describe("the fused epilogue", () => {
-  for (const [m, k, n] of [[5, 9, 7], [70, 33, 65], [1, 8, 3]]) {
-    it(`relu(A B + bias), A B + bias and relu(A B) at ${m}x${k}x${n}`, async () => {
+  for (const [m, k, n, flavor] of [[5, 9, 7, "tiled"], [70, 33, 65, "tiled"], [1, 8, 3, "tiled"], [70, 33, 65, "direct"], [3, 5, 2, "direct"]] as const) {
+    it(`relu(A B + bias), A B + bias and relu(A B) at ${m}x${k}x${n}, ${flavor}`, async () => {
+      gpu.matmulFlavor = flavor;
       const a = dh.randn([m * k], { seed: 1 }), b = dh.randn([k * n], { seed: 2 }), bias = dh.randn([n], { seed: 3 });
       const ab = jsBackend.matmul(a._storage, b._storage, 1, m, k, n, false, false, "float32") as unknown as Float32Array;
       const bv = bias.dataSync();

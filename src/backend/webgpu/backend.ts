@@ -18,7 +18,7 @@ import type { BinaryOp, UnaryOp } from "../ops.js";
 import { BINARY_CODES, REDUCE_CODES, UNARY_CODES } from "./codes.js";
 import type { Binding, GpuContext } from "./context.js";
 import { GpuStorage, knownLineage, resolveLineage, type Lineage } from "./storage.js";
-import { chooseMatmul, type Epilogue } from "./matmul.js";
+import { chooseMatmul, type Epilogue, type MatmulFlavor } from "./matmul.js";
 import { WebGpuEngine } from "./fused.js";
 
 /** What the core hands the backend (the chunk bundles none of the core's state). */
@@ -30,7 +30,7 @@ export interface Host {
 
 const WG = 256;
 /** A lineage chain this long gets a snapshot (an asynchronous read) that cuts it. */
-const SNAPSHOT_DEPTH = 64;
+const SNAPSHOT_DEPTH = 256;
 /** Fills of at most this many values stay CPU arrays (uploaded with their first use). */
 const CPU_FILL_MAX = 1024;
 
@@ -55,6 +55,10 @@ export interface WebGpuBackend extends Backend {
   lostReason: string | null;
   /** C = act(A B + bias), the tiled product with its fused epilogue (bias of n values or null). */
   matmulEpilogue(a: Storage, b: Storage, bias: Storage | null, m: number, k: number, n: number, transA: boolean, transB: boolean, act: "none" | "relu"): Storage;
+  /** Which product kernels run: "tiled" (hardware adapters) or "direct" (CPU-backed ones); settable for tests. */
+  matmulFlavor: MatmulFlavor;
+  /** Forces the one-invocation-per-output reduction ("lane"), or leaves the choice by size (null); for tests. */
+  reduceFlavor: "lane" | null;
   /** Softmax (or log-softmax) over contiguous rows of `len` values. */
   softmax(x: Storage, rows: number, len: number, log: boolean): Storage;
   /** Marks the device lost (the `device.lost` handler; tests call it after `device.destroy()`). */
@@ -67,7 +71,7 @@ export interface WebGpuBackend extends Backend {
   holds(s: Storage): boolean;
 }
 
-export function createBackend(ctx: GpuContext, adapter: string, host: Host): WebGpuBackend {
+export function createBackend(ctx: GpuContext, adapter: string, host: Host, fallback = false): WebGpuBackend {
   const cpu = host.cpu;
   const registry = new FinalizationRegistry<GPUBuffer>((buf) => {
     if (!ctx.lost) ctx.pool.release(buf);
@@ -173,8 +177,12 @@ export function createBackend(ctx: GpuContext, adapter: string, host: Host): Web
       ctx.dispatch(ctx.pipeline("elementwise", "fill"), [C, new Uint32Array([batch * m * n, 0])], groups1(batch * m * n), [1, 2]);
       return out;
     }
-    const plan = chooseMatmul(m, k, n, transA, transB, epi);
-    if (plan.kind === "dot") {
+    const plan = chooseMatmul(m, k, n, transA, transB, epi, backend.matmulFlavor);
+    if (plan.kind === "direct") {
+      const pipe = ctx.pipeline("matmul", "direct", { TRANS_A: transA ? 1 : 0, TRANS_B: transB ? 1 : 0, EPI: epi });
+      if (batch > ctx.maxGroups) throw new host.BackendError(`matmul: a batch of ${batch} exceeds this adapter's ${ctx.maxGroups} workgroups per dimension`);
+      ctx.dispatch(pipe, [A, B, C, new Uint32Array([m, k, n]), bias ? bufferOf(bias) : dummyBuffer()], [Math.ceil(n / 32), Math.ceil(m / 32), batch]);
+    } else if (plan.kind === "dot") {
       const [U, V] = plan.uIsA ? [A, B] : [B, A];
       const meta = new Uint32Array([plan.outN, k, batch, plan.us, plan.uo, plan.up, plan.vs, plan.vp]);
       const total = plan.outN * batch;
@@ -200,6 +208,8 @@ export function createBackend(ctx: GpuContext, adapter: string, host: Host): Web
     ctx,
     adapter,
     lostReason: null,
+    matmulFlavor: fallback ? "direct" : "tiled",
+    reduceFlavor: null,
 
     zeros: (dtype, n) => cpuStorage(arrayFor(dtype, n)),
     adopt: (values) => cpuStorage(values),
@@ -312,7 +322,11 @@ export function createBackend(ctx: GpuContext, adapter: string, host: Host): Web
       const out = output(nOut, [lx], () => cpuArray(cpu.reduce(op, cpuStorage(resolveLineage(lx)), shape, axes, dtype)));
       if (nOut > 0) {
         const meta = new Uint32Array([nOut, count, kept.length, red.length, ...kept, ...keptS, ...red, ...redS]);
-        ctx.dispatch(ctx.pipeline("reduce", "reduce", { OP: REDUCE_CODES[op] }), [bufferOf(x), out.buffer!, meta], ctx.grid(nOut));
+        // a workgroup per output for long reductions on hardware; one invocation per output for
+        // short ones, and on CPU-backed adapters unless an output has a great many values
+        const lane = count <= (backend.matmulFlavor === "direct" ? 1 << 16 : 256) || backend.reduceFlavor === "lane";
+        if (lane) ctx.dispatch(ctx.pipeline("reduce", "reduceLane", { OP: REDUCE_CODES[op] }), [bufferOf(x), out.buffer!, meta], groups1(nOut));
+        else ctx.dispatch(ctx.pipeline("reduce", "reduce", { OP: REDUCE_CODES[op] }), [bufferOf(x), out.buffer!, meta], ctx.grid(nOut));
       }
       return asStorage(out);
     },

@@ -21,7 +21,7 @@ export async function startWebGpu(host: Host, options: WebGpuStart): Promise<Web
   const got = await acquireDevice(options);
   const ctx = new GpuContext(got.device, options.poolBytes ?? 256 * 2 ** 20);
   ctx.keepAlive = got.gpu;
-  const backend = createBackend(ctx, got.adapter, host);
+  const backend = createBackend(ctx, got.adapter, host, got.fallback);
   got.device.lost.then((info) => {
     backend.markLost(`the WebGPU device was lost (${info.reason}${info.message ? `: ${info.message}` : ""})`);
     options.onLost?.(backend.lostReason!);

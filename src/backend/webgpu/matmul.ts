@@ -12,9 +12,14 @@ export type Epilogue = 0 | 1 | 2 | 3;
 
 export type MatmulPlan =
   | { kind: "dot"; entry: "dotGroup" | "dotLane"; uIsA: boolean; outN: number; us: number; uo: number; up: number; vs: number; vp: number }
-  | { kind: "tiled"; r: 1 | 4; bk: number };
+  | { kind: "tiled"; r: 1 | 4; bk: number }
+  | { kind: "direct" };
 
-export function chooseMatmul(m: number, k: number, n: number, transA: boolean, transB: boolean, epi: Epilogue): MatmulPlan {
+/** How products run on this adapter: `tiled` (workgroup memory) on hardware, `direct` on a CPU-backed one. */
+export type MatmulFlavor = "tiled" | "direct";
+
+export function chooseMatmul(m: number, k: number, n: number, transA: boolean, transB: boolean, epi: Epilogue, flavor: MatmulFlavor = "tiled"): MatmulPlan {
+  if (flavor === "direct") return { kind: "direct" };
   if (epi === 0 && (m === 1 || n === 1)) {
     if (m === 1) {
       // U = B (k x n as stored), V = the row a
