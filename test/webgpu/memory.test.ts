@@ -2,8 +2,8 @@
 // tensor ops and as the fused Adam step) without a single dispose call. Tensors' buffers go back
 // to the byte-bounded pool when the garbage collector takes the tensors, so the buffers held
 // (live plus pooled) must stay flat from the first checkpoint on. SwiftShader runs a step in a few
-// milliseconds, so the default is 3,000 steps; DOWNHILL_GPU_LEAK_STEPS=100000 runs the issue's
-// 100,000 (about as many minutes as thousands of steps).
+// milliseconds (20-25 ms a step at load average ~15), so the default is 2,000 steps; DOWNHILL_GPU_LEAK_STEPS=100000 runs the issue's
+// 100,000 (about 40 minutes there).
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -11,7 +11,7 @@ import * as dh from "../../src/core.js";
 import type { WebGpuBackend } from "../../src/backend/webgpu/entry.js";
 import { startGpu } from "./gpu.js";
 
-const STEPS = Number(process.env.DOWNHILL_GPU_LEAK_STEPS ?? 3000);
+const STEPS = Number(process.env.DOWNHILL_GPU_LEAK_STEPS ?? 2000);
 const EVERY = STEPS / 6;
 
 function fullGc(): () => void {
