@@ -4,6 +4,16 @@ import { build } from "esbuild";
 import { copyFileSync, mkdirSync } from "node:fs";
 import { esbuildAssets } from "./assetLoaders.mjs";
 
+// The WebGPU backend is its own file (dist/webgpu.js): select.ts reaches it only by a dynamic
+// import from `ready({ backend: "webgpu" })`, kept external here so neither `downhill` nor
+// `downhill/core` carries it. It imports nothing stateful of the core (the core hands it a host).
+const webgpuChunk = {
+  name: "webgpu-chunk",
+  setup(b) {
+    b.onResolve({ filter: /^\.\/webgpu\/entry\.js$/ }, (args) => (/[\\/]src[\\/]backend[\\/]select\.ts$/.test(args.importer) ? { path: "./webgpu.js", external: true } : undefined));
+  },
+};
+
 const common = {
   bundle: true,
   // Minified (with a source map beside it): importing it parses less (measured 2026-12-02: the
@@ -17,15 +27,19 @@ const common = {
   // Node built-ins are reached only via dynamic import() in src/platform.ts, behind runtime checks.
   external: ["node:*"],
 };
+const withChunk = { ...common, plugins: [...common.plugins, webgpuChunk] };
 
-await build({ ...common, entryPoints: ["src/index.ts"], outfile: "dist/index.js", format: "esm", platform: "neutral", mainFields: ["module", "main"] });
-await build({ ...common, entryPoints: ["src/index.ts"], outfile: "dist/downhill.min.js", format: "esm", platform: "neutral", sourcemap: false });
+await build({ ...withChunk, entryPoints: ["src/index.ts"], outfile: "dist/index.js", format: "esm", platform: "neutral", mainFields: ["module", "main"] });
+await build({ ...withChunk, entryPoints: ["src/index.ts"], outfile: "dist/downhill.min.js", format: "esm", platform: "neutral", sourcemap: false });
 // `downhill/core`: tensors, autodiff, backends and optimizers only (smallest, fastest import).
-await build({ ...common, entryPoints: ["src/core.ts"], outfile: "dist/core.js", format: "esm", platform: "neutral", mainFields: ["module", "main"] });
-await build({ ...common, entryPoints: ["src/core.ts"], outfile: "dist/core.min.js", format: "esm", platform: "neutral", sourcemap: false });
+await build({ ...withChunk, entryPoints: ["src/core.ts"], outfile: "dist/core.js", format: "esm", platform: "neutral", mainFields: ["module", "main"] });
+await build({ ...withChunk, entryPoints: ["src/core.ts"], outfile: "dist/core.min.js", format: "esm", platform: "neutral", sourcemap: false });
 // CommonJS for require() users (and the fastest start in Node: no ESM loader start-up).
-await build({ ...common, entryPoints: ["src/index.ts"], outfile: "dist/index.cjs", format: "cjs", platform: "neutral", mainFields: ["module", "main"] });
-await build({ ...common, entryPoints: ["src/core.ts"], outfile: "dist/core.cjs", format: "cjs", platform: "neutral", mainFields: ["module", "main"] });
+await build({ ...withChunk, entryPoints: ["src/index.ts"], outfile: "dist/index.cjs", format: "cjs", platform: "neutral", mainFields: ["module", "main"] });
+await build({ ...withChunk, entryPoints: ["src/core.ts"], outfile: "dist/core.cjs", format: "cjs", platform: "neutral", mainFields: ["module", "main"] });
+// The WebGPU chunk, beside the entries that import it (Dawn's `webgpu` package stays external: an
+// optional dependency, imported only in Node and only when asked for).
+await build({ ...common, entryPoints: ["src/backend/webgpu/entry.ts"], outfile: "dist/webgpu.js", format: "esm", platform: "neutral", external: ["node:*", "webgpu"] });
 // `downhill/node`: Node-only loaders (src/node.ts). It imports the main entry at run time instead
 // of bundling a second copy of it, so its errors are the main entry's DownhillError classes.
 const mainEntryExternal = {

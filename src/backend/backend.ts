@@ -14,7 +14,7 @@ import type { UnaryOp, BinaryOp } from "./ops.js";
 import type { FusedEngine, FusedEngineRequest } from "./fused/spec.js";
 import type { CpuKernels } from "./js/cpuKernels.js";
 
-export type BackendName = "js" | "wasm";
+export type BackendName = "js" | "wasm" | "webgpu";
 
 declare const storageBrand: unique symbol;
 /** One tensor's values as its backend holds them (a typed array on the CPU backends). Opaque above src/backend. */

@@ -15,9 +15,21 @@ export type { BackendName } from "./backend.js";
 
 let preferred: BackendName = "wasm";
 let initError: unknown = null;
+/**
+ * What select.ts sees of the WebGPU backend (webgpu/backend.ts implements it). Declared here, not
+ * imported, so the core's published types never mention WebGPU's.
+ */
+interface DeviceBackend extends Backend {
+  readonly adapter: string;
+  readonly lostReason: string | null;
+  holds(s: Storage): boolean;
+  written(s: Storage): void;
+}
+/** The WebGPU backend once `ready({ backend: "webgpu" })` started it (its code is a separate chunk). */
+let webgpu: DeviceBackend | null = null;
 
 function wasm(): WasmKernels | null {
-  return preferred === "wasm" ? (wasmKernelsSync() ?? autoStart()) : null;
+  return preferred === "wasm" || preferred === "webgpu" ? (wasmKernelsSync() ?? autoStart()) : null;
 }
 
 let autoStarted = false;
@@ -47,8 +59,18 @@ function autoStart(): WasmKernels | null {
 
 /** Options of `ready()`. */
 export interface ReadyOptions {
-  /** `"js"` runs everything on the reference loops; default `"wasm"`. */
+  /**
+   * `"js"` runs everything on the reference loops; default `"wasm"`. `"webgpu"` runs float32 work
+   * on the GPU (a software adapter such as SwiftShader is accepted when asked for explicitly);
+   * float64 stays on the WebAssembly core. In Node it loads Dawn from the optional `webgpu` package
+   * unless `gpu` or `device` is given. If no device can be had, ops keep running on the
+   * WebAssembly core and `backendInfo().error` says why.
+   */
   backend?: BackendName;
+  /** With `backend: "webgpu"`: the `GPU` to ask for an adapter (`navigator.gpu`, or `create([...])` of the `webgpu` package). */
+  gpu?: object;
+  /** With `backend: "webgpu"`: a `GPUDevice` to run on as it is. */
+  device?: object;
   /** Total compute threads including the caller, or "auto" (min(cores, 4)); default "auto". */
   threads?: number | "auto";
   /** Resolve only once the worker threads run (default: true for an explicit count). */
@@ -62,7 +84,7 @@ export interface ReadyOptions {
   wasmModule?: WebAssembly.Module;
 }
 
-const READY_KEYS = { backend: true, threads: true, waitForThreads: true, wasmModule: true } satisfies OptionKeys<ReadyOptions>;
+const READY_KEYS = { backend: true, threads: true, waitForThreads: true, wasmModule: true, gpu: true, device: true } satisfies OptionKeys<ReadyOptions>;
 
 /**
  * Starts the WebAssembly core (lazily, never at import). Until it resolves, or if it fails,
@@ -76,9 +98,13 @@ const READY_KEYS = { backend: true, threads: true, waitForThreads: true, wasmMod
 export async function ready(options: ReadyOptions = {}): Promise<void> {
   checkOptions("ready", options, READY_KEYS);
   const { wasmModule } = options;
-  if (options.backend !== undefined && options.backend !== "wasm" && options.backend !== "js") {
-    throw new ArgumentError(`ready: backend must be "wasm" or "js", got ${JSON.stringify(options.backend)}`);
+  if (options.backend !== undefined && options.backend !== "wasm" && options.backend !== "js" && options.backend !== "webgpu") {
+    throw new ArgumentError(`ready: backend must be "wasm", "js" or "webgpu", got ${JSON.stringify(options.backend)}`);
   }
+  if ((options.gpu !== undefined || options.device !== undefined) && options.backend !== "webgpu") {
+    throw new ArgumentError(`ready: gpu and device are options of backend: "webgpu"`);
+  }
+  if (options.backend === "webgpu") return startWebGpu(options);
   const { threads, waitForThreads } = options;
   if (threads !== undefined && threads !== "auto" && !(Number.isInteger(threads) && threads >= 1)) {
     throw new ArgumentError(`ready: threads must be "auto" or an integer >= 1, got ${typeof threads === "number" ? threads : JSON.stringify(threads)}`);
@@ -116,6 +142,21 @@ export async function ready(options: ReadyOptions = {}): Promise<void> {
   }
 }
 
+/** `ready({ backend: "webgpu" })`: imports the WebGPU chunk and starts a device; failures keep the current backend. */
+async function startWebGpu(options: ReadyOptions): Promise<void> {
+  const cpuReady = initWasm().catch(() => null); // float64 and a lost device run on the core
+  try {
+    const mod = await import("./webgpu/entry.js");
+    await cpuReady;
+    const host = { cpu: backendNamed("wasm") ?? jsBackend, BackendError };
+    webgpu = await mod.startWebGpu(host, { gpu: options.gpu as never, device: options.device as never });
+    preferred = "webgpu";
+    initError = null;
+  } catch (e) {
+    initError = e;
+  }
+}
+
 /** What a wrong argument is, for an error message. */
 function kindOf(x: unknown): string {
   if (x === null) return "null";
@@ -125,16 +166,26 @@ function kindOf(x: unknown): string {
 
 /** Chooses the backend for later ops (`"js"` forces the reference loops). */
 export function setBackend(name: BackendName): void {
+  if (name === "webgpu" && webgpu === null) throw new ArgumentError(`setBackend: the webgpu backend has not been started; call \`await ready({ backend: "webgpu" })\``);
   preferred = name;
 }
 
-export function backendInfo(): { backend: BackendName; variant: string | null; threads: number; error: string | null } {
+/**
+ * Which backend runs ops: its name, the WebAssembly variant and threads, the WebGPU adapter (on
+ * "webgpu"), and the error that left it there (a core that could not start, a WebGPU device that
+ * could not be had or was lost: then ops run on the core and `error` says why).
+ */
+export function backendInfo(): { backend: BackendName; variant: string | null; threads: number; adapter: string | null; error: string | null } {
   const w = wasm();
+  if (preferred === "webgpu" && webgpu && webgpu.lostReason === null) {
+    return { backend: "webgpu", variant: w ? w.variant : null, threads: w ? w.threads : 1, adapter: webgpu.adapter, error: null };
+  }
   return {
     backend: w ? "wasm" : "js",
     variant: w ? w.variant : null,
     threads: w ? w.threads : 1,
-    error: initError ? String(initError) : null,
+    adapter: null,
+    error: preferred === "webgpu" && webgpu?.lostReason ? webgpu.lostReason : initError ? String(initError) : null,
   };
 }
 
@@ -155,6 +206,7 @@ const defaultWasm: Backend = lazyWasmBackend(() => wasmKernelsSync() ?? autoStar
 /** The JS backend, or the WebAssembly one (null when its core cannot run here). */
 export function backendNamed(name: BackendName): Backend | null {
   if (name === "js") return jsBackend;
+  if (name === "webgpu") return webgpu;
   return wasmKernelsSync() ?? autoStart() ? defaultWasm : null;
 }
 
@@ -163,9 +215,15 @@ export function backendNamed(name: BackendName): Backend | null {
  * values in JS typed arrays, so it is the chosen backend (`setBackend`, `ready`), whichever
  * produced the inputs; a device backend will move inputs it does not hold here, not in the ops.
  */
-export function backendFor(_a?: unknown, _b?: unknown, _c?: unknown): Backend {
+export function backendFor(a?: unknown, b?: unknown, c?: unknown): Backend {
   if (override !== null) return override;
+  if (webgpu !== null && (preferred === "webgpu" || holdsGpu(a) || holdsGpu(b) || holdsGpu(c))) return webgpu;
   return preferred === "wasm" ? defaultWasm : jsBackend;
+}
+
+/** Whether a tensor's values are WebGPU storage (which only that backend, live or lost, can read). */
+function holdsGpu(t: unknown): boolean {
+  return t != null && typeof t === "object" && "_storage" in t && webgpu!.holds((t as { _storage: Storage })._storage);
 }
 
 let override: Backend | null = null;
@@ -189,6 +247,7 @@ export function withBackend<T>(backend: Backend, fn: () => T): T {
  * WebAssembly backend may hold a resident copy of it (wasm/resident.ts).
  */
 export function dataWritten(t: { _storage: Storage }): void {
+  webgpu?.written(t._storage);
   notifyWritten(arrayOf(t._storage));
 }
 

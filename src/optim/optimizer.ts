@@ -30,11 +30,12 @@ import { checkExtra, type ExtraArgs } from "./extraArgs.js";
 import { checkLeaves, cloneState } from "./treeMath.js";
 import { scheduleValue } from "./validate.js";
 
-export type OptimizerPath = "wasm" | "js" | "pure";
+/** Where steps run: a fused kernel (wasm, js, or webgpu where the WebGPU backend runs ops) or the pure transform. */
+export type OptimizerPath = "wasm" | "js" | "webgpu" | "pure";
 
 export interface OptimizerOptions {
   /** "auto" (default: the fused kernel of the backend that runs ops, when it has one), or force a path. */
-  fused?: "auto" | OptimizerPath;
+  fused?: "auto" | "wasm" | "js" | "pure";
   /**
    * A step whose gradients hold NaN or an infinity: "apply" it (default, as torch.optim: the
    * parameters become non-finite), "skip" it (parameters, state and `count` unchanged; counted in

@@ -127,7 +127,7 @@ describe("built bundle in headless Chromium", () => {
       const r = await page.evaluate(() => (window as unknown as { __downhill: Omit<Checks, "readyMs" | "crossOriginIsolated" | "sharedArrayBuffer" | "hardwareConcurrency"> & { error?: string } }).__downhill);
       expect(errors).toEqual([]);
       if (r.error) throw new Error(r.error);
-      expect(r.info).toEqual({ backend: "wasm", variant, threads: 1, error: null });
+      expect(r.info).toEqual({ backend: "wasm", variant, threads: 1, adapter: null, error: null });
       expect(r.grad).toEqual([2, 4, 6]);
       for (const m of [r.matmul64, r.matmul256]) expect(m.scaledErr).toBeLessThan(m.n * F32_U);
       expect(plain.requested).toContain(`/dist/wasm/${variant}.wasm`);

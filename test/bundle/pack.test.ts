@@ -62,7 +62,7 @@ describe("the packed package, installed in a fresh project", () => {
       console.log(JSON.stringify({ g, info: dh.backendInfo(), core: typeof core.matmul, cjs: typeof cjs.minimize, wasmPath }));
     `));
     expect(out.g).toEqual([2, 4, 6]);
-    expect(out.info).toEqual({ backend: "wasm", variant: "simd", threads: 1, error: null });
+    expect(out.info).toEqual({ backend: "wasm", variant: "simd", threads: 1, adapter: null, error: null });
     expect(out.core).toBe("function");
     expect(out.cjs).toBe("function");
     expect(out.wasmPath).toMatch(/node_modules[\\/]downhill[\\/]dist[\\/]wasm[\\/]simd\.wasm$/);

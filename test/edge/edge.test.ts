@@ -188,7 +188,7 @@ describe.skipIf(runtime.skip !== null)("built bundle in workerd (Cloudflare edge
     const { status, r } = await runWorker(`?wasm=${variant}`);
     console.log(`[edge workerd] ready({ wasmModule: ${variant}.wasm }): ${JSON.stringify({ ...r.info, readyMs: r.readyMs })}`);
     const info = checkRun(status, r);
-    expect(info).toEqual({ backend: "wasm", variant, threads: 1, error: null });
+    expect(info).toEqual({ backend: "wasm", variant, threads: 1, adapter: null, error: null });
     // The fused optimizer ran its wasm kernel (a private instance made from the same module)
     // and agrees with the JS reference path (float32 within 2e-6 relative, as test/optim/fusedWasm;
     // both moved every coordinate by about 2 lr = 0.2).

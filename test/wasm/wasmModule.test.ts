@@ -31,7 +31,7 @@ describe("ready({ wasmModule })", () => {
   it("makes the given module's core the backend in use; the same module twice is one instance", async () => {
     const m = compile(shipped("scalar"));
     await dh.ready({ wasmModule: m });
-    expect(dh.backendInfo()).toEqual({ backend: "wasm", variant: "scalar", threads: 1, error: null });
+    expect(dh.backendInfo()).toEqual({ backend: "wasm", variant: "scalar", threads: 1, adapter: null, error: null });
     const k = wasmKernelsSync();
     await dh.ready({ wasmModule: m });
     expect(wasmKernelsSync()).toBe(k);
@@ -63,7 +63,7 @@ describe("ready({ wasmModule })", () => {
     expect(threads).toBeInstanceOf(ArgumentError);
     expect((threads as Error).message).toMatch(/runs on one thread; threads: 2/);
     const refused: [dh.ReadyOptions, RegExp][] = [
-      [{ backend: "gpu" as "js" }, /backend must be "wasm" or "js", got "gpu"/],
+      [{ backend: "gpu" as "js" }, /backend must be "wasm", "js" or "webgpu", got "gpu"/],
       [{ threads: 0 }, /threads must be "auto" or an integer >= 1, got 0/],
       [{ threads: 2.5 }, /threads must be "auto" or an integer >= 1, got 2.5/],
       [{ threads: "x" as "auto" }, /threads must be "auto" or an integer >= 1, got "x"/],

@@ -47,7 +47,7 @@ export interface FusedEngineRequest {
 
 export interface FusedEngine {
   /** The backend whose kernel runs the steps. */
-  readonly path: "js" | "wasm";
+  readonly path: "js" | "wasm" | "webgpu";
   /** Threads a step runs on. */
   readonly threads: number;
   /** One update with these gradient storages (same order and sizes as params) at step `count` (0 first). */

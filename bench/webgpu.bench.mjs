@@ -1,0 +1,173 @@
+// The WebGPU backend on whatever adapter is present (here: SwiftShader, a CPU implementation of
+// Vulkan, so every figure is a software-adapter figure, not a GPU one). Prints
+//   1. matmul GFLOP/s from 256 to 4096 on WebGPU and on the SIMD core in the same run, sides
+//      alternating, best of the repetitions, and the crossover (the first size where WebGPU wins);
+//      sizes whose estimated time exceeds --max-seconds are skipped and say so;
+//   2. an MNIST epoch (784-128-10 MLP, batch 128, fused Adam) on each side;
+//   3. in headless Chromium on the same kind of adapter: downhill's WebGPU matmul next to
+//      tfjs-backend-webgpu's, same page, same sizes, alternating.
+// Never asserts times. Uses the built bundle: `npm run build && node bench/webgpu.bench.mjs`
+// (--quick: fewer sizes, 2,048 digits, a shorter budget; --no-mnist, --no-browser skip parts 2, 3).
+import { spawnSync } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import { createServer } from "node:http";
+import { loadavg, tmpdir } from "node:os";
+import { dirname, extname, join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const quick = process.argv.includes("--quick");
+const maxSeconds = Number(process.argv.find((a) => a.startsWith("--max-seconds="))?.split("=")[1] ?? (quick ? 8 : 30));
+
+// Dawn finds Vulkan through the loader, which reads its variables at process start: unpack the
+// Chromium package (it carries the loader and SwiftShader) and re-run this script with them set.
+if (!process.env.DOWNHILL_BENCH_CHILD) {
+  const chromium = (await import("@sparticuz/chromium")).default;
+  await chromium.executablePath();
+  const dir = tmpdir();
+  const env = { ...process.env, DOWNHILL_BENCH_CHILD: "1" };
+  if (existsSync(join(dir, "vk_swiftshader_icd.json")) && !process.env.VK_ICD_FILENAMES) {
+    env.LD_LIBRARY_PATH = process.env.LD_LIBRARY_PATH ? `${dir}:${process.env.LD_LIBRARY_PATH}` : dir;
+    env.VK_ICD_FILENAMES = join(dir, "vk_swiftshader_icd.json");
+  }
+  const r = spawnSync(process.execPath, ["--expose-gc", fileURLToPath(import.meta.url), ...process.argv.slice(2)], { env, stdio: "inherit" });
+  process.exit(r.status ?? 1);
+}
+
+const dh = await import(pathToFileURL(join(root, "dist/index.js")).href);
+await dh.ready();
+const wasmInfo = dh.backendInfo();
+await dh.ready({ backend: "webgpu" });
+const info = dh.backendInfo();
+console.log(`# downhill WebGPU bench ${new Date().toISOString()} node ${process.version} load average ${loadavg().map((l) => l.toFixed(1)).join(" ")}`);
+console.log(`# adapter: ${info.adapter ?? "none"} (backend ${info.backend}${info.error ? `, ${info.error}` : ""}); CPU side: wasm ${wasmInfo.variant}, ${wasmInfo.threads} threads`);
+if (info.backend !== "webgpu") process.exit(1);
+
+/** Seconds per call: `reps` calls then one read, best of `rounds`. */
+async function timeGpu(f, reps, rounds) {
+  await f().data();
+  let best = Infinity;
+  for (let r = 0; r < rounds; r++) {
+    const t = performance.now();
+    let y;
+    for (let i = 0; i < reps; i++) y = f();
+    await y.data();
+    best = Math.min(best, (performance.now() - t) / reps);
+  }
+  return best / 1e3;
+}
+
+// ---- 1. matmul GFLOP/s and the crossover --------------------------------------------------------
+console.log("\n## matmul f32 n x n x n: GFLOP/s (best of rounds; sides alternate each round)");
+console.log("n      webgpu     wasm-simd   webgpu/wasm");
+const sizes = quick ? [256, 512, 1024, 4096] : [256, 512, 1024, 2048, 4096];
+let crossover = null, lastGpuRate = null, lastCpuRate = null;
+for (const n of sizes) {
+  const flop = 2 * n ** 3;
+  const est = Math.max(lastGpuRate ? flop / lastGpuRate : 0, lastCpuRate ? flop / lastCpuRate : 0);
+  if (est > maxSeconds) {
+    console.log(`${String(n).padEnd(6)} skipped: one product would take ~${est.toFixed(0)} s here (--max-seconds=${maxSeconds})`);
+    continue;
+  }
+  const a = dh.randn([n, n], { seed: 1 }), b = dh.randn([n, n], { seed: 2 });
+  let gpuBest = Infinity, cpuBest = Infinity;
+  for (let round = 0; round < 3; round++) {
+    dh.setBackend("webgpu");
+    gpuBest = Math.min(gpuBest, await timeGpu(() => dh.matmul(a, b), 1, 1));
+    dh.setBackend("wasm");
+    cpuBest = Math.min(cpuBest, await timeGpu(() => dh.matmul(a, b), 1, 1));
+  }
+  dh.setBackend("webgpu");
+  lastGpuRate = flop / gpuBest;
+  lastCpuRate = flop / cpuBest;
+  if (crossover === null && gpuBest < cpuBest) crossover = n;
+  console.log(`${String(n).padEnd(6)} ${(lastGpuRate / 1e9).toFixed(3).padStart(8)}   ${(lastCpuRate / 1e9).toFixed(3).padStart(8)}    ${(cpuBest / gpuBest).toFixed(3)}x`);
+}
+console.log(crossover === null ? `crossover: none up to the sizes run (the SIMD core wins everywhere on this adapter)` : `crossover: WebGPU wins from n = ${crossover}`);
+
+// ---- 2. an MNIST epoch ---------------------------------------------------------------------------
+if (!process.argv.includes("--no-mnist")) {
+const { loadMnist } = await import(pathToFileURL(join(root, "dist/node.js")).href);
+const mn = await loadMnist();
+const N = quick ? 2048 : mn.train.n, B = 128;
+console.log(`\n## MNIST epoch: ${N} digits, batch ${B}, 784-128-10 MLP, fused Adam (one epoch per side, alternating, two rounds)`);
+async function epoch(backend) {
+  dh.setBackend(backend);
+  const p = { w1: dh.randn([784, 128], { seed: 1 }).mul(0.05), b1: dh.zeros([128]), w2: dh.randn([128, 10], { seed: 2 }).mul(0.1), b2: dh.zeros([10]) };
+  const opt = dh.optimizer(dh.adam({ lr: 1e-3 }), p);
+  const t = performance.now();
+  let last;
+  for (let s = 0; s + B <= N; s += B) {
+    const x = dh.tensor(mn.train.x.subarray(s * 784, (s + B) * 784)).reshape([B, 784]);
+    const y = dh.oneHot(Array.from(mn.train.y.subarray(s, s + B)), 10);
+    const { value, grad } = dh.valueAndGrad((q) => dh.logSoftmax(dh.matmul(dh.relu(dh.matmul(x, q.w1).add(q.b1)), q.w2).add(q.b2), -1).mul(y).sum().neg().div(B))(p);
+    opt.step(grad);
+    last = value;
+  }
+  const l = (await last.data())[0];
+  return { s: (performance.now() - t) / 1e3, loss: l, path: opt.path };
+}
+const ep = { webgpu: [], wasm: [] };
+for (let r = 0; r < 2; r++) for (const side of ["webgpu", "wasm"]) ep[side].push(await epoch(side));
+dh.setBackend("webgpu");
+for (const side of ["webgpu", "wasm"]) console.log(`${side.padEnd(7)} ${ep[side].map((e) => `${e.s.toFixed(2)} s`).join(", ")} (last loss ${ep[side].at(-1).loss.toFixed(4)}, optimizer path ${ep[side].at(-1).path})`);
+console.log(`webgpu/wasm epoch time: ${(Math.min(...ep.webgpu.map((e) => e.s)) / Math.min(...ep.wasm.map((e) => e.s))).toFixed(2)}x`);
+}
+
+// ---- 3. Chromium: downhill's WebGPU against tfjs-backend-webgpu on the same adapter ----------------
+if (!process.argv.includes("--no-browser")) {
+  const types = { ".js": "text/javascript", ".mjs": "text/javascript", ".html": "text/html", ".wasm": "application/wasm" };
+  const server = createServer((req, res) => {
+    const url = new URL(req.url, "http://x");
+    if (url.pathname === "/") return res.writeHead(200, { "content-type": "text/html" }).end("<!doctype html><title>bench</title>");
+    const path = join(root, decodeURIComponent(url.pathname));
+    if (!path.startsWith(root) || !existsSync(path)) return res.writeHead(404).end();
+    res.writeHead(200, { "content-type": types[extname(path)] ?? "application/octet-stream" }).end(readFileSync(path));
+  });
+  await new Promise((r) => server.listen(0, "127.0.0.1", r));
+  const origin = `http://127.0.0.1:${server.address().port}`;
+  const chromium = (await import("@sparticuz/chromium")).default;
+  const { chromium: pw } = await import("playwright-core");
+  const browser = await pw.launch({ executablePath: await chromium.executablePath(), headless: true, args: ["--no-sandbox", "--headless=new", "--no-first-run", "--enable-unsafe-webgpu", "--enable-unsafe-swiftshader", "--use-angle=swiftshader"]  });
+  try {
+    const page = await browser.newPage();
+    await page.goto(`${origin}/`);
+    await page.addScriptTag({ url: `${origin}/node_modules/@tensorflow/tfjs/dist/tf.min.js` });
+    await page.addScriptTag({ url: `${origin}/node_modules/@tensorflow/tfjs-backend-webgpu/dist/tf-backend-webgpu.min.js` });
+    const pageSizes = quick ? [256, 512] : [256, 512, 1024];
+    const rows = await page.evaluate(async ({ origin, pageSizes }) => {
+      const dh = await import(`${origin}/dist/index.js`);
+      await dh.ready({ backend: "webgpu" });
+      const tf = globalThis.tf;
+      await tf.setBackend("webgpu");
+      await tf.ready();
+      const out = [];
+      for (const n of pageSizes) {
+        const a = dh.randn([n, n], { seed: 1 }), b = dh.randn([n, n], { seed: 2 });
+        const ta = tf.randomNormal([n, n]), tb = tf.randomNormal([n, n]);
+        let ours = Infinity, theirs = Infinity;
+        await dh.matmul(a, b).data();
+        await tf.matMul(ta, tb).data();
+        for (let r = 0; r < 3; r++) {
+          let t = performance.now();
+          await dh.matmul(a, b).data();
+          ours = Math.min(ours, performance.now() - t);
+          t = performance.now();
+          const c = tf.matMul(ta, tb);
+          await c.data();
+          c.dispose();
+          theirs = Math.min(theirs, performance.now() - t);
+        }
+        out.push({ n, ours, theirs });
+      }
+      return { adapter: dh.backendInfo().adapter, out };
+    }, { origin, pageSizes });
+    console.log(`\n## Chromium page (${rows.adapter}): matmul GFLOP/s, product + readback, best of 3, alternating`);
+    console.log("n      downhill-webgpu   tfjs-webgpu   downhill/tfjs");
+    for (const r of rows.out) console.log(`${String(r.n).padEnd(6)} ${((2 * r.n ** 3) / r.ours / 1e6).toFixed(3).padStart(10)}      ${((2 * r.n ** 3) / r.theirs / 1e6).toFixed(3).padStart(10)}    ${(r.theirs / r.ours).toFixed(2)}x`);
+  } finally {
+    await browser.close();
+    server.close();
+  }
+}
+process.exit(0);

@@ -1,0 +1,23 @@
+// Starts the WebGPU backend for a test file: Dawn from the `webgpu` package over the SwiftShader
+// Vulkan driver that @sparticuz/chromium carries (test/browser/globalSetup.ts puts it on the
+// forks' loader path). A machine without it fails here with the reason, never skips.
+import { backendInfo, ready, setBackend } from "../../src/backend/select.js";
+import { backendNamed } from "../../src/backend/select.js";
+import type { WebGpuBackend } from "../../src/backend/webgpu/entry.js";
+
+export async function startGpu(): Promise<WebGpuBackend> {
+  await ready({ backend: "webgpu" });
+  const info = backendInfo();
+  if (info.backend !== "webgpu") throw new Error(`no WebGPU device: ${info.error}`);
+  return backendNamed("webgpu") as WebGpuBackend;
+}
+
+/** Runs `f` on the JS reference backend, then back on WebGPU. */
+export function onJs<T>(f: () => T): T {
+  setBackend("js");
+  try {
+    return f();
+  } finally {
+    setBackend("webgpu");
+  }
+}
