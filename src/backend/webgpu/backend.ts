@@ -374,6 +374,12 @@ export function createBackend(ctx: GpuContext, adapter: string, host: Host, fall
       for (const p of parts) copyBox(bufferOf(p.x), out.buffer!, p.shape, 0, stridesOf(p.shape), p.begin.reduce((o, b, d) => o + b * os[d], 0), os);
       return asStorage(out);
     },
+    // topk and its gather/scatter pair have no WGSL kernel yet: they run on the CPU over the
+    // operands' values (recomputed from their lineage when only the GPU holds them), and the
+    // results start on the CPU (uploaded when a GPU op reads them)
+    topk: (x, outer, dim, inner, k, dtype) => cpu.topk(onCpu(x), outer, dim, inner, k, dtype),
+    takeAlong: (x, idx, outer, dim, inner, k, dtype) => cpu.takeAlong(onCpu(x), onCpu(idx), outer, dim, inner, k, dtype),
+    putAlong: (g, idx, outer, dim, inner, k, dtype) => cpu.putAlong(onCpu(g), onCpu(idx), outer, dim, inner, k, dtype),
     gather(x, outer, dim, inner, idx, dtype) {
       if (!gpuPath(dtype)) return cpu.gather(onCpu(x), outer, dim, inner, idx, dtype);
       const n = outer * idx.length * inner, lx = lineageOf(x), keep = idx.slice();
