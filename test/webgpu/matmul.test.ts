@@ -82,7 +82,7 @@ describe("softmax and the cross-entropy losses", () => {
   it("sigmoidCrossEntropy and its gradient", async () => {
     const x = dh.randn([7, 13], { seed: 4 }).mul(5), t = dh.rand([7, 13], { seed: 5 });
     const xs = dh.tensor(await x.data()).reshape([7, 13]);
-    const f = (z: dh.Tensor) => dh.sigmoidCrossEntropy(z, t, "mean");
+    const f = (z: dh.Tensor) => dh.sigmoidCrossEntropy(z, t, { reduction: "mean" });
     const [v, g] = [await f(xs).data(), await dh.grad(f)(xs).data()];
     dh.setBackend("js");
     const [rv, rg] = [f(xs).dataSync(), dh.grad(f)(xs).dataSync()];
