@@ -99,6 +99,7 @@ export function linearRegression(options: LinearRegressionOptions = {}): Trainin
       evaluate: (p) => lossOf(readSync((p as { w: Tensor }).w, "linearRegression")) - fStar,
     },
     steps,
+    methodSteps: { "natural-gradient": 30 },
     lr: { "sgd-momentum": 0.3, "sam-sgd": 0.3, adam: 0.03, adamw: 0.03, "sam-adamw": 0.03, lion: 0.003, shampoo: 0.03, soap: 0.03, "sophia-h": 0.01 },
     X, y, wLs, fStar,
   };

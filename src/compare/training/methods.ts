@@ -48,7 +48,12 @@ const TABLE: Record<TrainingMethodName, Omit<TrainingMethod, "name">> = {
   adamw: { order: "first", lr: 1e-3, skip: always, build: (lr, _s, o) => adamw({ lr, weightDecay: 1e-4, ...o }) },
   lion: { order: "first", lr: 1e-4, skip: always, build: (lr, _s, o) => lion({ lr, ...o }) },
   kfac: { order: "second", lr: 1e-2, skip: classifierOnly("K-FAC"), build: (lr, seed, o) => kfac({ lr, momentum: 0.9, damping: 1e-3, seed, ...o }) },
-  shampoo: { order: "second", lr: 1e-3, skip: always, build: (lr, _s, o) => shampoo({ lr, preconditionFrequency: 10, ...o }) },
+  // Adam grafting (the step takes Adam's per-block norm, as distributed_shampoo is usually run), so
+  // Adam's learning rates carry over; raw Shampoo diverged at them on every problem.
+  shampoo: {
+    order: "second", lr: 1e-3, skip: always,
+    build: (lr, _s, o) => shampoo({ lr, betas: [0.9, 0.999], epsilon: 1e-10, graftingConfig: { type: "adam", beta2: 0.999, epsilon: 1e-8 }, preconditionFrequency: 10, ...o }),
+  },
   soap: { order: "second", lr: 3e-3, skip: always, build: (lr, _s, o) => soap({ lr, weightDecay: 0, ...o }) },
   "sophia-g": { order: "second", lr: 1e-3, skip: classifierOnly("SophiaG (Gauss-Newton-Bartlett)"), build: (lr, seed, o) => sophia({ lr, estimator: "gnb", weightDecay: 0, seed, ...o }) },
   "sophia-h": { order: "second", lr: 1e-3, skip: always, build: (lr, seed, o) => sophia({ lr, estimator: "hutchinson", weightDecay: 0, seed, ...o }) },

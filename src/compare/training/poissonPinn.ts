@@ -19,9 +19,9 @@ import { linear, sequential, tanh } from "../../nn/layers.js";
 import type { TrainingProblem } from "./problem.js";
 
 export interface PoissonPinnOptions {
-  /** Interior collocation points per side: a k x k grid of cell centres (default 12). */
+  /** Interior collocation points per side: a k x k grid of cell centres (default 10). */
   interior?: number;
-  /** Boundary points per side (default 12). */
+  /** Boundary points per side (default 10). */
   boundary?: number;
   /** Hidden units (default 32: 129 parameters). */
   hidden?: number;
@@ -47,7 +47,7 @@ export function poissonPinn(options: PoissonPinnOptions = {}): TrainingProblem &
   interiorPoints: Tensor; boundaryPoints: Tensor;
 } {
   checkOptions("trainingProblems.poissonPinn", options, KEYS);
-  const { interior = 12, boundary = 12, hidden = 32, test = 40, steps = 300 } = options;
+  const { interior = 10, boundary = 10, hidden = 32, test = 40, steps = 300 } = options;
   for (const [k, v] of Object.entries({ interior, boundary, hidden, test, steps })) {
     if (!(Number.isInteger(v) && v > 0)) throw new ArgumentError(`trainingProblems.poissonPinn: ${k} must be a positive integer, got ${v}`);
   }
