@@ -144,6 +144,7 @@ async function compareTraining(opts) {
     console.log(table(rows, header));
     console.log(r.verdict);
   }
+  console.log(`\nsummary (Markdown):\n${dh.trainingSummaryMarkdown(results)}`);
   const out = resolve(opts.out ?? "reports/training.html");
   mkdirSync(dirname(out), { recursive: true });
   const info = dh.backendInfo();

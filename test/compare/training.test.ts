@@ -6,7 +6,7 @@ import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect, test } from "vitest";
-import { crossEntropy, laplacian, linalg, raceTraining, reportTrainingHtml, tensor, trainingProblems, TRAINING_METHODS, type Tensor, type TrainingEntry, type Tree } from "../../src/index.js";
+import { crossEntropy, laplacian, linalg, raceTraining, reportTrainingHtml, trainingSummaryMarkdown, tensor, trainingProblems, TRAINING_METHODS, type Tensor, type TrainingEntry, type Tree } from "../../src/index.js";
 import { bestOfSweep, sweepLrs, verdictOf } from "../../src/compare/training/raceTraining.js";
 import { mnistSmall } from "../../src/compare/training/mnistData.js";
 
@@ -164,6 +164,13 @@ test("reportTrainingHtml: a static page (no script) with the verdict, the table 
     expect(s).toContain("skipped: K-FAC samples labels");
   }
   expect(() => reportTrainingHtml(res, { uplotJs: "" } as never)).toThrow(/uplotJs/);
+  // the Markdown summary: a row per method, a cell per problem, the verdicts under it
+  const md = trainingSummaryMarkdown(res).split("\n");
+  expect(md[0]).toMatch(/^\| method \| linear-regression: excess loss f - f\* \(target 0.00001\).* \| poisson-pinn: relative L2 error/);
+  expect(md.slice(2, 5).map((l) => l.split(" | ")[0])).toEqual(["| adamw", "| lion", "| kfac"]);
+  expect(md[2]).toMatch(/; 1\.00x \| /);
+  expect(md[4]).toBe("| kfac | n/a | n/a |");
+  expect(md.slice(-2)).toEqual(res.map((r) => `- ${r.problem.name}: ${r.verdict}`));
 });
 
 test("TRAINING_METHODS: the issue's twelve", () => {

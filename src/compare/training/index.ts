@@ -6,4 +6,4 @@ export { mnistMlp, type MnistMlpOptions } from "./mnistMlp.js";
 export { mnistAutoencoder, type MnistAutoencoderOptions } from "./mnistAutoencoder.js";
 export { TRAINING_METHODS, NATURAL_GRADIENT_MAX_PARAMS, trainingMethod, type TrainingMethod, type TrainingMethodName } from "./methods.js";
 export { raceTraining, sweepLrs, bestOfSweep, verdictOf, type TrainingRaceOptions, type TrainingRaceResult, type TrainingEntry, type TrainingRun } from "./raceTraining.js";
-export { reportTrainingHtml, trainingTableRows, type TrainingReportOptions } from "./reportTraining.js";
+export { reportTrainingHtml, trainingTableRows, trainingSummaryMarkdown, type TrainingReportOptions } from "./reportTraining.js";

@@ -107,3 +107,24 @@ ${results.map(section).join("\n")}
 </body></html>
 `;
 }
+
+/**
+ * The race in one Markdown table: a row per method, a column per problem, each cell the metric
+ * at the end (median over seeds), steps and seconds to the target (median; "-" when most seeds
+ * missed) and the step cost relative to AdamW; the verdicts below it.
+ */
+export function trainingSummaryMarkdown(results: readonly TrainingRaceResult[]): string {
+  const methods = [...new Set(results.flatMap((r) => r.entries.map((e) => e.method)))];
+  const head = `| method | ${results.map((r) => `${r.problem.name}: ${r.problem.metric.name} (target ${r.problem.metric.target}); steps, s to target; x AdamW per step`).join(" | ")} |`;
+  const sep = `|---|${results.map(() => "---").join("|")}|`;
+  const rows = methods.map((m) => `| ${m} | ${results.map((r) => {
+    const e = r.entries.find((x) => x.method === m);
+    if (!e) return "";
+    if (e.skipped) return "n/a";
+    const s = e.summary;
+    const reach = s.stepsToTarget === null ? "-" : `${s.stepsToTarget}, ${(s.msToTarget! / 1000).toPrecision(2)} s`;
+    const sharp = s.sharpness === undefined ? "" : `; λmax ${fmt3(s.sharpness)}`;
+    return `${fmt3(s.metric.median)}; ${reach}; ${fmt3(s.costVsAdamw)}x${sharp}`;
+  }).join(" | ")} |`);
+  return [head, sep, ...rows, "", ...results.map((r) => `- ${r.problem.name}: ${r.verdict}`)].join("\n");
+}
