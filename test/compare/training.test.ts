@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect, test } from "vitest";
 import { crossEntropy, laplacian, linalg, raceTraining, reportTrainingHtml, trainingSummaryMarkdown, tensor, trainingProblems, TRAINING_METHODS, type Tensor, type TrainingEntry, type Tree } from "../../src/index.js";
-import { bestOfSweep, sweepLrs, verdictOf } from "../../src/compare/training/raceTraining.js";
+import { bestOfSweep, MAX_EXTEND, sweepLrs, verdictOf } from "../../src/compare/training/raceTraining.js";
 import { mnistSmall } from "../../src/compare/training/mnistData.js";
 
 const require = createRequire(import.meta.url);
@@ -109,6 +109,17 @@ test("the sweep: √10-spaced rates around the centre; the best is the lowest fi
   expect(e.runs[0].lr).toBe(0.3);
   expect(e.lr).toBe(0.3);
   expect(e.sweep[1].finalLoss).toBeLessThan(e.sweep[0].finalLoss);
+  // a generated sweep whose top end wins goes on past it, √10 at a time, until an inner rate wins
+  // or MAX_EXTEND rates were added (Adam's rates 0.056 and 0.18 on the regression, where ~0.2-0.6 is best)
+  const [g] = raceTraining([trainingProblems.linearRegression({ n: 60, d: 6, steps: 40 })], { methods: ["adamw"], seeds: 1, sweep: 2, sharpnessIters: 0 });
+  const sw = g.entries[0].sweep, lrs = sw.map((s) => s.lr);
+  expect(lrs.slice(0, 2)).toEqual([0.0562, 0.178]);
+  expect(sw[1].finalLoss).toBeLessThan(sw[0].finalLoss);
+  expect(lrs.length).toBeGreaterThan(2);
+  expect(lrs[2] / lrs[1]).toBeCloseTo(Math.sqrt(10), 2);
+  const b = bestOfSweep(sw);
+  expect(b === lrs.length - 1 ? lrs.length === 2 + MAX_EXTEND : b > 0).toBe(true);
+  expect(g.entries[0].lr).toBe(lrs[b]);
 });
 
 test("raceTraining: skips with reasons, costs relative to AdamW, sharpness for SAM and its base equal to the Hessian's top eigenvalue (1 on the regression)", () => {

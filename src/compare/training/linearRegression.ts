@@ -100,7 +100,7 @@ export function linearRegression(options: LinearRegressionOptions = {}): Trainin
     },
     steps,
     methodSteps: { "natural-gradient": 30 },
-    lr: { "sgd-momentum": 0.3, "sam-sgd": 0.3, adam: 0.03, adamw: 0.03, "sam-adamw": 0.03, lion: 0.003, shampoo: 0.03, soap: 0.03, "sophia-h": 0.01 },
+    lr: { "sgd-momentum": 1, "sam-sgd": 0.3, adam: 0.1, adamw: 0.1, "sam-adamw": 0.1, lion: 0.01, shampoo: 0.1, soap: 0.03, "sophia-h": 0.03 },
     X, y, wLs, fStar,
   };
 }

@@ -88,7 +88,7 @@ export function poissonPinn(options: PoissonPinnOptions = {}): TrainingProblem &
       },
     },
     steps,
-    lr: { "sgd-momentum": 1e-3, "sam-sgd": 1e-3, adam: 1e-2, adamw: 1e-2, "sam-adamw": 1e-2, lion: 1e-3, shampoo: 1e-2, soap: 1e-2, "sophia-h": 1e-3 },
+    lr: { "sgd-momentum": 3e-3, "sam-sgd": 3e-3, adam: 3e-2, adamw: 3e-2, "sam-adamw": 3e-2, lion: 3e-3, shampoo: 3e-2, soap: 3e-2, "sophia-h": 3e-3 },
     methodSteps: { "natural-gradient": 50 },
     methodOptions: { "natural-gradient": { damping: 1e-10 } },
     u, residuals, interiorPoints: X, boundaryPoints: B,

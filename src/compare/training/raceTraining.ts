@@ -1,7 +1,8 @@
 /**
  * The training race: every method on every training problem, full batch, from the same starts.
  * Per (problem, method): a log-spaced learning-rate sweep on seed 0 (the lr with the lowest
- * final training loss wins; a diverged run loses), then the other seeds at that lr. Each run
+ * final training loss wins; a diverged run loses; an end that wins extends the sweep past it, up
+ * to MAX_EXTEND more rates), then the other seeds at that lr. Each run
  * records the loss at every step with the cumulative wall time of the steps, and the problem's
  * metric every `evalEvery` steps (evaluations are not timed). Summaries: the metric at the end
  * (median and range over seeds), steps and seconds to the problem's target, the median step time
@@ -109,6 +110,9 @@ export function bestOfSweep(sweep: ReadonlyArray<{ lr: number; finalLoss: number
   return best;
 }
 
+/** Rates a sweep may add past its ends (see raceTraining). */
+export const MAX_EXTEND = 2;
+
 const meets = (problem: TrainingProblem, v: number) => (problem.metric.better === "higher" ? v >= problem.metric.target : v <= problem.metric.target);
 
 /** One run: fresh parameters for the seed, `steps` optimizer steps on the full batch. */
@@ -185,11 +189,23 @@ export function raceTraining(problems: readonly TrainingProblem[], options: Trai
       const evalEvery = options.evalEvery ?? Math.max(1, Math.floor(runSteps / 25));
       const centre = problem.lr?.[name] ?? method.lr;
       const lrs = options.lrs?.[name] ?? (method.fixedLr ? [method.lr] : sweepLrs(centre, sweepK));
-      const tried = lrs.map((lr) => {
+      const runAt = (lr: number) => {
         options.onRun?.({ problem: problem.name, method: name, lr, seed: 0 });
         return trainRun(problem, method, lr, 0, runSteps, evalEvery);
-      });
-      const sweep = tried.map((t) => ({ lr: t.run.lr, finalLoss: t.run.diverged ? Infinity : t.run.loss[t.run.loss.length - 1] }));
+      };
+      const tried = lrs.map(runAt);
+      const finalOf = (t: (typeof tried)[number]) => ({ lr: t.run.lr, finalLoss: t.run.diverged ? Infinity : t.run.loss[t.run.loss.length - 1] });
+      // A generated sweep whose best rate is at an end goes on past it, √10 at a time, up to
+      // MAX_EXTEND more rates: the centres are guesses, and an edge winner says the optimum is outside.
+      for (let extra = 0; extra < MAX_EXTEND && !options.lrs?.[name] && !method.fixedLr && tried.length > 1; extra++) {
+        tried.sort((a, b) => a.run.lr - b.run.lr);
+        const b = bestOfSweep(tried.map(finalOf));
+        if (b !== 0 && b !== tried.length - 1) break;
+        const lr = Number((tried[b].run.lr * (b === 0 ? 10 ** -0.5 : 10 ** 0.5)).toPrecision(3));
+        tried.push(runAt(lr));
+      }
+      tried.sort((a, b) => a.run.lr - b.run.lr);
+      const sweep = tried.map(finalOf);
       const best = tried[bestOfSweep(sweep)];
       const runs = [best.run];
       for (let seed = 1; seed < seeds; seed++) {
