@@ -155,7 +155,7 @@ const entry = (method: string, order: "first" | "second", steps: number | null, 
 
 test("the verdict names the winners in steps and in time, and says when a second-order method wins in steps but loses in time", () => {
   const v = verdictOf([entry("adamw", "first", 100, 500, 1), entry("kfac", "second", 10, 2000, 40), entry("shampoo", "second", 200, 3000, 5)], "accuracy", 0.9, "higher", 300);
-  expect(v).toBe("To accuracy >= 0.9: fewest steps kfac (10 steps, 2.0 s); least wall time adamw (0.50 s, 100 steps). kfac wins in steps against adamw (10 against 100) but loses in wall time (2.0 s against 0.50 s; a step costs 40x AdamW's).");
+  expect(v).toBe("To accuracy >= 0.9: fewest steps kfac (10 steps, 2.0 s); least wall time adamw (0.50 s, 100 steps). kfac wins in steps against adamw (10 against 100) but loses in wall time (2.0 s against 0.50 s; a step costs 40x AdamW's). Also slower in wall time than adamw: shampoo (3.0 s, 200 steps).");
   expect(verdictOf([entry("adamw", "first", null, null, 1)], "error", 1e-3, "lower", 50)).toBe("No method reached error <= 0.001 within 50 steps; the best final error is adamw's, 0.500.");
   const same = verdictOf([entry("adamw", "first", 100, 500, 1), entry("natural-gradient", "second", 5, 100, 20)], "error", 1e-3, "lower", 50);
   expect(same).not.toMatch(/loses/);

@@ -259,9 +259,12 @@ export function verdictOf(entries: readonly TrainingEntry[], metric: string, tar
   const byTime = [...reached].sort((a, b) => a.summary.msToTarget! - b.summary.msToTarget!)[0];
   const s = bySteps.summary, t = byTime.summary;
   let line = `To ${goal}: fewest steps ${bySteps.method} (${s.stepsToTarget} steps, ${secs(s.msToTarget!)}); least wall time ${byTime.method} (${secs(t.msToTarget!)}, ${t.stepsToTarget} steps).`;
-  const losers = reached.filter((e) => e.order === "second" && e !== byTime && e.summary.stepsToTarget! < t.stepsToTarget! && e.summary.msToTarget! > t.msToTarget!);
+  const slower = reached.filter((e) => e.order === "second" && e !== byTime && e.summary.msToTarget! > t.msToTarget!);
+  const losers = slower.filter((e) => e.summary.stepsToTarget! < t.stepsToTarget!);
   if (losers.length) {
     line += " " + losers.map((e) => `${e.method} wins in steps against ${byTime.method} (${e.summary.stepsToTarget} against ${t.stepsToTarget}) but loses in wall time (${secs(e.summary.msToTarget!)} against ${secs(t.msToTarget!)}; a step costs ${e.summary.costVsAdamw.toPrecision(2)}x AdamW's)`).join("; ") + ".";
   }
+  const later = slower.filter((e) => !losers.includes(e));
+  if (later.length) line += ` Also slower in wall time than ${byTime.method}: ` + later.map((e) => `${e.method} (${secs(e.summary.msToTarget!)}, ${e.summary.stepsToTarget} steps)`).join(", ") + ".";
   return line;
 }
