@@ -70,7 +70,12 @@ function charts(r: TrainingRaceResult): string {
 function section(r: TrainingRaceResult, k: number): string {
   const { header, rows } = trainingTableRows(r);
   const table = `<table><tr>${header.map((h) => `<th>${esc(h)}</th>`).join("")}</tr>`
-    + rows.map((row, i) => `<tr>${row.map((c, j) => `<td${j === 0 ? ` style="color:${color(r.entries[i].method)}"` : j === row.length - 1 && r.entries[i].skipped ? ' class="msg"' : ""}>${esc(c)}</td>`).join("")}</tr>`).join("")
+    + rows.map((row, i) => {
+      const first = `<td style="color:${color(r.entries[i].method)}">${esc(row[0])}</td>`;
+      // a skipped method: its reason across the row
+      if (r.entries[i].skipped) return `<tr>${first}<td class="msg" colspan="${row.length - 1}">${esc(row[row.length - 1])}</td></tr>`;
+      return `<tr>${first}${row.slice(1).map((c) => `<td>${esc(c)}</td>`).join("")}</tr>`;
+    }).join("")
     + "</table>";
   const p = r.problem;
   return `<section id="t${k}" data-problem="${esc(p.name)}">
