@@ -50,7 +50,11 @@ export interface TrainingRun {
   metric: Array<{ step: number; value: number }>;
   /** The loss became non-finite (or grew 1e6-fold): the run stopped there. */
   diverged: boolean;
-  /** Median wall time of one step, ms. */
+  /**
+   * Mean wall time of a step after the first, ms: the mean, not the median, so the steps that
+   * refresh a preconditioner (Shampoo and SOAP every 10, K-FAC's inverses every 5) count; the
+   * first step (compilation, one-time set-up) is left out.
+   */
   stepMs: number;
   /** First evaluated step whose metric meets the target, and the step time spent until then (ms); null if never. */
   stepsToTarget: number | null;
@@ -146,7 +150,7 @@ export function trainRun(problem: TrainingProblem, method: TrainingMethod, lr: n
   const hit = metric.find((m) => meets(problem, m.value));
   opt.dispose();
   return {
-    run: { seed, lr, loss, time, metric, diverged, stepMs: median(stepTimes), stepsToTarget: hit ? hit.step : null, msToTarget: hit ? time[hit.step] : null },
+    run: { seed, lr, loss, time, metric, diverged, stepMs: stepTimes.length > 1 ? (elapsed - stepTimes[0]) / (stepTimes.length - 1) : elapsed, stepsToTarget: hit ? hit.step : null, msToTarget: hit ? time[hit.step] : null },
     params,
   };
 }

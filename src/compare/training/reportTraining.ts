@@ -82,7 +82,7 @@ function section(r: TrainingRaceResult, k: number): string {
 <h2>${esc(p.description)} (${p.paramCount} parameters, ${p.steps} steps)</h2>
 <p class="verdict">${esc(r.verdict)}</p>
 ${table}
-<div class="legend-note">Target: ${esc(p.metric.name)} ${p.metric.better === "higher" ? "&ge;" : "&le;"} ${p.metric.target}, checked every few steps. "lr (sweep)": the chosen learning rate (lowest final training loss on seed 0) and the rates tried (! = diverged). Steps and seconds to target: median over seeds (k/n: seeds that reached it); seconds count optimizer steps only. "x AdamW": median step time relative to AdamW's in this run. Sharpness: the largest Hessian eigenvalue of the training loss at the end of seed 0 (power iteration on hvp), for SAM and its base.</div>
+<div class="legend-note">Target: ${esc(p.metric.name)} ${p.metric.better === "higher" ? "&ge;" : "&le;"} ${p.metric.target}, checked every few steps. "lr (sweep)": the chosen learning rate (lowest final training loss on seed 0) and the rates tried (! = diverged). Steps and seconds to target: median over seeds (k/n: seeds that reached it); seconds count optimizer steps only. "ms/step": mean step time after the first (preconditioner refreshes included); "x AdamW": its ratio to AdamW's in this run. Sharpness: the largest Hessian eigenvalue of the training loss at the end of seed 0 (power iteration on hvp), for SAM and its base.</div>
 ${charts(r)}
 </section>`;
 }
