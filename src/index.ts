@@ -11,11 +11,12 @@ export { Rng } from "./tensor/random.js";
 export { treeLeaves, treeMap, treeFlattenWithPaths, treeUnflatten, type Tree } from "./tensor/tree.js";
 export * from "./ops/index.js";
 export { grad, valueAndGrad, vjp, GradientError } from "./autodiff/grad.js";
-export { jvp, hvp, hessian, checkGrad, type CheckGradResult } from "./autodiff/curvature.js";
+export { jvp, hvp, hessian, checkGrad, laplacian, topHessianEigenvalue, type CheckGradResult, type TopEigenvalueOptions, type TopEigenvalueResult } from "./autodiff/curvature.js";
 export { ready, setBackend, backendInfo, type BackendName, type ReadyOptions } from "./backend/select.js";
 export { minimize, minimizeAsync, minimizeSteps, type MinimizeStep, type MinimizeSteps, backtrackingArmijo, strongWolfe, METHOD_NAMES, type MethodName, type MinimizeOptions, type MinimizeResult, type HistoryEntry, type MinimizeState, type LineSearchResult, type ArmijoOptions, type WolfeOptions } from "./minimize/index.js";
 export * as problems from "./problems/index.js";
 export { race, reportHtml, outcomeOf, DEFAULT_METHODS, type RaceOptions, type RaceResult, type RaceEntry, type Outcome, type ReportOptions } from "./compare/index.js";
+export { trainingProblems, raceTraining, reportTrainingHtml, trainingTableRows, trainingSummaryMarkdown, TRAINING_METHODS, type TrainingRaceOptions, type TrainingRaceResult, type TrainingEntry, type TrainingRun, type TrainingReportOptions, type TrainingProblem, type TrainingMetric, type TrainingMethodName } from "./compare/index.js";
 export * from "./optim/index.js";
 // the second-order training optimizers (sam, shampoo, soap, sophia, kfac, naturalGradient): in the main entry, not in downhill/core
 export * from "./optim/secondOrder/index.js";

@@ -17,6 +17,7 @@ import { checkFunction, checkTangent, makeLeaves, GradientError, treeDot } from 
 import { detach, reshape } from "../ops/shape.js";
 import { fmt, sizeOf } from "../tensor/shape.js";
 import { dataWritten, readSync } from "../backend/select.js";
+import { Rng } from "../tensor/random.js";
 
 /** Jacobian-vector product: `f(x)` and `J_f(x) v` (same shape as the output). */
 export function jvp<X extends Tree>(f: (x: X) => Tensor, x: X, v: X): { value: Tensor; tangent: Tensor } {
@@ -129,4 +130,94 @@ export function checkGrad(f: (x: Tree) => Tensor, x: Tree, options: { eps?: numb
     }
   });
   return worst;
+}
+
+/**
+ * The Laplacian Δf = Σ_k ∂²f/∂x_k² of a pointwise function at each of N points: `f` maps points
+ * x of shape [N, d] to values of shape [N] (or [N, 1]), row i depending on row i of x only (a
+ * network applied to a batch of inputs; a PINN's solution). Reverse over reverse: one backward pass
+ * for ∇f (rows are independent, so the gradient of Σ_i f_i is each point's own gradient), then
+ * one per coordinate k for ∂/∂x_k of Σ_i ∂f_i/∂x_k. Both passes keep their graphs, so the result
+ * is differentiable in whatever `f` closes over (a network's parameters) and in x.
+ * @returns shape [N]
+ */
+export function laplacian(f: (x: Tensor) => Tensor, x: Tensor): Tensor {
+  checkFunction("laplacian", f);
+  if (!(x instanceof Tensor) || x.rank !== 2) throw new ArgumentError(`laplacian: x must be a Tensor of points, shape [N, d], got ${x instanceof Tensor ? fmt(x.shape) : typeof x}`);
+  const [n, d] = x.shape;
+  const leaf = makeLeaves(x, "laplacian").list[0];
+  const out = f(leaf);
+  if (!(out instanceof Tensor) || !(out.size === n && (out.rank === 1 || (out.rank === 2 && out.shape[1] === 1)))) {
+    throw new GradientError(`laplacian: f must map points [${n}, ${d}] to values [${n}] or [${n}, 1], got ${out instanceof Tensor ? fmt(out.shape) : typeof out}`);
+  }
+  const [g] = backward(out, onesLike(out), [leaf], true);
+  if (!g) return zeros([n], { dtype: x.dtype }); // f does not depend on x
+  let lap: Tensor | null = null;
+  for (let k = 0; k < d; k++) {
+    const gk = g.slice([0, k], [n, 1]);
+    const [h] = backward(gk, onesLike(gk), [leaf], true);
+    if (!h) continue; // f linear in x_k
+    const hk = reshape(h.slice([0, k], [n, 1]), [n]);
+    lap = lap === null ? hk : lap.add(hk);
+  }
+  return lap ?? zeros([n], { dtype: x.dtype });
+}
+
+export interface TopEigenvalueOptions {
+  /** Power iterations at most (default 50). */
+  maxIter?: number;
+  /** Stop when the Rayleigh quotient changes by less than tol·|λ| (default 1e-6). */
+  tol?: number;
+  /** Seed of the start vector (default 0). */
+  seed?: number;
+}
+
+export interface TopEigenvalueResult {
+  /** The Rayleigh quotient vᵀHv of the last unit iterate: the eigenvalue of largest magnitude, with its sign. */
+  value: number;
+  iterations: number;
+  /** Hessian-vector products used. */
+  hvps: number;
+}
+
+/**
+ * The Hessian's eigenvalue of largest magnitude at x by power iteration on `hvp` (never forms
+ * H): v ← Hv/‖Hv‖ from a seeded Gaussian start, λ = vᵀHv. At a minimum H is positive
+ * semi-definite and this is its largest eigenvalue, the "sharpness" of the minimum (Keskar et
+ * al. 2017; what SAM lowers, Foret et al. 2021). Converges at the rate |λ₂/λ₁| per iteration.
+ */
+export function topHessianEigenvalue<X extends Tree>(f: (x: X) => Tensor, x: X, options: TopEigenvalueOptions = {}): TopEigenvalueResult {
+  checkFunction("topHessianEigenvalue", f);
+  checkOptions("topHessianEigenvalue", options, ["maxIter", "tol", "seed"]);
+  const maxIter = options.maxIter ?? 50, tol = options.tol ?? 1e-6, seed = options.seed ?? 0;
+  if (!(Number.isInteger(maxIter) && maxIter > 0)) throw new ArgumentError(`topHessianEigenvalue: maxIter must be a positive integer, got ${maxIter}`);
+  if (!(typeof tol === "number" && tol >= 0)) throw new ArgumentError(`topHessianEigenvalue: tol must be a number >= 0, got ${tol}`);
+  const flat = treeFlattenWithPaths(x, "topHessianEigenvalue: x");
+  const rng = new Rng(seed);
+  const unit = (vals: Float64Array[]): { v: X; norm: number } => {
+    let s = 0;
+    for (const a of vals) for (let i = 0; i < a.length; i++) s += a[i] * a[i];
+    const norm = Math.sqrt(s);
+    const v = treeUnflatten(x, vals.map((a, k) => {
+      const t = flat[k][1], b = t.dtype === "float64" ? new Float64Array(a.length) : new Float32Array(a.length);
+      for (let i = 0; i < a.length; i++) b[i] = norm > 0 ? a[i] / norm : 0;
+      return tensorOf(b, t.shape);
+    })) as X;
+    return { v, norm };
+  };
+  let { v } = unit(flat.map(([, t]) => { const a = new Float64Array(t.size); for (let i = 0; i < a.length; i++) a[i] = rng.normal(); return a; }));
+  let value = 0, iterations = 0;
+  for (let it = 1; it <= maxIter; it++) {
+    iterations = it;
+    const hv = treeFlattenWithPaths(hvp(f, x, v)).map(([, t]) => Float64Array.from(readSync(t, "topHessianEigenvalue")));
+    const vs = treeFlattenWithPaths(v).map(([, t]) => readSync(t, "topHessianEigenvalue"));
+    let q = 0;
+    hv.forEach((a, k) => { for (let i = 0; i < a.length; i++) q += a[i] * vs[k][i]; });
+    const next = unit(hv);
+    const done = it > 1 && Math.abs(q - value) <= tol * Math.abs(q);
+    value = q;
+    if (done || next.norm === 0) break;
+    v = next.v;
+  }
+  return { value, iterations, hvps: iterations };
 }
