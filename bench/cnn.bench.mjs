@@ -13,9 +13,8 @@
 // Prints times, ratios and held-out accuracy after the rounds. Never asserts.
 //   npm run build && node --expose-gc bench/cnn.bench.mjs [--rounds 2] [--digits N (default all 7,996)] [--ready]
 import * as dh from "../dist/index.js";
-import { configLine, start } from "./setup.mjs";
+import { configLine, loadMnistSplit as loadMnist, start } from "./setup.mjs";
 import { createRequire } from "node:module";
-import { readFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { loadavg } from "node:os";
 
@@ -26,21 +25,6 @@ const FORWARD_REPS = 5, EVAL_BATCH = 501;
 const DIGITS = argv.includes("--digits") ? Number(argv[argv.indexOf("--digits") + 1]) : Infinity;
 const BATCH = 64;
 const require = createRequire(import.meta.url);
-
-function loadMnist() {
-  const train = { x: [], y: [] }, test = { x: [], y: [] };
-  for (let d = 0; d < 10; d++) {
-    const raw = JSON.parse(readFileSync(require.resolve(`mnist/src/digits/${d}.json`), "utf8")).data;
-    const n = raw.length / 784, nTrain = Math.floor(0.8 * n);
-    for (let s = 0; s < n; s++) {
-      const part = s < nTrain ? train : test;
-      part.x.push(raw.slice(s * 784, (s + 1) * 784));
-      part.y.push(d);
-    }
-  }
-  const pack = (p) => ({ x: Float32Array.from(p.x.flat()), y: Float32Array.from(p.y), n: p.y.length });
-  return { train: pack(train), test: pack(test) };
-}
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 const m = loadMnist();

@@ -1,3 +1,5 @@
+import { createRequire } from "node:module";
+import { readFileSync } from "node:fs";
 // How a bench starts downhill. By default as a new user does: no ready() call, so the first op
 // that needs the WebAssembly core starts it (and its worker threads). With `--ready`, after
 // `await ready({ waitForThreads: true })`: the opt-in variant, reported beside the default.
@@ -13,4 +15,21 @@ export async function start(dh) {
 export function configLine(dh) {
   const i = dh.backendInfo();
   return `downhill configuration: ${WITH_READY ? "after await ready({ waitForThreads: true }) (--ready)" : "default, no ready() call"}; ran on ${[i.backend, i.variant, `${i.threads} thread(s)`].filter(Boolean).join(" ")}`;
+}
+
+/** The mnist package's 10,000 digits, 80/20 per class into train and test (flat f32 arrays). */
+export function loadMnistSplit() {
+  const require = createRequire(import.meta.url);
+  const train = { x: [], y: [] }, test = { x: [], y: [] };
+  for (let d = 0; d < 10; d++) {
+    const raw = JSON.parse(readFileSync(require.resolve(`mnist/src/digits/${d}.json`), "utf8")).data;
+    const n = raw.length / 784, nTrain = Math.floor(0.8 * n);
+    for (let s = 0; s < n; s++) {
+      const part = s < nTrain ? train : test;
+      part.x.push(raw.slice(s * 784, (s + 1) * 784));
+      part.y.push(d);
+    }
+  }
+  const pack = (p) => ({ x: Float32Array.from(p.x.flat()), y: Float32Array.from(p.y), n: p.y.length });
+  return { train: pack(train), test: pack(test) };
 }

@@ -8,9 +8,8 @@
 // Where a downhill step (batch 64) goes: forward+backward 2.2 ms (about 85% of it in the three
 // large matmuls), optimizer (fused wasm Adam) 0.23 ms, gradient norms 0.1 ms, batch gather 0.2 ms.
 import * as dh from "../dist/index.js";
-import { configLine, start } from "./setup.mjs";
+import { configLine, loadMnistSplit as loadMnist, start } from "./setup.mjs";
 import { createRequire } from "node:module";
-import { readFileSync } from "node:fs";
 import { dirname } from "node:path";
 
 const argv = process.argv.slice(2);
@@ -18,21 +17,6 @@ const EPOCHS = Number(argv.includes("--epochs") ? argv[argv.indexOf("--epochs") 
 const WITH_CPU = argv.includes("--cpu");
 const BATCH = 64;
 const require = createRequire(import.meta.url);
-
-function loadMnist() {
-  const train = { x: [], y: [] }, test = { x: [], y: [] };
-  for (let d = 0; d < 10; d++) {
-    const raw = JSON.parse(readFileSync(require.resolve(`mnist/src/digits/${d}.json`), "utf8")).data;
-    const n = raw.length / 784, nTrain = Math.floor(0.8 * n);
-    for (let s = 0; s < n; s++) {
-      const part = s < nTrain ? train : test;
-      part.x.push(raw.slice(s * 784, (s + 1) * 784));
-      part.y.push(d);
-    }
-  }
-  const pack = (p) => ({ x: Float32Array.from(p.x.flat()), y: Float32Array.from(p.y), n: p.y.length });
-  return { train: pack(train), test: pack(test) };
-}
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 const m = loadMnist();
