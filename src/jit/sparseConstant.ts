@@ -16,6 +16,29 @@ import type { FloatArray } from "../tensor/dtype.js";
 /** Compressed when at most this share of the entries are nonzero. */
 const MAX_DENSITY = 0.25;
 
+/** Constants from this many entries on are sampled before they are counted. */
+const SAMPLE_FROM = 1 << 16;
+const SAMPLES = 1024;
+
+/**
+ * Whether a seeded random sample of a large constant is over half nonzeros: then it is dense
+ * (a data matrix), turned down without the full count, which compiling a logistic regression's
+ * 10000 x 100 matrix paid for each matmul by it in every trace (measured ~3 ms warm, ~40 ms
+ * before V8 optimizes the loop: at each minimize call's first evaluations). A sample this size shows over half nonzeros
+ * for a matrix at or under MAX_DENSITY with probability below 1e-50 (Chernoff, independent draws); random positions,
+ * not a stride, so a diagonal cannot line up with them. Turning down a sparse one would only be
+ * slower: both kernels give the same bits.
+ */
+function surelyDense(a: FloatArray): boolean {
+  if (a.length < SAMPLE_FROM) return false;
+  let hits = 0;
+  for (let i = 0, s = 0x2545f491; i < SAMPLES; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) | 0; // LCG (Numerical Recipes)
+    if (a[Math.floor(((s >>> 0) / 4294967296) * a.length)] !== 0) hits++; // the high bits pick the entry
+  }
+  return hits > SAMPLES / 2;
+}
+
 export type SparseMatmul = (b: FloatArray, out: FloatArray) => boolean;
 
 /**
@@ -23,9 +46,10 @@ export type SparseMatmul = (b: FloatArray, out: FloatArray) => boolean;
  * function returns false, writing nothing, when it must fall back to the dense kernel.
  */
 export function sparseConstantMatmul(a: FloatArray, m: number, k: number, n: number, transA: boolean, transB: boolean): SparseMatmul | null {
+  if (surelyDense(a)) return null;
+  const bound = MAX_DENSITY * m * k;
   let nnz = 0;
-  for (let i = 0; i < a.length; i++) if (a[i] !== 0) nnz++;
-  if (nnz > MAX_DENSITY * m * k) return null;
+  for (let i = 0; i < a.length; i++) if (a[i] !== 0 && ++nnz > bound) return null;
   // rows of op(A): start[i]..start[i+1] index col (p) and val, p increasing
   const start = new Int32Array(m + 1), col = new Int32Array(nnz);
   const val = a instanceof Float64Array ? new Float64Array(nnz) : new Float32Array(nnz);

@@ -11,6 +11,7 @@ import type { Backend, Placement, Storage } from "../backend/backend.js";
 import type { DType, FloatArray } from "../tensor/dtype.js";
 import { sizeOf } from "../tensor/shape.js";
 import type { Instr, Program, Value } from "./program.js";
+import { snapshot } from "./constantSnapshots.js";
 
 /** A traced function read a value it computed, or did something else a program cannot replay. */
 export class TraceError extends DownhillError {}
@@ -48,8 +49,9 @@ export class Tracer implements Backend {
     const a = s as unknown as FloatArray;
     let id = this.consts.get(a);
     if (id === undefined) {
-      // A copy: the program must not see later in-place writes (an optimizer step) to the array.
-      this.values.push({ dtype: a instanceof Float64Array ? "float64" : "float32", size: a.length, source: { kind: "const", values: a.slice() } });
+      // A copy: the program must not see later in-place writes (an optimizer step) to the array
+      // (shared with earlier traces while the bits are unchanged: constantSnapshots.ts).
+      this.values.push({ dtype: a instanceof Float64Array ? "float64" : "float32", size: a.length, source: { kind: "const", values: snapshot(a) } });
       id = this.values.length - 1;
       this.consts.set(a, id);
     }
