@@ -29,7 +29,7 @@ export interface Executable {
   /** Runs the program on the input arrays (one per input value); returns one array per output. */
   run(inputs: readonly FloatArray[]): FloatArray[];
   /** Instructions kept (after dropping those no output needs) and distinct buffers planned. */
-  readonly stats: { instrs: number; buffers: number; bufferBytes: number };
+  readonly stats: { instrs: number; buffers: number; bufferBytes: number; epilogues: number };
 }
 
 type Step = () => void;
@@ -128,7 +128,7 @@ export function lowerCpu(program: Program, cpu: CpuKernels): Executable {
       for (let i = 0; i < steps.length; i++) steps[i]();
       return outputs.map((o) => (values[o].source.kind === "const" ? table[o].slice() : table[o])); // a constant result: a copy the caller may keep
     },
-    stats: { instrs: lowered.length, buffers: slots.length, bufferBytes: slots.reduce((s, b) => s + b.size * (b.dtype === "float64" ? 8 : 4), 0) },
+    stats: { instrs: lowered.length, buffers: slots.length, bufferBytes: slots.reduce((s, b) => s + b.size * (b.dtype === "float64" ? 8 : 4), 0), epilogues: lowered.filter((i) => i.op === "matmulEpilogue").length },
   };
 }
 
