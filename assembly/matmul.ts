@@ -264,6 +264,62 @@ export function matmulF64(aPtr: usize, bpPtr: usize, cPtr: usize, m: i32, k: i32
   matmulRows<f64>(aPtr, bpPtr, cPtr, m, k, n, transA, rowStart, rowEnd, workPtr);
 }
 
+// ---- epilogues ----------------------------------------------------------------------------------
+// What a compiled program folds into a product (src/jit/epilogue.ts), applied in place to rows
+// [rowStart, rowEnd) of C [m, n] once they are complete, on the thread that wrote them:
+//   biasPtr != 0: C[i,j] = C[i,j] + bias[j]   (rounded to T, as the separate add stored it)
+//   relu != 0:    C = max(C, 0)               (NaN stays NaN, -0 becomes +0: the JS relu's values)
+//   maskPtr != 0: C[i,j] = C[i,j] * (mask[i,j] > 0 ? 1 : 0)   (relu's slope times a gradient:
+//                 the same product the JS loop forms, so -0, NaN and Inf * 0 come out alike)
+// Each is the operation the unfused program ran, on the same values, so the bits are the same.
+
+// @ts-ignore: decorator
+@inline function epilogueRows<T>(cPtr: usize, n: i32, rowStart: i32, rowEnd: i32, biasPtr: usize, maskPtr: usize, relu: i32): void {
+  const sh = alignof<T>(), lanes = 16 >> sh;
+  const zero: T = 0, one: T = 1;
+  for (let i = rowStart; i < rowEnd; i++) {
+    const rowPtr = cPtr + ((<usize>i * n) << sh);
+    const mRowPtr = maskPtr + ((<usize>i * n) << sh);
+    let j = 0;
+    if (ASC_FEATURE_SIMD) {
+      const zeroV = v128.splat<T>(zero), oneV = v128.splat<T>(one);
+      for (; j + lanes <= n; j += lanes) {
+        const at = rowPtr + (<usize>j << sh);
+        let cV = v128.load(at);
+        if (biasPtr != 0) cV = v128.add<T>(cV, v128.load(biasPtr + (<usize>j << sh)));
+        if (relu != 0) cV = v128.max<T>(cV, zeroV);
+        if (maskPtr != 0) cV = v128.mul<T>(cV, v128.and(oneV, v128.gt<T>(v128.load(mRowPtr + (<usize>j << sh)), zeroV)));
+        v128.store(at, cV);
+      }
+    }
+    for (; j < n; j++) {
+      const at = rowPtr + (<usize>j << sh);
+      let c = load<T>(at);
+      if (biasPtr != 0) c = c + load<T>(biasPtr + (<usize>j << sh));
+      if (relu != 0) c = max<T>(c, zero);
+      if (maskPtr != 0) c = c * (load<T>(mRowPtr + (<usize>j << sh)) > zero ? one : zero);
+      store<T>(at, c);
+    }
+  }
+}
+
+/** The epilogue alone over rows [rowStart, rowEnd) of C [m, n] (after a product that took the unpacked path). */
+export function epilogueF32(cPtr: usize, n: i32, rowStart: i32, rowEnd: i32, biasPtr: usize, maskPtr: usize, relu: i32): void {
+  epilogueRows<f32>(cPtr, n, rowStart, rowEnd, biasPtr, maskPtr, relu);
+}
+export function epilogueF64(cPtr: usize, n: i32, rowStart: i32, rowEnd: i32, biasPtr: usize, maskPtr: usize, relu: i32): void {
+  epilogueRows<f64>(cPtr, n, rowStart, rowEnd, biasPtr, maskPtr, relu);
+}
+/** matmulF32 on rows [rowStart, rowEnd), then the epilogue on those rows (while they are still in cache). */
+export function matmulEpiF32(aPtr: usize, bpPtr: usize, cPtr: usize, m: i32, k: i32, n: i32, transA: i32, rowStart: i32, rowEnd: i32, workPtr: usize, biasPtr: usize, maskPtr: usize, relu: i32): void {
+  matmulRows<f32>(aPtr, bpPtr, cPtr, m, k, n, transA, rowStart, rowEnd, workPtr);
+  epilogueF32(cPtr, n, rowStart, rowEnd, biasPtr, maskPtr, relu);
+}
+export function matmulEpiF64(aPtr: usize, bpPtr: usize, cPtr: usize, m: i32, k: i32, n: i32, transA: i32, rowStart: i32, rowEnd: i32, workPtr: usize, biasPtr: usize, maskPtr: usize, relu: i32): void {
+  matmulRows<f64>(aPtr, bpPtr, cPtr, m, k, n, transA, rowStart, rowEnd, workPtr);
+  epilogueF64(cPtr, n, rowStart, rowEnd, biasPtr, maskPtr, relu);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Unpacked path for vector-like shapes (m < MR rows, or a single column n == 1), where packing
 // B (k*n) or A (m*k) would cost as much as the multiply itself:

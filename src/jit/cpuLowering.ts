@@ -22,12 +22,14 @@ import { RESIDENT_MIN_BYTES } from "../backend/wasm/resident.js";
 import type { Storage } from "../backend/backend.js";
 import { boxRuns, copyRuns } from "./copyPlan.js";
 import { sparseConstantMatmul } from "./sparseConstant.js";
+import { foldEpilogues, slopeOfRelu } from "./epilogue.js";
+import { epilogueJs, hasMatmulEpilogue } from "../backend/wasm/backend.js";
 
 export interface Executable {
   /** Runs the program on the input arrays (one per input value); returns one array per output. */
   run(inputs: readonly FloatArray[]): FloatArray[];
   /** Instructions kept (after dropping those no output needs) and distinct buffers planned. */
-  readonly stats: { instrs: number; buffers: number; bufferBytes: number };
+  readonly stats: { instrs: number; buffers: number; bufferBytes: number; epilogues: number };
 }
 
 type Step = () => void;
@@ -37,12 +39,16 @@ export function lowerCpu(program: Program, cpu: CpuKernels): Executable {
   // Drop what no output needs, fold and simplify (simplify.ts), drop what that made dead.
   const s = simplify(program, live(program.instrs, program.outputs, program.values.length), (ins, t) => lower(ins, t, cpu)());
   const { values, outputs } = s;
-  const keep = live(s.instrs, outputs, values.length);
+  // relu's slope reads relu's output (the same values), so the pre-activation has one reader (epilogue.ts)
+  const keep = slopeOfRelu(live(s.instrs, outputs, values.length), values.length);
 
   // Elementwise runs fuse into single passes; a unary op the backend sends to a WebAssembly
   // kernel stays its own instruction there (the compiled bits stay the eager ones).
   const wasmUnary = cpu.unary === jsCpuKernels.unary ? new Set<UnaryOp>() : new Set<UnaryOp>(WASM_UNARY_OPS);
-  const lowered: LoweredInstr[] = fuse({ values, outputs }, keep, (ins) => ins.op !== "unary" || !wasmUnary.has(ins.fn));
+  const fused: LoweredInstr[] = fuse({ values, outputs }, keep, (ins) => ins.op !== "unary" || !wasmUnary.has(ins.fn));
+  // Where the backend has products with an epilogue (the WebAssembly one), a bias + relu or
+  // relu-slope pass that only finishes a product runs inside it (epilogue.ts).
+  const lowered = hasMatmulEpilogue(cpu) ? foldEpilogues(fused, values, outputs) : fused;
 
   // Liveness: the last instruction that reads each value.
   const lastUse = new Int32Array(values.length).fill(-1);
@@ -91,6 +97,18 @@ export function lowerCpu(program: Program, cpu: CpuKernels): Executable {
       const sparse = sparseConstantMatmul(table[a], m, k, n, transA, transB);
       if (sparse) return () => void (sparse(table[b], table[o]) || cpu.matmul(table[a], table[b], table[o], 1, m, k, n, transA, transB));
     }
+    if (ins.op === "matmulEpilogue") {
+      const { a, b, m, k, n, transA, transB, relu } = ins, [o] = ins.out;
+      const epi = () => ({ bias: ins.bias >= 0 ? table[ins.bias] : null, relu, mask: ins.mask >= 0 ? table[ins.mask] : null });
+      const sparse = values[a].source.kind === "const" ? sparseConstantMatmul(table[a], m, k, n, transA, transB) : null;
+      if (sparse) return () => {
+        if (!sparse(table[b], table[o])) cpu.matmul(table[a], table[b], table[o], 1, m, k, n, transA, transB);
+        epilogueJs(table[o], m, n, epi());
+      };
+      if (!hasMatmulEpilogue(cpu)) throw new Error("unreachable: an epilogue without the kernel");
+      const c = cpu;
+      return () => c.matmulEpilogue(table[a], table[b], table[o], m, k, n, transA, transB, epi());
+    }
     return lower(ins, table, cpu);
   }).map((step, i) => {
     // A planned buffer is rewritten (by a later value, or on the next call) under the same array:
@@ -110,7 +128,7 @@ export function lowerCpu(program: Program, cpu: CpuKernels): Executable {
       for (let i = 0; i < steps.length; i++) steps[i]();
       return outputs.map((o) => (values[o].source.kind === "const" ? table[o].slice() : table[o])); // a constant result: a copy the caller may keep
     },
-    stats: { instrs: lowered.length, buffers: slots.length, bufferBytes: slots.reduce((s, b) => s + b.size * (b.dtype === "float64" ? 8 : 4), 0) },
+    stats: { instrs: lowered.length, buffers: slots.length, bufferBytes: slots.reduce((s, b) => s + b.size * (b.dtype === "float64" ? 8 : 4), 0), epilogues: lowered.filter((i) => i.op === "matmulEpilogue").length },
   };
 }
 

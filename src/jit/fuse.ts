@@ -14,6 +14,7 @@ import type { DType } from "../tensor/dtype.js";
 import type { Shape } from "../tensor/shape.js";
 import type { BinaryOp, UnaryOp } from "../backend/ops.js";
 import { operands, type Instr, type Program } from "./program.js";
+import type { EpilogueInstr } from "./epilogue.js";
 
 /** A member operation over slots: slots below `ext.length` are the group's external operands, slot ext.length + j is body[j]'s result. */
 export type FusedOp =
@@ -35,11 +36,13 @@ export interface FusedInstr {
   out: number[];
 }
 
-export type LoweredInstr = Instr | FusedInstr;
+/** What a lowering plans buffers for: the program's instructions, fused passes, products with an epilogue (epilogue.ts). */
+export type LoweredInstr = Instr | FusedInstr | EpilogueInstr;
 
 /** The value ids an instruction, fused or not, reads. */
 export function operandsOf(ins: LoweredInstr): number[] {
   if (ins.op === "fused") return [...new Set(ins.ext.map((e) => e.id))];
+  if (ins.op === "matmulEpilogue") return [ins.a, ins.b, ...(ins.bias >= 0 ? [ins.bias] : []), ...(ins.mask >= 0 ? [ins.mask] : [])];
   return operands(ins);
 }
 

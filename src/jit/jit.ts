@@ -38,7 +38,7 @@ export interface JitStats {
   /** Signatures currently cached. */
   cached: number;
   /** The last program compiled: instructions run per call, and the buffers it owns. */
-  lastProgram: { instrs: number; buffers: number; bufferBytes: number } | null;
+  lastProgram: { instrs: number; buffers: number; bufferBytes: number; epilogues: number } | null;
 }
 
 type AnyFn = (...args: never[]) => unknown;

@@ -17,6 +17,11 @@ export interface WasmCore extends UnaryKernels {
   packBF64(bPtr: number, bpPtr: number, k: number, n: number, transB: number): void;
   matmulF32(aPtr: number, bpPtr: number, cPtr: number, m: number, k: number, n: number, transA: number, rowStart: number, rowEnd: number, workPtr: number): void;
   matmulF64(aPtr: number, bpPtr: number, cPtr: number, m: number, k: number, n: number, transA: number, rowStart: number, rowEnd: number, workPtr: number): void;
+  /** matmulF32/F64 on the rows, then the epilogue (assembly/matmul.ts: + bias[j], relu, * (mask > 0); a pointer 0 or relu 0 skips that part). */
+  matmulEpiF32(aPtr: number, bpPtr: number, cPtr: number, m: number, k: number, n: number, transA: number, rowStart: number, rowEnd: number, workPtr: number, biasPtr: number, maskPtr: number, relu: number): void;
+  matmulEpiF64(aPtr: number, bpPtr: number, cPtr: number, m: number, k: number, n: number, transA: number, rowStart: number, rowEnd: number, workPtr: number, biasPtr: number, maskPtr: number, relu: number): void;
+  epilogueF32(cPtr: number, n: number, rowStart: number, rowEnd: number, biasPtr: number, maskPtr: number, relu: number): void;
+  epilogueF64(cPtr: number, n: number, rowStart: number, rowEnd: number, biasPtr: number, maskPtr: number, relu: number): void;
   matmulSmallF32(aPtr: number, bPtr: number, cPtr: number, m: number, k: number, n: number, transA: number, transB: number): void;
   matmulSmallF64(aPtr: number, bPtr: number, cPtr: number, m: number, k: number, n: number, transA: number, transB: number): void;
   gemvF32(aPtr: number, xPtr: number, yPtr: number, m: number, k: number, transA: number, start: number, end: number): void;
@@ -47,7 +52,7 @@ export interface WasmCore extends UnaryKernels {
 
 /** Kernels the worker pool can run: matmul and matrix-vector bands, the fused optimizer steps (src/optim/optimizer.ts), elementwise halves. */
 export const POOL_OPS = [
-  "matmulF32", "matmulF64", "gemvSharedF32", "gemvSharedF64",
+  "matmulF32", "matmulF64", "matmulEpiF32", "matmulEpiF64", "gemvSharedF32", "gemvSharedF64",
   ...["sgd", "adam", "adagrad", "rmsprop", "lion"].flatMap((k) => [`${k}StepF32`, `${k}StepF64`]),
   ...[...WASM_UNARY_OPS, "crossEntropyLogits", "crossEntropyResidual"].flatMap((k) => [`${k}F32`, `${k}F64`]),
 ];

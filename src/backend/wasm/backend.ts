@@ -15,6 +15,16 @@ import { WasmEngine, fusedKernelName } from "./fusedEngine.js";
 import type { WasmKernels } from "./index.js";
 import { HOST_MATH_OPS } from "./abi.js";
 import { WasmDenseSymmetric } from "./denseSymmetric.js";
+import { epilogueJs, type MatmulEpilogue } from "./matmulKernel.js";
+
+export { epilogueJs, type MatmulEpilogue };
+/** The wasm backend's into-kernels: the CPU ones plus a product with an epilogue, which compiled programs use (src/jit/epilogue.ts). */
+export interface WasmCpuKernels extends CpuKernels {
+  /** out [m, n] = op(a) @ op(b) (one product, no batch), then the epilogue on out in place. */
+  matmulEpilogue(a: FloatArray, b: FloatArray, out: FloatArray, m: number, k: number, n: number, transA: boolean, transB: boolean, epilogue: MatmulEpilogue): void;
+}
+/** Whether `cpu` has `matmulEpilogue` (the wasm backend's kernels do, the JS reference's not). */
+export const hasMatmulEpilogue = (cpu: CpuKernels): cpu is WasmCpuKernels => typeof (cpu as Partial<WasmCpuKernels>).matmulEpilogue === "function";
 
 /** Below this many multiply-adds the JS loop beats the copy into WebAssembly memory. */
 const WASM_MATMUL_MIN_FLOPS = 4096;
@@ -61,7 +71,7 @@ export function wasmBackend(w: WasmKernels): Backend {
  */
 export function lazyWasmBackend(kernels: () => WasmKernels | null): Backend & { readonly cpu: CpuKernels } {
   const js = jsCpuKernels;
-  const cpu: CpuKernels = {
+  const cpu: WasmCpuKernels = {
     ...js,
     unary(op, x, out) {
       const w = x.length < minValues(x) || !WASM_UNARY.has(op) ? null : kernels();
@@ -83,6 +93,14 @@ export function lazyWasmBackend(kernels: () => WasmKernels | null): Backend & { 
       const w = m * k * n < WASM_MATMUL_MIN_FLOPS ? null : kernels();
       if (w) batched(a, b, out, batch, m, k, n, (ad, bd, cd) => w.matmul(ad, bd, cd, m, k, n, transA, transB));
       else js.matmul(a, b, out, batch, m, k, n, transA, transB);
+    },
+    matmulEpilogue(a, b, out, m, k, n, transA, transB, epilogue) {
+      const w = m * k * n < WASM_MATMUL_MIN_FLOPS ? null : kernels();
+      if (w) w.matmul(a, b, out, m, k, n, transA, transB, epilogue);
+      else {
+        js.matmul(a, b, out, 1, m, k, n, transA, transB);
+        epilogueJs(out, m, n, epilogue);
+      }
     },
   };
   return cpuBackend("wasm", cpu, {

@@ -9,7 +9,7 @@ import { ResidentCache } from "./resident.js";
 import { hostEnv, type WasmCore } from "./abi.js";
 import type { WasmVariant, Bytes } from "./binaries.js";
 import type { WasmUnaryOp } from "../ops.js";
-import { matmulOn } from "./matmulKernel.js";
+import { matmulOn, type MatmulEpilogue } from "./matmulKernel.js";
 import { unaryOn, crossEntropyLogitsOn, crossEntropyResidualOn } from "./elementwiseKernels.js";
 import * as blas from "./linalgKernels.js";
 import { al } from "./align.js";
@@ -37,7 +37,7 @@ export interface WasmKernels {
    */
   readonly threadsReady: Promise<void>;
   /** C[m,n] = op(A) @ op(B); op(A) = A [m,k] or, with transA, A stored [k,m]; op(B) = B [k,n] or, with transB, B stored [n,k]. */
-  matmul(a: FloatArray, b: FloatArray, c: FloatArray, m: number, k: number, n: number, transA: boolean, transB: boolean): void;
+  matmul(a: FloatArray, b: FloatArray, c: FloatArray, m: number, k: number, n: number, transA: boolean, transB: boolean, epilogue?: MatmulEpilogue | null): void;
   /**
    * out = op(x) elementwise, x and out both float32 or both float64 (assembly/elementwise.ts: within
    * 2 ulp of the correctly rounded float32 value; float64 within 2 ulp of V8's Math-based formulas;
@@ -282,8 +282,8 @@ export class Kernels implements WasmKernels {
     crossEntropyResidualOn(this, x, t, loss, res);
   }
 
-  matmul(a: FloatArray, b: FloatArray, c: FloatArray, m: number, k: number, n: number, transA: boolean, transB: boolean): void {
-    matmulOn(this, a, b, c, m, k, n, transA, transB);
+  matmul(a: FloatArray, b: FloatArray, c: FloatArray, m: number, k: number, n: number, transA: boolean, transB: boolean, epilogue: MatmulEpilogue | null = null): void {
+    matmulOn(this, a, b, c, m, k, n, transA, transB, epilogue);
   }
 
   dot(x: FloatArray, y: FloatArray): number {

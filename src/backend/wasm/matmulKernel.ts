@@ -22,10 +22,43 @@ const GEMV_CHUNK = 256;
 /** At most this many depth chunks, each with a partial sum of the m outputs. */
 const GEMV_MAX_PARTS = 16;
 
-export function matmulOn(host: Kernels, a: FloatArray, b: FloatArray, c: FloatArray, m: number, k: number, n: number, transA: boolean, transB: boolean): void {
+/**
+ * What a compiled program folds into a product (src/jit/epilogue.ts), applied to C in place once
+ * computed: C[i,j] + bias[j] (bias: n values), then relu; or C * (mask > 0) (mask: m*n values).
+ * Each is the operation the unfused program ran (assembly/matmul.ts `epilogueRows`), so the bits are its.
+ */
+export interface MatmulEpilogue {
+  readonly bias: FloatArray | null;
+  readonly relu: boolean;
+  readonly mask: FloatArray | null;
+}
+
+/**
+ * The epilogue on C [m, n] in JS, for products that stay off the WebAssembly core (too small, or no
+ * core here): the formulas of the unfused program's add, relu and relu-slope product, stored into
+ * C's dtype after each, as the separate kernels stored them.
+ */
+export function epilogueJs(c: FloatArray, m: number, n: number, epi: MatmulEpilogue): void {
+  const { bias, relu, mask } = epi;
+  for (let i = 0, at = 0; i < m; i++) {
+    for (let j = 0; j < n; j++, at++) {
+      if (bias) c[at] = c[at] + bias[j];
+      if (relu) {
+        const v = c[at];
+        c[at] = v > 0 ? v : v !== v ? v : 0; // NaN kept, -0 and -Infinity to +0
+      }
+      if (mask) c[at] = c[at] * +(mask[at] > 0);
+    }
+  }
+}
+
+export function matmulOn(host: Kernels, a: FloatArray, b: FloatArray, c: FloatArray, m: number, k: number, n: number, transA: boolean, transB: boolean, epi: MatmulEpilogue | null = null): void {
   const f32 = a instanceof Float32Array;
   if (f32 !== b instanceof Float32Array || f32 !== c instanceof Float32Array) throw new TypeError("downhill matmul: a, b and c must share one dtype");
   if (a.length < m * k || b.length < k * n || c.length < m * n) throw new RangeError(`downhill matmul: arrays too short for [${m},${k}] @ [${k},${n}]`);
+  if (epi && ((epi.bias && (epi.bias.length < n || epi.bias instanceof Float32Array !== f32)) || (epi.mask && (epi.mask.length < m * n || epi.mask instanceof Float32Array !== f32)))) {
+    throw new RangeError(`downhill matmul epilogue: bias needs ${n} and mask ${m * n} values of the product's dtype`);
+  }
   if (m === 0 || n === 0) return;
   const pool = host.live(); // first: attaching a pool allocates its scratch
   const size = f32 ? 4 : 8;
@@ -52,9 +85,16 @@ export function matmulOn(host: Kernels, a: FloatArray, b: FloatArray, c: FloatAr
   // scratch, not 1 MiB: 64 fewer fresh pages on the first call).
   const cOverB = !small && bRes < 0;
   const bcBytes = cOverB ? Math.max(bBytes, cBytes) : bBytes + cBytes;
-  const base = host.scratch(aBytes + bcBytes + bpElements * size + parts * partBytes + 64);
+  // the epilogue's operands after everything else: | bias (n) | mask (m*n) |
+  const epiAt = al(aBytes + bcBytes + bpElements * size + parts * partBytes + 64);
+  const biasBytes = epi?.bias ? al(n * size) : 0, maskBytes = epi?.mask ? al(m * n * size) : 0;
+  const base = host.scratch(epiAt + biasBytes + maskBytes);
+  const biasPtr = epi?.bias ? base + epiAt : 0, maskPtr = epi?.mask ? base + epiAt + biasBytes : 0, relu = epi?.relu ? 1 : 0;
+  if (epi?.bias) host.put(biasPtr, epi.bias.length === n ? epi.bias : epi.bias.subarray(0, n));
+  if (epi?.mask) host.put(maskPtr, epi.mask.length === m * n ? epi.mask : epi.mask.subarray(0, m * n));
   const aPtr = aRes >= 0 ? aRes : base, bPtr = bRes >= 0 ? bRes : base + aBytes;
   const cPtr = cOverB ? bPtr : base + aBytes + bBytes, bpPtr = base + aBytes + bcBytes;
+  const epilogue = epi === null ? () => {} : () => (f32 ? core.epilogueF32 : core.epilogueF64)(cPtr, n, 0, m, biasPtr, maskPtr, relu);
   if (aRes < 0) host.put(aPtr, a.length === m * k ? a : a.subarray(0, m * k));
   if (bRes < 0) host.put(bPtr, b.length === k * n ? b : b.subarray(0, k * n));
   const out = c.length === m * n ? c : c.subarray(0, m * n);
@@ -86,20 +126,28 @@ export function matmulOn(host: Kernels, a: FloatArray, b: FloatArray, c: FloatAr
         for (let q = 1; q < parts; q++) for (let j = 0, pq = p0 + q * stride; j < m; j++) y[c0 + j] += y[pq + j];
       }
     }
+    epilogue();
     host.get(cPtr, out);
     return;
   }
   if (small) {
     (f32 ? core.matmulSmallF32 : core.matmulSmallF64)(aPtr, bPtr, cPtr, m, k, n, tA, tB);
+    epilogue();
     host.get(cPtr, out);
     return;
   }
   if (f32) core.packBF32(bPtr, bpPtr, k, n, tB);
   else core.packBF64(bPtr, bpPtr, k, n, tB);
-  const kernel = f32 ? core.matmulF32 : core.matmulF64;
   const threads = pool && m * k * n >= THREAD_MIN_MACS ? Math.min(1 + pool.size, Math.floor(m / 8)) : 1;
   const workPtrs = host.workPtrs;
-  split(host, threads, m, f32 ? "matmulF32" : "matmulF64", (r0, r1, t) => [aPtr, bpPtr, cPtr, m, k, n, tA, r0, r1, workPtrs[t]], (r0, r1) => kernel(aPtr, bpPtr, cPtr, m, k, n, tA, r0, r1, workPtrs[0]));
+  if (epi === null) {
+    const kernel = f32 ? core.matmulF32 : core.matmulF64;
+    split(host, threads, m, f32 ? "matmulF32" : "matmulF64", (r0, r1, t) => [aPtr, bpPtr, cPtr, m, k, n, tA, r0, r1, workPtrs[t]], (r0, r1) => kernel(aPtr, bpPtr, cPtr, m, k, n, tA, r0, r1, workPtrs[0]));
+  } else {
+    // each thread applies the epilogue to its own band of rows, while they are in its cache
+    const kernel = f32 ? core.matmulEpiF32 : core.matmulEpiF64;
+    split(host, threads, m, f32 ? "matmulEpiF32" : "matmulEpiF64", (r0, r1, t) => [aPtr, bpPtr, cPtr, m, k, n, tA, r0, r1, workPtrs[t], biasPtr, maskPtr, relu], (r0, r1) => kernel(aPtr, bpPtr, cPtr, m, k, n, tA, r0, r1, workPtrs[0], biasPtr, maskPtr, relu));
+  }
   host.get(cPtr, out);
 }
 
