@@ -21,7 +21,7 @@ describe("Poisson PINN (Müller and Zeinhofer 2023)", () => {
     expect(sd).toBeLessThan(0.12);
     // ½‖r‖² is half the paper's loss mean (Δu + f)² + 4 mean u² (a zero network: u = Δu = 0)
     const zero = (t: Tensor) => tensor(new Array(t.size).fill(0), { dtype: "float64" }).reshape(t.shape);
-    const z = [{ w: zero(p[0].w), b: zero(p[0].b) }, {}, { w: zero(p[2].w), b: tensor([0.3], { dtype: "float64" }) }];
+    const z = [{ w: zero(p[0].w), b: zero(p[0].b) }, {}, { w: zero(p[2].w), b: tensor([0.3], { dtype: "float64" }) }] as Tree;
     const f2 = Array.from({ length: 784 }, (_, i) => trainingProblems.poissonSource(X[2 * i], X[2 * i + 1]) ** 2);
     const paper = f2.reduce((s, x) => s + x, 0) / 784 + 4 * 0.3 ** 2;
     expect(P.extra.loss(z).item()).toBeCloseTo(paper / 2, 10);
