@@ -44,6 +44,11 @@ export interface NaturalGradientOptions {
   /** "pinv"'s relative cutoff (default n·2⁻⁵², numpy's and JAX's lstsq default). */
   rcond?: number;
   /**
+   * With "pinv" and "grid": cutoffs tried, rcond·100ʲ for j < rcondTries, moving to the next while
+   * the grid's best step is below lr·2⁻¹⁰; the best of all tries is taken (default 1: rcond only).
+   */
+  rcondTries?: number;
+  /**
    * How J is built when extra.residualJacobian is absent: "rows" (a reverse pass per residual),
    * "columns" (a forward-mode product per parameter) or "auto" (the fewer passes; default).
    */
@@ -75,7 +80,7 @@ export interface NaturalGradientState {
  * pinv and λ = 0.
  * @param options.lr (1) @param options.damping (1e-3) @param options.lineSearch ("armijo")
  * @param options.c1 (1e-4) @param options.maxBacktracks (20) @param options.gridSize (31)
- * @param options.solver ("cholesky") @param options.rcond (n·2⁻⁵²) @param options.jacobian ("auto")
+ * @param options.solver ("cholesky") @param options.rcond (n·2⁻⁵²) @param options.rcondTries (1) @param options.jacobian ("auto")
  * @param options.maxParams (5000)
  * @see https://doi.org/10.1162/089976698300017746 (Amari, natural gradient)
  * @see https://proceedings.mlr.press/v202/muller23b.html (energy natural gradient for PINNs)
@@ -85,7 +90,7 @@ export interface NaturalGradientState {
  */
 export function naturalGradient(options: NaturalGradientOptions = {}): GradientTransformation<NaturalGradientState> {
   const where = "naturalGradient";
-  checkKnown(where, options, ["lr", "damping", "lineSearch", "c1", "maxBacktracks", "gridSize", "solver", "rcond", "jacobian", "maxParams"]);
+  checkKnown(where, options, ["lr", "damping", "lineSearch", "c1", "maxBacktracks", "gridSize", "solver", "rcond", "rcondTries", "jacobian", "maxParams"]);
   const lr = learningRate(where, options.lr ?? 1);
   const damping0 = nonNegative(where, "damping", options.damping ?? 1e-3);
   const ls = options.lineSearch ?? "armijo";
@@ -97,6 +102,7 @@ export function naturalGradient(options: NaturalGradientOptions = {}): GradientT
   const solver = options.solver ?? "cholesky";
   if (solver !== "cholesky" && solver !== "pinv") throw new ArgumentError(`naturalGradient: solver must be "cholesky" or "pinv", got ${JSON.stringify(solver)}`);
   const rcond = options.rcond === undefined ? undefined : nonNegative(where, "rcond", options.rcond);
+  const rcondTries = positiveInt(where, "rcondTries", options.rcondTries ?? 1);
   const mode = options.jacobian ?? "auto";
   if (mode !== "auto" && mode !== "rows" && mode !== "columns") throw new ArgumentError(`naturalGradient: jacobian must be "auto", "rows" or "columns", got ${JSON.stringify(mode)}`);
   const maxParams = positiveInt(where, "maxParams", options.maxParams ?? 5000);
@@ -122,8 +128,14 @@ export function naturalGradient(options: NaturalGradientOptions = {}): GradientT
         }
       }
       for (let a = 0; a < n; a++) for (let b = 0; b < a; b++) M[a * n + b] = M[b * n + a];
-      const delta = solver === "pinv" ? pinvSolve(M, n, g, damping0, rcond ?? n * 2 ** -52) : dampedCholeskySolve(M, n, g, damping0, state.count);
-      for (let a = 0; a < n; a++) delta[a] = -delta[a];
+      const pinv = solver === "pinv" ? pinvSolver(M, n, damping0) : null;
+      const cutoff0 = rcond ?? n * 2 ** -52;
+      const direction = (cutoff: number) => {
+        const d = pinv ? pinv(g, cutoff) : dampedCholeskySolve(M, n, g, damping0, state.count);
+        for (let a = 0; a < n; a++) d[a] = -d[a];
+        return d;
+      };
+      let delta = direction(cutoff0);
 
       const half = (x: ArrayLike<number>) => { let s = 0; for (let i = 0; i < x.length; i++) s += x[i] * x[i]; return s / 2; };
       const at = (alpha: number): Tree => {
@@ -145,12 +157,21 @@ export function naturalGradient(options: NaturalGradientOptions = {}): GradientT
         for (; k <= maxBacktracks; k++, alpha /= 2) if (lossAt(alpha) <= f0 + c1 * alpha * slope) break;
         if (k > maxBacktracks) alpha = 0;
       } else if (search === "grid") {
-        let best = 0, fBest = f0;
-        for (let k = 0, a = alpha; k < gridSize; k++, a /= 2) {
-          const f = lossAt(a);
-          if (f < fBest) { fBest = f; best = a; }
+        const lr0 = alpha;
+        let best = 0, fBest = f0, bestDelta = delta;
+        // with rcondTries > 1, a step below lr·2⁻¹⁰ (a direction ruled by the Gramian's smallest
+        // kept eigenvalues) tries the cutoff 100x higher, keeping the best of all tries
+        for (let j = 0, cutoff = cutoff0; j < rcondTries; j++, cutoff *= 100) {
+          if (j > 0) delta = direction(cutoff);
+          let found = 0;
+          for (let k = 0, a = lr0; k < gridSize; k++, a /= 2) {
+            const f = lossAt(a);
+            if (f < fBest) { fBest = f; best = a; bestDelta = delta; found = a; }
+          }
+          if (found >= lr0 * 2 ** -10) break;
         }
         alpha = best;
+        delta = bestDelta;
       }
       let o = 0;
       const updates = leaves.map((t, k) => {
@@ -186,21 +207,23 @@ function dampedCholeskySolve(M: Float64Array, n: number, g: Float64Array, dampin
   return choleskySolve(L, n, g);
 }
 
-/** (M + λI)⁺ g from M + λI = V diag(w) Vᵀ, dropping w_i ≤ rcond·max w (and non-finite M). */
-function pinvSolve(M: Float64Array, n: number, g: Float64Array, damping: number, rcond: number): Float64Array {
+/** g ↦ (M + λI)⁺ g from M + λI = V diag(w) Vᵀ (one eigendecomposition), dropping w_i ≤ rcond·max w. */
+function pinvSolver(M: Float64Array, n: number, damping: number): (g: Float64Array, rcond: number) => Float64Array {
   const D = Float64Array.from(M);
   for (let a = 0; a < n; a++) D[a * n + a] += damping;
   for (let i = 0; i < D.length; i++) if (!Number.isFinite(D[i])) throw new ArgumentError("naturalGradient: JᵀJ has non-finite entries (non-finite residuals or Jacobian?)");
   const { values: w, vectors: V } = symEig(D, n);
   let wMax = 0;
   for (let i = 0; i < n; i++) wMax = Math.max(wMax, Math.abs(w[i]));
-  const x = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    if (!(w[i] > rcond * wMax)) continue;
-    let c = 0; // (column i of V) · g
-    for (let a = 0; a < n; a++) c += V[a * n + i] * g[a];
-    c /= w[i];
-    for (let a = 0; a < n; a++) x[a] += c * V[a * n + i];
-  }
-  return x;
+  return (g, rcond) => {
+    const x = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      if (!(w[i] > rcond * wMax)) continue;
+      let c = 0; // (column i of V) · g
+      for (let a = 0; a < n; a++) c += V[a * n + i] * g[a];
+      c /= w[i];
+      for (let a = 0; a < n; a++) x[a] += c * V[a * n + i];
+    }
+    return x;
+  };
 }

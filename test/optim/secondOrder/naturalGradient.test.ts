@@ -3,7 +3,7 @@
  *   (JᵀJ + λ I) δ = −Jᵀ r,  u = α δ with α halved until Armijo's decrease.
  */
 import { describe, expect, it } from "vitest";
-import { ArgumentError, Rng, tensor, type Tensor, type Tree } from "../../../src/index.js";
+import { ArgumentError, concat, Rng, tensor, type Tensor, type Tree } from "../../../src/index.js";
 import * as nn from "../../../src/nn/index.js";
 import { fit, saveCheckpoint } from "../../../src/train/index.js";
 import { naturalGradient, optimizer, type NaturalGradientState } from "../../../src/index.js";
@@ -177,11 +177,27 @@ describe("naturalGradient: the Jacobian, the pseudo-inverse solve and the grid l
     expect(tx.update(p, tx.init(p), p, { residuals }).state.lastStep).toBe(0);
   });
 
+  it('rcondTries: when the grid only finds a tiny step, the cutoff 100x higher drops the weak direction that spoilt it', () => {
+    // r = [p0 − 1, 1e-7 (p1 + 1) + 10 p1²] at (1 + 1e-4, 0): JᵀJ = diag(1, 1e-14) keeps the weak direction
+    // (cutoff 2·2⁻⁵² relative), whose Gauss-Newton step p1 → −1 makes r1 = 10: only steps near 2⁻¹³ help
+    const residuals = (p: Tree) => { const q = p as Tensor; const p0 = q.slice([0], [1]), p1 = q.slice([1], [1]); return concat([p0.sub(1), p1.add(1).mul(1e-7).add(p1.square().mul(10))], 0); };
+    const o = { damping: 0, solver: "pinv", lineSearch: "grid", lr: 1 } as const;
+    const start = () => tensor([1 + 1e-4, 0], f64);
+    const one = naturalGradient(o), p1 = start();
+    const a = one.update(p1, one.init(p1), p1, { residuals });
+    expect(a.state.lastStep).toBeLessThan(2 ** -10);
+    const two = naturalGradient({ ...o, rcondTries: 2 }), p2 = start();
+    const b = two.update(p2, two.init(p2), p2, { residuals });
+    expect(b.state.lastStep).toBe(1);
+    expect(b.updates).toBeAllclose([-1e-4, 0], { atol: 1e-15 });
+  });
+
   it("bad options are errors naming them", () => {
     expect(() => naturalGradient({ solver: "qr" as never })).toThrow(/naturalGradient: solver must be "cholesky" or "pinv", got "qr"/);
     expect(() => naturalGradient({ lineSearch: "wolfe" as never })).toThrow(/naturalGradient: lineSearch must be true, false, "armijo" or "grid", got "wolfe"/);
     expect(() => naturalGradient({ jacobian: "forward" as never })).toThrow(/naturalGradient: jacobian must be "auto", "rows" or "columns"/);
     expect(() => naturalGradient({ gridSize: 0 })).toThrow(ArgumentError);
     expect(() => naturalGradient({ rcond: -1 })).toThrow(ArgumentError);
+    expect(() => naturalGradient({ rcondTries: 0 })).toThrow(/naturalGradient: rcondTries/);
   });
 });
