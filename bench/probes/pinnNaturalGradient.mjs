@@ -5,11 +5,12 @@
 //  1. step time of naturalGradient by how J is built, alternating: "rows" (a reverse pass per
 //     residual, the old way), "columns" (a forward-mode product per parameter), and the PINN's
 //     closed form (extra.residualJacobian), each on the same parameters;
-//  2. the ENGD run (closed-form J), relative L2 error every 5 steps, and Adam beside it.
-//   node bench/probes/pinnNaturalGradient.mjs [ngSteps=50] [adamSteps=2000] [interior=28] [boundary=29] [timingRounds=3]
+//  2. the ENGD runs (closed-form J) on seeds 0 .. seeds-1, relative L2 error every 5 steps, and
+//     Adam (seed 0) beside them.
+//   node bench/probes/pinnNaturalGradient.mjs [ngSteps=70] [adamSteps=3000] [interior=28] [boundary=29] [timingRounds=3] [seeds=3]
 import * as dh from "../../dist/index.js";
 
-const [ngSteps = 50, adamSteps = 2000, interior = 28, boundary = 29, rounds = 3] = process.argv.slice(2).map(Number);
+const [ngSteps = 70, adamSteps = 3000, interior = 28, boundary = 29, rounds = 3, seeds = 3] = process.argv.slice(2).map(Number);
 await dh.ready();
 const P = dh.trainingProblems.poissonPinn({ interior, boundary });
 const engd = P.methodOptions["natural-gradient"];
@@ -30,8 +31,9 @@ for (const [w, t] of Object.entries(times)) console.log(`step, J by ${w.padEnd(1
 // the line search alone: 31 evaluations of the residuals
 { const p = P.init(0), t0 = performance.now(); for (let k = 0; k < 31; k++) P.residuals(p).dataSync(); console.log(`31 residual evaluations (the grid line search): ${(performance.now() - t0).toFixed(0)} ms`); }
 
-for (const [name, tx, steps, every] of [["natural-gradient", dh.naturalGradient(engd), ngSteps, 5], ["adam lr 1e-3", dh.adam({ lr: 1e-3 }), adamSteps, 500]]) {
-  const p = P.init(0);
+const runs = [...Array.from({ length: seeds }, (_, s) => [`natural-gradient seed ${s}`, dh.naturalGradient(engd), ngSteps, 5, s]), ["adam lr 1e-3", dh.adam({ lr: 1e-3 }), adamSteps, 500, 0]];
+for (const [name, tx, steps, every, seed] of runs) {
+  const p = P.init(seed);
   const opt = dh.optimizer(tx, p);
   const vg = dh.valueAndGrad(P.extra.loss);
   let ms = 0, best = Infinity;
@@ -43,7 +45,7 @@ for (const [name, tx, steps, every] of [["natural-gradient", dh.naturalGradient(
     if (k % every === 0 || k === steps) {
       const e = P.metric.evaluate(p);
       best = Math.min(best, e);
-      console.log(`${name.padEnd(16)} step ${String(k).padStart(5)}  loss ${P.extra.loss(p).item().toExponential(2)}  relative L2 ${e.toExponential(2)}  ${(ms / 1000).toFixed(1)} s`);
+      console.log(`${name.padEnd(24)} step ${String(k).padStart(5)}  loss ${P.extra.loss(p).item().toExponential(2)}  relative L2 ${e.toExponential(2)}  ${(ms / 1000).toFixed(1)} s`);
     }
   }
   console.log(`${name}: best relative L2 error ${best.toExponential(2)} in ${steps} steps, ${(ms / steps).toFixed(1)} ms/step`);
