@@ -161,7 +161,7 @@ export function naturalGradient(options: NaturalGradientOptions = {}): GradientT
         let best = 0, fBest = f0, bestDelta = delta;
         // with rcondTries > 1, a step below lr·2⁻¹⁰ (a direction ruled by the Gramian's smallest
         // kept eigenvalues) tries the cutoff 100x higher, keeping the best of all tries
-        for (let j = 0, cutoff = cutoff0; j < rcondTries; j++, cutoff *= 100) {
+        for (let j = 0, cutoff = cutoff0; j < (pinv ? rcondTries : 1); j++, cutoff *= 100) {
           if (j > 0) delta = direction(cutoff);
           let found = 0;
           for (let k = 0, a = lr0; k < gridSize; k++, a /= 2) {
