@@ -45,10 +45,16 @@ export interface ExtraArgs {
    * Gauss-Newton matrix JᵀJ); `fit` supplies them for loss "mse", scaled so ½‖r‖² is the mse.
    */
   readonly residuals?: (params: Tree) => Tensor;
+  /**
+   * ∂r/∂params of those residuals as an [m, n] matrix (columns in the flattened parameter tree's
+   * order), for callers with a faster way than autodiff (the PINN's closed form); naturalGradient
+   * builds it by autodiff when absent.
+   */
+  readonly residualJacobian?: (params: Tree) => Tensor;
 }
 
 /** The names of the fields, for messages and for checking user input. */
-export const EXTRA_FIELDS = ["loss", "valueAndGrad", "hvp", "outputs", "captureLinear", "residuals"] as const;
+export const EXTRA_FIELDS = ["loss", "valueAndGrad", "hvp", "outputs", "captureLinear", "residuals", "residualJacobian"] as const;
 
 /** Throws unless `extra` is absent or an object whose known fields are functions. */
 export function checkExtra(where: string, extra: unknown): ExtraArgs | undefined {

@@ -3,11 +3,12 @@
  *   (JᵀJ + λ I) δ = −Jᵀ r,  u = α δ with α halved until Armijo's decrease.
  */
 import { describe, expect, it } from "vitest";
-import { ArgumentError, Rng, tensor, type Tensor, type Tree } from "../../../src/index.js";
+import { ArgumentError, concat, Rng, tensor, type Tensor, type Tree } from "../../../src/index.js";
 import * as nn from "../../../src/nn/index.js";
 import { fit, saveCheckpoint } from "../../../src/train/index.js";
 import { naturalGradient, optimizer, type NaturalGradientState } from "../../../src/index.js";
 import { vals } from "../../helpers.js";
+import { residualJacobian } from "../../../src/optim/secondOrder/residualJacobian.js";
 
 const f64 = { dtype: "float64" as const };
 
@@ -98,5 +99,105 @@ describe("naturalGradient", () => {
     const big = naturalGradient({ maxParams: 1 });
     expect(() => big.update(p, big.init(p), p, { residuals: (q) => q as Tensor })).toThrow(/2 parameters, more than maxParams = 1/);
     expect(() => naturalGradient({ damping: -1 })).toThrow(ArgumentError);
+  });
+});
+
+describe("naturalGradient: the Jacobian, the pseudo-inverse solve and the grid line search (ENGD)", () => {
+  // r(p) for a tree with three leaves, one of which r ignores (its columns are zero)
+  const t = [0.1, 0.4, 0.7, 1.0, 1.3];
+  const residualsOf = (p: Tree) => {
+    const q = p as { a: Tensor; w: Tensor; unused: Tensor };
+    const ts = tensor(t, f64).reshape([5, 1]);
+    return ts.matmul(q.w).tanh().matmul(q.a).reshape([5]).sub(tensor([0.3, -0.2, 0.5, 0.1, 0.4], f64)).mul(ts.reshape([5]).add(1));
+  };
+  const point = () => ({ a: tensor([[0.7], [-1.2], [0.4]], f64), w: tensor([[0.9, -0.5, 1.7]], f64), unused: tensor([3, 4], f64) });
+  const flat = (p: Tree) => (["a", "unused", "w"] as const).flatMap((k) => Array.from(vals((p as Record<string, Tensor>)[k])));
+  const unflat = (v: number[]) => ({ a: tensor([[v[0]], [v[1]], [v[2]]], f64), unused: tensor([v[3], v[4]], f64), w: tensor([[v[5], v[6], v[7]]], f64) });
+
+  it("J by rows (reverse passes) and by columns (forward-mode passes) agree with central differences", () => {
+    const p = point(), x0 = flat(p), h = 1e-6;
+    const fd = x0.map((_, j) => {
+      const up = [...x0], dn = [...x0];
+      up[j] += h; dn[j] -= h;
+      const a = vals(residualsOf(unflat(up))), b = vals(residualsOf(unflat(dn)));
+      return Array.from(a, (v, i) => (v - b[i]) / (2 * h));
+    });
+    for (const mode of ["rows", "columns", "auto"] as const) {
+      const { J, m, n, r } = residualJacobian(residualsOf, p, mode, "test");
+      expect([m, n]).toEqual([5, 8]);
+      expect(Array.from(r)).toEqual(Array.from(vals(residualsOf(p))));
+      for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) expect(J[i * n + j]).toBeCloseTo(fd[j][i], 8);
+      for (let i = 0; i < m; i++) expect([J[i * n + 3], J[i * n + 4]]).toEqual([0, 0]);
+    }
+  });
+
+  it("extra.residualJacobian replaces autodiff's (same step), and a wrong shape is an error naming it", () => {
+    const p = point();
+    const tx = naturalGradient({ damping: 0.1, lineSearch: false });
+    const auto = tx.update(p, tx.init(p), p, { residuals: residualsOf });
+    const { J } = residualJacobian(residualsOf, p, "rows", "test");
+    let calls = 0;
+    const given = tx.update(p, tx.init(p), p, { residuals: residualsOf, residualJacobian: () => { calls++; return tensor(Array.from(J), f64).reshape([5, 8]); } });
+    expect(calls).toBe(1);
+    for (const [a, b] of flat(given.updates).map((v, i) => [v, flat(auto.updates)[i]])) expect(a).toBeCloseTo(b, 12);
+    expect(() => tx.update(p, tx.init(p), p, { residuals: residualsOf, residualJacobian: () => tensor(Array.from(J).slice(0, 32), f64).reshape([4, 8]) })).toThrow(/naturalGradient: extra\.residualJacobian must return \[5, 8\].*got \[4, 8\]/);
+  });
+
+  it('solver "pinv" on a rank-deficient linear model: one undamped step is the least-squares solution nearest the start (Cholesky has to damp it)', () => {
+    const rng = new Rng(5);
+    const a = Array.from({ length: 7 }, () => rng.normal()), c = Array.from({ length: 7 }, () => rng.normal());
+    const b = Array.from({ length: 7 }, () => rng.normal());
+    const A = a.map((ai, i) => [ai, ai, c[i]]); // columns 0 and 1 equal: JᵀJ is singular
+    const At = tensor(A, f64), bt = tensor(b, f64);
+    const residuals = (p: Tree) => At.matmul(p as Tensor).sub(bt);
+    // least squares in (s, t) on [a, c], then split s over the equal columns; the start's
+    // null-space component (x0 · (1, −1, 0)/√2) stays
+    const [s, tt] = solve([[a.reduce((z, v) => z + v * v, 0), a.reduce((z, v, i) => z + v * c[i], 0)], [a.reduce((z, v, i) => z + v * c[i], 0), c.reduce((z, v) => z + v * v, 0)]], [a.reduce((z, v, i) => z + v * b[i], 0), c.reduce((z, v, i) => z + v * b[i], 0)]);
+    const x0 = [0.5, -1, 2], d = (x0[0] - x0[1]) / 2;
+    const x = tensor(x0, f64);
+    optimizer(naturalGradient({ damping: 0, solver: "pinv" }), x).step(x, { residuals });
+    expect(x).toBeAllclose([s / 2 + d, s / 2 - d, tt], { atol: 1e-10, rtol: 1e-10 });
+  });
+
+  it('lineSearch "grid" takes the step of least ½‖r‖² among lr·2⁻ᵏ, k < gridSize (none if all are worse)', () => {
+    const residuals = (p: Tree) => (p as Tensor).pow(3).sub(1);
+    const full = 0.999 / 0.03; // the Gauss-Newton step of r = p³ − 1 at p = 0.1
+    for (const [lr, gridSize] of [[1, 31], [2, 31], [0.3, 4]]) {
+      const tx = naturalGradient({ damping: 0, lineSearch: "grid", lr, gridSize });
+      const p = tensor([0.1], f64);
+      const { state } = tx.update(p, tx.init(p), p, { residuals });
+      const grid = Array.from({ length: gridSize }, (_, k) => lr * 2 ** -k);
+      const f = (alpha: number) => ((0.1 + alpha * full) ** 3 - 1) ** 2;
+      const best = grid.reduce((u, v) => (f(v) < f(u) ? v : u));
+      expect(state.lastStep).toBe(f(best) < f(0) ? best : 0); // [0.3, 4]: every trial overshoots
+    }
+    // nothing on the grid decreases ½‖r‖² (at a minimum): no step
+    const tx = naturalGradient({ damping: 0, lineSearch: "grid" });
+    const p = tensor([1], f64);
+    expect(tx.update(p, tx.init(p), p, { residuals }).state.lastStep).toBe(0);
+  });
+
+  it('rcondTries: when the grid only finds a tiny step, the cutoff 100x higher drops the weak direction that spoilt it', () => {
+    // r = [p0 − 1, 1e-7 (p1 + 1) + 10 p1²] at (1 + 1e-4, 0): JᵀJ = diag(1, 1e-14) keeps the weak direction
+    // (cutoff 2·2⁻⁵² relative), whose Gauss-Newton step p1 → −1 makes r1 = 10: only steps near 2⁻¹³ help
+    const residuals = (p: Tree) => { const q = p as Tensor; const p0 = q.slice([0], [1]), p1 = q.slice([1], [1]); return concat([p0.sub(1), p1.add(1).mul(1e-7).add(p1.square().mul(10))], 0); };
+    const o = { damping: 0, solver: "pinv", lineSearch: "grid", lr: 1 } as const;
+    const start = () => tensor([1 + 1e-4, 0], f64);
+    const one = naturalGradient(o), p1 = start();
+    const a = one.update(p1, one.init(p1), p1, { residuals });
+    expect(a.state.lastStep).toBeLessThan(2 ** -10);
+    const two = naturalGradient({ ...o, rcondTries: 2 }), p2 = start();
+    const b = two.update(p2, two.init(p2), p2, { residuals });
+    expect(b.state.lastStep).toBe(1);
+    expect(b.updates).toBeAllclose([-1e-4, 0], { atol: 1e-15 });
+  });
+
+  it("bad options are errors naming them", () => {
+    expect(() => naturalGradient({ solver: "qr" as never })).toThrow(/naturalGradient: solver must be "cholesky" or "pinv", got "qr"/);
+    expect(() => naturalGradient({ lineSearch: "wolfe" as never })).toThrow(/naturalGradient: lineSearch must be true, false, "armijo" or "grid", got "wolfe"/);
+    expect(() => naturalGradient({ jacobian: "forward" as never })).toThrow(/naturalGradient: jacobian must be "auto", "rows" or "columns"/);
+    expect(() => naturalGradient({ gridSize: 0 })).toThrow(ArgumentError);
+    expect(() => naturalGradient({ rcond: -1 })).toThrow(ArgumentError);
+    expect(() => naturalGradient({ rcondTries: 0 })).toThrow(/naturalGradient: rcondTries/);
   });
 });
