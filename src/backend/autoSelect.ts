@@ -81,19 +81,22 @@ function filled(n: number, seed: number): Float32Array {
 export async function measureCrossover(gpu: Backend, cpu: Backend, options: MeasureOptions = {}): Promise<MeasuredCrossover> {
   const budget = options.callBudgetMs ?? 250, rounds = options.rounds ?? 3;
   const samples: CrossoverSample[] = [];
-  const family = async (kind: CrossoverSample["kind"], sizes: readonly number[], work: (s: number) => number, run: (b: Backend, s: number) => Storage, outLen: (s: number) => number): Promise<number> => {
+  /** `prepare(b, s)` makes the inputs (not timed) and returns the kernel call (timed, with the read). */
+  const family = async (kind: CrossoverSample["kind"], sizes: readonly number[], work: (s: number) => number, prepare: (b: Backend, s: number) => () => Storage, outLen: (s: number) => number): Promise<number> => {
     const mine: CrossoverSample[] = [];
     if (sizes.length === 0) return Infinity;
-    await gpu.read(run(gpu, sizes[0]), "float32", outLen(sizes[0])); // compiles the pipelines
+    const time = async (b: Backend, s: number): Promise<number> => {
+      const call = prepare(b, s);
+      const t = performance.now();
+      await b.read(call(), "float32", outLen(s));
+      return performance.now() - t;
+    };
+    await time(gpu, sizes[0]); // compiles the pipelines
     for (const s of sizes) {
       let g = Infinity, c = Infinity;
       for (let r = 0; r < rounds; r++) {
-        let t = performance.now();
-        await gpu.read(run(gpu, s), "float32", outLen(s));
-        g = Math.min(g, performance.now() - t);
-        t = performance.now();
-        await cpu.read(run(cpu, s), "float32", outLen(s));
-        c = Math.min(c, performance.now() - t);
+        g = Math.min(g, await time(gpu, s));
+        c = Math.min(c, await time(cpu, s));
         if (g > budget || c > budget) break;
       }
       mine.push({ kind, work: work(s), gpuMs: g, cpuMs: c });
@@ -106,14 +109,20 @@ export async function measureCrossover(gpu: Backend, cpu: Backend, options: Meas
     "matmul",
     options.matmulSizes ?? [64, 128, 256, 512, 1024],
     (n) => 2 * n ** 3,
-    (b, n) => b.matmul(b.adopt(filled(n * n, 1)), b.adopt(filled(n * n, 2)), 1, n, n, n, false, false, "float32"),
+    (b, n) => {
+      const x = b.adopt(filled(n * n, 1)), y = b.adopt(filled(n * n, 2));
+      return () => b.matmul(x, y, 1, n, n, n, false, false, "float32");
+    },
     (n) => n * n,
   );
   const elements = await family(
     "elementwise",
     options.elementSizes ?? [1 << 14, 1 << 16, 1 << 18, 1 << 20, 1 << 22],
     (n) => n,
-    (b, n) => b.binary("add", b.adopt(filled(n, 1)), [n], b.adopt(filled(n, 2)), [n], [n], "float32"),
+    (b, n) => {
+      const x = b.adopt(filled(n, 1)), y = b.adopt(filled(n, 2));
+      return () => b.binary("add", x, [n], y, [n], [n], "float32");
+    },
     (n) => n,
   );
   return { matmulFlops, elements, samples };

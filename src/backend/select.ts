@@ -9,7 +9,7 @@ import type { FloatArray } from "../tensor/dtype.js";
 import type { Backend, BackendName, Storage } from "./backend.js";
 import { jsBackend, arrayOf } from "./js/backend.js";
 import { lazyWasmBackend } from "./wasm/backend.js";
-import { createAutoBackend, measureCrossover, type Crossover } from "./autoSelect.js";
+import { createAutoBackend, measureCrossover, type Crossover, type CrossoverSample } from "./autoSelect.js";
 import { initWasm, initWasmSync, notifyWritten, wasmKernelsSync, type WasmKernels } from "./wasm/index.js";
 
 export type { BackendName } from "./backend.js";
@@ -30,7 +30,10 @@ interface DeviceBackend extends Backend {
 /** The WebGPU backend once `ready({ backend: "webgpu" })` started it (its code is a separate chunk). */
 let webgpu: DeviceBackend | null = null;
 /** The router of `ready({ backend: "auto" })` once it accepted a hardware adapter, and its crossover. */
-let auto: { backend: Backend; crossover: Crossover } | null = null;
+let auto: { backend: Backend; crossover: AutoCrossover } | null = null;
+
+/** The crossover automatic selection uses, and the timings it was measured from (absent when given). */
+export type AutoCrossover = Crossover & { samples?: readonly CrossoverSample[] };
 
 function wasm(): WasmKernels | null {
   return preferred === "js" ? null : (wasmKernelsSync() ?? autoStart());
@@ -209,7 +212,8 @@ async function startAuto(options: ReadyOptions): Promise<void> {
     const device = await mod.startWebGpu({ cpu, BackendError }, { gpu: options.gpu as never, device: options.device as never, hardwareOnly: true, powerPreference: "high-performance" });
     const given = options.crossover ?? {};
     const measured = given.matmulFlops !== undefined && given.elements !== undefined ? null : await measureCrossover(device, cpu);
-    const crossover: Crossover = { matmulFlops: given.matmulFlops ?? measured!.matmulFlops, elements: given.elements ?? measured!.elements };
+    const crossover: AutoCrossover = { matmulFlops: given.matmulFlops ?? measured!.matmulFlops, elements: given.elements ?? measured!.elements };
+    if (measured) crossover.samples = measured.samples;
     webgpu = device;
     auto = { backend: createAutoBackend(device, cpu, crossover), crossover };
     preferred = "auto";
@@ -240,7 +244,7 @@ export function setBackend(name: BackendName | "auto"): void {
  * selection with a device, `backend` is "auto" and `crossover` the sizes from which work goes to
  * the GPU (null otherwise).
  */
-export function backendInfo(): { backend: BackendName | "auto"; variant: string | null; threads: number; adapter: string | null; error: string | null; crossover: Crossover | null } {
+export function backendInfo(): { backend: BackendName | "auto"; variant: string | null; threads: number; adapter: string | null; error: string | null; crossover: AutoCrossover | null } {
   const w = wasm();
   const cpu = { variant: w ? w.variant : null, threads: w ? w.threads : 1 };
   if ((preferred === "webgpu" || preferred === "auto") && webgpu && webgpu.lostReason === null) {
