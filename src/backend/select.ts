@@ -9,7 +9,7 @@ import type { FloatArray } from "../tensor/dtype.js";
 import type { Backend, BackendName, Storage } from "./backend.js";
 import { jsBackend, arrayOf } from "./js/backend.js";
 import { lazyWasmBackend } from "./wasm/backend.js";
-import { createAutoBackend, measureCrossover, type Crossover, type CrossoverSample } from "./autoSelect.js";
+import type { Crossover, CrossoverSample } from "./webgpu/autoSelect.js";
 import { initWasm, initWasmSync, notifyWritten, wasmKernelsSync, type WasmKernels } from "./wasm/index.js";
 
 export type { BackendName } from "./backend.js";
@@ -211,11 +211,11 @@ async function startAuto(options: ReadyOptions): Promise<void> {
     const cpu = backendNamed("wasm") ?? jsBackend;
     const device = await mod.startWebGpu({ cpu, BackendError }, { gpu: options.gpu as never, device: options.device as never, hardwareOnly: true, powerPreference: "high-performance" });
     const given = options.crossover ?? {};
-    const measured = given.matmulFlops !== undefined && given.elements !== undefined ? null : await measureCrossover(device, cpu);
+    const measured = given.matmulFlops !== undefined && given.elements !== undefined ? null : await mod.measureCrossover(device, cpu);
     const crossover: AutoCrossover = { matmulFlops: given.matmulFlops ?? measured!.matmulFlops, elements: given.elements ?? measured!.elements };
     if (measured) crossover.samples = measured.samples;
     webgpu = device;
-    auto = { backend: createAutoBackend(device, cpu, crossover), crossover };
+    auto = { backend: mod.createAutoBackend(device, cpu, crossover, BackendError), crossover };
     preferred = "auto";
     initError = null;
   } catch (e) {

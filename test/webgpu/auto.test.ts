@@ -7,7 +7,7 @@
 import { describe, expect, it } from "vitest";
 import * as dh from "../../src/core.js";
 import { backendNamed } from "../../src/backend/select.js";
-import { crossoverOf, measureCrossover, type CrossoverSample } from "../../src/backend/autoSelect.js";
+import { crossoverOf, measureCrossover, type CrossoverSample } from "../../src/backend/webgpu/autoSelect.js";
 import { isSoftwareAdapter } from "../../src/backend/webgpu/device.js";
 import type { WebGpuBackend } from "../../src/backend/webgpu/entry.js";
 import { BackendError } from "../../src/errors.js";

@@ -7,12 +7,12 @@
  * The crossover is measured once per device by `measureCrossover`, which times the same products
  * and sums on both sides with the transfers counted (upload of the operands, read of the result),
  * sides alternating, best of rounds. Only a hardware adapter gets this far (device.ts refuses
- * software ones under automatic selection).
+ * software ones under automatic selection). It is part of the WebGPU chunk (entry.ts), so the
+ * core's bundle carries none of it.
  */
-import { BackendError } from "../errors.js";
-import { sizeOf } from "../tensor/shape.js";
-import type { Backend, Storage } from "./backend.js";
-import type { FusedEngine, FusedEngineRequest } from "./fused/spec.js";
+import { sizeOf } from "../../tensor/shape.js";
+import type { Backend, Storage } from "../backend.js";
+import type { FusedEngine, FusedEngineRequest } from "../fused/spec.js";
 
 /** Sizes from which kernels on CPU values go to the GPU (Infinity: never). */
 export interface Crossover {
@@ -135,7 +135,7 @@ export async function measureCrossover(gpu: Backend, cpu: Backend, options: Meas
  * and BLAS-1 are the core's. It has no compiled (`cpu`) kernels, so `jit` runs its functions op by
  * op here: a compiled CPU program could not read a value the router had sent to the GPU.
  */
-export function createAutoBackend(gpu: RoutedDevice, cpu: Backend, crossover: Crossover): Backend {
+export function createAutoBackend(gpu: RoutedDevice, cpu: Backend, crossover: Crossover, BackendError: new (message: string) => Error): Backend {
   const onGpu = (s: Storage): boolean => gpu.holds(s);
   /** The backend for a kernel over `inputs` doing `work` (values, or flops when `flops`). */
   const pick = (inputs: readonly Storage[], work: number, flops = false): Backend => {
@@ -176,7 +176,7 @@ export function createAutoBackend(gpu: RoutedDevice, cpu: Backend, crossover: Cr
     linalg: cpu.linalg,
     blas1: cpu.blas1,
     denseSymmetric: cpu.denseSymmetric ? (n) => cpu.denseSymmetric!(n) : undefined,
-    fusedOptimizer: (request) => routedEngine(request, gpu, cpu, crossover),
+    fusedOptimizer: (request) => routedEngine(request, gpu, cpu, crossover, BackendError),
   };
   return backend;
 }
@@ -187,7 +187,7 @@ export function createAutoBackend(gpu: RoutedDevice, cpu: Backend, crossover: Cr
  * way: the moments synced out, the GPU engine made over the same cells) at the first step whose
  * gradients the GPU holds (large products sent them there), which the core cannot read.
  */
-function routedEngine(request: FusedEngineRequest, gpu: RoutedDevice, cpu: Backend, crossover: Crossover): FusedEngine | null {
+function routedEngine(request: FusedEngineRequest, gpu: RoutedDevice, cpu: Backend, crossover: Crossover, BackendError: new (message: string) => Error): FusedEngine | null {
   if (request.dtype !== "float32") return cpu.fusedOptimizer(request);
   const total = request.params.reduce((s, c) => s + c.size, 0);
   if (request.params.some((c) => gpu.holds(c._storage)) || (gpu.lostReason === null && total >= crossover.elements)) return gpu.fusedOptimizer(request);
