@@ -9,7 +9,6 @@ import type { FloatArray } from "../tensor/dtype.js";
 import type { Backend, BackendName, Storage } from "./backend.js";
 import { jsBackend, arrayOf } from "./js/backend.js";
 import { lazyWasmBackend } from "./wasm/backend.js";
-import type { Crossover, CrossoverSample } from "./webgpu/autoSelect.js";
 import { initWasm, initWasmSync, notifyWritten, wasmKernelsSync, type WasmKernels } from "./wasm/index.js";
 
 export type { BackendName } from "./backend.js";
@@ -31,6 +30,26 @@ interface DeviceBackend extends Backend {
 let webgpu: DeviceBackend | null = null;
 /** The router of `ready({ backend: "auto" })` once it accepted a hardware adapter, and its crossover. */
 let auto: { backend: Backend; crossover: AutoCrossover } | null = null;
+
+/**
+ * Sizes from which automatic selection sends kernels on CPU values to the GPU (Infinity: never).
+ * Declared here, not in the WebGPU chunk (webgpu/autoSelect.ts uses them), because the published
+ * types carry no file of that chunk.
+ */
+export interface Crossover {
+  /** Matrix products of at least this many flops (2 b m k n). */
+  matmulFlops: number;
+  /** Every other kernel with at least this many values (the output's; a reduction's input). */
+  elements: number;
+}
+
+/** One timed size: the work (flops or values) and the best time of each side, in milliseconds. */
+export interface CrossoverSample {
+  kind: "matmul" | "elementwise";
+  work: number;
+  gpuMs: number;
+  cpuMs: number;
+}
 
 /** The crossover automatic selection uses, and the timings it was measured from (absent when given). */
 export type AutoCrossover = Crossover & { samples?: readonly CrossoverSample[] };
@@ -242,20 +261,19 @@ export function setBackend(name: BackendName | "auto"): void {
  * "webgpu"), and the error that left it there (a core that could not start, a WebGPU device that
  * could not be had or was lost: then ops run on the core and `error` says why). Under automatic
  * selection with a device, `backend` is "auto" and `crossover` the sizes from which work goes to
- * the GPU (null otherwise).
+ * the GPU (absent otherwise).
  */
-export function backendInfo(): { backend: BackendName | "auto"; variant: string | null; threads: number; adapter: string | null; error: string | null; crossover: AutoCrossover | null } {
+export function backendInfo(): { backend: BackendName | "auto"; variant: string | null; threads: number; adapter: string | null; error: string | null; crossover?: AutoCrossover } {
   const w = wasm();
   const cpu = { variant: w ? w.variant : null, threads: w ? w.threads : 1 };
   if ((preferred === "webgpu" || preferred === "auto") && webgpu && webgpu.lostReason === null) {
-    return { backend: preferred, ...cpu, adapter: webgpu.adapter, error: null, crossover: preferred === "auto" ? { ...auto!.crossover } : null };
+    return preferred === "auto" ? { backend: preferred, ...cpu, adapter: webgpu.adapter, error: null, crossover: { ...auto!.crossover } } : { backend: preferred, ...cpu, adapter: webgpu.adapter, error: null };
   }
   return {
     backend: w ? "wasm" : "js",
     ...cpu,
     adapter: null,
     error: (preferred === "webgpu" || preferred === "auto") && webgpu?.lostReason ? webgpu.lostReason : initError ? String(initError) : null,
-    crossover: null,
   };
 }
 

@@ -13,22 +13,9 @@
 import { sizeOf } from "../../tensor/shape.js";
 import type { Backend, Storage } from "../backend.js";
 import type { FusedEngine, FusedEngineRequest } from "../fused/spec.js";
+import type { Crossover, CrossoverSample } from "../select.js";
 
-/** Sizes from which kernels on CPU values go to the GPU (Infinity: never). */
-export interface Crossover {
-  /** Matrix products of at least this many flops (2 b m k n). */
-  matmulFlops: number;
-  /** Every other kernel with at least this many values (the output's; a reduction's input). */
-  elements: number;
-}
-
-/** One timed size: the work (flops or values) and the best time of each side, in milliseconds. */
-export interface CrossoverSample {
-  kind: "matmul" | "elementwise";
-  work: number;
-  gpuMs: number;
-  cpuMs: number;
-}
+export type { Crossover, CrossoverSample } from "../select.js";
 
 /** A measured crossover and the timings it was read from. */
 export interface MeasuredCrossover extends Crossover {
