@@ -196,6 +196,7 @@ async function startWebGpu(options: ReadyOptions): Promise<void> {
     await cpuReady;
     const host = { cpu: backendNamed("wasm") ?? jsBackend, BackendError };
     webgpu = await mod.startWebGpu(host, { gpu: options.gpu as never, device: options.device as never });
+    auto = null; // its router was over the previous device
     preferred = "webgpu";
     initError = null;
   } catch (e) {

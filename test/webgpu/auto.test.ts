@@ -199,4 +199,10 @@ describe("automatic selection on a hardware adapter", () => {
     expect(q.dataSync()).toBeAllclose(onJs(() => dh.matmul(a, b)).dataSync(), { atol: 1e-5 });
     expect(p.sum().item()).toBeCloseTo(onJs(() => dh.matmul(a, b).add(1).sum().item()), 3);
   });
+
+  it("an explicit WebGPU start afterwards replaces the device, and automatic selection with it", async () => {
+    await dh.ready({ backend: "webgpu", gpu: realGpu });
+    expect(dh.backendInfo().backend).toBe("webgpu");
+    expect(() => dh.setBackend("auto")).toThrow(/automatic selection has no device/);
+  });
 });
