@@ -91,12 +91,12 @@ export interface ReadyOptions {
    * float64 stays on the WebAssembly core. In Node it loads Dawn from the optional `webgpu` package
    * unless `gpu` or `device` is given. If no device can be had, ops keep running on the
    * WebAssembly core and `backendInfo().error` says why.
-   */
-  /**
+   *
    * `"auto"`: the GPU for work large enough to pay for its transfers, the WebAssembly core for the
    * rest. Only a hardware adapter is taken (a software one such as SwiftShader or llvmpipe is
    * refused, and ops run on the core, `backendInfo().error` saying why). The crossover is
-   * measured on the device against the core when `ready` runs (about a second), unless
+   * measured on the device against the core when `ready` runs (a product and a sum per size,
+   * each family ending at the first call over 250 ms; not yet timed on a GPU), unless
    * `crossover` gives it; `backendInfo().crossover` shows it. Work on values already on the GPU
    * stays there, so a large product's result and what is computed from it are GPU values (read
    * with `await t.data()`). `jit` runs its functions op by op under "auto".
