@@ -1,5 +1,9 @@
 // The WebGPU backend on whatever adapter is present (here: SwiftShader, a CPU implementation of
 // Vulkan, so every figure is a software-adapter figure, not a GPU one). Prints
+//   0. automatic selection, `ready({ backend: "auto" })`: what it takes on this adapter (a
+//      software one is refused), and the crossover it measures (the same adapter presented as
+//      hardware when it is a software one, to show the measurement: the GPU side then runs the
+//      hardware kernels, which are slow on SwiftShader);
 //   1. matmul GFLOP/s from 256 to 4096 on WebGPU and on the SIMD core in the same run, sides
 //      alternating, best of the repetitions, and the crossover (the first size where WebGPU wins);
 //      sizes whose estimated time exceeds --max-seconds are skipped and say so;
@@ -37,9 +41,38 @@ if (!process.env.DOWNHILL_BENCH_CHILD) {
 const dh = await import(pathToFileURL(join(root, "dist/index.js")).href);
 await dh.ready();
 const wasmInfo = dh.backendInfo();
-await dh.ready({ backend: "webgpu" });
-const info = dh.backendInfo();
 console.log(`# downhill WebGPU bench ${new Date().toISOString()} node ${process.version} load average ${loadavg().map((l) => l.toFixed(1)).join(" ")}`);
+
+// ---- 0. automatic selection ----------------------------------------------------------------------
+{
+  const dawn = await import("webgpu");
+  for (const [k, v] of Object.entries(dawn.globals)) if (!(k in globalThis)) globalThis[k] = v;
+  globalThis.__benchGpu = dawn.create([]); // kept reachable (Dawn crashes when it is collected)
+  const gpu = globalThis.__benchGpu;
+  await dh.ready({ backend: "auto", gpu });
+  let a = dh.backendInfo();
+  console.log(`\n## automatic selection: ready({ backend: "auto" }) -> backend ${a.backend}, adapter ${a.adapter ?? "none"}${a.error ? ` (${a.error})` : ""}`);
+  const fmt = (x) => (x === Infinity ? "never" : x.toExponential(2));
+  const show = (c) => {
+    console.log(`crossover: products from ${fmt(c.matmulFlops)} flops, other kernels from ${fmt(c.elements)} values (transfers counted: upload, kernel, read back; best of 3, sides alternating)`);
+    for (const s of c.samples ?? []) console.log(`  ${s.kind.padEnd(11)} ${String(s.work).padStart(11)}  gpu ${s.gpuMs.toFixed(3).padStart(9)} ms  wasm ${s.cpuMs.toFixed(3).padStart(9)} ms  gpu/wasm ${(s.gpuMs / s.cpuMs).toFixed(1)}x`);
+  };
+  if (a.backend === "auto") show(a.crossover);
+  else {
+    // the same adapter presented as hardware, only to run the measurement here
+    const dressed = { requestAdapter: async (o) => { const ad = await gpu.requestAdapter(o); return ad && new Proxy(ad, { get: (t, k) => (k === "info" ? { vendor: "(this adapter presented as hardware for the measurement)", architecture: "", device: "", description: "", isFallbackAdapter: false } : k === "isFallbackAdapter" ? false : typeof t[k] === "function" ? t[k].bind(t) : t[k]) }); } };
+    const t0 = performance.now();
+    await dh.ready({ backend: "auto", gpu: dressed });
+    a = dh.backendInfo();
+    console.log(`the same adapter presented as hardware: measured in ${((performance.now() - t0) / 1e3).toFixed(2)} s`);
+    if (a.backend === "auto") show(a.crossover);
+    else console.log(`not taken: ${a.error}`);
+  }
+  dh.setBackend("wasm");
+}
+
+await dh.ready({ backend: "webgpu", gpu: globalThis.__benchGpu });
+const info = dh.backendInfo();
 console.log(`# adapter: ${info.adapter ?? "none"} (backend ${info.backend}${info.error ? `, ${info.error}` : ""}); CPU side: wasm ${wasmInfo.variant}, ${wasmInfo.threads} threads`);
 if (info.backend !== "webgpu") process.exit(1);
 

@@ -62,7 +62,7 @@ export interface DenseSymmetric {
 }
 
 export interface Backend {
-  readonly name: BackendName | "trace";
+  readonly name: BackendName | "trace" | "auto";
 
   // ---- storage --------------------------------------------------------------------------------
   /** `n` zeros. */

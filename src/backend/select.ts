@@ -13,7 +13,8 @@ import { initWasm, initWasmSync, notifyWritten, wasmKernelsSync, type WasmKernel
 
 export type { BackendName } from "./backend.js";
 
-let preferred: BackendName = "wasm";
+/** What runs ops: a backend, or automatic selection between the GPU and the core (`auto`). */
+let preferred: BackendName | "auto" = "wasm";
 let initError: unknown = null;
 /**
  * What select.ts sees of the WebGPU backend (webgpu/backend.ts implements it). Declared here, not
@@ -27,9 +28,34 @@ interface DeviceBackend extends Backend {
 }
 /** The WebGPU backend once `ready({ backend: "webgpu" })` started it (its code is a separate chunk). */
 let webgpu: DeviceBackend | null = null;
+/** The router of `ready({ backend: "auto" })` once it accepted a hardware adapter, and its crossover. */
+let auto: { backend: Backend; crossover: AutoCrossover } | null = null;
+
+/**
+ * Sizes from which automatic selection sends kernels on CPU values to the GPU (Infinity: never).
+ * Declared here, not in the WebGPU chunk (webgpu/autoSelect.ts uses them), because the published
+ * types carry no file of that chunk.
+ */
+export interface Crossover {
+  /** Matrix products of at least this many flops (2 b m k n). */
+  matmulFlops: number;
+  /** Every other kernel with at least this many values (the output's; a reduction's input). */
+  elements: number;
+}
+
+/** One timed size: the work (flops or values) and the best time of each side, in milliseconds. */
+export interface CrossoverSample {
+  kind: "matmul" | "elementwise";
+  work: number;
+  gpuMs: number;
+  cpuMs: number;
+}
+
+/** The crossover automatic selection uses, and the timings it was measured from (absent when given). */
+export type AutoCrossover = Crossover & { samples?: readonly CrossoverSample[] };
 
 function wasm(): WasmKernels | null {
-  return preferred === "wasm" || preferred === "webgpu" ? (wasmKernelsSync() ?? autoStart()) : null;
+  return preferred === "js" ? null : (wasmKernelsSync() ?? autoStart());
 }
 
 let autoStarted = false;
@@ -65,12 +91,27 @@ export interface ReadyOptions {
    * float64 stays on the WebAssembly core. In Node it loads Dawn from the optional `webgpu` package
    * unless `gpu` or `device` is given. If no device can be had, ops keep running on the
    * WebAssembly core and `backendInfo().error` says why.
+   *
+   * `"auto"`: the GPU for work large enough to pay for its transfers, the WebAssembly core for the
+   * rest. Only a hardware adapter is taken (a software one such as SwiftShader or llvmpipe is
+   * refused, and ops run on the core, `backendInfo().error` saying why). The crossover is
+   * measured on the device against the core when `ready` runs (a product and a sum per size,
+   * each family ending at the first call over 250 ms; not yet timed on a GPU), unless
+   * `crossover` gives it; `backendInfo().crossover` shows it. Work on values already on the GPU
+   * stays there, so a large product's result and what is computed from it are GPU values (read
+   * with `await t.data()`). `jit` runs its functions op by op under "auto".
    */
-  backend?: BackendName;
-  /** With `backend: "webgpu"`: the `GPU` to ask for an adapter (`navigator.gpu`, or `create([...])` of the `webgpu` package). */
+  backend?: BackendName | "auto";
+  /** With `backend: "webgpu"` or `"auto"`: the `GPU` to ask for an adapter (`navigator.gpu`, or `create([...])` of the `webgpu` package). */
   gpu?: object;
-  /** With `backend: "webgpu"`: a `GPUDevice` to run on as it is. */
+  /** With `backend: "webgpu"` or `"auto"`: a `GPUDevice` to run on as it is. */
   device?: object;
+  /**
+   * With `backend: "auto"`: the sizes from which work on CPU values goes to the GPU, instead of
+   * measuring them: `matmulFlops` (2 b m k n of a product), `elements` (values of any other
+   * kernel); Infinity: never. A field left out is measured.
+   */
+  crossover?: Partial<Crossover>;
   /** Total compute threads including the caller, or "auto" (min(cores, 4)); default "auto". */
   threads?: number | "auto";
   /** Resolve only once the worker threads run (default: true for an explicit count). */
@@ -84,7 +125,7 @@ export interface ReadyOptions {
   wasmModule?: WebAssembly.Module;
 }
 
-const READY_KEYS = { backend: true, threads: true, waitForThreads: true, wasmModule: true, gpu: true, device: true } satisfies OptionKeys<ReadyOptions>;
+const READY_KEYS = { backend: true, threads: true, waitForThreads: true, wasmModule: true, gpu: true, device: true, crossover: true } satisfies OptionKeys<ReadyOptions>;
 
 /**
  * Starts the WebAssembly core (lazily, never at import). Until it resolves, or if it fails,
@@ -98,13 +139,18 @@ const READY_KEYS = { backend: true, threads: true, waitForThreads: true, wasmMod
 export async function ready(options: ReadyOptions = {}): Promise<void> {
   checkOptions("ready", options, READY_KEYS);
   const { wasmModule } = options;
-  if (options.backend !== undefined && options.backend !== "wasm" && options.backend !== "js" && options.backend !== "webgpu") {
-    throw new ArgumentError(`ready: backend must be "wasm", "js" or "webgpu", got ${JSON.stringify(options.backend)}`);
+  if (options.backend !== undefined && options.backend !== "wasm" && options.backend !== "js" && options.backend !== "webgpu" && options.backend !== "auto") {
+    throw new ArgumentError(`ready: backend must be "wasm", "js", "webgpu" or "auto", got ${JSON.stringify(options.backend)}`);
   }
-  if ((options.gpu !== undefined || options.device !== undefined) && options.backend !== "webgpu") {
-    throw new ArgumentError(`ready: gpu and device are options of backend: "webgpu"`);
+  if ((options.gpu !== undefined || options.device !== undefined) && options.backend !== "webgpu" && options.backend !== "auto") {
+    throw new ArgumentError(`ready: gpu and device are options of backend: "webgpu" or "auto"`);
+  }
+  if (options.crossover !== undefined) {
+    if (options.backend !== "auto") throw new ArgumentError(`ready: crossover is an option of backend: "auto"`);
+    checkCrossover(options.crossover);
   }
   if (options.backend === "webgpu") return startWebGpu(options);
+  if (options.backend === "auto") return startAuto(options);
   const { threads, waitForThreads } = options;
   if (threads !== undefined && threads !== "auto" && !(Number.isInteger(threads) && threads >= 1)) {
     throw new ArgumentError(`ready: threads must be "auto" or an integer >= 1, got ${typeof threads === "number" ? threads : JSON.stringify(threads)}`);
@@ -150,10 +196,50 @@ async function startWebGpu(options: ReadyOptions): Promise<void> {
     await cpuReady;
     const host = { cpu: backendNamed("wasm") ?? jsBackend, BackendError };
     webgpu = await mod.startWebGpu(host, { gpu: options.gpu as never, device: options.device as never });
+    auto = null; // its router was over the previous device
     preferred = "webgpu";
     initError = null;
   } catch (e) {
     initError = e;
+  }
+}
+
+/** `ready`'s `crossover`: an object of positive numbers (Infinity allowed) with known keys. */
+function checkCrossover(c: unknown): asserts c is Partial<Crossover> {
+  if (c === null || typeof c !== "object") throw new ArgumentError(`ready: crossover must be an object { matmulFlops?, elements? }, got ${kindOf(c)}`);
+  checkOptions("ready: crossover", c as Record<string, unknown>, { matmulFlops: true, elements: true } satisfies OptionKeys<Crossover>);
+  for (const [k, v] of Object.entries(c)) {
+    if (v === undefined) continue;
+    if (typeof v !== "number" || !(v > 0)) throw new ArgumentError(`ready: crossover.${k} must be a positive number (Infinity: never), got ${typeof v === "number" ? v : kindOf(v)}`);
+  }
+}
+
+/**
+ * `ready({ backend: "auto" })`: a hardware adapter only, then the crossover measured (or given);
+ * with no hardware adapter, or any failure, ops run on the WebAssembly core with the reason kept.
+ */
+async function startAuto(options: ReadyOptions): Promise<void> {
+  auto = null;
+  const core = await initWasm().catch((e) => {
+    initError = e;
+    return null;
+  });
+  autoStarted = true;
+  preferred = core ? "wasm" : "js";
+  try {
+    const mod = await import("./webgpu/entry.js");
+    const cpu = backendNamed("wasm") ?? jsBackend;
+    const device = await mod.startWebGpu({ cpu, BackendError }, { gpu: options.gpu as never, device: options.device as never, hardwareOnly: true, powerPreference: "high-performance" });
+    const given = options.crossover ?? {};
+    const measured = given.matmulFlops !== undefined && given.elements !== undefined ? null : await mod.measureCrossover(device, cpu);
+    const crossover: AutoCrossover = { matmulFlops: given.matmulFlops ?? measured!.matmulFlops, elements: given.elements ?? measured!.elements };
+    if (measured) crossover.samples = measured.samples;
+    webgpu = device;
+    auto = { backend: mod.createAutoBackend(device, cpu, crossover, BackendError), crossover };
+    preferred = "auto";
+    initError = null;
+  } catch (e) {
+    initError = new BackendError(`ready({ backend: "auto" }): no WebGPU device taken, ops run on the ${core ? "WebAssembly core" : "JS reference"}: ${(e as Error)?.message ?? String(e)}`);
   }
 }
 
@@ -164,28 +250,31 @@ function kindOf(x: unknown): string {
   return (x as object).constructor?.name ?? "an object";
 }
 
-/** Chooses the backend for later ops (`"js"` forces the reference loops). */
-export function setBackend(name: BackendName): void {
+/** Chooses the backend for later ops (`"js"` forces the reference loops; `"auto"` once `ready({ backend: "auto" })` took a device). */
+export function setBackend(name: BackendName | "auto"): void {
   if (name === "webgpu" && webgpu === null) throw new ArgumentError(`setBackend: the webgpu backend has not been started; call \`await ready({ backend: "webgpu" })\``);
+  if (name === "auto" && auto === null) throw new ArgumentError(`setBackend: automatic selection has no device; call \`await ready({ backend: "auto" })\` (backendInfo().error says why it took none)`);
   preferred = name;
 }
 
 /**
  * Which backend runs ops: its name, the WebAssembly variant and threads, the WebGPU adapter (on
  * "webgpu"), and the error that left it there (a core that could not start, a WebGPU device that
- * could not be had or was lost: then ops run on the core and `error` says why).
+ * could not be had or was lost: then ops run on the core and `error` says why). Under automatic
+ * selection with a device, `backend` is "auto" and `crossover` the sizes from which work goes to
+ * the GPU (absent otherwise).
  */
-export function backendInfo(): { backend: BackendName; variant: string | null; threads: number; adapter: string | null; error: string | null } {
+export function backendInfo(): { backend: BackendName | "auto"; variant: string | null; threads: number; adapter: string | null; error: string | null; crossover?: AutoCrossover } {
   const w = wasm();
-  if (preferred === "webgpu" && webgpu && webgpu.lostReason === null) {
-    return { backend: "webgpu", variant: w ? w.variant : null, threads: w ? w.threads : 1, adapter: webgpu.adapter, error: null };
+  const cpu = { variant: w ? w.variant : null, threads: w ? w.threads : 1 };
+  if ((preferred === "webgpu" || preferred === "auto") && webgpu && webgpu.lostReason === null) {
+    return preferred === "auto" ? { backend: preferred, ...cpu, adapter: webgpu.adapter, error: null, crossover: { ...auto!.crossover } } : { backend: preferred, ...cpu, adapter: webgpu.adapter, error: null };
   }
   return {
     backend: w ? "wasm" : "js",
-    variant: w ? w.variant : null,
-    threads: w ? w.threads : 1,
+    ...cpu,
     adapter: null,
-    error: preferred === "webgpu" && webgpu?.lostReason ? webgpu.lostReason : initError ? String(initError) : null,
+    error: (preferred === "webgpu" || preferred === "auto") && webgpu?.lostReason ? webgpu.lostReason : initError ? String(initError) : null,
   };
 }
 
@@ -195,7 +284,7 @@ export function backendInfo(): { backend: BackendName; variant: string | null; t
  * this before building its optimizer, which picks a two-thread step at construction.
  */
 export async function whenThreadsReady(): Promise<void> {
-  if (preferred !== "wasm") return;
+  if (preferred !== "wasm" && preferred !== "auto") return;
   const w = wasmKernelsSync() ?? autoStart() ?? (await initWasm().catch(() => null));
   await w?.threadsReady;
 }
@@ -218,6 +307,7 @@ export function backendNamed(name: BackendName): Backend | null {
 export function backendFor(a?: unknown, b?: unknown, c?: unknown): Backend {
   if (override !== null) return override;
   if (webgpu !== null && (preferred === "webgpu" || holdsGpu(a) || holdsGpu(b) || holdsGpu(c))) return webgpu;
+  if (preferred === "auto") return auto!.backend;
   return preferred === "wasm" ? defaultWasm : jsBackend;
 }
 

@@ -63,7 +63,7 @@ describe("ready({ wasmModule })", () => {
     expect(threads).toBeInstanceOf(ArgumentError);
     expect((threads as Error).message).toMatch(/runs on one thread; threads: 2/);
     const refused: [dh.ReadyOptions, RegExp][] = [
-      [{ backend: "gpu" as "js" }, /backend must be "wasm", "js" or "webgpu", got "gpu"/],
+      [{ backend: "gpu" as "js" }, /backend must be "wasm", "js", "webgpu" or "auto", got "gpu"/],
       [{ threads: 0 }, /threads must be "auto" or an integer >= 1, got 0/],
       [{ threads: 2.5 }, /threads must be "auto" or an integer >= 1, got 2.5/],
       [{ threads: "x" as "auto" }, /threads must be "auto" or an integer >= 1, got "x"/],

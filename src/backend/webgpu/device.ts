@@ -44,6 +44,17 @@ async function nodeGpu(): Promise<GPU | null> {
   return mod.create([]);
 }
 
+/**
+ * Whether an adapter is a CPU implementation: the adapter says so (`info.isFallbackAdapter`, or
+ * the older `adapter.isFallbackAdapter`), or its names are those of a software rasterizer that
+ * does not (SwiftShader, llvmpipe/lavapipe, softpipe, WARP as "Microsoft Basic Render Driver").
+ */
+export function isSoftwareAdapter(info: Partial<GPUAdapterInfo> | undefined, adapterFlag?: boolean): boolean {
+  if ((info as { isFallbackAdapter?: boolean } | undefined)?.isFallbackAdapter || adapterFlag) return true;
+  const names = info ? [info.vendor, info.architecture, info.device, info.description].join(" ") : "";
+  return /swiftshader|llvmpipe|lavapipe|softpipe|software|basic render/i.test(names);
+}
+
 function describe(info: GPUAdapterInfo | undefined, fallback: boolean): string {
   const parts = info ? [info.vendor, info.architecture, info.device, info.description].filter((s) => s) : [];
   return (parts.length ? parts.join(" ") : "unknown adapter") + (fallback ? " (fallback)" : "");
@@ -53,7 +64,10 @@ export async function acquireDevice(options: DeviceOptions): Promise<AcquiredDev
   if (options.device) {
     const d = options.device;
     const info = (d as GPUDevice & { adapterInfo?: GPUAdapterInfo }).adapterInfo;
-    return { device: d, adapter: describe(info, false), fallback: false, features: new Set(d.features), gpu: null };
+    // a device whose adapter says nothing about itself is taken as hardware: the caller chose it
+    const fallback = isSoftwareAdapter(info);
+    if (options.hardwareOnly && fallback) throw new Error(`the device given runs on a software adapter (${describe(info, true)})`);
+    return { device: d, adapter: describe(info, fallback), fallback, features: new Set(d.features), gpu: null };
   }
   const nav = (globalThis as { navigator?: { gpu?: GPU } }).navigator;
   const gpu = options.gpu ?? nav?.gpu ?? (await nodeGpu());
@@ -61,7 +75,7 @@ export async function acquireDevice(options: DeviceOptions): Promise<AcquiredDev
   const adapter = await gpu.requestAdapter({ powerPreference: options.powerPreference });
   if (!adapter) throw new Error("WebGPU gave no adapter");
   const info = adapter.info;
-  const fallback = Boolean((info as GPUAdapterInfo & { isFallbackAdapter?: boolean }).isFallbackAdapter ?? (adapter as GPUAdapter & { isFallbackAdapter?: boolean }).isFallbackAdapter) || /swiftshader|llvmpipe|software/i.test(describe(info, false));
+  const fallback = isSoftwareAdapter(info, (adapter as GPUAdapter & { isFallbackAdapter?: boolean }).isFallbackAdapter);
   if (options.hardwareOnly && fallback) throw new Error(`only a software adapter is available (${describe(info, true)})`);
   const want: GPUFeatureName[] = adapter.features.has("shader-f16") ? ["shader-f16"] : [];
   // ask for the adapter's own limits (never desktop defaults): the kernels read device.limits

@@ -9,6 +9,7 @@ import { GpuContext } from "./context.js";
 import { createBackend, type Host, type WebGpuBackend } from "./backend.js";
 
 export type { WebGpuBackend } from "./backend.js";
+export { createAutoBackend, measureCrossover } from "./autoSelect.js";
 
 export interface WebGpuStart extends DeviceOptions {
   /** Bytes of free buffers the pool keeps for reuse (default 256 MiB). */
