@@ -3,6 +3,8 @@
 // on this backend within float rounding (an MLP's value and gradient, an elementwise chain with
 // broadcasts, random elementwise graphs), a call is one command buffer, the program's buffers are
 // reused across calls, and what cannot lower runs eagerly with the reason in `stats`.
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 import { beforeAll, describe, expect, it } from "vitest";
 import fc from "fast-check";
 import * as dh from "../../src/index.js";
@@ -35,6 +37,13 @@ async function expectCompiledEqualsEager(f: (...a: never[]) => unknown, args: un
   expect(st.fallbackReason).toBeNull();
   expect(st.compiledCalls).toBe(2);
   return st;
+}
+
+function fullGc(): () => void {
+  const g = (globalThis as { gc?: () => void }).gc;
+  if (g) return g;
+  setFlagsFromString("--expose-gc");
+  return runInNewContext("gc") as () => void;
 }
 
 type Params = { w1: dh.Tensor; b1: dh.Tensor; w2: dh.Tensor; b2: dh.Tensor };
@@ -119,6 +128,37 @@ describe("compiled programs on WebGPU", () => {
     expect(gpu.ctx.errors).toEqual([]);
   });
 
+  it("a fused group reading more buffers than a shader may bind is split into passes that fit", async () => {
+    const limit = gpu.ctx.limits.maxStorageBuffersPerShaderStage;
+    const xs = Array.from({ length: limit + 3 }, (_, i) => dh.randn([7], { seed: 30 + i }));
+    const f = (xs: dh.Tensor[]) => xs.reduce((acc, x) => acc.mul(0.5).add(x.tanh()));
+    const st = await expectCompiledEqualsEager(f, [xs]);
+    expect(st.lastProgram!.instrs).toBeGreaterThan(1); // one group, more than one pass
+    expect(st.lastProgram!.instrs).toBeLessThan(xs.length);
+    expect(gpu.ctx.errors).toEqual([]);
+  });
+
+  it("a collected compiled function returns its buffers to the pool", async () => {
+    const gc = fullGc();
+    const settle = async () => {
+      for (let round = 0; round < 8; round++) {
+        gc();
+        await new Promise((r) => setTimeout(r, 20));
+        gpu.ctx.flush();
+      }
+    };
+    await settle();
+    const before = gpu.stats().liveBuffers;
+    await (async () => {
+      const vg = dh.jit((p: Params) => dh.valueAndGrad((q: Params) => mlpLoss(q, X, Y))(p));
+      const p = init();
+      for (let i = 0; i < 3; i++) await valuesOf(vg(p));
+      expect(gpu.stats().liveBuffers).toBeGreaterThan(before + vg.stats.lastProgram!.buffers);
+    })();
+    await settle();
+    expect(gpu.stats().liveBuffers).toBeLessThanOrEqual(before);
+  });
+
   it("a compiled training loop (compiled gradients, fused Adam) follows the eager one", async () => {
     const p = init(), q = init();
     const g = dh.jit((p: Params) => dh.grad((r: Params) => mlpLoss(r, X, Y))(p));
@@ -147,5 +187,21 @@ describe("what does not lower to WGSL runs eagerly, with the reason", () => {
     const x = dh.tensor([0.5, 1, 2], { dtype: "float64" });
     expect(Array.from(await f(x).data())).toEqual(Array.from(await x.mul(3).exp().data()));
     expect(f.stats.fallbackReason).toMatch(/float64/);
+  });
+});
+
+describe("a lost device", () => {
+  it("keeps compiled outputs' values (replayed on the host) and runs later calls there", async () => {
+    const vg = dh.jit((p: Params) => dh.valueAndGrad((q: Params) => mlpLoss(q, X, Y))(p));
+    const p = init();
+    const want = await valuesOf(vg(p));
+    const pending = vg(p); // computed on the GPU, never read
+    gpu.ctx.device.destroy();
+    await new Promise((r) => setTimeout(r, 50));
+    expect(dh.backendInfo().backend).not.toBe("webgpu");
+    const got = await valuesOf(pending);
+    for (let i = 0; i < got.length; i++) expect(got[i]).toBeAllclose(want[i], { atol: 1e-5, rtol: 1e-4 });
+    const after = await valuesOf(vg(p));
+    for (let i = 0; i < after.length; i++) expect(after[i]).toBeAllclose(want[i], { atol: 1e-5, rtol: 1e-4 });
   });
 });
