@@ -128,6 +128,29 @@ describe("compiled programs on WebGPU", () => {
     expect(gpu.ctx.errors).toEqual([]);
   });
 
+  it("fusion leaves fewer dispatches than eager runs for the same step", async () => {
+    const p = init();
+    const f = (p: Params) => dh.valueAndGrad((q: Params) => mlpLoss(q, X, Y))(p);
+    const vg = dh.jit(f);
+    await valuesOf(vg(p));
+    const ctx = gpu.ctx as unknown as { dispatch: (...a: unknown[]) => void };
+    const dispatch = ctx.dispatch;
+    let count = 0;
+    ctx.dispatch = function (this: unknown, ...a: unknown[]) { count++; return dispatch.apply(this, a); };
+    try {
+      await valuesOf(vg(p));
+      const compiled = count;
+      count = 0;
+      await valuesOf(f(p));
+      const eager = count;
+      console.log(`[webgpu jit] MLP value and gradient: ${compiled} dispatches compiled, ${eager} eager`);
+      expect(compiled).toBeGreaterThan(0);
+      expect(compiled).toBeLessThan(eager);
+    } finally {
+      ctx.dispatch = dispatch;
+    }
+  });
+
   it("a fused group reading more buffers than a shader may bind is split into passes that fit", async () => {
     const limit = gpu.ctx.limits.maxStorageBuffersPerShaderStage;
     const xs = Array.from({ length: limit + 3 }, (_, i) => dh.randn([7], { seed: 30 + i }));
