@@ -93,8 +93,11 @@ fn acosF(x: f32) -> f32 {
   return 1.57079632679490 - asin(x);
 }
 
-fn unaryOp(x: f32) -> f32 {
-  switch OP {
+// The unary formulas by code; `unaryOp` is the pipeline's own (OP), and the fused passes that
+// compiled programs generate (src/backend/webgpu/fusedPass.ts) call `unaryF` with literal codes.
+fn unaryOp(x: f32) -> f32 { return unaryF(OP, x); }
+fn unaryF(op: u32, x: f32) -> f32 {
+  switch op {
     case 0u: { return -x; }
     case 1u: { return x * x; }
     case 2u: { return exp(x); }
@@ -180,8 +183,9 @@ fn hypotF(a: f32, b: f32) -> f32 {
   return m * sqrt(1.0 + r * r);
 }
 
-fn binaryOp(a: f32, b: f32) -> f32 {
-  switch OP {
+fn binaryOp(a: f32, b: f32) -> f32 { return binaryF(OP, a, b); }
+fn binaryF(op: u32, a: f32, b: f32) -> f32 {
+  switch op {
     case 0u: { return a + b; }
     case 1u: { return a - b; }
     case 2u: { return a * b; }

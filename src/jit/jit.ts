@@ -7,8 +7,11 @@
 import { ArgumentError } from "../errors.js";
 import { backendFor, readSync, withBackend } from "../backend/select.js";
 import { Tensor } from "../tensor/tensor.js";
-import type { FloatArray } from "../tensor/dtype.js";
+import type { Storage } from "../backend/backend.js";
+import type { WebGpuBackend } from "../backend/webgpu/backend.js";
 import { lowerCpu, type Executable } from "./cpuLowering.js";
+import { lowerWebGpu, type DeviceExecutable } from "./webgpuLowering.js";
+import type { Program } from "./program.js";
 import { Tracer, TraceError } from "./tracer.js";
 
 export { TraceError } from "./tracer.js";
@@ -48,6 +51,8 @@ type Template = { t: "tensor"; shape: readonly number[]; dtype: Tensor["dtype"] 
 
 interface Entry {
   exec: Executable | null;
+  /** The program lowered for a device backend (WebGPU), whose storages are not CPU arrays. */
+  device: DeviceExecutable | null;
   out: Template | null;
   reason: string | null;
 }
@@ -92,7 +97,8 @@ export function jit<F extends AnyFn>(f: F, options: JitOptions = {}): F & { read
     else {
       leaves = [];
       const sig = signature(args, leaves, name);
-      if (!backend.cpu) return eager(args, `the ${backend.name} backend has no compiled lowering yet`);
+      const lower = loweringFor(backend);
+      if (!lower) return eager(args, `the ${backend.name} backend has no compiled lowering yet`);
       const key = `${backend.name}|${sig}`;
       entry = cache.get(key);
       if (entry) {
@@ -100,9 +106,10 @@ export function jit<F extends AnyFn>(f: F, options: JitOptions = {}): F & { read
         cache.set(key, entry);
       } else {
         if (leaves.some((t) => t.requiresGrad)) return eager(args, null);
-        entry = trace(f, args, leaves, name, fallback, backend.cpu);
+        entry = trace(f, args, leaves, name, fallback, lower);
         stats.traces++;
-        if (entry.exec) stats.lastProgram = entry.exec.stats;
+        const lowered = entry.exec ?? entry.device;
+        if (lowered) stats.lastProgram = { instrs: lowered.stats.instrs, buffers: lowered.stats.buffers, bufferBytes: lowered.stats.bufferBytes };
         cache.set(key, entry);
         if (cache.size > cacheSize) {
           const oldest = cache.keys().next().value!;
@@ -114,19 +121,40 @@ export function jit<F extends AnyFn>(f: F, options: JitOptions = {}): F & { read
       last = { backend: backend.name, args: templateOf(args, () => {}, "args"), entry };
     }
     for (let i = 0; i < leaves.length; i++) if (leaves[i].requiresGrad) return eager(args, null); // differentiated through: the tape needs the eager ops
+    let i = 0;
+    if (entry.device) {
+      stats.compiledCalls++;
+      const storages = entry.device.run(leaves.map((t) => t._storage));
+      return build(entry.out!, () => storages[i++]);
+    }
     if (!entry.exec) return eager(args, entry.reason);
     stats.compiledCalls++;
     const arrays = entry.exec.run(leaves.map((t) => readSync(t, `jit(${name})`)));
-    let i = 0;
-    return build(entry.out!, () => arrays[i++], backend);
+    return build(entry.out!, () => backend.adopt(arrays[i++]));
   };
   Object.defineProperty(compiled, "stats", { get: () => ({ ...stats }) });
   Object.defineProperty(compiled, "name", { value: `jit(${name})` });
   return compiled as unknown as F & { readonly stats: JitStats };
 }
 
-/** Traces `f` on symbolic copies of the argument tensors and lowers the program for `cpu`. */
-function trace(f: AnyFn, args: unknown[], leaves: Tensor[], name: string, fallback: "throw" | "eager", cpu: NonNullable<ReturnType<typeof backendFor>["cpu"]>): Entry {
+type Lowering = (p: Program) => Pick<Entry, "exec" | "device" | "reason">;
+
+/** How programs lower on `backend`: on its CPU into-kernels, to WGSL on WebGPU, or not at all (null). */
+function loweringFor(backend: ReturnType<typeof backendFor>): Lowering | null {
+  const cpu = backend.cpu;
+  if (cpu) return (p) => ({ exec: lowerCpu(p, cpu), device: null, reason: null });
+  if (backend.name === "webgpu") {
+    const host = (backend as WebGpuBackend).programs;
+    return (p) => {
+      const got = lowerWebGpu(p, host);
+      return typeof got === "string" ? { exec: null, device: null, reason: `this program does not lower to WGSL: ${got}` } : { exec: null, device: got, reason: null };
+    };
+  }
+  return null;
+}
+
+/** Traces `f` on symbolic copies of the argument tensors and lowers the program with `lower`. */
+function trace(f: AnyFn, args: unknown[], leaves: Tensor[], name: string, fallback: "throw" | "eager", lower: Lowering): Entry {
   const tracer = new Tracer(name);
   const inputs: number[] = [];
   let n = 0;
@@ -139,12 +167,12 @@ function trace(f: AnyFn, args: unknown[], leaves: Tensor[], name: string, fallba
   try {
     result = withBackend(tracer, () => (f as (...a: unknown[]) => unknown)(...symbolic));
   } catch (e) {
-    if (e instanceof TraceError && fallback === "eager") return { exec: null, out: null, reason: e.message };
+    if (e instanceof TraceError && fallback === "eager") return { exec: null, device: null, out: null, reason: e.message };
     throw e;
   }
   const outputs: number[] = [];
   const out = templateOf(result, (t) => outputs.push(tracer.ref(t._storage)), `jit(${name}): the result`);
-  return { exec: lowerCpu(tracer.program(inputs, outputs), cpu), out, reason: null };
+  return { ...lower(tracer.program(inputs, outputs)), out };
 }
 
 /** Whether `x` has the template's structure, shapes, dtypes and static values (collecting its tensors into `leaves`). */
@@ -216,12 +244,12 @@ function templateOf(x: unknown, leaf: (t: Tensor) => void, where: string): Templ
   throw new ArgumentError(`${where} is a ${typeof x === "function" ? "function" : (x as object).constructor?.name ?? typeof x}; a compiled function returns tensors, plain values, and arrays or plain objects of them`);
 }
 
-/** Rebuilds a result from its template, taking the output arrays in order. */
-function build(tp: Template, next: () => FloatArray, backend: ReturnType<typeof backendFor>): unknown {
+/** Rebuilds a result from its template, taking the output storages in order. */
+function build(tp: Template, next: () => Storage): unknown {
   switch (tp.t) {
-    case "tensor": return new Tensor(backend.adopt(next()), tp.shape, tp.dtype, true);
+    case "tensor": return new Tensor(next(), tp.shape, tp.dtype, true);
     case "static": return tp.v;
-    case "array": return tp.items.map((it) => build(it, next, backend));
-    case "object": return Object.fromEntries(tp.keys.map((k, i) => [k, build(tp.items[i], next, backend)]));
+    case "array": return tp.items.map((it) => build(it, next));
+    case "object": return Object.fromEntries(tp.keys.map((k, i) => [k, build(tp.items[i], next)]));
   }
 }

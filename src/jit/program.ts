@@ -68,3 +68,17 @@ export interface Program {
   /** Value ids of the outputs, in output-leaf order (an output may be an input or a constant). */
   readonly outputs: readonly number[];
 }
+
+/** The instructions some output depends on, in order (the rest is dead code for a lowering). */
+export function liveInstrs(instrs: readonly Instr[], outputs: readonly number[], nValues: number): Instr[] {
+  const needed = new Uint8Array(nValues);
+  for (const o of outputs) needed[o] = 1;
+  const keep: Instr[] = [];
+  for (let i = instrs.length - 1; i >= 0; i--) {
+    const ins = instrs[i];
+    if (!ins.out.some((o) => needed[o])) continue;
+    keep.push(ins);
+    for (const v of operands(ins)) needed[v] = 1;
+  }
+  return keep.reverse();
+}

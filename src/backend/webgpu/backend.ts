@@ -11,15 +11,18 @@
  */
 import type { DType, FloatArray } from "../../tensor/dtype.js";
 import { arrayFor } from "../../tensor/dtype.js";
-import { sizeOf, stridesOf, type Shape } from "../../tensor/shape.js";
+import { sizeOf } from "../../tensor/shape.js";
 import type { Backend, Placement, Storage } from "../backend.js";
 import type { FusedEngineRequest, FusedEngine } from "../fused/spec.js";
 import type { BinaryOp, UnaryOp } from "../ops.js";
-import { BINARY_CODES, REDUCE_CODES, UNARY_CODES } from "./codes.js";
 import type { Binding, GpuContext } from "./context.js";
 import { GpuStorage, knownLineage, resolveLineage, type Lineage } from "./storage.js";
-import { chooseMatmul, type Epilogue, type MatmulFlavor } from "./matmul.js";
+import type { Epilogue, MatmulFlavor } from "./matmul.js";
 import { WebGpuEngine } from "./fused.js";
+import { gpuKernels, type GpuKernels, type Sink } from "./kernels.js";
+import { fusedPassWgsl, type FusedPass } from "./fusedPass.js";
+import commonSrc from "../../../kernels/common.wgsl";
+import elementwiseSrc from "../../../kernels/elementwise.wgsl";
 
 /** What the core hands the backend (the chunk bundles none of the core's state). */
 export interface Host {
@@ -28,7 +31,6 @@ export interface Host {
   BackendError: new (message: string) => Error;
 }
 
-const WG = 256;
 /** A lineage chain this long gets a snapshot (an asynchronous read) that cuts it. */
 const SNAPSHOT_DEPTH = 256;
 /** Fills of at most this many values stay CPU arrays (uploaded with their first use). */
@@ -39,14 +41,6 @@ const cpuStorage = (a: FloatArray): Storage => a as unknown as Storage;
 const asStorage = (g: GpuStorage): Storage => g as unknown as Storage;
 const isGpu = (s: Storage): boolean => (s as unknown) instanceof GpuStorage;
 const gpuOf = (s: Storage): GpuStorage => s as unknown as GpuStorage;
-
-function broadcastStrides(shape: Shape, outShape: Shape): number[] {
-  const s = stridesOf(shape);
-  const r = new Array<number>(outShape.length).fill(0);
-  const off = outShape.length - shape.length;
-  for (let i = 0; i < shape.length; i++) r[off + i] = shape[i] === 1 ? 0 : s[i];
-  return r;
-}
 
 export interface WebGpuBackend extends Backend {
   readonly ctx: GpuContext;
@@ -69,6 +63,30 @@ export interface WebGpuBackend extends Backend {
   written(a: unknown): void;
   /** Whether `s` is this backend's device storage. */
   holds(s: Storage): boolean;
+  /** What a compiled program (src/jit/webgpuLowering.ts) runs on: the into-kernels and the buffers. */
+  readonly programs: ProgramHost;
+}
+
+/**
+ * The backend's side of a compiled program: its kernels over any buffer references (the program
+ * records their dispatches once and replays them), generated fused passes, and buffers.
+ */
+export interface ProgramHost {
+  readonly ctx: GpuContext;
+  kernels<B>(sink: Sink<B>): GpuKernels<B>;
+  /** The pipeline of a generated fused pass (cached by its WGSL text) and that text. */
+  fusedPipeline(pass: FusedPass): { pipe: GPUComputePipeline; wgsl: string };
+  /** The device buffer of a float32 operand (a CPU array is uploaded once). */
+  bufferOf(s: Storage): GPUBuffer;
+  /**
+   * A tensor's storage over a new pooled buffer of `n` values (back to the pool when collected),
+   * recomputed by `replay` from the `inputs`' lineages if the device is lost.
+   */
+  output(n: number, inputs: Lineage[], replay: () => FloatArray): { storage: Storage; buffer: GPUBuffer };
+  /** The lineage of an operand (its CPU values, or the recipe for them). */
+  lineageOf(s: Storage): Lineage;
+  /** The host backend (float64, and everything once the device is lost). */
+  readonly cpu: Backend;
 }
 
 export function createBackend(ctx: GpuContext, adapter: string, host: Host, fallback = false): WebGpuBackend {
@@ -131,29 +149,17 @@ export function createBackend(ctx: GpuContext, adapter: string, host: Host, fall
   }
 
   const gpuPath = (dtype: DType): boolean => dtype === "float32" && !ctx.lost;
-  const groups1 = (n: number): [number, number] => ctx.grid(Math.ceil(n / WG));
   let dummy: GPUBuffer | null = null;
   const dummyBuffer = (): GPUBuffer => (dummy ??= ctx.pool.acquire(256));
+  // the into-kernels, encoding at once (a compiled program records the same calls: ProgramHost)
+  const flavors = { get matmulFlavor() { return backend.matmulFlavor; }, get reduceFlavor() { return backend.reduceFlavor; } };
+  const kernelsFor = <B>(sink: Sink<B>): GpuKernels<B> => gpuKernels(ctx, sink, flavors, host.BackendError);
+  const kern = kernelsFor<GPUBuffer>({ dispatch: (pipe, b, g, slots) => ctx.dispatch(pipe, b, g, slots), copy: (src, dst, bytes) => ctx.copy(src, dst, bytes), placeholder: dummyBuffer });
 
   function fillGpu(n: number, value: number): GpuStorage {
     const g = output(n, [], () => new Float32Array(n).fill(value));
-    if (n > 0) ctx.dispatch(ctx.pipeline("elementwise", "fill"), [g.buffer!, new Uint32Array([n, new Uint32Array(new Float32Array([value]).buffer)[0]])], groups1(n), [1, 2]);
+    kern.fill(g.buffer!, n, value);
     return g;
-  }
-
-  /** Y[box] = X[box] through per-dimension strides (the layout family's `copy`). */
-  function copyBox(src: GPUBuffer, dst: GPUBuffer, box: Shape, srcOff: number, srcStrides: readonly number[], dstOff: number, dstStrides: readonly number[]): void {
-    const n = sizeOf(box);
-    if (n === 0) return;
-    const r = box.length;
-    const meta = new Uint32Array(4 + 3 * r);
-    meta[0] = n; meta[1] = r; meta[2] = srcOff; meta[3] = dstOff;
-    for (let d = 0; d < r; d++) {
-      meta[4 + d] = box[d];
-      meta[4 + r + d] = srcStrides[d];
-      meta[4 + 2 * r + d] = dstStrides[d];
-    }
-    ctx.dispatch(ctx.pipeline("layout", "copy"), [src, dst, meta], groups1(n));
   }
 
   function matmulGpu(a: Storage, b: Storage, bias: Storage | null, batch: number, m: number, k: number, n: number, transA: boolean, transB: boolean, epi: Epilogue): GpuStorage {
@@ -171,37 +177,32 @@ export function createBackend(ctx: GpuContext, adapter: string, host: Host, fall
       }
       return c;
     });
-    if (batch * m * n === 0) return out;
-    const A = bufferOf(a), B = bufferOf(b), C = out.buffer!;
-    if (k === 0) {
-      ctx.dispatch(ctx.pipeline("elementwise", "fill"), [C, new Uint32Array([batch * m * n, 0])], groups1(batch * m * n), [1, 2]);
-      return out;
-    }
-    const plan = chooseMatmul(m, k, n, transA, transB, epi, backend.matmulFlavor);
-    if (plan.kind === "direct") {
-      const pipe = ctx.pipeline("matmul", "direct", { TRANS_A: transA ? 1 : 0, TRANS_B: transB ? 1 : 0, EPI: epi });
-      if (batch > ctx.maxGroups) throw new host.BackendError(`matmul: a batch of ${batch} exceeds this adapter's ${ctx.maxGroups} workgroups per dimension`);
-      ctx.dispatch(pipe, [A, B, C, new Uint32Array([m, k, n]), bias ? bufferOf(bias) : dummyBuffer()], [Math.ceil(n / 32), Math.ceil(m / 32), batch]);
-    } else if (plan.kind === "dot") {
-      const [U, V] = plan.uIsA ? [A, B] : [B, A];
-      const meta = new Uint32Array([plan.outN, k, batch, plan.us, plan.uo, plan.up, plan.vs, plan.vp]);
-      const total = plan.outN * batch;
-      const g = plan.entry === "dotGroup" ? ctx.grid(total) : groups1(total);
-      ctx.dispatch(ctx.pipeline("matmul", plan.entry), [U, V, C, meta], g);
-    } else {
-      const bm = 16 * plan.r, bn = 16 * plan.r;
-      const constants = { TRANS_A: transA ? 1 : 0, TRANS_B: transB ? 1 : 0, EPI: epi, RM: plan.r, RN: plan.r, BK: plan.bk };
-      const pipe = ctx.pipeline("matmul", "tiled", constants);
-      const maxZ = ctx.maxGroups;
-      for (let b0 = 0; b0 < batch; b0 += maxZ) {
-        // batches beyond one dispatch's z-extent: offset views are not possible on whole-buffer
-        // bindings, so a larger batch is split into dispatches over copied slices (rare)
-        if (b0 > 0 || batch > maxZ) throw new host.BackendError(`matmul: a batch of ${batch} exceeds this adapter's ${maxZ} workgroups per dimension`);
-        ctx.dispatch(pipe, [A, B, C, new Uint32Array([m, k, n]), bias ? bufferOf(bias) : dummyBuffer()], [Math.ceil(n / bn), Math.ceil(m / bm), batch]);
-      }
-    }
+    if (batch * m * n > 0) kern.matmul(bufferOf(a), bufferOf(b), bias ? bufferOf(bias) : null, out.buffer!, batch, m, k, n, transA, transB, epi);
     return out;
   }
+
+  const fusedPipelines = new Map<string, GPUComputePipeline>();
+  const programs: ProgramHost = {
+    ctx,
+    cpu,
+    kernels: kernelsFor,
+    fusedPipeline(pass) {
+      const wgsl = fusedPassWgsl(pass);
+      let pipe = fusedPipelines.get(wgsl);
+      if (!pipe) {
+        const module = ctx.device.createShaderModule({ code: commonSrc + elementwiseSrc + wgsl, label: "fused" });
+        pipe = ctx.device.createComputePipeline({ layout: "auto", compute: { module, entryPoint: "fused" }, label: "fused" });
+        fusedPipelines.set(wgsl, pipe);
+      }
+      return { pipe, wgsl };
+    },
+    bufferOf,
+    output(n, inputs, replay) {
+      const g = output(n, inputs, replay);
+      return { storage: asStorage(g), buffer: g.buffer! };
+    },
+    lineageOf,
+  };
 
   const backend: WebGpuBackend = {
     name: "webgpu",
@@ -242,7 +243,7 @@ export function createBackend(ctx: GpuContext, adapter: string, host: Host, fall
       if (!gpuPath(dtype)) return cpu.unary(op, onCpu(x), dtype, n);
       const lx = lineageOf(x);
       const out = output(n, [lx], () => cpuArray(cpu.unary(op, cpuStorage(resolveLineage(lx)), dtype, n)));
-      if (n > 0) ctx.dispatch(ctx.pipeline("elementwise", "unary", { OP: UNARY_CODES[op] }), [bufferOf(x), out.buffer!, new Uint32Array([n])], groups1(n));
+      kern.unary(op, bufferOf(x), out.buffer!, n);
       return asStorage(out);
     },
     binary(op, a, aShape, b, bShape, outShape, dtype) {
@@ -252,13 +253,7 @@ export function createBackend(ctx: GpuContext, adapter: string, host: Host, fall
         const [ca, cb] = hostOf([la, lb]);
         return cpuArray(cpu.binary(op, ca, aShape, cb, bShape, outShape, dtype));
       });
-      if (n > 0) {
-        const r = outShape.length, sa = broadcastStrides(aShape, outShape), sb = broadcastStrides(bShape, outShape);
-        const meta = new Uint32Array(2 + 3 * r);
-        meta[0] = n; meta[1] = r;
-        for (let d = 0; d < r; d++) { meta[2 + d] = outShape[d]; meta[2 + r + d] = sa[d]; meta[2 + 2 * r + d] = sb[d]; }
-        ctx.dispatch(ctx.pipeline("elementwise", "binary", { OP: BINARY_CODES[op] }), [bufferOf(a), bufferOf(b), out.buffer!, meta], groups1(n));
-      }
+      if (n > 0) kern.binary(op, bufferOf(a), aShape, bufferOf(b), bShape, out.buffer!, outShape);
       return asStorage(out);
     },
     where(cond, cShape, a, aShape, b, bShape, outShape, dtype) {
@@ -268,13 +263,7 @@ export function createBackend(ctx: GpuContext, adapter: string, host: Host, fall
         const [cc, ca, cb] = hostOf([lc, la, lb]);
         return cpuArray(cpu.where(cc, cShape, ca, aShape, cb, bShape, outShape, dtype));
       });
-      if (n > 0) {
-        const r = outShape.length, sc = broadcastStrides(cShape, outShape), sa = broadcastStrides(aShape, outShape), sb = broadcastStrides(bShape, outShape);
-        const meta = new Uint32Array(2 + 4 * r);
-        meta[0] = n; meta[1] = r;
-        for (let d = 0; d < r; d++) { meta[2 + d] = outShape[d]; meta[2 + r + d] = sc[d]; meta[2 + 2 * r + d] = sa[d]; meta[2 + 3 * r + d] = sb[d]; }
-        ctx.dispatch(ctx.pipeline("elementwise", "where_"), [bufferOf(cond), bufferOf(a), bufferOf(b), out.buffer!, meta], groups1(n));
-      }
+      if (n > 0) kern.where(bufferOf(cond), cShape, bufferOf(a), aShape, bufferOf(b), bShape, out.buffer!, outShape);
       return asStorage(out);
     },
     fill(dtype, n, value) {
@@ -298,7 +287,7 @@ export function createBackend(ctx: GpuContext, adapter: string, host: Host, fall
       if (!gpuPath(dtype)) return cpu.crossEntropyLogits(onCpu(x), onCpu(t), dtype, n);
       const lx = lineageOf(x), lt = lineageOf(t);
       const out = output(n, [lx, lt], () => cpuArray(cpu.crossEntropyLogits(...(hostOf([lx, lt]) as [Storage, Storage]), dtype, n)));
-      if (n > 0) ctx.dispatch(ctx.pipeline("elementwise", "crossEntropy"), [bufferOf(x), bufferOf(t), out.buffer!, dummyBuffer(), new Uint32Array([n, 0])], groups1(n));
+      if (n > 0) kern.crossEntropy(bufferOf(x), bufferOf(t), out.buffer!, null, n);
       return asStorage(out);
     },
     crossEntropyResidual(x, t, dtype, n) {
@@ -308,57 +297,46 @@ export function createBackend(ctx: GpuContext, adapter: string, host: Host, fall
       const pair = () => (both ??= cpu.crossEntropyResidual(...(hostOf([lx, lt]) as [Storage, Storage]), dtype, n));
       const loss = output(n, [lx, lt], () => cpuArray(pair()[0]));
       const res = output(n, [lx, lt], () => cpuArray(pair()[1]));
-      if (n > 0) ctx.dispatch(ctx.pipeline("elementwise", "crossEntropy"), [bufferOf(x), bufferOf(t), loss.buffer!, res.buffer!, new Uint32Array([n, 1])], groups1(n));
+      if (n > 0) kern.crossEntropy(bufferOf(x), bufferOf(t), loss.buffer!, res.buffer!, n);
       return [asStorage(loss), asStorage(res)];
     },
 
     reduce(op, x, shape, axes, dtype) {
       if (!gpuPath(dtype)) return cpu.reduce(op, onCpu(x), shape, axes, dtype);
-      const strides = stridesOf(shape);
-      const kept: number[] = [], keptS: number[] = [], red: number[] = [], redS: number[] = [];
-      shape.forEach((d, i) => (axes.includes(i) ? (red.push(d), redS.push(strides[i])) : (kept.push(d), keptS.push(strides[i]))));
-      const nOut = sizeOf(kept), count = sizeOf(red);
+      let nOut = 1;
+      for (let i = 0; i < shape.length; i++) if (!axes.includes(i)) nOut *= shape[i];
       const lx = lineageOf(x);
       const out = output(nOut, [lx], () => cpuArray(cpu.reduce(op, cpuStorage(resolveLineage(lx)), shape, axes, dtype)));
-      if (nOut > 0) {
-        const meta = new Uint32Array([nOut, count, kept.length, red.length, ...kept, ...keptS, ...red, ...redS]);
-        // a workgroup per output for long reductions on hardware; one invocation per output for
-        // short ones, and on CPU-backed adapters unless an output has a great many values
-        const lane = count <= (backend.matmulFlavor === "direct" ? 1 << 16 : 256) || backend.reduceFlavor === "lane";
-        if (lane) ctx.dispatch(ctx.pipeline("reduce", "reduceLane", { OP: REDUCE_CODES[op] }), [bufferOf(x), out.buffer!, meta], groups1(nOut));
-        else ctx.dispatch(ctx.pipeline("reduce", "reduce", { OP: REDUCE_CODES[op] }), [bufferOf(x), out.buffer!, meta], ctx.grid(nOut));
-      }
+      if (nOut > 0) kern.reduce(op, bufferOf(x), shape, axes, out.buffer!);
       return asStorage(out);
     },
     cumsum(x, shape, axis, reverse, dtype) {
       if (!gpuPath(dtype)) return cpu.cumsum(onCpu(x), shape, axis, reverse, dtype);
-      const n = sizeOf(shape), len = shape[axis], inner = sizeOf(shape.slice(axis + 1)), lines = len === 0 ? 0 : n / len;
+      const n = sizeOf(shape);
       const lx = lineageOf(x);
       const out = output(n, [lx], () => cpuArray(cpu.cumsum(cpuStorage(resolveLineage(lx)), shape, axis, reverse, dtype)));
-      if (lines > 0) ctx.dispatch(ctx.pipeline("layout", "cumsum"), [bufferOf(x), out.buffer!, new Uint32Array([lines, len, inner, reverse ? 1 : 0])], groups1(lines));
+      if (n > 0) kern.cumsum(bufferOf(x), shape, axis, reverse, out.buffer!);
       return asStorage(out);
     },
     broadcast(x, shape, outShape, dtype) {
       if (!gpuPath(dtype)) return cpu.broadcast(onCpu(x), shape, outShape, dtype);
       const lx = lineageOf(x);
       const out = output(sizeOf(outShape), [lx], () => cpuArray(cpu.broadcast(cpuStorage(resolveLineage(lx)), shape, outShape, dtype)));
-      copyBox(bufferOf(x), out.buffer!, outShape, 0, broadcastStrides(shape, outShape), 0, stridesOf(outShape));
+      kern.broadcast(bufferOf(x), shape, out.buffer!, outShape);
       return asStorage(out);
     },
     transpose(x, shape, perm, dtype) {
       if (!gpuPath(dtype)) return cpu.transpose(onCpu(x), shape, perm, dtype);
       const lx = lineageOf(x);
       const out = output(sizeOf(shape), [lx], () => cpuArray(cpu.transpose(cpuStorage(resolveLineage(lx)), shape, perm, dtype)));
-      const s = stridesOf(shape), outShape = perm.map((p) => shape[p]);
-      copyBox(bufferOf(x), out.buffer!, outShape, 0, perm.map((p) => s[p]), 0, stridesOf(outShape));
+      kern.transpose(bufferOf(x), shape, perm, out.buffer!);
       return asStorage(out);
     },
     slice(x, shape, begin, size, dtype) {
       if (!gpuPath(dtype)) return cpu.slice(onCpu(x), shape, begin, size, dtype);
       const lx = lineageOf(x);
       const out = output(sizeOf(size), [lx], () => cpuArray(cpu.slice(cpuStorage(resolveLineage(lx)), shape, begin, size, dtype)));
-      const s = stridesOf(shape);
-      copyBox(bufferOf(x), out.buffer!, size, begin.reduce((o, b, d) => o + b * s[d], 0), s, 0, stridesOf(size));
+      kern.slice(bufferOf(x), shape, begin, size, out.buffer!);
       return asStorage(out);
     },
     place(parts, outShape, dtype) {
@@ -368,10 +346,7 @@ export function createBackend(ctx: GpuContext, adapter: string, host: Host, fall
         const xs = hostOf(lins);
         return cpuArray(cpu.place(parts.map((p, i): Placement => ({ x: xs[i], shape: p.shape, begin: p.begin })), outShape, dtype));
       });
-      if (n === 0) return asStorage(out);
-      ctx.dispatch(ctx.pipeline("elementwise", "fill"), [out.buffer!, new Uint32Array([n, 0])], groups1(n), [1, 2]);
-      const os = stridesOf(outShape);
-      for (const p of parts) copyBox(bufferOf(p.x), out.buffer!, p.shape, 0, stridesOf(p.shape), p.begin.reduce((o, b, d) => o + b * os[d], 0), os);
+      if (n > 0) kern.place(parts.map((p) => ({ x: bufferOf(p.x), shape: p.shape, begin: p.begin })), outShape, out.buffer!);
       return asStorage(out);
     },
     // topk and its gather/scatter pair have no WGSL kernel yet: they run on the CPU over the
@@ -384,21 +359,21 @@ export function createBackend(ctx: GpuContext, adapter: string, host: Host, fall
       if (!gpuPath(dtype)) return cpu.gather(onCpu(x), outer, dim, inner, idx, dtype);
       const n = outer * idx.length * inner, lx = lineageOf(x), keep = idx.slice();
       const out = output(n, [lx], () => cpuArray(cpu.gather(cpuStorage(resolveLineage(lx)), outer, dim, inner, keep, dtype)));
-      if (n > 0) ctx.dispatch(ctx.pipeline("layout", "gather"), [bufferOf(x), keep, out.buffer!, new Uint32Array([n, dim, idx.length, inner])], groups1(n));
+      if (n > 0) kern.gather(bufferOf(x), dim, inner, keep, out.buffer!, n);
       return asStorage(out);
     },
     scatterAdd(g, outer, dim, inner, idx, dtype) {
       if (!gpuPath(dtype)) return cpu.scatterAdd(onCpu(g), outer, dim, inner, idx, dtype);
       const n = outer * dim * inner, lg = lineageOf(g), keep = idx.slice();
       const out = output(n, [lg], () => cpuArray(cpu.scatterAdd(cpuStorage(resolveLineage(lg)), outer, dim, inner, keep, dtype)));
-      if (n > 0) ctx.dispatch(ctx.pipeline("layout", "scatterAdd"), [idx.length > 0 ? bufferOf(g) : dummyBuffer(), keep.length > 0 ? keep : new Int32Array(1), out.buffer!, new Uint32Array([n, dim, idx.length, inner])], groups1(n));
+      if (n > 0) kern.scatterAdd(idx.length > 0 ? bufferOf(g) : dummyBuffer(), dim, inner, keep, out.buffer!, n);
       return asStorage(out);
     },
     oneHot(idx, depth, dtype) {
       if (!gpuPath(dtype) || idx.length * depth <= CPU_FILL_MAX) return cpu.oneHot(idx, depth, dtype);
       const n = idx.length * depth, keep = idx.slice();
       const out = output(n, [], () => cpuArray(cpu.oneHot(keep, depth, dtype)));
-      ctx.dispatch(ctx.pipeline("layout", "oneHot"), [keep, out.buffer!, new Uint32Array([n, depth])], groups1(n), [1, 2, 3]);
+      kern.oneHot(keep, depth, out.buffer!);
       return asStorage(out);
     },
     matmul(a, b, batch, m, k, n, transA, transB, dtype) {
@@ -429,7 +404,7 @@ export function createBackend(ctx: GpuContext, adapter: string, host: Host, fall
       if (ctx.lost) return cpuStorage(ref(cpuArray(onCpu(x))));
       const lx = lineageOf(x);
       const out = output(rows * len, [lx], () => ref(resolveLineage(lx)));
-      if (rows * len > 0) ctx.dispatch(ctx.pipeline("reduce", "softmax"), [bufferOf(x), out.buffer!, new Uint32Array([rows, len, log ? 1 : 0])], ctx.grid(rows));
+      kern.softmax(bufferOf(x), out.buffer!, rows, len, log);
       return asStorage(out);
     },
 
@@ -449,6 +424,7 @@ export function createBackend(ctx: GpuContext, adapter: string, host: Host, fall
     },
     stats: () => ({ liveBuffers: ctx.pool.liveBuffers, liveBytes: ctx.pool.liveBytes, pooledBytes: ctx.pool.pooledBytes, pipelines: ctx.pipelineCount, submits: ctx.submits }),
     holds: isGpu,
+    programs,
     written(a) {
       if (a && typeof a === "object") uploads.delete(a);
     },

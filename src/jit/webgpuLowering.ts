@@ -1,0 +1,296 @@
+/**
+ * A traced program on the WebGPU backend. Elementwise runs fuse (fuse.ts) and each fused group
+ * becomes one generated WGSL pass (src/backend/webgpu/fusedPass.ts; a pipeline per distinct text);
+ * every other instruction records the eager backend's own into-kernels (webgpu/kernels.ts), so a
+ * compiled call runs the dispatches eager runs, minus the fused ones, with the same pipelines.
+ * Recording happens once, at compile time, over value ids; the metadata and index tables and the
+ * constants are uploaded then, and the intermediates get buffers planned by liveness (a value's
+ * buffer is reused once its last reader has run), all owned by the program across calls and
+ * returned to the pool when it is collected. A call binds its inputs' buffers, gives each output
+ * a fresh pooled buffer (the caller keeps it), and encodes every dispatch into the context's open
+ * command encoder: nothing reads back, so the call is one command buffer, submitted with whatever
+ * else the task encodes. If the device is lost the program runs on the host (the CPU lowering of
+ * the same program), and each output's lineage replays it there, as eager tensors' lineages do.
+ */
+import type { Storage } from "../backend/backend.js";
+import type { CpuKernels } from "../backend/js/cpuKernels.js";
+import { jsCpuKernels } from "../backend/js/cpuKernels.js";
+import type { ProgramHost } from "../backend/webgpu/backend.js";
+import type { FusedPass, FusedPassOp } from "../backend/webgpu/fusedPass.js";
+import type { GpuKernels, Sink, Words } from "../backend/webgpu/kernels.js";
+import type { Lineage } from "../backend/webgpu/storage.js";
+import type { FloatArray } from "../tensor/dtype.js";
+import type { Shape } from "../tensor/shape.js";
+import { lowerCpu, type Executable } from "./cpuLowering.js";
+import { fuse, type FusedInstr } from "./fuse.js";
+import { liveInstrs, operands, type Instr, type Program } from "./program.js";
+
+export interface DeviceExecutable {
+  /** Runs the program on the inputs' storages (one per input value); returns one storage per output. */
+  run(inputs: readonly Storage[]): Storage[];
+  readonly stats: { instrs: number; buffers: number; bufferBytes: number; dispatches: number; fusedPasses: number };
+}
+
+/** A recorded command: buffer operands are value ids (PLACEHOLDER: the program's spare buffer), or buffers it owns. */
+type Cmd =
+  | { copy: false; pipe: GPUComputePipeline; bind: Array<number | GPUBuffer>; groups: [number, number, number?]; slots?: number[] }
+  | { copy: true; src: number; dst: number; bytes: number };
+
+const PLACEHOLDER = -1;
+
+/** One step of the plan: the values it reads and writes, and how it records its commands. */
+interface Step {
+  reads: number[];
+  writes: number[];
+  record(): void;
+}
+
+/** Buffers of collected programs go back to the pool (parked until the next submit: pending commands may read them). */
+const owned = new FinalizationRegistry<{ host: ProgramHost; buffers: GPUBuffer[] }>(({ host, buffers }) => {
+  if (!host.ctx.lost) for (const b of buffers) host.ctx.pool.release(b);
+});
+
+/** The program lowered for the WebGPU backend, or the reason it cannot be. */
+export function lowerWebGpu(program: Program, host: ProgramHost): DeviceExecutable | string {
+  const { values, inputs, outputs } = program;
+  if (values.some((v) => v.dtype !== "float32")) return "it holds float64 values, which WGSL cannot (float64 work runs on the host backend)";
+  const keep = liveInstrs(program.instrs, outputs, values.length);
+  for (const ins of keep) {
+    if (ins.op === "topk" || ins.op === "takeAlong" || ins.op === "putAlong") return `${ins.op} has no WGSL kernel (it runs on the host)`;
+  }
+  const ctx = host.ctx;
+  const lowered = fuse({ values, outputs }, keep, () => true);
+
+  const cmds: Cmd[] = [];
+  const buffers: GPUBuffer[] = [];
+  const sink: Sink<number> = {
+    dispatch(pipe, bind, groups, slots) {
+      cmds.push({ copy: false, pipe, bind: bind.map((b) => (typeof b === "number" ? b : upload(b))), groups, slots });
+    },
+    copy(src, dst, bytes) {
+      if (bytes > 0) cmds.push({ copy: true, src, dst, bytes });
+    },
+    placeholder: () => PLACEHOLDER,
+  };
+  const upload = (w: Words): GPUBuffer => {
+    const b = ctx.upload(w, false);
+    buffers.push(b);
+    return b;
+  };
+  const k = host.kernels(sink);
+
+  // Steps: a fused group as one or more generated passes (as many buffers as the adapter binds), the rest as the eager kernels.
+  const maxBindings = ctx.limits.maxStorageBuffersPerShaderStage;
+  let fusedPasses = 0;
+  const steps: Step[] = [];
+  for (const ins of lowered) {
+    if (ins.op === "fused") {
+      for (const part of splitFused(ins, values, maxBindings)) {
+        fusedPasses++;
+        steps.push({
+          reads: part.reads,
+          writes: part.writes,
+          record() {
+            const { pipe } = host.fusedPipeline(part.pass);
+            sink.dispatch(pipe, [...part.reads, ...part.writes], ctx.grid(Math.ceil(part.pass.n / 256)));
+          },
+        });
+      }
+    } else steps.push({ reads: operands(ins), writes: ins.out, record: () => recordInstr(ins, k, values) });
+  }
+  try {
+    for (const s of steps) s.record();
+  } catch (e) {
+    for (const b of buffers) ctx.pool.release(b);
+    return e instanceof Error ? e.message : String(e);
+  }
+
+  // Liveness: the last step that reads each value; intermediates share buffers of one size.
+  const lastUse = new Int32Array(values.length).fill(-1);
+  steps.forEach((s, i) => { for (const v of s.reads) lastUse[v] = i; });
+  const isOutput = new Uint8Array(values.length);
+  for (const o of outputs) isOutput[o] = 1;
+  const slotOf = new Int32Array(values.length).fill(-1);
+  const slotSize: number[] = [];
+  const free = new Map<number, number[]>();
+  const release = (v: number) => {
+    if (slotOf[v] < 0) return;
+    const n = values[v].size;
+    const pool = free.get(n) ?? [];
+    pool.push(slotOf[v]);
+    free.set(n, pool);
+  };
+  steps.forEach((s, i) => {
+    for (const o of s.writes) {
+      if (isOutput[o]) continue;
+      const pool = free.get(values[o].size);
+      slotOf[o] = pool && pool.length ? pool.pop()! : slotSize.push(values[o].size) - 1;
+      if (lastUse[o] < 0) release(o); // written, never read
+    }
+    for (const v of new Set(s.reads)) if (lastUse[v] === i) release(v);
+  });
+
+  // The buffer table: constants and intermediates fixed now, inputs and outputs set per call.
+  const table: GPUBuffer[] = new Array(values.length);
+  const slotBuffers = slotSize.map((n) => ctx.pool.acquire(n * 4));
+  buffers.push(...slotBuffers);
+  const placeholder = ctx.pool.acquire(256);
+  buffers.push(placeholder);
+  values.forEach((v, id) => {
+    if (v.source.kind === "const") {
+      const a = v.source.values as Float32Array;
+      table[id] = ctx.upload(a, false);
+      buffers.push(table[id]);
+    } else if (slotOf[id] >= 0) table[id] = slotBuffers[slotOf[id]];
+  });
+  const producedOutputs = [...new Set(outputs.filter((o) => values[o].source.kind === "instr"))];
+  const ref = (b: number | GPUBuffer): GPUBuffer => (typeof b === "number" ? (b === PLACEHOLDER ? placeholder : table[b]) : b);
+
+  // On a lost device: the same program on the host backend's CPU kernels, built when first needed.
+  let onHost: Executable | null = null;
+  const hostExec = (): Executable => (onHost ??= lowerCpu(program, (host.cpu as { cpu?: CpuKernels }).cpu ?? jsCpuKernels));
+
+  const exec: DeviceExecutable = {
+    run(args) {
+      if (ctx.lost) return hostExec().run(args.map((s) => resolve(host.lineageOf(s)))).map((a) => a as unknown as Storage);
+      const lins: Lineage[] = args.map((s) => host.lineageOf(s));
+      for (let i = 0; i < inputs.length; i++) table[inputs[i]] = host.bufferOf(args[i]);
+      // each output recomputable on the host from the inputs' lineages (one host run for all of them)
+      let all: FloatArray[] | null = null;
+      const replayAll = () => (all ??= hostExec().run(lins.map(resolve)));
+      const produced = new Map<number, Storage>();
+      for (const o of producedOutputs) {
+        const at = outputs.indexOf(o);
+        const { storage, buffer } = host.output(values[o].size, lins, () => replayAll()[at]);
+        table[o] = buffer;
+        produced.set(o, storage);
+      }
+      for (let c = 0; c < cmds.length; c++) {
+        const cmd = cmds[c];
+        if (cmd.copy) ctx.copy(table[cmd.src], table[cmd.dst], cmd.bytes);
+        else ctx.dispatch(cmd.pipe, cmd.bind.map(ref), cmd.groups, cmd.slots);
+      }
+      return outputs.map((o) => {
+        const v = values[o];
+        if (v.source.kind === "input") return args[inputs.indexOf(o)];
+        if (v.source.kind === "const") return v.source.values.slice() as unknown as Storage; // a copy the caller may keep
+        return produced.get(o)!;
+      });
+    },
+    stats: { instrs: steps.length, buffers: slotSize.length, bufferBytes: slotSize.reduce((s, n) => s + n * 4, 0), dispatches: cmds.length, fusedPasses },
+  };
+  owned.register(exec, { host, buffers });
+  return exec;
+}
+
+/** The values of a lineage on the CPU (recomputed if only the recipe is known). */
+function resolve(l: Lineage): FloatArray {
+  if (l.cpu === null) {
+    l.cpu = l.replay!();
+    l.replay = null;
+  }
+  return l.cpu;
+}
+
+/** Records one unfused instruction as the eager backend's into-kernel over value ids. */
+function recordInstr(ins: Instr, k: GpuKernels<number>, values: Program["values"]): void {
+  const [o] = ins.out;
+  switch (ins.op) {
+    case "unary": return k.unary(ins.fn, ins.x, o, values[o].size);
+    case "binary": return k.binary(ins.fn, ins.a, ins.aShape, ins.b, ins.bShape, o, ins.outShape);
+    case "where": return k.where(ins.cond, ins.cShape, ins.a, ins.aShape, ins.b, ins.bShape, o, ins.outShape);
+    case "fill": return k.fill(o, values[o].size, ins.value);
+    case "cast": return k.copy(ins.x, o, values[o].size);
+    case "crossEntropyLogits": return k.crossEntropy(ins.x, ins.t, o, null, values[o].size);
+    case "crossEntropyResidual": return k.crossEntropy(ins.x, ins.t, o, ins.out[1], values[o].size);
+    case "reduce": return k.reduce(ins.fn, ins.x, ins.shape, ins.axes, o);
+    case "cumsum": return k.cumsum(ins.x, ins.shape, ins.axis, ins.reverse, o);
+    case "broadcast": return k.broadcast(ins.x, ins.shape, o, ins.outShape);
+    case "transpose": return k.transpose(ins.x, ins.shape, ins.perm, o);
+    case "slice": return k.slice(ins.x, ins.shape, ins.begin, ins.size, o);
+    case "place": return k.place(ins.parts, ins.outShape, o);
+    case "gather": return k.gather(ins.x, ins.dim, ins.inner, ins.idx, o, values[o].size);
+    case "scatterAdd": return k.scatterAdd(ins.g, ins.dim, ins.inner, ins.idx, o, values[o].size);
+    case "oneHot": return k.oneHot(ins.idx, ins.depth, o);
+    case "matmul": return k.matmul(ins.a, ins.b, null, o, ins.batch, ins.m, ins.k, ins.n, ins.transA, ins.transB, 0);
+    case "topk": case "takeAlong": case "putAlong": throw new Error(`${ins.op} has no WGSL kernel`); // refused before recording
+  }
+}
+
+interface PassPart {
+  pass: FusedPass;
+  /** Value ids bound as the pass's read buffers, then the ones it writes. */
+  reads: number[];
+  writes: number[];
+}
+
+/**
+ * A fused group as passes that each bind at most `maxBindings` buffers: members are taken in
+ * order while the pass's distinct read buffers plus the results it must write (read after it,
+ * by a later pass or outside the group) fit. Usually one pass.
+ */
+function splitFused(f: FusedInstr, values: Program["values"], maxBindings: number): PassPart[] {
+  const E = f.ext.length, m = f.body.length;
+  const slotsOf = (op: FusedPassOp): number[] => (op.op === "unary" ? [op.x] : op.op === "binary" ? [op.a, op.b] : [op.c, op.a, op.b]);
+  const outSet = new Set(f.out);
+  // where each member's result is last read (body index), for the writes of a partial pass
+  const lastRead = new Int32Array(m).fill(-1);
+  f.body.forEach((op, j) => { for (const s of slotsOf(op)) if (s >= E) lastRead[s - E] = j; });
+  const bindingsOf = (from: number, to: number): number => {
+    const reads = new Set<number>();
+    let writes = 0;
+    for (let j = from; j <= to; j++) {
+      for (const s of slotsOf(f.body[j])) {
+        if (s < E) reads.add(f.ext[s].id);
+        else if (s - E < from) reads.add(f.ids[s - E]);
+      }
+      if (outSet.has(f.ids[j]) || lastRead[j] > to) writes++;
+    }
+    return reads.size + writes;
+  };
+  const parts: PassPart[] = [];
+  let from = 0;
+  for (let to = 0; to < m; to++) {
+    if (to > from && bindingsOf(from, to) > maxBindings) {
+      parts.push(passOf(f, values, from, to - 1, slotsOf, outSet, lastRead));
+      from = to;
+    }
+  }
+  parts.push(passOf(f, values, from, m - 1, slotsOf, outSet, lastRead));
+  return parts;
+}
+
+/** Members from..to of a fused group as one pass (earlier members' results read from their buffers). */
+function passOf(f: FusedInstr, values: Program["values"], from: number, to: number, slotsOf: (op: FusedPassOp) => number[], outSet: Set<number>, lastRead: Int32Array): PassPart {
+  const E = f.ext.length;
+  const reads: number[] = [];
+  const bufferOf = new Map<number, number>();
+  const inputs: Array<{ buffer: number; shape: Shape; outShape: Shape }> = [];
+  const inputOf = new Map<number, number>(); // old slot -> new input slot
+  const use = (id: number): number => {
+    let b = bufferOf.get(id);
+    if (b === undefined) bufferOf.set(id, (b = reads.push(id) - 1));
+    return b;
+  };
+  for (let j = from; j <= to; j++) {
+    for (const s of slotsOf(f.body[j])) {
+      if (inputOf.has(s) || (s >= E && s - E >= from)) continue;
+      if (s < E) inputOf.set(s, inputs.push({ buffer: use(f.ext[s].id), shape: f.ext[s].shape, outShape: f.ext[s].outShape }) - 1);
+      else inputOf.set(s, inputs.push({ buffer: use(f.ids[s - E]), shape: [f.size], outShape: [f.size] }) - 1);
+    }
+  }
+  const nIn = inputs.length;
+  const slot = (s: number): number => (s >= E && s - E >= from ? nIn + (s - E - from) : inputOf.get(s)!);
+  const body: FusedPassOp[] = [];
+  const outIdx: number[] = [];
+  const writes: number[] = [];
+  for (let j = from; j <= to; j++) {
+    const op = f.body[j];
+    body.push(op.op === "unary" ? { op: "unary", fn: op.fn, x: slot(op.x) } : op.op === "binary" ? { op: "binary", fn: op.fn, a: slot(op.a), b: slot(op.b) } : { op: "where", c: slot(op.c), a: slot(op.a), b: slot(op.b) });
+    if (outSet.has(f.ids[j]) || lastRead[j] > to) {
+      outIdx.push(j - from);
+      writes.push(f.ids[j]);
+    }
+  }
+  return { pass: { n: f.size, buffers: reads.map((id) => values[id].size), inputs, body, outputs: outIdx }, reads, writes };
+}
