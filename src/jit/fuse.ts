@@ -60,7 +60,7 @@ interface Group {
  * with fusable elementwise runs replaced by fused instructions; groups of one stay as they were.
  * `outputs` are the values the caller reads.
  */
-export function fuse(p: Pick<Program, "values" | "outputs">, instrs: readonly Instr[], fusable: (ins: Elementwise) => boolean): LoweredInstr[] {
+export function fuse(p: Pick<Program, "values" | "outputs">, instrs: readonly Instr[], fusable: (ins: Elementwise) => boolean): (Instr | FusedInstr)[] {
   const { values } = p;
   const groupOf = new Int32Array(values.length).fill(-1);
   const groups: Group[] = [];
@@ -105,7 +105,7 @@ export function fuse(p: Pick<Program, "values" | "outputs">, instrs: readonly In
 
   const lastMember = new Int32Array(groups.length);
   memberGroup.forEach((g, i) => { if (g >= 0) lastMember[g] = i; });
-  const result: LoweredInstr[] = [];
+  const result: (Instr | FusedInstr)[] = [];
   instrs.forEach((ins, i) => {
     const g = memberGroup[i];
     if (g < 0) result.push(ins);
