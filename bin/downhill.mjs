@@ -204,7 +204,7 @@ async function compare(opts) {
     subtitle: `${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC · Node ${process.versions.node} · backend ${info.backend}${info.variant ? ` (${info.variant})` : ""} · tol ${tol}`,
   });
   writeFileSync(out, html);
-  console.log(`\nreport: ${out}  (${((performance.now() - t0) / 1000).toFixed(1)} s wall, ${cpuS().toFixed(1)} s CPU of this process)`);
+  console.log(`\nreport: ${out}  (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
 }
 
 async function main() {
