@@ -132,7 +132,9 @@ async function compareTraining(opts) {
   const showProgress = process.stdout.isTTY && !process.env.CI;
   const t0 = performance.now();
   const results = [];
+  const cpuS = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1e6; };
   for (const [pi, p] of list.entries()) {
+    const w0 = performance.now(), c0 = cpuS();
     const [r] = dh.raceTraining([p], {
       ...(methods ? { methods } : {}), seeds, sweep, ...(steps ? { steps } : {}), ...(quick ? { sharpnessIters: 10 } : {}),
       onRun: (i) => { if (showProgress) process.stderr.write(`\r\x1b[K[${pi + 1}/${list.length}] ${i.problem}: ${i.method} lr ${i.lr} seed ${i.seed}`); },
@@ -143,6 +145,8 @@ async function compareTraining(opts) {
     console.log(`\n${r.problem.description} (${r.problem.paramCount} parameters, ${r.problem.steps} steps, ${seeds} seed${seeds > 1 ? "s" : ""})`);
     console.log(table(rows, header));
     console.log(r.verdict);
+    // CPU beside wall: on a shared machine the wall time says more about the load than the race.
+    console.log(`(${r.problem.name}: ${((performance.now() - w0) / 1000).toFixed(1)} s wall, ${(cpuS() - c0).toFixed(1)} s CPU of this process)`);
   }
   console.log(`\nsummary (Markdown):\n${dh.trainingSummaryMarkdown(results)}`);
   const out = resolve(opts.out ?? "reports/training.html");
@@ -151,7 +155,7 @@ async function compareTraining(opts) {
   writeFileSync(out, dh.reportTrainingHtml(results, {
     subtitle: `${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC · Node ${process.versions.node} · backend ${info.backend}${info.variant ? ` (${info.variant})` : ""} · downhill compare --suite training ${process.argv.slice(4).join(" ")}`,
   }));
-  console.log(`\nreport: ${out}  (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
+  console.log(`\nreport: ${out}  (${((performance.now() - t0) / 1000).toFixed(1)} s wall, ${cpuS().toFixed(1)} s CPU of this process)`);
 }
 
 async function compare(opts) {

@@ -6,8 +6,8 @@ import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect, test } from "vitest";
-import { crossEntropy, laplacian, linalg, raceTraining, reportTrainingHtml, trainingSummaryMarkdown, tensor, trainingProblems, TRAINING_METHODS, type Tensor, type TrainingEntry, type Tree } from "../../src/index.js";
-import { bestOfSweep, MAX_EXTEND, sweepLrs, verdictOf } from "../../src/compare/training/raceTraining.js";
+import { crossEntropy, laplacian, treeFlattenWithPaths, valueAndGrad, linalg, raceTraining, reportTrainingHtml, trainingSummaryMarkdown, tensor, trainingProblems, TRAINING_METHODS, type Tensor, type TrainingEntry, type Tree } from "../../src/index.js";
+import { bestOfSweep, lossValueAndGrad, MAX_EXTEND, sweepLrs, verdictOf } from "../../src/compare/training/raceTraining.js";
 import { mnistSmall } from "../../src/compare/training/mnistData.js";
 
 const require = createRequire(import.meta.url);
@@ -96,6 +96,33 @@ test("MNIST MLP and autoencoder: cross-entropy / reconstruction mse on the train
   void x; void held;
 });
 
+test("the race's compiled loss gradient (lossValueAndGrad: jit, one per problem) equals the eager one on every problem, at several parameter values", () => {
+  const problems = [
+    trainingProblems.linearRegression({ n: 40, d: 5 }),
+    trainingProblems.poissonPinn({ interior: 3, boundary: 2, hidden: 5, test: 4 }),
+    trainingProblems.mnistMlp(fakeMnist, { perClass: 2, testPerClass: 1, hidden: 6 }),
+    trainingProblems.mnistAutoencoder(fakeMnist, { perClass: 2, testPerClass: 1, widths: [6, 3] }),
+  ];
+  for (const P of problems) {
+    const vg = lossValueAndGrad(P);
+    expect(lossValueAndGrad(P)).toBe(vg); // cached per problem
+    for (const seed of [0, 1, 2]) { // seed 0 traces, the others replay the program with new parameters
+      const p = P.init(seed);
+      const c = vg(p), e = valueAndGrad(P.extra.loss)(p);
+      const tol = P.name === "mnist-mlp" || P.name === "mnist-autoencoder" ? 1e-5 : 1e-10;
+      expect(Math.abs(c.value.item() - e.value.item())).toBeLessThan(tol * Math.max(1, Math.abs(e.value.item())));
+      const cg = treeFlattenWithPaths(c.grad as Tree), eg = treeFlattenWithPaths(e.grad as Tree);
+      expect(cg.map(([k]) => k)).toEqual(eg.map(([k]) => k));
+      for (const [i, [k, g]] of cg.entries()) {
+        const a = Array.from(g.dataSync()), b = Array.from(eg[i][1].dataSync());
+        const scale = Math.max(1e-3, ...b.map(Math.abs));
+        for (let j = 0; j < b.length; j++) expect(Math.abs(a[j] - b[j]) / scale, `${P.name} seed ${seed} ${k}[${j}]`).toBeLessThan(tol * 10);
+      }
+    }
+    expect((vg as unknown as { stats: { traces: number; compiledCalls: number } }).stats).toMatchObject({ traces: 1, compiledCalls: 3 });
+  }
+});
+
 test("the sweep: √10-spaced rates around the centre; the best is the lowest final loss, a diverged run never wins", () => {
   expect(sweepLrs(0.01, 3)).toEqual([0.00316, 0.01, 0.0316]);
   expect(sweepLrs(0.01, 1)).toEqual([0.01]);
@@ -109,16 +136,18 @@ test("the sweep: √10-spaced rates around the centre; the best is the lowest fi
   expect(e.runs[0].lr).toBe(0.3);
   expect(e.lr).toBe(0.3);
   expect(e.sweep[1].finalLoss).toBeLessThan(e.sweep[0].finalLoss);
-  // a generated sweep whose top end wins goes on past it, √10 at a time, until an inner rate wins
-  // or MAX_EXTEND rates were added (Adam's rates 0.056 and 0.18 on the regression, where ~0.2-0.6 is best)
+  // a generated sweep whose end wins goes on past it, √10 at a time, until an inner rate wins or
+  // MAX_EXTEND rates were added: AdamW's centre on the regression is 1 (the full race's choice at
+  // 300 steps and n = 500); on this smaller, shorter problem its rates 0.562 and 1.78 both lose to
+  // 0.178, which the extension downwards finds (and 0.0563 past it, which loses)
   const [g] = raceTraining([trainingProblems.linearRegression({ n: 60, d: 6, steps: 40 })], { methods: ["adamw"], seeds: 1, sweep: 2, sharpnessIters: 0 });
   const sw = g.entries[0].sweep, lrs = sw.map((s) => s.lr);
-  expect(lrs.slice(0, 2)).toEqual([0.0562, 0.178]);
-  expect(sw[1].finalLoss).toBeLessThan(sw[0].finalLoss);
-  expect(lrs.length).toBeGreaterThan(2);
+  expect(lrs).toEqual([0.0563, 0.178, ...sweepLrs(1, 2)]);
   expect(lrs[2] / lrs[1]).toBeCloseTo(Math.sqrt(10), 2);
+  expect(lrs.length).toBeLessThanOrEqual(2 + MAX_EXTEND);
   const b = bestOfSweep(sw);
-  expect(b === lrs.length - 1 ? lrs.length === 2 + MAX_EXTEND : b > 0).toBe(true);
+  expect(b).toBe(1);
+  expect(sw[1].finalLoss).toBeLessThan(Math.min(sw[0].finalLoss, sw[2].finalLoss, sw[3].finalLoss));
   expect(g.entries[0].lr).toBe(lrs[b]);
 });
 

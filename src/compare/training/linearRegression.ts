@@ -100,7 +100,8 @@ export function linearRegression(options: LinearRegressionOptions = {}): Trainin
     },
     steps,
     methodSteps: { "natural-gradient": 30 },
-    lr: { "sgd-momentum": 1, "sam-sgd": 0.3, adam: 0.1, adamw: 0.1, "sam-adamw": 0.1, lion: 0.01, shampoo: 0.1, soap: 0.03, "sophia-h": 0.03 },
+    // Centres at the rates the sweep chose in the full race of 2026-12-02 (sweeps that ran past an end cost 4-5 runs).
+    lr: { "sgd-momentum": 3, "sam-sgd": 0.3, adam: 0.3, adamw: 1, "sam-adamw": 0.3, lion: 0.03, shampoo: 0.1, soap: 0.03, "sophia-h": 0.03 },
     X, y, wLs, fStar,
   };
 }

@@ -3,7 +3,8 @@
  * Per (problem, method): a log-spaced learning-rate sweep on seed 0 (the lr with the lowest
  * final training loss wins; a diverged run loses; an end that wins extends the sweep past it, up
  * to MAX_EXTEND more rates), then the other seeds at that lr. Each run
- * records the loss at every step with the cumulative wall time of the steps, and the problem's
+ * records the loss at every step with the cumulative wall time of the steps (the loss's gradient
+ * compiled once per problem, `lossValueAndGrad`), and the problem's
  * metric every `evalEvery` steps (evaluations are not timed). Summaries: the metric at the end
  * (median and range over seeds), steps and seconds to the problem's target, the median step time
  * relative to AdamW's in the same run, the sharpness (largest Hessian eigenvalue, power iteration
@@ -13,6 +14,7 @@ import { ArgumentError } from "../../errors.js";
 import { checkOptions, type OptionKeys } from "../../options.js";
 import type { Tree } from "../../tensor/tree.js";
 import { valueAndGrad } from "../../autodiff/grad.js";
+import { jit } from "../../jit/jit.js";
 import { topHessianEigenvalue } from "../../autodiff/curvature.js";
 import { optimizer } from "../../optim/optimizer.js";
 import { trainingMethod, TRAINING_METHODS, type TrainingMethod, type TrainingMethodName } from "./methods.js";
@@ -119,12 +121,30 @@ export const MAX_EXTEND = 2;
 
 const meets = (problem: TrainingProblem, v: number) => (problem.metric.better === "higher" ? v >= problem.metric.target : v <= problem.metric.target);
 
+type ValueAndGrad = (p: Tree) => { value: { item(): number }; grad: Tree };
+const compiledLoss = new WeakMap<TrainingProblem, ValueAndGrad>();
+
+/**
+ * The training loss's value and gradient, compiled (`jit`) once per problem and shared by every
+ * run on it: the data are constants of the program, so a step replays it (measured 1.7x faster on
+ * the autoencoder, 3x on the PINN, than the eager tape). A loss that cannot be traced runs eagerly
+ * (`fallback: "eager"`). The first call traces; `raceTraining` makes it before any run is timed.
+ */
+export function lossValueAndGrad(problem: TrainingProblem): ValueAndGrad {
+  let vg = compiledLoss.get(problem);
+  if (!vg) {
+    vg = jit(valueAndGrad(problem.extra.loss), { fallback: "eager", name: `${problem.name} loss` }) as unknown as ValueAndGrad;
+    compiledLoss.set(problem, vg);
+  }
+  return vg;
+}
+
 /** One run: fresh parameters for the seed, `steps` optimizer steps on the full batch. */
 export function trainRun(problem: TrainingProblem, method: TrainingMethod, lr: number, seed: number, steps: number, evalEvery: number): { run: TrainingRun; params: Tree } {
   const params = problem.init(seed);
   const tx = method.build(lr, seed, problem.methodOptions?.[method.name] ?? {});
   const opt = optimizer(tx, params);
-  const vg = valueAndGrad(problem.extra.loss);
+  const vg = lossValueAndGrad(problem);
   const loss: number[] = [], time: number[] = [0], stepTimes: number[] = [];
   const metric: TrainingRun["metric"] = [{ step: 0, value: problem.metric.evaluate(params) }];
   let diverged = false, elapsed = 0;
@@ -182,6 +202,7 @@ export function raceTraining(problems: readonly TrainingProblem[], options: Trai
   }
   return problems.map((problem) => {
     const steps = options.steps ?? problem.steps;
+    lossValueAndGrad(problem)(problem.init(0)).value.item(); // the trace, outside every timed step
     const sharpWanted = new Set<TrainingMethodName>();
     for (const m of methods) { const b = trainingMethod(m).base; if (b) { sharpWanted.add(m); sharpWanted.add(b); } }
     const entries: TrainingEntry[] = methods.map((name) => {
