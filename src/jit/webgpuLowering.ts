@@ -45,10 +45,17 @@ interface Step {
   record(): void;
 }
 
-/** Buffers of collected programs go back to the pool (parked until the next submit: pending commands may read them). */
-const owned = new FinalizationRegistry<{ host: ProgramHost; buffers: GPUBuffer[] }>(({ host, buffers }) => {
-  if (!host.ctx.lost) for (const b of buffers) host.ctx.pool.release(b);
-});
+/**
+ * Buffers of collected programs go back to the pool (parked until the next submit: pending commands
+ * may read them). Made on first use: this module is in the main bundle, and some edge runtimes
+ * (workerd) have no FinalizationRegistry; every WebGPU host has one.
+ */
+type Owned = FinalizationRegistry<{ host: ProgramHost; buffers: GPUBuffer[] }>;
+let ownedRegistry: Owned | null = null;
+const owned = (): Owned =>
+  (ownedRegistry ??= new FinalizationRegistry(({ host, buffers }) => {
+    if (!host.ctx.lost) for (const b of buffers) host.ctx.pool.release(b);
+  }));
 
 /** The program lowered for the WebGPU backend, or the reason it cannot be. */
 export function lowerWebGpu(program: Program, host: ProgramHost): DeviceExecutable | string {
@@ -179,7 +186,7 @@ export function lowerWebGpu(program: Program, host: ProgramHost): DeviceExecutab
     },
     stats: { instrs: steps.length, buffers: slotSize.length, bufferBytes: slotSize.reduce((s, n) => s + n * 4, 0), dispatches: cmds.length, fusedPasses },
   };
-  owned.register(exec, { host, buffers });
+  owned().register(exec, { host, buffers });
   return exec;
 }
 
