@@ -33,3 +33,27 @@ export function loadMnistSplit() {
   const pack = (p) => ({ x: Float32Array.from(p.x.flat()), y: Float32Array.from(p.y), n: p.y.length });
   return { train: pack(train), test: pack(test) };
 }
+
+/**
+ * Dawn finds Vulkan (here Chromium's SwiftShader) through the loader, which reads its variables at
+ * process start: unpack the Chromium package (it carries the loader and SwiftShader) and re-run
+ * the calling script `url` (its import.meta.url) with them set; returns in that child only.
+ */
+export async function inVulkanChild(url) {
+  if (process.env.DOWNHILL_BENCH_CHILD) return;
+  const { spawnSync } = await import("node:child_process");
+  const { existsSync } = await import("node:fs");
+  const { tmpdir } = await import("node:os");
+  const { join } = await import("node:path");
+  const { fileURLToPath } = await import("node:url");
+  const chromium = (await import("@sparticuz/chromium")).default;
+  await chromium.executablePath();
+  const dir = tmpdir();
+  const env = { ...process.env, DOWNHILL_BENCH_CHILD: "1" };
+  if (existsSync(join(dir, "vk_swiftshader_icd.json")) && !process.env.VK_ICD_FILENAMES) {
+    env.LD_LIBRARY_PATH = process.env.LD_LIBRARY_PATH ? `${dir}:${process.env.LD_LIBRARY_PATH}` : dir;
+    env.VK_ICD_FILENAMES = join(dir, "vk_swiftshader_icd.json");
+  }
+  const r = spawnSync(process.execPath, ["--expose-gc", fileURLToPath(url), ...process.argv.slice(2)], { env, stdio: "inherit" });
+  process.exit(r.status ?? 1);
+}

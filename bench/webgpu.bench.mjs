@@ -12,31 +12,18 @@
 //      tfjs-backend-webgpu's, same page, same sizes, alternating.
 // Never asserts times. Uses the built bundle: `npm run build && node bench/webgpu.bench.mjs`
 // (--quick: fewer sizes, 2,048 digits, a shorter budget; --no-mnist, --no-browser skip parts 2, 3).
-import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { createServer } from "node:http";
-import { loadavg, tmpdir } from "node:os";
+import { loadavg } from "node:os";
 import { dirname, extname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { inVulkanChild } from "./setup.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const quick = process.argv.includes("--quick");
 const maxSeconds = Number(process.argv.find((a) => a.startsWith("--max-seconds="))?.split("=")[1] ?? (quick ? 8 : 30));
 
-// Dawn finds Vulkan through the loader, which reads its variables at process start: unpack the
-// Chromium package (it carries the loader and SwiftShader) and re-run this script with them set.
-if (!process.env.DOWNHILL_BENCH_CHILD) {
-  const chromium = (await import("@sparticuz/chromium")).default;
-  await chromium.executablePath();
-  const dir = tmpdir();
-  const env = { ...process.env, DOWNHILL_BENCH_CHILD: "1" };
-  if (existsSync(join(dir, "vk_swiftshader_icd.json")) && !process.env.VK_ICD_FILENAMES) {
-    env.LD_LIBRARY_PATH = process.env.LD_LIBRARY_PATH ? `${dir}:${process.env.LD_LIBRARY_PATH}` : dir;
-    env.VK_ICD_FILENAMES = join(dir, "vk_swiftshader_icd.json");
-  }
-  const r = spawnSync(process.execPath, ["--expose-gc", fileURLToPath(import.meta.url), ...process.argv.slice(2)], { env, stdio: "inherit" });
-  process.exit(r.status ?? 1);
-}
+await inVulkanChild(import.meta.url);
 
 const dh = await import(pathToFileURL(join(root, "dist/index.js")).href);
 await dh.ready();

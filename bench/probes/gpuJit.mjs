@@ -5,26 +5,12 @@
 // and the eager/compiled ratio per round. Here the adapter is SwiftShader (Vulkan on the CPU): the
 // figures are a software adapter's, not a GPU's.
 //   npm run build && node bench/probes/gpuJit.mjs        ROUNDS=5 STEPS=20 SHAPE=196,128,10 BATCH=64
-import { spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
-import { loadavg, tmpdir } from "node:os";
+import { loadavg } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { inVulkanChild } from "../setup.mjs";
 
-// Dawn finds SwiftShader through the Vulkan loader, which reads its variables at process start
-// (as bench/webgpu.bench.mjs): unpack Chromium's copy and re-run with them set.
-if (!process.env.DOWNHILL_BENCH_CHILD) {
-  const chromium = (await import("@sparticuz/chromium")).default;
-  await chromium.executablePath();
-  const dir = tmpdir();
-  const env = { ...process.env, DOWNHILL_BENCH_CHILD: "1" };
-  if (existsSync(join(dir, "vk_swiftshader_icd.json")) && !process.env.VK_ICD_FILENAMES) {
-    env.LD_LIBRARY_PATH = process.env.LD_LIBRARY_PATH ? `${dir}:${process.env.LD_LIBRARY_PATH}` : dir;
-    env.VK_ICD_FILENAMES = join(dir, "vk_swiftshader_icd.json");
-  }
-  const r = spawnSync(process.execPath, ["--expose-gc", fileURLToPath(import.meta.url), ...process.argv.slice(2)], { env, stdio: "inherit" });
-  process.exit(r.status ?? 1);
-}
+await inVulkanChild(import.meta.url);
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "../..");
 const dh = await import(pathToFileURL(join(root, "dist/index.js")).href);

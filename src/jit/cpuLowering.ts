@@ -12,7 +12,7 @@
 import { arrayFor, type DType, type FloatArray } from "../tensor/dtype.js";
 import { jsCpuKernels, type CpuKernels } from "../backend/js/cpuKernels.js";
 import { WASM_UNARY_OPS, type UnaryOp } from "../backend/ops.js";
-import { operands, type Instr, type Program } from "./program.js";
+import { liveInstrs, operands, type Instr, type Program } from "./program.js";
 import { fuse, operandsOf, type LoweredInstr } from "./fuse.js";
 import { lowerFused } from "./fusedCpu.js";
 import { compileFused } from "./fusedCodegen.js";
@@ -37,10 +37,10 @@ type Step = () => void;
 export function lowerCpu(program: Program, cpu: CpuKernels): Executable {
   const { inputs } = program;
   // Drop what no output needs, fold and simplify (simplify.ts), drop what that made dead.
-  const s = simplify(program, live(program.instrs, program.outputs, program.values.length), (ins, t) => lower(ins, t, cpu)());
+  const s = simplify(program, liveInstrs(program.instrs, program.outputs, program.values.length), (ins, t) => lower(ins, t, cpu)());
   const { values, outputs } = s;
   // relu's slope reads relu's output (the same values), so the pre-activation has one reader (epilogue.ts)
-  const keep = slopeOfRelu(live(s.instrs, outputs, values.length), values.length);
+  const keep = slopeOfRelu(liveInstrs(s.instrs, outputs, values.length), values.length);
 
   // Elementwise runs fuse into single passes; a unary op the backend sends to a WebAssembly
   // kernel stays its own instruction there (the compiled bits stay the eager ones).
@@ -130,20 +130,6 @@ export function lowerCpu(program: Program, cpu: CpuKernels): Executable {
     },
     stats: { instrs: lowered.length, buffers: slots.length, bufferBytes: slots.reduce((s, b) => s + b.size * (b.dtype === "float64" ? 8 : 4), 0), epilogues: lowered.filter((i) => i.op === "matmulEpilogue").length },
   };
-}
-
-/** The instructions some output depends on, in order. */
-function live(instrs: readonly Instr[], outputs: readonly number[], nValues: number): Instr[] {
-  const needed = new Uint8Array(nValues);
-  for (const o of outputs) needed[o] = 1;
-  const keep: Instr[] = [];
-  for (let i = instrs.length - 1; i >= 0; i--) {
-    const ins = instrs[i];
-    if (!ins.out.some((o) => needed[o])) continue;
-    keep.push(ins);
-    for (const v of operands(ins)) needed[v] = 1;
-  }
-  return keep.reverse();
 }
 
 /** One instruction as a closure over the value table `t` (operand ids and parameters bound now). */
