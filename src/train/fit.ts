@@ -9,7 +9,8 @@
  * `saveCheckpoint(model, result)`, and the batch order of an epoch is a function of (seed, epoch),
  * so resuming reproduces an uninterrupted run bit for bit.
  */
-import { whenThreadsReady } from "../backend/select.js";
+import { backendInfo, whenThreadsReady } from "../backend/select.js";
+import { BackendError } from "../errors.js";
 import type { Layer } from "../nn/layers.js";
 import type { Batches, Dataset } from "./data.js";
 import { Progress } from "./progress.js";
@@ -36,6 +37,11 @@ export type { Dataset } from "./data.js";
 export async function fit(model: Layer, data: Dataset | Batches, options: FitOptions): Promise<FitResult> {
   // Everything that can be wrong is refused before any parameter changes.
   const plan = resolveFitOptions(model, data, options);
+  // The loop reads each step's loss, metrics and the non-finite guard synchronously, which a GPU
+  // backend cannot answer (its values are read with `await t.data()`): say so before a step runs.
+  if (backendInfo().backend === "webgpu") {
+    throw new BackendError('fit: runs on the CPU backends only (it reads every step\'s loss synchronously, and the webgpu backend keeps values on the GPU); on WebGPU write the loop with optimizer(transform, params).step(grads) and `await loss.data()`, or call setBackend("wasm") before fit');
+  }
 
   // Worker threads start in the background; the optimizer chooses its (possibly two-thread) step
   // when it is built below, so let them come up first (~30 ms, once per process).
