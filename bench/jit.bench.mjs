@@ -8,7 +8,7 @@
 //   node bench/jit.bench.mjs [--ready]      ROUNDS=5 PAIRS=21 by default
 //   node --disallow-code-generation-from-strings bench/jit.bench.mjs   the fused-pass interpreter (as under strict CSP, in workerd)
 import * as dh from "../dist/index.js";
-import { configLine, start } from "./setup.mjs";
+import { configLine, mlpCase, start } from "./setup.mjs";
 
 await start(dh);
 const ROUNDS = Number(process.env.ROUNDS ?? 5);
@@ -56,18 +56,7 @@ const x0 = dh.randn([N], { seed: 7, dtype: "float64" });
 const v0 = dh.randn([N], { seed: 8, dtype: "float64" });
 
 // --- MLP 784-256-10, batch 128, f32 ---
-const B = 128, D = 784, H = 256, C = 10;
-const X = dh.rand([B, D], { seed: 1 });
-const Y = dh.oneHot(Array.from({ length: B }, (_, i) => (i * 7) % C), C);
-const params = {
-  w1: dh.randn([D, H], { seed: 2 }).mul(Math.sqrt(2 / D)), b1: dh.zeros([H]),
-  w2: dh.randn([H, C], { seed: 3 }).mul(Math.sqrt(2 / H)), b2: dh.zeros([C]),
-};
-const mlpLoss = (p) => {
-  const h = dh.relu(dh.add(dh.matmul(X, p.w1), p.b1));
-  const logits = dh.add(dh.matmul(h, p.w2), p.b2);
-  return dh.neg(dh.mean(dh.sum(dh.mul(dh.logSoftmax(logits), Y), -1)));
-};
+const { params, loss: mlpLoss } = mlpCase(dh);
 
 const cases = [];
 for (const [label, f] of [["Rosenbrock-100 value+grad, slices", rosenSlices], ["Rosenbrock-100 value+grad, shift matmuls", rosenShift]]) {

@@ -57,3 +57,24 @@ export async function inVulkanChild(url) {
   const r = spawnSync(process.execPath, ["--expose-gc", fileURLToPath(url), ...process.argv.slice(2)], { env, stdio: "inherit" });
   process.exit(r.status ?? 1);
 }
+
+/**
+ * The jit bench's MLP: 784-256-10, batch 128, float32, softmax cross-entropy on fixed random
+ * inputs (He-scaled weights); `loss(params)` closes over the batch. Shared by bench/jit.bench.mjs
+ * and its profiling probe bench/probes/mlpStep.mjs.
+ */
+export function mlpCase(dh) {
+  const B = 128, D = 784, H = 256, C = 10;
+  const X = dh.rand([B, D], { seed: 1 });
+  const Y = dh.oneHot(Array.from({ length: B }, (_, i) => (i * 7) % C), C);
+  const params = {
+    w1: dh.randn([D, H], { seed: 2 }).mul(Math.sqrt(2 / D)), b1: dh.zeros([H]),
+    w2: dh.randn([H, C], { seed: 3 }).mul(Math.sqrt(2 / H)), b2: dh.zeros([C]),
+  };
+  const loss = (p) => {
+    const h = dh.relu(dh.add(dh.matmul(X, p.w1), p.b1));
+    const logits = dh.add(dh.matmul(h, p.w2), p.b2);
+    return dh.neg(dh.mean(dh.sum(dh.mul(dh.logSoftmax(logits), Y), -1)));
+  };
+  return { params, loss };
+}

@@ -2,22 +2,12 @@
 // and quick A/B runs: SIDE=compiled|eager|both (default both, alternating blocks), STEPS per block.
 //   npm run build && node --cpu-prof --cpu-prof-dir=/tmp/prof bench/probes/mlpStep.mjs
 import * as dh from "../../dist/index.js";
+import { mlpCase } from "../setup.mjs";
 
 const SIDE = process.env.SIDE ?? "both";
 const STEPS = Number(process.env.STEPS ?? 300);
 const BLOCKS = Number(process.env.BLOCKS ?? 6);
-const B = 128, D = 784, H = 256, C = 10;
-const X = dh.rand([B, D], { seed: 1 });
-const Y = dh.oneHot(Array.from({ length: B }, (_, i) => (i * 7) % C), C);
-const params = {
-  w1: dh.randn([D, H], { seed: 2 }).mul(Math.sqrt(2 / D)), b1: dh.zeros([H]),
-  w2: dh.randn([H, C], { seed: 3 }).mul(Math.sqrt(2 / H)), b2: dh.zeros([C]),
-};
-const mlpLoss = (p) => {
-  const h = dh.relu(dh.add(dh.matmul(X, p.w1), p.b1));
-  const logits = dh.add(dh.matmul(h, p.w2), p.b2);
-  return dh.neg(dh.mean(dh.sum(dh.mul(dh.logSoftmax(logits), Y), -1)));
-};
+const { params, loss: mlpLoss } = mlpCase(dh);
 const vg = dh.valueAndGrad(mlpLoss), c = dh.jit(vg);
 const eager = () => vg(params).grad.w1, compiled = () => c(params).grad.w1;
 const time = (fn) => { const t0 = performance.now(); for (let i = 0; i < STEPS; i++) fn(); return ((performance.now() - t0) * 1e3) / STEPS; };
