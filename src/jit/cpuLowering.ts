@@ -9,11 +9,12 @@
  * the runtime allows `new Function` (fusedCodegen.ts), else on the interpreter (fusedCpu.ts),
  * which generates nothing and so runs under strict CSP and in edge runtimes.
  */
-import { arrayFor, type DType, type FloatArray } from "../tensor/dtype.js";
+import { arrayFor, type FloatArray } from "../tensor/dtype.js";
 import { jsCpuKernels, type CpuKernels } from "../backend/js/cpuKernels.js";
 import { WASM_UNARY_OPS, type UnaryOp } from "../backend/ops.js";
 import { liveInstrs, operands, type Instr, type Program } from "./program.js";
 import { fuse, operandsOf, type LoweredInstr } from "./fuse.js";
+import { planBuffers } from "./bufferPlan.js";
 import { lowerFused } from "./fusedCpu.js";
 import { compileFused } from "./fusedCodegen.js";
 import { simplify } from "./simplify.js";
@@ -50,36 +51,8 @@ export function lowerCpu(program: Program, cpu: CpuKernels): Executable {
   // relu-slope pass that only finishes a product runs inside it (epilogue.ts).
   const lowered = hasMatmulEpilogue(cpu) ? foldEpilogues(fused, values, outputs) : fused;
 
-  // Liveness: the last instruction that reads each value.
-  const lastUse = new Int32Array(values.length).fill(-1);
-  lowered.forEach((ins, i) => {
-    for (const v of operandsOf(ins)) lastUse[v] = i;
-  });
-  const isOutput = new Uint8Array(values.length);
-  for (const o of outputs) isOutput[o] = 1;
-
-  // Buffer plan: value id -> buffer slot, or -1 (an input, a constant, or an output).
-  const slotOf = new Int32Array(values.length).fill(-1);
-  const slots: { dtype: DType; size: number }[] = [];
-  const free = new Map<string, number[]>();
-  const keyOf = (v: number) => `${values[v].dtype}:${values[v].size}`;
-  lowered.forEach((ins, i) => {
-    for (const o of ins.out) {
-      if (isOutput[o]) continue;
-      const k = keyOf(o);
-      const pool = free.get(k);
-      slotOf[o] = pool && pool.length ? pool.pop()! : slots.push({ dtype: values[o].dtype, size: values[o].size }) - 1;
-      if (lastUse[o] < 0) release(o); // written, never read (a second output nobody uses)
-    }
-    for (const v of new Set(operandsOf(ins))) if (lastUse[v] === i) release(v);
-  });
-  function release(v: number): void {
-    if (slotOf[v] < 0) return;
-    const k = keyOf(v);
-    const pool = free.get(k) ?? [];
-    pool.push(slotOf[v]);
-    free.set(k, pool);
-  }
+  // Buffer plan by liveness (bufferPlan.ts): value id -> slot, or -1 (an input, a constant, an output).
+  const { slotOf, slots } = planBuffers(lowered.map((ins) => ({ reads: operandsOf(ins), writes: ins.out })), values, outputs);
 
   // The value table: constants fixed, slots allocated once, inputs and outputs set per call.
   const table: FloatArray[] = new Array(values.length);

@@ -109,7 +109,10 @@ export function jit<F extends AnyFn>(f: F, options: JitOptions = {}): F & { read
         entry = trace(f, args, leaves, name, fallback, lower);
         stats.traces++;
         const lowered = entry.exec ?? entry.device;
-        if (lowered) stats.lastProgram = { instrs: lowered.stats.instrs, buffers: lowered.stats.buffers, bufferBytes: lowered.stats.bufferBytes, epilogues: "epilogues" in lowered.stats ? lowered.stats.epilogues : 0 };
+        if (lowered) {
+          const { instrs, buffers, bufferBytes, epilogues } = lowered.stats;
+          stats.lastProgram = { instrs, buffers, bufferBytes, epilogues };
+        }
         cache.set(key, entry);
         if (cache.size > cacheSize) {
           const oldest = cache.keys().next().value!;

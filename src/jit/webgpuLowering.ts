@@ -23,12 +23,14 @@ import type { FloatArray } from "../tensor/dtype.js";
 import type { Shape } from "../tensor/shape.js";
 import { lowerCpu, type Executable } from "./cpuLowering.js";
 import { fuse, type FusedInstr } from "./fuse.js";
+import { planBuffers } from "./bufferPlan.js";
 import { liveInstrs, operands, type Instr, type Program } from "./program.js";
 
 export interface DeviceExecutable {
   /** Runs the program on the inputs' storages (one per input value); returns one storage per output. */
   run(inputs: readonly Storage[]): Storage[];
-  readonly stats: { instrs: number; buffers: number; bufferBytes: number; dispatches: number; fusedPasses: number };
+  /** As the CPU lowering's (epilogues: always 0, products with an epilogue are CPU-only), plus dispatches and fused passes. */
+  readonly stats: { instrs: number; buffers: number; bufferBytes: number; epilogues: 0; dispatches: number; fusedPasses: number };
 }
 
 /** A recorded command: buffer operands are value ids (PLACEHOLDER: the program's spare buffer), or buffers it owns. */
@@ -112,30 +114,9 @@ export function lowerWebGpu(program: Program, host: ProgramHost): DeviceExecutab
     return e instanceof Error ? e.message : String(e);
   }
 
-  // Liveness: the last step that reads each value; intermediates share buffers of one size.
-  const lastUse = new Int32Array(values.length).fill(-1);
-  steps.forEach((s, i) => { for (const v of s.reads) lastUse[v] = i; });
-  const isOutput = new Uint8Array(values.length);
-  for (const o of outputs) isOutput[o] = 1;
-  const slotOf = new Int32Array(values.length).fill(-1);
-  const slotSize: number[] = [];
-  const free = new Map<number, number[]>();
-  const release = (v: number) => {
-    if (slotOf[v] < 0) return;
-    const n = values[v].size;
-    const pool = free.get(n) ?? [];
-    pool.push(slotOf[v]);
-    free.set(n, pool);
-  };
-  steps.forEach((s, i) => {
-    for (const o of s.writes) {
-      if (isOutput[o]) continue;
-      const pool = free.get(values[o].size);
-      slotOf[o] = pool && pool.length ? pool.pop()! : slotSize.push(values[o].size) - 1;
-      if (lastUse[o] < 0) release(o); // written, never read
-    }
-    for (const v of new Set(s.reads)) if (lastUse[v] === i) release(v);
-  });
+  // Buffer plan by liveness (bufferPlan.ts): intermediates share buffers of one size.
+  const { slotOf, slots } = planBuffers(steps, values, outputs);
+  const slotSize = slots.map((sl) => sl.size);
 
   // The buffer table: constants and intermediates fixed now, inputs and outputs set per call.
   const table: GPUBuffer[] = new Array(values.length);
@@ -184,7 +165,7 @@ export function lowerWebGpu(program: Program, host: ProgramHost): DeviceExecutab
         return produced.get(o)!;
       });
     },
-    stats: { instrs: steps.length, buffers: slotSize.length, bufferBytes: slotSize.reduce((s, n) => s + n * 4, 0), dispatches: cmds.length, fusedPasses },
+    stats: { instrs: steps.length, buffers: slotSize.length, bufferBytes: slotSize.reduce((s, n) => s + n * 4, 0), epilogues: 0, dispatches: cmds.length, fusedPasses },
   };
   owned().register(exec, { host, buffers });
   return exec;
