@@ -1,11 +1,11 @@
 // One MLP training gradient step (batch 128, 784-256-10, ReLU, softmax cross-entropy), f32:
 // downhill's valueAndGrad vs TensorFlow.js (wasm backend) tf.variableGrads, in the same run.
 import * as dh from "../dist/index.js";
-import { configLine, start } from "./setup.mjs";
+import { configLine, mlpCase, start } from "./setup.mjs";
 import { createRequire } from "node:module";
 import { dirname } from "node:path";
 
-const B = 128, D = 784, H = 256, C = 10;
+const B = 128, D = 784, H = 256, C = 10; // the shapes of mlpCase (bench/setup.mjs), for the tfjs side
 const STEPS = Number(process.env.STEPS ?? 50);
 
 function median(xs) { const s = [...xs].sort((a, b) => a - b); return s[s.length >> 1]; }
@@ -21,18 +21,7 @@ function time(fn, n) {
 
 async function downhillStep() {
   await start(dh);
-  const x = dh.rand([B, D], { seed: 1 });
-  const labels = Array.from({ length: B }, (_, i) => (i * 7) % C);
-  const y = dh.oneHot(labels, C);
-  const params = {
-    w1: dh.randn([D, H], { seed: 2 }).mul(Math.sqrt(2 / D)), b1: dh.zeros([H]),
-    w2: dh.randn([H, C], { seed: 3 }).mul(Math.sqrt(2 / H)), b2: dh.zeros([C]),
-  };
-  const loss = (p) => {
-    const h = dh.relu(dh.add(dh.matmul(x, p.w1), p.b1));
-    const logits = dh.add(dh.matmul(h, p.w2), p.b2);
-    return dh.neg(dh.mean(dh.sum(dh.mul(dh.logSoftmax(logits), y), -1)));
-  };
+  const { params, loss } = mlpCase(dh);
   const vg = dh.valueAndGrad(loss);
   const fwd = time(() => loss(params).item(), STEPS);
   const step = time(() => vg(params).value.item(), STEPS);
