@@ -2,9 +2,10 @@
 //
 //   C[m,n] = op(A)[m,k] @ B'[k,n]       B' is op(B), packed once by packB*, shared by all threads
 //
-// Who calls this: src/backend/wasm/index.ts `matmul`, once per tensor matmul. The caller packs B
-// with packBF32/packBF64, then calls matmulF32/matmulF64 for a range of rows on each thread (each
-// thread has its own `workPtr` scratch for its packed A block); C rows are disjoint per thread.
+// Who calls this: src/backend/wasm/matmulKernel.ts `matmulOn`, once per tensor matmul. The caller
+// packs B with packBF32/packBF64, then calls matmulF32/matmulF64 for all rows on one thread, or
+// matmulClaimF32/F64 on every thread sharing the product, which take chunks of rows from a ticket
+// (each thread has its own `workPtr` scratch for its packed A block); C rows are disjoint per chunk.
 //
 // Operand layouts (row-major, element counts, not bytes):
 //   A      transA = 0: A[i,p] at aPtr[i*k + p]      transA = 1: stored [k,m], A[i,p] at aPtr[p*m + i]
@@ -318,6 +319,60 @@ export function matmulEpiF32(aPtr: usize, bpPtr: usize, cPtr: usize, m: i32, k: 
 export function matmulEpiF64(aPtr: usize, bpPtr: usize, cPtr: usize, m: i32, k: i32, n: i32, transA: i32, rowStart: i32, rowEnd: i32, workPtr: usize, biasPtr: usize, maskPtr: usize, relu: i32): void {
   matmulRows<f64>(aPtr, bpPtr, cPtr, m, k, n, transA, rowStart, rowEnd, workPtr);
   epilogueF64(cPtr, n, rowStart, rowEnd, biasPtr, maskPtr, relu);
+}
+
+// ---- rows shared through a ticket ---------------------------------------------------------------
+// Threads that share one product call matmulClaim* with the same arguments and take chunks of
+// `rows` rows until none are left, so a thread that starts late (a worker woken late, a busier
+// core) takes fewer, and the calling thread never idles while a worker finishes a fixed band. A
+// chunk's rows are computed as matmulEpi* computes them, so the bits do not depend on who took it.
+//   ticket (i32 at ctrPtr):     job << CLAIM_JOB_SHIFT | next chunk. Only a thread given this job
+//                               id can claim, so a worker that wakes after its job ended (the
+//                               caller did every chunk and moved on) claims nothing of a later one.
+//   done (i32 at ctrPtr + 4):   chunks finished; the caller returns once it equals the chunk count.
+// Without the threads feature the calling thread alone runs every chunk.
+
+const CLAIM_JOB_SHIFT: i32 = 10;
+const CLAIM_CHUNK_MASK: i32 = (1 << CLAIM_JOB_SHIFT) - 1;
+
+/** The next chunk of job `job`, or -1 when it has none left (or the ticket holds another job). */
+// @ts-ignore: decorator
+@inline function claimChunk(ctrPtr: usize, job: i32, chunks: i32): i32 {
+  for (;;) {
+    const t = ASC_FEATURE_THREADS ? atomic.load<i32>(ctrPtr) : load<i32>(ctrPtr);
+    if ((t >>> CLAIM_JOB_SHIFT) != job) return -1;
+    const c = t & CLAIM_CHUNK_MASK;
+    if (c >= chunks) return -1;
+    if (!ASC_FEATURE_THREADS) {
+      store<i32>(ctrPtr, t + 1);
+      return c;
+    }
+    if (atomic.cmpxchg<i32>(ctrPtr, t, t + 1) == t) return c;
+  }
+  return -1; // unreachable
+}
+
+// @ts-ignore: decorator
+@inline function matmulClaim<T>(aPtr: usize, bpPtr: usize, cPtr: usize, m: i32, k: i32, n: i32, transA: i32, workPtr: usize, biasPtr: usize, maskPtr: usize, relu: i32, ctrPtr: usize, job: i32, rows: i32): void {
+  const chunks = (m + rows - 1) / rows;
+  const epi = biasPtr != 0 || maskPtr != 0 || relu != 0;
+  for (;;) {
+    const c = claimChunk(ctrPtr, job, chunks);
+    if (c < 0) return;
+    const r0 = c * rows, r1 = min(m, r0 + rows);
+    matmulRows<T>(aPtr, bpPtr, cPtr, m, k, n, transA, r0, r1, workPtr);
+    if (epi) epilogueRows<T>(cPtr, n, r0, r1, biasPtr, maskPtr, relu);
+    if (ASC_FEATURE_THREADS) atomic.add<i32>(ctrPtr + 4, 1);
+    else store<i32>(ctrPtr + 4, load<i32>(ctrPtr + 4) + 1);
+  }
+}
+
+/** Chunks of `rows` rows of C = op(A) @ B' (then the epilogue, when a pointer or relu is nonzero), claimed from the ticket at ctrPtr. */
+export function matmulClaimF32(aPtr: usize, bpPtr: usize, cPtr: usize, m: i32, k: i32, n: i32, transA: i32, workPtr: usize, biasPtr: usize, maskPtr: usize, relu: i32, ctrPtr: usize, job: i32, rows: i32): void {
+  matmulClaim<f32>(aPtr, bpPtr, cPtr, m, k, n, transA, workPtr, biasPtr, maskPtr, relu, ctrPtr, job, rows);
+}
+export function matmulClaimF64(aPtr: usize, bpPtr: usize, cPtr: usize, m: i32, k: i32, n: i32, transA: i32, workPtr: usize, biasPtr: usize, maskPtr: usize, relu: i32, ctrPtr: usize, job: i32, rows: i32): void {
+  matmulClaim<f64>(aPtr, bpPtr, cPtr, m, k, n, transA, workPtr, biasPtr, maskPtr, relu, ctrPtr, job, rows);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -20,6 +20,9 @@ export interface WasmCore extends UnaryKernels {
   /** matmulF32/F64 on the rows, then the epilogue (assembly/matmul.ts: + bias[j], relu, * (mask > 0); a pointer 0 or relu 0 skips that part). */
   matmulEpiF32(aPtr: number, bpPtr: number, cPtr: number, m: number, k: number, n: number, transA: number, rowStart: number, rowEnd: number, workPtr: number, biasPtr: number, maskPtr: number, relu: number): void;
   matmulEpiF64(aPtr: number, bpPtr: number, cPtr: number, m: number, k: number, n: number, transA: number, rowStart: number, rowEnd: number, workPtr: number, biasPtr: number, maskPtr: number, relu: number): void;
+  /** Rows of the product in chunks claimed from a ticket shared with pool workers (assembly/matmul.ts), then the epilogue when a pointer or relu is nonzero. */
+  matmulClaimF32(aPtr: number, bpPtr: number, cPtr: number, m: number, k: number, n: number, transA: number, workPtr: number, biasPtr: number, maskPtr: number, relu: number, ctrPtr: number, job: number, rows: number): void;
+  matmulClaimF64(aPtr: number, bpPtr: number, cPtr: number, m: number, k: number, n: number, transA: number, workPtr: number, biasPtr: number, maskPtr: number, relu: number, ctrPtr: number, job: number, rows: number): void;
   epilogueF32(cPtr: number, n: number, rowStart: number, rowEnd: number, biasPtr: number, maskPtr: number, relu: number): void;
   epilogueF64(cPtr: number, n: number, rowStart: number, rowEnd: number, biasPtr: number, maskPtr: number, relu: number): void;
   matmulSmallF32(aPtr: number, bPtr: number, cPtr: number, m: number, k: number, n: number, transA: number, transB: number): void;
@@ -50,9 +53,9 @@ export interface WasmCore extends UnaryKernels {
 }
 
 
-/** Kernels the worker pool can run: matmul and matrix-vector bands, the fused optimizer steps (src/optim/optimizer.ts), elementwise halves. */
+/** Kernels the worker pool can run: matmul row chunks and matrix-vector chunks, the fused optimizer steps (src/optim/optimizer.ts), elementwise halves. */
 export const POOL_OPS = [
-  "matmulF32", "matmulF64", "matmulEpiF32", "matmulEpiF64", "gemvSharedF32", "gemvSharedF64",
+  "matmulClaimF32", "matmulClaimF64", "gemvSharedF32", "gemvSharedF64",
   ...["sgd", "adam", "adagrad", "rmsprop", "lion"].flatMap((k) => [`${k}StepF32`, `${k}StepF64`]),
   ...[...WASM_UNARY_OPS, "crossEntropyLogits", "crossEntropyResidual"].flatMap((k) => [`${k}F32`, `${k}F64`]),
 ];

@@ -112,6 +112,9 @@ export class Kernels implements WasmKernels {
   private plainModule: WebAssembly.Module | null;
   /** @internal per-thread scratch for the packed A block (index 0: calling thread). */
   readonly workPtrs: number[];
+  /** @internal the ticket and done counter of products shared with the workers (assembly/matmul.ts matmulClaim*); 0 until a pool attaches. */
+  claimPtr = 0;
+  private claimJob = 0;
   readonly resident: ResidentCache;
   /** One reusable region for matmul/BLAS operands, grown on demand. */
   private scratchPtr = 0;
@@ -185,6 +188,7 @@ export class Kernels implements WasmKernels {
       const pool = this.starting.poll();
       if (pool) {
         while (this.workPtrs.length < 1 + pool.size) this.workPtrs.push(this.arena.alloc(this.core.matmulWorkBytes()));
+        this.claimPtr = this.arena.alloc(64);
         this.pool = pool;
         this.starting = null;
       } else if (this.starting.failed) {
@@ -193,6 +197,12 @@ export class Kernels implements WasmKernels {
       }
     }
     return this.pool;
+  }
+
+  /** @internal a fresh job id for the claim ticket (1 .. 2^22 - 1: it sits above the chunk bits). */
+  nextClaimJob(): number {
+    this.claimJob = this.claimJob >= 0x3fffff ? 1 : this.claimJob + 1;
+    return this.claimJob;
   }
 
   dataWritten(x: FloatArray): void {

@@ -1,7 +1,7 @@
 // Matrix products in the WebAssembly core: the packed, register-blocked GEMM (assembly/matmul.ts)
 // for matrices, the four-rows-at-a-time GEMV (assembly/gemv.ts) for matrix-vector products, and a
-// small unpacked kernel for vector-like shapes; row bands (GEMM) or atomic chunks (GEMV) go to the
-// worker pool for large products.
+// small unpacked kernel for vector-like shapes; for large products the calling thread and the pool
+// workers claim chunks of rows (GEMM, through a ticket) or of the vector (GEMV, an atomic counter).
 import type { FloatArray, Kernels } from "./kernels.js";
 import { al } from "./align.js";
 
@@ -140,38 +140,58 @@ export function matmulOn(host: Kernels, a: FloatArray, b: FloatArray, c: FloatAr
   else core.packBF64(bPtr, bpPtr, k, n, tB);
   const threads = pool && m * k * n >= THREAD_MIN_MACS ? Math.min(1 + pool.size, Math.floor(m / 8)) : 1;
   const workPtrs = host.workPtrs;
-  if (epi === null) {
-    const kernel = f32 ? core.matmulF32 : core.matmulF64;
-    split(host, threads, m, f32 ? "matmulF32" : "matmulF64", (r0, r1, t) => [aPtr, bpPtr, cPtr, m, k, n, tA, r0, r1, workPtrs[t]], (r0, r1) => kernel(aPtr, bpPtr, cPtr, m, k, n, tA, r0, r1, workPtrs[0]));
-  } else {
-    // each thread applies the epilogue to its own band of rows, while they are in its cache
-    const kernel = f32 ? core.matmulEpiF32 : core.matmulEpiF64;
-    split(host, threads, m, f32 ? "matmulEpiF32" : "matmulEpiF64", (r0, r1, t) => [aPtr, bpPtr, cPtr, m, k, n, tA, r0, r1, workPtrs[t], biasPtr, maskPtr, relu], (r0, r1) => kernel(aPtr, bpPtr, cPtr, m, k, n, tA, r0, r1, workPtrs[0], biasPtr, maskPtr, relu));
+  if (threads <= 1 || !shareRows(host, threads - 1, m, f32, (t) => [aPtr, bpPtr, cPtr, m, k, n, tA, workPtrs[t], biasPtr, maskPtr, relu])) {
+    if (epi === null) (f32 ? core.matmulF32 : core.matmulF64)(aPtr, bpPtr, cPtr, m, k, n, tA, 0, m, workPtrs[0]);
+    else (f32 ? core.matmulEpiF32 : core.matmulEpiF64)(aPtr, bpPtr, cPtr, m, k, n, tA, 0, m, workPtrs[0], biasPtr, maskPtr, relu);
   }
   host.get(cPtr, out);
 }
 
 /**
- * Splits rows [0, m) into `threads` bands (multiples of 4 rows, the micro-tile): workers take
- * bands 1..threads-1 as `op(...args(r0, r1, t))`, the calling thread runs band 0, then waits.
+ * Rows per claimed chunk: about four chunks per thread, so a worker that wakes late leaves the
+ * calling thread at most a chunk to wait for (the bands it would have had are taken over), in
+ * multiples of the 4-row micro-tile, at least 16 rows (each chunk streams all of packed B), and
+ * few enough chunks for the ticket's 10 bits.
  */
-function split(host: Kernels, threads: number, m: number, op: string, args: (r0: number, r1: number, t: number) => number[], own: (r0: number, r1: number) => void): void {
-  if (threads <= 1) {
-    own(0, m);
-    return;
-  }
-  const band = Math.ceil(m / threads / 4) * 4;
-  let used = 0;
-  for (let t = 1; t < threads; t++) {
-    const r0 = Math.min(m, t * band), r1 = Math.min(m, (t + 1) * band);
-    if (r0 >= r1) break;
-    host.pool!.dispatch(t - 1, op, args(r0, r1, t));
-    used = t;
-  }
-  try {
-    own(0, Math.min(m, band));
-  } finally {
-    host.pool!.wait(used); // never leave a worker writing into scratch we may reuse
-  }
+/** Polls of a busy worker's done flag before a shared product goes ahead without it (a few microseconds). */
+const IDLE_SPIN = 2000;
+
+function chunkRows(m: number, threads: number): number {
+  return Math.max(16, Math.ceil(m / (4 * threads) / 4) * 4, Math.ceil(m / 1000 / 4) * 4);
 }
 
+/**
+ * Runs the packed product's rows as chunks shared between the calling thread and the pool
+ * workers (up to `workers`) that are idle now, through the ticket at `host.claimPtr`
+ * (assembly/matmul.ts matmulClaim*): each takes the next chunk until none is left, and the calling
+ * thread returns once every chunk is finished, without waiting for a late worker to wake. False
+ * when every worker is still busy (the caller then runs the rows alone).
+ */
+function shareRows(host: Kernels, workers: number, m: number, f32: boolean, args: (t: number) => number[]): boolean {
+  const pool = host.pool!;
+  const idle: number[] = [];
+  // A worker that has just finished the last product's final chunk is a few instructions from
+  // ending that job: give it a moment rather than run this product alone.
+  for (let w = 0; w < workers; w++) if (pool.doneSoon(w, IDLE_SPIN)) idle.push(w);
+  if (idle.length === 0) return false;
+  const rows = chunkRows(m, 1 + idle.length), chunks = Math.ceil(m / rows);
+  const job = host.nextClaimJob(), ticket = host.claimPtr >> 2;
+  const i32 = host.arena.views().i32;
+  Atomics.store(i32, ticket + 1, 0);
+  Atomics.store(i32, ticket, job << 10);
+  const op = f32 ? "matmulClaimF32" : "matmulClaimF64";
+  for (const w of idle) pool.dispatch(w, op, [...args(w + 1), host.claimPtr, job, rows]);
+  let ok = false;
+  try {
+    const [a, bp, c, mm, k, n, tA, work, bias, mask, relu] = args(0);
+    (f32 ? host.core.matmulClaimF32 : host.core.matmulClaimF64)(a, bp, c, mm, k, n, tA, work, bias, mask, relu, host.claimPtr, job, rows);
+    ok = true;
+  } finally {
+    if (ok) pool.waitCount(i32, ticket + 1, chunks, idle);
+    else {
+      Atomics.store(i32, ticket, 0); // no chunk left for anyone; then let the workers end before scratch is reused
+      for (const w of idle) pool.settle(w);
+    }
+  }
+  return true;
+}

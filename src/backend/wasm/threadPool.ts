@@ -22,6 +22,10 @@
 //   pointer | 8 ring slot elements | 9-15 unused | 16.. R entries (start, length) |
 // Chunk k sits in entry k % R and ring slot k % R; `published` counts chunks published (the main
 // thread writes the entry and slot, then stores published and notifies), `consumed` chunks done.
+//
+// Shared jobs (matrix products, src/backend/wasm/matmulKernel.ts): the caller and the workers take
+// chunks from a ticket in memory and the caller waits for the chunk count (`waitCount`), not for the
+// workers' jobs to end; `dispatch` lets a worker still on such a job finish before reusing its block.
 
 import { canBlock, spawnWorker, spawnWorkerSync, type WorkerHandle } from "../../platform.js";
 import { HOST_ENV_SOURCE } from "./abi.js";
@@ -171,6 +175,9 @@ export class ThreadPool {
   dispatch(w: number, op: string, args: readonly number[], queue = 0): void {
     const opIndex = this.ops.indexOf(op);
     if (opIndex < 0 || args.length > MAX_ARGS) throw new Error(`downhill thread pool: bad job ${op}`);
+    // A worker may still be on a job its caller stopped waiting for (a shared product whose chunks
+    // were all taken before it woke, see waitCount): let it finish before its arguments change.
+    if (!this.done(w)) this.settle(w);
     const ctl = this.ctl();
     const f64 = this.argView!;
     const base = this.ctlIndex + w * SLOTS;
@@ -189,6 +196,14 @@ export class ThreadPool {
     return Atomics.load(this.ctl(), this.ctlIndex + w * SLOTS + 1) === this.gens[w];
   }
 
+  /** Whether worker `w` finishes its last job within `spins` polls of its done flag. */
+  doneSoon(w: number, spins: number): boolean {
+    const ctl = this.ctl();
+    const at = this.ctlIndex + w * SLOTS + 1;
+    for (let i = 0; i < spins; i++) if (Atomics.load(ctl, at) === this.gens[w]) return true;
+    return false;
+  }
+
   /** Waits until workers 0..count-1 finished their last job; throws if one of them failed. */
   wait(count: number): void {
     const ctl = this.ctl();
@@ -204,6 +219,36 @@ export class ThreadPool {
         if (this.blocking && spin > SPIN_BEFORE_WAIT) Atomics.wait(ctl, base + 1, done, 1000);
       }
       if (ctl[base + 4] !== 0) throw new Error(`downhill thread pool: worker ${w} failed`);
+    }
+  }
+
+  /** Waits until worker `w` finished its last job, failed or not (the caller does not need its result). */
+  settle(w: number): void {
+    const ctl = this.ctl();
+    const at = this.ctlIndex + w * SLOTS + 1;
+    for (let spin = 0; ; spin++) {
+      const done = Atomics.load(ctl, at);
+      if (done === this.gens[w]) return;
+      if (this.blocking && spin > SPIN_BEFORE_WAIT) Atomics.wait(ctl, at, done, 1000);
+    }
+  }
+
+  /**
+   * Waits until the counter `counter[at]` reaches `target` (chunks of a job shared with
+   * `workers`, each counted once finished). It does not wait for those workers to end their jobs:
+   * one that wakes after every chunk was taken finds none left and stops, and `dispatch` lets it
+   * do so before giving it the next job. Throws if one of them ended its job having failed.
+   */
+  waitCount(counter: Int32Array, at: number, target: number, workers: readonly number[]): void {
+    const ctl = this.ctl();
+    for (let spin = 0; ; spin++) {
+      const v = Atomics.load(counter, at);
+      if (v >= target) return;
+      if ((spin & 255) === 255) {
+        for (const w of workers) if (this.done(w) && ctl[this.ctlIndex + w * SLOTS + 4] !== 0) throw new Error(`downhill thread pool: worker ${w} failed`);
+      }
+      // chunks take tens of microseconds: poll with short sleeps (the workers do not notify)
+      if (this.blocking && spin > SPIN_BEFORE_WAIT) Atomics.wait(counter, at, v, 0.05);
     }
   }
 
