@@ -304,6 +304,42 @@ export function matmulF64(aPtr: usize, bpPtr: usize, cPtr: usize, m: i32, k: i32
   }
 }
 
+/**
+ * The column sums of C [m, n] into out (n values of C's type), accumulated in f64 in row order
+ * (accPtr: n f64 of scratch; for f64 it may be out itself): the sum over every axis but the last
+ * that a compiled program folds into the product (a bias's gradient), in the order, and so with
+ * the bits, of the JS reduce it replaces (src/backend/js/kernels.ts `reduce`).
+ */
+// @ts-ignore: decorator
+@inline function columnSums<T>(cPtr: usize, m: i32, n: i32, accPtr: usize, outPtr: usize): void {
+  const sh = alignof<T>();
+  memory.fill(accPtr, 0, <usize>n << 3);
+  for (let i = 0; i < m; i++) {
+    const rowPtr = cPtr + ((<usize>i * n) << sh);
+    let j = 0;
+    if (ASC_FEATURE_SIMD) {
+      for (; j + 2 <= n; j += 2) {
+        const at = accPtr + (<usize>j << 3);
+        const x = sizeof<T>() == 4 ? f64x2.promote_low_f32x4(v128.load64_zero(rowPtr + (<usize>j << 2))) : v128.load(rowPtr + (<usize>j << 3));
+        v128.store(at, f64x2.add(v128.load(at), x));
+      }
+    }
+    for (; j < n; j++) {
+      const at = accPtr + (<usize>j << 3);
+      store<f64>(at, load<f64>(at) + <f64>load<T>(rowPtr + (<usize>j << sh)));
+    }
+  }
+  if (sizeof<T>() == 4) for (let j = 0; j < n; j++) store<f32>(outPtr + (<usize>j << 2), <f32>load<f64>(accPtr + (<usize>j << 3)));
+  else if (outPtr != accPtr) memory.copy(outPtr, accPtr, <usize>n << 3);
+}
+
+export function columnSumsF32(cPtr: usize, m: i32, n: i32, accPtr: usize, outPtr: usize): void {
+  columnSums<f32>(cPtr, m, n, accPtr, outPtr);
+}
+export function columnSumsF64(cPtr: usize, m: i32, n: i32, accPtr: usize, outPtr: usize): void {
+  columnSums<f64>(cPtr, m, n, accPtr, outPtr);
+}
+
 /** The epilogue alone over rows [rowStart, rowEnd) of C [m, n] (after a product that took the unpacked path). */
 export function epilogueF32(cPtr: usize, n: i32, rowStart: i32, rowEnd: i32, biasPtr: usize, maskPtr: usize, relu: i32): void {
   epilogueRows<f32>(cPtr, n, rowStart, rowEnd, biasPtr, maskPtr, relu);

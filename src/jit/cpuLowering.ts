@@ -72,7 +72,7 @@ export function lowerCpu(program: Program, cpu: CpuKernels): Executable {
     }
     if (ins.op === "matmulEpilogue") {
       const { a, b, m, k, n, transA, transB, relu } = ins, [o] = ins.out;
-      const epi = () => ({ bias: ins.bias >= 0 ? table[ins.bias] : null, relu, mask: ins.mask >= 0 ? table[ins.mask] : null });
+      const epi = () => ({ bias: ins.bias >= 0 ? table[ins.bias] : null, relu, mask: ins.mask >= 0 ? table[ins.mask] : null, colSum: ins.colSum >= 0 ? table[ins.colSum] : null });
       const sparse = values[a].source.kind === "const" ? sparseConstantMatmul(table[a], m, k, n, transA, transB) : null;
       if (sparse) return () => {
         if (!sparse(table[b], table[o])) cpu.matmul(table[a], table[b], table[o], 1, m, k, n, transA, transB);

@@ -7,8 +7,13 @@
  *   backward  matmul(g, wT) * positive(h)   relu's slope times the product: the mask of the backward
  *
  * Only where the product has no other reader and the pass writes nothing but its final value, so
- * the product's intermediate never needs a buffer. Each operation is the one the unfused program
- * ran, on the same values, in the same order, so compiled bits stay the eager bits.
+ * the product's intermediate never needs a buffer. A third pattern adds an output instead:
+ *
+ *   column sums  sum(P, every axis but the last)   the bias's gradient, from the same backward P
+ *
+ * (P a product's final value, read by other instructions too), so the sum is taken while P is
+ * still in WebAssembly memory instead of by a JS pass over it. Each operation is the one the
+ * unfused program ran, on the same values, in the same order, so compiled bits stay the eager bits.
  *
  * Before fusion, `slopeOfRelu` lets the backward read relu's output instead of its input:
  * positive(z) = positive(relu(z)) for every z (relu(z) > 0 exactly when z > 0; NaN is neither),
@@ -34,7 +39,10 @@ export interface EpilogueInstr {
   relu: boolean;
   /** A value of m*n elements whose positive entries keep the product (the rest become 0 * product), or -1. */
   mask: number;
-  out: [number];
+  /** A value of n elements that receives the column sums of the final product (float64 accumulation, row order), or -1. */
+  colSum: number;
+  /** The product (after bias, relu, mask), then the column sums when colSum >= 0. */
+  out: [number] | [number, number];
 }
 
 /** `instrs` with positive(z) reading relu(z) instead, wherever a relu of z comes first (same values). */
@@ -53,6 +61,13 @@ const isRowOf = (shape: Shape, outShape: Shape, n: number): boolean =>
   shape.length > 0 && shape[shape.length - 1] === n && shape.every((d, i) => i === shape.length - 1 || d === 1) && outShape.length > 0 && outShape[outShape.length - 1] === n;
 
 type Epi = { bias: number; relu: boolean; mask: number };
+
+/** Whether `reduce` sums all of an [m, n] product's values over every axis but the last, into n values. */
+function sumsColumns(r: Extract<Instr, { op: "reduce" }>, m: number, n: number): boolean {
+  const { shape, axes } = r;
+  const rank = shape.length;
+  return r.fn === "sum" && rank >= 2 && shape[rank - 1] === n && shape.reduce((p, d) => p * d, 1) === m * n && axes.length === rank - 1 && axes.every((a, i) => a === i);
+}
 
 /**
  * The epilogue `reader` applies to the product `mm` (its only reader), or null. `values` gives
@@ -115,9 +130,43 @@ export function foldEpilogues(lowered: readonly LoweredInstr[], values: readonly
     const epi = epilogueOf(ins, lowered[j], values);
     if (!epi) return;
     const { a, b, m, k, n, transA, transB } = ins;
-    replaced.set(j, { op: "matmulEpilogue", a, b, m, k, n, transA, transB, ...epi, out: [lowered[j].out[0]] });
+    replaced.set(j, { op: "matmulEpilogue", a, b, m, k, n, transA, transB, ...epi, colSum: -1, out: [lowered[j].out[0]] });
     dropped.add(i);
   });
-  if (replaced.size === 0) return [...lowered];
-  return lowered.flatMap((ins, i) => (dropped.has(i) ? [] : [replaced.get(i) ?? ins]));
+  const merged = replaced.size === 0 ? [...lowered] : lowered.flatMap((ins, i) => (dropped.has(i) ? [] : [replaced.get(i) ?? ins]));
+  return foldColumnSums(merged, values);
+}
+
+/**
+ * `lowered` with each sum over the rows of a product's final value (a bias's gradient) taken by
+ * the product itself: the reduce is dropped and its value becomes the product's second output,
+ * computed earlier than the reduce stood (it reads nothing else). A plain product becomes a
+ * `matmulEpilogue` with only the sums.
+ */
+function foldColumnSums(lowered: readonly LoweredInstr[], values: readonly Value[]): LoweredInstr[] {
+  const producer = new Map<number, number>(); // product's value -> its instruction's index
+  lowered.forEach((ins, i) => {
+    if ((ins.op === "matmul" && ins.batch === 1) || ins.op === "matmulEpilogue") producer.set(ins.out[0], i);
+  });
+  const sumOf = new Map<number, number>(); // product index -> the sums' value
+  const dropped = new Set<number>();
+  lowered.forEach((ins, i) => {
+    if (ins.op !== "reduce") return;
+    const p = producer.get(ins.x);
+    if (p === undefined || sumOf.has(p)) return;
+    const prod = lowered[p] as Extract<LoweredInstr, { op: "matmul" | "matmulEpilogue" }>;
+    if (!sumsColumns(ins, prod.m, prod.n) || values[ins.out[0]].dtype !== values[ins.x].dtype) return;
+    sumOf.set(p, ins.out[0]);
+    dropped.add(i);
+  });
+  if (sumOf.size === 0) return [...lowered];
+  return lowered.flatMap((ins, i): LoweredInstr[] => {
+    if (dropped.has(i)) return [];
+    const colSum = sumOf.get(i);
+    if (colSum === undefined) return [ins];
+    if (ins.op === "matmulEpilogue") return [{ ...ins, colSum, out: [ins.out[0], colSum] }];
+    if (ins.op !== "matmul") throw new Error("unreachable: column sums of a non-product");
+    const { a, b, m, k, n, transA, transB } = ins;
+    return [{ op: "matmulEpilogue", a, b, m, k, n, transA, transB, bias: -1, relu: false, mask: -1, colSum, out: [ins.out[0], colSum] }];
+  });
 }

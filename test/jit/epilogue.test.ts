@@ -54,6 +54,32 @@ describe("the epilogue pass", () => {
   });
 });
 
+describe("the column-sum fold (a bias's gradient taken by the product)", () => {
+  const v = (size: number, dtype: "float32" | "float64" = "float32"): Value => ({ dtype, size, source: { kind: "instr", index: 0 } });
+  // 0 g [4,3], 1 w [3,5]; 2 = g w [4,5]; 3 = its column sums [5]; 4 = another reader's value
+  const values = [v(12), v(15), v(20), v(5), v(20), v(5, "float64")];
+  const mm: Instr = { op: "matmul", a: 0, b: 1, batch: 1, m: 4, k: 3, n: 5, transA: false, transB: false, out: [2] };
+  const sum = (shape: number[], axes: number[], fn: "sum" | "mean" = "sum", out = 3): Instr => ({ op: "reduce", fn, x: 2, shape, axes, out: [out] });
+  const other: Instr = { op: "unary", fn: "exp", x: 2, out: [4] };
+  const none = () => false;
+
+  it("folds sum over the rows of a product that other instructions read too, as a second output", () => {
+    for (const shape of [[4, 5], [2, 2, 5]]) {
+      const axes = shape.length === 2 ? [0] : [0, 1];
+      const out = foldEpilogues(fuse({ values, outputs: [3, 4] }, [mm, other, sum(shape, axes)], none), values, [3, 4]);
+      expect(out.map((i) => i.op)).toEqual(["matmulEpilogue", "unary"]);
+      expect(out[0]).toMatchObject({ bias: -1, relu: false, mask: -1, colSum: 3, out: [2, 3] });
+    }
+  });
+  it("leaves other reductions alone: over the columns, a mean, a partial sum, another dtype", () => {
+    const cases: Instr[] = [sum([4, 5], [1]), sum([4, 5], [0], "mean"), sum([2, 2, 5], [1]), sum([4, 5], [0], "sum", 5)];
+    for (const r of cases) {
+      const out = foldEpilogues(fuse({ values, outputs: [r.out[0], 4] }, [mm, other, r], none), values, [r.out[0], 4]);
+      expect(out.map((i) => i.op), JSON.stringify(r)).toEqual(["matmul", "unary", "reduce"]);
+    }
+  });
+});
+
 describe("compiled dense layers on the WebAssembly backend: the eager bits", () => {
   for (const dtype of ["float32", "float64"] as const) {
     it(`${dtype}: MLP 64-32-10 loss and gradient, and the three epilogues fire on wasm`, async () => {

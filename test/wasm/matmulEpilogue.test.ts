@@ -6,6 +6,7 @@ import * as v8 from "node:v8";
 import { describe, expect, it } from "vitest";
 import { initWasm, supportedVariants, type FloatArray, type WasmKernels, type WasmVariant } from "../../src/backend/wasm/index";
 import { epilogueJs, type MatmulEpilogue } from "../../src/backend/wasm/matmulKernel";
+import { reduce as jsReduce } from "../../src/backend/js/kernels";
 import { randomArray } from "./suite";
 
 v8.setFlagsFromString("--experimental-wasm-relaxed-simd");
@@ -34,6 +35,9 @@ const EPILOGUES: Array<[string, (f32: boolean, m: number, n: number, s: number) 
   ["bias + relu", (f32, m, n, s) => ({ bias: special(f32 ? Float32Array : Float64Array, n, s, 0.05), relu: true, mask: null })],
   ["relu alone", () => ({ bias: null, relu: true, mask: null })],
   ["relu-slope mask", (f32, m, n, s) => ({ bias: null, relu: false, mask: special(f32 ? Float32Array : Float64Array, m * n, s, 0.05) })],
+  ["column sums", (f32, m, n) => ({ bias: null, relu: false, mask: null, colSum: new (f32 ? Float32Array : Float64Array)(n) })],
+  ["relu-slope mask + column sums", (f32, m, n, s) => ({ bias: null, relu: false, mask: special(f32 ? Float32Array : Float64Array, m * n, s, 0.05), colSum: new (f32 ? Float32Array : Float64Array)(n) })],
+  ["bias + relu + column sums", (f32, m, n, s) => ({ bias: special(f32 ? Float32Array : Float64Array, n, s, 0.05), relu: true, mask: null, colSum: new (f32 ? Float32Array : Float64Array)(n) })],
 ];
 
 const variants = supportedVariants();
@@ -55,10 +59,16 @@ describe.each(setups)("%s: matmul with an epilogue = matmul, then the separate o
         for (const [label, make] of EPILOGUES) {
           const epi = make(f32, m, n, seed++);
           const want = plain.slice();
-          epilogueJs(want, m, n, epi);
+          epilogueJs(want, m, n, { ...epi, colSum: null });
           const got = new T(m * n);
           w.matmul(a, b, got, m, k, n, tA, tB, epi);
           expect(sameBits(got, want), `${label} on [${m},${k}]x[${k},${n}] tA=${tA} tB=${tB}`).toBe(true);
+          if (epi.colSum) {
+            // the sums the JS reference backend's reduce gives over the rows of the final product
+            const sums = new T(n);
+            jsReduce("sum", want, [m, n], [0], sums);
+            expect(sameBits(epi.colSum, sums), `${label}: the column sums on [${m},${k}]x[${k},${n}] tA=${tA} tB=${tB}`).toBe(true);
+          }
         }
       }
     });
@@ -76,5 +86,6 @@ describe.each(setups)("%s: matmul with an epilogue = matmul, then the separate o
     const w = await init();
     expect(() => w.matmul(new Float32Array(64), new Float32Array(64), new Float32Array(64), 8, 8, 8, false, false, { bias: new Float32Array(7), relu: false, mask: null })).toThrow(/bias needs 8/);
     expect(() => w.matmul(new Float32Array(64), new Float32Array(64), new Float32Array(64), 8, 8, 8, false, false, { bias: null, relu: false, mask: new Float64Array(64) })).toThrow(/mask 64/);
+    expect(() => w.matmul(new Float32Array(64), new Float32Array(64), new Float32Array(64), 8, 8, 8, false, false, { bias: null, relu: false, mask: null, colSum: new Float32Array(7) })).toThrow(/colSum 8/);
   });
 });

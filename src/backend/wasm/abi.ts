@@ -23,6 +23,9 @@ export interface WasmCore extends UnaryKernels {
   /** Rows of the product in chunks claimed from a ticket shared with pool workers (assembly/matmul.ts), then the epilogue when a pointer or relu is nonzero. */
   matmulClaimF32(aPtr: number, bpPtr: number, cPtr: number, m: number, k: number, n: number, transA: number, workPtr: number, biasPtr: number, maskPtr: number, relu: number, ctrPtr: number, job: number, rows: number): void;
   matmulClaimF64(aPtr: number, bpPtr: number, cPtr: number, m: number, k: number, n: number, transA: number, workPtr: number, biasPtr: number, maskPtr: number, relu: number, ctrPtr: number, job: number, rows: number): void;
+  /** Column sums of C [m, n] into out (n values), in f64 in row order (accPtr: n f64 of scratch, or out itself for f64). */
+  columnSumsF32(cPtr: number, m: number, n: number, accPtr: number, outPtr: number): void;
+  columnSumsF64(cPtr: number, m: number, n: number, accPtr: number, outPtr: number): void;
   epilogueF32(cPtr: number, n: number, rowStart: number, rowEnd: number, biasPtr: number, maskPtr: number, relu: number): void;
   epilogueF64(cPtr: number, n: number, rowStart: number, rowEnd: number, biasPtr: number, maskPtr: number, relu: number): void;
   matmulSmallF32(aPtr: number, bPtr: number, cPtr: number, m: number, k: number, n: number, transA: number, transB: number): void;

@@ -24,13 +24,16 @@ const GEMV_MAX_PARTS = 16;
 
 /**
  * What a compiled program folds into a product (src/jit/epilogue.ts), applied to C in place once
- * computed: C[i,j] + bias[j] (bias: n values), then relu; or C * (mask > 0) (mask: m*n values).
- * Each is the operation the unfused program ran (assembly/matmul.ts `epilogueRows`), so the bits are its.
+ * computed: C[i,j] + bias[j] (bias: n values), then relu; or C * (mask > 0) (mask: m*n values);
+ * then, where `colSum` is given, the sums of the final C's columns into it (n values: a bias's
+ * gradient). Each is the operation the unfused program ran (assembly/matmul.ts `epilogueRows`,
+ * `columnSums`), so the bits are its.
  */
 export interface MatmulEpilogue {
   readonly bias: FloatArray | null;
   readonly relu: boolean;
   readonly mask: FloatArray | null;
+  readonly colSum?: FloatArray | null;
 }
 
 /**
@@ -50,14 +53,22 @@ export function epilogueJs(c: FloatArray, m: number, n: number, epi: MatmulEpilo
       if (mask) c[at] = c[at] * +(mask[at] > 0);
     }
   }
+  if (epi.colSum) columnSumsJs(c, m, n, epi.colSum);
+}
+
+/** Column sums of C [m, n] accumulated in float64 in row order (the JS reduce's order and bits). */
+function columnSumsJs(c: FloatArray, m: number, n: number, out: FloatArray): void {
+  const acc = new Float64Array(n);
+  for (let i = 0, at = 0; i < m; i++) for (let j = 0; j < n; j++, at++) acc[j] += c[at];
+  for (let j = 0; j < n; j++) out[j] = acc[j];
 }
 
 export function matmulOn(host: Kernels, a: FloatArray, b: FloatArray, c: FloatArray, m: number, k: number, n: number, transA: boolean, transB: boolean, epi: MatmulEpilogue | null = null): void {
   const f32 = a instanceof Float32Array;
   if (f32 !== b instanceof Float32Array || f32 !== c instanceof Float32Array) throw new TypeError("downhill matmul: a, b and c must share one dtype");
   if (a.length < m * k || b.length < k * n || c.length < m * n) throw new RangeError(`downhill matmul: arrays too short for [${m},${k}] @ [${k},${n}]`);
-  if (epi && ((epi.bias && (epi.bias.length < n || epi.bias instanceof Float32Array !== f32)) || (epi.mask && (epi.mask.length < m * n || epi.mask instanceof Float32Array !== f32)))) {
-    throw new RangeError(`downhill matmul epilogue: bias needs ${n} and mask ${m * n} values of the product's dtype`);
+  if (epi && ((epi.bias && (epi.bias.length < n || epi.bias instanceof Float32Array !== f32)) || (epi.mask && (epi.mask.length < m * n || epi.mask instanceof Float32Array !== f32)) || (epi.colSum && (epi.colSum.length < n || epi.colSum instanceof Float32Array !== f32)))) {
+    throw new RangeError(`downhill matmul epilogue: bias needs ${n}, mask ${m * n} and colSum ${n} values of the product's dtype`);
   }
   if (m === 0 || n === 0) return;
   const pool = host.live(); // first: attaching a pool allocates its scratch
@@ -85,19 +96,27 @@ export function matmulOn(host: Kernels, a: FloatArray, b: FloatArray, c: FloatAr
   // scratch, not 1 MiB: 64 fewer fresh pages on the first call).
   const cOverB = !small && bRes < 0;
   const bcBytes = cOverB ? Math.max(bBytes, cBytes) : bBytes + cBytes;
-  // the epilogue's operands after everything else: | bias (n) | mask (m*n) |
+  // the epilogue's operands after everything else: | bias (n) | mask (m*n) | column sums (n f64, then n) |
   const epiAt = al(aBytes + bcBytes + bpElements * size + parts * partBytes + 64);
-  const biasBytes = epi?.bias ? al(n * size) : 0, maskBytes = epi?.mask ? al(m * n * size) : 0;
-  const base = host.scratch(epiAt + biasBytes + maskBytes);
+  const biasBytes = epi?.bias ? al(n * size) : 0, maskBytes = epi?.mask ? al(m * n * size) : 0, sumBytes = epi?.colSum ? al(n * 8) + al(n * size) : 0;
+  const base = host.scratch(epiAt + biasBytes + maskBytes + sumBytes);
+  const accPtr = base + epiAt + biasBytes + maskBytes, sumPtr = f32 ? accPtr + al(n * 8) : accPtr;
   const biasPtr = epi?.bias ? base + epiAt : 0, maskPtr = epi?.mask ? base + epiAt + biasBytes : 0, relu = epi?.relu ? 1 : 0;
   if (epi?.bias) host.put(biasPtr, epi.bias.length === n ? epi.bias : epi.bias.subarray(0, n));
   if (epi?.mask) host.put(maskPtr, epi.mask.length === m * n ? epi.mask : epi.mask.subarray(0, m * n));
   const aPtr = aRes >= 0 ? aRes : base, bPtr = bRes >= 0 ? bRes : base + aBytes;
   const cPtr = cOverB ? bPtr : base + aBytes + bBytes, bpPtr = base + aBytes + bcBytes;
-  const epilogue = epi === null ? () => {} : () => (f32 ? core.epilogueF32 : core.epilogueF64)(cPtr, n, 0, m, biasPtr, maskPtr, relu);
+  const rowEpi = biasPtr !== 0 || maskPtr !== 0 || relu !== 0; // the part applied to C's rows
+  const epilogue = !rowEpi ? () => {} : () => (f32 ? core.epilogueF32 : core.epilogueF64)(cPtr, n, 0, m, biasPtr, maskPtr, relu);
   if (aRes < 0) host.put(aPtr, a.length === m * k ? a : a.subarray(0, m * k));
   if (bRes < 0) host.put(bPtr, b.length === k * n ? b : b.subarray(0, k * n));
   const out = c.length === m * n ? c : c.subarray(0, m * n);
+  const colSum = epi?.colSum ?? null;
+  // C is final (every thread's chunks done): its column sums, on this thread, in row order
+  const sums = colSum === null ? () => {} : () => {
+    (f32 ? core.columnSumsF32 : core.columnSumsF64)(cPtr, m, n, accPtr, sumPtr);
+    host.get(sumPtr, colSum.length === n ? colSum : colSum.subarray(0, n));
+  };
   if (n === 1) {
     // y = op(A) x (assembly/gemv.ts).
     if (gemvThreads === 1 && !depthChunks) {
@@ -127,12 +146,14 @@ export function matmulOn(host: Kernels, a: FloatArray, b: FloatArray, c: FloatAr
       }
     }
     epilogue();
+    sums();
     host.get(cPtr, out);
     return;
   }
   if (small) {
     (f32 ? core.matmulSmallF32 : core.matmulSmallF64)(aPtr, bPtr, cPtr, m, k, n, tA, tB);
     epilogue();
+    sums();
     host.get(cPtr, out);
     return;
   }
@@ -141,9 +162,10 @@ export function matmulOn(host: Kernels, a: FloatArray, b: FloatArray, c: FloatAr
   const threads = pool && m * k * n >= THREAD_MIN_MACS ? Math.min(1 + pool.size, Math.floor(m / 8)) : 1;
   const workPtrs = host.workPtrs;
   if (threads <= 1 || !shareRows(host, threads - 1, m, f32, (t) => [aPtr, bpPtr, cPtr, m, k, n, tA, workPtrs[t], biasPtr, maskPtr, relu])) {
-    if (epi === null) (f32 ? core.matmulF32 : core.matmulF64)(aPtr, bpPtr, cPtr, m, k, n, tA, 0, m, workPtrs[0]);
+    if (!rowEpi) (f32 ? core.matmulF32 : core.matmulF64)(aPtr, bpPtr, cPtr, m, k, n, tA, 0, m, workPtrs[0]);
     else (f32 ? core.matmulEpiF32 : core.matmulEpiF64)(aPtr, bpPtr, cPtr, m, k, n, tA, 0, m, workPtrs[0], biasPtr, maskPtr, relu);
   }
+  sums();
   host.get(cPtr, out);
 }
 
