@@ -56,7 +56,16 @@ export function lowerCpu(program: Program, cpu: CpuKernels): Executable {
 
   // The value table: constants fixed, slots allocated once, inputs and outputs set per call.
   const table: FloatArray[] = new Array(values.length);
-  const slotArrays = slots.map((s) => arrayFor(s.dtype, s.size));
+  // On the WebAssembly backend a large slot that a product reads or writes lives in its memory, so
+  // the product needs no copy in or out; the rest stay JS arrays (V8's copies and fills of arrays
+  // over shared memory are slower: Rosenbrock's slices lost 10% when every slot lived there).
+  const byProduct = new Uint8Array(slots.length);
+  for (const ins of lowered) {
+    if (ins.op !== "matmul" && ins.op !== "matmulEpilogue") continue;
+    for (const v of [...operandsOf(ins), ...ins.out]) if (slotOf[v] >= 0) byProduct[slotOf[v]] = 1;
+  }
+  const home = (i: number) => hasMatmulEpilogue(cpu) && byProduct[i] === 1 && slots[i].size >= HOME_MIN_VALUES ? cpu.homeArray(slots[i].dtype, slots[i].size) : null;
+  const slotArrays = slots.map((s, i) => home(i) ?? arrayFor(s.dtype, s.size));
   values.forEach((v, id) => {
     if (v.source.kind === "const") table[id] = v.source.values;
     else if (slotOf[id] >= 0) table[id] = slotArrays[slotOf[id]];
@@ -104,6 +113,9 @@ export function lowerCpu(program: Program, cpu: CpuKernels): Executable {
     stats: { instrs: lowered.length, buffers: slots.length, bufferBytes: slots.reduce((s, b) => s + b.size * (b.dtype === "float64" ? 8 : 4), 0), epilogues: lowered.filter((i) => i.op === "matmulEpilogue").length },
   };
 }
+
+/** Slots of fewer values are copied in and out of a product: the copy costs less than it saves (4096 f32 is 16 KiB). */
+const HOME_MIN_VALUES = 4096;
 
 /** One instruction as a closure over the value table `t` (operand ids and parameters bound now). */
 function lower(ins: Instr, t: FloatArray[], cpu: CpuKernels): Step {

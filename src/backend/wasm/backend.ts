@@ -5,7 +5,7 @@
  * algebra, BLAS-1 on long vectors, and the fused optimizer engine. Everything else is the JS
  * reference, so the two agree wherever the wasm kernels are not used.
  */
-import type { FloatArray } from "../../tensor/dtype.js";
+import type { DType, FloatArray } from "../../tensor/dtype.js";
 import type { Backend, LinalgKernels } from "../backend.js";
 import { cpuBackend, jsBackend } from "../js/backend.js";
 import { batched, jsCpuKernels, type CpuKernels } from "../js/cpuKernels.js";
@@ -22,6 +22,8 @@ export { epilogueJs, type MatmulEpilogue };
 export interface WasmCpuKernels extends CpuKernels {
   /** out [m, n] = op(a) @ op(b) (one product, no batch), then the epilogue on out in place. */
   matmulEpilogue(a: FloatArray, b: FloatArray, out: FloatArray, m: number, k: number, n: number, transA: boolean, transB: boolean, epilogue: MatmulEpilogue): void;
+  /** A buffer in the core's memory that its kernels use in place (kernels.ts homeArray), or null: then a plain array serves. */
+  homeArray(dtype: DType, size: number): FloatArray | null;
 }
 /** Whether `cpu` has `matmulEpilogue` (the wasm backend's kernels do, the JS reference's not). */
 export const hasMatmulEpilogue = (cpu: CpuKernels): cpu is WasmCpuKernels => typeof (cpu as Partial<WasmCpuKernels>).matmulEpilogue === "function";
@@ -93,6 +95,9 @@ export function lazyWasmBackend(kernels: () => WasmKernels | null): Backend & { 
       const w = m * k * n < WASM_MATMUL_MIN_FLOPS ? null : kernels();
       if (w) batched(a, b, out, batch, m, k, n, (ad, bd, cd) => w.matmul(ad, bd, cd, m, k, n, transA, transB));
       else js.matmul(a, b, out, batch, m, k, n, transA, transB);
+    },
+    homeArray(dtype, size) {
+      return kernels()?.homeArray(dtype === "float32", size) ?? null;
     },
     matmulEpilogue(a, b, out, m, k, n, transA, transB, epilogue) {
       const w = m * k * n < WASM_MATMUL_MIN_FLOPS ? null : kernels();

@@ -78,6 +78,15 @@ export interface WasmKernels {
   /** The cache of operands kept in linear memory between calls (resident.ts). */
   readonly resident: ResidentCache;
   /**
+   * An array of `size` values that lives in this core's memory, so its kernels read and write it in
+   * place (no copy in or out); freed when the array is collected. Null where the memory is not
+   * shared (its growth would detach the view) or nothing could free it (no FinalizationRegistry).
+   * For buffers the library owns (a compiled program's intermediates), never for a caller's values.
+   */
+  homeArray(f32: boolean, size: number): FloatArray | null;
+  /** The byte offset of an array from `homeArray`, or -1 for any other array. */
+  homeOf(x: FloatArray): number;
+  /**
    * Starts `exports[op](...args)` (one of `POOL_OPS`: pointers into the shared memory, counts,
    * f64 scalars) on pool worker 0 and returns true, or returns false when there is no pool. The
    * caller must `joinWorker()` before anything else uses the pool or the memory the job touches.
@@ -207,6 +216,22 @@ export class Kernels implements WasmKernels {
 
   dataWritten(x: FloatArray): void {
     this.resident.forget(x);
+  }
+
+  private readonly homes = new WeakMap<FloatArray, number>();
+  private homeRegistry: FinalizationRegistry<number> | null = null;
+  homeArray(f32: boolean, size: number): FloatArray | null {
+    const buffer = this.mem.buffer;
+    if (typeof SharedArrayBuffer === "undefined" || !(buffer instanceof SharedArrayBuffer) || typeof FinalizationRegistry !== "function") return null;
+    this.homeRegistry ??= new FinalizationRegistry((ptr) => this.arena.free(ptr));
+    const ptr = this.arena.alloc(Math.max(size * (f32 ? 4 : 8), 64));
+    const x = f32 ? new Float32Array(this.mem.buffer, ptr, size) : new Float64Array(this.mem.buffer, ptr, size); // the buffer after any growth
+    this.homes.set(x, ptr);
+    this.homeRegistry.register(x, ptr);
+    return x;
+  }
+  homeOf(x: FloatArray): number {
+    return this.homes.get(x) ?? -1;
   }
 
   alloc(bytes: number): number {

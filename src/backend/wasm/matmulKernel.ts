@@ -75,11 +75,13 @@ export function matmulOn(host: Kernels, a: FloatArray, b: FloatArray, c: FloatAr
   const size = f32 ? 4 : 8;
   const core = host.core;
   const tA = transA ? 1 : 0, tB = transB ? 1 : 0;
-  // Operands used again (a data matrix, weights in forward and backward) stay resident; the rest
-  // are copied into scratch. Resident pointers are never inside scratch, so both can coexist.
-  const aRes = a.length === m * k ? host.resident.lookup(a, (p) => host.put(p, a)) : -1;
-  const bRes = b.length === k * n ? host.resident.lookup(b, (p) => host.put(p, b), aRes) : -1;
-  const aBytes = aRes < 0 ? al(m * k * size) : 0, bBytes = bRes < 0 ? al(k * n * size) : 0, cBytes = al(m * n * size);
+  // Arrays that live in linear memory (a compiled program's intermediates, kernels.ts homeArray)
+  // are read and written in place. Operands used again (a data matrix, weights in forward and
+  // backward) stay resident; the rest are copied into scratch. Neither kind is inside scratch.
+  const aHome = host.homeOf(a), bHome = host.homeOf(b), cHome = host.homeOf(c);
+  const aRes = aHome >= 0 ? aHome : a.length === m * k ? host.resident.lookup(a, (p) => host.put(p, a)) : -1;
+  const bRes = bHome >= 0 ? bHome : b.length === k * n ? host.resident.lookup(b, (p) => host.put(p, b), aRes) : -1;
+  const aBytes = aRes < 0 ? al(m * k * size) : 0, bBytes = bRes < 0 ? al(k * n * size) : 0, cBytes = cHome < 0 ? al(m * n * size) : 0;
   const small = m < 4 || n === 1; // vector-like: no packing (it would cost as much as the product)
   const bpElements = small ? 0 : f32 ? core.packedBElementsF32(k, n) : core.packedBElementsF64(k, n);
   // Matrix-vector products go over threads when A was resident (else the copy dominates).
@@ -94,18 +96,22 @@ export function matmulOn(host: Kernels, a: FloatArray, b: FloatArray, c: FloatAr
   // each 64-byte aligned; A and B only when not resident. A packed product reads B only through
   // its packed copy, so there C takes B's place (a 256^2 product then touches 768 KiB of
   // scratch, not 1 MiB: 64 fewer fresh pages on the first call).
-  const cOverB = !small && bRes < 0;
+  const cOverB = !small && bRes < 0 && cHome < 0;
   const bcBytes = cOverB ? Math.max(bBytes, cBytes) : bBytes + cBytes;
   // the epilogue's operands after everything else: | bias (n) | mask (m*n) | column sums (n f64, then n) |
   const epiAt = al(aBytes + bcBytes + bpElements * size + parts * partBytes + 64);
-  const biasBytes = epi?.bias ? al(n * size) : 0, maskBytes = epi?.mask ? al(m * n * size) : 0, sumBytes = epi?.colSum ? al(n * 8) + al(n * size) : 0;
+  const biasHome = epi?.bias ? host.homeOf(epi.bias) : -1, maskHome = epi?.mask ? host.homeOf(epi.mask) : -1, sumHome = epi?.colSum ? host.homeOf(epi.colSum) : -1;
+  const biasBytes = epi?.bias && biasHome < 0 ? al(n * size) : 0, maskBytes = epi?.mask && maskHome < 0 ? al(m * n * size) : 0;
+  const sumBytes = epi?.colSum ? (f32 ? al(n * 8) : 0) + (sumHome < 0 ? al(n * size) : 0) : 0;
   const base = host.scratch(epiAt + biasBytes + maskBytes + sumBytes);
-  const accPtr = base + epiAt + biasBytes + maskBytes, sumPtr = f32 ? accPtr + al(n * 8) : accPtr;
-  const biasPtr = epi?.bias ? base + epiAt : 0, maskPtr = epi?.mask ? base + epiAt + biasBytes : 0, relu = epi?.relu ? 1 : 0;
-  if (epi?.bias) host.put(biasPtr, epi.bias.length === n ? epi.bias : epi.bias.subarray(0, n));
-  if (epi?.mask) host.put(maskPtr, epi.mask.length === m * n ? epi.mask : epi.mask.subarray(0, m * n));
+  // column sums: f32 accumulates in n f64 of scratch, f64 in the result itself
+  const accPtr = f32 ? base + epiAt + biasBytes + maskBytes : sumHome >= 0 ? sumHome : base + epiAt + biasBytes + maskBytes;
+  const sumPtr = sumHome >= 0 ? sumHome : f32 ? accPtr + al(n * 8) : accPtr;
+  const biasPtr = !epi?.bias ? 0 : biasHome >= 0 ? biasHome : base + epiAt, maskPtr = !epi?.mask ? 0 : maskHome >= 0 ? maskHome : base + epiAt + biasBytes, relu = epi?.relu ? 1 : 0;
+  if (epi?.bias && biasHome < 0) host.put(biasPtr, epi.bias.length === n ? epi.bias : epi.bias.subarray(0, n));
+  if (epi?.mask && maskHome < 0) host.put(maskPtr, epi.mask.length === m * n ? epi.mask : epi.mask.subarray(0, m * n));
   const aPtr = aRes >= 0 ? aRes : base, bPtr = bRes >= 0 ? bRes : base + aBytes;
-  const cPtr = cOverB ? bPtr : base + aBytes + bBytes, bpPtr = base + aBytes + bcBytes;
+  const cPtr = cHome >= 0 ? cHome : cOverB ? bPtr : base + aBytes + bBytes, bpPtr = base + aBytes + bcBytes;
   const rowEpi = biasPtr !== 0 || maskPtr !== 0 || relu !== 0; // the part applied to C's rows
   const epilogue = !rowEpi ? () => {} : () => (f32 ? core.epilogueF32 : core.epilogueF64)(cPtr, n, 0, m, biasPtr, maskPtr, relu);
   if (aRes < 0) host.put(aPtr, a.length === m * k ? a : a.subarray(0, m * k));
@@ -115,7 +121,7 @@ export function matmulOn(host: Kernels, a: FloatArray, b: FloatArray, c: FloatAr
   // C is final (every thread's chunks done): its column sums, on this thread, in row order
   const sums = colSum === null ? () => {} : () => {
     (f32 ? core.columnSumsF32 : core.columnSumsF64)(cPtr, m, n, accPtr, sumPtr);
-    host.get(sumPtr, colSum.length === n ? colSum : colSum.subarray(0, n));
+    if (sumHome < 0) host.get(sumPtr, colSum.length === n ? colSum : colSum.subarray(0, n));
   };
   if (n === 1) {
     // y = op(A) x (assembly/gemv.ts).
@@ -147,14 +153,14 @@ export function matmulOn(host: Kernels, a: FloatArray, b: FloatArray, c: FloatAr
     }
     epilogue();
     sums();
-    host.get(cPtr, out);
+    if (cHome < 0) host.get(cPtr, out);
     return;
   }
   if (small) {
     (f32 ? core.matmulSmallF32 : core.matmulSmallF64)(aPtr, bPtr, cPtr, m, k, n, tA, tB);
     epilogue();
     sums();
-    host.get(cPtr, out);
+    if (cHome < 0) host.get(cPtr, out);
     return;
   }
   if (f32) core.packBF32(bPtr, bpPtr, k, n, tB);
@@ -166,7 +172,7 @@ export function matmulOn(host: Kernels, a: FloatArray, b: FloatArray, c: FloatAr
     else (f32 ? core.matmulEpiF32 : core.matmulEpiF64)(aPtr, bpPtr, cPtr, m, k, n, tA, 0, m, workPtrs[0], biasPtr, maskPtr, relu);
   }
   sums();
-  host.get(cPtr, out);
+  if (cHome < 0) host.get(cPtr, out);
 }
 
 /**
