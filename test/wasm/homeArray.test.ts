@@ -28,7 +28,7 @@ describe("home arrays", () => {
   it("as every operand of a product (and its epilogue) give the bits of plain arrays", async () => {
     const w = await initWasm({ variant: "simd", threads: 2 });
     for (const f32 of [true, false]) {
-      const T = f32 ? Float32Array : Float64Array;
+      const T = (f32 ? Float32Array : Float64Array) as unknown as { new (n: number): FloatArray };
       for (const [m, k, n, tA, tB] of [[128, 200, 96, false, false], [200, 64, 128, true, false], [3, 50, 40, false, true], [300, 90, 1, true, false]] as const) {
         const a = randomArray(T, m * k, 1), b = randomArray(T, k * n, 2), bias = randomArray(T, n, 3), mask = randomArray(T, m * n, 4);
         const home = <A extends FloatArray>(x: A): A => {
