@@ -6,10 +6,11 @@
 //   transA = 1, A stored [k,m]:  y[j] = sum_p x[p] A[p,j]  four rows p at a time: y is loaded and
 //                                                           stored once per 4 rows of A, not per row
 // Only outputs y[start..end) are computed, so threads can split the work by output range with no
-// reduction afterwards, or share chunks through an atomic counter (gemvShared*, below; used by
-// src/backend/wasm/index.ts). x, y and A must not overlap.
+// reduction afterwards, or share chunks through a ticket (gemvShared*, below; used by
+// src/backend/wasm/matmulKernel.ts). x, y and A must not overlap.
 
 import { hsumF32x4, hsumF64x2, maddF32x4, maddF64x2 } from "./simd";
+import { claimChunk, finishChunk } from "./claim";
 
 export function gemvF32(aPtr: usize, xPtr: usize, yPtr: usize, m: i32, k: i32, transA: i32, start: i32, end: i32): void {
   if (transA == 0) {
@@ -186,9 +187,9 @@ export function gemvF64(aPtr: usize, xPtr: usize, yPtr: usize, m: i32, k: i32, t
 }
 
 // ---- work sharing between threads ---------------------------------------------------------------
-// Each participating thread calls gemvShared* with the same counter (an i32 at counterPtr, zero
-// before the first call) and takes chunks of `chunk` rows until none are left, so a thread that
-// runs slower (a busier core, a farther cache) simply takes fewer chunks:
+// Each participating thread calls gemvShared* with the same arguments and takes chunks of `chunk`
+// rows from the ticket at ctrPtr (assembly/claim.ts) until none are left, so a thread that runs
+// slower (a busier core, a farther cache, a worker woken late) simply takes fewer chunks:
 //   transA = 0: chunks of output rows, written straight into y.
 //   transA = 1: chunks of depth (rows of A stored [k, m]); chunk c writes its own partial sum to
 //               y + c * yStride bytes, and the caller adds the partials in chunk order. Which
@@ -197,37 +198,28 @@ export function gemvF64(aPtr: usize, xPtr: usize, yPtr: usize, m: i32, k: i32, t
 // Without the threads feature (the single-threaded binaries) the calling thread runs every chunk.
 
 // @ts-ignore: decorator
-@inline function nextChunk(counterPtr: usize): i32 {
-  if (ASC_FEATURE_THREADS) return atomic.add<i32>(counterPtr, 1);
-  const c = load<i32>(counterPtr);
-  store<i32>(counterPtr, c + 1);
-  return c;
-}
-
-export function gemvSharedF32(aPtr: usize, xPtr: usize, yPtr: usize, m: i32, k: i32, transA: i32, counterPtr: usize, chunk: i32, yStride: usize): void {
+@inline function gemvShared<T>(aPtr: usize, xPtr: usize, yPtr: usize, m: i32, k: i32, transA: i32, ctrPtr: usize, job: i32, chunk: i32, yStride: usize): void {
   const total = transA != 0 ? k : m;
+  const chunks = (total + chunk - 1) / chunk;
   for (;;) {
-    const c = nextChunk(counterPtr), s = c * chunk;
-    if (s >= total) return;
-    const e = min(total, s + chunk);
+    const c = claimChunk(ctrPtr, job, chunks);
+    if (c < 0) return;
+    const s = c * chunk, e = min(total, s + chunk);
     if (transA != 0) {
       const part = yPtr + <usize>c * yStride;
-      memory.fill(part, 0, <usize>m << 2);
-      gemvTAccF32(aPtr, xPtr, part, m, s, e, 0, m);
-    } else gemvF32(aPtr, xPtr, yPtr, m, k, 0, s, e);
+      memory.fill(part, 0, <usize>m << alignof<T>());
+      if (sizeof<T>() == 4) gemvTAccF32(aPtr, xPtr, part, m, s, e, 0, m);
+      else gemvTAccF64(aPtr, xPtr, part, m, s, e, 0, m);
+    } else if (sizeof<T>() == 4) gemvF32(aPtr, xPtr, yPtr, m, k, 0, s, e);
+    else gemvF64(aPtr, xPtr, yPtr, m, k, 0, s, e);
+    finishChunk(ctrPtr);
   }
 }
 
-export function gemvSharedF64(aPtr: usize, xPtr: usize, yPtr: usize, m: i32, k: i32, transA: i32, counterPtr: usize, chunk: i32, yStride: usize): void {
-  const total = transA != 0 ? k : m;
-  for (;;) {
-    const c = nextChunk(counterPtr), s = c * chunk;
-    if (s >= total) return;
-    const e = min(total, s + chunk);
-    if (transA != 0) {
-      const part = yPtr + <usize>c * yStride;
-      memory.fill(part, 0, <usize>m << 3);
-      gemvTAccF64(aPtr, xPtr, part, m, s, e, 0, m);
-    } else gemvF64(aPtr, xPtr, yPtr, m, k, 0, s, e);
-  }
+export function gemvSharedF32(aPtr: usize, xPtr: usize, yPtr: usize, m: i32, k: i32, transA: i32, ctrPtr: usize, job: i32, chunk: i32, yStride: usize): void {
+  gemvShared<f32>(aPtr, xPtr, yPtr, m, k, transA, ctrPtr, job, chunk, yStride);
+}
+
+export function gemvSharedF64(aPtr: usize, xPtr: usize, yPtr: usize, m: i32, k: i32, transA: i32, ctrPtr: usize, job: i32, chunk: i32, yStride: usize): void {
+  gemvShared<f64>(aPtr, xPtr, yPtr, m, k, transA, ctrPtr, job, chunk, yStride);
 }

@@ -32,6 +32,7 @@
 import { maddF32x4, maddF64x2 } from "./simd";
 import { axpyF32, axpyF64, dotF32, dotF64 } from "./blas1";
 import { gemvF32, gemvF64 } from "./gemv";
+import { claimChunk, finishChunk } from "./claim";
 
 const MR: i32 = 4;
 const NR_F32: i32 = 8;
@@ -359,34 +360,10 @@ export function matmulEpiF64(aPtr: usize, bpPtr: usize, cPtr: usize, m: i32, k: 
 
 // ---- rows shared through a ticket ---------------------------------------------------------------
 // Threads that share one product call matmulClaim* with the same arguments and take chunks of
-// `rows` rows until none are left, so a thread that starts late (a worker woken late, a busier
-// core) takes fewer, and the calling thread never idles while a worker finishes a fixed band. A
-// chunk's rows are computed as matmulEpi* computes them, so the bits do not depend on who took it.
-//   ticket (i32 at ctrPtr):     job << CLAIM_JOB_SHIFT | next chunk. Only a thread given this job
-//                               id can claim, so a worker that wakes after its job ended (the
-//                               caller did every chunk and moved on) claims nothing of a later one.
-//   done (i32 at ctrPtr + 4):   chunks finished; the caller returns once it equals the chunk count.
-// Without the threads feature the calling thread alone runs every chunk.
-
-const CLAIM_JOB_SHIFT: i32 = 10;
-const CLAIM_CHUNK_MASK: i32 = (1 << CLAIM_JOB_SHIFT) - 1;
-
-/** The next chunk of job `job`, or -1 when it has none left (or the ticket holds another job). */
-// @ts-ignore: decorator
-@inline function claimChunk(ctrPtr: usize, job: i32, chunks: i32): i32 {
-  for (;;) {
-    const t = ASC_FEATURE_THREADS ? atomic.load<i32>(ctrPtr) : load<i32>(ctrPtr);
-    if ((t >>> CLAIM_JOB_SHIFT) != job) return -1;
-    const c = t & CLAIM_CHUNK_MASK;
-    if (c >= chunks) return -1;
-    if (!ASC_FEATURE_THREADS) {
-      store<i32>(ctrPtr, t + 1);
-      return c;
-    }
-    if (atomic.cmpxchg<i32>(ctrPtr, t, t + 1) == t) return c;
-  }
-  return -1; // unreachable
-}
+// `rows` rows from the ticket at ctrPtr (assembly/claim.ts) until none are left, so a thread that
+// starts late (a worker woken late, a busier core) takes fewer, and the calling thread never idles
+// while a worker finishes a fixed band. A chunk's rows are computed as matmulEpi* computes them, so
+// the bits do not depend on who took it. Without the threads feature the caller runs every chunk.
 
 // @ts-ignore: decorator
 @inline function matmulClaim<T>(aPtr: usize, bpPtr: usize, cPtr: usize, m: i32, k: i32, n: i32, transA: i32, workPtr: usize, biasPtr: usize, maskPtr: usize, relu: i32, ctrPtr: usize, job: i32, rows: i32): void {
@@ -398,8 +375,7 @@ const CLAIM_CHUNK_MASK: i32 = (1 << CLAIM_JOB_SHIFT) - 1;
     const r0 = c * rows, r1 = min(m, r0 + rows);
     matmulRows<T>(aPtr, bpPtr, cPtr, m, k, n, transA, r0, r1, workPtr);
     if (epi) epilogueRows<T>(cPtr, n, r0, r1, biasPtr, maskPtr, relu);
-    if (ASC_FEATURE_THREADS) atomic.add<i32>(ctrPtr + 4, 1);
-    else store<i32>(ctrPtr + 4, load<i32>(ctrPtr + 4) + 1);
+    finishChunk(ctrPtr);
   }
 }
 

@@ -114,5 +114,34 @@ for (const variant of variants) {
       // the product must not have waited for the worker's job (~10 ms of exp): it was still running
       expect(stillBusy).toBe(true);
     });
+
+    it("matrix-vector products do the same: alone while the worker is busy, shared after, one thread's bits", async () => {
+      const one = await initWasm({ variant, threads: 1 });
+      const two = await initWasm({ variant, threads: 2 });
+      for (const [m, k, transA] of [[5003, 101, false], [101, 5003, true]] as const) {
+        const a = randomArray(Float64Array, m * k, 31), x = randomArray(Float64Array, k, 32);
+        const want = new Float64Array(m);
+        one.matmul(a, x, want, m, k, 1, transA, false);
+        const y = new Float64Array(m);
+        two.matmul(a, x, y, m, k, 1, transA, false);
+        two.matmul(a, x, y, m, k, 1, transA, false); // a is resident from here on: the product is shared
+        expect(firstDiff(y, want)).toBe(-1);
+        const len = 8 << 20;
+        const p = two.alloc(len * 4), q = two.alloc(len * 4);
+        expect(two.startWorker("expF32", [p, q, len])).toBe(true);
+        y.fill(0);
+        two.matmul(a, x, y, m, k, 1, transA, false);
+        const stillBusy = !two.workerDone();
+        expect(firstDiff(y, want)).toBe(-1);
+        two.joinWorker();
+        y.fill(0);
+        two.matmul(a, x, y, m, k, 1, transA, false);
+        expect(firstDiff(y, want)).toBe(-1);
+        two.free(p);
+        two.free(q);
+        two.dataWritten(a);
+        expect(stillBusy, `${m}x${k} transA=${transA}: did not wait for the busy worker`).toBe(true);
+      }
+    });
   });
 }

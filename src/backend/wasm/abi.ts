@@ -32,8 +32,9 @@ export interface WasmCore extends UnaryKernels {
   matmulSmallF64(aPtr: number, bPtr: number, cPtr: number, m: number, k: number, n: number, transA: number, transB: number): void;
   gemvF32(aPtr: number, xPtr: number, yPtr: number, m: number, k: number, transA: number, start: number, end: number): void;
   gemvF64(aPtr: number, xPtr: number, yPtr: number, m: number, k: number, transA: number, start: number, end: number): void;
-  gemvSharedF32(aPtr: number, xPtr: number, yPtr: number, m: number, k: number, transA: number, counterPtr: number, chunk: number, yStride: number): void;
-  gemvSharedF64(aPtr: number, xPtr: number, yPtr: number, m: number, k: number, transA: number, counterPtr: number, chunk: number, yStride: number): void;
+  /** Chunks of y = op(A) x claimed from the ticket at ctrPtr for job `job` (assembly/claim.ts); depth chunks write partial sums yStride bytes apart. */
+  gemvSharedF32(aPtr: number, xPtr: number, yPtr: number, m: number, k: number, transA: number, ctrPtr: number, job: number, chunk: number, yStride: number): void;
+  gemvSharedF64(aPtr: number, xPtr: number, yPtr: number, m: number, k: number, transA: number, ctrPtr: number, job: number, chunk: number, yStride: number): void;
   crossEntropyLogitsF32(xPtr: number, tPtr: number, outPtr: number, n: number): void;
   crossEntropyLogitsF64(xPtr: number, tPtr: number, outPtr: number, n: number): void;
   crossEntropyResidualF32(xPtr: number, tPtr: number, lossPtr: number, resPtr: number, n: number): void;

@@ -1,7 +1,7 @@
 // Matrix products in the WebAssembly core: the packed, register-blocked GEMM (assembly/matmul.ts)
 // for matrices, the four-rows-at-a-time GEMV (assembly/gemv.ts) for matrix-vector products, and a
 // small unpacked kernel for vector-like shapes; for large products the calling thread and the pool
-// workers claim chunks of rows (GEMM, through a ticket) or of the vector (GEMV, an atomic counter).
+// workers claim chunks of rows (GEMM) or of the vector (GEMV) through a ticket (assembly/claim.ts).
 import type { FloatArray, Kernels } from "./kernels.js";
 import { al } from "./align.js";
 
@@ -89,10 +89,10 @@ export function matmulOn(host: Kernels, a: FloatArray, b: FloatArray, c: FloatAr
   // A stored [k, m] with a long depth: chunks of depth with one partial sum each (assembly/gemv.ts),
   // at most GEMV_MAX_PARTS of them, the same chunks whether one thread or several compute them.
   const depthChunks = n === 1 && transA && k >= 2 * GEMV_CHUNK;
-  const chunk = depthChunks ? Math.max(GEMV_CHUNK, Math.ceil(k / GEMV_MAX_PARTS / 4) * 4) : GEMV_CHUNK;
+  const chunk = depthChunks ? Math.max(GEMV_CHUNK, Math.ceil(k / GEMV_MAX_PARTS / 4) * 4) : Math.max(GEMV_CHUNK, Math.ceil(m / 1000 / 4) * 4);
   const parts = depthChunks ? Math.ceil(k / chunk) : 0;
   const partBytes = al(m * size);
-  // Scratch layout: | A (m*k) | B (k*n) | C (m*n) | packed B, or partial sums + a chunk counter |,
+  // Scratch layout: | A (m*k) | B (k*n) | C (m*n) | packed B, or partial sums + a ticket |,
   // each 64-byte aligned; A and B only when not resident. A packed product reads B only through
   // its packed copy, so there C takes B's place (a 256^2 product then touches 768 KiB of
   // scratch, not 1 MiB: 64 fewer fresh pages on the first call).
@@ -128,23 +128,24 @@ export function matmulOn(host: Kernels, a: FloatArray, b: FloatArray, c: FloatAr
     if (gemvThreads === 1 && !depthChunks) {
       (f32 ? core.gemvF32 : core.gemvF64)(aPtr, bPtr, cPtr, m, k, tA, 0, m);
     } else {
-      // Threads take chunks through an atomic counter, so a slower thread takes fewer. Output
-      // rows go straight to y; depth chunks (A stored [k, m]: each thread streams contiguous
-      // rows of A) each get a partial sum, added here in chunk order: the same bits for any
-      // number of threads. Splitting the outputs instead made every thread stride through all
-      // of A and measured slower than one thread.
-      const shared = f32 ? core.gemvSharedF32 : core.gemvSharedF64;
+      // Threads take chunks through a ticket, so a slower thread takes fewer. Output rows go
+      // straight to y; depth chunks (A stored [k, m]: each thread streams contiguous rows of A)
+      // each get a partial sum, added here in chunk order: the same bits for any number of
+      // threads. Splitting the outputs instead made every thread stride through all of A and
+      // measured slower than one thread.
       const op = f32 ? "gemvSharedF32" : "gemvSharedF64";
-      const partials = bpPtr, counter = bpPtr + parts * partBytes;
-      const v = host.arena.views();
-      v.i32[counter >> 2] = 0;
-      const yPtr = depthChunks ? partials : cPtr;
-      for (let t = 1; t < gemvThreads; t++) pool!.dispatch(t - 1, op, [aPtr, bPtr, yPtr, m, k, tA, counter, chunk, partBytes]);
-      try {
-        shared(aPtr, bPtr, yPtr, m, k, tA, counter, chunk, partBytes);
-      } finally {
-        if (gemvThreads > 1) pool!.wait(gemvThreads - 1);
+      const partials = bpPtr, yPtr = depthChunks ? partials : cPtr;
+      const chunks = Math.ceil((transA ? k : m) / chunk);
+      const args = (ctr: number, job: number) => [aPtr, bPtr, yPtr, m, k, tA, ctr, job, chunk, partBytes];
+      const run = (a: number[]) => (f32 ? core.gemvSharedF32 : core.gemvSharedF64)(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9]);
+      if (gemvThreads === 1 || !shareChunks(host, gemvThreads - 1, op, () => ({ chunks, args: (_t, ctr, job) => args(ctr, job) }), run)) {
+        const ticket = bpPtr + parts * partBytes; // alone: a ticket of its own in scratch
+        const i32 = host.arena.views().i32;
+        i32[ticket >> 2] = 1 << 10;
+        i32[(ticket >> 2) + 1] = 0;
+        run(args(ticket, 1));
       }
+      const v = host.arena.views();
       if (depthChunks) {
         const y = f32 ? v.f32 : v.f64, shift = f32 ? 2 : 3, c0 = cPtr >> shift, p0 = partials >> shift, stride = partBytes >> shift;
         for (let j = 0; j < m; j++) y[c0 + j] = y[p0 + j];
@@ -167,7 +168,13 @@ export function matmulOn(host: Kernels, a: FloatArray, b: FloatArray, c: FloatAr
   else core.packBF64(bPtr, bpPtr, k, n, tB);
   const threads = pool && m * k * n >= THREAD_MIN_MACS ? Math.min(1 + pool.size, Math.floor(m / 8)) : 1;
   const workPtrs = host.workPtrs;
-  if (threads <= 1 || !shareRows(host, threads - 1, m, f32, (t) => [aPtr, bpPtr, cPtr, m, k, n, tA, workPtrs[t], biasPtr, maskPtr, relu])) {
+  const op = f32 ? "matmulClaimF32" : "matmulClaimF64";
+  const plan = (participants: number) => {
+    const rows = chunkRows(m, participants);
+    return { chunks: Math.ceil(m / rows), args: (t: number, ctr: number, job: number) => [aPtr, bpPtr, cPtr, m, k, n, tA, workPtrs[t], biasPtr, maskPtr, relu, ctr, job, rows] };
+  };
+  const run = (a: number[]) => (f32 ? core.matmulClaimF32 : core.matmulClaimF64)(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12], a[13]);
+  if (threads <= 1 || !shareChunks(host, threads - 1, op, plan, run)) {
     if (!rowEpi) (f32 ? core.matmulF32 : core.matmulF64)(aPtr, bpPtr, cPtr, m, k, n, tA, 0, m, workPtrs[0]);
     else (f32 ? core.matmulEpiF32 : core.matmulEpiF64)(aPtr, bpPtr, cPtr, m, k, n, tA, 0, m, workPtrs[0], biasPtr, maskPtr, relu);
   }
@@ -189,30 +196,30 @@ function chunkRows(m: number, threads: number): number {
 }
 
 /**
- * Runs the packed product's rows as chunks shared between the calling thread and the pool
- * workers (up to `workers`) that are idle now, through the ticket at `host.claimPtr`
- * (assembly/matmul.ts matmulClaim*): each takes the next chunk until none is left, and the calling
- * thread returns once every chunk is finished, without waiting for a late worker to wake. False
- * when every worker is still busy (the caller then runs the rows alone).
+ * Runs a job's chunks shared between the calling thread and the pool workers (up to `workers`)
+ * that are idle now, through the ticket at `host.claimPtr` (assembly/claim.ts): each takes the
+ * next chunk until none is left, and the calling thread returns once every chunk is finished,
+ * without waiting for a late worker to wake. `plan(threads)` gives the chunk count and each
+ * thread's arguments (t: 0 for the calling thread, w + 1 for worker w); `run` runs the kernel on
+ * this thread. False, with nothing run, when every worker is still busy (the caller then computes
+ * alone, the same bits).
  */
-function shareRows(host: Kernels, workers: number, m: number, f32: boolean, args: (t: number) => number[]): boolean {
+function shareChunks(host: Kernels, workers: number, op: string, plan: (threads: number) => { chunks: number; args: (t: number, ctr: number, job: number) => number[] }, run: (args: number[]) => void): boolean {
   const pool = host.pool!;
   const idle: number[] = [];
-  // A worker that has just finished the last product's final chunk is a few instructions from
-  // ending that job: give it a moment rather than run this product alone.
+  // A worker that has just finished the last job's final chunk is a few instructions from
+  // ending it: give it a moment rather than run this one alone.
   for (let w = 0; w < workers; w++) if (pool.doneSoon(w, IDLE_SPIN)) idle.push(w);
   if (idle.length === 0) return false;
-  const rows = chunkRows(m, 1 + idle.length), chunks = Math.ceil(m / rows);
-  const job = host.nextClaimJob(), ticket = host.claimPtr >> 2;
+  const { chunks, args } = plan(1 + idle.length);
+  const ctr = host.claimPtr, job = host.nextClaimJob(), ticket = ctr >> 2;
   const i32 = host.arena.views().i32;
   Atomics.store(i32, ticket + 1, 0);
   Atomics.store(i32, ticket, job << 10);
-  const op = f32 ? "matmulClaimF32" : "matmulClaimF64";
-  for (const w of idle) pool.dispatch(w, op, [...args(w + 1), host.claimPtr, job, rows]);
+  for (const w of idle) pool.dispatch(w, op, args(w + 1, ctr, job));
   let ok = false;
   try {
-    const [a, bp, c, mm, k, n, tA, work, bias, mask, relu] = args(0);
-    (f32 ? host.core.matmulClaimF32 : host.core.matmulClaimF64)(a, bp, c, mm, k, n, tA, work, bias, mask, relu, host.claimPtr, job, rows);
+    run(args(0, ctr, job));
     ok = true;
   } finally {
     if (ok) pool.waitCount(i32, ticket + 1, chunks, idle);
