@@ -1,6 +1,7 @@
 // Compiled calls hold the heap and WebAssembly memory flat: N calls (default 20,000;
 // DOWNHILL_JIT_CALLS=100000 for the issue's count) of (1) a jit-compiled value and gradient of a
-// small program (Rosenbrock 20-D, float64, slices) and (2) minimize's compiled evaluations
+// small program (Rosenbrock 20-D, float64, slices), (2) N/4 compiled MLP steps (their product
+// buffers in WebAssembly memory: kernels.ts homeArray) and (3) minimize's compiled evaluations
 // (src/minimize/objective.ts: f and g as one program, and the two-stage f, g, H v program, one
 // H v per call), always on the same arguments, so every call replays the one trace. Every N/10
 // calls: a full GC, then the JS heap (heapUsed + arrayBuffers, where typed-array storage is
@@ -39,13 +40,13 @@ const rosen = (x: Tensor) => {
 const x0 = Float64Array.from({ length: n }, (_, i) => 0.1 * i - 0.5);
 
 /** `call(i)` CALLS times; heap and wasm memory at each checkpoint, and what the first checkpoint allows. */
-function measure(call: (i: number) => void) {
+function measure(call: (i: number) => void, calls = CALLS) {
   const gc = fullGc();
   const wasmBytes = () => wasmKernelsSync()!.memory().byteLength;
-  const every = Math.floor(CALLS / CHECKPOINTS);
+  const every = Math.floor(calls / CHECKPOINTS);
   const samples: { call: number; heap: number; wasm: number }[] = [];
   const t0 = performance.now();
-  for (let i = 1; i <= CALLS; i++) {
+  for (let i = 1; i <= calls; i++) {
     call(i);
     if (i % every === 0) {
       gc();
@@ -59,7 +60,7 @@ function measure(call: (i: number) => void) {
   const bound = (s: { call: number }) => NOISE_BYTES + BYTES_PER_CALL_BOUND * (s.call - base.call);
   const over = samples.find((s) => s.heap - base.heap >= bound(s));
   const worst = Math.max(...samples.map((s) => s.heap - base.heap));
-  const line = `${CALLS} calls in ${seconds.toFixed(1)} s (${((seconds * 1e6) / CALLS).toFixed(1)} us/call); heap growth after the first checkpoint (KiB): ` +
+  const line = `${calls} calls in ${seconds.toFixed(1)} s (${((seconds * 1e6) / calls).toFixed(1)} us/call); heap growth after the first checkpoint (KiB): ` +
     samples.map((s) => Math.round((s.heap - base.heap) / 1024)).join(" ") + `; worst ${(worst / 1024).toFixed(0)} KiB, bound ${(bound(samples.at(-1)!) / 1024).toFixed(0)} KiB; wasm memory ${samples.map((s) => s.wasm / 65536).join(" ")} pages`;
   return { samples, base, over, line };
 }
@@ -84,6 +85,26 @@ describe(`compiled calls keep memory flat (${CALLS} calls)`, () => {
     console.log(`[jit calls, keeping one value per call] ${leaky.line}`);
     expect(leaky.over, "a leak of one small array per call must cross the bound").toBeDefined();
     expect(kept.length).toBe(CALLS);
+  }, 300_000);
+
+  it(`a compiled MLP step (its product buffers live in WebAssembly memory), ${CALLS / 4} steps: heap and WebAssembly memory flat`, async () => {
+    await dh.ready();
+    const X = dh.randn([64, 32], { seed: 1 }), Y = dh.oneHot(Array.from({ length: 64 }, (_, i) => i % 10), 10);
+    const p = { w1: dh.randn([32, 128], { seed: 2 }), b1: dh.zeros([128]), w2: dh.randn([128, 10], { seed: 3 }), b2: dh.zeros([10]) };
+    const loss = (q: typeof p) => {
+      const h = dh.relu(dh.add(dh.matmul(X, q.w1), q.b1));
+      return dh.neg(dh.mean(dh.sum(dh.mul(dh.logSoftmax(dh.add(dh.matmul(h, q.w2), q.b2)), Y), -1)));
+    };
+    const step = dh.jit(dh.valueAndGrad(loss));
+    const want = dh.valueAndGrad(loss)(p).value.item();
+    let last = 0;
+    const flat = measure(() => { last = step(p).value.item(); }, CALLS / 4);
+    console.log(`[jit MLP steps] ${flat.line}`);
+    expect(last).toBe(want);
+    expect(step.stats).toMatchObject({ traces: 1, eagerCalls: 0 });
+    expect(step.stats.lastProgram!.epilogues).toBeGreaterThan(0);
+    for (const s of flat.samples) expect(s.wasm, `WebAssembly memory at call ${s.call}`).toBe(flat.base.wasm);
+    expect(flat.over, `heap growth ${flat.line}`).toBeUndefined();
   }, 300_000);
 
   it("minimize's compiled evaluations (f and g; f, g and one H v per call): heap and WebAssembly memory flat", async () => {
