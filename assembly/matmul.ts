@@ -349,12 +349,13 @@ export function epilogueF64(cPtr: usize, n: i32, rowStart: i32, rowEnd: i32, bia
   epilogueRows<f64>(cPtr, n, rowStart, rowEnd, biasPtr, maskPtr, relu);
 }
 /** matmulF32 on rows [rowStart, rowEnd), then the epilogue on those rows (while they are still in cache). */
+// (These call matmulF32/F64 rather than inlining the driver: one copy of the GEMM per type in the binary.)
 export function matmulEpiF32(aPtr: usize, bpPtr: usize, cPtr: usize, m: i32, k: i32, n: i32, transA: i32, rowStart: i32, rowEnd: i32, workPtr: usize, biasPtr: usize, maskPtr: usize, relu: i32): void {
-  matmulRows<f32>(aPtr, bpPtr, cPtr, m, k, n, transA, rowStart, rowEnd, workPtr);
+  matmulF32(aPtr, bpPtr, cPtr, m, k, n, transA, rowStart, rowEnd, workPtr);
   epilogueF32(cPtr, n, rowStart, rowEnd, biasPtr, maskPtr, relu);
 }
 export function matmulEpiF64(aPtr: usize, bpPtr: usize, cPtr: usize, m: i32, k: i32, n: i32, transA: i32, rowStart: i32, rowEnd: i32, workPtr: usize, biasPtr: usize, maskPtr: usize, relu: i32): void {
-  matmulRows<f64>(aPtr, bpPtr, cPtr, m, k, n, transA, rowStart, rowEnd, workPtr);
+  matmulF64(aPtr, bpPtr, cPtr, m, k, n, transA, rowStart, rowEnd, workPtr);
   epilogueF64(cPtr, n, rowStart, rowEnd, biasPtr, maskPtr, relu);
 }
 
@@ -373,8 +374,13 @@ export function matmulEpiF64(aPtr: usize, bpPtr: usize, cPtr: usize, m: i32, k: 
     const c = claimChunk(ctrPtr, job, chunks);
     if (c < 0) return;
     const r0 = c * rows, r1 = min(m, r0 + rows);
-    matmulRows<T>(aPtr, bpPtr, cPtr, m, k, n, transA, r0, r1, workPtr);
-    if (epi) epilogueRows<T>(cPtr, n, r0, r1, biasPtr, maskPtr, relu);
+    if (sizeof<T>() == 4) {
+      matmulF32(aPtr, bpPtr, cPtr, m, k, n, transA, r0, r1, workPtr);
+      if (epi) epilogueF32(cPtr, n, r0, r1, biasPtr, maskPtr, relu);
+    } else {
+      matmulF64(aPtr, bpPtr, cPtr, m, k, n, transA, r0, r1, workPtr);
+      if (epi) epilogueF64(cPtr, n, r0, r1, biasPtr, maskPtr, relu);
+    }
     finishChunk(ctrPtr);
   }
 }
