@@ -127,6 +127,12 @@ worker.onmessage = (e: MessageEvent<FromWorker>) => {
 };
 
 function finish(): void {
+  // A change made while this run went on has scheduled the next one: the page is not idle yet
+  // (a reader of `running` would otherwise see the old run's results as the new settings').
+  if (pending !== null) {
+    showStatus();
+    return;
+  }
   state.running = false;
   const w = idleWaiters;
   idleWaiters = [];
