@@ -158,15 +158,22 @@ describe("automatic selection on a hardware adapter", () => {
     // a 4 x 8 x 8 MLP layer: 72 parameters (< 4,096), but a batch of 64 makes its products
     // (2 * 64 * 8 * 8 = 8,192 flops) large, so the gradients come from the GPU
     const x = dh.randn([64, 8], { seed: 11 }), target = dh.randn([64, 8], { seed: 12 });
+    const paths: string[] = [];
     const run = (steps: number) => {
       const p = { w: dh.randn([8, 8], { seed: 13 }).mul(0.3), b: dh.zeros([8]) };
       const opt = dh.optimizer(dh.adam({ lr: 0.05 }), p);
       const loss = (q: typeof p) => dh.mean(dh.square(dh.sub(dh.add(dh.matmul(x, q.w), q.b), target)));
-      for (let i = 0; i < steps; i++) opt.step(dh.grad(loss)(p));
+      paths.push(opt.path);
+      for (let i = 0; i < steps; i++) {
+        opt.step(dh.grad(loss)(p));
+        paths.push(opt.path);
+      }
       return { p, opt };
     };
     const { p, opt } = run(5);
-    expect(opt.path).toBe("wasm"); // chosen at construction, for parameters on the CPU
+    // chosen at construction for parameters on the CPU, then the GPU's from the first step (its gradients came from the GPU)
+    expect(paths).toEqual(["wasm", "webgpu", "webgpu", "webgpu", "webgpu", "webgpu"]);
+    expect(opt.path).toBe("webgpu");
     expect(onGpu(p.w)).toBe(true); // moved with the first GPU gradients
     expect(onGpu(p.b)).toBe(true);
     const ref = onJs(() => run(5).p);
