@@ -5,9 +5,9 @@
 // output-writing dispatch per call). Each side: the loss and gradient (under `jit`, or eagerly),
 // then the fused Adam step; the last loss is read after the steps. STEPS steps a side, the three
 // sides rotating their order each round, ROUNDS rounds; per side: milliseconds a step (median and
-// range), the host time of the loss-and-gradient call alone (JS, bind groups, encoding: what the
-// lowering changes; the GPU's work is not in it), and bind groups created per step (counted at
-// device.createBindGroup, the optimizer's included). Here the adapter is SwiftShader (Vulkan on
+// range), the host time of the loss-and-gradient call alone (a round's median call; JS, bind
+// groups, encoding: what the lowering changes, the GPU's work not in it), and bind groups created
+// per step (counted at device.createBindGroup, the optimizer's included). Here the adapter is SwiftShader (Vulkan on
 // the CPU): the figures are a software adapter's, not a GPU's.
 //   npm run build:wasm && node bench/probes/gpuJit.mjs        ROUNDS=5 STEPS=20 SHAPE=196,128,10 BATCH=64
 import { build } from "esbuild";
@@ -60,11 +60,13 @@ function compiledWith(mode) {
 }
 const sides = { eager: eagerVg, "compiled, outputs copied": compiledWith("copy"), "compiled, outputs bound": compiledWith("bind") };
 
+const med = (a) => [...a].sort((u, v) => u - v)[a.length >> 1];
+
 async function run(vg) {
   const p = init();
   const opt = dh.optimizer(dh.adam({ lr: 1e-3 }), p);
   for (let s = 0; s < 3; s++) { const { value, grad } = vg(p); opt.step(grad); await value.data(); } // warm: trace, pipelines
-  let callMs = 0;
+  const calls = [];
   const groups0 = groupsMade;
   const t0 = performance.now();
   // one read at the end: a read per step costs ~180 ms of map latency on Dawn over SwiftShader
@@ -73,13 +75,13 @@ async function run(vg) {
   for (let s = 0; s < STEPS; s++) {
     const c0 = performance.now();
     const out = vg(p);
-    callMs += performance.now() - c0;
+    calls.push(performance.now() - c0);
     opt.step(out.grad);
     value = out.value;
     await null; // the task's microtask flush submits the step, as in a training loop
   }
   const last = (await value.data())[0];
-  return { ms: (performance.now() - t0) / STEPS, callUs: (callMs / STEPS) * 1000, groups: (groupsMade - groups0) / STEPS, loss: last };
+  return { ms: (performance.now() - t0) / STEPS, callUs: med(calls) * 1000, groups: (groupsMade - groups0) / STEPS, loss: last };
 }
 
 const names = Object.keys(sides);
@@ -94,7 +96,6 @@ for (let r = 0; r < ROUNDS; r++) {
   }
   console.log(`round ${r}: ${line.join("; ")}`);
 }
-const med = (a) => [...a].sort((u, v) => u - v)[a.length >> 1];
 const range = (a, d = 2) => `${Math.min(...a).toFixed(d)}-${Math.max(...a).toFixed(d)}`;
 console.log(`MLP ${nIn}-${nHidden}-${nOut} batch ${BATCH}, loss+gradient then fused Adam, ${STEPS} steps x ${ROUNDS} rounds, on ${info.adapter}; load average ${loadavg()[0].toFixed(1)}`);
 for (const n of names) {
