@@ -12,9 +12,11 @@
  * the same tensors makes none; new tensors, one per dispatch that binds them). Outputs are written
  * into program-owned buffers too, then copied into fresh pooled buffers the caller keeps (one
  * copyBufferToBuffer each, at the end of the call: measured cheaper than a bind group per call,
- * bench/probes/gpuJit.mjs). Every dispatch goes into the context's open command encoder: nothing
- * reads back, so the call is one command buffer, submitted with whatever else the task encodes. If the device is lost the program runs on the host (the CPU lowering of
- * the same program), and each output's lineage replays it there, as eager tensors' lineages do.
+ * bench/probes/gpuJit.mjs; the price is a buffer per output). Every dispatch goes into the
+ * context's open command encoder: nothing reads back, so the call is one command buffer,
+ * submitted with whatever else the task encodes. If the device is lost the program runs on the
+ * host (the CPU lowering of the same program), and each output's lineage replays it there, as
+ * eager tensors' lineages do.
  */
 import type { Storage } from "../backend/backend.js";
 import type { CpuKernels } from "../backend/js/cpuKernels.js";
@@ -55,9 +57,10 @@ type Cmd =
   | { copy: true; src: number; dst: number; bytes: number };
 
 /**
- * A dispatch ready to replay: its bind group, and the binding positions whose buffers change
- * between calls (`perCall`: value ids of inputs, or outputs bound directly) with the buffers the
- * group was made over (`seen`); a group with no such position is made once.
+ * A dispatch ready to replay: its bind group, the buffers it was made over (`bind`), and the
+ * positions whose buffers may change between calls (`perCall`: value ids of inputs, or of outputs
+ * bound directly); a group with no such position is made once, the others again only when a
+ * call's buffer at one of them differs from `bind`'s.
  */
 interface BoundDispatch {
   copy: false;
