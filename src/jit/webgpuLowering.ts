@@ -35,12 +35,8 @@ import { liveInstrs, operands, type Instr, type Program } from "./program.js";
 export interface DeviceExecutable {
   /** Runs the program on the inputs' storages (one per input value); returns one storage per output. */
   run(inputs: readonly Storage[]): Storage[];
-  /**
-   * As the CPU lowering's (epilogues: always 0, products with an epilogue are CPU-only), plus
-   * dispatches, fused passes, and the dispatches whose bind group follows the call's buffers
-   * (`perCallBindings`: those that bind an input, plus, with outputs bound directly, the outputs').
-   */
-  readonly stats: { instrs: number; buffers: number; bufferBytes: number; epilogues: 0; dispatches: number; fusedPasses: number; perCallBindings: number };
+  /** As the CPU lowering's (epilogues: always 0, products with an epilogue are CPU-only), plus dispatches and fused passes. */
+  readonly stats: { instrs: number; buffers: number; bufferBytes: number; epilogues: 0; dispatches: number; fusedPasses: number };
 }
 
 /**
@@ -187,7 +183,6 @@ export function lowerWebGpu(program: Program, host: ProgramHost): DeviceExecutab
     const bind = cmd.bind.map((b) => (typeof b === "number" && perCallIds.has(b) ? placeholder : ref(b)));
     return { copy: false, pipe: cmd.pipe, bind, groups: cmd.groups, slots: cmd.slots, perCall, group: perCall.length ? null : ctx.bindGroup(cmd.pipe, bind, cmd.slots) };
   });
-  const perCallBindings = replay.filter((c) => !c.copy && c.perCall.length > 0).length;
 
   // On a lost device: the same program on the host backend's CPU kernels, built when first needed.
   let onHost: Executable | null = null;
@@ -232,7 +227,7 @@ export function lowerWebGpu(program: Program, host: ProgramHost): DeviceExecutab
         return produced.get(o)!;
       });
     },
-    stats: { instrs: steps.length, buffers: slotSize.length, bufferBytes: slotSize.reduce((s, n) => s + n * 4, 0), epilogues: 0, dispatches: cmds.length, fusedPasses, perCallBindings },
+    stats: { instrs: steps.length, buffers: slotSize.length, bufferBytes: slotSize.reduce((s, n) => s + n * 4, 0), epilogues: 0, dispatches: cmds.length, fusedPasses },
   };
   owned().register(exec, { host, buffers });
   return exec;
