@@ -338,6 +338,26 @@ describe("jit under automatic selection: a program placed whole, on the core or 
     expect(g.stats.lastProgram).toMatchObject({ lowering: "webgpu", placement: "on the GPU: an input is on the GPU" });
   });
 
+  it("a compiled gradient and the optimizer: the loop follows the eager one, its path turns to the GPU with the gradients", async () => {
+    const x = dh.randn([64, 8], { seed: 11 }), target = dh.randn([64, 8], { seed: 12 }); // products of 8,192 flops
+    const loss = (q: P) => dh.mean(dh.square(dh.sub(dh.add(dh.matmul(x, q.w), q.b), target)));
+    const run = (g: (p: P) => P, steps: number) => {
+      const p = { w: dh.randn([8, 8], { seed: 13 }).mul(0.3), b: dh.zeros([8]) };
+      const opt = dh.optimizer(dh.adam({ lr: 0.05 }), p);
+      for (let i = 0; i < steps; i++) opt.step(g(p));
+      return { p, opt };
+    };
+    const g = jit(dh.grad(loss));
+    const { p, opt } = run(g, 5);
+    expect(g.stats).toMatchObject({ traces: 2, compiledCalls: 5, eagerCalls: 0 }); // parameters on the CPU, then on the GPU
+    expect(g.stats.lastProgram).toMatchObject({ lowering: "webgpu", placement: "on the GPU: an input is on the GPU" });
+    expect(opt.path).toBe("webgpu");
+    const ref = onJs(() => run(dh.grad(loss), 5).p);
+    expect(await p.w.data()).toBeAllclose(ref.w.dataSync(), { atol: 1e-5, rtol: 1e-4 });
+    expect(await p.b.data()).toBeAllclose(ref.b.dataSync(), { atol: 1e-5, rtol: 1e-4 });
+    expect(gpuBackend().ctx.errors).toEqual([]);
+  });
+
   it("after a lost device, programs are compiled for the core, GPU inputs included (recomputed on the host)", async () => {
     const f = jit((x: dh.Tensor) => x.mul(3).exp());
     const x = dh.randn([16, 16], { seed: 35 });
