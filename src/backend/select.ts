@@ -99,7 +99,9 @@ export interface ReadyOptions {
    * each family ending at the first call over 250 ms; not yet timed on a GPU), unless
    * `crossover` gives it; `backendInfo().crossover` shows it. Work on values already on the GPU
    * stays there, so a large product's result and what is computed from it are GPU values (read
-   * with `await t.data()`). `jit` runs its functions op by op under "auto".
+   * with `await t.data()`). `jit` places each compiled program whole: on the GPU when an input
+   * is there or one of its kernels passes the crossover, else on the core
+   * (`stats.lastProgram.placement` says why).
    */
   backend?: BackendName | "auto";
   /** With `backend: "webgpu"` or `"auto"`: the `GPU` to ask for an adapter (`navigator.gpu`, or `create([...])` of the `webgpu` package). */

@@ -2,13 +2,17 @@
  * `jit(f)`: trace `f` once per argument signature (tree structure, shapes, dtypes, static plain
  * values, backend) into a program of kernel calls, plan its buffers, and replay it. The eager
  * per-op costs (a tape entry, shape checks, a fresh array, a dispatch per op) are paid once, at
- * the trace; a call runs the kernels over reused buffers.
+ * the trace; a call runs the kernels over reused buffers. Under automatic selection a program is
+ * placed whole, on the GPU or the core (autoPlacement.ts), and the placement is part of the key:
+ * whether any input is on the GPU.
  */
 import { ArgumentError } from "../errors.js";
 import { backendFor, readSync, withBackend } from "../backend/select.js";
 import { Tensor } from "../tensor/tensor.js";
 import type { Storage } from "../backend/backend.js";
 import type { WebGpuBackend } from "../backend/webgpu/backend.js";
+import type { AutoBackend, RoutedPrograms } from "../backend/webgpu/autoSelect.js";
+import { placeProgram } from "./autoPlacement.js";
 import { lowerCpu, type Executable } from "./cpuLowering.js";
 import { lowerWebGpu, type DeviceExecutable } from "./webgpuLowering.js";
 import type { Program } from "./program.js";
@@ -30,7 +34,7 @@ export interface JitOptions {
 }
 
 export interface JitStats {
-  /** Signatures traced (a retrace per new structure, shape, dtype, static value or backend). */
+  /** Signatures traced (a retrace per new structure, shape, dtype, static value or backend; under "auto", also per placement of the inputs, CPU or GPU). */
   traces: number;
   /** Calls that replayed a compiled program. */
   compiledCalls: number;
@@ -40,8 +44,12 @@ export interface JitStats {
   fallbackReason: string | null;
   /** Signatures currently cached. */
   cached: number;
-  /** The last program compiled: instructions run per call, and the buffers it owns. */
-  lastProgram: { instrs: number; buffers: number; bufferBytes: number; epilogues: number } | null;
+  /**
+   * The last program compiled: instructions run per call, the buffers it owns, which lowering runs
+   * it ("cpu": a CPU backend's kernels; "webgpu": WGSL), and under `ready({ backend: "auto" })`
+   * why it was placed there (null on other backends).
+   */
+  lastProgram: { instrs: number; buffers: number; bufferBytes: number; epilogues: number; lowering: "cpu" | "webgpu"; placement: string | null } | null;
 }
 
 type AnyFn = (...args: never[]) => unknown;
@@ -55,6 +63,8 @@ interface Entry {
   device: DeviceExecutable | null;
   out: Template | null;
   reason: string | null;
+  /** Under automatic selection: where the program was placed and why. */
+  placement: string | null;
 }
 
 /**
@@ -87,19 +97,21 @@ export function jit<F extends AnyFn>(f: F, options: JitOptions = {}): F & { read
   // The last signature seen, as a template of the arguments: a call with the same structure,
   // shapes, dtypes and static values is recognised by walking the arguments against it, without
   // building the signature string (most calls, in a loop).
-  let last: { backend: string; args: Template; entry: Entry } | null = null;
+  let last: { backend: string; gpuInputs: boolean; args: Template; entry: Entry } | null = null;
 
   const compiled = (...args: unknown[]): unknown => {
     const backend = backendFor();
+    const routed = backend.name === "auto" ? (backend as AutoBackend).routed : null;
     let leaves: Tensor[] = [];
     let entry: Entry | undefined;
-    if (last !== null && last.backend === backend.name && matches(args, last.args, leaves)) entry = last.entry;
+    if (last !== null && last.backend === backend.name && matches(args, last.args, leaves) && (routed === null || last.gpuInputs === anyOnGpu(leaves, routed))) entry = last.entry;
     else {
       leaves = [];
       const sig = signature(args, leaves, name);
-      const lower = loweringFor(backend);
+      const gpuInputs = routed !== null && anyOnGpu(leaves, routed);
+      const lower = loweringFor(backend, gpuInputs);
       if (!lower) return eager(args, `the ${backend.name} backend has no compiled lowering yet`);
-      const key = `${backend.name}|${sig}`;
+      const key = `${backend.name}|${routed ? (gpuInputs ? "inputs on the GPU|" : "inputs on the CPU|") : ""}${sig}`;
       entry = cache.get(key);
       if (entry) {
         cache.delete(key); // least recently used last
@@ -111,7 +123,7 @@ export function jit<F extends AnyFn>(f: F, options: JitOptions = {}): F & { read
         const lowered = entry.exec ?? entry.device;
         if (lowered) {
           const { instrs, buffers, bufferBytes, epilogues } = lowered.stats;
-          stats.lastProgram = { instrs, buffers, bufferBytes, epilogues };
+          stats.lastProgram = { instrs, buffers, bufferBytes, epilogues, lowering: entry.device ? "webgpu" : "cpu", placement: entry.placement };
         }
         cache.set(key, entry);
         if (cache.size > cacheSize) {
@@ -121,7 +133,7 @@ export function jit<F extends AnyFn>(f: F, options: JitOptions = {}): F & { read
         }
         stats.cached = cache.size;
       }
-      last = { backend: backend.name, args: templateOf(args, () => {}, "args"), entry };
+      last = { backend: backend.name, gpuInputs, args: templateOf(args, () => {}, "args"), entry };
     }
     for (let i = 0; i < leaves.length; i++) if (leaves[i].requiresGrad) return eager(args, null); // differentiated through: the tape needs the eager ops
     let i = 0;
@@ -140,17 +152,42 @@ export function jit<F extends AnyFn>(f: F, options: JitOptions = {}): F & { read
   return compiled as unknown as F & { readonly stats: JitStats };
 }
 
-type Lowering = (p: Program) => Pick<Entry, "exec" | "device" | "reason">;
+type Lowering = (p: Program) => Pick<Entry, "exec" | "device" | "reason" | "placement">;
 
-/** How programs lower on `backend`: on its CPU into-kernels, to WGSL on WebGPU, or not at all (null). */
-function loweringFor(backend: ReturnType<typeof backendFor>): Lowering | null {
+/** Whether the router's GPU holds any of the argument tensors' values. */
+function anyOnGpu(leaves: readonly Tensor[], routed: RoutedPrograms): boolean {
+  for (let i = 0; i < leaves.length; i++) if (routed.gpu.holds(leaves[i]._storage)) return true;
+  return false;
+}
+
+/**
+ * How programs lower on `backend`: on its CPU into-kernels, to WGSL on WebGPU, under automatic
+ * selection on either side as autoPlacement.ts places the program (`gpuInputs`: an argument's
+ * values are on the GPU, so only WGSL may read them), or not at all (null).
+ */
+function loweringFor(backend: ReturnType<typeof backendFor>, gpuInputs: boolean): Lowering | null {
   const cpu = backend.cpu;
-  if (cpu) return (p) => ({ exec: lowerCpu(p, cpu), device: null, reason: null });
+  if (cpu) return (p) => ({ exec: lowerCpu(p, cpu), device: null, reason: null, placement: null });
   if (backend.name === "webgpu") {
     const host = (backend as WebGpuBackend).programs;
     return (p) => {
       const got = lowerWebGpu(p, host);
-      return typeof got === "string" ? { exec: null, device: null, reason: `this program does not lower to WGSL: ${got}` } : { exec: null, device: got, reason: null };
+      return typeof got === "string" ? { exec: null, device: null, reason: `this program does not lower to WGSL: ${got}`, placement: null } : { exec: null, device: got, reason: null, placement: null };
+    };
+  }
+  if (backend.name === "auto") {
+    const { gpu, cpu: core, crossover } = (backend as AutoBackend).routed;
+    return (p) => {
+      const place = placeProgram(p, gpuInputs, crossover, gpu.lostReason !== null);
+      let why = place.why;
+      if (place.where === "webgpu") {
+        const got = lowerWebGpu(p, gpu.programs);
+        if (typeof got !== "string") return { exec: null, device: got, reason: null, placement: `on the GPU: ${why}` };
+        if (gpuInputs) return { exec: null, device: null, reason: `this program does not lower to WGSL: ${got}; an input is on the GPU, so it cannot be compiled for the CPU either`, placement: null };
+        why = `${why}, but it does not lower to WGSL: ${got}`;
+      }
+      if (!core.cpu) return { exec: null, device: null, reason: `the ${core.name} backend has no compiled lowering`, placement: null };
+      return { exec: lowerCpu(p, core.cpu), device: null, reason: null, placement: `on the CPU: ${why}` };
     };
   }
   return null;
@@ -170,7 +207,7 @@ function trace(f: AnyFn, args: unknown[], leaves: Tensor[], name: string, fallba
   try {
     result = withBackend(tracer, () => (f as (...a: unknown[]) => unknown)(...symbolic));
   } catch (e) {
-    if (e instanceof TraceError && fallback === "eager") return { exec: null, device: null, out: null, reason: e.message };
+    if (e instanceof TraceError && fallback === "eager") return { exec: null, device: null, out: null, reason: e.message, placement: null };
     throw e;
   }
   const outputs: number[] = [];

@@ -46,6 +46,7 @@ export class Tracer implements Backend {
   /** The value id of `s`: a symbolic value's, or a constant's (deduplicated by array). */
   ref(s: Storage): number {
     if (s instanceof Symbol_) return s.id;
+    if (!ArrayBuffer.isView(s)) throw new TraceError(`jit(${this.fnName}): the function captures a tensor whose values are on the GPU; a program's constants are copied on the CPU when it is traced, and a GPU value cannot be read synchronously: pass it as an argument of the compiled function`);
     const a = s as unknown as FloatArray;
     let id = this.consts.get(a);
     if (id === undefined) {

@@ -6,11 +6,17 @@
  * Recording happens once, at compile time, over value ids; the metadata and index tables and the
  * constants are uploaded then, and the intermediates get buffers planned by liveness (a value's
  * buffer is reused once its last reader has run), all owned by the program across calls and
- * returned to the pool when it is collected. A call binds its inputs' buffers, gives each output
- * a fresh pooled buffer (the caller keeps it), and encodes every dispatch into the context's open
- * command encoder: nothing reads back, so the call is one command buffer, submitted with whatever
- * else the task encodes. If the device is lost the program runs on the host (the CPU lowering of
- * the same program), and each output's lineage replays it there, as eager tensors' lineages do.
+ * returned to the pool when it is collected. Bind groups are made once per program: a dispatch
+ * over program-owned buffers only (constants, intermediates, metadata) gets its group at compile
+ * time, and one that binds an input keeps the group of the input buffers it last saw (a loop over
+ * the same tensors makes none; new tensors, one per dispatch that binds them). Outputs are written
+ * into program-owned buffers too, then copied into fresh pooled buffers the caller keeps (one
+ * copyBufferToBuffer each, at the end of the call: measured cheaper than a bind group per call,
+ * bench/probes/gpuJit.mjs; the price is a buffer per output). Every dispatch goes into the
+ * context's open command encoder: nothing reads back, so the call is one command buffer,
+ * submitted with whatever else the task encodes. If the device is lost the program runs on the
+ * host (the CPU lowering of the same program), and each output's lineage replays it there, as
+ * eager tensors' lineages do.
  */
 import type { Storage } from "../backend/backend.js";
 import type { CpuKernels } from "../backend/js/cpuKernels.js";
@@ -33,10 +39,34 @@ export interface DeviceExecutable {
   readonly stats: { instrs: number; buffers: number; bufferBytes: number; epilogues: 0; dispatches: number; fusedPasses: number };
 }
 
+/**
+ * @internal How a program writes its outputs, read when it is lowered: "copy" (default) into
+ * program-owned buffers, then one copy into each fresh output buffer, so no bind group changes
+ * between calls over the same inputs; "bind": the fresh buffers bound directly (a bind group per
+ * output-writing dispatch per call). Settable for bench/probes/gpuJit.mjs's comparison.
+ */
+export const outputWriting: { mode: "copy" | "bind" } = { mode: "copy" };
+
 /** A recorded command: buffer operands are value ids (PLACEHOLDER: the program's spare buffer), or buffers it owns. */
 type Cmd =
   | { copy: false; pipe: GPUComputePipeline; bind: Array<number | GPUBuffer>; groups: [number, number, number?]; slots?: number[] }
   | { copy: true; src: number; dst: number; bytes: number };
+
+/**
+ * A dispatch ready to replay: its bind group, the buffers it was made over (`bind`), and the
+ * positions whose buffers may change between calls (`perCall`: value ids of inputs, or of outputs
+ * bound directly); a group with no such position is made once, the others again only when a
+ * call's buffer at one of them differs from `bind`'s.
+ */
+interface BoundDispatch {
+  copy: false;
+  pipe: GPUComputePipeline;
+  bind: GPUBuffer[];
+  groups: [number, number, number?];
+  slots?: number[];
+  perCall: Array<{ at: number; id: number }>;
+  group: GPUBindGroup | null;
+}
 
 const PLACEHOLDER = -1;
 
@@ -132,7 +162,27 @@ export function lowerWebGpu(program: Program, host: ProgramHost): DeviceExecutab
     } else if (slotOf[id] >= 0) table[id] = slotBuffers[slotOf[id]];
   });
   const producedOutputs = [...new Set(outputs.filter((o) => values[o].source.kind === "instr"))];
+  const bindOutputs = outputWriting.mode === "bind";
+  if (!bindOutputs) {
+    for (const o of producedOutputs) {
+      table[o] = ctx.pool.acquire(values[o].size * 4);
+      buffers.push(table[o]);
+    }
+  }
   const ref = (b: number | GPUBuffer): GPUBuffer => (typeof b === "number" ? (b === PLACEHOLDER ? placeholder : table[b]) : b);
+
+  // Bind groups: made now for dispatches over program-owned buffers, per call (last seen kept) for the rest.
+  const perCallIds = new Set<number>(inputs);
+  if (bindOutputs) for (const o of producedOutputs) perCallIds.add(o);
+  const replay: Array<BoundDispatch | Extract<Cmd, { copy: true }>> = cmds.map((cmd) => {
+    if (cmd.copy) return cmd;
+    const perCall: BoundDispatch["perCall"] = [];
+    cmd.bind.forEach((b, at) => {
+      if (typeof b === "number" && perCallIds.has(b)) perCall.push({ at, id: b });
+    });
+    const bind = cmd.bind.map((b) => (typeof b === "number" && perCallIds.has(b) ? placeholder : ref(b)));
+    return { copy: false, pipe: cmd.pipe, bind, groups: cmd.groups, slots: cmd.slots, perCall, group: perCall.length ? null : ctx.bindGroup(cmd.pipe, bind, cmd.slots) };
+  });
 
   // On a lost device: the same program on the host backend's CPU kernels, built when first needed.
   let onHost: Executable | null = null;
@@ -147,17 +197,29 @@ export function lowerWebGpu(program: Program, host: ProgramHost): DeviceExecutab
       let all: FloatArray[] | null = null;
       const replayAll = () => (all ??= hostExec().run(lins.map(resolve)));
       const produced = new Map<number, Storage>();
+      const fresh: GPUBuffer[] = [];
       for (const o of producedOutputs) {
         const at = outputs.indexOf(o);
         const { storage, buffer } = host.output(values[o].size, lins, () => replayAll()[at]);
-        table[o] = buffer;
+        if (bindOutputs) table[o] = buffer;
+        fresh.push(buffer);
         produced.set(o, storage);
       }
-      for (let c = 0; c < cmds.length; c++) {
-        const cmd = cmds[c];
-        if (cmd.copy) ctx.copy(table[cmd.src], table[cmd.dst], cmd.bytes);
-        else ctx.dispatch(cmd.pipe, cmd.bind.map(ref), cmd.groups, cmd.slots);
+      for (let c = 0; c < replay.length; c++) {
+        const cmd = replay[c];
+        if (cmd.copy) {
+          ctx.copy(table[cmd.src], table[cmd.dst], cmd.bytes);
+          continue;
+        }
+        let group = cmd.group;
+        for (let j = 0; j < cmd.perCall.length && group !== null; j++) if (cmd.bind[cmd.perCall[j].at] !== table[cmd.perCall[j].id]) group = null;
+        if (group === null) {
+          for (const { at, id } of cmd.perCall) cmd.bind[at] = table[id];
+          group = cmd.group = ctx.bindGroup(cmd.pipe, cmd.bind, cmd.slots);
+        }
+        ctx.dispatchBound(cmd.pipe, group, cmd.groups);
       }
+      if (!bindOutputs) producedOutputs.forEach((o, i) => ctx.copy(table[o], fresh[i], values[o].size * 4));
       return outputs.map((o) => {
         const v = values[o];
         if (v.source.kind === "input") return args[inputs.indexOf(o)];

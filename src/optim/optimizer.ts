@@ -79,7 +79,7 @@ export interface Optimizer<S = OptState, P extends Tree = Tree> {
   readonly params: P;
   /** Steps taken. */
   readonly count: number;
-  /** Which path runs the steps. */
+  /** Which path runs the steps (under `ready({ backend: "auto" })` it turns from "wasm" to "webgpu" at the first step whose gradients are on the GPU). */
   readonly path: OptimizerPath;
   /** Threads the last step ran on: 2 when the wasm path split it with a pool worker (large N, once the pool is up), else 1. */
   readonly threads: number;
@@ -124,7 +124,6 @@ export function optimizer<S = OptState, P extends Tree = Tree>(transform: Gradie
   } else if (want === "wasm" || want === "js") {
     throw new ArgumentError(`optimizer: fused "${want}" needs an alias transform (sgd, adam, adamw, adagrad, rmsprop, lion) over leaves of one dtype`);
   }
-  const path: OptimizerPath = engine ? engine.path : "pure";
   const gradStorage: Storage[] = leaves.map((t) => t._storage); // reused each step
 
   const checkGrads = (grads: Tree): Tensor[] => {
@@ -146,7 +145,8 @@ export function optimizer<S = OptState, P extends Tree = Tree>(transform: Gradie
   };
 
   return {
-    get path() { return path; },
+    // read from the engine each time: under automatic selection it moves to the GPU with the gradients
+    get path(): OptimizerPath { return engine ? engine.path : "pure"; },
     get threads() { return engine?.threads ?? 1; },
     get params() { return params; },
     get count() { return count; },

@@ -4,13 +4,15 @@
 // SwiftShader, so "hardware" is SwiftShader behind an adapter that reports an NVIDIA device and no
 // fallback flag: what is tested is the selection and the routing, not the speed. The crossover's
 // reading (crossoverOf) is tested on hand-made timings; measureCrossover's run on the adapter.
-import { describe, expect, it } from "vitest";
+// `jit` places a whole program on one side (src/jit/autoPlacement.ts): tested last.
+import { beforeAll, describe, expect, it } from "vitest";
 import * as dh from "../../src/core.js";
 import { backendNamed } from "../../src/backend/select.js";
 import { crossoverOf, measureCrossover, type CrossoverSample } from "../../src/backend/webgpu/autoSelect.js";
 import { isSoftwareAdapter } from "../../src/backend/webgpu/device.js";
 import type { WebGpuBackend } from "../../src/backend/webgpu/entry.js";
 import { BackendError } from "../../src/errors.js";
+import { jit, TraceError } from "../../src/jit/jit.js";
 
 // One Dawn instance for the whole file, kept reachable (device.ts: collecting it crashes Dawn).
 const dawn = (await import("webgpu")) as unknown as { create(flags: string[]): GPU; globals: Record<string, unknown> };
@@ -158,15 +160,22 @@ describe("automatic selection on a hardware adapter", () => {
     // a 4 x 8 x 8 MLP layer: 72 parameters (< 4,096), but a batch of 64 makes its products
     // (2 * 64 * 8 * 8 = 8,192 flops) large, so the gradients come from the GPU
     const x = dh.randn([64, 8], { seed: 11 }), target = dh.randn([64, 8], { seed: 12 });
+    const paths: string[] = [];
     const run = (steps: number) => {
       const p = { w: dh.randn([8, 8], { seed: 13 }).mul(0.3), b: dh.zeros([8]) };
       const opt = dh.optimizer(dh.adam({ lr: 0.05 }), p);
       const loss = (q: typeof p) => dh.mean(dh.square(dh.sub(dh.add(dh.matmul(x, q.w), q.b), target)));
-      for (let i = 0; i < steps; i++) opt.step(dh.grad(loss)(p));
+      paths.push(opt.path);
+      for (let i = 0; i < steps; i++) {
+        opt.step(dh.grad(loss)(p));
+        paths.push(opt.path);
+      }
       return { p, opt };
     };
     const { p, opt } = run(5);
-    expect(opt.path).toBe("wasm"); // chosen at construction, for parameters on the CPU
+    // chosen at construction for parameters on the CPU, then the GPU's from the first step (its gradients came from the GPU)
+    expect(paths).toEqual(["wasm", "webgpu", "webgpu", "webgpu", "webgpu", "webgpu"]);
+    expect(opt.path).toBe("webgpu");
     expect(onGpu(p.w)).toBe(true); // moved with the first GPU gradients
     expect(onGpu(p.b)).toBe(true);
     const ref = onJs(() => run(5).p);
@@ -204,5 +213,164 @@ describe("automatic selection on a hardware adapter", () => {
     await dh.ready({ backend: "webgpu", gpu: realGpu });
     expect(dh.backendInfo().backend).toBe("webgpu");
     expect(() => dh.setBackend("auto")).toThrow(/automatic selection has no device/);
+  });
+});
+
+describe("jit under automatic selection: a program placed whole, on the core or the GPU", () => {
+  // as above: products from 8,192 flops and other kernels from 4,096 values go to the GPU
+  const crossover = { matmulFlops: 2 * 16 ** 3, elements: 4096 };
+  beforeAll(async () => {
+    await dh.ready({ backend: "auto", gpu: hardware(), crossover });
+    expect(dh.backendInfo().backend).toBe("auto");
+  });
+  /** Command buffers submitted by `f` and the task's flush after it. */
+  async function submitsOf<T>(f: () => T): Promise<{ result: T; submits: number }> {
+    const before = gpuBackend().ctx.submits;
+    const result = f();
+    await new Promise((r) => setTimeout(r, 0));
+    return { result, submits: gpuBackend().ctx.submits - before };
+  }
+  type P = { w: dh.Tensor; b: dh.Tensor };
+  const mse = (p: P, x: dh.Tensor, y: dh.Tensor) => dh.mean(dh.square(dh.sub(dh.tanh(dh.add(dh.matmul(x, p.w), p.b)), y)));
+  const vg = (p: P, x: dh.Tensor, y: dh.Tensor) => dh.valueAndGrad((q: P) => mse(q, x, y))(p);
+  const params = (k: number, n: number): P => ({ w: dh.randn([k, n], { seed: 21 }).mul(0.3), b: dh.randn([n], { seed: 22 }).mul(0.1) });
+
+  it("a small program stays compiled on the core: the CPU lowering, no GPU work, the eager values", async () => {
+    const f = jit(vg);
+    const p = params(8, 4), x = dh.randn([6, 8], { seed: 23 }), y = dh.randn([6, 4], { seed: 24 });
+    const { result, submits } = await submitsOf(() => [f(p, x, y), f(p, x, y)]);
+    expect(submits).toBe(0);
+    expect(f.stats).toMatchObject({ traces: 1, compiledCalls: 2, eagerCalls: 0, fallbackReason: null });
+    expect(f.stats.lastProgram).toMatchObject({ lowering: "cpu" });
+    expect(f.stats.lastProgram!.placement).toBe("on the CPU: every kernel is below the crossover (the largest product 384 flops < 8,192; the largest other kernel (binary) 24 values < 4,096)");
+    const want = onJs(() => vg(p, x, y));
+    for (const r of result) {
+      expect(onGpu(r.value) || onGpu(r.grad.w) || onGpu(r.grad.b)).toBe(false);
+      expect(r.value.item()).toBeCloseTo(want.value.item(), 5);
+      expect(r.grad.w.dataSync()).toBeAllclose(want.grad.w.dataSync(), { atol: 1e-6, rtol: 1e-5 });
+      expect(r.grad.b.dataSync()).toBeAllclose(want.grad.b.dataSync(), { atol: 1e-6, rtol: 1e-5 });
+    }
+  });
+
+  it("a program with a product at the crossover runs on the GPU, one command buffer a call, the eager values", async () => {
+    const f = jit(vg);
+    const p = params(16, 16), x = dh.randn([16, 16], { seed: 25 }), y = dh.randn([16, 16], { seed: 26 }); // 16 x 16 x 16: 8,192 flops
+    await f(p, x, y).value.data(); // traced, lowered, pipelines built
+    const { result: r, submits } = await submitsOf(() => f(p, x, y));
+    expect(submits).toBe(1);
+    expect(f.stats).toMatchObject({ traces: 1, compiledCalls: 2, eagerCalls: 0, fallbackReason: null });
+    expect(f.stats.lastProgram).toMatchObject({ lowering: "webgpu", placement: "on the GPU: a product of 8,192 flops is at or above the crossover (8,192 flops)" });
+    expect(onGpu(r.value) && onGpu(r.grad.w) && onGpu(r.grad.b)).toBe(true);
+    const want = onJs(() => vg(p, x, y));
+    expect((await r.value.data())[0]).toBeCloseTo(want.value.item(), 5);
+    expect(await r.grad.w.data()).toBeAllclose(want.grad.w.dataSync(), { atol: 1e-6, rtol: 1e-4 });
+    expect(await r.grad.b.data()).toBeAllclose(want.grad.b.dataSync(), { atol: 1e-6, rtol: 1e-4 });
+    // one less flop stays on the core
+    const g = jit(vg);
+    const q = params(15, 16);
+    g(q, x.slice([0, 0], [16, 15]), y);
+    expect(g.stats.lastProgram).toMatchObject({ lowering: "cpu" });
+    expect(gpuBackend().ctx.errors).toEqual([]);
+  });
+
+  it("an elementwise program from crossover.elements values runs on the GPU", async () => {
+    const f = jit((x: dh.Tensor) => dh.exp(x).mul(2).sub(dh.sin(x)));
+    const big = dh.randn([4096], { seed: 27 }), small = dh.randn([4095], { seed: 28 });
+    const rb = f(big), rs = f(small);
+    expect(f.stats.traces).toBe(2);
+    expect(onGpu(rb)).toBe(true);
+    expect(onGpu(rs)).toBe(false);
+    expect(await rb.data()).toBeAllclose(onJs(() => dh.exp(big).mul(2).sub(dh.sin(big))).dataSync(), { atol: 1e-6, rtol: 1e-5 });
+    expect(rs.dataSync()).toBeAllclose(onJs(() => dh.exp(small).mul(2).sub(dh.sin(small))).dataSync(), { atol: 1e-6, rtol: 1e-5 });
+    expect(f.stats.lastProgram!.lowering).toBe("cpu"); // the last traced: the small one
+  });
+
+  it("inputs on the GPU: lowered to WGSL however small, and where the inputs are is part of the cache key", async () => {
+    const f = jit((x: dh.Tensor) => x.mul(2).add(1).sum());
+    const onCpu = dh.randn([8], { seed: 29 });
+    const big = dh.matmul(dh.randn([16, 16], { seed: 30 }), dh.randn([16, 16], { seed: 31 }));
+    const onDevice = big.slice([3, 0], [1, 8]).reshape([8]); // 8 values, on the GPU
+    expect(onGpu(onDevice)).toBe(true);
+    expect(f(onCpu).item()).toBeCloseTo(onJs(() => onCpu.mul(2).add(1).sum().item()), 4);
+    expect(f.stats.lastProgram).toMatchObject({ lowering: "cpu" });
+    const r = f(onDevice);
+    expect(onGpu(r)).toBe(true);
+    expect(f.stats.traces).toBe(2);
+    expect(f.stats.lastProgram).toMatchObject({ lowering: "webgpu", placement: "on the GPU: an input is on the GPU" });
+    const want = onJs(() => dh.matmul(dh.randn([16, 16], { seed: 30 }), dh.randn([16, 16], { seed: 31 })).slice([3, 0], [1, 8]).mul(2).add(1).sum().item());
+    expect((await r.data())[0]).toBeCloseTo(want, 3);
+    // both cached: alternating placements retrace nothing and each call runs its own lowering
+    for (let i = 0; i < 2; i++) {
+      expect(onGpu(f(onCpu))).toBe(false);
+      expect(onGpu(f(onDevice))).toBe(true);
+    }
+    expect(f.stats).toMatchObject({ traces: 2, compiledCalls: 6, eagerCalls: 0 });
+  });
+
+  it("what does not lower to WGSL: on the core when the inputs are on the CPU, eagerly (reason kept) when one is on the GPU", async () => {
+    const f = jit((x: dh.Tensor) => dh.topk(x.mul(2), 3).values.add(1));
+    const large = dh.randn([8, 512], { seed: 32 }); // 4,096 values: placed on the GPU by size
+    const want = onJs(() => dh.topk(large.mul(2), 3).values.add(1)).dataSync();
+    expect(f(large).dataSync()).toBeAllclose(want, { atol: 1e-6 });
+    expect(f.stats.eagerCalls).toBe(0);
+    expect(f.stats.lastProgram!.lowering).toBe("cpu");
+    expect(f.stats.lastProgram!.placement).toMatch(/^on the CPU: a binary over 4,096 values is at or above the crossover \(4,096 values\), but it does not lower to WGSL: topk has no WGSL kernel/);
+    const onDevice = large.mul(1); // 4,096 values: the router puts this on the GPU
+    expect(onGpu(onDevice)).toBe(true);
+    expect(await f(onDevice).data()).toBeAllclose(want, { atol: 1e-6 });
+    expect(f.stats.eagerCalls).toBe(1);
+    expect(f.stats.fallbackReason).toMatch(/does not lower to WGSL: topk has no WGSL kernel.*an input is on the GPU, so it cannot be compiled for the CPU either/);
+  });
+
+  it("a captured tensor on the GPU is a TraceError naming it (a program's constants are CPU arrays), eager with fallback", async () => {
+    const w = dh.matmul(dh.randn([16, 16], { seed: 33 }), dh.randn([16, 16], { seed: 34 })).slice([0, 0], [1, 4]).reshape([4]);
+    expect(onGpu(w)).toBe(true);
+    const x = dh.tensor([1, 2, 3, 4]);
+    expect(() => jit((x: dh.Tensor) => x.add(w))(x)).toThrow(TraceError);
+    expect(() => jit((x: dh.Tensor) => x.add(w))(x)).toThrow(/captures a tensor whose values are on the GPU.*pass it as an argument/);
+    const f = jit((x: dh.Tensor) => x.add(w), { fallback: "eager" });
+    const got = await f(x).data();
+    expect(f.stats.eagerCalls).toBe(1);
+    expect(got).toBeAllclose(Float32Array.from(await w.data(), (v, i) => v + i + 1), { atol: 1e-6 });
+    // as an argument it compiles, on the GPU
+    const g = jit((x: dh.Tensor, w: dh.Tensor) => x.add(w));
+    expect(await g(x, w).data()).toBeAllclose(got, { atol: 1e-6 });
+    expect(g.stats.lastProgram).toMatchObject({ lowering: "webgpu", placement: "on the GPU: an input is on the GPU" });
+  });
+
+  it("a compiled gradient and the optimizer: the loop follows the eager one, its path turns to the GPU with the gradients", async () => {
+    const x = dh.randn([64, 8], { seed: 11 }), target = dh.randn([64, 8], { seed: 12 }); // products of 8,192 flops
+    const loss = (q: P) => dh.mean(dh.square(dh.sub(dh.add(dh.matmul(x, q.w), q.b), target)));
+    const run = (g: (p: P) => P, steps: number) => {
+      const p = { w: dh.randn([8, 8], { seed: 13 }).mul(0.3), b: dh.zeros([8]) };
+      const opt = dh.optimizer(dh.adam({ lr: 0.05 }), p);
+      for (let i = 0; i < steps; i++) opt.step(g(p));
+      return { p, opt };
+    };
+    const g = jit(dh.grad(loss));
+    const { p, opt } = run(g, 5);
+    expect(g.stats).toMatchObject({ traces: 2, compiledCalls: 5, eagerCalls: 0 }); // parameters on the CPU, then on the GPU
+    expect(g.stats.lastProgram).toMatchObject({ lowering: "webgpu", placement: "on the GPU: an input is on the GPU" });
+    expect(opt.path).toBe("webgpu");
+    const ref = onJs(() => run(dh.grad(loss), 5).p);
+    expect(await p.w.data()).toBeAllclose(ref.w.dataSync(), { atol: 1e-5, rtol: 1e-4 });
+    expect(await p.b.data()).toBeAllclose(ref.b.dataSync(), { atol: 1e-5, rtol: 1e-4 });
+    expect(gpuBackend().ctx.errors).toEqual([]);
+  });
+
+  it("after a lost device, programs are compiled for the core, GPU inputs included (recomputed on the host)", async () => {
+    const f = jit((x: dh.Tensor) => x.mul(3).exp());
+    const x = dh.randn([16, 16], { seed: 35 });
+    const onDevice = dh.matmul(x, x);
+    expect(onGpu(onDevice)).toBe(true);
+    const before = await f(onDevice).data();
+    expect(f.stats.lastProgram!.lowering).toBe("webgpu");
+    const g = gpuBackend();
+    g.ctx.device.destroy();
+    g.markLost("the WebGPU device was lost (destroyed: by the test)");
+    const h = jit((x: dh.Tensor) => x.mul(3).exp());
+    expect(h(onDevice).dataSync()).toBeAllclose(before, { rtol: 1e-4 });
+    expect(h.stats.lastProgram).toMatchObject({ lowering: "cpu", placement: "on the CPU: the GPU device was lost (its values are recomputed on the host)" });
+    expect(await f(onDevice).data()).toBeAllclose(before, { rtol: 1e-4 }); // the GPU program replays on the host
   });
 });

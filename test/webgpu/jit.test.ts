@@ -9,6 +9,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import fc from "fast-check";
 import * as dh from "../../src/index.js";
 import type { WebGpuBackend } from "../../src/backend/webgpu/entry.js";
+import type { GpuStorage } from "../../src/backend/webgpu/storage.js";
 import { startGpu } from "./gpu.js";
 
 let gpu: WebGpuBackend;
@@ -44,6 +45,26 @@ function fullGc(): () => void {
   if (g) return g;
   setFlagsFromString("--expose-gc");
   return runInNewContext("gc") as () => void;
+}
+
+/** What `f` makes: its result, the bind groups created meanwhile (the buffers each binds) and the dispatches encoded. */
+function madeDuring<T>(f: () => T): { result: T; groups: GPUBuffer[][]; dispatches: number } {
+  const dev = gpu.ctx.device as unknown as { createBindGroup(d: GPUBindGroupDescriptor): GPUBindGroup };
+  const ctx = gpu.ctx as unknown as { dispatchBound: (...a: unknown[]) => void };
+  const create = dev.createBindGroup, dispatch = ctx.dispatchBound;
+  const groups: GPUBuffer[][] = [];
+  let dispatches = 0;
+  dev.createBindGroup = function (this: unknown, d: GPUBindGroupDescriptor) {
+    groups.push(Array.from(d.entries, (e) => (e.resource as GPUBufferBinding).buffer));
+    return create.call(this, d);
+  };
+  ctx.dispatchBound = function (this: unknown, ...a: unknown[]) { dispatches++; return dispatch.apply(this, a); };
+  try {
+    return { result: f(), groups, dispatches };
+  } finally {
+    delete (dev as { createBindGroup?: unknown }).createBindGroup;
+    delete (ctx as { dispatchBound?: unknown }).dispatchBound;
+  }
 }
 
 type Params = { w1: dh.Tensor; b1: dh.Tensor; w2: dh.Tensor; b2: dh.Tensor };
@@ -128,15 +149,44 @@ describe("compiled programs on WebGPU", () => {
     expect(gpu.ctx.errors).toEqual([]);
   });
 
+  it("bind groups: none on a call over the same input tensors; over new ones, only for the dispatches that bind them", async () => {
+    const bufferOf = (t: dh.Tensor) => (t._storage as unknown as GpuStorage).buffer!;
+    const onDevice = (p: Params): Params => ({ w1: p.w1.mul(1), b1: p.b1.add(0), w2: p.w2.mul(1), b2: p.b2.add(0) });
+    const p = onDevice(init());
+    const q = onDevice({ w1: dh.randn([13, 33], { seed: 5 }).mul(0.3), b1: dh.randn([33], { seed: 6 }).mul(0.1), w2: dh.randn([33, 7], { seed: 7 }).mul(0.3), b2: dh.randn([7], { seed: 8 }).mul(0.1) });
+    for (const t of [...Object.values(p), ...Object.values(q)]) expect(gpu.holds(t._storage)).toBe(true);
+    const f = (p: Params) => dh.valueAndGrad((r: Params) => mlpLoss(r, X, Y))(p);
+    const vg = dh.jit(f);
+    const first = madeDuring(() => vg(p)); // traced and lowered: the groups over program-owned buffers are made here
+    expect(first.groups.length).toBeGreaterThan(0);
+    const again = madeDuring(() => vg(p));
+    expect(again.groups).toHaveLength(0);
+    const other = madeDuring(() => vg(q));
+    const qBuffers = new Set(Object.values(q).map(bufferOf));
+    expect(other.groups.length).toBeGreaterThan(0);
+    expect(other.groups.length).toBeLessThan(other.dispatches);
+    for (const g of other.groups) expect(g.some((b) => qBuffers.has(b))).toBe(true); // each binds one of the new inputs
+    expect(madeDuring(() => vg(q)).groups).toHaveLength(0);
+    // the groups follow the inputs: each call's values are its own inputs'
+    const [byP, byQ] = [await valuesOf(again.result), await valuesOf(other.result)];
+    const [wantP, wantQ] = [await valuesOf(f(p)), await valuesOf(f(q))];
+    for (let i = 0; i < wantP.length; i++) {
+      expect(byP[i]).toBeAllclose(wantP[i], { atol: 2e-6, rtol: 1e-5 });
+      expect(byQ[i]).toBeAllclose(wantQ[i], { atol: 2e-6, rtol: 1e-5 });
+    }
+    expect(gpu.ctx.errors).toEqual([]);
+  });
+
   it("fusion leaves fewer dispatches than eager runs for the same step", async () => {
     const p = init();
     const f = (p: Params) => dh.valueAndGrad((q: Params) => mlpLoss(q, X, Y))(p);
     const vg = dh.jit(f);
     await valuesOf(vg(p));
-    const ctx = gpu.ctx as unknown as { dispatch: (...a: unknown[]) => void };
-    const dispatch = ctx.dispatch;
+    // every dispatch, eager (ctx.dispatch makes a group, then calls it) or compiled, ends in dispatchBound
+    const ctx = gpu.ctx as unknown as { dispatchBound: (...a: unknown[]) => void };
+    const dispatch = ctx.dispatchBound;
     let count = 0;
-    ctx.dispatch = function (this: unknown, ...a: unknown[]) { count++; return dispatch.apply(this, a); };
+    ctx.dispatchBound = function (this: unknown, ...a: unknown[]) { count++; return dispatch.apply(this, a); };
     try {
       await valuesOf(vg(p));
       const compiled = count;
@@ -147,7 +197,7 @@ describe("compiled programs on WebGPU", () => {
       expect(compiled).toBeGreaterThan(0);
       expect(compiled).toBeLessThan(eager);
     } finally {
-      ctx.dispatch = dispatch;
+      ctx.dispatchBound = dispatch;
     }
   });
 

@@ -8,11 +8,14 @@
  * and sums on both sides with the transfers counted (upload of the operands, read of the result),
  * sides alternating, best of rounds. Only a hardware adapter gets this far (device.ts refuses
  * software ones under automatic selection). It is part of the WebGPU chunk (entry.ts), so the
- * core's bundle carries none of it.
+ * core's bundle carries none of it. `jit` places a whole compiled program by the same rule
+ * (src/jit/autoPlacement.ts) through the router's `routed` field: the GPU's program host, the
+ * core, and the crossover.
  */
 import { sizeOf } from "../../tensor/shape.js";
 import type { Backend, Storage } from "../backend.js";
 import type { FusedEngine, FusedEngineRequest } from "../fused/spec.js";
+import type { ProgramHost } from "./backend.js";
 import type { Crossover, CrossoverSample } from "../select.js";
 
 export type { Crossover, CrossoverSample } from "../select.js";
@@ -26,6 +29,22 @@ export interface MeasuredCrossover extends Crossover {
 export interface RoutedDevice extends Backend {
   readonly lostReason: string | null;
   holds(s: Storage): boolean;
+  /** What a program lowered to WGSL runs on (src/jit/webgpuLowering.ts). */
+  readonly programs: ProgramHost;
+}
+
+/** What `jit` needs of the router to place and lower a compiled program (src/jit/jit.ts `loweringFor`). */
+export interface RoutedPrograms {
+  readonly gpu: RoutedDevice;
+  /** The core, whose `cpu` into-kernels run programs placed on the CPU. */
+  readonly cpu: Backend;
+  readonly crossover: Crossover;
+}
+
+/** The router: a Backend named "auto", with what `jit` needs. */
+export interface AutoBackend extends Backend {
+  readonly name: "auto";
+  readonly routed: RoutedPrograms;
 }
 
 /**
@@ -119,10 +138,10 @@ export async function measureCrossover(gpu: Backend, cpu: Backend, options: Meas
  * The routing backend. Kernels on float32 CPU values at or above the crossover, and kernels any of
  * whose inputs the GPU holds, go to `gpu`; the rest to `cpu`. Creation (zeros, adopt, fills, one-hot
  * rows) stays on the CPU: the GPU backend uploads a CPU array on its first GPU use. Linear algebra
- * and BLAS-1 are the core's. It has no compiled (`cpu`) kernels, so `jit` runs its functions op by
- * op here: a compiled CPU program could not read a value the router had sent to the GPU.
+ * and BLAS-1 are the core's. It has no compiled (`cpu`) kernels of its own: `jit` lowers each
+ * program for one side (`routed`; a CPU program never reads a value the router sent to the GPU).
  */
-export function createAutoBackend(gpu: RoutedDevice, cpu: Backend, crossover: Crossover, BackendError: new (message: string) => Error): Backend {
+export function createAutoBackend(gpu: RoutedDevice, cpu: Backend, crossover: Crossover, BackendError: new (message: string) => Error): AutoBackend {
   const onGpu = (s: Storage): boolean => gpu.holds(s);
   /** The backend for a kernel over `inputs` doing `work` (values, or flops when `flops`). */
   const pick = (inputs: readonly Storage[], work: number, flops = false): Backend => {
@@ -132,8 +151,9 @@ export function createAutoBackend(gpu: RoutedDevice, cpu: Backend, crossover: Cr
   };
   const f32 = (dtype: string, b: () => Backend): Backend => (dtype === "float32" ? b() : cpu);
 
-  const backend: Backend = {
+  const backend: AutoBackend = {
     name: "auto",
+    routed: { gpu, cpu, crossover },
     zeros: (dtype, n) => cpu.zeros(dtype, n),
     adopt: (values) => cpu.adopt(values),
     read: (s, dtype, n) => (onGpu(s) ? gpu : cpu).read(s, dtype, n),

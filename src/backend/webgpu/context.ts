@@ -89,11 +89,20 @@ export class GpuContext {
    * are uploaded as temporaries.
    */
   dispatch(pipe: GPUComputePipeline, bindings: Binding[], groups: [number, number, number?], slots?: number[]): void {
+    this.dispatchBound(pipe, this.bindGroup(pipe, bindings, slots), groups);
+  }
+
+  /** The bind group of `bindings` for `pipe` (as `dispatch` binds them); a compiled program keeps its own across calls. */
+  bindGroup(pipe: GPUComputePipeline, bindings: Binding[], slots?: number[]): GPUBindGroup {
     const entries: GPUBindGroupEntry[] = bindings.map((b, i) => ({
       binding: slots ? slots[i] : i,
       resource: { buffer: ArrayBuffer.isView(b) ? this.upload(b, true) : b },
     }));
-    const group = this.device.createBindGroup({ layout: pipe.getBindGroupLayout(0), entries });
+    return this.device.createBindGroup({ layout: pipe.getBindGroupLayout(0), entries });
+  }
+
+  /** Encodes one dispatch over a bind group made beforehand (`bindGroup`). */
+  dispatchBound(pipe: GPUComputePipeline, group: GPUBindGroup, groups: [number, number, number?]): void {
     const pass = this.openPass();
     pass.setPipeline(pipe);
     pass.setBindGroup(0, group);
@@ -101,22 +110,29 @@ export class GpuContext {
     if (++this.dispatches >= MAX_DISPATCHES) this.flush();
   }
 
-  private openPass(): GPUComputePassEncoder {
+  private openEncoder(): GPUCommandEncoder {
     if (!this.encoder) this.encoder = this.device.createCommandEncoder();
-    if (!this.pass) this.pass = this.encoder.beginComputePass();
     if (!this.flushQueued) {
       this.flushQueued = true;
       queueMicrotask(() => this.flush());
     }
+    return this.encoder;
+  }
+
+  private openPass(): GPUComputePassEncoder {
+    const encoder = this.openEncoder();
+    if (!this.pass) this.pass = encoder.beginComputePass();
     return this.pass;
   }
 
-  /** Encodes a buffer copy (outside compute passes). */
+  /** Encodes a buffer copy (outside compute passes: the open one ends, none is begun for it). */
   copy(src: GPUBuffer, dst: GPUBuffer, bytes: number): void {
-    this.openPass();
-    this.pass!.end();
-    this.pass = null;
-    if (bytes > 0) this.encoder!.copyBufferToBuffer(src, 0, dst, 0, bytes);
+    const encoder = this.openEncoder();
+    if (this.pass) {
+      this.pass.end();
+      this.pass = null;
+    }
+    if (bytes > 0) encoder.copyBufferToBuffer(src, 0, dst, 0, bytes);
   }
 
   /** Submits what was encoded; parked buffers become reusable. */
