@@ -3,7 +3,8 @@
  * records and stop rules as the CPU loop (fitStep.ts, fitEpoch.ts), with the reads moved:
  *
  * - Each optimizer step leaves its numbers on the device as one small vector: per batch the loss
- *   and the metrics (deviceMetrics.ts), then per parameter leaf sum(g^2). The update is applied
+ *   and the metrics (deviceMetrics.ts), then per parameter leaf max|g| and sum (g/max|g|)^2 (no f32
+ *   overflow where the CPU's f64 sum has none). The update is applied
  *   without waiting (clipping is min(1, c/||g||) as a device scalar), and the step goes to the
  *   queue as one command buffer (the loop yields a microtask per step, which flushes the encoder).
  * - Read points: the epoch's end, a step where `checkpoint.every` writes, the `steps` budget, and
@@ -29,8 +30,8 @@ import { cloneTensor, type Tensor } from "../tensor/tensor.js";
 import { zerosLike } from "../tensor/create.js";
 import { treeFlattenWithPaths, treeMap, type Tree } from "../tensor/tree.js";
 import { concat, stack } from "../ops/shape.js";
-import { div, minimum, sqrt, square } from "../ops/elementwise.js";
-import { sum } from "../ops/reduce.js";
+import { abs, div, equal, minimum, sqrt, square, where } from "../ops/elementwise.js";
+import { max, sum } from "../ops/reduce.js";
 import { fusedSpecOf } from "../optim/base.js";
 import type { ExtraArgs } from "../optim/extraArgs.js";
 import { optimizer as statefulOptimizer, type Optimizer } from "../optim/optimizer.js";
@@ -127,7 +128,7 @@ export async function fitOnDevice(model: Layer, plan: FitPlan): Promise<FitResul
       if (stop) { stopReason = stop; break; }
       await new Promise((r) => setTimeout(r, 0));
     }
-    reportOverflow(env, { ...run, params: await hostTree(run.params) });
+    await reportOverflowOnDevice(env, run);
     optState = cur.opt.state;
     await plan.checkpoint?.flush();
   } finally {
@@ -190,8 +191,8 @@ class DeviceLoop {
 
         const count = batchVecs.length;
         const g = count === 1 ? grad : treeMap((a) => a.mul(1 / count), grad);
-        const leafSq = stack(treeFlattenWithPaths(g).map(([, t]) => sum(square(t))));
-        const vec = concat([...batchVecs, leafSq]);
+        const leafScales = treeFlattenWithPaths(g).map(([, t]) => scaledSquares(t));
+        const vec = concat([...batchVecs, stack(leafScales.flat())]);
         const lr = plan.lrOf(run.step);
         batchVecs = [];
         grad = null;
@@ -208,7 +209,7 @@ class DeviceLoop {
         }
         const clip = plan.clipGradNorm;
         // (the CPU loop scales by clip/||g|| when ||g|| > clip: the same as min(1, clip/||g||))
-        const scale = clip === undefined ? null : minimum(div(clip, sqrt(sum(leafSq))), 1);
+        const scale = clip === undefined ? null : minimum(div(clip, globalNorm(leafScales)), 1);
         const gc = scale === null ? g : treeMap((t) => t.mul(scale), g);
         this.cur.opt.step(gc);
         run.step++;
@@ -286,7 +287,7 @@ class DeviceLoop {
     const stepLoss = n.loss, gn = n.norms.global;
     let skipped = false;
     if (!n.finite) {
-      reportOverflow(env, { ...run, params: await hostTree(run.params) }, `; so step ${run.step}'s ${Number.isFinite(stepLoss) ? "gradient" : `loss is ${stepLoss}`}${Number.isFinite(stepLoss) ? " is not finite" : ""}`);
+      await reportOverflowOnDevice(env, run, `; so step ${run.step}'s ${Number.isFinite(stepLoss) ? "gradient" : `loss is ${stepLoss}`}${Number.isFinite(stepLoss) ? " is not finite" : ""}`);
       const bad = firstNonFinite(await hostTree(g));
       const msg = `step ${run.step}: ${!Number.isFinite(stepLoss) ? `loss is ${stepLoss}` : `gradient of ${bad?.path} has ${bad?.value} at index ${bad?.index}`}`;
       if (plan.nonFinite === "throw") throw new NonFiniteError(`fit: ${msg}; ${describeParams(env, await hostTree(run.params))} (diagnostics.nonFinite: "skip" skips such steps)`);
@@ -315,7 +316,7 @@ class DeviceLoop {
     let total = 0;
     const off = rows.length * (1 + m);
     this.leafPaths.forEach((p, i) => {
-      const s = v[off + i];
+      const mx = v[off + 2 * i], s = mx === 0 ? 0 : mx * mx * v[off + 2 * i + 1];
       leaves[p] = Math.sqrt(s);
       const l = layerOf(p);
       layerSq[l] = (layerSq[l] ?? 0) + s;
@@ -366,6 +367,29 @@ class DeviceLoop {
       step: run.step, epoch: run.epoch, batch: run.batch, rng: run.rng.getState(), callsSteps: this.calls.steps, lastFinite: this.env.lastFinite,
     };
   }
+}
+
+/**
+ * A leaf's sum of squares as [m, q] with sum g^2 = m^2 q (m = max |g|, q = sum (g/m)^2), so that
+ * f32 on the device does not overflow where the CPU loop's f64 sum would not (||g|| > 1.8e19);
+ * m is NaN or infinite when g has a NaN or an infinity (max propagates NaN).
+ */
+function scaledSquares(t: Tensor): [Tensor, Tensor] {
+  const m = max(abs(t));
+  return [m, sum(square(div(t, where(equal(m, 0), 1, m))))];
+}
+
+/** sqrt(sum_i m_i^2 q_i) on the device, scaled by the largest m_i (no overflow for a finite norm). */
+function globalNorm(leaves: ReadonlyArray<[Tensor, Tensor]>): Tensor {
+  const ms = stack(leaves.map(([m]) => m)), qs = stack(leaves.map(([, q]) => q));
+  const top = max(ms), d = where(equal(top, 0), 1, top);
+  return sqrt(sum(square(div(ms, d)).mul(qs))).mul(d);
+}
+
+/** `reportOverflow` with the parameters read first, only when it has something to check (the latest step applied with finite numbers). */
+async function reportOverflowOnDevice(env: StepEnv, run: TrainingState, then?: string): Promise<void> {
+  if (env.lastFinite === null) return;
+  reportOverflow(env, { ...run, params: await hostTree(run.params) }, then);
 }
 
 /**

@@ -147,6 +147,21 @@ describe("fit on WebGPU", () => {
     }, 120_000);
   });
 
+  it("an update that overflows the parameters is named as on the JS reference (step, parameter, layer)", async () => {
+    const run = async () => {
+      const d = setup();
+      // gradients ~1e25: finite, their squares not in f32 (the norm is summed without overflow); the update overflows
+      const loss = (z: dh.Tensor, t: dh.Tensor) => dh.nn.crossEntropy(z, t).mul(1e25);
+      const err = await dh.fit(d.model, { x: d.x, y: d.y }, { optimizer: dh.sgd({ lr: 1e15 }), loss, metrics: [], epochs: 1, batchSize: 16, progress: "none" }).then(() => null, (e) => e);
+      return err as Error;
+    };
+    const g = await run();
+    const c = await onJs(run);
+    expect(c.message).toMatch(/fit: step 0: the update made parameter .* non-finite/);
+    const loose = (m: string) => m.replace(/its loss \([^)]*\)/, "its loss (f32 digits)"); // the loss summed in f32 on the GPU
+    expect(loose(g.message)).toBe(loose(c.message));
+  }, 120_000);
+
   it("checkpoints on WebGPU: every 3 steps and per epoch, and resume continues the run as uninterrupted", async () => {
     const whole = await train({ epochs: 3, validationData: undefined });
     const written: Array<{ bytes: Uint8Array; step: number }> = [];
