@@ -7,7 +7,8 @@
  * over the step's batches for second-order transforms: sam, sophia, kfac, ...). Everything that decides the trajectory (params, model state,
  * optimizer state, step, epoch, position in the epoch, dropout RNG) is in
  * `saveCheckpoint(model, result)`, and the batch order of an epoch is a function of (seed, epoch),
- * so resuming reproduces an uninterrupted run bit for bit.
+ * so resuming reproduces an uninterrupted run bit for bit. On the webgpu backend the loop is
+ * fitDevice.ts: the same records, read at read points instead of every step.
  */
 import { backendInfo, whenThreadsReady } from "../backend/select.js";
 import type { Layer } from "../nn/layers.js";

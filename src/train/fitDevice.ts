@@ -22,8 +22,8 @@
  *
  * Refused before any step (BackendError naming the option): metrics other than the built-in
  * "accuracy", "mse", "mae"; `diagnostics.deadRelu`; an optimizer that needs `update`'s extra
- * channel (second-order transforms: its closures re-run the step's batches, found by one update on
- * a zero gradient before training).
+ * channel (second-order transforms: its closures re-run the step's batches) or reads values on the
+ * host (found by one update on a zero gradient before training, see `refuseOptimizer`).
  */
 import { BackendError, NonFiniteError } from "../errors.js";
 import { cloneTensor, type Tensor } from "../tensor/tensor.js";
@@ -32,7 +32,6 @@ import { treeFlattenWithPaths, treeMap, type Tree } from "../tensor/tree.js";
 import { concat, stack } from "../ops/shape.js";
 import { abs, div, equal, minimum, sqrt, square, where } from "../ops/elementwise.js";
 import { max, sum } from "../ops/reduce.js";
-import { fusedSpecOf } from "../optim/base.js";
 import type { ExtraArgs } from "../optim/extraArgs.js";
 import { optimizer as statefulOptimizer, type Optimizer } from "../optim/optimizer.js";
 import type { Layer, State } from "../nn/layers.js";
@@ -79,7 +78,7 @@ interface Snapshot {
 export async function fitOnDevice(model: Layer, plan: FitPlan): Promise<FitResult> {
   const metrics = deviceMetricsFor(plan.metrics);
   if (plan.diagnostics.deadRelu) throw new BackendError("fit: diagnostics.deadRelu reads every ReLU activation synchronously, which the webgpu backend cannot answer; leave it out on WebGPU, or call setBackend(\"wasm\") before fit");
-  refuseExtraChannel(model, plan);
+  refuseOptimizer(model, plan);
 
   const started = startTraining(model, plan);
   const run = started.run;
@@ -393,19 +392,33 @@ async function reportOverflowOnDevice(env: StepEnv, run: TrainingState, then?: s
 }
 
 /**
- * Second-order transforms read `update`'s extra channel (closures that re-run the step's batches
- * and read values), which fit does not give on WebGPU. A transform that is not a fused alias gets
- * one update on a zero gradient before training, with an extra channel that refuses when read.
+ * Refuses, before any step, an optimizer whose update cannot run on the GPU: one that reads
+ * `update`'s extra channel (second-order transforms: closures that re-run the step's batches and
+ * read values, which fit does not give on WebGPU) or reads values synchronously (pure transforms
+ * computed on the host: every pure transform, and the aliases the GPU engine has no kernel for).
+ * Unless the backend's fused engine takes the transform, it gets an update on a zero gradient on
+ * the host and one on the GPU, with an extra channel that refuses when read.
  */
-function refuseExtraChannel(model: Layer, plan: FitPlan): void {
-  if (fusedSpecOf(plan.transform)) return;
+function refuseOptimizer(model: Layer, plan: FitPlan): void {
+  const probe = statefulOptimizer(plan.transform, model.params);
+  const fused = probe.path === "webgpu";
+  probe.dispose();
+  if (fused) return;
   const refuse = (field: string) => () => {
     throw new BackendError(`fit: the optimizer reads update's extra channel (extra.${field}), which fit does not provide on the webgpu backend (its closures re-run the step's batches and read values); second-order transforms (sam, sophia, kfac, naturalGradient) train with fit on the CPU backends: call setBackend("wasm") before fit`);
   };
   const extra = {} as ExtraArgs;
   for (const f of ["loss", "outputs", "captureLinear", "residuals"]) Object.defineProperty(extra, f, { get: refuse(f), enumerable: true });
-  const zeros = treeMap((t) => zerosLike(t), model.params);
-  plan.transform.update(zeros, plan.transform.init(model.params), model.params, extra);
+  // first with host zeros (any read succeeds: what is left is the extra channel), then with GPU zeros, as the step's gradient will be
+  plan.transform.update(treeMap((t) => zerosLike(t), model.params), plan.transform.init(model.params), model.params, extra);
+  try {
+    plan.transform.update(treeMap((t) => zerosLike(t).add(0), model.params), plan.transform.init(model.params), model.params, extra);
+  } catch (e) {
+    if (e instanceof BackendError && !e.message.startsWith("fit:")) {
+      throw new BackendError(`fit: the optimizer's update reads values synchronously, which the webgpu backend cannot answer (${e.message}); on WebGPU use an alias with a fused GPU step (sgd, adam, adamw, lion) or a transform made of tensor ops, or call setBackend("wasm") before fit`);
+    }
+    throw e;
+  }
 }
 
 /** "0" -> "layer 0 (linear)" for sequential models; paths otherwise. */
