@@ -415,7 +415,7 @@ function refuseOptimizer(model: Layer, plan: FitPlan): void {
     plan.transform.update(treeMap((t) => zerosLike(t).add(0), model.params), plan.transform.init(model.params), model.params, extra);
   } catch (e) {
     if (e instanceof BackendError && !e.message.startsWith("fit:")) {
-      throw new BackendError(`fit: the optimizer's update reads values synchronously, which the webgpu backend cannot answer (${e.message}); on WebGPU use an alias with a fused GPU step (sgd, adam, adamw, lion) or a transform made of tensor ops, or call setBackend("wasm") before fit`);
+      throw new BackendError(`fit: the optimizer's update reads values synchronously, which the webgpu backend cannot answer (${e.message}); on WebGPU use an alias with a fused GPU step (sgd, adam, adamw, lion; for a global-norm clip, fit's clipGradNorm), or call setBackend("wasm") before fit`);
     }
     throw e;
   }

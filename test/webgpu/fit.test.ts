@@ -101,6 +101,18 @@ describe("fit on WebGPU", () => {
     expect(submits).toBeLessThanOrEqual(8 + 6);
   }, 120_000);
 
+  it("a steps budget stops inside an epoch (a read point there), with the progress bar: as on the JS reference", async () => {
+    const sink = () => { const out: string[] = []; return { out, sink: { write: (t: string) => void out.push(t), isTTY: true, ci: false } }; };
+    const gs = sink(), cs = sink();
+    const g = await train({ steps: 6, progress: "bar", progressSink: gs.sink });
+    const c = await onJs(() => train({ steps: 6, progress: "bar", progressSink: cs.sink }));
+    expect(g.result.stopReason).toBe("steps");
+    expect(g.result.batch).toBe(2);
+    expect(g.result.history.epochs.map((e) => e.complete)).toEqual([true, false]);
+    expectSameRun(g, c);
+    expect(gs.out.join("")).toMatch(/epoch 1 · loss/);
+  }, 120_000);
+
   it("onStep sees every step's numbers and stops the run at the same step as on the JS reference", async () => {
     const stopAt = (seen: number[]) => (info: dh.StepInfo) => { seen.push(info.loss); return info.step < 3; };
     const gs: number[] = [], cs: number[] = [];
@@ -216,6 +228,7 @@ describe("fit on WebGPU", () => {
       ["a metric function", { metrics: [function agreement() { return 1; }] }, /fit: metrics: "agreement" cannot run on the webgpu backend/],
       ["top-k accuracy", { metrics: ["top2Accuracy"] }, /fit: metrics: "top2Accuracy" cannot run on the webgpu backend/],
       ["rmsprop (no GPU kernel: its pure path reads on the host)", { optimizer: dh.rmsprop({ lr: 0.01 }) }, /fit: the optimizer's update reads values synchronously/],
+      ["a chained global-norm clip (clipGradNorm is fit's way on the GPU)", { optimizer: dh.chain(dh.clipByGlobalNorm(1), dh.adam({ lr: 0.01 })) }, /fit: the optimizer's update reads values synchronously/],
       ["a transform computed on the host (scaleByAdam)", { optimizer: dh.chain(dh.scaleByAdam(), dh.scale(-0.05)) }, /fit: the optimizer's update reads values synchronously.*optimizer update/],
       ["diagnostics.deadRelu", { diagnostics: { deadRelu: true } }, /fit: diagnostics\.deadRelu .*webgpu/],
       ["a second-order optimizer (sam)", { optimizer: dh.sam(dh.sgd({ lr: 0.1 }), { rho: 0.05 }) }, /fit: the optimizer reads update's extra channel \(extra\.loss\).*webgpu/],
