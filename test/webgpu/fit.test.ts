@@ -3,6 +3,7 @@
 // parameters within f32 tolerance); the non-finite guard keeps its meaning (rollback and replay:
 // the same step named, the same parameters kept); checkpoints are read with awaited reads and
 // resume; what cannot run on the GPU is refused before any step, naming the option.
+import { setFlagsFromString } from "node:v8";
 import { beforeAll, describe, expect, it } from "vitest";
 import * as dh from "../../src/index.js";
 import type { WebGpuBackend } from "../../src/backend/webgpu/entry.js";
@@ -222,6 +223,32 @@ describe("fit on WebGPU", () => {
     expectSameRun(g, c);
     expect(g.result.rng.getState()).toEqual(c.result.rng.getState());
   }, 120_000);
+
+  it("no leak: repeated fit calls (new compiled steps, rollback copies, reads) keep the buffers held flat", async () => {
+    // DOWNHILL_GPU_FIT_LEAK_CALLS=... for a longer run; each call is 25 epochs of 4 steps
+    const calls = Number(process.env.DOWNHILL_GPU_FIT_LEAK_CALLS ?? 4);
+    setFlagsFromString("--expose-gc");
+    const gc = (await import("node:vm")).runInNewContext("gc") as () => void;
+    const samples: number[] = [];
+    const { model, x, y } = setup();
+    for (let k = 0; k < calls; k++) {
+      await dh.fit(model, { x, y }, { optimizer: dh.adam({ lr: 0.001 }), epochs: 25, batchSize: 16, progress: "none" });
+      let prev = Infinity, stable = 0;
+      for (let round = 0; round < 40 && (round < 6 || stable < 3); round++) {
+        const now = gpu.stats().liveBuffers;
+        stable = now >= prev ? stable + 1 : 0;
+        prev = now;
+        gc();
+        await new Promise((r) => setTimeout(r, 20));
+        gpu.ctx.flush();
+      }
+      samples.push(gpu.stats().liveBuffers);
+    }
+    console.log(`[fit leak] ${calls * 100} steps, live buffers after each call: ${samples.join(" ")}`);
+    for (const s of samples.slice(2)) expect(s).toBeLessThanOrEqual(samples[1] + 32);
+    expect(gpu.stats().pooledBytes).toBeLessThanOrEqual(gpu.ctx.pool.maxPooledBytes);
+    expect(gpu.ctx.errors).toEqual([]);
+  }, 600_000);
 
   describe("refused before any step, naming the option, the model untouched", () => {
     const cases: Array<[string, Opts, RegExp]> = [
