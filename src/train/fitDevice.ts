@@ -292,6 +292,9 @@ class DeviceLoop {
       if (plan.nonFinite === "throw") throw new NonFiniteError(`fit: ${msg}; ${describeParams(env, await hostTree(run.params))} (diagnostics.nonFinite: "skip" skips such steps)`);
       warnAndRecord(env, `${msg} (${plan.nonFinite === "skip" ? "update skipped" : "update applied"})`);
       skipped = plan.nonFinite === "skip";
+      // Non-finite steps come in runs (an applied one makes the parameters non-finite): read the
+      // next step before its update too, rather than roll back once per step of the run.
+      this.replayThrough = Math.max(this.replayThrough, this.calls.steps + 1);
     }
     this.record(sums, n, lr, skipped, run.step);
     if (!skipped) {
