@@ -70,6 +70,7 @@ describe("fit on WebGPU", () => {
     const g = await train({});
     const c = await onJs(() => train({}));
     expect(g.result.history.steps.loss.length).toBe(8);
+    expect(g.result.jit).toEqual({ compiled: true, reason: null }); // the step ran as a compiled WebGPU program
     expectSameRun(g, c);
     expect(g.result.history.epochs[1].values.loss).toBeLessThan(g.result.history.epochs[0].values.loss);
     // the parameters stayed on the GPU: device storage, not arrays
