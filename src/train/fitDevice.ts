@@ -4,9 +4,10 @@
  *
  * - Each optimizer step leaves its numbers on the device as one small vector: per batch the loss
  *   and the metrics (deviceMetrics.ts), then per parameter leaf max|g| and sum (g/max|g|)^2 (no f32
- *   overflow where the CPU's f64 sum has none). The update is applied
- *   without waiting (clipping is min(1, c/||g||) as a device scalar), and the step goes to the
- *   queue as one command buffer (the loop yields a microtask per step, which flushes the encoder).
+ *   overflow where the CPU's f64 sum has none). The update is applied without waiting (clipping
+ *   is min(1, c/||g||) as a device scalar), and the step goes to the queue as one command buffer
+ *   (the loop yields a microtask per step, which flushes the encoder, and a task every 64 steps,
+ *   so that collected tensors' buffers return to the pool).
  * - Read points: the epoch's end, a step where `checkpoint.every` writes, the `steps` budget, and
  *   every 100 steps with the progress bar. There the pending vectors are read in a few transfers
  *   and recorded in step order exactly as the CPU loop records them (history, epoch sums, layer
@@ -17,13 +18,14 @@
  *   optimizer state, counters, dropout RNG). When a read finds a non-finite loss or gradient, the
  *   state goes back to that copy and the steps are replayed reading each one before its update,
  *   up to and including the bad step, where the CPU rule applies (throw with the parameters before
- *   that step, skip it, or warn and apply it) with the CPU's messages. A replay costs the steps
- *   since the read point again; a run without non-finite steps never replays.
+ *   that step, skip it, or warn and apply it) with the CPU's messages; the step after a
+ *   non-finite one is read before its update too. A replay costs the steps since the read point
+ *   again; a run without non-finite steps never replays.
  *
  * Refused before any step (BackendError naming the option): metrics other than the built-in
  * "accuracy", "mse", "mae"; `diagnostics.deadRelu`; an optimizer that needs `update`'s extra
  * channel (second-order transforms: its closures re-run the step's batches) or reads values on the
- * host (found by one update on a zero gradient before training, see `refuseOptimizer`).
+ * host (found by an update on a zero gradient before training, see `refuseOptimizer`).
  */
 import { BackendError, NonFiniteError } from "../errors.js";
 import { cloneTensor, type Tensor } from "../tensor/tensor.js";
