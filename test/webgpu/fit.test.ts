@@ -185,6 +185,8 @@ describe("fit on WebGPU", () => {
     const part = await train({ epochs: 1, validationData: undefined, checkpoint: { write: (bytes) => void epochBytes.push(bytes) } });
     expect(epochBytes.length).toBe(1);
     expect(part.params).toEqual(first.params); // the checkpoint's reads changed nothing
+    // the synchronous saveCheckpoint cannot read GPU values: it says so (fit's option is the way)
+    expect(() => dh.saveCheckpoint(part.model, part.result)).toThrow(/saveCheckpoint: the webgpu backend holds this tensor's values on the GPU/);
     // resume from the epoch checkpoint for the two remaining epochs
     const rest = setup();
     const resumed = await dh.fit(rest.model, { x: rest.x, y: rest.y }, { optimizer: dh.adam({ lr: 0.02 }), epochs: 2, batchSize: 16, progress: "none", resume: epochBytes[0] });
