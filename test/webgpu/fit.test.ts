@@ -246,6 +246,7 @@ describe("fit on WebGPU", () => {
         gpu.ctx.flush();
       }
       samples.push(gpu.stats().liveBuffers);
+      if (calls > 20 && (k + 1) % 50 === 0) process.stderr.write(`[fit leak] ${(k + 1) * 100} steps: live buffers ${samples.at(-1)}, pooled KiB ${Math.round(gpu.stats().pooledBytes / 1024)}, JS heap MiB ${(process.memoryUsage().heapUsed / 2 ** 20).toFixed(1)}\n`);
     }
     const runs = [...samples.reduce((m, v) => m.set(v, (m.get(v) ?? 0) + 1), new Map<number, number>())].map(([v, n]) => `${v} x${n}`);
     console.log(`[fit leak] ${calls * 100} steps, live buffers after each call (value x calls): ${runs.join(", ")}; pooled KiB ${Math.round(gpu.stats().pooledBytes / 1024)}`);
