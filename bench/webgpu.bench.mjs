@@ -7,7 +7,7 @@
 //   1. matmul GFLOP/s from 256 to 4096 on WebGPU and on the SIMD core in the same run, sides
 //      alternating, best of the repetitions, and the crossover (the first size where WebGPU wins);
 //      sizes whose estimated time exceeds --max-seconds are skipped and say so;
-//   2. an MNIST epoch (784-128-10 MLP, batch 128, fused Adam) on each side;
+//   2. an MNIST epoch with `fit` (784-128-10 MLP, batch 128, Adam, fit's defaults) on each side;
 //   3. in headless Chromium on the same kind of adapter: downhill's WebGPU matmul next to
 //      tfjs-backend-webgpu's, same page, same sizes, alternating.
 // Never asserts times. Uses the built bundle: `npm run build && node bench/webgpu.bench.mjs`
@@ -106,31 +106,30 @@ for (const n of sizes) {
 console.log(crossover === null ? `crossover: none up to the sizes run (the SIMD core wins everywhere on this adapter)` : `crossover: WebGPU wins from n = ${crossover}`);
 
 // ---- 2. an MNIST epoch ---------------------------------------------------------------------------
+// `fit` with its defaults on both sides (what a user gets: compiled steps, accuracy, the
+// non-finite guard, layer norms); on WebGPU the steps' numbers are read at the epoch's end.
 if (!process.argv.includes("--no-mnist")) {
 const { loadMnist } = await import(pathToFileURL(join(root, "dist/node.js")).href);
 const mn = await loadMnist();
 const N = quick ? 2048 : mn.train.n, B = 128;
-console.log(`\n## MNIST epoch: ${N} digits, batch ${B}, 784-128-10 MLP, fused Adam (one epoch per side, alternating, two rounds)`);
+console.log(`\n## MNIST epoch: fit(model, { x, y }, { optimizer: adam({ lr: 1e-3 }), batchSize: ${B} }), ${N} digits, 784-128-10 MLP (one epoch per side, alternating, two rounds)`);
+const x = dh.tensor(mn.train.x.subarray(0, N * 784), { shape: [N, 784] });
+const y = dh.tensor(Array.from(mn.train.y.subarray(0, N)));
 async function epoch(backend) {
   dh.setBackend(backend);
-  const p = { w1: dh.randn([784, 128], { seed: 1 }).mul(0.05), b1: dh.zeros([128]), w2: dh.randn([128, 10], { seed: 2 }).mul(0.1), b2: dh.zeros([10]) };
-  const opt = dh.optimizer(dh.adam({ lr: 1e-3 }), p);
+  const model = dh.nn.sequential([dh.nn.linear(784, 128, { seed: 1 }), dh.nn.relu(), dh.nn.linear(128, 10, { seed: 2 })]);
   const t = performance.now();
-  let last;
-  for (let s = 0; s + B <= N; s += B) {
-    const x = dh.tensor(mn.train.x.subarray(s * 784, (s + B) * 784)).reshape([B, 784]);
-    const y = dh.oneHot(Array.from(mn.train.y.subarray(s, s + B)), 10);
-    const { value, grad } = dh.valueAndGrad((q) => dh.logSoftmax(dh.matmul(dh.relu(dh.matmul(x, q.w1).add(q.b1)), q.w2).add(q.b2), -1).mul(y).sum().neg().div(B))(p);
-    opt.step(grad);
-    last = value;
-  }
-  const l = (await last.data())[0];
-  return { s: (performance.now() - t) / 1e3, loss: l, path: opt.path };
+  const r = await dh.fit(model, { x, y }, { optimizer: dh.adam({ lr: 1e-3 }), batchSize: B, epochs: 1, progress: "none" });
+  const e = r.history.epochs[0];
+  return { s: (performance.now() - t) / 1e3, loss: e.values.loss, accuracy: e.values.accuracy, steps: r.step, jit: r.jit.compiled };
 }
 const ep = { webgpu: [], wasm: [] };
 for (let r = 0; r < 2; r++) for (const side of ["webgpu", "wasm"]) ep[side].push(await epoch(side));
 dh.setBackend("webgpu");
-for (const side of ["webgpu", "wasm"]) console.log(`${side.padEnd(7)} ${ep[side].map((e) => `${e.s.toFixed(2)} s`).join(", ")} (last loss ${ep[side].at(-1).loss.toFixed(4)}, optimizer path ${ep[side].at(-1).path})`);
+for (const side of ["webgpu", "wasm"]) {
+  const last = ep[side].at(-1);
+  console.log(`${side.padEnd(7)} ${ep[side].map((e) => `${e.s.toFixed(2)} s`).join(", ")} (${last.steps} steps, epoch loss ${last.loss.toFixed(4)}, accuracy ${last.accuracy.toFixed(4)}, compiled ${last.jit})`);
+}
 console.log(`webgpu/wasm epoch time: ${(Math.min(...ep.webgpu.map((e) => e.s)) / Math.min(...ep.wasm.map((e) => e.s))).toFixed(2)}x`);
 }
 

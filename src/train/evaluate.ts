@@ -9,6 +9,9 @@ import type { Layer, State } from "../nn/layers.js";
 import { resolveLoss, type LossFn, type LossName } from "../nn/losses.js";
 import { resolveMetric, type MetricFn, type MetricName } from "../nn/metrics.js";
 import { checkData, takeRows, type Dataset } from "./data.js";
+import { stack } from "../ops/shape.js";
+import type { DeviceMetric } from "./deviceMetrics.js";
+import { readVectors } from "./deviceReads.js";
 
 /** A metric with the name its history key is made from. */
 export type NamedMetric = { name: string; fn: MetricFn };
@@ -66,6 +69,32 @@ export function evaluateWith(model: Layer, data: Dataset, loss: LossFn, metrics:
     sums.loss += loss(out, yb).item() * count;
     for (const m of metrics) sums[m.name] += m.fn(out, yb) * count;
   }
+  for (const k of Object.keys(sums)) sums[k] /= n;
+  return sums;
+}
+
+/**
+ * `evaluateWith` on the webgpu backend: each batch's loss and metrics (deviceMetrics.ts) stay on
+ * the device as one vector, all read together at the end and summed in f64 as `evaluateWith` does.
+ */
+export async function evaluateOnDevice(model: Layer, data: Dataset, loss: LossFn, metrics: readonly NamedMetric[], deviceMetrics: readonly DeviceMetric[], bs: number, params: Tree, state?: State): Promise<Record<string, number>> {
+  const n = data.x.shape[0];
+  const vecs: Tensor[] = [], counts: number[] = [];
+  for (let s = 0; s < n; s += bs) {
+    const count = Math.min(bs, n - s);
+    const rows = Int32Array.from({ length: count }, (_, i) => s + i);
+    const xb = count === n ? data.x : takeRows(data.x, rows);
+    const yb = count === n ? data.y : takeRows(data.y, rows);
+    const out = model.apply(params, xb, { training: false, state });
+    vecs.push(stack([loss(out, yb), ...deviceMetrics.map((m) => m(out, yb))]));
+    counts.push(count);
+  }
+  const sums: Record<string, number> = { loss: 0 };
+  for (const m of metrics) sums[m.name] = 0;
+  (await readVectors(vecs)).forEach((v, b) => {
+    sums.loss += v[0] * counts[b];
+    metrics.forEach((m, i) => (sums[m.name] += v[1 + i] * counts[b]));
+  });
   for (const k of Object.keys(sums)) sums[k] /= n;
   return sums;
 }

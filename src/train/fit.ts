@@ -7,10 +7,10 @@
  * over the step's batches for second-order transforms: sam, sophia, kfac, ...). Everything that decides the trajectory (params, model state,
  * optimizer state, step, epoch, position in the epoch, dropout RNG) is in
  * `saveCheckpoint(model, result)`, and the batch order of an epoch is a function of (seed, epoch),
- * so resuming reproduces an uninterrupted run bit for bit.
+ * so resuming reproduces an uninterrupted run bit for bit. On the webgpu backend the loop is
+ * fitDevice.ts: the same records, read at read points instead of every step.
  */
 import { backendInfo, whenThreadsReady } from "../backend/select.js";
-import { BackendError } from "../errors.js";
 import type { Layer } from "../nn/layers.js";
 import type { Batches, Dataset } from "./data.js";
 import { Progress } from "./progress.js";
@@ -21,6 +21,7 @@ import { startTraining } from "./fitState.js";
 import { EpochSums, batchGradientOf, reportOverflow, trainEpoch, type StepEnv } from "./fitStep.js";
 import { epochRecord, stopAfterEpoch, type EpochWatch } from "./fitEpoch.js";
 import { stepExtra, type StepBatch } from "./stepExtra.js";
+import { fitOnDevice } from "./fitDevice.js";
 
 export { evaluate, type EvaluateOptions } from "./evaluate.js";
 export { History, type EpochRecord, type FitResult, type StepInfo, type StopReason } from "./history.js";
@@ -37,11 +38,9 @@ export type { Dataset } from "./data.js";
 export async function fit(model: Layer, data: Dataset | Batches, options: FitOptions): Promise<FitResult> {
   // Everything that can be wrong is refused before any parameter changes.
   const plan = resolveFitOptions(model, data, options);
-  // The loop reads each step's loss, metrics and the non-finite guard synchronously, which a GPU
-  // backend cannot answer (its values are read with `await t.data()`): say so before a step runs.
-  if (backendInfo().backend === "webgpu") {
-    throw new BackendError('fit: runs on the CPU backends only (it reads every step\'s loss synchronously, and the webgpu backend keeps values on the GPU); on WebGPU write the loop with optimizer(transform, params).step(grads) and `await loss.data()`, or call setBackend("wasm") before fit');
-  }
+  // On WebGPU values are read only with `await t.data()`: a loop that keeps each step's numbers on
+  // the device and reads them at read points (fitDevice.ts). The CPU loop below reads each step.
+  if (backendInfo().backend === "webgpu") return fitOnDevice(model, plan);
 
   // Worker threads start in the background; the optimizer chooses its (possibly two-thread) step
   // when it is built below, so let them come up first (~30 ms, once per process).

@@ -12,6 +12,9 @@ import type { Optimizer } from "../optim/optimizer.js";
 import { saveCheckpoint } from "./checkpoint.js";
 import type { TrainingState } from "./fitState.js";
 import type { EpochRecord } from "./history.js";
+import type { Tree } from "../tensor/tree.js";
+import type { State } from "../nn/layers.js";
+import { hostTree } from "./deviceReads.js";
 
 /** What a checkpoint write is told besides the bytes. */
 export interface CheckpointInfo {
@@ -83,31 +86,60 @@ export class CheckpointWriter {
 
   /** After an optimizer step (`perEpoch` batches an epoch): writes when `every` steps have passed. */
   afterStep(run: TrainingState, opt: Optimizer<any>, perEpoch: number): void {
-    if (this.every === "epoch" || run.step % this.every !== 0 || run.step === this.lastStep) return; // (a skipped step repeats the count)
+    const at = this.stepDue(run, perEpoch);
+    if (at) this.emit({ params: run.params, state: run.state, optState: opt.state }, run, at.epoch, at.batch, undefined);
+  }
+
+  /** `afterStep` for a run on the webgpu backend: the state is read with `await data()` first. */
+  async afterStepOnDevice(run: TrainingState, opt: Optimizer<any>, perEpoch: number): Promise<void> {
+    const at = this.stepDue(run, perEpoch);
+    if (at) this.emit(await hostTree({ params: run.params, state: run.state, optState: opt.state }), run, at.epoch, at.batch, undefined);
+  }
+
+  /** Whether a checkpoint is due after this step, and the (epoch, batch) it is written with. */
+  private stepDue(run: TrainingState, perEpoch: number): { epoch: number; batch: number } | null {
+    if (this.every === "epoch" || run.step % this.every !== 0 || run.step === this.lastStep) return null; // (a skipped step repeats the count)
     this.lastStep = run.step;
     // At an epoch's last batch the state is the next epoch's start (as fit's result says it).
     const done = run.batch >= perEpoch;
-    this.emit(run, opt, done ? run.epoch + 1 : run.epoch, done ? 0 : run.batch, undefined);
+    return { epoch: done ? run.epoch + 1 : run.epoch, batch: done ? 0 : run.batch };
+  }
+
+  /** Whether `afterStep` would write at optimizer step count `step` (no state changes): where fit on WebGPU must read. */
+  writesAtStep(step: number): boolean {
+    return this.every !== "epoch" && step % this.every === 0 && step !== this.lastStep;
   }
 
   /** After a complete epoch (its counters already advanced): writes in epoch mode, if the monitored value improved with saveBest. */
   afterEpoch(run: TrainingState, opt: Optimizer<any>, record: EpochRecord): void {
-    if (this.every !== "epoch") return;
+    const due = this.epochDue(record);
+    if (due) this.emit({ params: run.params, state: run.state, optState: opt.state }, run, run.epoch, run.batch, due.value);
+  }
+
+  /** `afterEpoch` for a run on the webgpu backend: the state is read with `await data()` first. */
+  async afterEpochOnDevice(run: TrainingState, opt: Optimizer<any>, record: EpochRecord): Promise<void> {
+    const due = this.epochDue(record);
+    if (due) this.emit(await hostTree({ params: run.params, state: run.state, optState: opt.state }), run, run.epoch, run.batch, due.value);
+  }
+
+  /** Whether a checkpoint is due after this epoch; `value` is the improved monitored value with saveBest. */
+  private epochDue(record: EpochRecord): { value: number | undefined } | null {
+    if (this.every !== "epoch") return null;
     let value: number | undefined;
     if (this.saveBest) {
       const { monitor, mode } = this.saveBest;
       const v = record.values[monitor];
       if (v === undefined) throw new ArgumentError(`fit: checkpoint.saveBest monitors ${JSON.stringify(monitor)}, which is not in the history (keys: ${Object.keys(record.values).join(", ")})`);
       const better = Number.isFinite(v) && (Number.isNaN(this.best) || (mode === "min" ? v < this.best : v > this.best));
-      if (!better) return;
+      if (!better) return null;
       this.best = v;
       value = v;
     }
-    this.emit(run, opt, run.epoch, run.batch, value);
+    return { value };
   }
 
-  private emit(run: TrainingState, opt: Optimizer<any>, epoch: number, batch: number, value: number | undefined): void {
-    const bytes = saveCheckpoint({ params: run.params, state: run.state }, { optState: opt.state, step: run.step, epoch, batch, rng: run.rng });
+  private emit(trees: { params: Tree; state: State; optState: unknown }, run: TrainingState, epoch: number, batch: number, value: number | undefined): void {
+    const bytes = saveCheckpoint({ params: trees.params, state: trees.state }, { optState: trees.optState, step: run.step, epoch, batch, rng: run.rng });
     const info: CheckpointInfo = { step: run.step, epoch, batch };
     if (value !== undefined) info.value = value;
     const r = this.write(bytes, info);

@@ -15,13 +15,14 @@ import type { FitPlan } from "./fitOptions.js";
 import type { TrainingState } from "./fitState.js";
 import type { EpochSums } from "./fitStep.js";
 
-/** The record of the epoch `run.epoch`, whose training values are in `sums` (validation runs here). */
-export function epochRecord(model: Layer, plan: FitPlan, run: TrainingState, sums: EpochSums, seconds: () => number, complete: boolean): EpochRecord {
+/** The record of the epoch `run.epoch`, whose training values are in `sums` (validation runs here unless given). */
+export function epochRecord(model: Layer, plan: FitPlan, run: TrainingState, sums: EpochSums, seconds: () => number, complete: boolean, validation?: Record<string, number>): EpochRecord {
   // (no rows or steps: every step of the epoch was skipped for a non-finite loss or gradient)
   const values: Record<string, number> = { loss: sums.rows > 0 ? sums.loss / sums.rows : NaN };
   plan.metrics.forEach((m, i) => (values[m.name] = sums.rows > 0 ? sums.metrics[i] / sums.rows : NaN));
   if (plan.validation) {
-    const ev = evaluateWith(model, plan.validation.data, plan.loss, plan.metrics, plan.validation.batchSize, run.params, run.state);
+    // (`validation`: already evaluated, on the webgpu backend with awaited reads)
+    const ev = validation ?? evaluateWith(model, plan.validation.data, plan.loss, plan.metrics, plan.validation.batchSize, run.params, run.state);
     values.valLoss = ev.loss;
     for (const m of plan.metrics) values[`val${m.name[0].toUpperCase()}${m.name.slice(1)}`] = ev[m.name];
   }

@@ -21,7 +21,11 @@ import { CheckpointWriter, type CheckpointOptions } from "./fitCheckpoint.js";
 export interface DiagnosticsOptions extends HealthThresholds {
   /** Record per-layer gradient norms (epoch means) and warn on vanishing/exploding layers (default true). */
   layerNorms?: boolean;
-  /** What to do with a NaN/Inf loss or gradient: throw (default), skip the update, or warn and apply it. */
+  /**
+   * What to do with a NaN/Inf loss or gradient: throw (default), skip the update, or warn and apply
+   * it. On WebGPU it is found at the next read and acted on after a rollback and replay to that
+   * step, with the same outcome (src/train/fitDevice.ts).
+   */
   nonFinite?: "throw" | "skip" | "warn";
   /** Record the fraction of dead ReLU units per layer after each epoch (default false). */
   deadRelu?: boolean;
@@ -58,7 +62,7 @@ export interface FitOptions extends BatchOptions {
   earlyStopping?: EarlyStoppingOptions | EarlyStopping;
   /** Stop when a step's gradient norm falls below `gradNorm`, or the epoch loss improves by less than `relImprovement` (relative). */
   convergence?: ConvergenceOptions;
-  /** Called after every optimizer step; return false to stop. */
+  /** Called after every optimizer step; return false to stop. (On WebGPU it makes every step a read of the GPU.) */
   onStep?: (info: StepInfo) => void | boolean;
   /** Called after every epoch; return false to stop. */
   onEpoch?: (record: EpochRecord, history: History) => void | boolean;

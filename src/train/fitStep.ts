@@ -269,7 +269,7 @@ export function reportOverflow(env: StepEnv, run: TrainingState, then = ""): voi
  * What the parameters are when a step is refused for a non-finite loss or gradient: untouched by
  * this step, but say whether they were already non-finite, or finite but huge (a step too large).
  */
-function describeParams(env: StepEnv, params: Tree): string {
+export function describeParams(env: StepEnv, params: Tree): string {
   const bad = firstNonFinite(params);
   if (bad) return `the parameters were already non-finite before this step (${bad.path} of ${env.describeLayer(layerOf(bad.path))} has ${bad.value} at index ${bad.index})`;
   let max = 0, where = "";
@@ -281,7 +281,7 @@ function describeParams(env: StepEnv, params: Tree): string {
 }
 
 /** Records a warning in the history and passes it on. */
-function warnAndRecord(env: StepEnv, message: string): void {
+export function warnAndRecord(env: StepEnv, message: string): void {
   env.history.warnings.push(message);
   env.warn(message);
 }
