@@ -294,6 +294,22 @@ describe("an MLP under mixed precision", () => {
   });
 });
 
+describe("a deep chain's snapshot (backend.ts) holds the values its kernel wrote", () => {
+  for (const precision of ["f32", "mixed"] as const) {
+    it(precision, async () => {
+      gpu.precision = precision;
+      let x = dh.relu(dh.matmul(dh.randn([40, 50], { seed: 9 }), dh.randn([50, 40], { seed: 8 })));
+      const x0 = await x.data();
+      const chain: dh.Tensor[] = [];
+      for (let i = 0; i < 300; i++) chain.push((x = dh.mul(x, 1)));
+      await x.data();
+      await new Promise((r) => setTimeout(r, 50)); // the background snapshots land
+      for (const i of [254, 255, 256, 257, 299]) expect(await chain[i].data(), `step ${i + 1}`).toEqual(x0);
+      gpu.precision = "f32";
+    });
+  }
+});
+
 describe("ready's precision option", () => {
   it("refuses an unknown value, naming the option", async () => {
     await expect(ready({ backend: "webgpu", precision: "f16" as never })).rejects.toThrow(/ready: precision must be "f32" or "mixed", got "f16"/);

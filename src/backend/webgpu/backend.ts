@@ -123,7 +123,12 @@ export function createBackend(ctx: GpuContext, adapter: string, host: Host, fall
     let depth = 0;
     for (const l of inputs) if (l.cpu === null && l.depth + 1 > depth) depth = l.depth + 1;
     const g = newStorage(n, { cpu: null, replay, depth }, half);
-    if (depth >= SNAPSHOT_DEPTH) snapshot(g);
+    if (depth >= SNAPSHOT_DEPTH) {
+      // after the caller has encoded the kernel that writes g (a read now would copy the buffer
+      // before it is written: seen as zeros from a chain of 257 adds)
+      g.lin.depth = 0;
+      queueMicrotask(() => snapshot(g));
+    }
     return g;
   }
 
