@@ -206,12 +206,12 @@ export function createBackend(ctx: GpuContext, adapter: string, host: Host, fall
     return full > 0;
   }
 
-  /** Runs `write` into `out`'s buffer, or for binary16 `out` into a float32 temporary then packed. */
-  function writeTo(out: GpuStorage, write: (y: GPUBuffer) => void): void {
-    if (!out.half) return write(out.buffer!);
-    const t = ctx.temporary(out.n * 4);
-    write(t);
-    kern.pack(t, out.buffer!, out.n);
+  // A kernel writes float32 into `target(out)`: out's buffer, or for binary16 `out` a temporary
+  // that `settle` then packs into it. (No closure over the operands here: one created next to a
+  // lineage's replay shares its context and would keep the operands' buffers alive with it.)
+  const target = (out: GpuStorage): GPUBuffer => (out.half ? ctx.temporary(out.n * 4) : out.buffer!);
+  function settle(out: GpuStorage, y: GPUBuffer): void {
+    if (out.half) kern.pack(y, out.buffer!, out.n);
   }
 
   const gpuPath = (dtype: DType): boolean => dtype === "float32" && !ctx.lost;
@@ -246,7 +246,11 @@ export function createBackend(ctx: GpuContext, adapter: string, host: Host, fall
     }, mixed);
     if (batch * m * n === 0) return out;
     if (!mixed) kern.matmul(bufferOf(a), bufferOf(b), bias ? bufferOf(bias) : null, out.buffer!, batch, m, k, n, transA, transB, epi);
-    else writeTo(out, (c) => kern.matmulHalf(halfBufferOf(a, batch * m * k), halfBufferOf(b, batch * k * n), bias ? bufferOf(bias) : null, c, batch, m, k, n, transA, transB, epi));
+    else {
+      const c = target(out);
+      kern.matmulHalf(halfBufferOf(a, batch * m * k), halfBufferOf(b, batch * k * n), bias ? bufferOf(bias) : null, c, batch, m, k, n, transA, transB, epi);
+      settle(out, c);
+    }
     return out;
   }
 
@@ -314,7 +318,9 @@ export function createBackend(ctx: GpuContext, adapter: string, host: Host, fall
       if (!gpuPath(dtype)) return cpu.unary(op, onCpu(x), dtype, n);
       const lx = lineageOf(x);
       const out = output(n, [lx], () => cpuArray(cpu.unary(op, cpuStorage(resolveLineage(lx)), dtype, n)), halfResult(n, [[x, n]]));
-      writeTo(out, (y) => kern.unary(op, bufferOf(x), y, n));
+      const y = target(out);
+      kern.unary(op, bufferOf(x), y, n);
+      settle(out, y);
       return asStorage(out);
     },
     binary(op, a, aShape, b, bShape, outShape, dtype) {
@@ -324,7 +330,11 @@ export function createBackend(ctx: GpuContext, adapter: string, host: Host, fall
         const [ca, cb] = hostOf([la, lb]);
         return cpuArray(cpu.binary(op, ca, aShape, cb, bShape, outShape, dtype));
       }, halfResult(n, [[a, sizeOf(aShape)], [b, sizeOf(bShape)]]));
-      if (n > 0) writeTo(out, (y) => kern.binary(op, bufferOf(a), aShape, bufferOf(b), bShape, y, outShape));
+      if (n > 0) {
+        const y = target(out);
+        kern.binary(op, bufferOf(a), aShape, bufferOf(b), bShape, y, outShape);
+        settle(out, y);
+      }
       return asStorage(out);
     },
     where(cond, cShape, a, aShape, b, bShape, outShape, dtype) {
@@ -334,7 +344,11 @@ export function createBackend(ctx: GpuContext, adapter: string, host: Host, fall
         const [cc, ca, cb] = hostOf([lc, la, lb]);
         return cpuArray(cpu.where(cc, cShape, ca, aShape, cb, bShape, outShape, dtype));
       }, halfResult(n, [[cond, sizeOf(cShape)], [a, sizeOf(aShape)], [b, sizeOf(bShape)]]));
-      if (n > 0) writeTo(out, (y) => kern.where(bufferOf(cond), cShape, bufferOf(a), aShape, bufferOf(b), bShape, y, outShape));
+      if (n > 0) {
+        const y = target(out);
+        kern.where(bufferOf(cond), cShape, bufferOf(a), aShape, bufferOf(b), bShape, y, outShape);
+        settle(out, y);
+      }
       return asStorage(out);
     },
     fill(dtype, n, value) {
