@@ -106,24 +106,32 @@ describe("binary16 pack and unpack kernels (kernels/half.wgsl)", () => {
   });
 });
 
-/** C = op(A) op(B) in float64 from the float32 inputs, and sum |a||b| per output. */
+/**
+ * C = op(A) op(B) in float64 from the float32 inputs, and sum |a||b| per output; c16 and mag16 the
+ * same from the inputs rounded to binary16 (what the kernels multiply).
+ */
 function reference(a: Float32Array, b: Float32Array, batch: number, m: number, k: number, n: number, ta: boolean, tb: boolean) {
   const c = new Float64Array(batch * m * n), mag = new Float64Array(batch * m * n);
+  const c16 = new Float64Array(batch * m * n), mag16 = new Float64Array(batch * m * n);
   for (let z = 0; z < batch; z++) {
     for (let i = 0; i < m; i++) {
       for (let j = 0; j < n; j++) {
-        let s = 0, t = 0;
+        let s = 0, t = 0, s16 = 0, t16 = 0;
         for (let p = 0; p < k; p++) {
           const av = a[z * m * k + (ta ? p * m + i : i * k + p)], bv = b[z * k * n + (tb ? j * k + p : p * n + j)];
           s += av * bv;
           t += Math.abs(av * bv);
+          s16 += refHalf(av) * refHalf(bv);
+          t16 += Math.abs(refHalf(av) * refHalf(bv));
         }
         c[z * m * n + i * n + j] = s;
         mag[z * m * n + i * n + j] = t;
+        c16[z * m * n + i * n + j] = s16;
+        mag16[z * m * n + i * n + j] = t16;
       }
     }
   }
-  return { c, mag };
+  return { c, mag, c16, mag16 };
 }
 
 const U = 2 ** -11; // binary16's unit roundoff
@@ -145,7 +153,7 @@ describe.each(["tiled", "direct"] as const)("products over binary16 operands: %s
     it(`batch ${batch}, ${m}x${k} @ ${k}x${n}${ta ? ", A^T" : ""}${tb ? ", B^T" : ""}: within the f16 rounding bound, worse than f32`, async () => {
       const a = dh.randn([batch * m * k], { seed: m * 7 + k }), b = dh.randn([batch * k * n], { seed: n + 11 });
       const av = a._storage as unknown as Float32Array, bv = b._storage as unknown as Float32Array;
-      const { c, mag } = reference(av, bv, batch, m, k, n, ta, tb);
+      const { c, mag, c16, mag16 } = reference(av, bv, batch, m, k, n, ta, tb);
       const run = async (p: "f32" | "mixed") => {
         gpu.precision = p;
         const s = gpu.matmul(a._storage, b._storage, batch, m, k, n, ta, tb, "float32");
@@ -161,8 +169,11 @@ describe.each(["tiled", "direct"] as const)("products over binary16 operands: %s
         const bound = pre + U * (Math.abs(c[i]) + pre) + 2 ** -25;
         const e = Math.abs(half[i] - c[i]);
         expect(e, `output ${i}: ${half[i]} vs ${c[i]} (bound ${bound})`).toBeLessThanOrEqual(bound);
-        // the stored result is a binary16 value
+        // the stored result is a binary16 value, within one binary16 spacing (plus float32
+        // accumulation) of the exact product of the rounded inputs
         expect(refHalf(half[i])).toBe(half[i]);
+        const spacing = 2 ** (Math.max(Math.floor(Math.log2(Math.abs(c16[i]) || 2 ** -24)), -14) - 10);
+        expect(Math.abs(half[i] - c16[i]), `output ${i} against the rounded inputs' product ${c16[i]}`).toBeLessThanOrEqual(spacing + (k + 2) * 2 ** -24 * mag16[i]);
         errHalf = Math.max(errHalf, e / (mag[i] || 1));
         errFull = Math.max(errFull, Math.abs(full[i] - c[i]) / (mag[i] || 1));
       }
