@@ -11,7 +11,8 @@
 //   3. in headless Chromium on the same kind of adapter: downhill's WebGPU matmul next to
 //      tfjs-backend-webgpu's, same page, same sizes, alternating.
 // Never asserts times. Uses the built bundle: `npm run build && node bench/webgpu.bench.mjs`
-// (--quick: fewer sizes, 2,048 digits, a shorter budget; --no-mnist, --no-browser skip parts 2, 3).
+// (--quick: fewer sizes, 2,048 digits, a shorter budget; --no-f16, --no-mnist, --no-browser skip
+// parts 1b, 2, 3). 1b: products under ready({ precision: "mixed" }) against "f32" on the same adapter.
 import { existsSync, readFileSync } from "node:fs";
 import { createServer } from "node:http";
 import { loadavg } from "node:os";
@@ -104,6 +105,31 @@ for (const n of sizes) {
   console.log(`${String(n).padEnd(6)} ${(lastGpuRate / 1e9).toFixed(3).padStart(8)}   ${(lastCpuRate / 1e9).toFixed(3).padStart(8)}    ${(cpuBest / gpuBest).toFixed(3)}x`);
 }
 console.log(crossover === null ? `crossover: none up to the sizes run (the SIMD core wins everywhere on this adapter)` : `crossover: WebGPU wins from n = ${crossover}`);
+
+// ---- 1b. mixed precision: products over binary16 storage against float32 -------------------------
+if (!process.argv.includes("--no-f16")) {
+  console.log('\n## matmul n x n x n, ready({ precision: "mixed" }) against "f32": GFLOP/s (a device per side and round, sides alternating, best of 3)');
+  console.log('   "mixed, f32 in": operands packed for the call; "mixed, f16 in": operands already binary16 (results of products)');
+  console.log("n      f32        mixed,f32in  mixed,f16in  mixed/f32 (f16 in)");
+  for (const n of quick ? [256, 512] : [256, 512, 1024]) {
+    const a = dh.randn([n, n], { seed: 1 }), b = dh.randn([n, n], { seed: 2 });
+    const best = { f32: Infinity, in32: Infinity, in16: Infinity };
+    for (let round = 0; round < 3; round++) {
+      for (const precision of ["f32", "mixed"]) {
+        await dh.ready({ backend: "webgpu", gpu: globalThis.__benchGpu, precision });
+        if (precision === "f32") best.f32 = Math.min(best.f32, await timeGpu(() => dh.matmul(a, b), 2, 2));
+        else {
+          best.in32 = Math.min(best.in32, await timeGpu(() => dh.matmul(a, b), 2, 2));
+          const eye = dh.eye(n), ah = dh.matmul(a, eye), bh = dh.matmul(b, eye); // binary16 copies, made on this round's device
+          best.in16 = Math.min(best.in16, await timeGpu(() => dh.matmul(ah, bh), 2, 2));
+        }
+      }
+    }
+    const g = (t) => ((2 * n ** 3) / t / 1e9).toFixed(3).padStart(8);
+    console.log(`${String(n).padEnd(6)} ${g(best.f32)}   ${g(best.in32)}     ${g(best.in16)}     ${(best.f32 / best.in16).toFixed(2)}x`);
+  }
+  await dh.ready({ backend: "webgpu", gpu: globalThis.__benchGpu });
+}
 
 // ---- 2. an MNIST epoch ---------------------------------------------------------------------------
 // `fit` with its defaults on both sides (what a user gets: compiled steps, accuracy, the

@@ -17,8 +17,8 @@ override RN: u32 = 4u;
 const T: u32 = 16u;
 const RMAX: u32 = 4u;
 
-@group(0) @binding(0) var<storage, read> A: array<f32>;
-@group(0) @binding(1) var<storage, read> B: array<f32>;
+// A and B (bindings 0 and 1) and their loads loadA/loadB come from kernels/matmulOperands.wgsl
+// (float32) or matmulHalfOperands.wgsl (packed binary16), prepended by src/backend/webgpu/context.ts.
 @group(0) @binding(2) var<storage, read_write> C: array<f32>;
 @group(0) @binding(3) var<storage, read> M: array<u32>;
 @group(0) @binding(4) var<storage, read> BIAS: array<f32>;
@@ -49,7 +49,7 @@ fn tiled(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) li
       let gp = t0 + p;
       var v = 0.0;
       if (gi < m && gp < k) {
-        if (TRANS_A) { v = A[aOff + gp * m + gi]; } else { v = A[aOff + gi * k + gp]; }
+        if (TRANS_A) { v = loadA(aOff + gp * m + gi); } else { v = loadA(aOff + gi * k + gp); }
       }
       As[p * bm + i] = v;
     }
@@ -60,7 +60,7 @@ fn tiled(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) li
       let gp = t0 + p;
       var v = 0.0;
       if (gj < n && gp < k) {
-        if (TRANS_B) { v = B[bOff + gj * k + gp]; } else { v = B[bOff + gp * n + gj]; }
+        if (TRANS_B) { v = loadB(bOff + gj * k + gp); } else { v = loadB(bOff + gp * n + gj); }
       }
       Bs[p * bn + j] = v;
     }
@@ -156,11 +156,11 @@ fn direct(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) l
     var b: array<f32, 4>;
     for (var r = 0u; r < 4u; r = r + 1u) {
       let gi = min(row0 + r, m - 1u);
-      if (TRANS_A) { a[r] = A[aOff + p * m + gi]; } else { a[r] = A[aOff + gi * k + p]; }
+      if (TRANS_A) { a[r] = loadA(aOff + p * m + gi); } else { a[r] = loadA(aOff + gi * k + p); }
     }
     for (var c = 0u; c < 4u; c = c + 1u) {
       let gj = min(col0 + c, n - 1u);
-      if (TRANS_B) { b[c] = B[bOff + gj * k + p]; } else { b[c] = B[bOff + p * n + gj]; }
+      if (TRANS_B) { b[c] = loadB(bOff + gj * k + p); } else { b[c] = loadB(bOff + p * n + gj); }
     }
     for (var r = 0u; r < 4u; r = r + 1u) {
       for (var c = 0u; c < 4u; c = c + 1u) { acc[r * 4u + c] = fma(a[r], b[c], acc[r * 4u + c]); }

@@ -109,6 +109,14 @@ export interface ReadyOptions {
   /** With `backend: "webgpu"` or `"auto"`: a `GPUDevice` to run on as it is. */
   device?: object;
   /**
+   * With `backend: "webgpu"`: `"f32"` (default) or `"mixed"`: activations (products' results and
+   * what elementwise ops compute from them) stored as binary16, two values to a 32-bit word
+   * (core WGSL, no `shader-f16` needed), products reading binary16 operands and accumulating in
+   * float32; parameters, the optimizer's state and the gradients it reads stay float32. Compiled
+   * (`jit`) programs run in float32. Native f16 arithmetic is not used.
+   */
+  precision?: "f32" | "mixed";
+  /**
    * With `backend: "auto"`: the sizes from which work on CPU values goes to the GPU, instead of
    * measuring them: `matmulFlops` (2 b m k n of a product), `elements` (values of any other
    * kernel); Infinity: never. A field left out is measured.
@@ -127,7 +135,7 @@ export interface ReadyOptions {
   wasmModule?: WebAssembly.Module;
 }
 
-const READY_KEYS = { backend: true, threads: true, waitForThreads: true, wasmModule: true, gpu: true, device: true, crossover: true } satisfies OptionKeys<ReadyOptions>;
+const READY_KEYS = { backend: true, threads: true, waitForThreads: true, wasmModule: true, gpu: true, device: true, crossover: true, precision: true } satisfies OptionKeys<ReadyOptions>;
 
 /**
  * Starts the WebAssembly core (lazily, never at import). Until it resolves, or if it fails,
@@ -150,6 +158,10 @@ export async function ready(options: ReadyOptions = {}): Promise<void> {
   if (options.crossover !== undefined) {
     if (options.backend !== "auto") throw new ArgumentError(`ready: crossover is an option of backend: "auto"`);
     checkCrossover(options.crossover);
+  }
+  if (options.precision !== undefined) {
+    if (options.precision !== "f32" && options.precision !== "mixed") throw new ArgumentError(`ready: precision must be "f32" or "mixed", got ${typeof options.precision === "string" ? JSON.stringify(options.precision) : kindOf(options.precision)}`);
+    if (options.backend !== "webgpu") throw new ArgumentError(`ready: precision is an option of backend: "webgpu"`);
   }
   if (options.backend === "webgpu") return startWebGpu(options);
   if (options.backend === "auto") return startAuto(options);
@@ -197,7 +209,7 @@ async function startWebGpu(options: ReadyOptions): Promise<void> {
     const mod = await import("./webgpu/entry.js");
     await cpuReady;
     const host = { cpu: backendNamed("wasm") ?? jsBackend, BackendError };
-    webgpu = await mod.startWebGpu(host, { gpu: options.gpu as never, device: options.device as never });
+    webgpu = await mod.startWebGpu(host, { gpu: options.gpu as never, device: options.device as never, precision: options.precision });
     auto = null; // its router was over the previous device
     preferred = "webgpu";
     initError = null;

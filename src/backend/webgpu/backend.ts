@@ -8,6 +8,15 @@
  * exists only on the device is a BackendError naming the op. When the device is lost every later
  * call runs on the host backend, and each GPU-held value is recomputed there from its lineage
  * (storage.ts), so no tensor's values are lost.
+ *
+ * Mixed precision (`precision: "mixed"`, halfStorage.ts): products read both operands as packed
+ * binary16 (an operand held in float32, such as a parameter, is packed into a temporary for the
+ * call) and accumulate in float32; their results, and the results of elementwise ops whose
+ * full-size operands are all binary16, are stored as binary16 (activations and their
+ * gradients). Every other kernel reads a binary16 operand through a float32 temporary (unpacked
+ * for the call) and writes float32, so float32 wins wherever it meets binary16 at full size:
+ * parameters, the optimizer's state and its update stay float32, and the fused optimizer reads
+ * binary16 gradients as float32. Compiled programs (src/jit/webgpuLowering.ts) run in float32.
  */
 import type { DType, FloatArray } from "../../tensor/dtype.js";
 import { arrayFor } from "../../tensor/dtype.js";
@@ -21,6 +30,7 @@ import type { Epilogue, MatmulFlavor } from "./matmul.js";
 import { WebGpuEngine } from "./fused.js";
 import { gpuKernels, type GpuKernels, type Sink } from "./kernels.js";
 import { fusedPassWgsl, type FusedPass } from "./fusedPass.js";
+import { halfWords, unpackHalves, type Precision } from "./halfStorage.js";
 import commonSrc from "../../../kernels/common.wgsl";
 import elementwiseSrc from "../../../kernels/elementwise.wgsl";
 
@@ -49,6 +59,10 @@ export interface WebGpuBackend extends Backend {
   lostReason: string | null;
   /** C = act(A B + bias), the tiled product with its fused epilogue (bias of n values or null). */
   matmulEpilogue(a: Storage, b: Storage, bias: Storage | null, m: number, k: number, n: number, transA: boolean, transB: boolean, act: "none" | "relu"): Storage;
+  /** "f32", or "mixed": activations stored as binary16 (the header; settable, for tests). */
+  precision: Precision;
+  /** Whether `s` is device storage holding packed binary16 values. */
+  isHalf(s: Storage): boolean;
   /** Which product kernels run: "tiled" (hardware adapters) or "direct" (CPU-backed ones); settable for tests. */
   matmulFlavor: MatmulFlavor;
   /** Forces the one-invocation-per-output reduction ("lane"), or leaves the choice by size (null); for tests. */
@@ -89,7 +103,7 @@ export interface ProgramHost {
   readonly cpu: Backend;
 }
 
-export function createBackend(ctx: GpuContext, adapter: string, host: Host, fallback = false): WebGpuBackend {
+export function createBackend(ctx: GpuContext, adapter: string, host: Host, fallback = false, precision: Precision = "f32"): WebGpuBackend {
   const cpu = host.cpu;
   const registry = new FinalizationRegistry<GPUBuffer>((buf) => {
     if (!ctx.lost) ctx.pool.release(buf);
@@ -97,19 +111,24 @@ export function createBackend(ctx: GpuContext, adapter: string, host: Host, fall
   /** Uploads of CPU arrays, kept with the array (tensors are immutable; in-place writers call `written`). */
   let uploads = new WeakMap<object, GpuStorage>();
 
-  function newStorage(n: number, lin: Lineage): GpuStorage {
-    const buf = ctx.pool.acquire(n * 4);
-    const g = new GpuStorage(buf, n, lin);
+  function newStorage(n: number, lin: Lineage, half = false): GpuStorage {
+    const buf = ctx.pool.acquire(half ? halfWords(n) * 4 : n * 4);
+    const g = new GpuStorage(buf, n, lin, half);
     registry.register(g, buf, g);
     return g;
   }
 
   /** A kernel's output of `n` values, recomputed on the CPU by `replay` should the device be lost. */
-  function output(n: number, inputs: Lineage[], replay: () => FloatArray): GpuStorage {
+  function output(n: number, inputs: Lineage[], replay: () => FloatArray, half = false): GpuStorage {
     let depth = 0;
     for (const l of inputs) if (l.cpu === null && l.depth + 1 > depth) depth = l.depth + 1;
-    const g = newStorage(n, { cpu: null, replay, depth });
-    if (depth >= SNAPSHOT_DEPTH) snapshot(g);
+    const g = newStorage(n, { cpu: null, replay, depth }, half);
+    if (depth >= SNAPSHOT_DEPTH) {
+      // after the caller has encoded the kernel that writes g (a read now would copy the buffer
+      // before it is written: seen as zeros from a chain of 257 adds)
+      g.lin.depth = 0;
+      queueMicrotask(() => snapshot(g));
+    }
     return g;
   }
 
@@ -117,15 +136,21 @@ export function createBackend(ctx: GpuContext, adapter: string, host: Host, fall
   function snapshot(g: GpuStorage): void {
     const lin = g.lin;
     lin.depth = 0;
-    ctx.read(g.buffer!, g.n * 4).then(
-      (ab) => {
+    readValues(g).then(
+      (values) => {
         if (lin.cpu === null) {
-          lin.cpu = new Float32Array(ab);
+          lin.cpu = values;
           lin.replay = null;
         }
       },
       () => {},
     );
+  }
+
+  /** The values of `g`'s buffer on the CPU (binary16 unpacked). */
+  async function readValues(g: GpuStorage): Promise<Float32Array> {
+    if (!g.half) return new Float32Array(await ctx.read(g.buffer!, g.n * 4));
+    return unpackHalves(new Uint32Array(await ctx.read(g.buffer!, halfWords(g.n) * 4)), g.n);
   }
 
   const lineageOf = (s: Storage): Lineage => (isGpu(s) ? gpuOf(s).lin : knownLineage(cpuArray(s)));
@@ -134,9 +159,18 @@ export function createBackend(ctx: GpuContext, adapter: string, host: Host, fall
   /** A CPU replay helper: the host kernel over the inputs' lineages. */
   const hostOf = (ls: Lineage[]) => ls.map((l) => cpuStorage(resolveLineage(l)));
 
-  /** The device buffer of a float32 operand, uploading a CPU array once. */
+  /**
+   * The device buffer of an operand as float32 values, uploading a CPU array once; binary16
+   * storage is unpacked into a temporary (`ctx.temporary`: valid until the op's dispatches are submitted).
+   */
   function bufferOf(s: Storage): GPUBuffer {
-    if (isGpu(s)) return gpuOf(s).buffer!;
+    if (isGpu(s)) {
+      const g = gpuOf(s);
+      if (!g.half) return g.buffer!;
+      const t = ctx.temporary(g.n * 4);
+      kern.unpack(g.buffer!, t, g.n);
+      return t;
+    }
     const a = cpuArray(s);
     let g = uploads.get(a);
     if (!g) {
@@ -146,6 +180,38 @@ export function createBackend(ctx: GpuContext, adapter: string, host: Host, fall
       uploads.set(a, g);
     }
     return g.buffer!;
+  }
+
+  /** The device buffer of a product's operand as packed binary16: float32 values are packed into a temporary. */
+  function halfBufferOf(s: Storage, n: number): GPUBuffer {
+    if (isGpu(s) && gpuOf(s).half) return gpuOf(s).buffer!;
+    const t = ctx.temporary(halfWords(n) * 4);
+    kern.pack(bufferOf(s), t, n);
+    return t;
+  }
+
+  /**
+   * Whether an elementwise result of `n` values is stored as binary16: in mixed precision, when
+   * every operand of the result's full size is binary16 (broadcast operands such as a bias row
+   * or a scalar do not decide; a full-size float32 operand keeps the result float32).
+   */
+  function halfResult(n: number, operands: ReadonlyArray<readonly [Storage, number]>): boolean {
+    if (backend.precision !== "mixed") return false;
+    let full = 0;
+    for (const [s, size] of operands) {
+      if (size !== n) continue;
+      if (!(isGpu(s) && gpuOf(s).half)) return false;
+      full++;
+    }
+    return full > 0;
+  }
+
+  // A kernel writes float32 into `target(out)`: out's buffer, or for binary16 `out` a temporary
+  // that `settle` then packs into it. (No closure over the operands here: one created next to a
+  // lineage's replay shares its context and would keep the operands' buffers alive with it.)
+  const target = (out: GpuStorage): GPUBuffer => (out.half ? ctx.temporary(out.n * 4) : out.buffer!);
+  function settle(out: GpuStorage, y: GPUBuffer): void {
+    if (out.half) kern.pack(y, out.buffer!, out.n);
   }
 
   const gpuPath = (dtype: DType): boolean => dtype === "float32" && !ctx.lost;
@@ -164,6 +230,7 @@ export function createBackend(ctx: GpuContext, adapter: string, host: Host, fall
 
   function matmulGpu(a: Storage, b: Storage, bias: Storage | null, batch: number, m: number, k: number, n: number, transA: boolean, transB: boolean, epi: Epilogue): GpuStorage {
     const la = lineageOf(a), lb = lineageOf(b), lbias = bias ? lineageOf(bias) : null;
+    const mixed = backend.precision === "mixed";
     const out = output(batch * m * n, lbias ? [la, lb, lbias] : [la, lb], () => {
       const [ca, cb] = hostOf([la, lb]);
       const c = cpuArray(cpu.matmul(ca, cb, batch, m, k, n, transA, transB, "float32"));
@@ -176,8 +243,14 @@ export function createBackend(ctx: GpuContext, adapter: string, host: Host, fall
         }
       }
       return c;
-    });
-    if (batch * m * n > 0) kern.matmul(bufferOf(a), bufferOf(b), bias ? bufferOf(bias) : null, out.buffer!, batch, m, k, n, transA, transB, epi);
+    }, mixed);
+    if (batch * m * n === 0) return out;
+    if (!mixed) kern.matmul(bufferOf(a), bufferOf(b), bias ? bufferOf(bias) : null, out.buffer!, batch, m, k, n, transA, transB, epi);
+    else {
+      const c = target(out);
+      kern.matmulHalf(halfBufferOf(a, batch * m * k), halfBufferOf(b, batch * k * n), bias ? bufferOf(bias) : null, c, batch, m, k, n, transA, transB, epi);
+      settle(out, c);
+    }
     return out;
   }
 
@@ -209,6 +282,8 @@ export function createBackend(ctx: GpuContext, adapter: string, host: Host, fall
     ctx,
     adapter,
     lostReason: null,
+    precision,
+    isHalf: (s) => isGpu(s) && gpuOf(s).half,
     matmulFlavor: fallback ? "direct" : "tiled",
     reduceFlavor: null,
 
@@ -220,7 +295,7 @@ export function createBackend(ctx: GpuContext, adapter: string, host: Host, fall
       if (g.lin.cpu) return g.lin.cpu.slice();
       if (!ctx.lost && g.buffer) {
         try {
-          const values = new Float32Array(await ctx.read(g.buffer, n * 4));
+          const values = await readValues(g);
           g.lin.cpu ??= values.slice();
           g.lin.replay = null;
           return values;
@@ -242,8 +317,10 @@ export function createBackend(ctx: GpuContext, adapter: string, host: Host, fall
     unary(op, x, dtype, n) {
       if (!gpuPath(dtype)) return cpu.unary(op, onCpu(x), dtype, n);
       const lx = lineageOf(x);
-      const out = output(n, [lx], () => cpuArray(cpu.unary(op, cpuStorage(resolveLineage(lx)), dtype, n)));
-      kern.unary(op, bufferOf(x), out.buffer!, n);
+      const out = output(n, [lx], () => cpuArray(cpu.unary(op, cpuStorage(resolveLineage(lx)), dtype, n)), halfResult(n, [[x, n]]));
+      const y = target(out);
+      kern.unary(op, bufferOf(x), y, n);
+      settle(out, y);
       return asStorage(out);
     },
     binary(op, a, aShape, b, bShape, outShape, dtype) {
@@ -252,8 +329,12 @@ export function createBackend(ctx: GpuContext, adapter: string, host: Host, fall
       const out = output(n, [la, lb], () => {
         const [ca, cb] = hostOf([la, lb]);
         return cpuArray(cpu.binary(op, ca, aShape, cb, bShape, outShape, dtype));
-      });
-      if (n > 0) kern.binary(op, bufferOf(a), aShape, bufferOf(b), bShape, out.buffer!, outShape);
+      }, halfResult(n, [[a, sizeOf(aShape)], [b, sizeOf(bShape)]]));
+      if (n > 0) {
+        const y = target(out);
+        kern.binary(op, bufferOf(a), aShape, bufferOf(b), bShape, y, outShape);
+        settle(out, y);
+      }
       return asStorage(out);
     },
     where(cond, cShape, a, aShape, b, bShape, outShape, dtype) {
@@ -262,8 +343,12 @@ export function createBackend(ctx: GpuContext, adapter: string, host: Host, fall
       const out = output(n, [lc, la, lb], () => {
         const [cc, ca, cb] = hostOf([lc, la, lb]);
         return cpuArray(cpu.where(cc, cShape, ca, aShape, cb, bShape, outShape, dtype));
-      });
-      if (n > 0) kern.where(bufferOf(cond), cShape, bufferOf(a), aShape, bufferOf(b), bShape, out.buffer!, outShape);
+      }, halfResult(n, [[cond, sizeOf(cShape)], [a, sizeOf(aShape)], [b, sizeOf(bShape)]]));
+      if (n > 0) {
+        const y = target(out);
+        kern.where(bufferOf(cond), cShape, bufferOf(a), aShape, bufferOf(b), bShape, y, outShape);
+        settle(out, y);
+      }
       return asStorage(out);
     },
     fill(dtype, n, value) {

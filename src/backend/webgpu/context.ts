@@ -11,10 +11,23 @@ import layoutSrc from "../../../kernels/layout.wgsl";
 import reduceSrc from "../../../kernels/reduce.wgsl";
 import matmulSrc from "../../../kernels/matmul.wgsl";
 import optimSrc from "../../../kernels/optim.wgsl";
+import matmulOperandsSrc from "../../../kernels/matmulOperands.wgsl";
+import matmulHalfOperandsSrc from "../../../kernels/matmulHalfOperands.wgsl";
+import halfFormatSrc from "../../../kernels/halfFormat.wgsl";
+import halfSrc from "../../../kernels/half.wgsl";
 import { BufferPool } from "./pool.js";
 
-export type Family = "elementwise" | "layout" | "reduce" | "matmul" | "optim";
-const SOURCES: Record<Family, string> = { elementwise: elementwiseSrc, layout: layoutSrc, reduce: reduceSrc, matmul: matmulSrc, optim: optimSrc };
+export type Family = "elementwise" | "layout" | "reduce" | "matmul" | "optim" | "half" | "matmulHalf";
+// matmulHalf: the same products over packed binary16 operands (mixed precision, halfStorage.ts)
+const SOURCES: Record<Family, string> = {
+  elementwise: elementwiseSrc,
+  layout: layoutSrc,
+  reduce: reduceSrc,
+  matmul: matmulOperandsSrc + matmulSrc,
+  optim: optimSrc,
+  half: halfFormatSrc + halfSrc,
+  matmulHalf: halfFormatSrc + matmulHalfOperandsSrc + matmulSrc,
+};
 
 /** A binding: a buffer (whole) or metadata words. */
 export type Binding = GPUBuffer | Uint32Array | Int32Array | Float32Array;
@@ -31,6 +44,8 @@ export class GpuContext {
   private dispatches = 0;
   private flushQueued = false;
   private temps: GPUBuffer[] = [];
+  /** `temporary` buffers: they return to the pool one flush later than metadata temporaries. */
+  private lateTemps: GPUBuffer[] = [];
   /** Command buffers submitted so far (tests check a step is one). */
   submits = 0;
   readonly maxGroups: number;
@@ -74,6 +89,17 @@ export class GpuContext {
     const b = this.pool.acquire(Math.max(data.byteLength, 4));
     if (data.byteLength > 0) this.device.queue.writeBuffer(b, 0, data.buffer, data.byteOffset, data.byteLength);
     if (temp) this.temps.push(b);
+    return b;
+  }
+
+  /**
+   * A pool buffer of at least `bytes` for one op's intermediate (mixed precision's conversions):
+   * it returns to the pool at the second flush from now, so an early flush (MAX_DISPATCHES)
+   * between the dispatch that writes it and the one that reads it cannot hand it out again.
+   */
+  temporary(bytes: number): GPUBuffer {
+    const b = this.pool.acquire(Math.max(bytes, 4));
+    this.lateTemps.push(b);
     return b;
   }
 
@@ -150,8 +176,13 @@ export class GpuContext {
       }
     }
     for (const t of this.temps) this.pool.release(t);
-    this.temps = [];
+    this.temps = this.lateTemps;
+    this.lateTemps = [];
     this.pool.settle();
+    if (this.temps.length > 0 && !this.flushQueued) {
+      this.flushQueued = true;
+      queueMicrotask(() => this.flush());
+    }
   }
 
   /** `bytes` of `src` as the CPU sees them, after everything encoded so far. */

@@ -165,6 +165,34 @@ export function gpuKernels<B>(ctx: GpuContext, sink: Sink<B>, flavors: Flavors, 
         sink.dispatch(ctx.pipeline("matmul", "tiled", constants), [a, b, c, new Uint32Array([m, k, n]), bias ?? sink.placeholder()], [Math.ceil(n / bn), Math.ceil(m / bm), batch]);
       }
     },
+    /** Packs n float32 values of x into ceil(n / 2) binary16 words of y (halfStorage.ts). */
+    pack(x: B, y: B, n: number): void {
+      if (n > 0) sink.dispatch(ctx.pipeline("half", "pack"), [x, y, new Uint32Array([n])], groups1(Math.ceil(n / 2)));
+    },
+    /** Unpacks n binary16 values of h into float32 values of y. */
+    unpack(h: B, y: B, n: number): void {
+      if (n > 0) sink.dispatch(ctx.pipeline("half", "unpack"), [h, y, new Uint32Array([n])], groups1(n));
+    },
+    /**
+     * C = epi(A B + bias) over packed binary16 operands, accumulated and written in float32: the
+     * tiled or direct product of the float32 path with loads that unpack (matrix-vector shapes
+     * take the tiled kernel with one register per invocation: the dot kernels read float32 only).
+     */
+    matmulHalf(a: B, b: B, bias: B | null, c: B, batch: number, m: number, k: number, n: number, transA: boolean, transB: boolean, epi: Epilogue): void {
+      if (batch * m * n === 0) return;
+      if (k === 0) return fill(c, batch * m * n, 0);
+      if (batch > ctx.maxGroups) throw new BackendError(`matmul: a batch of ${batch} exceeds this adapter's ${ctx.maxGroups} workgroups per dimension`);
+      const plan = chooseMatmul(m, k, n, transA, transB, epi, flavors.matmulFlavor);
+      const meta = new Uint32Array([m, k, n]);
+      if (plan.kind === "direct") {
+        const pipe = ctx.pipeline("matmulHalf", "direct", { TRANS_A: transA ? 1 : 0, TRANS_B: transB ? 1 : 0, EPI: epi });
+        sink.dispatch(pipe, [a, b, c, meta, bias ?? sink.placeholder()], [Math.ceil(n / 32), Math.ceil(m / 32), batch]);
+        return;
+      }
+      const r = plan.kind === "tiled" ? plan.r : 1, bm = 16 * r, bn = 16 * r;
+      const constants = { TRANS_A: transA ? 1 : 0, TRANS_B: transB ? 1 : 0, EPI: epi, RM: r, RN: r, BK: 16 };
+      sink.dispatch(ctx.pipeline("matmulHalf", "tiled", constants), [a, b, c, meta, bias ?? sink.placeholder()], [Math.ceil(n / bn), Math.ceil(m / bm), batch]);
+    },
     softmax(x: B, y: B, rows: number, len: number, log: boolean): void {
       if (rows * len > 0) sink.dispatch(ctx.pipeline("reduce", "softmax"), [x, y, new Uint32Array([rows, len, log ? 1 : 0])], ctx.grid(rows));
     },

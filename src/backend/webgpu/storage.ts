@@ -32,7 +32,8 @@ export function resolveLineage(l: Lineage): FloatArray {
 export class GpuStorage {
   /** null after the device was lost (then `lin` is the only source of the values). */
   buffer: GPUBuffer | null;
-  constructor(buffer: GPUBuffer, readonly n: number, public lin: Lineage) {
+  /** `half`: the buffer holds the n values as packed binary16 (mixed precision, halfStorage.ts). */
+  constructor(buffer: GPUBuffer, readonly n: number, public lin: Lineage, readonly half = false) {
     this.buffer = buffer;
   }
 }
