@@ -19,7 +19,7 @@ import { History, type FitResult, type StopReason } from "./history.js";
 import { resolveFitOptions, type FitOptions } from "./fitOptions.js";
 import { startTraining } from "./fitState.js";
 import { EpochSums, batchGradientOf, reportOverflow, trainEpoch, type StepEnv } from "./fitStep.js";
-import { epochRecord, stopAfterEpoch, type EpochWatch } from "./fitEpoch.js";
+import { epochRecord, finishRun, stopAfterEpoch, type EpochWatch } from "./fitEpoch.js";
 import { stepExtra, type StepBatch } from "./stepExtra.js";
 import { fitOnDevice } from "./fitDevice.js";
 
@@ -96,23 +96,7 @@ export async function fit(model: Layer, data: Dataset | Batches, options: FitOpt
   } finally {
     opt.dispose(); // parameters get their own arrays back, even when a step threw
   }
-  const stepsRun = run.step;
-  let restoredEpoch = -1;
-  const best = watch.best;
-  if (best && plan.earlyStopping?.restoreBest) {
-    // The best epoch's whole training state, not only its parameters: a checkpoint of the result
-    // then resumes from that epoch as if the run had stopped there.
-    model.params = run.params = best.params;
-    model.state = run.state = best.state;
-    optState = best.optState;
-    run.step = best.step;
-    run.epoch = best.epoch;
-    run.batch = best.batch;
-    run.rng.setState(best.rngState);
-    restoredEpoch = best.recordEpoch;
-  }
-  progress.end(progress.mode === "none" ? undefined : `stopped: ${stopReason} after ${stepsRun} steps${restoredEpoch >= 0 ? `; restored the best epoch, epoch ${restoredEpoch} (step ${run.step})` : ""}`);
-  return { history, stopReason, optState, step: run.step, epoch: run.epoch, batch: run.batch, rng: run.rng, restoredEpoch, jit: { ...env.batchGradient.jit } };
+  return finishRun(model, plan, run, watch, history, stopReason, optState, progress, env.batchGradient.jit);
 }
 
 /** "0" -> "layer 0 (linear)" for sequential models; paths otherwise. */

@@ -43,7 +43,7 @@ import { History, type FitResult, type StepInfo, type StopReason } from "./histo
 import type { FitPlan } from "./fitOptions.js";
 import { startTraining, type TrainingState } from "./fitState.js";
 import { EpochSums, batchGradientOf, describeParams, reportOverflow, warnAndRecord, type StepEnv } from "./fitStep.js";
-import { epochRecord, stopAfterEpoch, type EpochWatch } from "./fitEpoch.js";
+import { epochRecord, finishRun, stopAfterEpoch, type EpochWatch } from "./fitEpoch.js";
 import { deviceMetricsFor, type DeviceMetric } from "./deviceMetrics.js";
 import { evaluateOnDevice } from "./evaluate.js";
 import { hostTree, readVectors } from "./deviceReads.js";
@@ -137,21 +137,7 @@ export async function fitOnDevice(model: Layer, plan: FitPlan): Promise<FitResul
     model.params = run.params; // a rollback replaced the parameter tensors (a NonFiniteError leaves those before the bad step)
   }
   model.state = run.state;
-  const stepsRun = run.step;
-  let restoredEpoch = -1;
-  const best = watch.best;
-  if (best && plan.earlyStopping?.restoreBest) {
-    model.params = run.params = best.params;
-    model.state = run.state = best.state;
-    optState = best.optState;
-    run.step = best.step;
-    run.epoch = best.epoch;
-    run.batch = best.batch;
-    run.rng.setState(best.rngState);
-    restoredEpoch = best.recordEpoch;
-  }
-  progress.end(progress.mode === "none" ? undefined : `stopped: ${stopReason} after ${stepsRun} steps${restoredEpoch >= 0 ? `; restored the best epoch, epoch ${restoredEpoch} (step ${run.step})` : ""}`);
-  return { history, stopReason, optState, step: run.step, epoch: run.epoch, batch: run.batch, rng: run.rng, restoredEpoch, jit: { ...env.batchGradient.jit } };
+  return finishRun(model, plan, run, watch, history, stopReason, optState, progress, env.batchGradient.jit);
 }
 
 /** The per-epoch loop over batches and steps, with the unread steps and the rollback copy. */

@@ -10,7 +10,8 @@ import type { Layer, State } from "../nn/layers.js";
 import { takeRows } from "./data.js";
 import { deadReluFraction } from "./diagnostics.js";
 import { evaluateWith } from "./evaluate.js";
-import type { EpochRecord, History, StopReason } from "./history.js";
+import type { EpochRecord, FitResult, History, StopReason } from "./history.js";
+import type { Progress } from "./progress.js";
 import type { FitPlan } from "./fitOptions.js";
 import type { TrainingState } from "./fitState.js";
 import type { EpochSums } from "./fitStep.js";
@@ -90,4 +91,27 @@ export function stopAfterEpoch(plan: FitPlan, record: EpochRecord, history: Hist
 
 function copyTree(tree: Tree): Tree {
   return treeMap((t) => cloneTensor(t), tree);
+}
+
+/**
+ * The end of a run (both loops, fit.ts and fitDevice.ts): with `earlyStopping.restoreBest`, the best
+ * epoch's whole training state, not only its parameters, so that a checkpoint of the result resumes
+ * from that epoch as if the run had stopped there; then the progress line and the result.
+ */
+export function finishRun(model: Layer, plan: FitPlan, run: TrainingState, watch: EpochWatch, history: History, stopReason: StopReason, optState: unknown, progress: Progress, jit: FitResult["jit"]): FitResult {
+  const stepsRun = run.step;
+  let restoredEpoch = -1;
+  const best = watch.best;
+  if (best && plan.earlyStopping?.restoreBest) {
+    model.params = run.params = best.params;
+    model.state = run.state = best.state;
+    optState = best.optState;
+    run.step = best.step;
+    run.epoch = best.epoch;
+    run.batch = best.batch;
+    run.rng.setState(best.rngState);
+    restoredEpoch = best.recordEpoch;
+  }
+  progress.end(progress.mode === "none" ? undefined : `stopped: ${stopReason} after ${stepsRun} steps${restoredEpoch >= 0 ? `; restored the best epoch, epoch ${restoredEpoch} (step ${run.step})` : ""}`);
+  return { history, stopReason, optState, step: run.step, epoch: run.epoch, batch: run.batch, rng: run.rng, restoredEpoch, jit: { ...jit } };
 }
