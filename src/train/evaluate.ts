@@ -60,15 +60,10 @@ export function evaluateWith(model: Layer, data: Dataset, loss: LossFn, metrics:
   const n = data.x.shape[0];
   const sums: Record<string, number> = { loss: 0 };
   for (const m of metrics) sums[m.name] = 0;
-  for (let s = 0; s < n; s += bs) {
-    const count = Math.min(bs, n - s);
-    const rows = Int32Array.from({ length: count }, (_, i) => s + i);
-    const xb = count === n ? data.x : takeRows(data.x, rows);
-    const yb = count === n ? data.y : takeRows(data.y, rows);
-    const out = model.apply(params, xb, { training: false, state });
+  forEachBatch(model, data, bs, params, state, (out, yb, count) => {
     sums.loss += loss(out, yb).item() * count;
     for (const m of metrics) sums[m.name] += m.fn(out, yb) * count;
-  }
+  });
   for (const k of Object.keys(sums)) sums[k] /= n;
   return sums;
 }
@@ -80,15 +75,10 @@ export function evaluateWith(model: Layer, data: Dataset, loss: LossFn, metrics:
 export async function evaluateOnDevice(model: Layer, data: Dataset, loss: LossFn, metrics: readonly NamedMetric[], deviceMetrics: readonly DeviceMetric[], bs: number, params: Tree, state?: State): Promise<Record<string, number>> {
   const n = data.x.shape[0];
   const vecs: Tensor[] = [], counts: number[] = [];
-  for (let s = 0; s < n; s += bs) {
-    const count = Math.min(bs, n - s);
-    const rows = Int32Array.from({ length: count }, (_, i) => s + i);
-    const xb = count === n ? data.x : takeRows(data.x, rows);
-    const yb = count === n ? data.y : takeRows(data.y, rows);
-    const out = model.apply(params, xb, { training: false, state });
+  forEachBatch(model, data, bs, params, state, (out, yb, count) => {
     vecs.push(stack([loss(out, yb), ...deviceMetrics.map((m) => m(out, yb))]));
     counts.push(count);
-  }
+  });
   const sums: Record<string, number> = { loss: 0 };
   for (const m of metrics) sums[m.name] = 0;
   (await readVectors(vecs)).forEach((v, b) => {
@@ -132,4 +122,16 @@ export function checkTargets(op: string, model: Layer, lossName: unknown, loss: 
     throw new ShapeError(`${op}: ${which}.y rows have shape ${fmt(y.shape.slice(1))} but the model outputs rows of shape ${fmt(outShape)}`);
   }
   loss(probe, takeRows(y, [0]));
+}
+
+/** The model's outputs (not training) on consecutive batches of `bs` rows, with each batch's targets and row count. */
+function forEachBatch(model: Layer, data: Dataset, bs: number, params: Tree, state: State | undefined, f: (out: Tensor, yb: Tensor, count: number) => void): void {
+  const n = data.x.shape[0];
+  for (let s = 0; s < n; s += bs) {
+    const count = Math.min(bs, n - s);
+    const rows = Int32Array.from({ length: count }, (_, i) => s + i);
+    const xb = count === n ? data.x : takeRows(data.x, rows);
+    const yb = count === n ? data.y : takeRows(data.y, rows);
+    f(model.apply(params, xb, { training: false, state }), yb, count);
+  }
 }
