@@ -7,7 +7,7 @@ import { setFlagsFromString } from "node:v8";
 import { beforeAll, describe, expect, it } from "vitest";
 import * as dh from "../../src/index.js";
 import type { WebGpuBackend } from "../../src/backend/webgpu/entry.js";
-import { startGpu } from "./gpu.js";
+import { settleLiveBuffers, startGpu } from "./gpu.js";
 
 let gpu: WebGpuBackend;
 beforeAll(async () => {
@@ -238,15 +238,7 @@ describe("fit on WebGPU", () => {
     const { model, x, y } = setup();
     for (let k = 0; k < calls; k++) {
       await dh.fit(model, { x, y }, { optimizer: dh.adam({ lr: 0.001 }), epochs: 25, batchSize: 16, progress: "none" });
-      let prev = Infinity, stable = 0;
-      for (let round = 0; round < 40 && (round < 6 || stable < 3); round++) {
-        const now = gpu.stats().liveBuffers;
-        stable = now >= prev ? stable + 1 : 0;
-        prev = now;
-        gc();
-        await new Promise((r) => setTimeout(r, 20));
-        gpu.ctx.flush();
-      }
+      await settleLiveBuffers(gpu, gc);
       samples.push(gpu.stats().liveBuffers);
       if (calls > 20 && (k + 1) % 50 === 0) process.stderr.write(`[fit leak] ${(k + 1) * 100} steps: live buffers ${samples.at(-1)}, pooled KiB ${Math.round(gpu.stats().pooledBytes / 1024)}, JS heap MiB ${(process.memoryUsage().heapUsed / 2 ** 20).toFixed(1)}\n`);
     }

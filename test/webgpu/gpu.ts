@@ -21,3 +21,21 @@ export function onJs<T>(f: () => T): T {
     setBackend("webgpu");
   }
 }
+
+/**
+ * Lets collected GPU tensors go back to the pool before a count of live buffers is read:
+ * finalization callbacks run on later tasks, some rounds after the collection, so this collects
+ * and waits until the count stops falling (at least 6 rounds, at most 40).
+ */
+export async function settleLiveBuffers(gpu: WebGpuBackend, gc: () => void): Promise<void> {
+  let prev = Infinity, stable = 0;
+  for (let round = 0; round < 40 && (round < 6 || stable < 3); round++) {
+    const now = gpu.stats().liveBuffers;
+    stable = now >= prev ? stable + 1 : 0;
+    prev = now;
+    gc();
+    gc();
+    await new Promise((r) => setTimeout(r, 20));
+    gpu.ctx.flush();
+  }
+}

@@ -14,7 +14,7 @@ import { runInNewContext } from "node:vm";
 import { beforeAll, describe, expect, it } from "vitest";
 import * as dh from "../../src/core.js";
 import type { WebGpuBackend } from "../../src/backend/webgpu/entry.js";
-import { startGpu } from "./gpu.js";
+import { settleLiveBuffers, startGpu } from "./gpu.js";
 
 const STEPS = Number(process.env.DOWNHILL_GPU_LEAK_STEPS ?? 2000);
 /** Steps between checkpoints (DOWNHILL_GPU_LEAK_EVERY; default six checkpoints). */
@@ -52,18 +52,7 @@ describe.each(["tensor-op SGD", "fused Adam"] as const)("GPU memory stays flat w
       else params = dh.treeMap((p: dh.Tensor, g: dh.Tensor) => p.sub(g.mul(0.05)), params, grad) as Params;
       if (s % EVERY === 0) {
         const l = (await value.data())[0];
-        // finalization callbacks run on later tasks, some rounds after the collection: collect and
-        // wait until the count of live buffers stops falling
-        let prev = Infinity, stable = 0;
-        for (let round = 0; round < 40 && (round < 6 || stable < 3); round++) {
-          const now = gpu.stats().liveBuffers;
-          stable = now >= prev ? stable + 1 : 0;
-          prev = now;
-          gc();
-          gc();
-          await new Promise((r) => setTimeout(r, 20));
-          gpu.ctx.flush();
-        }
+        await settleLiveBuffers(gpu, gc);
         const st = gpu.stats();
         samples.push({ step: s, buffers: st.liveBuffers, bytes: st.liveBytes + st.pooledBytes, loss: l });
         // each checkpoint as it happens, so a long run that is stopped early still shows its curve
