@@ -18,7 +18,7 @@ import { layerOf } from "./diagnostics.js";
 import { History, type FitResult, type StopReason } from "./history.js";
 import { resolveFitOptions, type FitOptions } from "./fitOptions.js";
 import { startTraining } from "./fitState.js";
-import { EpochSums, batchGradientOf, reportOverflow, trainEpoch, type StepEnv } from "./fitStep.js";
+import { EpochSums, batchGradientOf, describeLayers, now, reportOverflow, trainEpoch, type StepEnv } from "./fitStep.js";
 import { epochRecord, finishRun, stopAfterEpoch, type EpochWatch } from "./fitEpoch.js";
 import { stepExtra, type StepBatch } from "./stepExtra.js";
 import { fitOnDevice } from "./fitDevice.js";
@@ -99,17 +99,5 @@ export async function fit(model: Layer, data: Dataset | Batches, options: FitOpt
   return finishRun(model, plan, run, watch, history, stopReason, optState, progress, env.batchGradient.jit);
 }
 
-/** "0" -> "layer 0 (linear)" for sequential models; paths otherwise. */
-function describeLayers(model: Layer): (layer: string) => string {
-  const layers = (model as Layer & { layers?: readonly Layer[] }).layers;
-  return (l) => {
-    const i = Number(l.split(".")[0]);
-    return layers && Number.isInteger(i) && layers[i] ? `layer ${l} (${layers[i].kind})` : `layer ${l}`;
-  };
-}
-
-function now(): number {
-  return typeof performance !== "undefined" ? performance.now() : Date.now();
-}
 
 export { layerOf };

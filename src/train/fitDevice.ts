@@ -42,7 +42,7 @@ import { Progress } from "./progress.js";
 import { History, type FitResult, type StepInfo, type StopReason } from "./history.js";
 import type { FitPlan } from "./fitOptions.js";
 import { startTraining, type TrainingState } from "./fitState.js";
-import { EpochSums, batchGradientOf, describeParams, reportOverflow, warnAndRecord, type StepEnv } from "./fitStep.js";
+import { EpochSums, batchGradientOf, describeLayers, now, describeParams, reportOverflow, warnAndRecord, type StepEnv } from "./fitStep.js";
 import { epochRecord, finishRun, stopAfterEpoch, type EpochWatch } from "./fitEpoch.js";
 import { deviceMetricsFor, type DeviceMetric } from "./deviceMetrics.js";
 import { evaluateOnDevice } from "./evaluate.js";
@@ -410,17 +410,4 @@ function refuseOptimizer(model: Layer, plan: FitPlan): void {
     }
     throw e;
   }
-}
-
-/** "0" -> "layer 0 (linear)" for sequential models; paths otherwise. */
-function describeLayers(model: Layer): (layer: string) => string {
-  const layers = (model as Layer & { layers?: readonly Layer[] }).layers;
-  return (l) => {
-    const i = Number(l.split(".")[0]);
-    return layers && Number.isInteger(i) && layers[i] ? `layer ${l} (${layers[i].kind})` : `layer ${l}`;
-  };
-}
-
-function now(): number {
-  return typeof performance !== "undefined" ? performance.now() : Date.now();
 }

@@ -285,3 +285,17 @@ export function warnAndRecord(env: StepEnv, message: string): void {
   env.history.warnings.push(message);
   env.warn(message);
 }
+
+/** "0" -> "layer 0 (linear)" for sequential models; paths otherwise. */
+export function describeLayers(model: Layer): (layer: string) => string {
+  const layers = (model as Layer & { layers?: readonly Layer[] }).layers;
+  return (l) => {
+    const i = Number(l.split(".")[0]);
+    return layers && Number.isInteger(i) && layers[i] ? `layer ${l} (${layers[i].kind})` : `layer ${l}`;
+  };
+}
+
+/** Milliseconds on the best clock the host has. */
+export function now(): number {
+  return typeof performance !== "undefined" ? performance.now() : Date.now();
+}
