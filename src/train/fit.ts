@@ -39,8 +39,10 @@ export async function fit(model: Layer, data: Dataset | Batches, options: FitOpt
   // Everything that can be wrong is refused before any parameter changes.
   const plan = resolveFitOptions(model, data, options);
   // On WebGPU values are read only with `await t.data()`: a loop that keeps each step's numbers on
-  // the device and reads them at read points (fitDevice.ts). The CPU loop below reads each step.
-  if (backendInfo().backend === "webgpu") return fitOnDevice(model, plan);
+  // the device and reads them at read points (fitDevice.ts). Under "auto" (a hardware adapter was
+  // taken: else the backend is "wasm") the router may move the step's values there, so the same
+  // loop. The CPU loop below reads each step.
+  if (backendInfo().backend === "webgpu" || backendInfo().backend === "auto") return fitOnDevice(model, plan);
 
   // Worker threads start in the background; the optimizer chooses its (possibly two-thread) step
   // when it is built below, so let them come up first (~30 ms, once per process).

@@ -13,6 +13,8 @@ import { isSoftwareAdapter } from "../../src/backend/webgpu/device.js";
 import type { WebGpuBackend } from "../../src/backend/webgpu/entry.js";
 import { BackendError } from "../../src/errors.js";
 import { jit, TraceError } from "../../src/jit/jit.js";
+import * as nn from "../../src/nn/index.js";
+import { fit } from "../../src/train/fit.js";
 
 // One Dawn instance for the whole file, kept reachable (device.ts: collecting it crashes Dawn).
 const dawn = (await import("webgpu")) as unknown as { create(flags: string[]): GPU; globals: Record<string, unknown> };
@@ -356,6 +358,32 @@ describe("jit under automatic selection: a program placed whole, on the core or 
     expect(await p.w.data()).toBeAllclose(ref.w.dataSync(), { atol: 1e-5, rtol: 1e-4 });
     expect(await p.b.data()).toBeAllclose(ref.b.dataSync(), { atol: 1e-5, rtol: 1e-4 });
     expect(gpuBackend().ctx.errors).toEqual([]);
+  });
+
+  it("fit trains through the device loop (reads at read points), as the same fit on the JS reference", async () => {
+    // Products of this model pass the crossover, so its values move to the GPU: the CPU loop's
+    // per-step item() would fail there (it did, mid-epoch, before fit chose the device loop under "auto").
+    const make = () => {
+      const rng = new dh.Rng(5);
+      return nn.sequential([nn.linear(16, 32, { rng }), nn.relu(), nn.linear(32, 3, { rng })]);
+    };
+    const x = dh.randn([64, 16], { seed: 31 }), y = dh.tensor(Float32Array.from({ length: 64 }, (_, i) => i % 3));
+    const opts = { optimizer: dh.adam({ lr: 0.01 }), loss: "crossEntropy" as const, epochs: 3, batchSize: 16, seed: 2, progress: "none" as const };
+    const model = make();
+    const r = await fit(model, { x, y }, opts);
+    const refModel = make();
+    dh.setBackend("js");
+    let ref: Awaited<ReturnType<typeof fit>>;
+    try {
+      ref = await fit(refModel, { x, y }, opts);
+    } finally {
+      dh.setBackend("auto");
+    }
+    expect(r.history.epochs.map((e) => e.values.loss)).toBeAllclose(ref.history.epochs.map((e) => e.values.loss), { rtol: 1e-4 });
+    expect(r.step).toBe(ref.step);
+    const w = (model.params as { "0": { w: dh.Tensor } })["0"].w;
+    expect(onGpu(w)).toBe(true); // the parameters did move
+    expect(await w.data()).toBeAllclose((refModel.params as { "0": { w: dh.Tensor } })["0"].w.dataSync(), { atol: 1e-5, rtol: 1e-4 });
   });
 
   it("after a lost device, programs are compiled for the core, GPU inputs included (recomputed on the host)", async () => {
