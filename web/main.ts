@@ -127,6 +127,7 @@ worker.onmessage = (e: MessageEvent<FromWorker>) => {
 };
 
 function finish(): void {
+  inFlight = false;
   // A change made while this run went on has scheduled the next one: the page is not idle yet
   // (a reader of `running` would otherwise see the old run's results as the new settings').
   if (pending !== null) {
@@ -141,6 +142,8 @@ function finish(): void {
 }
 
 let pending: ReturnType<typeof setTimeout> | null = null;
+/** Whether the worker has a run of ours going (started, not yet reported done). */
+let inFlight = false;
 
 /** Starts a run with the current state (debounced: a drag or a slider sends many changes). */
 function schedule(): void {
@@ -150,6 +153,7 @@ function schedule(): void {
 }
 
 function startRun(): void {
+  inFlight = true;
   state.runId++;
   state.runs = {};
   state.error = null;
@@ -533,6 +537,12 @@ const api = {
     return api.whenIdle();
   },
   stop(): void {
+    // Stop means everything: a change scheduled but not yet started is dropped too.
+    if (pending) {
+      clearTimeout(pending);
+      pending = null;
+      if (!inFlight) finish();
+    }
     send({ type: "stop" });
   },
   /** Resolves when no run is pending or going. */
