@@ -182,15 +182,15 @@ export function matmulOn(host: Kernels, a: FloatArray, b: FloatArray, c: FloatAr
   if (cHome < 0) host.get(cPtr, out);
 }
 
+/** Polls of a busy worker's done flag before a shared product goes ahead without it (a few microseconds). */
+const IDLE_SPIN = 2000;
+
 /**
  * Rows per claimed chunk: about four chunks per thread, so a worker that wakes late leaves the
  * calling thread at most a chunk to wait for (the bands it would have had are taken over), in
  * multiples of the 4-row micro-tile, at least 16 rows (each chunk streams all of packed B), and
  * few enough chunks for the ticket's 10 bits.
  */
-/** Polls of a busy worker's done flag before a shared product goes ahead without it (a few microseconds). */
-const IDLE_SPIN = 2000;
-
 function chunkRows(m: number, threads: number): number {
   return Math.max(16, Math.ceil(m / (4 * threads) / 4) * 4, Math.ceil(m / 1000 / 4) * 4);
 }
