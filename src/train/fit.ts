@@ -18,7 +18,7 @@ import { layerOf } from "./diagnostics.js";
 import { History, type FitResult, type StopReason } from "./history.js";
 import { resolveFitOptions, type FitOptions } from "./fitOptions.js";
 import { startTraining } from "./fitState.js";
-import { EpochSums, batchGradientOf, describeLayers, now, reportOverflow, trainEpoch, type StepEnv } from "./fitStep.js";
+import { EpochSums, batchGradientOf, describeLayers, now, warnerOf, reportOverflow, trainEpoch, type StepEnv } from "./fitStep.js";
 import { epochRecord, finishRun, stopAfterEpoch, type EpochWatch } from "./fitEpoch.js";
 import { stepExtra, type StepBatch } from "./stepExtra.js";
 import { fitOnDevice } from "./fitDevice.js";
@@ -42,7 +42,8 @@ export async function fit(model: Layer, data: Dataset | Batches, options: FitOpt
   // the device and reads them at read points (fitDevice.ts). Under "auto" (a hardware adapter was
   // taken: else the backend is "wasm") the router may move the step's values there, so the same
   // loop. The CPU loop below reads each step.
-  if (backendInfo().backend === "webgpu" || backendInfo().backend === "auto") return fitOnDevice(model, plan);
+  const backend = backendInfo().backend;
+  if (backend === "webgpu" || backend === "auto") return fitOnDevice(model, plan);
 
   // Worker threads start in the background; the optimizer chooses its (possibly two-thread) step
   // when it is built below, so let them come up first (~30 ms, once per process).
@@ -58,7 +59,7 @@ export async function fit(model: Layer, data: Dataset | Batches, options: FitOpt
   const stepBatches: StepBatch[] = [];
   const env: StepEnv = {
     plan, opt, history, progress,
-    warn: plan.diagnostics.onWarning ?? (progress.mode === "none" ? () => {} : (m: string) => console.warn(m)),
+    warn: warnerOf(plan, progress),
     describeLayer: describeLayers(model),
     batchGradient: batchGradientOf(model, plan.loss, run, plan.jit),
     lastFinite: null,

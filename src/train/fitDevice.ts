@@ -42,7 +42,7 @@ import { Progress } from "./progress.js";
 import { History, type FitResult, type StepInfo, type StopReason } from "./history.js";
 import type { FitPlan } from "./fitOptions.js";
 import { startTraining, type TrainingState } from "./fitState.js";
-import { EpochSums, batchGradientOf, describeLayers, now, describeParams, reportOverflow, warnAndRecord, type StepEnv } from "./fitStep.js";
+import { EpochSums, batchGradientOf, describeLayers, now, warnerOf, describeParams, reportOverflow, warnAndRecord, type StepEnv } from "./fitStep.js";
 import { epochRecord, finishRun, stopAfterEpoch, type EpochWatch } from "./fitEpoch.js";
 import { deviceMetricsFor, type DeviceMetric } from "./deviceMetrics.js";
 import { evaluateOnDevice } from "./evaluate.js";
@@ -93,7 +93,7 @@ export async function fitOnDevice(model: Layer, plan: FitPlan): Promise<FitResul
   const progress = new Progress(totalSteps, "steps", plan.progress, plan.progressSink);
   const env: StepEnv = {
     plan, get opt() { return cur.opt; }, history, progress,
-    warn: plan.diagnostics.onWarning ?? (progress.mode === "none" ? () => {} : (m: string) => console.warn(m)),
+    warn: warnerOf(plan, progress),
     describeLayer: describeLayers(model),
     batchGradient: batchGradientOf(model, plan.loss, run, plan.jit),
     lastFinite: null,

@@ -299,3 +299,8 @@ export function describeLayers(model: Layer): (layer: string) => string {
 export function now(): number {
   return typeof performance !== "undefined" ? performance.now() : Date.now();
 }
+
+/** Where a run's warnings go: the diagnostics' callback, else the console unless progress is off. */
+export function warnerOf(plan: FitPlan, progress: Progress): (m: string) => void {
+  return plan.diagnostics.onWarning ?? (progress.mode === "none" ? () => {} : (m: string) => console.warn(m));
+}
