@@ -64,45 +64,94 @@ const info = dh.backendInfo();
 console.log(`# adapter: ${info.adapter ?? "none"} (backend ${info.backend}${info.error ? `, ${info.error}` : ""}); CPU side: wasm ${wasmInfo.variant}, ${wasmInfo.threads} threads`);
 if (info.backend !== "webgpu") process.exit(1);
 
-/** Seconds per call: `reps` calls then one read, best of `rounds`. */
-async function timeGpu(f, reps, rounds) {
-  await f().data();
+/**
+ * Seconds per call, for any library whose results have `data()` and `dispose()`: two warm calls
+ * (the first compiles), then `rounds` rounds of `reps` queued calls and one read of the last,
+ * best round. `reps` is sized from the second warm call so a round lasts about `minRound` s: on a
+ * real GPU one product plus its read back is mostly the read's latency, which this amortises.
+ * `maxReps` bounds the results alive at once: tfjs's are disposed as they are made, downhill's
+ * (which have no `dispose`) are freed once collected, so the bench collects between rounds.
+ */
+async function perCall(f, { rounds = 2, minRound = 0.25, maxReps = 256 } = {}) {
+  const free = (y) => y.dispose?.();
+  const collect = async () => {
+    globalThis.gc?.();
+    await new Promise((r) => setTimeout(r, 0));
+  };
+  let y = f();
+  await y.data();
+  free(y);
+  let t = performance.now();
+  y = f();
+  await y.data();
+  free(y);
+  const warm = (performance.now() - t) / 1e3;
+  const reps = Math.max(1, Math.min(maxReps, Math.round(minRound / Math.max(warm, 1e-5))));
   let best = Infinity;
   for (let r = 0; r < rounds; r++) {
-    const t = performance.now();
-    let y;
-    for (let i = 0; i < reps; i++) y = f();
+    await collect();
+    t = performance.now();
+    for (let i = 1; i < reps; i++) free(f());
+    y = f();
     await y.data();
-    best = Math.min(best, (performance.now() - t) / reps);
+    best = Math.min(best, (performance.now() - t) / 1e3 / reps);
+    free(y);
   }
-  return best / 1e3;
+  return best;
 }
 
-// ---- 1. matmul GFLOP/s and the crossover --------------------------------------------------------
-console.log("\n## matmul f32 n x n x n: GFLOP/s (best of rounds; sides alternate each round)");
-console.log("n      webgpu     wasm-simd   webgpu/wasm");
+/**
+ * tfjs-backend-webgpu in this process, on a device of the same adapter (Dawn: it reads
+ * `navigator.gpu`, which Node 20 lacks, so the bench supplies one). null with the reason when it
+ * cannot start.
+ */
+async function tfjsWebgpu(gpu) {
+  try {
+    if (!globalThis.navigator?.gpu) Object.defineProperty(globalThis, "navigator", { value: { ...(globalThis.navigator ?? {}), gpu, userAgent: "node" }, configurable: true });
+    const tf = await import("@tensorflow/tfjs-core");
+    await import("@tensorflow/tfjs-backend-webgpu");
+    if (!(await tf.setBackend("webgpu"))) return { tf: null, why: "tf.setBackend('webgpu') returned false" };
+    await tf.ready();
+    return { tf, why: "" };
+  } catch (e) {
+    return { tf: null, why: String(e?.message ?? e) };
+  }
+}
+
+// ---- 1. matmul GFLOP/s: downhill's WebGPU, tfjs-backend-webgpu on the same adapter, the SIMD core -
+const { tf, why: tfWhy } = await tfjsWebgpu(globalThis.__benchGpu);
+console.log(`\n## matmul f32 n x n x n: GFLOP/s (queued calls, one read per round, best of 2 rounds; sides alternate each round of 3)`);
+console.log(tf ? "   tfjs-webgpu: @tensorflow/tfjs-backend-webgpu 4.22 in this process, its own device on the same adapter" : `   tfjs-webgpu: not run (${tfWhy})`);
+console.log("n      webgpu     tfjs-webgpu  wasm-simd   webgpu/tfjs  webgpu/wasm");
 const sizes = quick ? [256, 512, 1024, 4096] : [256, 512, 1024, 2048, 4096];
 let crossover = null, lastGpuRate = null, lastCpuRate = null;
 for (const n of sizes) {
   const flop = 2 * n ** 3;
-  const est = Math.max(lastGpuRate ? flop / lastGpuRate : 0, lastCpuRate ? flop / lastCpuRate : 0);
+  // the slowest side's rate at the last size, times the calls a side makes (warm-up and rounds)
+  const est = Math.max(lastGpuRate ? flop / lastGpuRate : 0, lastCpuRate ? flop / lastCpuRate : 0) * 4;
   if (est > maxSeconds) {
-    console.log(`${String(n).padEnd(6)} skipped: one product would take ~${est.toFixed(0)} s here (--max-seconds=${maxSeconds})`);
+    console.log(`${String(n).padEnd(6)} skipped: one side would take ~${est.toFixed(0)} s here (--max-seconds=${maxSeconds})`);
     continue;
   }
   const a = dh.randn([n, n], { seed: 1 }), b = dh.randn([n, n], { seed: 2 });
-  let gpuBest = Infinity, cpuBest = Infinity;
+  const ta = tf?.randomNormal([n, n]), tb = tf?.randomNormal([n, n]);
+  let gpuBest = Infinity, cpuBest = Infinity, tfBest = Infinity;
+  const maxReps = Math.max(1, Math.floor(2 ** 30 / (4 * n * n))); // at most 1 GiB of results alive
   for (let round = 0; round < 3; round++) {
     dh.setBackend("webgpu");
-    gpuBest = Math.min(gpuBest, await timeGpu(() => dh.matmul(a, b), 1, 1));
+    gpuBest = Math.min(gpuBest, await perCall(() => dh.matmul(a, b), { maxReps }));
+    if (tf) tfBest = Math.min(tfBest, await perCall(() => tf.matMul(ta, tb), { maxReps }));
     dh.setBackend("wasm");
-    cpuBest = Math.min(cpuBest, await timeGpu(() => dh.matmul(a, b), 1, 1));
+    cpuBest = Math.min(cpuBest, await perCall(() => dh.matmul(a, b), { rounds: 1, minRound: 0 }));
   }
+  ta?.dispose();
+  tb?.dispose();
   dh.setBackend("webgpu");
   lastGpuRate = flop / gpuBest;
   lastCpuRate = flop / cpuBest;
   if (crossover === null && gpuBest < cpuBest) crossover = n;
-  console.log(`${String(n).padEnd(6)} ${(lastGpuRate / 1e9).toFixed(3).padStart(8)}   ${(lastCpuRate / 1e9).toFixed(3).padStart(8)}    ${(cpuBest / gpuBest).toFixed(3)}x`);
+  const g = (s) => (s === Infinity ? "—" : (flop / s / 1e9).toFixed(3)).padStart(8);
+  console.log(`${String(n).padEnd(6)} ${g(gpuBest)}   ${g(tfBest)}     ${g(cpuBest)}    ${tf ? `${(tfBest / gpuBest).toFixed(2)}x`.padStart(8) : "       —"}     ${(cpuBest / gpuBest).toFixed(3)}x`);
 }
 console.log(crossover === null ? `crossover: none up to the sizes run (the SIMD core wins everywhere on this adapter)` : `crossover: WebGPU wins from n = ${crossover}`);
 
@@ -117,11 +166,11 @@ if (!process.argv.includes("--no-f16")) {
     for (let round = 0; round < 3; round++) {
       for (const precision of ["f32", "mixed"]) {
         await dh.ready({ backend: "webgpu", gpu: globalThis.__benchGpu, precision });
-        if (precision === "f32") best.f32 = Math.min(best.f32, await timeGpu(() => dh.matmul(a, b), 2, 2));
+        if (precision === "f32") best.f32 = Math.min(best.f32, await perCall(() => dh.matmul(a, b)));
         else {
-          best.in32 = Math.min(best.in32, await timeGpu(() => dh.matmul(a, b), 2, 2));
+          best.in32 = Math.min(best.in32, await perCall(() => dh.matmul(a, b)));
           const eye = dh.eye(n), ah = dh.matmul(a, eye), bh = dh.matmul(b, eye); // binary16 copies, made on this round's device
-          best.in16 = Math.min(best.in16, await timeGpu(() => dh.matmul(ah, bh), 2, 2));
+          best.in16 = Math.min(best.in16, await perCall(() => dh.matmul(ah, bh)));
         }
       }
     }

@@ -91,6 +91,110 @@ fn tiled(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) li
   }
 }
 
+// wide: the large-product kernel. A workgroup of 16 x 16 invocations computes a 128 x 128 tile of
+// C, each invocation an 8 x 8 block held as sixteen vec4 accumulators: rows 4 ty .. 4 ty + 3 and
+// 64 + 4 ty .. 64 + 4 ty + 3, and the same for columns with tx. A and B are staged WBK = 8 depth
+// steps at a time in workgroup memory as vec4s along m and n, so each depth step is four vec4 reads
+// of workgroup memory for 64 fmas (the tiled kernel's 4 x 4 block does eight scalar reads for 16).
+// Each invocation loads 4 values of each operand per stage, 4 running along the operand's
+// contiguous axis, so neighbouring invocations read neighbouring addresses whichever operand is
+// transposed. Out-of-range values load as 0; stores are bounds-checked.
+const WT: u32 = 128u;
+const WBK: u32 = 8u;
+var<workgroup> Aw: array<vec4<f32>, 256>; // [WBK][WT / 4]: Aw[p * 32 + i / 4][i % 4] = A(row0 + i, t0 + p)
+var<workgroup> Bw: array<vec4<f32>, 256>; // [WBK][WT / 4]: Bw[p * 32 + j / 4][j % 4] = B(t0 + p, col0 + j)
+
+@compute @workgroup_size(16, 16)
+fn wide(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid3: vec3<u32>, @builtin(local_invocation_index) li: u32) {
+  let m = M[0];
+  let k = M[1];
+  let n = M[2];
+  let aOff = wid.z * m * k;
+  let bOff = wid.z * k * n;
+  let row0 = wid.y * WT;
+  let col0 = wid.x * WT;
+  let tx = lid3.x;
+  let ty = lid3.y;
+  var acc: array<vec4<f32>, 16>; // acc[2 r + h][c]: row (r < 4 ? 4 ty + r : 60 + 4 ty + r), column 64 h + 4 tx + c
+  for (var q = 0u; q < 16u; q = q + 1u) { acc[q] = vec4<f32>(0.0); }
+  for (var t0 = 0u; t0 < k; t0 = t0 + WBK) {
+    // A's stage: 128 rows x 8 depths, 4 values per invocation along A's contiguous axis
+    if (TRANS_A) { // stored [k, m]: runs along m
+      let p = li / 32u;
+      let i = (li % 32u) * 4u;
+      let gp = t0 + p;
+      var v = vec4<f32>(0.0);
+      for (var q = 0u; q < 4u; q = q + 1u) {
+        let gi = row0 + i + q;
+        if (gi < m && gp < k) { v[q] = loadA(aOff + gp * m + gi); }
+      }
+      Aw[p * 32u + i / 4u] = v;
+    } else { // stored [m, k]: runs along k
+      let i = li / 2u;
+      let p = (li % 2u) * 4u;
+      let gi = row0 + i;
+      for (var q = 0u; q < 4u; q = q + 1u) {
+        let gp = t0 + p + q;
+        var v = 0.0;
+        if (gi < m && gp < k) { v = loadA(aOff + gi * k + gp); }
+        Aw[(p + q) * 32u + i / 4u][i % 4u] = v;
+      }
+    }
+    // B's stage: 8 depths x 128 columns
+    if (TRANS_B) { // stored [n, k]: runs along k
+      let j = li / 2u;
+      let p = (li % 2u) * 4u;
+      let gj = col0 + j;
+      for (var q = 0u; q < 4u; q = q + 1u) {
+        let gp = t0 + p + q;
+        var v = 0.0;
+        if (gj < n && gp < k) { v = loadB(bOff + gj * k + gp); }
+        Bw[(p + q) * 32u + j / 4u][j % 4u] = v;
+      }
+    } else { // stored [k, n]: runs along n
+      let p = li / 32u;
+      let j = (li % 32u) * 4u;
+      let gp = t0 + p;
+      var v = vec4<f32>(0.0);
+      for (var q = 0u; q < 4u; q = q + 1u) {
+        let gj = col0 + j + q;
+        if (gj < n && gp < k) { v[q] = loadB(bOff + gp * n + gj); }
+      }
+      Bw[p * 32u + j / 4u] = v;
+    }
+    workgroupBarrier();
+    for (var p = 0u; p < WBK; p = p + 1u) {
+      let a0 = Aw[p * 32u + ty];
+      let a1 = Aw[p * 32u + 16u + ty];
+      let b0 = Bw[p * 32u + tx];
+      let b1 = Bw[p * 32u + 16u + tx];
+      for (var r = 0u; r < 4u; r = r + 1u) {
+        acc[2u * r] = fma(vec4<f32>(a0[r]), b0, acc[2u * r]);
+        acc[2u * r + 1u] = fma(vec4<f32>(a0[r]), b1, acc[2u * r + 1u]);
+        acc[8u + 2u * r] = fma(vec4<f32>(a1[r]), b0, acc[8u + 2u * r]);
+        acc[9u + 2u * r] = fma(vec4<f32>(a1[r]), b1, acc[9u + 2u * r]);
+      }
+    }
+    workgroupBarrier();
+  }
+  let cOff = wid.z * m * n;
+  for (var r = 0u; r < 8u; r = r + 1u) {
+    let gi = row0 + select(4u * ty + r, 60u + 4u * ty + r, r >= 4u);
+    if (gi >= m) { continue; }
+    for (var h = 0u; h < 2u; h = h + 1u) {
+      let v4 = acc[2u * r + h];
+      for (var c = 0u; c < 4u; c = c + 1u) {
+        let gj = col0 + 64u * h + 4u * tx + c;
+        if (gj >= n) { continue; }
+        var v = v4[c];
+        if (EPI == 1u || EPI == 2u) { v = v + BIAS[gj]; }
+        if (EPI >= 2u) { v = select(v, 0.0, v <= 0.0); }
+        C[cOff + gi * n + gj] = v;
+      }
+    }
+  }
+}
+
 // MD = [outN, K, batch, us, uo, up, vs, vp]
 @group(0) @binding(0) var<storage, read> U: array<f32>;
 @group(0) @binding(1) var<storage, read> V: array<f32>;

@@ -136,7 +136,7 @@ function reference(a: Float32Array, b: Float32Array, batch: number, m: number, k
 
 const U = 2 ** -11; // binary16's unit roundoff
 
-describe.each(["tiled", "direct"] as const)("products over binary16 operands: %s kernels", (flavor) => {
+describe.each(["tiled", "direct", "wide"] as const)("products over binary16 operands: %s kernels", (flavor) => {
   beforeAll(() => {
     gpu.matmulFlavor = flavor;
   });
@@ -147,7 +147,7 @@ describe.each(["tiled", "direct"] as const)("products over binary16 operands: %s
   const cases: Array<[number, number, number, number, boolean, boolean]> = [
     // batch, m, k, n, transA, transB
     [1, 37, 53, 29, false, false], [1, 96, 70, 80, false, false], [1, 33, 41, 17, true, false], [1, 19, 64, 35, false, true],
-    [1, 70, 67, 65, true, true], [3, 9, 21, 13, false, false], [2, 5, 255, 7, true, true], [1, 1, 200, 37, false, false], [1, 41, 150, 1, false, true],
+    [1, 70, 67, 65, true, true], [1, 131, 45, 133, false, false], [3, 9, 21, 13, false, false], [2, 5, 255, 7, true, true], [1, 1, 200, 37, false, false], [1, 41, 150, 1, false, true],
   ];
   for (const [batch, m, k, n, ta, tb] of cases) {
     it(`batch ${batch}, ${m}x${k} @ ${k}x${n}${ta ? ", A^T" : ""}${tb ? ", B^T" : ""}: within the f16 rounding bound, worse than f32`, async () => {

@@ -1,5 +1,6 @@
-// The product kernels on WebGPU against the JS reference: the tiled kernel in both tilings (64 x 64
-// with 4 x 4 per invocation, 16 x 16 with one), sizes that are not multiples of 4 or of a tile,
+// The product kernels on WebGPU against the JS reference: the wide kernel (128 x 128, 8 x 8 per
+// invocation), the tiled kernel in both tilings (64 x 64 with 4 x 4 per invocation, 16 x 16 with
+// one) and the direct kernel, sizes that are not multiples of 4 or of a tile,
 // batched and transposed operands read in place, the matrix-vector paths (m = 1, n = 1), k = 0,
 // and the fused bias/relu epilogue.
 import { beforeAll, describe, expect, it } from "vitest";
@@ -17,10 +18,10 @@ beforeAll(async () => {
 const cases: Array<[number, number, number, number]> = [
   // batch, m, k, n
   [1, 1, 1, 1], [1, 3, 5, 7], [1, 17, 33, 65], [1, 64, 64, 64], [1, 65, 130, 67], [1, 130, 7, 129],
-  [3, 9, 21, 13], [2, 70, 19, 66], [1, 1, 300, 37], [1, 41, 300, 1], [4, 1, 33, 5], [2, 6, 17, 1],
+  [1, 257, 19, 131], [2, 129, 40, 260], [3, 9, 21, 13], [2, 70, 19, 66], [1, 1, 300, 37], [1, 41, 300, 1], [4, 1, 33, 5], [2, 6, 17, 1],
 ];
 
-describe.each(["tiled", "direct"] as const)("matmul on WebGPU matches the JS reference: %s kernels", (flavor) => {
+describe.each(["tiled", "direct", "wide"] as const)("matmul on WebGPU matches the JS reference: %s kernels", (flavor) => {
   beforeAll(() => {
     gpu.matmulFlavor = flavor;
   });
@@ -49,8 +50,29 @@ describe.each(["tiled", "direct"] as const)("matmul on WebGPU matches the JS ref
   });
 });
 
+describe("which kernel a product takes", () => {
+  it("hardware adapters: the wide kernel for large products, the 64 x 64 tiling below, one output per invocation for small ones", () => {
+    expect(chooseMatmul(4096, 4096, 4096, false, false, 0).kind).toBe("wide");
+    expect(chooseMatmul(2048, 64, 2048, true, true, 2).kind).toBe("wide");
+    expect(chooseMatmul(1024, 1024, 1024, false, false, 0)).toEqual({ kind: "tiled", r: 4, bk: 16 }); // 64 wide tiles: too few
+    expect(chooseMatmul(1024, 1024, 1024, false, false, 0, "tiled", 2).kind).toBe("wide"); // a batch of two: 128
+    expect(chooseMatmul(128, 784, 256, false, false, 2)).toEqual({ kind: "tiled", r: 4, bk: 16 });
+    expect(chooseMatmul(30, 50, 4096, false, false, 0)).toEqual({ kind: "tiled", r: 1, bk: 16 });
+    expect(chooseMatmul(1, 4096, 4096, false, false, 0).kind).toBe("dot");
+  });
+  it("CPU-backed adapters: the wide kernel where it fills half its tiles, the direct kernel otherwise", () => {
+    expect(chooseMatmul(512, 512, 512, false, false, 0, "direct").kind).toBe("wide");
+    expect(chooseMatmul(128, 784, 256, false, false, 2, "direct").kind).toBe("wide");
+    expect(chooseMatmul(100, 100, 100, false, false, 0, "direct").kind).toBe("wide");
+    expect(chooseMatmul(200, 300, 129, false, false, 0, "direct").kind).toBe("direct"); // a third filled
+    expect(chooseMatmul(64, 64, 64, false, false, 0, "direct").kind).toBe("direct");
+    expect(chooseMatmul(128, 256, 10, false, false, 0, "direct").kind).toBe("direct");
+    expect(chooseMatmul(1, 512, 512, false, false, 0, "direct").kind).toBe("direct");
+  });
+});
+
 describe("the fused epilogue", () => {
-  for (const [m, k, n, flavor] of [[5, 9, 7, "tiled"], [70, 33, 65, "tiled"], [1, 8, 3, "tiled"], [70, 33, 65, "direct"], [3, 5, 2, "direct"]] as const) {
+  for (const [m, k, n, flavor] of [[5, 9, 7, "tiled"], [70, 33, 65, "tiled"], [1, 8, 3, "tiled"], [70, 33, 65, "direct"], [3, 5, 2, "direct"], [70, 33, 65, "wide"], [130, 17, 259, "wide"]] as const) {
     it(`relu(A B + bias), A B + bias and relu(A B) at ${m}x${k}x${n}, ${flavor}`, async () => {
       gpu.matmulFlavor = flavor;
       const a = dh.randn([m * k], { seed: 1 }), b = dh.randn([k * n], { seed: 2 }), bias = dh.randn([n], { seed: 3 });

@@ -63,7 +63,7 @@ export interface WebGpuBackend extends Backend {
   precision: Precision;
   /** Whether `s` is device storage holding packed binary16 values. */
   isHalf(s: Storage): boolean;
-  /** Which product kernels run: "tiled" (hardware adapters) or "direct" (CPU-backed ones); settable for tests. */
+  /** Which product kernels run: "tiled" (hardware adapters), "direct" (CPU-backed ones) or "wide" (forced; matmul.ts MatmulFlavor); settable for tests. */
   matmulFlavor: MatmulFlavor;
   /** Forces the one-invocation-per-output reduction ("lane"), or leaves the choice by size (null); for tests. */
   reduceFlavor: "lane" | null;

@@ -10,7 +10,7 @@ import { sizeOf, stridesOf, type Shape } from "../../tensor/shape.js";
 import type { BinaryOp, UnaryOp } from "../ops.js";
 import { BINARY_CODES, REDUCE_CODES, UNARY_CODES } from "./codes.js";
 import type { GpuContext } from "./context.js";
-import { chooseMatmul, type Epilogue, type MatmulFlavor } from "./matmul.js";
+import { chooseMatmul, WIDE_TILE, type Epilogue, type MatmulFlavor } from "./matmul.js";
 
 /** Metadata words or an index table, uploaded with the dispatch (or once, by a program). */
 export type Words = Uint32Array | Int32Array;
@@ -145,7 +145,7 @@ export function gpuKernels<B>(ctx: GpuContext, sink: Sink<B>, flavors: Flavors, 
     matmul(a: B, b: B, bias: B | null, c: B, batch: number, m: number, k: number, n: number, transA: boolean, transB: boolean, epi: Epilogue): void {
       if (batch * m * n === 0) return;
       if (k === 0) return fill(c, batch * m * n, 0);
-      const plan = chooseMatmul(m, k, n, transA, transB, epi, flavors.matmulFlavor);
+      const plan = chooseMatmul(m, k, n, transA, transB, epi, flavors.matmulFlavor, batch);
       const tooMany = () => new BackendError(`matmul: a batch of ${batch} exceeds this adapter's ${ctx.maxGroups} workgroups per dimension`);
       if (plan.kind === "direct") {
         if (batch > ctx.maxGroups) throw tooMany();
@@ -156,6 +156,10 @@ export function gpuKernels<B>(ctx: GpuContext, sink: Sink<B>, flavors: Flavors, 
         const meta = new Uint32Array([plan.outN, k, batch, plan.us, plan.uo, plan.up, plan.vs, plan.vp]);
         const total = plan.outN * batch;
         sink.dispatch(ctx.pipeline("matmul", plan.entry), [U, V, c, meta], plan.entry === "dotGroup" ? ctx.grid(total) : groups1(total));
+      } else if (plan.kind === "wide") {
+        if (batch > ctx.maxGroups) throw tooMany();
+        const pipe = ctx.pipeline("matmul", "wide", { TRANS_A: transA ? 1 : 0, TRANS_B: transB ? 1 : 0, EPI: epi });
+        sink.dispatch(pipe, [a, b, c, new Uint32Array([m, k, n]), bias ?? sink.placeholder()], [Math.ceil(n / WIDE_TILE), Math.ceil(m / WIDE_TILE), batch]);
       } else {
         const bm = 16 * plan.r, bn = 16 * plan.r;
         // offset views are not possible on whole-buffer bindings, so a batch beyond one
@@ -182,11 +186,12 @@ export function gpuKernels<B>(ctx: GpuContext, sink: Sink<B>, flavors: Flavors, 
       if (batch * m * n === 0) return;
       if (k === 0) return fill(c, batch * m * n, 0);
       if (batch > ctx.maxGroups) throw new BackendError(`matmul: a batch of ${batch} exceeds this adapter's ${ctx.maxGroups} workgroups per dimension`);
-      const plan = chooseMatmul(m, k, n, transA, transB, epi, flavors.matmulFlavor);
+      const plan = chooseMatmul(m, k, n, transA, transB, epi, flavors.matmulFlavor, batch);
       const meta = new Uint32Array([m, k, n]);
-      if (plan.kind === "direct") {
-        const pipe = ctx.pipeline("matmulHalf", "direct", { TRANS_A: transA ? 1 : 0, TRANS_B: transB ? 1 : 0, EPI: epi });
-        sink.dispatch(pipe, [a, b, c, meta, bias ?? sink.placeholder()], [Math.ceil(n / 32), Math.ceil(m / 32), batch]);
+      if (plan.kind === "direct" || plan.kind === "wide") {
+        const pipe = ctx.pipeline("matmulHalf", plan.kind, { TRANS_A: transA ? 1 : 0, TRANS_B: transB ? 1 : 0, EPI: epi });
+        const tile = plan.kind === "wide" ? WIDE_TILE : 32;
+        sink.dispatch(pipe, [a, b, c, meta, bias ?? sink.placeholder()], [Math.ceil(n / tile), Math.ceil(m / tile), batch]);
         return;
       }
       const r = plan.kind === "tiled" ? plan.r : 1, bm = 16 * r, bn = 16 * r;
