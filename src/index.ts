@@ -28,10 +28,10 @@ export { maxPool2d, avgPool2d, type MaxPool2dOptions, type AvgPool2dOptions, typ
 export * as data from "./train/data.js";
 export { mse, crossEntropy, binaryCrossEntropy, type LossFn, type LossName, type Labels } from "./nn/losses.js";
 export { accuracy, topKAccuracy, meanSquaredError, meanAbsoluteError, confusionMatrix } from "./nn/metrics.js";
-export { fit, evaluate, History, type FitOptions, type FitResult, type EpochRecord, type StepInfo, type StopReason, type Dataset, type DiagnosticsOptions, type ConvergenceOptions, type EvaluateOptions, type CheckpointOptions, type CheckpointInfo } from "./train/fit.js";
+export { fit, evaluate, evaluateAsync, History, type FitOptions, type FitResult, type EpochRecord, type StepInfo, type StopReason, type Dataset, type DiagnosticsOptions, type ConvergenceOptions, type EvaluateOptions, type CheckpointOptions, type CheckpointInfo } from "./train/fit.js";
 export { plotHistory, type PlotHistoryOptions } from "./train/plotHistory.js";
 export { earlyStopping, EarlyStopping, type EarlyStoppingOptions } from "./train/earlyStopping.js";
-export { saveCheckpoint, loadCheckpoint, type CheckpointExtras, type LoadedCheckpoint, type LoadOptions } from "./train/checkpoint.js";
+export { saveCheckpoint, saveCheckpointAsync, loadCheckpoint, type CheckpointExtras, type LoadedCheckpoint, type LoadOptions } from "./train/checkpoint.js";
 export { readSafetensors, writeSafetensors } from "./train/safetensors.js";
 export { gradientNorms, gradientWarnings, deadReluFraction, type GradientNorms, type GradientWarning } from "./train/diagnostics.js";
 export * as linalg from "./linalg/index.js";

@@ -9,7 +9,7 @@
  * a truncated, corrupted or mismatched file is refused with a CheckpointError and the model is
  * left untouched.
  */
-import { CheckpointError } from "../errors.js";
+import { BackendError, CheckpointError } from "../errors.js";
 import { checkOptions, type OptionKeys } from "../options.js";
 import { Tensor } from "../tensor/tensor.js";
 import { Rng } from "../tensor/random.js";
@@ -17,6 +17,7 @@ import type { Tree } from "../tensor/tree.js";
 import { fmt, sameShape } from "../tensor/shape.js";
 import { writeSafetensors, readSafetensors, crc32 } from "./safetensors.js";
 import type { FitResult } from "./history.js";
+import { hostTree } from "./deviceReads.js";
 
 const FORMAT = "downhill-checkpoint";
 const VERSION = "1";
@@ -131,7 +132,25 @@ export function saveCheckpoint(model: Checkpointable, extras: CheckpointExtras =
     "downhill.hasState": model.state !== undefined ? "1" : "0",
     "downhill.hasOpt": extras.optState !== undefined ? "1" : "0",
   };
-  return writeSafetensors(tensors, meta, { key: CRC_KEY, fn: checksum });
+  try {
+    return writeSafetensors(tensors, meta, { key: CRC_KEY, fn: checksum });
+  } catch (e) {
+    if (e instanceof BackendError) throw new BackendError(`${e.message}; await saveCheckpointAsync(model, extras) reads them`);
+    throw e;
+  }
+}
+
+/**
+ * `saveCheckpoint` on any backend: the model's params and state and the optimizer state are read
+ * with `await` first (host copies; the originals are untouched), so it also saves a model that
+ * `fit` trained on WebGPU. The bytes are the same as `saveCheckpoint`'s for the same values.
+ * @example const bytes = await saveCheckpointAsync(model, result);
+ */
+export async function saveCheckpointAsync(model: Checkpointable, extras: CheckpointExtras = {}): Promise<Uint8Array> {
+  if (!model || typeof model !== "object" || !("params" in model)) throw new CheckpointError("saveCheckpointAsync: model must have a params tree");
+  checkOptions("saveCheckpointAsync", extras, SAVE_KEYS);
+  const host = await hostTree({ params: model.params, state: model.state, optState: extras.optState });
+  return saveCheckpoint({ params: host.params, state: host.state }, extras.optState === undefined ? extras : { ...extras, optState: host.optState });
 }
 
 export interface LoadedCheckpoint {

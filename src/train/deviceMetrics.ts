@@ -32,12 +32,12 @@ const deviceMetrics: Record<string, DeviceMetric> = {
  * The device versions of `metrics`, or a BackendError (before any step) naming the first metric
  * that has none: a function metric returns a number, which the GPU gives only through `await`.
  */
-export function deviceMetricsFor(metrics: readonly NamedMetric[]): DeviceMetric[] {
+export function deviceMetricsFor(metrics: readonly NamedMetric[], op = "fit"): DeviceMetric[] {
   return metrics.map((m) => {
     // a built-in by name and by identity (a user function may be named "accuracy" too)
-    const f = Object.prototype.hasOwnProperty.call(deviceMetrics, m.name) && resolveMetric("fit", m.name as MetricName).fn === m.fn ? deviceMetrics[m.name] : undefined;
+    const f = Object.prototype.hasOwnProperty.call(deviceMetrics, m.name) && resolveMetric(op, m.name as MetricName).fn === m.fn ? deviceMetrics[m.name] : undefined;
     if (!f) {
-      throw new BackendError(`fit: metrics: ${JSON.stringify(m.name)} cannot run on the webgpu backend (a metric function returns a number, read synchronously every batch); on WebGPU fit computes "accuracy", "mse" and "mae" on the device; drop the metric, or call setBackend("wasm") before fit`);
+      throw new BackendError(`${op}: metrics: ${JSON.stringify(m.name)} cannot run on the webgpu backend (a metric function returns a number, read synchronously every batch); on WebGPU ${op} computes "accuracy", "mse" and "mae" on the device; drop the metric, or call setBackend("wasm") before ${op}`);
     }
     return f;
   });

@@ -1,6 +1,6 @@
 /** Loss and metrics of a model on a data set, in evaluation mode, in batches. */
-import { readSync } from "../backend/select.js";
-import { ArgumentError, DTypeError, ShapeError } from "../errors.js";
+import { backendInfo, readSync } from "../backend/select.js";
+import { ArgumentError, BackendError, DTypeError, ShapeError } from "../errors.js";
 import { checkOptions, type OptionKeys } from "../options.js";
 import type { Tensor } from "../tensor/tensor.js";
 import type { Tree } from "../tensor/tree.js";
@@ -10,7 +10,7 @@ import { resolveLoss, type LossFn, type LossName } from "../nn/losses.js";
 import { resolveMetric, type MetricFn, type MetricName } from "../nn/metrics.js";
 import { checkData, takeRows, type Dataset } from "./data.js";
 import { stack } from "../ops/shape.js";
-import type { DeviceMetric } from "./deviceMetrics.js";
+import { deviceMetricsFor, type DeviceMetric } from "./deviceMetrics.js";
 import { readVectors } from "./deviceReads.js";
 
 /** A metric with the name its history key is made from. */
@@ -45,14 +45,44 @@ export function resolveMetrics(op: string, metrics: Array<MetricName | MetricFn>
   return (metrics ?? (isClassification(loss) ? ["accuracy" as const] : [])).map((m) => resolveMetric(`${op}: metrics`, m));
 }
 
-/** Loss and metrics of a model on a data set, in evaluation mode, in batches. */
+/** A device backend, where values are read only with `await` (fit.ts takes its device loop on the same test). */
+const onDevice = (): boolean => {
+  const b = backendInfo().backend;
+  return b === "webgpu" || b === "auto";
+};
+
+/** `evaluate`'s options checked and resolved; `op` names the caller. */
+function resolveEvaluate(op: string, model: Layer, data: Dataset, options: EvaluateOptions) {
+  checkOptions(op, options, EVALUATE_KEYS);
+  checkData(data?.x, data?.y, op);
+  const loss = resolveLoss(`${op}: loss`, options.loss ?? "crossEntropy");
+  const metrics = resolveMetrics(op, options.metrics, options.loss);
+  checkTargets(op, model, options.loss, loss, data.x, data.y, "data", options.params, options.state);
+  return { loss, metrics, bs: positiveInt(op, "batchSize", options.batchSize, 1024), params: options.params ?? model.params };
+}
+
+/**
+ * Loss and metrics of a model on a data set, in evaluation mode, in batches. It reads each batch's
+ * numbers synchronously, so on WebGPU it is a BackendError before any batch: `evaluateAsync` there.
+ */
 export function evaluate(model: Layer, data: Dataset, options: EvaluateOptions = {}): Record<string, number> {
-  checkOptions("evaluate", options, EVALUATE_KEYS);
-  checkData(data?.x, data?.y, "evaluate");
-  const loss = resolveLoss("evaluate: loss", options.loss ?? "crossEntropy");
-  const metrics = resolveMetrics("evaluate", options.metrics, options.loss);
-  checkTargets("evaluate", model, options.loss, loss, data.x, data.y, "data", options.params, options.state);
-  return evaluateWith(model, data, loss, metrics, positiveInt("evaluate", "batchSize", options.batchSize, 1024), options.params ?? model.params, options.state);
+  if (onDevice()) throw new BackendError(`evaluate: reads every batch's loss and metrics synchronously, which the ${backendInfo().backend} backend cannot (its values are read with await); use await evaluateAsync(model, data, options)`);
+  const { loss, metrics, bs, params } = resolveEvaluate("evaluate", model, data, options);
+  return evaluateWith(model, data, loss, metrics, bs, params, options.state);
+}
+
+/**
+ * `evaluate` on any backend, read with `await`. On WebGPU (and under "auto") each batch's loss and
+ * metrics stay on the device and are read together at the end, as `fit`'s validation does there;
+ * only the metrics "accuracy", "mse" and "mae" run on the device (a metric function is a
+ * BackendError naming it), and the sums over a batch run in f32. On the CPU backends it is
+ * `evaluate`.
+ * @example const { loss, accuracy } = await evaluateAsync(model, { x: testX, y: testY });
+ */
+export async function evaluateAsync(model: Layer, data: Dataset, options: EvaluateOptions = {}): Promise<Record<string, number>> {
+  const { loss, metrics, bs, params } = resolveEvaluate("evaluateAsync", model, data, options);
+  if (!onDevice()) return evaluateWith(model, data, loss, metrics, bs, params, options.state);
+  return evaluateOnDevice(model, data, loss, metrics, deviceMetricsFor(metrics, "evaluateAsync"), bs, params, options.state);
 }
 
 /** `evaluate` with everything resolved: the loss and metrics sums weighted by batch rows, over all rows. */

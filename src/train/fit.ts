@@ -23,7 +23,7 @@ import { epochRecord, finishRun, stopAfterEpoch, type EpochWatch } from "./fitEp
 import { stepExtra, type StepBatch } from "./stepExtra.js";
 import { fitOnDevice } from "./fitDevice.js";
 
-export { evaluate, type EvaluateOptions } from "./evaluate.js";
+export { evaluate, evaluateAsync, type EvaluateOptions } from "./evaluate.js";
 export { History, type EpochRecord, type FitResult, type StepInfo, type StopReason } from "./history.js";
 export type { FitOptions, DiagnosticsOptions, ConvergenceOptions } from "./fitOptions.js";
 export type { CheckpointOptions, CheckpointInfo } from "./fitCheckpoint.js";

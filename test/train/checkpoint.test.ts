@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { tensor, Rng, CheckpointError, treeFlattenWithPaths } from "../../src/index.js";
 import * as nn from "../../src/nn/index.js";
-import { saveCheckpoint, loadCheckpoint, readSafetensors, writeSafetensors, crc32 } from "../../src/train/index.js";
+import { saveCheckpoint, saveCheckpointAsync, loadCheckpoint, readSafetensors, writeSafetensors, crc32 } from "../../src/train/index.js";
 
 function makeModel(seed: number) {
   const rng = new Rng(seed);
@@ -30,6 +30,15 @@ describe("safetensors checkpoints", () => {
     expect(header["state.1.mean"].shape).toEqual([4]);
     const file = readSafetensors(bytes);
     expect(file.tensors.get("params.0.w")!.dataSync()).toEqual(vals(m.params[0].w));
+  });
+
+  it("saveCheckpointAsync writes the same bytes as saveCheckpoint on the CPU, and checks its arguments the same way", async () => {
+    const m = makeModel(1);
+    const extras = { optState: optState(m), step: 7, epoch: 2, batch: 1, rng: new Rng(5), metadata: { note: "x" } };
+    expect(await saveCheckpointAsync(m, extras)).toEqual(saveCheckpoint(m, extras));
+    expect(await saveCheckpointAsync(m)).toEqual(saveCheckpoint(m));
+    await expect(saveCheckpointAsync(m, { stpe: 1 } as never)).rejects.toThrow(/saveCheckpointAsync: unknown option "stpe"/);
+    await expect(saveCheckpointAsync({} as never)).rejects.toThrow(CheckpointError);
   });
 
   it("round trip: params, model state, optimizer state (tensors and numbers), step, epoch, RNG", () => {

@@ -2,7 +2,7 @@ import { vals } from "../helpers.js";
 import { describe, it, expect } from "vitest";
 import { tensor, randn, cast, Rng, treeFlattenWithPaths, ArgumentError, NonFiniteError, DownhillError, type Tensor } from "../../src/index.js";
 import * as nn from "../../src/nn/index.js";
-import { fit, saveCheckpoint, loadCheckpoint, evaluate, History, batches } from "../../src/train/index.js";
+import { fit, saveCheckpoint, loadCheckpoint, evaluate, evaluateAsync, History, batches } from "../../src/train/index.js";
 import { sgd, adam, adamw, adagrad, rmsprop, lion, chain, clipByGlobalNorm, warmupCosine } from "../../src/optim/index.js";
 
 /** Two Gaussian blobs in 4-D, labels 0/1 (linearly separable with margin). */
@@ -37,6 +37,7 @@ describe("fit", () => {
     expect(h.steps.loss.length).toBe(8 * 8);
     expect(r.step).toBe(64);
     expect(evaluate(model, val).accuracy).toBeCloseTo(h.column("valAccuracy")[7], 10);
+    expect(await evaluateAsync(model, val)).toEqual(evaluate(model, val)); // the same sums on the CPU
     expect(Object.keys(h.epochs[0].layerGradNorms!)).toEqual(["0", "3"]);
   });
 

@@ -176,6 +176,25 @@ describe("fit on WebGPU", () => {
     expect(loose(g.message)).toBe(loose(c.message));
   }, 120_000);
 
+  it("evaluate after a WebGPU fit: the synchronous one refuses naming evaluateAsync, which matches the JS reference", async () => {
+    const run = await train({ epochs: 1, validationData: undefined });
+    const test = setup(40);
+    expect(() => dh.evaluate(run.model, { x: test.x, y: test.y })).toThrow(/evaluate: .*webgpu backend.*await evaluateAsync/);
+    const got = await dh.evaluateAsync(run.model, { x: test.x, y: test.y }, { batchSize: 16 });
+    expect(Object.keys(got)).toEqual(["loss", "accuracy"]);
+    // the same parameters on the JS reference
+    const layers = run.model.params as Array<Record<string, dh.Tensor>>;
+    const hostParams = await Promise.all(layers.map(async (l) => Object.fromEntries(await Promise.all(Object.entries(l).map(async ([k, t]) => [k, dh.tensor(await t.data(), { shape: t.shape })])))));
+    const want = await onJs(async () => dh.evaluate(run.model, { x: test.x, y: test.y }, { batchSize: 16, params: hostParams }));
+    expect(got.loss).toBeCloseTo(want.loss, 5);
+    expect(got.accuracy).toBe(want.accuracy);
+    const mse = await dh.evaluateAsync(run.model, { x: test.x, y: dh.oneHot(Array.from(test.y.dataSync()), 3) }, { loss: "mse", metrics: ["mae"] });
+    expect(Object.keys(mse)).toEqual(["loss", "mae"]);
+    // a metric function would read every batch: refused, naming it
+    const named = (p: dh.Tensor) => p.shape[0];
+    await expect(dh.evaluateAsync(run.model, { x: test.x, y: test.y }, { metrics: [named] })).rejects.toThrow(/evaluateAsync: metrics: "named" cannot run on the webgpu backend/);
+  }, 120_000);
+
   it("checkpoints on WebGPU: every 3 steps and per epoch, and resume continues the run as uninterrupted", async () => {
     const whole = await train({ epochs: 3, validationData: undefined });
     const written: Array<{ bytes: Uint8Array; step: number }> = [];
@@ -185,8 +204,12 @@ describe("fit on WebGPU", () => {
     const part = await train({ epochs: 1, validationData: undefined, checkpoint: { write: (bytes) => void epochBytes.push(bytes) } });
     expect(epochBytes.length).toBe(1);
     expect(part.params).toEqual(first.params); // the checkpoint's reads changed nothing
-    // the synchronous saveCheckpoint cannot read GPU values: it says so (fit's option is the way)
-    expect(() => dh.saveCheckpoint(part.model, part.result)).toThrow(/saveCheckpoint: the webgpu backend holds this tensor's values on the GPU/);
+    // the synchronous saveCheckpoint cannot read GPU values: it says so and names the async one
+    expect(() => dh.saveCheckpoint(part.model, part.result)).toThrow(/saveCheckpoint: the webgpu backend holds this tensor's values on the GPU.*await saveCheckpointAsync/);
+    // saveCheckpointAsync reads them: the same bytes as fit's epoch checkpoint at the same point
+    const asyncBytes = await dh.saveCheckpointAsync(part.model, part.result);
+    expect(Array.from(asyncBytes)).toEqual(Array.from(epochBytes[0]));
+    expect(await paramsOf(part.model)).toEqual(part.params); // and left the GPU values as they were
     // resume from the epoch checkpoint for the two remaining epochs
     const rest = setup();
     const resumed = await dh.fit(rest.model, { x: rest.x, y: rest.y }, { optimizer: dh.adam({ lr: 0.02 }), epochs: 2, batchSize: 16, progress: "none", resume: epochBytes[0] });
