@@ -17,9 +17,9 @@ override RN: u32 = 4u;
 const T: u32 = 16u;
 const RMAX: u32 = 4u;
 
-// A and B (bindings 0 and 1) and their loads loadA/loadB come from kernels/matmulOperands.wgsl
-// (float32) or matmulHalfOperands.wgsl (packed binary16), prepended by src/backend/webgpu/context.ts.
-@group(0) @binding(2) var<storage, read_write> C: array<f32>;
+// A, B and C (bindings 0, 1 and 2), their loads loadA/loadB and the store storeC come from
+// kernels/matmulOperands.wgsl (float32) or matmulHalfOperands.wgsl (packed binary16), prepended by
+// src/backend/webgpu/context.ts.
 @group(0) @binding(3) var<storage, read> M: array<u32>;
 @group(0) @binding(4) var<storage, read> BIAS: array<f32>;
 
@@ -86,7 +86,7 @@ fn tiled(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) li
       var v = acc[r * RMAX + c];
       if (EPI == 1u || EPI == 2u) { v = v + BIAS[gj]; }
       if (EPI >= 2u) { v = select(v, 0.0, v <= 0.0); }
-      C[cOff + gi * n + gj] = v;
+      storeC(cOff + gi * n + gj, v);
     }
   }
 }
@@ -189,7 +189,7 @@ fn wide(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
         var v = v4[c];
         if (EPI == 1u || EPI == 2u) { v = v + BIAS[gj]; }
         if (EPI >= 2u) { v = select(v, 0.0, v <= 0.0); }
-        C[cOff + gi * n + gj] = v;
+        storeC(cOff + gi * n + gj, v);
       }
     }
   }
@@ -277,7 +277,7 @@ fn direct(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) l
       var v = acc[r * 4u + c];
       if (EPI == 1u || EPI == 2u) { v = v + BIAS[gj]; }
       if (EPI >= 2u) { v = select(v, 0.0, v <= 0.0); }
-      C[cOff + (row0 + r) * n + gj] = v;
+      storeC(cOff + (row0 + r) * n + gj, v);
     }
   }
 }

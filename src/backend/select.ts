@@ -23,6 +23,7 @@ let initError: unknown = null;
 interface DeviceBackend extends Backend {
   readonly adapter: string;
   readonly lostReason: string | null;
+  readonly precision: "f32" | "mixed";
   holds(s: Storage): boolean;
   written(s: Storage): void;
 }
@@ -276,13 +277,13 @@ export function setBackend(name: BackendName | "auto"): void {
  * "webgpu"), and the error that left it there (a core that could not start, a WebGPU device that
  * could not be had or was lost: then ops run on the core and `error` says why). Under automatic
  * selection with a device, `backend` is "auto" and `crossover` the sizes from which work goes to
- * the GPU (absent otherwise).
+ * the GPU (absent otherwise); on "webgpu", `precision` is the mode `ready` started ("f32" or "mixed").
  */
-export function backendInfo(): { backend: BackendName | "auto"; variant: string | null; threads: number; adapter: string | null; error: string | null; crossover?: AutoCrossover } {
+export function backendInfo(): { backend: BackendName | "auto"; variant: string | null; threads: number; adapter: string | null; error: string | null; crossover?: AutoCrossover; precision?: "f32" | "mixed" } {
   const w = wasm();
   const cpu = { variant: w ? w.variant : null, threads: w ? w.threads : 1 };
   if ((preferred === "webgpu" || preferred === "auto") && webgpu && webgpu.lostReason === null) {
-    return preferred === "auto" ? { backend: preferred, ...cpu, adapter: webgpu.adapter, error: null, crossover: { ...auto!.crossover } } : { backend: preferred, ...cpu, adapter: webgpu.adapter, error: null };
+    return preferred === "auto" ? { backend: preferred, ...cpu, adapter: webgpu.adapter, error: null, crossover: { ...auto!.crossover } } : { backend: preferred, ...cpu, adapter: webgpu.adapter, error: null, precision: webgpu.precision };
   }
   return {
     backend: w ? "wasm" : "js",

@@ -57,10 +57,12 @@ interface Group {
 
 /**
  * `instrs` (a topologically ordered list, e.g. a program's instructions with dead ones dropped)
- * with fusable elementwise runs replaced by fused instructions; groups of one stay as they were.
- * `outputs` are the values the caller reads.
+ * with fusable elementwise runs replaced by fused instructions; groups of one stay as they were
+ * unless `singles` (then they are fused instructions of one member: the WebGPU lowering under
+ * mixed precision, whose generated pass reads and writes binary16 where the eager kernels need
+ * conversion passes). `outputs` are the values the caller reads.
  */
-export function fuse(p: Pick<Program, "values" | "outputs">, instrs: readonly Instr[], fusable: (ins: Elementwise) => boolean): (Instr | FusedInstr)[] {
+export function fuse(p: Pick<Program, "values" | "outputs">, instrs: readonly Instr[], fusable: (ins: Elementwise) => boolean, singles = false): (Instr | FusedInstr)[] {
   const { values } = p;
   const groupOf = new Int32Array(values.length).fill(-1);
   const groups: Group[] = [];
@@ -109,7 +111,7 @@ export function fuse(p: Pick<Program, "values" | "outputs">, instrs: readonly In
   instrs.forEach((ins, i) => {
     const g = memberGroup[i];
     if (g < 0) result.push(ins);
-    else if (lastMember[g] === i) result.push(groups[g].members.length === 1 ? ins : build(groups[g].members, p, readOutside));
+    else if (lastMember[g] === i) result.push(groups[g].members.length === 1 && !singles ? ins : build(groups[g].members, p, readOutside));
   });
   return result;
 }

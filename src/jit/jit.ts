@@ -97,21 +97,26 @@ export function jit<F extends AnyFn>(f: F, options: JitOptions = {}): F & { read
   // The last signature seen, as a template of the arguments: a call with the same structure,
   // shapes, dtypes and static values is recognised by walking the arguments against it, without
   // building the signature string (most calls, in a loop).
-  let last: { backend: string; gpuInputs: boolean; args: Template; entry: Entry } | null = null;
+  let last: { backend: string; gpuInputs: boolean; half: string; args: Template; entry: Entry } | null = null;
 
   const compiled = (...args: unknown[]): unknown => {
     const backend = backendFor();
     const routed = backend.name === "auto" ? (backend as AutoBackend).routed : null;
+    // a WebGPU program is lowered for one precision mode and, under mixed precision, for which
+    // inputs arrive as binary16 (read as stored, as eager reads them)
+    const mixed = backend.name === "webgpu" && (backend as WebGpuBackend).precision === "mixed" ? (backend as WebGpuBackend) : null;
+    const backendKey = backend.name === "webgpu" ? `webgpu:${(backend as WebGpuBackend).precision}` : backend.name;
     let leaves: Tensor[] = [];
     let entry: Entry | undefined;
-    if (last !== null && last.backend === backend.name && matches(args, last.args, leaves) && (routed === null || last.gpuInputs === anyOnGpu(leaves, routed))) entry = last.entry;
+    if (last !== null && last.backend === backendKey && matches(args, last.args, leaves) && (routed === null || last.gpuInputs === anyOnGpu(leaves, routed)) && (mixed === null || halfKey(leaves, mixed) === last.half)) entry = last.entry;
     else {
       leaves = [];
       const sig = signature(args, leaves, name);
       const gpuInputs = routed !== null && anyOnGpu(leaves, routed);
-      const lower = loweringFor(backend, gpuInputs);
+      const half = mixed ? halfKey(leaves, mixed) : "";
+      const lower = loweringFor(backend, gpuInputs, mixed ? leaves.map((t) => mixed.isHalf(t._storage)) : []);
       if (!lower) return eager(args, `the ${backend.name} backend has no compiled lowering yet`);
-      const key = `${backend.name}|${routed ? (gpuInputs ? "inputs on the GPU|" : "inputs on the CPU|") : ""}${sig}`;
+      const key = `${backendKey}|${half}|${routed ? (gpuInputs ? "inputs on the GPU|" : "inputs on the CPU|") : ""}${sig}`;
       entry = cache.get(key);
       if (entry) {
         cache.delete(key); // least recently used last
@@ -133,7 +138,7 @@ export function jit<F extends AnyFn>(f: F, options: JitOptions = {}): F & { read
         }
         stats.cached = cache.size;
       }
-      last = { backend: backend.name, gpuInputs, args: templateOf(args, () => {}, "args"), entry };
+      last = { backend: backendKey, gpuInputs, half, args: templateOf(args, () => {}, "args"), entry };
     }
     for (let i = 0; i < leaves.length; i++) if (leaves[i].requiresGrad) return eager(args, null); // differentiated through: the tape needs the eager ops
     let i = 0;
@@ -154,6 +159,13 @@ export function jit<F extends AnyFn>(f: F, options: JitOptions = {}): F & { read
 
 type Lowering = (p: Program) => Pick<Entry, "exec" | "device" | "reason" | "placement">;
 
+/** Which argument tensors a mixed-precision WebGPU backend holds as binary16 (their indices). */
+function halfKey(leaves: readonly Tensor[], gpu: WebGpuBackend): string {
+  let key = "";
+  for (let i = 0; i < leaves.length; i++) if (gpu.isHalf(leaves[i]._storage)) key += `${i},`;
+  return key;
+}
+
 /** Whether the router's GPU holds any of the argument tensors' values. */
 function anyOnGpu(leaves: readonly Tensor[], routed: RoutedPrograms): boolean {
   for (let i = 0; i < leaves.length; i++) if (routed.gpu.holds(leaves[i]._storage)) return true;
@@ -163,15 +175,16 @@ function anyOnGpu(leaves: readonly Tensor[], routed: RoutedPrograms): boolean {
 /**
  * How programs lower on `backend`: on its CPU into-kernels, to WGSL on WebGPU, under automatic
  * selection on either side as autoPlacement.ts places the program (`gpuInputs`: an argument's
- * values are on the GPU, so only WGSL may read them), or not at all (null).
+ * values are on the GPU, so only WGSL may read them), or not at all (null). `halfInputs`: which
+ * inputs a mixed-precision WebGPU backend holds as binary16.
  */
-function loweringFor(backend: ReturnType<typeof backendFor>, gpuInputs: boolean): Lowering | null {
+function loweringFor(backend: ReturnType<typeof backendFor>, gpuInputs: boolean, halfInputs: readonly boolean[]): Lowering | null {
   const cpu = backend.cpu;
   if (cpu) return (p) => ({ exec: lowerCpu(p, cpu), device: null, reason: null, placement: null });
   if (backend.name === "webgpu") {
     const host = (backend as WebGpuBackend).programs;
     return (p) => {
-      const got = lowerWebGpu(p, host);
+      const got = lowerWebGpu(p, host, halfInputs);
       return typeof got === "string" ? { exec: null, device: null, reason: `this program does not lower to WGSL: ${got}`, placement: null } : { exec: null, device: got, reason: null, placement: null };
     };
   }

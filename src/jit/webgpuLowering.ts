@@ -17,6 +17,15 @@
  * submitted with whatever else the task encodes. If the device is lost the program runs on the
  * host (the CPU lowering of the same program), and each output's lineage replays it there, as
  * eager tensors' lineages do.
+ *
+ * Under mixed precision the program stores values by eager mixed precision's rule
+ * (src/backend/webgpu/backend.ts): a product's result is binary16, an elementwise result is
+ * binary16 when every full-size operand is, everything else float32; an input is read as it is
+ * stored (jit.ts keys the program by which inputs are binary16).
+ * Elementwise instructions all become generated passes then (groups of one too), which read and
+ * write binary16 in place and round each binary16 result in its register; products read binary16
+ * and store it (a float32 operand packed into a program-owned temporary first), and the other
+ * kernels read a binary16 operand unpacked into one, as eager's conversions do.
  */
 import type { Storage } from "../backend/backend.js";
 import type { CpuKernels } from "../backend/js/cpuKernels.js";
@@ -27,6 +36,8 @@ import type { GpuKernels, Sink, Words } from "../backend/webgpu/kernels.js";
 import type { Lineage } from "../backend/webgpu/storage.js";
 import type { FloatArray } from "../tensor/dtype.js";
 import type { Shape } from "../tensor/shape.js";
+import { halfWords } from "../backend/webgpu/halfStorage.js";
+import { fusedPassInvocations } from "../backend/webgpu/fusedPass.js";
 import { lowerCpu, type Executable } from "./cpuLowering.js";
 import { fuse, type FusedInstr } from "./fuse.js";
 import { planBuffers } from "./bufferPlan.js";
@@ -35,8 +46,11 @@ import { liveInstrs, operands, type Instr, type Program } from "./program.js";
 export interface DeviceExecutable {
   /** Runs the program on the inputs' storages (one per input value); returns one storage per output. */
   run(inputs: readonly Storage[]): Storage[];
-  /** As the CPU lowering's (epilogues: always 0, products with an epilogue are CPU-only), plus dispatches and fused passes. */
-  readonly stats: { instrs: number; buffers: number; bufferBytes: number; epilogues: 0; dispatches: number; fusedPasses: number };
+  /**
+   * As the CPU lowering's (epilogues: always 0, products with an epilogue are CPU-only), plus
+   * dispatches, fused passes, and the values stored as binary16 (mixed precision; else 0).
+   */
+  readonly stats: { instrs: number; buffers: number; bufferBytes: number; epilogues: 0; dispatches: number; fusedPasses: number; halfValues: number };
 }
 
 /**
@@ -89,8 +103,11 @@ const owned = (): Owned =>
     if (!host.ctx.lost) for (const b of buffers) host.ctx.pool.release(b);
   }));
 
-/** The program lowered for the WebGPU backend, or the reason it cannot be. */
-export function lowerWebGpu(program: Program, host: ProgramHost): DeviceExecutable | string {
+/**
+ * The program lowered for the WebGPU backend, or the reason it cannot be. `halfInputs[i]`: input
+ * i arrives as binary16 (mixed precision), and is read so.
+ */
+export function lowerWebGpu(program: Program, host: ProgramHost, halfInputs: readonly boolean[] = []): DeviceExecutable | string {
   const { values, inputs, outputs } = program;
   if (values.some((v) => v.dtype !== "float32")) return "it holds float64 values, which WGSL cannot (float64 work runs on the host backend)";
   const keep = liveInstrs(program.instrs, outputs, values.length);
@@ -98,16 +115,21 @@ export function lowerWebGpu(program: Program, host: ProgramHost): DeviceExecutab
     if (ins.op === "topk" || ins.op === "takeAlong" || ins.op === "putAlong") return `${ins.op} has no WGSL kernel (it runs on the host)`;
   }
   const ctx = host.ctx;
-  const lowered = fuse({ values, outputs }, keep, () => true);
+  const mixed = host.precision === "mixed";
+  const lowered = fuse({ values, outputs }, keep, () => true, mixed);
+  const { half, words } = formats(lowered, values, mixed, mixed ? inputs.filter((_, i) => halfInputs[i]) : []);
 
   const cmds: Cmd[] = [];
   const buffers: GPUBuffer[] = [];
+  // while an instruction records: its binary16 operands and result swapped for float32 temporaries
+  let remap: Map<number, number> | null = null;
+  const mapped = (id: number): number => remap?.get(id) ?? id;
   const sink: Sink<number> = {
     dispatch(pipe, bind, groups, slots) {
-      cmds.push({ copy: false, pipe, bind: bind.map((b) => (typeof b === "number" ? b : upload(b))), groups, slots });
+      cmds.push({ copy: false, pipe, bind: bind.map((b) => (typeof b === "number" ? (b === PLACEHOLDER ? b : mapped(b)) : upload(b))), groups, slots });
     },
     copy(src, dst, bytes) {
-      if (bytes > 0) cmds.push({ copy: true, src, dst, bytes });
+      if (bytes > 0) cmds.push({ copy: true, src: mapped(src), dst: mapped(dst), bytes });
     },
     placeholder: () => PLACEHOLDER,
   };
@@ -122,20 +144,52 @@ export function lowerWebGpu(program: Program, host: ProgramHost): DeviceExecutab
   const maxBindings = ctx.limits.maxStorageBuffersPerShaderStage;
   let fusedPasses = 0;
   const steps: Step[] = [];
+  const temporary = (w: number): number => words.push(w) - 1; // a value id past the program's
   for (const ins of lowered) {
     if (ins.op === "fused") {
-      for (const part of splitFused(ins, values, maxBindings)) {
+      for (const part of splitFused(ins, values, maxBindings, half)) {
         fusedPasses++;
         steps.push({
           reads: part.reads,
           writes: part.writes,
           record() {
             const { pipe } = host.fusedPipeline(part.pass);
-            sink.dispatch(pipe, [...part.reads, ...part.writes], ctx.grid(Math.ceil(part.pass.n / 256)));
+            sink.dispatch(pipe, [...part.reads, ...part.writes], ctx.grid(Math.ceil(fusedPassInvocations(part.pass) / 256)));
           },
         });
       }
-    } else steps.push({ reads: operands(ins), writes: ins.out, record: () => recordInstr(ins, k, values) });
+      continue;
+    }
+    // mixed precision: conversions into temporaries before the kernel, as eager converts
+    const swap = new Map<number, number>();
+    if (mixed && ins.op === "matmul") {
+      for (const id of new Set([ins.a, ins.b])) {
+        if (half[id]) continue;
+        const t = temporary(halfWords(values[id].size));
+        steps.push({ reads: [id], writes: [t], record: () => k.pack(id, t, values[id].size) });
+        swap.set(id, t);
+      }
+    } else if (mixed) {
+      for (const id of new Set(operands(ins))) {
+        if (!half[id]) continue;
+        const t = temporary(values[id].size);
+        steps.push({ reads: [id], writes: [t], record: () => k.unpack(id, t, values[id].size) });
+        swap.set(id, t);
+      }
+    }
+    const to = (id: number) => swap.get(id) ?? id;
+    steps.push({
+      reads: operands(ins).map(to),
+      writes: ins.out.map(to),
+      record() {
+        remap = swap;
+        try {
+          recordInstr(ins, k, values, mixed);
+        } finally {
+          remap = null;
+        }
+      },
+    });
   }
   try {
     for (const s of steps) s.record();
@@ -144,18 +198,20 @@ export function lowerWebGpu(program: Program, host: ProgramHost): DeviceExecutab
     return e instanceof Error ? e.message : String(e);
   }
 
-  // Buffer plan by liveness (bufferPlan.ts): intermediates share buffers of one size.
-  const { slotOf, slots } = planBuffers(steps, values, outputs);
+  // Buffer plan by liveness (bufferPlan.ts) over every value's 32-bit words (binary16 ones pack
+  // two to a word; temporaries included): intermediates share buffers of one size.
+  const { slotOf, slots } = planBuffers(steps, words.map((size) => ({ dtype: "float32", size }) as const), outputs, true);
   const slotSize = slots.map((sl) => sl.size);
 
   // The buffer table: constants and intermediates fixed now, inputs and outputs set per call.
-  const table: GPUBuffer[] = new Array(values.length);
+  const table: GPUBuffer[] = new Array(words.length);
   const slotBuffers = slotSize.map((n) => ctx.pool.acquire(n * 4));
   buffers.push(...slotBuffers);
   const placeholder = ctx.pool.acquire(256);
   buffers.push(placeholder);
-  values.forEach((v, id) => {
-    if (v.source.kind === "const") {
+  words.forEach((_, id) => {
+    const v = values[id] as Program["values"][number] | undefined;
+    if (v?.source.kind === "const") {
       const a = v.source.values as Float32Array;
       table[id] = ctx.upload(a, false);
       buffers.push(table[id]);
@@ -165,7 +221,7 @@ export function lowerWebGpu(program: Program, host: ProgramHost): DeviceExecutab
   const bindOutputs = outputWriting.mode === "bind";
   if (!bindOutputs) {
     for (const o of producedOutputs) {
-      table[o] = ctx.pool.acquire(values[o].size * 4);
+      table[o] = ctx.pool.acquire(words[o] * 4);
       buffers.push(table[o]);
     }
   }
@@ -192,7 +248,7 @@ export function lowerWebGpu(program: Program, host: ProgramHost): DeviceExecutab
     run(args) {
       if (ctx.lost) return hostExec().run(args.map((s) => resolve(host.lineageOf(s)))).map((a) => a as unknown as Storage);
       const lins: Lineage[] = args.map((s) => host.lineageOf(s));
-      for (let i = 0; i < inputs.length; i++) table[inputs[i]] = host.bufferOf(args[i]);
+      for (let i = 0; i < inputs.length; i++) table[inputs[i]] = half[inputs[i]] ? host.halfBufferOf(args[i], values[inputs[i]].size) : host.bufferOf(args[i]);
       // each output recomputable on the host from the inputs' lineages (one host run for all of them)
       let all: FloatArray[] | null = null;
       const replayAll = () => (all ??= hostExec().run(lins.map(resolve)));
@@ -200,7 +256,7 @@ export function lowerWebGpu(program: Program, host: ProgramHost): DeviceExecutab
       const fresh: GPUBuffer[] = [];
       for (const o of producedOutputs) {
         const at = outputs.indexOf(o);
-        const { storage, buffer } = host.output(values[o].size, lins, () => replayAll()[at]);
+        const { storage, buffer } = host.output(values[o].size, lins, () => replayAll()[at], half[o] === 1);
         if (bindOutputs) table[o] = buffer;
         fresh.push(buffer);
         produced.set(o, storage);
@@ -219,7 +275,7 @@ export function lowerWebGpu(program: Program, host: ProgramHost): DeviceExecutab
         }
         ctx.dispatchBound(cmd.pipe, group, cmd.groups);
       }
-      if (!bindOutputs) producedOutputs.forEach((o, i) => ctx.copy(table[o], fresh[i], values[o].size * 4));
+      if (!bindOutputs) producedOutputs.forEach((o, i) => ctx.copy(table[o], fresh[i], words[o] * 4));
       return outputs.map((o) => {
         const v = values[o];
         if (v.source.kind === "input") return args[inputs.indexOf(o)];
@@ -227,7 +283,7 @@ export function lowerWebGpu(program: Program, host: ProgramHost): DeviceExecutab
         return produced.get(o)!;
       });
     },
-    stats: { instrs: steps.length, buffers: slotSize.length, bufferBytes: slotSize.reduce((s, n) => s + n * 4, 0), epilogues: 0, dispatches: cmds.length, fusedPasses },
+    stats: { instrs: steps.length, buffers: slotSize.length, bufferBytes: slotSize.reduce((s, n) => s + n * 4, 0), epilogues: 0, dispatches: cmds.length, fusedPasses, halfValues: half.reduce((s, h) => s + h, 0) },
   };
   owned().register(exec, { host, buffers });
   return exec;
@@ -242,8 +298,43 @@ function resolve(l: Lineage): FloatArray {
   return l.cpu;
 }
 
-/** Records one unfused instruction as the eager backend's into-kernel over value ids. */
-function recordInstr(ins: Instr, k: GpuKernels<number>, values: Program["values"]): void {
+/**
+ * Each value's storage under mixed precision (`half`: 1 for binary16) and its buffer's 32-bit
+ * words, by eager mixed precision's rule: products' results, and elementwise results whose
+ * full-size operands (a broadcast one does not decide) are all binary16, are binary16.
+ */
+function formats(lowered: ReadonlyArray<Instr | FusedInstr>, values: Program["values"], mixed: boolean, halfInputs: readonly number[]): { half: Uint8Array; words: number[] } {
+  const half = new Uint8Array(values.length);
+  const words = values.map((v) => v.size);
+  const set = (id: number) => {
+    half[id] = 1;
+    words[id] = halfWords(values[id].size);
+  };
+  if (!mixed) return { half, words };
+  for (const id of halfInputs) set(id);
+  for (const ins of lowered) {
+    if (ins.op === "matmul") set(ins.out[0]);
+    if (ins.op !== "fused") continue;
+    const E = ins.ext.length;
+    ins.body.forEach((op, j) => {
+      let full = 0, all = true;
+      for (const s of slotsOf(op)) {
+        const id = s < E ? ins.ext[s].id : ins.ids[s - E];
+        if (values[id].size !== ins.size) continue;
+        full++;
+        if (!half[id]) all = false;
+      }
+      if (all && full > 0) set(ins.ids[j]);
+    });
+  }
+  return { half, words };
+}
+
+/** The slots a fused member reads. */
+const slotsOf = (op: FusedPassOp): number[] => (op.op === "unary" ? [op.x] : op.op === "binary" ? [op.a, op.b] : [op.c, op.a, op.b]);
+
+/** Records one unfused instruction as the eager backend's into-kernel over value ids (a product over binary16 operands under mixed precision). */
+function recordInstr(ins: Instr, k: GpuKernels<number>, values: Program["values"], mixed: boolean): void {
   const [o] = ins.out;
   switch (ins.op) {
     case "unary": return k.unary(ins.fn, ins.x, o, values[o].size);
@@ -262,7 +353,7 @@ function recordInstr(ins: Instr, k: GpuKernels<number>, values: Program["values"
     case "gather": return k.gather(ins.x, ins.dim, ins.inner, ins.idx, o, values[o].size);
     case "scatterAdd": return k.scatterAdd(ins.g, ins.dim, ins.inner, ins.idx, o, values[o].size);
     case "oneHot": return k.oneHot(ins.idx, ins.depth, o);
-    case "matmul": return k.matmul(ins.a, ins.b, null, o, ins.batch, ins.m, ins.k, ins.n, ins.transA, ins.transB, 0);
+    case "matmul": return (mixed ? k.matmulHalf : k.matmul)(ins.a, ins.b, null, o, ins.batch, ins.m, ins.k, ins.n, ins.transA, ins.transB, 0);
     case "topk": case "takeAlong": case "putAlong": throw new Error(`${ins.op} has no WGSL kernel`); // refused before recording
   }
 }
@@ -279,9 +370,8 @@ interface PassPart {
  * order while the pass's distinct read buffers plus the results it must write (read after it,
  * by a later pass or outside the group) fit. Usually one pass.
  */
-function splitFused(f: FusedInstr, values: Program["values"], maxBindings: number): PassPart[] {
+function splitFused(f: FusedInstr, values: Program["values"], maxBindings: number, half: Uint8Array): PassPart[] {
   const E = f.ext.length, m = f.body.length;
-  const slotsOf = (op: FusedPassOp): number[] => (op.op === "unary" ? [op.x] : op.op === "binary" ? [op.a, op.b] : [op.c, op.a, op.b]);
   const outSet = new Set(f.out);
   // where each member's result is last read (body index), for the writes of a partial pass
   const lastRead = new Int32Array(m).fill(-1);
@@ -302,16 +392,16 @@ function splitFused(f: FusedInstr, values: Program["values"], maxBindings: numbe
   let from = 0;
   for (let to = 0; to < m; to++) {
     if (to > from && bindingsOf(from, to) > maxBindings) {
-      parts.push(passOf(f, values, from, to - 1, slotsOf, outSet, lastRead));
+      parts.push(passOf(f, values, from, to - 1, outSet, lastRead, half));
       from = to;
     }
   }
-  parts.push(passOf(f, values, from, m - 1, slotsOf, outSet, lastRead));
+  parts.push(passOf(f, values, from, m - 1, outSet, lastRead, half));
   return parts;
 }
 
 /** Members from..to of a fused group as one pass (earlier members' results read from their buffers). */
-function passOf(f: FusedInstr, values: Program["values"], from: number, to: number, slotsOf: (op: FusedPassOp) => number[], outSet: Set<number>, lastRead: Int32Array): PassPart {
+function passOf(f: FusedInstr, values: Program["values"], from: number, to: number, outSet: Set<number>, lastRead: Int32Array, half: Uint8Array): PassPart {
   const E = f.ext.length;
   const reads: number[] = [];
   const bufferOf = new Map<number, number>();
@@ -342,5 +432,7 @@ function passOf(f: FusedInstr, values: Program["values"], from: number, to: numb
       writes.push(f.ids[j]);
     }
   }
-  return { pass: { n: f.size, buffers: reads.map((id) => values[id].size), inputs, body, outputs: outIdx }, reads, writes };
+  const halfResults = f.ids.slice(from, to + 1).map((id) => half[id] === 1);
+  const pass: FusedPass = { n: f.size, buffers: reads.map((id) => values[id].size), inputs, body, outputs: outIdx };
+  return { pass: halfResults.includes(true) || reads.some((id) => half[id]) ? { ...pass, halfBuffers: reads.map((id) => half[id] === 1), halfResults } : pass, reads, writes };
 }

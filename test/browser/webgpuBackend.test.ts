@@ -2,7 +2,8 @@
 // needed), on a page and in a module worker: ready({ backend: "webgpu" }) names the adapter,
 // matmuls with odd shapes, batches and transposes, broadcasting elementwise ops, reductions and
 // log-softmax, an MLP's gradients and fused Adam steps agree with the JS reference backend run in
-// the same page; a synchronous read names the op; a device destroyed under the backend loses no
+// the same page; under mixed precision products and a compiled chain store binary16 (a compiled
+// chain with eager's bits); a synchronous read names the op; a device destroyed under the backend loses no
 // tensor's values and work continues on the WebAssembly core. The pages are
 // test/browser/pages/webgpuBackend.html, webgpuWorker.js and webgpuChecks.js.
 import { existsSync } from "node:fs";
@@ -13,7 +14,8 @@ import { serveStatic, type StaticServer } from "./server.js";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 
-interface Checks { info: { backend: string; adapter: string | null; error: string | null }; diffs: Record<string, number>; path: string; syncError: string | null; pendingLoss: number; lossRef: number; error?: string }
+interface Mixed { productDiff: number; productNotHalf: number; chainNotHalf: number; jitDiff: number; jitCompiled: number; precision: string }
+interface Checks { info: { backend: string; adapter: string | null; error: string | null }; diffs: Record<string, number>; path: string; syncError: string | null; pendingLoss: number; lossRef: number; mixed: Mixed; error?: string }
 interface Result { page: Checks; worker: Checks; loss: { info: { backend: string; error: string | null }; diff: number; after: number }; error?: string }
 
 function expectCorrect(r: Checks): void {
@@ -24,6 +26,15 @@ function expectCorrect(r: Checks): void {
   expect(r.path).toBe("webgpu");
   expect(r.syncError).toMatch(/^item: the webgpu backend holds this tensor's values on the GPU/);
   expect(Math.abs(r.pendingLoss - r.lossRef)).toBeLessThan(1e-4);
+  // mixed precision: binary16 storage (rounded: off the float32 product by more than float32's
+  // rounding, within binary16's), and a compiled chain with eager's bits
+  expect(r.mixed.precision).toBe("mixed");
+  expect(r.mixed.productNotHalf).toBe(0);
+  expect(r.mixed.chainNotHalf).toBe(0);
+  expect(r.mixed.productDiff).toBeGreaterThan(1e-5);
+  expect(r.mixed.productDiff).toBeLessThan(2e-2); // k = 53 products of inputs rounded by up to 2^-11 each (5.4e-3 seen)
+  expect(r.mixed.jitDiff).toBe(0);
+  expect(r.mixed.jitCompiled).toBe(1);
 }
 
 describe("the WebGPU backend in headless Chromium", () => {
@@ -46,7 +57,7 @@ describe("the WebGPU backend in headless Chromium", () => {
       await page.waitForFunction(() => (window as unknown as { __webgpuBackend?: unknown }).__webgpuBackend !== undefined, null, { timeout: 240_000 });
       const r = await page.evaluate(() => (window as unknown as { __webgpuBackend: Result }).__webgpuBackend);
       if (r.error) throw new Error(r.error);
-      console.log(`[chromium webgpu] adapter ${r.page.info.adapter}; page diffs ${JSON.stringify(r.page.diffs)}; worker diffs ${JSON.stringify(r.worker.diffs)}`);
+      console.log(`[chromium webgpu] adapter ${r.page.info.adapter}; page diffs ${JSON.stringify(r.page.diffs)}; worker diffs ${JSON.stringify(r.worker.diffs)}; mixed precision page ${JSON.stringify(r.page.mixed)}, worker ${JSON.stringify(r.worker.mixed)}`);
       expect(errors).toEqual([]);
       expectCorrect(r.page);
       expectCorrect(r.worker);

@@ -6,6 +6,7 @@
 // proves the inputs really are rounded. An MLP's loss and gradients under mixed precision stay
 // close to float32's; parameters and the fused optimizer's state stay float32.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import fc from "fast-check";
 import * as dh from "../../src/index.js";
 import { backendNamed, ready } from "../../src/backend/select.js";
 import { f16Bits, f16Value, packHalves, unpackHalves } from "../../src/backend/webgpu/halfStorage.js";
@@ -304,17 +305,30 @@ describe("an MLP under mixed precision", () => {
     expect(gpu.ctx.errors).toEqual([]);
   });
 
-  it("a compiled (jit) loss runs in float32 under mixed precision: the float32 result", async () => {
+  it("a compiled (jit) loss and gradient: eager mixed precision's values, products' gradients as binary16, fewer buffer bytes", async () => {
     const p = fresh();
-    const f = dh.jit((q: Params) => loss(q));
+    const vg = (q: Params) => dh.valueAndGrad(loss)(q);
+    const f = dh.jit(vg);
     gpu.precision = "f32";
-    const want = await f(p).data();
+    const full = f(p);
+    const fullBytes = f.stats.lastProgram!.bufferBytes;
     gpu.precision = "mixed";
-    const got = f(p);
-    expect(gpu.isHalf(got._storage)).toBe(false);
-    expect(await got.data()).toEqual(want);
-    const eager = (await loss(p).data())[0];
-    expect(eager).not.toBe(want[0]); // eager ops under mixed precision do round
+    const got = f(p), eager = vg(p);
+    expect(f.stats.traces, "lowered again for mixed precision").toBe(2);
+    const mixedBytes = f.stats.lastProgram!.bufferBytes;
+    console.log(`[f16] compiled MLP loss and gradient (batch ${batch}, ${nIn}-${nHidden}-${nOut}): intermediate buffer bytes f32 ${fullBytes}, mixed ${mixedBytes}`);
+    expect(mixedBytes).toBeLessThan(fullBytes * 0.9); // 0.81x: activations and products' results in binary16, beside the packed copies of float32 operands
+    for (const key of ["w1", "w2"] as const) expect(gpu.isHalf(got.grad[key]._storage), `gradient of ${key}`).toBe(gpu.isHalf(eager.grad[key]._storage));
+    expect(gpu.isHalf(got.grad.w1._storage)).toBe(true);
+    expect(await got.value.data()).toBeAllclose(await eager.value.data(), { atol: 1e-6, rtol: 1e-6 });
+    let anyDiff = false;
+    for (const key of ["w1", "b1", "w2", "b2"] as const) {
+      const g = await got.grad[key].data(), e = await eager.grad[key].data(), r = await full.grad[key].data();
+      expect(g, `gradient of ${key} against eager mixed`).toBeAllclose(e, { atol: 2e-6, rtol: 1e-5 });
+      for (let i = 0; i < g.length; i++) if (g[i] !== r[i]) anyDiff = true;
+    }
+    expect(anyDiff, "the compiled mixed-precision gradient differs from the float32 one").toBe(true);
+    expect(gpu.ctx.errors).toEqual([]);
   });
 
   it("an MLP forward holds half the buffer bytes in mixed precision (pool stats)", async () => {
@@ -343,6 +357,95 @@ describe("an MLP under mixed precision", () => {
       expect(f.bytes).toBe(3 * classOf(4 * b * h) + 2 * classOf(4 * b * o));
       expect(m.bytes).toBe(3 * classOf(4 * Math.ceil((b * h) / 2)) + 2 * classOf(4 * Math.ceil((b * o) / 2)));
     }
+  });
+});
+
+describe("compiled programs under mixed precision (src/jit/webgpuLowering.ts)", () => {
+  afterAll(() => {
+    gpu.precision = "f32";
+  });
+  /** Each output's values and whether it is stored as binary16: compiled (two calls), then eager. */
+  async function both(f: (...a: dh.Tensor[]) => dh.Tensor[], args: dh.Tensor[]) {
+    const c = dh.jit(f);
+    const run = async (outs: dh.Tensor[]) => Promise.all(outs.map(async (t) => ({ half: gpu.isHalf(t._storage), values: Array.from(await t.data()) })));
+    const compiled = await run(c(...args)), again = await run(c(...args)), eager = await run(f(...args));
+    expect(c.stats.fallbackReason).toBeNull();
+    expect(c.stats.compiledCalls).toBe(2);
+    return { compiled, again, eager };
+  }
+
+  it("an elementwise chain over a product (odd sizes): stored as eager stores it, eager's values bit for bit", async () => {
+    gpu.precision = "mixed";
+    const x = dh.randn([7, 5], { seed: 21 }), w = dh.randn([5, 13], { seed: 22 }), b = dh.randn([13], { seed: 23 }), q = dh.randn([7, 13], { seed: 24 });
+    const f = (x: dh.Tensor, w: dh.Tensor, b: dh.Tensor, q: dh.Tensor) => {
+      const h = dh.relu(dh.add(dh.matmul(x, w), b)); // binary16: a product, then a broadcast bias
+      const s = h.mul(h).sub(0.5).exp(); // binary16 (every full-size operand is)
+      return [h, s, s.add(q), dh.sum(s, -1), dh.transpose(s)]; // float32: q is a full-size float32 operand; a reduction; a layout kernel
+    };
+    const { compiled, again, eager } = await both(f as never, [x, w, b, q]);
+    expect(eager.map((o) => o.half)).toEqual([true, true, false, false, false]);
+    expect(compiled.map((o) => o.half)).toEqual(eager.map((o) => o.half));
+    for (let i = 0; i < eager.length; i++) {
+      expect(compiled[i].values, `output ${i}`).toEqual(eager[i].values);
+      expect(again[i].values, `output ${i}, second call`).toEqual(eager[i].values);
+    }
+    for (const v of compiled[1].values) expect(refHalf(v)).toBe(v);
+    expect(gpu.ctx.errors).toEqual([]);
+  });
+
+  it("an input held as binary16 is read as stored (a new program for a float32 one of the same shape)", async () => {
+    gpu.precision = "mixed";
+    const h = dh.matmul(dh.randn([9, 4], { seed: 31 }), dh.randn([4, 11], { seed: 32 })); // binary16
+    const hf = dh.randn([9, 11], { seed: 33 }); // float32
+    const q = dh.randn([9, 11], { seed: 34 });
+    expect(gpu.isHalf(h._storage)).toBe(true);
+    const f = (h: dh.Tensor, q: dh.Tensor) => [h.tanh(), h.add(q), dh.max(h, 0), dh.matmul(h, dh.transpose(q))];
+    const c = dh.jit(f);
+    for (const input of [h, hf, h]) {
+      const got = c(input, q), want = f(input, q);
+      for (let i = 0; i < want.length; i++) {
+        expect(gpu.isHalf(got[i]._storage), `output ${i}`).toBe(gpu.isHalf(want[i]._storage));
+        expect(Array.from(await got[i].data()), `output ${i}`).toEqual(Array.from(await want[i].data()));
+      }
+    }
+    expect(c.stats.traces).toBe(2);
+    expect(c.stats.compiledCalls).toBe(3);
+    expect(gpu.ctx.errors).toEqual([]);
+  });
+
+  it("random elementwise graphs over binary16 and float32 inputs: eager's storage and values bit for bit (fast-check)", async () => {
+    gpu.precision = "mixed";
+    const unary = ["neg", "exp", "tanh", "sigmoid", "abs", "square", "relu"] as const;
+    const binary = ["add", "sub", "mul", "maximum"] as const;
+    const node = fc.oneof(
+      fc.record({ k: fc.constant("u" as const), fn: fc.constantFrom(...unary), x: fc.nat() }),
+      fc.record({ k: fc.constant("b" as const), fn: fc.constantFrom(...binary), x: fc.nat(), y: fc.nat() }),
+      fc.record({ k: fc.constant("w" as const), c: fc.nat(), x: fc.nat(), y: fc.nat() }),
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.array(node, { minLength: 1, maxLength: 10 }), fc.integer({ min: 1, max: 4 }), fc.nat({ max: 1000 }), async (nodes, outs, seed) => {
+        const f = (hx: dh.Tensor, x: dh.Tensor, r: dh.Tensor, hs: dh.Tensor) => {
+          const vals: dh.Tensor[] = [hx, x, r, hs];
+          const pick = (i: number) => vals[i % vals.length];
+          for (const n of nodes) {
+            if (n.k === "u") vals.push(n.fn === "relu" ? dh.relu(pick(n.x)) : (dh[n.fn] as (t: dh.Tensor) => dh.Tensor)(pick(n.x)));
+            else if (n.k === "b") vals.push((dh[n.fn] as (a: dh.Tensor, b: dh.Tensor) => dh.Tensor)(pick(n.x), pick(n.y)));
+            else vals.push(dh.where(dh.greater(pick(n.c), 0), pick(n.x), pick(n.y)));
+          }
+          return vals.slice(-outs);
+        };
+        // binary16 inputs: a [3, 5] product and a [3, 1] one (broadcast); float32 ones: [3, 5] and a [5] row
+        const hx = dh.matmul(dh.randn([3, 2], { seed }), dh.randn([2, 5], { seed: seed + 1 }));
+        const hs = dh.matmul(dh.randn([3, 2], { seed: seed + 2 }), dh.randn([2, 1], { seed: seed + 3 }));
+        const x = dh.randn([3, 5], { seed: seed + 4 }), r = dh.randn([5], { seed: seed + 5 });
+        const { compiled, eager } = await both(f as never, [hx, x, r, hs]);
+        for (let i = 0; i < eager.length; i++) {
+          expect(compiled[i].half, `output ${i}`).toBe(eager[i].half);
+          expect(compiled[i].values, `output ${i}`).toEqual(eager[i].values);
+        }
+      }),
+      { numRuns: 16, seed: 20261203 },
+    );
   });
 });
 
@@ -379,6 +482,7 @@ describe("ready's precision option", () => {
     const started = backendNamed("webgpu") as WebGpuBackend;
     expect(started).not.toBe(gpu);
     expect(started.precision).toBe("mixed");
+    expect(dh.backendInfo()).toMatchObject({ backend: "webgpu", precision: "mixed" });
     const h = dh.relu(dh.matmul(dh.randn([8, 8], { seed: 1 }), dh.randn([8, 8], { seed: 2 })));
     expect(started.isHalf(h._storage)).toBe(true);
     expect(Array.from(await h.data()).every((v) => refHalf(v) === v)).toBe(true);

@@ -78,6 +78,24 @@ describe("fit on WebGPU", () => {
     expect(gpu.ctx.errors).toEqual([]);
   }, 120_000);
 
+  it("under mixed precision: compiled steps storing binary16, losses within 2% of the float32 run's and not equal to them, parameters float32", async () => {
+    gpu.precision = "mixed";
+    const m = await (async () => {
+      try {
+        return await train({});
+      } finally {
+        gpu.precision = "f32";
+      }
+    })();
+    const f = await train({});
+    expect(m.result.jit).toEqual({ compiled: true, reason: null });
+    expect(m.result.history.steps.loss).toBeAllclose(f.result.history.steps.loss, { atol: 1e-3, rtol: 2e-2 });
+    expect(m.result.history.steps.loss.some((v, i) => v !== f.result.history.steps.loss[i]), "binary16 storage changed the losses").toBe(true);
+    for (const [path, t] of dh.treeFlattenWithPaths(m.model.params)) expect(gpu.isHalf(t._storage), path).toBe(false);
+    m.params.forEach((p, i) => expect(p).toBeAllclose(f.params[i], { atol: 2e-3, rtol: 2e-2 }));
+    expect(gpu.ctx.errors).toEqual([]);
+  }, 120_000);
+
   it("accumulate, clipGradNorm, mse with mae, sgd: the same run as on the JS reference", async () => {
     const mseData = () => {
       const d = setup();

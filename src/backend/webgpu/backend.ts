@@ -16,7 +16,8 @@
  * gradients). Every other kernel reads a binary16 operand through a float32 temporary (unpacked
  * for the call) and writes float32, so float32 wins wherever it meets binary16 at full size:
  * parameters, the optimizer's state and its update stay float32, and the fused optimizer reads
- * binary16 gradients as float32. Compiled programs (src/jit/webgpuLowering.ts) run in float32.
+ * binary16 gradients as float32. Compiled programs (src/jit/webgpuLowering.ts) store their values
+ * by the same rule.
  */
 import type { DType, FloatArray } from "../../tensor/dtype.js";
 import { arrayFor } from "../../tensor/dtype.js";
@@ -33,6 +34,7 @@ import { fusedPassWgsl, type FusedPass } from "./fusedPass.js";
 import { halfWords, unpackHalves, type Precision } from "./halfStorage.js";
 import commonSrc from "../../../kernels/common.wgsl";
 import elementwiseSrc from "../../../kernels/elementwise.wgsl";
+import halfFormatSrc from "../../../kernels/halfFormat.wgsl";
 
 /** What the core hands the backend (the chunk bundles none of the core's state). */
 export interface Host {
@@ -90,17 +92,21 @@ export interface ProgramHost {
   kernels<B>(sink: Sink<B>): GpuKernels<B>;
   /** The pipeline of a generated fused pass (cached by its WGSL text) and that text. */
   fusedPipeline(pass: FusedPass): { pipe: GPUComputePipeline; wgsl: string };
-  /** The device buffer of a float32 operand (a CPU array is uploaded once). */
+  /** The device buffer of an operand as float32 (a CPU array is uploaded once; binary16 is unpacked into a temporary). */
   bufferOf(s: Storage): GPUBuffer;
+  /** The device buffer of an operand of `n` values as packed binary16 (float32 is packed into a temporary). */
+  halfBufferOf(s: Storage, n: number): GPUBuffer;
   /**
    * A tensor's storage over a new pooled buffer of `n` values (back to the pool when collected),
    * recomputed by `replay` from the `inputs`' lineages if the device is lost.
    */
-  output(n: number, inputs: Lineage[], replay: () => FloatArray): { storage: Storage; buffer: GPUBuffer };
+  output(n: number, inputs: Lineage[], replay: () => FloatArray, half?: boolean): { storage: Storage; buffer: GPUBuffer };
   /** The lineage of an operand (its CPU values, or the recipe for them). */
   lineageOf(s: Storage): Lineage;
   /** The host backend (float64, and everything once the device is lost). */
   readonly cpu: Backend;
+  /** The backend's precision mode now: a program lowered under "mixed" stores values as eager mixed precision does. */
+  readonly precision: Precision;
 }
 
 export function createBackend(ctx: GpuContext, adapter: string, host: Host, fallback = false, precision: Precision = "f32"): WebGpuBackend {
@@ -246,11 +252,7 @@ export function createBackend(ctx: GpuContext, adapter: string, host: Host, fall
     }, mixed);
     if (batch * m * n === 0) return out;
     if (!mixed) kern.matmul(bufferOf(a), bufferOf(b), bias ? bufferOf(bias) : null, out.buffer!, batch, m, k, n, transA, transB, epi);
-    else {
-      const c = target(out);
-      kern.matmulHalf(halfBufferOf(a, batch * m * k), halfBufferOf(b, batch * k * n), bias ? bufferOf(bias) : null, c, batch, m, k, n, transA, transB, epi);
-      settle(out, c);
-    }
+    else kern.matmulHalf(halfBufferOf(a, batch * m * k), halfBufferOf(b, batch * k * n), bias ? bufferOf(bias) : null, out.buffer!, batch, m, k, n, transA, transB, epi);
     return out;
   }
 
@@ -263,15 +265,19 @@ export function createBackend(ctx: GpuContext, adapter: string, host: Host, fall
       const wgsl = fusedPassWgsl(pass);
       let pipe = fusedPipelines.get(wgsl);
       if (!pipe) {
-        const module = ctx.device.createShaderModule({ code: commonSrc + elementwiseSrc + wgsl, label: "fused" });
+        const module = ctx.device.createShaderModule({ code: commonSrc + elementwiseSrc + halfFormatSrc + wgsl, label: "fused" });
         pipe = ctx.device.createComputePipeline({ layout: "auto", compute: { module, entryPoint: "fused" }, label: "fused" });
         fusedPipelines.set(wgsl, pipe);
       }
       return { pipe, wgsl };
     },
     bufferOf,
-    output(n, inputs, replay) {
-      const g = output(n, inputs, replay);
+    halfBufferOf,
+    get precision() {
+      return backend.precision;
+    },
+    output(n, inputs, replay, half = false) {
+      const g = output(n, inputs, replay, half);
       return { storage: asStorage(g), buffer: g.buffer! };
     },
     lineageOf,

@@ -11,6 +11,7 @@ import type { BinaryOp, UnaryOp } from "../ops.js";
 import { BINARY_CODES, REDUCE_CODES, UNARY_CODES } from "./codes.js";
 import type { GpuContext } from "./context.js";
 import { chooseMatmul, WIDE_TILE, type Epilogue, type MatmulFlavor } from "./matmul.js";
+import { halfWords } from "./halfStorage.js";
 
 /** Metadata words or an index table, uploaded with the dispatch (or once, by a program). */
 export type Words = Uint32Array | Int32Array;
@@ -178,13 +179,15 @@ export function gpuKernels<B>(ctx: GpuContext, sink: Sink<B>, flavors: Flavors, 
       if (n > 0) sink.dispatch(ctx.pipeline("half", "unpack"), [h, y, new Uint32Array([n])], groups1(n));
     },
     /**
-     * C = epi(A B + bias) over packed binary16 operands, accumulated and written in float32: the
-     * tiled or direct product of the float32 path with loads that unpack (matrix-vector shapes
-     * take the tiled kernel with one register per invocation: the dot kernels read float32 only).
+     * C = epi(A B + bias) over packed binary16 operands, accumulated in float32 and stored packed
+     * binary16: the tiled, wide or direct product of the float32 path with loads that unpack and a
+     * store that rounds and or-s into C, which is cleared first (matrix-vector shapes take the
+     * tiled kernel with one register per invocation: the dot kernels are float32 only).
      */
     matmulHalf(a: B, b: B, bias: B | null, c: B, batch: number, m: number, k: number, n: number, transA: boolean, transB: boolean, epi: Epilogue): void {
       if (batch * m * n === 0) return;
-      if (k === 0) return fill(c, batch * m * n, 0);
+      fill(c, halfWords(batch * m * n), 0); // zero bits: binary16 zeros (the product's store or-s into them)
+      if (k === 0) return;
       if (batch > ctx.maxGroups) throw new BackendError(`matmul: a batch of ${batch} exceeds this adapter's ${ctx.maxGroups} workgroups per dimension`);
       const plan = chooseMatmul(m, k, n, transA, transB, epi, flavors.matmulFlavor, batch);
       const meta = new Uint32Array([m, k, n]);

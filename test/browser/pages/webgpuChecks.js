@@ -47,7 +47,26 @@ export async function runWebGpuChecks(dh) {
   const pending = loss(p);
   const lossRef = onJs(() => loss(q).item());
   const gpuInfo = dh.backendInfo();
-  return { info: gpuInfo, diffs, path: opt.path, syncError, pendingLoss: (await pending.data())[0], lossRef };
+  const pendingLoss = (await pending.data())[0];
+  return { info: gpuInfo, diffs, path: opt.path, syncError, pendingLoss, lossRef, mixed: await mixedChecks(dh, onJs) };
+}
+
+/**
+ * Mixed precision (binary16 storage, float32 arithmetic) on a backend started for it: a product
+ * with odd sizes near the float32 reference but not equal to it, every stored value a binary16
+ * value (Float16Array round-trips it), and a compiled chain over a product equal to eager's bits.
+ */
+async function mixedChecks(dh, onJs) {
+  await dh.ready({ backend: "webgpu", precision: "mixed" });
+  const a = dh.randn([37, 53], { seed: 8 }), b = dh.randn([53, 29], { seed: 9 }), bias = dh.randn([29], { seed: 10 });
+  const prod = await dh.matmul(a, b).data();
+  const ref = onJs(() => dh.matmul(a, b).dataSync());
+  const notHalf = (values) => values.filter((v) => new Float16Array([v])[0] !== v).length;
+  const chain = (a, b, bias) => [dh.relu(dh.matmul(a, b).add(bias)).mul(0.25).exp().sub(1), dh.sum(dh.matmul(a, b), 0)]; // exp stays in binary16 range
+  const compiled = dh.jit(chain);
+  const got = compiled(a, b, bias), want = chain(a, b, bias);
+  const jitDiff = Math.max(maxDiff(await got[0].data(), await want[0].data()), maxDiff(await got[1].data(), await want[1].data()));
+  return { productDiff: maxDiff(prod, ref), productNotHalf: notHalf(prod), chainNotHalf: notHalf(await got[0].data()), jitDiff, jitCompiled: compiled.stats.compiledCalls, precision: dh.backendInfo().precision };
 }
 
 /** Destroys the backend's device (reached through the page's own hook) and checks recovery. */
