@@ -190,7 +190,10 @@ const N = quick ? 2048 : mn.train.n, B = 128;
 console.log(`\n## MNIST epoch: fit(model, { x, y }, { optimizer: adam({ lr: 1e-3 }), batchSize: ${B} }), ${N} digits, 784-128-10 MLP (one epoch per side, alternating, two rounds)`);
 const x = dh.tensor(mn.train.x.subarray(0, N * 784), { shape: [N, 784] });
 const y = dh.tensor(Array.from(mn.train.y.subarray(0, N)));
-async function epoch(backend) {
+// "webgpu mixed": the same fit after ready({ precision: "mixed" }) (binary16 activations and gradients of products)
+async function epoch(side) {
+  const backend = side === "wasm" ? "wasm" : "webgpu";
+  if (backend === "webgpu") await dh.ready({ backend: "webgpu", gpu: globalThis.__benchGpu, precision: side === "webgpu mixed" ? "mixed" : "f32" });
   dh.setBackend(backend);
   const model = dh.nn.sequential([dh.nn.linear(784, 128, { seed: 1 }), dh.nn.relu(), dh.nn.linear(128, 10, { seed: 2 })]);
   const t = performance.now();
@@ -198,14 +201,17 @@ async function epoch(backend) {
   const e = r.history.epochs[0];
   return { s: (performance.now() - t) / 1e3, loss: e.values.loss, accuracy: e.values.accuracy, steps: r.step, jit: r.jit.compiled };
 }
-const ep = { webgpu: [], wasm: [] };
-for (let r = 0; r < 2; r++) for (const side of ["webgpu", "wasm"]) ep[side].push(await epoch(side));
+const sides = process.argv.includes("--no-f16") ? ["webgpu", "wasm"] : ["webgpu", "webgpu mixed", "wasm"];
+const ep = Object.fromEntries(sides.map((side) => [side, []]));
+for (let r = 0; r < 2; r++) for (const side of sides) ep[side].push(await epoch(side));
+await dh.ready({ backend: "webgpu", gpu: globalThis.__benchGpu });
 dh.setBackend("webgpu");
-for (const side of ["webgpu", "wasm"]) {
+for (const side of sides) {
   const last = ep[side].at(-1);
-  console.log(`${side.padEnd(7)} ${ep[side].map((e) => `${e.s.toFixed(2)} s`).join(", ")} (${last.steps} steps, epoch loss ${last.loss.toFixed(4)}, accuracy ${last.accuracy.toFixed(4)}, compiled ${last.jit})`);
+  console.log(`${side.padEnd(12)} ${ep[side].map((e) => `${e.s.toFixed(2)} s`).join(", ")} (${last.steps} steps, epoch loss ${last.loss.toFixed(4)}, accuracy ${last.accuracy.toFixed(4)}, compiled ${last.jit})`);
 }
-console.log(`webgpu/wasm epoch time: ${(Math.min(...ep.webgpu.map((e) => e.s)) / Math.min(...ep.wasm.map((e) => e.s))).toFixed(2)}x`);
+const best = (side) => Math.min(...ep[side].map((e) => e.s));
+console.log(`webgpu/wasm epoch time: ${(best("webgpu") / best("wasm")).toFixed(2)}x${ep["webgpu mixed"] ? `; webgpu mixed/f32: ${(best("webgpu mixed") / best("webgpu")).toFixed(2)}x` : ""}`);
 }
 
 // ---- 3. Chromium: downhill's WebGPU against tfjs-backend-webgpu on the same adapter ----------------

@@ -1,4 +1,4 @@
-// Prepended to every kernel family (src/backend/webgpu/pipelines.ts): the flat index of a 1-D
+// Prepended to every kernel family (src/backend/webgpu/context.ts; fused passes in backend.ts): the flat index of a 1-D
 // launch spread over a 2-D grid (maxComputeWorkgroupsPerDimension is 65535 on many adapters),
 // and NaN/Inf helpers (WGSL has no NaN literal and `x != x` may be folded away).
 override WG: u32 = 256u;

@@ -36,8 +36,6 @@ import type { GpuKernels, Sink, Words } from "../backend/webgpu/kernels.js";
 import type { Lineage } from "../backend/webgpu/storage.js";
 import type { FloatArray } from "../tensor/dtype.js";
 import type { Shape } from "../tensor/shape.js";
-import { halfWords } from "../backend/webgpu/halfStorage.js";
-import { fusedPassInvocations } from "../backend/webgpu/fusedPass.js";
 import { lowerCpu, type Executable } from "./cpuLowering.js";
 import { fuse, type FusedInstr } from "./fuse.js";
 import { planBuffers } from "./bufferPlan.js";
@@ -83,6 +81,12 @@ interface BoundDispatch {
 }
 
 const PLACEHOLDER = -1;
+
+/**
+ * Words of n packed binary16 values (halfStorage.ts's halfWords; only types are imported from the
+ * WebGPU chunk, since this module is in the main bundle).
+ */
+const halfWords = (n: number): number => Math.ceil(n / 2);
 
 /** One step of the plan: the values it reads and writes, and how it records its commands. */
 interface Step {
@@ -153,8 +157,8 @@ export function lowerWebGpu(program: Program, host: ProgramHost, halfInputs: rea
           reads: part.reads,
           writes: part.writes,
           record() {
-            const { pipe } = host.fusedPipeline(part.pass);
-            sink.dispatch(pipe, [...part.reads, ...part.writes], ctx.grid(Math.ceil(fusedPassInvocations(part.pass) / 256)));
+            const { pipe, invocations } = host.fusedPipeline(part.pass);
+            sink.dispatch(pipe, [...part.reads, ...part.writes], ctx.grid(Math.ceil(invocations / 256)));
           },
         });
       }

@@ -487,4 +487,25 @@ describe("ready's precision option", () => {
     expect(started.isHalf(h._storage)).toBe(true);
     expect(Array.from(await h.data()).every((v) => refHalf(v) === v)).toBe(true);
   });
+
+  // eager ops replay as the device computed (products of operands rounded to binary16, results
+  // rounded): within a binary16 step, the host summing in another order; a compiled program
+  // replays its CPU lowering (float32 throughout) with binary16 outputs rounded: within binary16's
+  // rounding of the inputs
+  it("a lost device: eager and compiled binary16 values are replayed on the host rounded to binary16 (after the test above: its device)", async () => {
+    const started = backendNamed("webgpu") as WebGpuBackend;
+    const x = dh.randn([12, 9], { seed: 41 }), w = dh.randn([9, 7], { seed: 42 }), b = dh.randn([7], { seed: 43 });
+    const chain = dh.jit((x: dh.Tensor, w: dh.Tensor, b: dh.Tensor) => dh.relu(dh.matmul(x, w).add(b)).mul(0.5).tanh());
+    const eagerWant = await dh.relu(dh.matmul(x, w).add(b)).data(), jitWant = await chain(x, w, b).data();
+    const eager = dh.relu(dh.matmul(x, w).add(b)), compiled = chain(x, w, b); // on the GPU, never read
+    expect(started.isHalf(eager._storage) && started.isHalf(compiled._storage)).toBe(true);
+    started.ctx.device.destroy();
+    await new Promise((r) => setTimeout(r, 50));
+    expect(dh.backendInfo().backend).not.toBe("webgpu");
+    for (const [name, t, want] of [["eager", eager, eagerWant], ["compiled", compiled, jitWant]] as const) {
+      const got = await t.data();
+      for (const v of got) expect(refHalf(v), `${name}: ${v} is a binary16 value`).toBe(v);
+      expect(got, name).toBeAllclose(want, name === "eager" ? { atol: 2 ** -14, rtol: 2 ** -10 } : { atol: 2e-3, rtol: 1e-2 });
+    }
+  });
 });

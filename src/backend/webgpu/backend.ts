@@ -30,8 +30,8 @@ import { GpuStorage, knownLineage, resolveLineage, type Lineage } from "./storag
 import type { Epilogue, MatmulFlavor } from "./matmul.js";
 import { WebGpuEngine } from "./fused.js";
 import { gpuKernels, type GpuKernels, type Sink } from "./kernels.js";
-import { fusedPassWgsl, type FusedPass } from "./fusedPass.js";
-import { halfWords, unpackHalves, type Precision } from "./halfStorage.js";
+import { fusedPassInvocations, fusedPassWgsl, type FusedPass } from "./fusedPass.js";
+import { halfWords, roundToHalves, unpackHalves, type Precision } from "./halfStorage.js";
 import commonSrc from "../../../kernels/common.wgsl";
 import elementwiseSrc from "../../../kernels/elementwise.wgsl";
 import halfFormatSrc from "../../../kernels/halfFormat.wgsl";
@@ -47,6 +47,13 @@ export interface Host {
 const SNAPSHOT_DEPTH = 256;
 /** Fills of at most this many values stay CPU arrays (uploaded with their first use). */
 const CPU_FILL_MAX = 1024;
+
+/**
+ * A replay whose values are rounded to binary16. Made here, at module level, so the closure holds
+ * only `replay` (one made inside `output` would share its context, and keep the new storage and
+ * its buffer alive from every lineage downstream).
+ */
+const roundedReplay = (replay: () => FloatArray) => (): FloatArray => roundToHalves(replay());
 
 const cpuArray = (s: Storage): FloatArray => s as unknown as FloatArray;
 const cpuStorage = (a: FloatArray): Storage => a as unknown as Storage;
@@ -90,8 +97,8 @@ export interface WebGpuBackend extends Backend {
 export interface ProgramHost {
   readonly ctx: GpuContext;
   kernels<B>(sink: Sink<B>): GpuKernels<B>;
-  /** The pipeline of a generated fused pass (cached by its WGSL text) and that text. */
-  fusedPipeline(pass: FusedPass): { pipe: GPUComputePipeline; wgsl: string };
+  /** The pipeline of a generated fused pass (cached by its WGSL text), that text, and the invocations its dispatch covers. */
+  fusedPipeline(pass: FusedPass): { pipe: GPUComputePipeline; wgsl: string; invocations: number };
   /** The device buffer of an operand as float32 (a CPU array is uploaded once; binary16 is unpacked into a temporary). */
   bufferOf(s: Storage): GPUBuffer;
   /** The device buffer of an operand of `n` values as packed binary16 (float32 is packed into a temporary). */
@@ -124,11 +131,14 @@ export function createBackend(ctx: GpuContext, adapter: string, host: Host, fall
     return g;
   }
 
-  /** A kernel's output of `n` values, recomputed on the CPU by `replay` should the device be lost. */
+  /**
+   * A kernel's output of `n` values, recomputed on the CPU by `replay` should the device be lost
+   * (a binary16 output's replayed values rounded to binary16, as the device stored them).
+   */
   function output(n: number, inputs: Lineage[], replay: () => FloatArray, half = false): GpuStorage {
     let depth = 0;
     for (const l of inputs) if (l.cpu === null && l.depth + 1 > depth) depth = l.depth + 1;
-    const g = newStorage(n, { cpu: null, replay, depth }, half);
+    const g = newStorage(n, { cpu: null, replay: half ? roundedReplay(replay) : replay, depth }, half);
     if (depth >= SNAPSHOT_DEPTH) {
       // after the caller has encoded the kernel that writes g (a read now would copy the buffer
       // before it is written: seen as zeros from a chain of 257 adds)
@@ -238,7 +248,8 @@ export function createBackend(ctx: GpuContext, adapter: string, host: Host, fall
     const la = lineageOf(a), lb = lineageOf(b), lbias = bias ? lineageOf(bias) : null;
     const mixed = backend.precision === "mixed";
     const out = output(batch * m * n, lbias ? [la, lb, lbias] : [la, lb], () => {
-      const [ca, cb] = hostOf([la, lb]);
+      // under mixed precision the device multiplies the operands rounded to binary16
+      const [ca, cb] = mixed ? [la, lb].map((l) => cpuStorage(roundToHalves(resolveLineage(l)))) : hostOf([la, lb]);
       const c = cpuArray(cpu.matmul(ca, cb, batch, m, k, n, transA, transB, "float32"));
       if (lbias || epi !== 0) {
         const bv = lbias ? resolveLineage(lbias) : null;
@@ -269,7 +280,7 @@ export function createBackend(ctx: GpuContext, adapter: string, host: Host, fall
         pipe = ctx.device.createComputePipeline({ layout: "auto", compute: { module, entryPoint: "fused" }, label: "fused" });
         fusedPipelines.set(wgsl, pipe);
       }
-      return { pipe, wgsl };
+      return { pipe, wgsl, invocations: fusedPassInvocations(pass) };
     },
     bufferOf,
     halfBufferOf,

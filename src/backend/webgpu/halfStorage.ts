@@ -56,3 +56,10 @@ export function packHalves(values: ArrayLike<number>, n: number): Uint32Array {
   for (let i = 0; i < n; i++) out[i >>> 1] |= f16Bits(values[i]) << ((i & 1) * 16);
   return out;
 }
+
+/** Float32 values rounded to binary16 (as float32): what packing and unpacking them gives. */
+export function roundToHalves(values: ArrayLike<number>): Float32Array {
+  const out = new Float32Array(values.length);
+  for (let i = 0; i < values.length; i++) out[i] = f16Value(f16Bits(values[i]));
+  return out;
+}
