@@ -125,7 +125,8 @@ export function lowerWebGpu(program: Program, host: ProgramHost, halfInputs: rea
 
   const cmds: Cmd[] = [];
   const buffers: GPUBuffer[] = [];
-  // while an instruction records: its binary16 operands and result swapped for float32 temporaries
+  // while an instruction records under mixed precision: operands swapped for converted temporaries
+  // (a binary16 one unpacked, or a product's float32 one packed)
   let remap: Map<number, number> | null = null;
   const mapped = (id: number): number => remap?.get(id) ?? id;
   const sink: Sink<number> = {
@@ -184,7 +185,7 @@ export function lowerWebGpu(program: Program, host: ProgramHost, halfInputs: rea
     const to = (id: number) => swap.get(id) ?? id;
     steps.push({
       reads: operands(ins).map(to),
-      writes: ins.out.map(to),
+      writes: ins.out,
       record() {
         remap = swap;
         try {
