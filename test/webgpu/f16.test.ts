@@ -14,6 +14,7 @@ import type { WebGpuBackend } from "../../src/backend/webgpu/entry.js";
 import type { Storage } from "../../src/backend/backend.js";
 import type { GpuStorage } from "../../src/backend/webgpu/storage.js";
 import { startGpu } from "./gpu.js";
+import { buildGraph, graphNode } from "./elementwiseGraphs.js";
 
 /** The binary16 value nearest to x (ties to even), by arithmetic on doubles. */
 function refHalf(x: number): number {
@@ -415,25 +416,9 @@ describe("compiled programs under mixed precision (src/jit/webgpuLowering.ts)", 
 
   it("random elementwise graphs over binary16 and float32 inputs: eager's storage and values bit for bit (fast-check)", async () => {
     gpu.precision = "mixed";
-    const unary = ["neg", "exp", "tanh", "sigmoid", "abs", "square", "relu"] as const;
-    const binary = ["add", "sub", "mul", "maximum"] as const;
-    const node = fc.oneof(
-      fc.record({ k: fc.constant("u" as const), fn: fc.constantFrom(...unary), x: fc.nat() }),
-      fc.record({ k: fc.constant("b" as const), fn: fc.constantFrom(...binary), x: fc.nat(), y: fc.nat() }),
-      fc.record({ k: fc.constant("w" as const), c: fc.nat(), x: fc.nat(), y: fc.nat() }),
-    );
     await fc.assert(
-      fc.asyncProperty(fc.array(node, { minLength: 1, maxLength: 10 }), fc.integer({ min: 1, max: 4 }), fc.nat({ max: 1000 }), async (nodes, outs, seed) => {
-        const f = (hx: dh.Tensor, x: dh.Tensor, r: dh.Tensor, hs: dh.Tensor) => {
-          const vals: dh.Tensor[] = [hx, x, r, hs];
-          const pick = (i: number) => vals[i % vals.length];
-          for (const n of nodes) {
-            if (n.k === "u") vals.push(n.fn === "relu" ? dh.relu(pick(n.x)) : (dh[n.fn] as (t: dh.Tensor) => dh.Tensor)(pick(n.x)));
-            else if (n.k === "b") vals.push((dh[n.fn] as (a: dh.Tensor, b: dh.Tensor) => dh.Tensor)(pick(n.x), pick(n.y)));
-            else vals.push(dh.where(dh.greater(pick(n.c), 0), pick(n.x), pick(n.y)));
-          }
-          return vals.slice(-outs);
-        };
+      fc.asyncProperty(fc.array(graphNode, { minLength: 1, maxLength: 10 }), fc.integer({ min: 1, max: 4 }), fc.nat({ max: 1000 }), async (nodes, outs, seed) => {
+        const f = (hx: dh.Tensor, x: dh.Tensor, r: dh.Tensor, hs: dh.Tensor) => buildGraph(nodes, [hx, x, r, hs], outs);
         // binary16 inputs: a [3, 5] product and a [3, 1] one (broadcast); float32 ones: [3, 5] and a [5] row
         const hx = dh.matmul(dh.randn([3, 2], { seed }), dh.randn([2, 5], { seed: seed + 1 }));
         const hs = dh.matmul(dh.randn([3, 2], { seed: seed + 2 }), dh.randn([2, 1], { seed: seed + 3 }));
@@ -447,6 +432,7 @@ describe("compiled programs under mixed precision (src/jit/webgpuLowering.ts)", 
       { numRuns: 16, seed: 20261203 },
     );
   });
+
 });
 
 describe("a deep chain's snapshot (backend.ts) holds the values its kernel wrote", () => {
