@@ -37,10 +37,12 @@ export function loadMnistSplit() {
 /**
  * Dawn finds Vulkan (here Chromium's SwiftShader) through the loader, which reads its variables at
  * process start: unpack the Chromium package (it carries the loader and SwiftShader) and re-run
- * the calling script `url` (its import.meta.url) with them set; returns in that child only.
+ * the calling script `url` (its import.meta.url) with them set; returns in that child only. With
+ * DOWNHILL_SYSTEM_VULKAN set (bench/gpuKit.mjs's run.sh, on a machine with a GPU driver) the
+ * loader variables are the caller's and the script runs as it is.
  */
 export async function inVulkanChild(url) {
-  if (process.env.DOWNHILL_BENCH_CHILD) return;
+  if (process.env.DOWNHILL_BENCH_CHILD || process.env.DOWNHILL_SYSTEM_VULKAN) return;
   const { spawnSync } = await import("node:child_process");
   const { existsSync } = await import("node:fs");
   const { tmpdir } = await import("node:os");
