@@ -268,7 +268,7 @@ describe("fit on WebGPU", () => {
     expect(g.result.rng.getState()).toEqual(c.result.rng.getState());
   }, 120_000);
 
-  it("no leak: repeated fit calls (new compiled steps, rollback copies, reads) keep the buffers held flat", async () => {
+  it.each(["f32", "mixed"] as const)("no leak (%s precision): repeated fit calls (new compiled steps, rollback copies, reads) keep the buffers held flat", async (precision) => {
     // DOWNHILL_GPU_FIT_LEAK_CALLS=... for a longer run; each call is 25 epochs of 4 steps. Run
     // 2026-12-02 with 1,000 calls (the issue's 100,000 steps) at load average ~10: passed in
     // 1,121 s, 5 live buffers after every call, 1,564 KiB pooled, JS heap 26.7-27.1 MiB.
@@ -277,14 +277,19 @@ describe("fit on WebGPU", () => {
     const gc = (await import("node:vm")).runInNewContext("gc") as () => void;
     const samples: number[] = [];
     const { model, x, y } = setup();
+    gpu.precision = precision; // mixed: binary16 activations, packed operands and conversion temporaries in every compiled step
     for (let k = 0; k < calls; k++) {
-      await dh.fit(model, { x, y }, { optimizer: dh.adam({ lr: 0.001 }), epochs: 25, batchSize: 16, progress: "none" });
+      try {
+        await dh.fit(model, { x, y }, { optimizer: dh.adam({ lr: 0.001 }), epochs: 25, batchSize: 16, progress: "none" });
+      } finally {
+        gpu.precision = k === calls - 1 ? "f32" : precision;
+      }
       await settleLiveBuffers(gpu, gc);
       samples.push(gpu.stats().liveBuffers);
       if (calls > 20 && (k + 1) % 50 === 0) process.stderr.write(`[fit leak] ${(k + 1) * 100} steps: live buffers ${samples.at(-1)}, pooled KiB ${Math.round(gpu.stats().pooledBytes / 1024)}, JS heap MiB ${(process.memoryUsage().heapUsed / 2 ** 20).toFixed(1)}\n`);
     }
     const runs = [...samples.reduce((m, v) => m.set(v, (m.get(v) ?? 0) + 1), new Map<number, number>())].map(([v, n]) => `${v} x${n}`);
-    console.log(`[fit leak] ${calls * 100} steps, live buffers after each call (value x calls): ${runs.join(", ")}; pooled KiB ${Math.round(gpu.stats().pooledBytes / 1024)}`);
+    console.log(`[fit leak, ${precision}] ${calls * 100} steps, live buffers after each call (value x calls): ${runs.join(", ")}; pooled KiB ${Math.round(gpu.stats().pooledBytes / 1024)}`);
     for (const s of samples.slice(2)) expect(s).toBeLessThanOrEqual(samples[1] + 32);
     expect(gpu.stats().pooledBytes).toBeLessThanOrEqual(gpu.ctx.pool.maxPooledBytes);
     expect(gpu.ctx.errors).toEqual([]);
