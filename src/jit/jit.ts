@@ -46,10 +46,11 @@ export interface JitStats {
   cached: number;
   /**
    * The last program compiled: instructions run per call, the buffers it owns, which lowering runs
-   * it ("cpu": a CPU backend's kernels; "webgpu": WGSL), and under `ready({ backend: "auto" })`
-   * why it was placed there (null on other backends).
+   * it ("cpu": a CPU backend's kernels; "webgpu": WGSL), under `ready({ backend: "auto" })` why it
+   * was placed there (null on other backends), and how many of its values are stored as binary16
+   * (WebGPU under mixed precision; else 0).
    */
-  lastProgram: { instrs: number; buffers: number; bufferBytes: number; epilogues: number; lowering: "cpu" | "webgpu"; placement: string | null } | null;
+  lastProgram: { instrs: number; buffers: number; bufferBytes: number; epilogues: number; lowering: "cpu" | "webgpu"; placement: string | null; halfValues: number } | null;
 }
 
 type AnyFn = (...args: never[]) => unknown;
@@ -128,7 +129,7 @@ export function jit<F extends AnyFn>(f: F, options: JitOptions = {}): F & { read
         const lowered = entry.exec ?? entry.device;
         if (lowered) {
           const { instrs, buffers, bufferBytes, epilogues } = lowered.stats;
-          stats.lastProgram = { instrs, buffers, bufferBytes, epilogues, lowering: entry.device ? "webgpu" : "cpu", placement: entry.placement };
+          stats.lastProgram = { instrs, buffers, bufferBytes, epilogues, lowering: entry.device ? "webgpu" : "cpu", placement: entry.placement, halfValues: entry.device ? entry.device.stats.halfValues : 0 };
         }
         cache.set(key, entry);
         if (cache.size > cacheSize) {

@@ -313,9 +313,11 @@ describe("an MLP under mixed precision", () => {
     gpu.precision = "f32";
     const full = f(p);
     const fullBytes = f.stats.lastProgram!.bufferBytes;
+    expect(f.stats.lastProgram!.halfValues).toBe(0);
     gpu.precision = "mixed";
     const got = f(p), eager = vg(p);
     expect(f.stats.traces, "lowered again for mixed precision").toBe(2);
+    expect(f.stats.lastProgram!.halfValues).toBeGreaterThan(4);
     const mixedBytes = f.stats.lastProgram!.bufferBytes;
     console.log(`[f16] compiled MLP loss and gradient (batch ${batch}, ${nIn}-${nHidden}-${nOut}): intermediate buffer bytes f32 ${fullBytes}, mixed ${mixedBytes}`);
     expect(mixedBytes).toBeLessThan(fullBytes * 0.9); // 0.81x: activations and products' results in binary16, beside the packed copies of float32 operands
