@@ -9,7 +9,7 @@
 // groups, encoding: what the lowering changes, the GPU's work not in it), and bind groups created
 // per step (counted at device.createBindGroup, the optimizer's included). Here the adapter is SwiftShader (Vulkan on
 // the CPU): the figures are a software adapter's, not a GPU's.
-//   npm run build:wasm && node bench/probes/gpuJit.mjs        ROUNDS=5 STEPS=20 SHAPE=196,128,10 BATCH=64
+//   npm run build:wasm && node bench/probes/gpuJit.mjs        ROUNDS=5 STEPS=20 SHAPE=196,128,10 BATCH=64 PRECISION=f32
 import { build } from "esbuild";
 import { rmSync } from "node:fs";
 import { loadavg } from "node:os";
@@ -30,7 +30,8 @@ await build({
 });
 const dh = await import(pathToFileURL(entry).href);
 rmSync(entry);
-await dh.ready({ backend: "webgpu" });
+// PRECISION=mixed: every side under ready({ precision: "mixed" }) (binary16 activations)
+await dh.ready({ backend: "webgpu", precision: process.env.PRECISION ?? "f32" });
 const info = dh.backendInfo();
 if (info.backend !== "webgpu") throw new Error(`no WebGPU device: ${info.error}`);
 const device = dh.backendNamed("webgpu").ctx.device;

@@ -112,9 +112,10 @@ export interface ReadyOptions {
   /**
    * With `backend: "webgpu"`: `"f32"` (default) or `"mixed"`: activations (products' results and
    * what elementwise ops compute from them) stored as binary16, two values to a 32-bit word
-   * (core WGSL, no `shader-f16` needed), products reading binary16 operands and accumulating in
-   * float32; parameters, the optimizer's state and the gradients it reads stay float32. Compiled
-   * (`jit`) programs run in float32. Native f16 arithmetic is not used.
+   * (core WGSL, no `shader-f16` needed), products reading binary16 operands, accumulating in
+   * float32 and storing binary16; parameters, the optimizer's state and its update stay float32
+   * (it reads binary16 gradients as float32). Compiled (`jit`) programs, and `fit`'s steps, store
+   * values by the same rule. Native f16 arithmetic is not used, and there is no loss scaling.
    */
   precision?: "f32" | "mixed";
   /**
