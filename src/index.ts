@@ -30,6 +30,7 @@ export { mse, crossEntropy, binaryCrossEntropy, type LossFn, type LossName, type
 export { accuracy, topKAccuracy, meanSquaredError, meanAbsoluteError, confusionMatrix } from "./nn/metrics.js";
 export { fit, evaluate, evaluateAsync, History, type FitOptions, type FitResult, type EpochRecord, type StepInfo, type StopReason, type Dataset, type DiagnosticsOptions, type ConvergenceOptions, type EvaluateOptions, type CheckpointOptions, type CheckpointInfo } from "./train/fit.js";
 export { plotHistory, type PlotHistoryOptions } from "./train/plotHistory.js";
+export { lossScaler, LossScaler, type LossScalerOptions, type LossScalerState } from "./train/lossScaler.js";
 export { earlyStopping, EarlyStopping, type EarlyStoppingOptions } from "./train/earlyStopping.js";
 export { saveCheckpoint, saveCheckpointAsync, loadCheckpoint, type CheckpointExtras, type LoadedCheckpoint, type LoadOptions } from "./train/checkpoint.js";
 export { readSafetensors, writeSafetensors } from "./train/safetensors.js";

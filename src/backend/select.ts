@@ -25,6 +25,7 @@ interface DeviceBackend extends Backend {
   readonly lostReason: string | null;
   readonly precision: "f32" | "mixed";
   holds(s: Storage): boolean;
+  isHalf(s: Storage): boolean;
   written(s: Storage): void;
 }
 /** The WebGPU backend once `ready({ backend: "webgpu" })` started it (its code is a separate chunk). */
@@ -115,7 +116,8 @@ export interface ReadyOptions {
    * (core WGSL, no `shader-f16` needed), products reading binary16 operands, accumulating in
    * float32 and storing binary16; parameters, the optimizer's state and its update stay float32
    * (it reads binary16 gradients as float32). Compiled (`jit`) programs, and `fit`'s steps, store
-   * values by the same rule. Native f16 arithmetic is not used, and there is no loss scaling.
+   * values by the same rule. Native f16 arithmetic is not used. `lossScaler` scales the loss in a
+   * loop of your own; `fit` does not.
    */
   precision?: "f32" | "mixed";
   /**
@@ -355,6 +357,11 @@ export function withBackend<T>(backend: Backend, fn: () => T): T {
 export function dataWritten(t: { _storage: Storage }): void {
   webgpu?.written(t._storage);
   notifyWritten(arrayOf(t._storage));
+}
+
+/** Whether a tensor's values are held as binary16 (WebGPU under mixed precision). */
+export function storedAsBinary16(t: { _storage: Storage }): boolean {
+  return webgpu !== null && webgpu.isHalf(t._storage);
 }
 
 /**

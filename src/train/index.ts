@@ -7,3 +7,4 @@ export { saveCheckpoint, saveCheckpointAsync, loadCheckpoint, type CheckpointExt
 export { writeSafetensors, readSafetensors, crc32, type SafetensorsFile } from "./safetensors.js";
 export { gradientNorms, gradientWarnings, firstNonFinite, deadReluFraction, layerOf, type GradientNorms, type GradientWarning, type HealthThresholds } from "./diagnostics.js";
 export { plotHistory, type PlotHistoryOptions } from "./plotHistory.js";
+export { lossScaler, LossScaler, type LossScalerOptions, type LossScalerState } from "./lossScaler.js";

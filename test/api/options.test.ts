@@ -55,12 +55,13 @@ describe("the public API refuses unknown options", () => {
     await expect(dh.fit(model, dh.data.batches(x, y, { batchSize: 2 }), { optimizer: dh.sgd({ lr: 0.1 }), progress: "none", batchSize: 4 })).rejects.toThrow(/fit: batchSize would be ignored: data is a data.batches\(\.\.\.\) plan/);
   });
 
-  it("training helpers: data.batches, evaluate, earlyStopping, checkpoints, model.apply", () => {
+  it("training helpers: data.batches, evaluate, earlyStopping, lossScaler, checkpoints, model.apply", () => {
     const { x, y } = data();
     const model = nn.sequential([nn.linear(2, 2)]);
     expect(() => dh.data.batches(x, y, { batchsize: 2 } as never)).toThrow(/data.batches: unknown option "batchsize"; did you mean "batchSize"/);
     expect(() => dh.evaluate(model, { x, y }, { metric: ["accuracy"] } as never)).toThrow(/evaluate: unknown option "metric"; did you mean "metrics"/);
     expect(() => dh.earlyStopping({ restore_best: true } as never)).toThrow(/earlyStopping: unknown option "restore_best"; did you mean "restoreBest"/);
+    expect(() => dh.lossScaler({ growthinterval: 5 } as never)).toThrow(/lossScaler: unknown option "growthinterval"; did you mean "growthInterval"/);
     expect(() => dh.saveCheckpoint(model, { opt: {} } as never)).toThrow(/saveCheckpoint: unknown option "opt"/);
     const bytes = dh.saveCheckpoint(model, { step: 3 });
     expect(() => dh.loadCheckpoint(bytes, model, { optstate: {} } as never)).toThrow(/loadCheckpoint: unknown option "optstate"; did you mean "optState"/);

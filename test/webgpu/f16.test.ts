@@ -334,6 +334,39 @@ describe("an MLP under mixed precision", () => {
     expect(gpu.ctx.errors).toEqual([]);
   });
 
+  it("loss scaling (lossScaler) keeps the gradients that binary16 storage flushes: a loss 2^-20 times the MLP's", async () => {
+    const p = fresh();
+    const tiny = (q: Params) => loss(q).mul(2 ** -20);
+    gpu.precision = "f32";
+    const ref = dh.grad(tiny)(p);
+    gpu.precision = "mixed";
+    const raw = dh.grad(tiny)(p);
+    const scaler = dh.lossScaler();
+    const scaled = dh.grad((q: Params) => scaler.scale(tiny(q)))(p);
+    expect(gpu.isHalf(scaled.w1._storage), "the scaled gradient of W1 is a product: binary16").toBe(true);
+    const unscaled = scaler.unscale(scaled);
+    expect(gpu.isHalf(unscaled.w1._storage), "unscaled in float32, where 2^-16 of it cannot flush").toBe(false);
+    const relErr = async (a: dh.Tensor, b: dh.Tensor) => {
+      const u = await a.data(), v = await b.data();
+      let num = 0, den = 0;
+      for (let i = 0; i < v.length; i++) {
+        num += (u[i] - v[i]) ** 2;
+        den += v[i] ** 2;
+      }
+      return Math.sqrt(num / den);
+    };
+    const errRaw = await relErr(raw.w1, ref.w1), errScaled = await relErr(unscaled.w1, ref.w1);
+    console.log(`[f16] gradient of W1 for a loss of 2^-20 x the MLP's, relative error against float32: unscaled ${errRaw.toExponential(2)}, loss-scaled (2^16) ${errScaled.toExponential(2)}`);
+    expect(errRaw).toBeGreaterThan(0.2);
+    expect(errScaled).toBeLessThan(1e-2);
+    // a step through the scaler: one read, applied, the parameters moved on the GPU
+    const before = await p.w1.data();
+    const opt = dh.optimizer(dh.adam({ lr: 0.01 }), p);
+    expect(await scaler.step(opt, scaled)).toBe(true);
+    expect(await p.w1.data()).not.toEqual(before);
+    expect(gpu.ctx.errors).toEqual([]);
+  });
+
   it("an MLP forward holds half the buffer bytes in mixed precision (pool stats)", async () => {
     const classOf = (bytes: number) => Math.max(256, 2 ** Math.ceil(Math.log2(bytes)));
     for (const [b, i, h, o] of [[batch, nIn, nHidden, nOut], [128, 256, 256, 10]]) {
