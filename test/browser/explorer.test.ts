@@ -66,7 +66,15 @@ const state = (page: Page): Promise<State> => page.evaluate(() => JSON.parse(JSO
 
 /** Waits for the pending or running run to finish (the page debounces control changes). */
 async function settle(page: Page): Promise<State> {
-  await page.waitForFunction(() => !(window as unknown as { explorer: { state: State } }).explorer.state.running, null, { timeout: 60_000 });
+  try {
+    await page.waitForFunction(() => !(window as unknown as { explorer: { state: State } }).explorer.state.running, null, { timeout: 60_000 });
+  } catch (e) {
+    // what the page held when it did not settle (a rare timeout under load has been seen in CI)
+    const s = await state(page);
+    const runs = Object.entries(s.runs).map(([id, r]) => `${id}: ${r.status} "${r.message}" after ${r.x.length} iterates`).join("; ");
+    const extra = s as State & { maxIter?: number; runId?: number };
+    throw new Error(`${(e as Error).message}; the page: running ${s.running}, run ${extra.runId}, maxIter ${extra.maxIter}, ${runs || "no runs"}`);
+  }
   return state(page);
 }
 
