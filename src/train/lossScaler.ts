@@ -57,14 +57,14 @@ export class LossScaler {
 
   constructor(options: LossScalerOptions = {}) {
     checkOptions("lossScaler", options, KEYS);
-    const positive = (name: keyof LossScalerOptions, v: number, ok: (v: number) => boolean, what: string): number => {
+    const checked = (name: keyof LossScalerOptions, v: number, ok: (v: number) => boolean, what: string): number => {
       if (typeof v !== "number" || !ok(v)) throw new ArgumentError(`lossScaler: ${name} must be ${what}, got ${typeof v === "number" ? v : typeof v}`);
       return v;
     };
-    this.s = positive("init", options.init ?? 2 ** 16, (v) => Number.isFinite(v) && v > 0, "a positive finite number");
-    this.growthFactor = positive("growthFactor", options.growthFactor ?? 2, (v) => Number.isFinite(v) && v >= 1, "a finite number >= 1");
-    this.backoffFactor = positive("backoffFactor", options.backoffFactor ?? 0.5, (v) => v > 0 && v < 1, "a number in (0, 1)");
-    this.growthInterval = positive("growthInterval", options.growthInterval ?? 2000, (v) => Number.isInteger(v) && v >= 1, "an integer >= 1");
+    this.s = checked("init", options.init ?? 2 ** 16, (v) => Number.isFinite(v) && v > 0, "a positive finite number");
+    this.growthFactor = checked("growthFactor", options.growthFactor ?? 2, (v) => Number.isFinite(v) && v >= 1, "a finite number >= 1");
+    this.backoffFactor = checked("backoffFactor", options.backoffFactor ?? 0.5, (v) => v > 0 && v < 1, "a number in (0, 1)");
+    this.growthInterval = checked("growthInterval", options.growthInterval ?? 2000, (v) => Number.isInteger(v) && v >= 1, "an integer >= 1");
   }
 
   /** The current scale S. */
