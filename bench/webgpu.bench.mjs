@@ -190,6 +190,7 @@ const N = quick ? 2048 : mn.train.n, B = 128;
 console.log(`\n## MNIST epoch: fit(model, { x, y }, { optimizer: adam({ lr: 1e-3 }), batchSize: ${B} }), ${N} digits, 784-128-10 MLP (one epoch per side, alternating, two rounds; WebGPU sides on a fresh device warmed by two untimed steps)`);
 const x = dh.tensor(mn.train.x.subarray(0, N * 784), { shape: [N, 784] });
 const y = dh.tensor(Array.from(mn.train.y.subarray(0, N)));
+const mlp = () => dh.nn.sequential([dh.nn.linear(784, 128, { seed: 1 }), dh.nn.relu(), dh.nn.linear(128, 10, { seed: 2 })]);
 // "webgpu mixed": the same fit after ready({ precision: "mixed" }) (binary16 activations and gradients of products)
 async function epoch(side) {
   const backend = side === "wasm" ? "wasm" : "webgpu";
@@ -198,10 +199,9 @@ async function epoch(side) {
     // a fresh device per side and round, so its pipelines are compiled by a warm-up step, untimed
     // (SwiftShader takes 0.5-1.2 s a tiled pipeline; an epoch on a warm device is the figure)
     await dh.ready({ backend: "webgpu", gpu: globalThis.__benchGpu, precision: side === "webgpu mixed" ? "mixed" : "f32" });
-    const warm = dh.nn.sequential([dh.nn.linear(784, 128, { seed: 1 }), dh.nn.relu(), dh.nn.linear(128, 10, { seed: 2 })]);
-    await dh.fit(warm, { x, y }, { optimizer: dh.adam({ lr: 1e-3 }), batchSize: B, epochs: 1, steps: 2, progress: "none" });
+    await dh.fit(mlp(), { x, y }, { optimizer: dh.adam({ lr: 1e-3 }), batchSize: B, epochs: 1, steps: 2, progress: "none" });
   }
-  const model = dh.nn.sequential([dh.nn.linear(784, 128, { seed: 1 }), dh.nn.relu(), dh.nn.linear(128, 10, { seed: 2 })]);
+  const model = mlp();
   const t = performance.now();
   const r = await dh.fit(model, { x, y }, { optimizer: dh.adam({ lr: 1e-3 }), batchSize: B, epochs: 1, progress: "none" });
   const e = r.history.epochs[0];

@@ -204,7 +204,7 @@ export function lowerWebGpu(program: Program, host: ProgramHost, halfInputs: rea
   }
 
   // Buffer plan by liveness (bufferPlan.ts) over every value's 32-bit words (binary16 ones pack
-  // two to a word; temporaries included): intermediates share buffers of one size.
+  // two to a word; temporaries included): intermediates share buffers of any size.
   const { slotOf, slots } = planBuffers(steps, words.map((size) => ({ dtype: "float32", size }) as const), outputs, true);
   const slotSize = slots.map((sl) => sl.size);
 

@@ -186,9 +186,9 @@ export function gpuKernels<B>(ctx: GpuContext, sink: Sink<B>, flavors: Flavors, 
      */
     matmulHalf(a: B, b: B, bias: B | null, c: B, batch: number, m: number, k: number, n: number, transA: boolean, transB: boolean, epi: Epilogue): void {
       if (batch * m * n === 0) return;
+      if (batch > ctx.maxGroups) throw new BackendError(`matmul: a batch of ${batch} exceeds this adapter's ${ctx.maxGroups} workgroups per dimension`);
       fill(c, halfWords(batch * m * n), 0); // zero bits: binary16 zeros (the product's store or-s into them)
       if (k === 0) return;
-      if (batch > ctx.maxGroups) throw new BackendError(`matmul: a batch of ${batch} exceeds this adapter's ${ctx.maxGroups} workgroups per dimension`);
       const plan = chooseMatmul(m, k, n, transA, transB, epi, flavors.matmulFlavor, batch);
       const meta = new Uint32Array([m, k, n]);
       if (plan.kind === "direct" || plan.kind === "wide") {
